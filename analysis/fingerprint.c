@@ -1,0 +1,233 @@
+/* fingerprint.c: winnowed word k-gram fingerprints and content hashes (see fingerprint.h).
+ * One allocation per set: word hashes become k-gram hashes in place, winnowing compacts them
+ * in place, and the result is sorted and deduplicated in place. */
+#include "analysis/fingerprint.h"
+
+#include <nettle/sha2.h>
+#include <stdlib.h>
+#include <xxhash.h>
+
+static void sort_i64_insertion(int64_t *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        int64_t v = a[i];
+        size_t j = i;
+
+        while (j > 0 && a[j - 1] > v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+/* Quicksort (median of three, insertion sort for small ranges, recursion on the smaller
+ * side only): qsort's comparator calls cost more than the hashing itself. */
+static void sort_i64(int64_t *a, size_t n)
+{
+    while (n > 16) {
+        int64_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
+        size_t i = 0, j = n - 1;
+
+        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, n) */
+        if (j + 1 < n - j - 1) {
+            sort_i64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_i64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    sort_i64_insertion(a, n);
+}
+
+/* Keeps the minimum of every window of w hashes in h[0..m) (robust winnowing: on ties keep
+ * the previous choice, else the rightmost minimum), compacted into h[0..). Returns the count.
+ * Writing in place is safe: the c-th output is written after window c - 1 was read and
+ * c <= the first index any later window reads. */
+static size_t winnow(uint64_t *h, size_t m, size_t w)
+{
+    size_t sel = 0, have = 0, c = 0;
+
+    for (size_t i = 0; i + w <= m; i++) {
+        size_t last = i + w - 1;
+
+        if (!have || sel < i) {
+            sel = i;
+            for (size_t j = i + 1; j <= last; j++)
+                if (h[j] <= h[sel])
+                    sel = j;
+            have = 1;
+        } else if (h[last] < h[sel]) {
+            sel = last;
+        } else {
+            continue;
+        }
+        h[c++] = h[sel];
+    }
+    return c;
+}
+
+int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
+                           struct fingerprint_set *out)
+{
+    size_t nw = words->n, m;
+    uint64_t *h;
+    int64_t *s;
+    size_t c, u;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = nw;
+    if (nw == 0)
+        return 0;
+    if (k == 0)
+        k = 1;
+    if (w == 0)
+        w = 1;
+    h = malloc(nw * sizeof *h);
+    if (h == NULL)
+        return -1;
+    for (size_t i = 0; i < nw; i++)
+        h[i] = XXH3_64bits(words->text + words->off[i], words->len[i]);
+    if (nw < k) {
+        /* too short for one k-gram: the whole word sequence is the one fingerprint */
+        h[0] = XXH3_64bits(h, nw * sizeof *h);
+        c = 1;
+    } else {
+        m = nw - k + 1;
+        for (size_t i = 0; i < m; i++)
+            h[i] = XXH3_64bits(h + i, k * sizeof *h); /* reads h[i..i+k) before writing h[i] */
+        /* fewer k-grams than one window: keep them all rather than one minimum */
+        c = m < w ? m : winnow(h, m, w);
+    }
+    s = (int64_t *)h; /* same bits; ordered as SQLite INTEGER from here on */
+    sort_i64(s, c);
+    u = 0;
+    for (size_t i = 0; i < c; i++)
+        if (u == 0 || s[i] != s[u - 1])
+            s[u++] = s[i];
+    out->hashes = s;
+    out->n = u;
+    /* shrink to fit; keeping the larger block is fine if realloc declines */
+    s = u > 0 ? realloc(out->hashes, u * sizeof *s) : NULL;
+    if (s != NULL)
+        out->hashes = s;
+    return 0;
+}
+
+int fingerprint_compute_kw(const char *body, size_t len, unsigned k, unsigned w,
+                           struct fingerprint_set *out)
+{
+    struct textnorm_words words = TEXTNORM_WORDS_INIT;
+    int rc = -1;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = 0;
+    if (textnorm_split(body, len, &words) < 0)
+        goto out;
+    rc = fingerprint_from_words(&words, k, w, out);
+out:
+    textnorm_words_free(&words);
+    return rc;
+}
+
+int fingerprint_compute(const char *body, size_t len, struct fingerprint_set *out)
+{
+    return fingerprint_compute_kw(body, len, FINGERPRINT_K, FINGERPRINT_W, out);
+}
+
+void fingerprint_set_free(struct fingerprint_set *set)
+{
+    if (set == NULL)
+        return;
+    free(set->hashes);
+    set->hashes = NULL;
+    set->n = 0;
+    set->nwords = 0;
+}
+
+void fingerprint_words_hash(const struct textnorm_words *words, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+
+    sha256_init(&ctx);
+    if (words->text_len > 0)
+        sha256_update(&ctx, words->text_len, (const uint8_t *)words->text);
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int fingerprint_content_hash(const char *body, size_t len, char out[65])
+{
+    struct textnorm_words words = TEXTNORM_WORDS_INIT;
+    int rc = -1;
+
+    if (textnorm_split(body, len, &words) < 0)
+        goto out;
+    fingerprint_words_hash(&words, out);
+    rc = 0;
+out:
+    textnorm_words_free(&words);
+    return rc;
+}
+
+size_t fingerprint_shared(const struct fingerprint_set *a, const struct fingerprint_set *b)
+{
+    size_t i = 0, j = 0, shared = 0;
+
+    while (i < a->n && j < b->n) {
+        if (a->hashes[i] < b->hashes[j]) {
+            i++;
+        } else if (a->hashes[i] > b->hashes[j]) {
+            j++;
+        } else {
+            shared++;
+            i++;
+            j++;
+        }
+    }
+    return shared;
+}
+
+double fingerprint_containment(const struct fingerprint_set *a, const struct fingerprint_set *b)
+{
+    size_t lo = a->n < b->n ? a->n : b->n;
+
+    if (lo == 0)
+        return 0.0;
+    return (double)fingerprint_shared(a, b) / (double)lo;
+}
+
+double fingerprint_resemblance(const struct fingerprint_set *a, const struct fingerprint_set *b)
+{
+    size_t shared, uni;
+
+    if (a->n == 0 && b->n == 0)
+        return 0.0;
+    shared = fingerprint_shared(a, b);
+    uni = a->n + b->n - shared;
+    return (double)shared / (double)uni;
+}
