@@ -1,0 +1,340 @@
+/* query.c: the search query language parsed into a safe FTS5 MATCH expression (see
+ * query.h for the grammar and the error rules). Lexing walks code points, so no term
+ * boundary ever falls inside a UTF-8 sequence. */
+#include "analysis/query.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unictype.h>
+
+#include "analysis/utf8.h"
+
+struct query_term {
+    const char *text; /* borrowed from the query: the word, or the phrase between quotes */
+    size_t len;
+    int quoted; /* a "phrase" rather than a word */
+    int prefix; /* trailing '*' */
+    int neg;    /* '-' exclusion */
+    int group;  /* index of the OR group of a positive term */
+    int keep;   /* has a letter or digit: worth sending to FTS5 */
+};
+
+struct query_lexer {
+    const char *s;
+    size_t len;
+    size_t pos; /* byte offset of the next code point */
+    size_t ch;  /* 1-based character number of the next code point */
+};
+
+struct query_buf {
+    char *p;
+    size_t n, cap;
+    int failed;
+};
+
+static int query_is_space(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || uc_is_property_white_space(cp);
+}
+
+/* Returns the code point at the lexer's position without consuming it, or -1 at the end. */
+static int64_t query_peek(const struct query_lexer *lx)
+{
+    size_t pos = lx->pos;
+    uint32_t cp;
+    if (utf8_next(lx->s, lx->len, &pos, &cp) == 0)
+        return -1;
+    return cp;
+}
+
+static void query_advance(struct query_lexer *lx)
+{
+    uint32_t cp;
+    if (utf8_next(lx->s, lx->len, &lx->pos, &cp) > 0)
+        lx->ch++;
+}
+
+static int query_has_alnum(const char *s, size_t len)
+{
+    size_t pos = 0;
+    uint32_t cp;
+    while (utf8_next(s, len, &pos, &cp) > 0)
+        if (uc_is_general_category(cp, UC_CATEGORY_L) || uc_is_general_category(cp, UC_CATEGORY_N))
+            return 1;
+    return 0;
+}
+
+static void query_buf_put(struct query_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void query_buf_str(struct query_buf *b, const char *s)
+{
+    query_buf_put(b, s, strlen(s));
+}
+
+/* Emits one term as an FTS5 string: embedded quotes doubled, control characters turned into
+ * spaces (the tokenizer separates on them anyway), then " *" for a prefix. */
+static void query_emit_term(struct query_buf *b, const struct query_term *t)
+{
+    size_t run = 0;
+    query_buf_put(b, "\"", 1);
+    for (size_t i = 0; i < t->len; i++) {
+        unsigned char c = (unsigned char)t->text[i];
+        if (c == '"' || c < 0x20 || c == 0x7F) {
+            query_buf_put(b, t->text + run, i - run);
+            query_buf_str(b, c == '"' ? "\"\"" : " ");
+            run = i + 1;
+        }
+    }
+    query_buf_put(b, t->text + run, t->len - run);
+    query_buf_str(b, t->prefix ? "\" *" : "\"");
+}
+
+/* Emits the positive terms of group g joined with OR (parenthesised when more than one). */
+static void query_emit_group(struct query_buf *b, const struct query_term *terms, int nterms, int g)
+{
+    int n = 0, k = 0;
+    for (int i = 0; i < nterms; i++)
+        if (!terms[i].neg && terms[i].group == g && terms[i].keep)
+            n++;
+    if (n > 1)
+        query_buf_str(b, "(");
+    for (int i = 0; i < nterms; i++) {
+        if (terms[i].neg || terms[i].group != g || !terms[i].keep)
+            continue;
+        if (k++ > 0)
+            query_buf_str(b, " OR ");
+        query_emit_term(b, &terms[i]);
+    }
+    if (n > 1)
+        query_buf_str(b, ")");
+}
+
+/* Reads one term at the lexer (after any '-'); fills text/len/prefix. Returns 0 or -1. */
+static int query_lex_term(struct query_lexer *lx, struct query_term *t, struct error *err)
+{
+    size_t start_ch = lx->ch;
+    int64_t cp = query_peek(lx);
+
+    if (cp == '"') {
+        query_advance(lx);
+        size_t body = lx->pos;
+        while ((cp = query_peek(lx)) != -1 && cp != '"')
+            query_advance(lx);
+        if (cp == -1) {
+            error_set(err, ERR_INVALID,
+                      "unbalanced quote: the '\"' at character %zu is never closed", start_ch);
+            return -1;
+        }
+        t->text = lx->s + body;
+        t->len = lx->pos - body;
+        t->quoted = 1;
+        query_advance(lx);
+        if (query_peek(lx) == '*') {
+            t->prefix = 1;
+            query_advance(lx);
+        }
+        return 0;
+    }
+
+    size_t body = lx->pos;
+    while ((cp = query_peek(lx)) != -1 && !query_is_space((uint32_t)cp))
+        query_advance(lx);
+    t->text = lx->s + body;
+    t->len = lx->pos - body;
+    if (t->len > 0 && t->text[t->len - 1] == '*') {
+        t->prefix = 1;
+        t->len--;
+        if (t->len == 0) {
+            error_set(err, ERR_INVALID,
+                      "'*' at character %zu must follow a word or phrase, with no space before it",
+                      start_ch);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
+{
+    struct query_term terms[QUERY_MAX_TERMS];
+    struct query_lexer lx = {q, len, 0, 1};
+    struct query_buf b = {NULL, 0, 0, 0};
+    int nterms = 0, ngroups = 0;
+    int pending_or = 0;       /* an OR waits for its right-hand term */
+    size_t pending_or_ch = 0; /* where that OR is */
+    int last_neg = 0;         /* the previous item was an exclusion */
+    int npos = 0, nneg = 0;   /* kept positive groups, kept exclusions */
+    int any_neg = 0;
+    size_t bad;
+    int rc = -1;
+
+    *out = NULL;
+    if (q == NULL)
+        len = 0;
+    if (len > QUERY_MAX_BYTES) {
+        error_set(err, ERR_INVALID, "query is too long: %zu bytes, at most %d", len,
+                  QUERY_MAX_BYTES);
+        goto out;
+    }
+    if (len > 0 && utf8_check(q, len, &bad) != 0) {
+        error_set(err, ERR_UNPROCESSABLE, "query is not valid UTF-8 (byte %zu)", bad);
+        goto out;
+    }
+
+    for (;;) {
+        int64_t cp;
+        while ((cp = query_peek(&lx)) != -1 && query_is_space((uint32_t)cp))
+            query_advance(&lx);
+        if (cp == -1)
+            break;
+
+        size_t item_ch = lx.ch;
+        struct query_term t = {NULL, 0, 0, 0, 0, 0, 0};
+        if (cp == '-') {
+            query_advance(&lx);
+            cp = query_peek(&lx);
+            if (cp == -1 || query_is_space((uint32_t)cp)) {
+                error_set(err, ERR_INVALID,
+                          "'-' at character %zu must be followed by a word or phrase, with no "
+                          "space after it",
+                          item_ch);
+                goto out;
+            }
+            t.neg = 1;
+        }
+        if (query_lex_term(&lx, &t, err) != 0)
+            goto out;
+
+        if (!t.neg && !t.quoted && !t.prefix && t.len == 2 && memcmp(t.text, "OR", 2) == 0) {
+            if (nterms == 0) {
+                error_set(err, ERR_INVALID,
+                          "OR at character %zu needs a term before it: a query cannot start "
+                          "with OR",
+                          item_ch);
+                goto out;
+            }
+            if (pending_or) {
+                error_set(err, ERR_INVALID,
+                          "OR at character %zu follows another OR (at character %zu): OR needs "
+                          "a term on each side",
+                          item_ch, pending_or_ch);
+                goto out;
+            }
+            if (last_neg) {
+                error_set(err, ERR_INVALID,
+                          "OR at character %zu cannot join an excluded ('-') term", item_ch);
+                goto out;
+            }
+            pending_or = 1;
+            pending_or_ch = item_ch;
+            continue;
+        }
+
+        if (nterms == QUERY_MAX_TERMS) {
+            error_set(err, ERR_INVALID,
+                      "too many terms: at most %d words or phrases (character %zu is past the "
+                      "limit)",
+                      QUERY_MAX_TERMS, item_ch);
+            goto out;
+        }
+        if (t.neg && pending_or) {
+            error_set(err, ERR_INVALID, "OR at character %zu cannot join an excluded ('-') term",
+                      pending_or_ch);
+            goto out;
+        }
+        t.keep = query_has_alnum(t.text, t.len);
+        if (t.neg)
+            any_neg = 1;
+        else
+            t.group = pending_or ? ngroups - 1 : ngroups++;
+        last_neg = t.neg;
+        pending_or = 0;
+        terms[nterms++] = t;
+    }
+
+    if (pending_or) {
+        error_set(err, ERR_INVALID,
+                  "OR at character %zu needs a term after it: a query cannot end with OR",
+                  pending_or_ch);
+        goto out;
+    }
+
+    /* Groups whose every term was dropped disappear; count what is left. */
+    for (int g = 0; g < ngroups; g++)
+        for (int i = 0; i < nterms; i++)
+            if (!terms[i].neg && terms[i].group == g && terms[i].keep) {
+                npos++;
+                break;
+            }
+    for (int i = 0; i < nterms; i++)
+        if (terms[i].neg && terms[i].keep)
+            nneg++;
+
+    if (npos == 0) {
+        if (any_neg)
+            error_set(err, ERR_INVALID,
+                      "query needs at least one term to match: it only excludes ('-')");
+        else if (nterms > 0)
+            error_set(err, ERR_INVALID, "query has no letter or digit to search for");
+        else
+            error_set(err, ERR_INVALID, "query is empty");
+        goto out;
+    }
+
+    if (nneg > 0 && npos > 1)
+        query_buf_str(&b, "(");
+    for (int g = 0, k = 0; g < ngroups; g++) {
+        int kept = 0;
+        for (int i = 0; i < nterms && !kept; i++)
+            kept = !terms[i].neg && terms[i].group == g && terms[i].keep;
+        if (!kept)
+            continue;
+        if (k++ > 0)
+            query_buf_str(&b, " AND ");
+        query_emit_group(&b, terms, nterms, g);
+    }
+    if (nneg > 0 && npos > 1)
+        query_buf_str(&b, ")");
+    if (nneg > 0) {
+        query_buf_str(&b, nneg > 1 ? " NOT (" : " NOT ");
+        for (int i = 0, k = 0; i < nterms; i++) {
+            if (!terms[i].neg || !terms[i].keep)
+                continue;
+            if (k++ > 0)
+                query_buf_str(&b, " OR ");
+            query_emit_term(&b, &terms[i]);
+        }
+        if (nneg > 1)
+            query_buf_str(&b, ")");
+    }
+    if (b.failed) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    *out = b.p;
+    b.p = NULL;
+    rc = 0;
+out:
+    free(b.p);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/* query.h: the search query language (`q`) parsed into a safe FTS5 MATCH expression.
+ * No user text reaches FTS5 unquoted: every term is emitted as an FTS5 string with its
+ * embedded quotes doubled. Pure function on text; SQLite is never called here. */
+#ifndef ARTICLED_QUERY_H
+#define ARTICLED_QUERY_H
+
+#include <stddef.h>
+
+#include "analysis/error.h"
+
+#define QUERY_MAX_BYTES 1024 /* longest accepted query, in bytes */
+#define QUERY_MAX_TERMS 32   /* most words + phrases (OR operators not counted) */
+
+/* Parses q[0..len) into a safe FTS5 MATCH expression. Returns 0 and a new string in *out
+ * (caller frees with free()), or -1 with err->code = ERR_INVALID and err->msg saying what is
+ * wrong and where ("at character N", counting code points from 1). q must be valid UTF-8
+ * without NUL (the caller checked); if it is not, -1 with ERR_UNPROCESSABLE. Out of memory
+ * gives -1 with ERR_INTERNAL. *out is NULL on every failure.
+ *
+ * Grammar (whitespace = ASCII controls, DEL and Unicode White_Space, NBSP included):
+ *   query  := item { item }
+ *   item   := "-" term            exclusion; must be glued to its term
+ *           | term { "OR" term }  alternatives; OR binds tighter than the implicit AND
+ *   term   := word [ "*" ] | '"' chars '"' [ "*" ]
+ * A word is a run of non-whitespace characters not starting with '"'; quotes, '*', '-',
+ * ':', '^', '(' ... inside a word are ordinary characters. A phrase ends at the next '"';
+ * a closing quote also ends the term, so `"a"b` is the phrase a then the word b. A trailing
+ * '*' makes the term a prefix. Only the bare uppercase word OR is the operator; lowercase
+ * or, "OR", -OR and OR* are words. AND, NOT, NEAR are always words.
+ *
+ * Output: items joined with " AND ", OR groups in parentheses, exclusions applied to the
+ * whole positive part: `"a" AND ("b" OR "c")`, `("a" AND "b") NOT "x"`,
+ * `"a" NOT ("x" OR "y")`, a prefix as `"ab" *`.
+ *
+ * Errors (ERR_INVALID): empty or whitespace-only query; more than QUERY_MAX_BYTES bytes or
+ * QUERY_MAX_TERMS terms; an unclosed quote (names the character); OR at the start, at the
+ * end, doubled, or next to an exclusion; a lone '*' or '-'; a query that only excludes; a
+ * query with no letter or digit to search for.
+ * Terms with no letter or digit (Unicode L or N: `&&`, `"..."`, an emoji alone) are dropped
+ * (they cannot match anything through the tokenizer); when that leaves nothing to match,
+ * the query is an error. */
+int query_to_fts5(const char *q, size_t len, char **out, struct error *err);
+
+#endif
