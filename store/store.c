@@ -1,6 +1,368 @@
-/* store.c: being built (issue 2). */
-int store_placeholder(void);
-int store_placeholder(void)
+/* store.c: opening the database, the group-committing writer thread and the
+ * per-thread read connections (see store.h). Query code for reads lives in
+ * store_read.c; what one write does lives in store_write.c. */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/schema.h"
+#include "store/store_int.h"
+
+static atomic_uint_fast64_t store_generation = 1;
+static __thread struct store_reader *tls_reader;
+
+/* Applies the pragmas every connection needs. */
+static int store_conn_setup(sqlite3 *db, int writer, const struct store_options *opts)
 {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "PRAGMA busy_timeout=10000;"
+             "PRAGMA synchronous=%s;"
+             "PRAGMA cache_size=%d;"
+             "PRAGMA temp_store=MEMORY;"
+             "%s",
+             opts->durability_full ? "FULL" : "NORMAL", writer ? -32000 : -4000,
+             writer ? "" : "PRAGMA query_only=1;");
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int store_conn_open(const char *path, int writer, const struct store_options *opts,
+                           sqlite3 **out, struct error *err)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+
+    *out = NULL;
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "cannot open database %s: %s", path,
+                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_db_readonly(db, "main") == 1) {
+        error_set(err, ERR_INTERNAL, "database %s is read-only", path);
+        goto fail;
+    }
+    rc = store_conn_setup(db, writer, opts);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "cannot use database %s: %s", path, sqlite3_errmsg(db));
+        goto fail;
+    }
+    rc = snippet_register(db);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "cannot register html_snippet: %s", sqlite3_errstr(rc));
+        goto fail;
+    }
+    *out = db;
+    return 0;
+fail:
+    sqlite3_close_v2(db);
+    return -1;
+}
+
+/* ---- the writer thread ------------------------------------------------ */
+
+static void store_batch_fail_all(struct store_batch *b, enum error_code code, const char *msg)
+{
+    for (; b != NULL; b = b->next)
+        for (size_t i = 0; i < b->nops; i++) {
+            struct store_op *op = &b->ops[i];
+            if (!op->failed) {
+                op->failed = 1;
+                error_set(&op->err, code, "%s", msg);
+            }
+        }
+}
+
+/* Runs every op of the chain in one transaction, then signals each batch. */
+static void store_commit_chain(struct store *st, struct store_batch *chain)
+{
+    struct store_batch *b, *next;
+    int rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+    if (rc == SQLITE_OK) {
+        for (b = chain; b != NULL; b = b->next)
+            for (size_t i = 0; i < b->nops; i++)
+                store_op_apply(st, &b->ops[i]);
+        rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
+        char msg[256];
+        snprintf(msg, sizeof msg, "write transaction failed: %s", sqlite3_errmsg(st->wdb));
+        if (!sqlite3_get_autocommit(st->wdb))
+            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
+        /* ops marked created or replaced did not survive the rollback */
+    }
+    for (b = chain; b != NULL; b = next) {
+        next = b->next;
+        b->next = NULL;
+        b->done(b, b->arg);
+    }
+}
+
+static void *store_writer_main(void *arg)
+{
+    struct store *st = arg;
+
+    for (;;) {
+        struct store_batch *chain, *last;
+        size_t nops;
+
+        pthread_mutex_lock(&st->mu);
+        while (st->head == NULL && !st->stopping)
+            pthread_cond_wait(&st->cv, &st->mu);
+        if (st->head == NULL) {
+            pthread_mutex_unlock(&st->mu);
+            break;
+        }
+        /* Take queued batches up to the group-commit bound (at least one). */
+        chain = last = st->head;
+        nops = chain->nops;
+        while (last->next != NULL && nops + last->next->nops <= st->opts.group_commit_max) {
+            last = last->next;
+            nops += last->nops;
+        }
+        st->head = last->next;
+        if (st->head == NULL)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+
+        store_commit_chain(st, chain);
+    }
+    return NULL;
+}
+
+int store_submit(struct store *st, struct store_batch *batch, struct error *err)
+{
+    int rc = 0;
+
+    batch->next = NULL;
+    pthread_mutex_lock(&st->mu);
+    if (st->stopping) {
+        error_set(err, ERR_UNAVAILABLE, "the service is shutting down");
+        rc = -1;
+    } else {
+        if (st->tail != NULL)
+            st->tail->next = batch;
+        else
+            st->head = batch;
+        st->tail = batch;
+        pthread_cond_signal(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+struct store_waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+};
+
+static void store_waiter_done(struct store_batch *batch, void *arg)
+{
+    struct store_waiter *w = arg;
+    (void)batch;
+    pthread_mutex_lock(&w->mu);
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int store_write(struct store *st, struct store_batch *batch, struct error *err)
+{
+    struct store_waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+    batch->done = store_waiter_done;
+    batch->arg = &w;
+    if (store_submit(st, batch, err) != 0)
+        return -1;
+    pthread_mutex_lock(&w.mu);
+    while (!w.done)
+        pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    return 0;
+}
+
+/* ---- readers ------------------------------------------------------------ */
+
+struct store_reader *store_reader_get(struct store *st, struct error *err)
+{
+    struct store_reader *r = tls_reader;
+
+    if (r != NULL && r->generation == st->generation)
+        return r;
+    r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    if (store_conn_open(st->path, 0, &st->opts, &r->db, err) != 0) {
+        free(r);
+        return NULL;
+    }
+    r->generation = st->generation;
+    pthread_mutex_lock(&st->readers_mu);
+    r->next = st->readers;
+    st->readers = r;
+    pthread_mutex_unlock(&st->readers_mu);
+    tls_reader = r;
+    return r;
+}
+
+sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *sql)
+{
+    if (r->stmts[which] == NULL && sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                                      &r->stmts[which], NULL) != SQLITE_OK)
+        return NULL;
+    return r->stmts[which];
+}
+
+sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql)
+{
+    if (st->wstmts[which] == NULL && sqlite3_prepare_v3(st->wdb, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                                        &st->wstmts[which], NULL) != SQLITE_OK)
+        return NULL;
+    return st->wstmts[which];
+}
+
+static void store_reader_close(struct store_reader *r)
+{
+    for (size_t i = 0; i < STORE_MAX_STMTS; i++)
+        sqlite3_finalize(r->stmts[i]);
+    sqlite3_close_v2(r->db);
+    free(r);
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+int store_open(const char *path, const struct store_options *opts, struct store **out,
+               struct error *err)
+{
+    struct store *st = calloc(1, sizeof *st);
+    char *mode = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    *out = NULL;
+    if (st == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    st->path = strdup(path);
+    st->opts = *opts;
+    if (st->opts.group_commit_max == 0)
+        st->opts.group_commit_max = 2000;
+    st->generation = atomic_fetch_add(&store_generation, 1);
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    pthread_mutex_init(&st->readers_mu, NULL);
+    if (st->path == NULL || store_conn_open(path, 1, &st->opts, &st->wdb, err) != 0)
+        goto fail;
+
+    /* WAL lets readers run beside the writer; a read of the header also
+     * refuses files that are not SQLite databases. */
+    if (sqlite3_prepare_v2(st->wdb, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW) {
+        error_set(err, ERR_INTERNAL, "cannot use database %s: %s", path, sqlite3_errmsg(st->wdb));
+        goto fail;
+    }
+    mode = strdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (mode == NULL || strcmp(mode, "wal") != 0) {
+        error_set(err, ERR_INTERNAL, "database %s cannot use WAL mode (got %s)", path,
+                  mode ? mode : "?");
+        goto fail;
+    }
+    if (schema_migrate(st->wdb, schema_latest(), err) != 0)
+        goto fail;
+    if (store_writer_init(st, err) != 0)
+        goto fail;
+    if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
+        error_set(err, ERR_INTERNAL, "cannot start the writer thread");
+        goto fail;
+    }
+    st->writer_started = 1;
+    free(mode);
+    *out = st;
+    return 0;
+fail:
+    sqlite3_finalize(stmt);
+    free(mode);
+    store_close(st);
+    return -1;
+}
+
+void store_close(struct store *st)
+{
+    struct store_reader *r, *next;
+
+    if (st == NULL)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->stopping = 1;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    if (st->writer_started)
+        pthread_join(st->writer, NULL);
+    for (r = st->readers; r != NULL; r = next) {
+        next = r->next;
+        store_reader_close(r);
+    }
+    for (size_t i = 0; i < STORE_MAX_STMTS; i++)
+        sqlite3_finalize(st->wstmts[i]);
+    if (st->wdb != NULL) {
+        sqlite3_exec(st->wdb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        sqlite3_close_v2(st->wdb);
+    }
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    pthread_mutex_destroy(&st->readers_mu);
+    free(st->path);
+    free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+    return schema_version(st->wdb);
+}
+
+int store_schema_latest(void)
+{
+    return schema_latest();
+}
+
+int store_stats(struct store *st, struct store_stats *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    struct stat sb;
+    char wal[1100];
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_COUNT, "SELECT count(*) FROM articles");
+    if (s == NULL || sqlite3_step(s) != SQLITE_ROW) {
+        error_set(err, ERR_INTERNAL, "count failed: %s", sqlite3_errmsg(r->db));
+        if (s)
+            sqlite3_reset(s);
+        return -1;
+    }
+    out->articles = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (stat(st->path, &sb) == 0)
+        out->db_bytes += sb.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", st->path);
+    if (stat(wal, &sb) == 0)
+        out->db_bytes += sb.st_size;
     return 0;
 }

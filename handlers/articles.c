@@ -1,0 +1,214 @@
+/* articles.c: /v1/articles and /v1/articles/{id}. Writes are analysed here,
+ * queued for the store's group commit, and answered only after the commit,
+ * from a continuation once the writer resumes the connection. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/article_json.h"
+#include "handlers/cursor.h"
+#include "handlers/handlers.h"
+#include "handlers/ingest.h"
+#include "handlers/reply.h"
+
+struct write_state {
+    struct store_batch batch;
+    struct store_op op;
+    struct http_request *req;
+    struct error submit_err; /* set when the write never reached the store */
+};
+
+static void write_state_free(void *p)
+{
+    struct write_state *ws = p;
+    if (ws == NULL)
+        return;
+    article_clear(&ws->op.article);
+    free(ws);
+}
+
+static void write_done(struct store_batch *batch, void *arg)
+{
+    struct write_state *ws = arg;
+    (void)batch;
+    http_request_resume(ws->req);
+}
+
+static int write_finish(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct write_state *ws = req->state;
+    struct store_op *op = &ws->op;
+    char *location;
+
+    if (ws->submit_err.code != ERR_NONE) {
+        reply_error(res, &ws->submit_err);
+        return HANDLER_DONE;
+    }
+    metrics_ingested(app->metrics, op->failed ? 0 : 1, op->failed ? 1 : 0);
+    if (op->failed) {
+        reply_error(res, &op->err);
+        return HANDLER_DONE;
+    }
+    if (op->kind == STORE_OP_DELETE) {
+        res->status = 204;
+        return HANDLER_DONE;
+    }
+    reply_json(res, op->created ? 201 : 200, ingest_render(op));
+    if (op->created && asprintf(&location, "/v1/articles/%s", op->article.id) >= 0)
+        res->location = location;
+    return HANDLER_DONE;
+}
+
+/* Suspends req and queues ws's op; the continuation renders the outcome. */
+static int write_submit(struct app *app, struct http_request *req, struct write_state *ws)
+{
+    ws->req = req;
+    ws->batch.ops = &ws->op;
+    ws->batch.nops = 1;
+    ws->batch.done = write_done;
+    ws->batch.arg = ws;
+    http_request_suspend(req, write_finish, ws, write_state_free);
+    if (store_submit(app->store, &ws->batch, &ws->submit_err) != 0)
+        http_request_resume(req);
+    return HANDLER_SUSPEND;
+}
+
+static int article_write(struct app *app, struct http_request *req, struct http_response *res,
+                         enum store_op_kind kind, const char *path_id)
+{
+    struct write_state *ws;
+    struct error err = {0};
+
+    if (params_content_type(req, "application/json", res) != 0)
+        return HANDLER_DONE;
+    ws = calloc(1, sizeof *ws);
+    if (ws == NULL) {
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
+    ws->op.kind = kind;
+    if (article_json_parse(req->body, req->body_len, path_id, &ws->op.article, &err) != 0 ||
+        ingest_prepare(app, &ws->op, &err) != 0) {
+        write_state_free(ws);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    return write_submit(app, req, ws);
+}
+
+/* Checks the {id} path parameter; 404 for ids that cannot exist. */
+static int article_path_id(struct http_request *req, struct http_response *res)
+{
+    if (req->nparams < 1 || !article_id_valid(req->params[0])) {
+        reply_problem(res, 404, NULL, "no article with this id (ids match [A-Za-z0-9._:-]{1,128})");
+        return -1;
+    }
+    return 0;
+}
+
+int handle_article_create(struct app *app, struct http_request *req, struct http_response *res)
+{
+    return article_write(app, req, res, STORE_OP_CREATE, NULL);
+}
+
+int handle_article_put(struct app *app, struct http_request *req, struct http_response *res)
+{
+    if (req->nparams < 1 || !article_id_valid(req->params[0])) {
+        json_t *errors =
+            json_pack("[{s:s,s:s}]", "field", "id", "message", "ids match [A-Za-z0-9._:-]{1,128}");
+        reply_problem_errors(res, 400, NULL, "the id in the URL is not valid", errors);
+        return HANDLER_DONE;
+    }
+    return article_write(app, req, res, STORE_OP_PUT, req->params[0]);
+}
+
+int handle_article_delete(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct write_state *ws;
+
+    if (article_path_id(req, res) != 0)
+        return HANDLER_DONE;
+    ws = calloc(1, sizeof *ws);
+    if (ws == NULL || (ws->op.article.id = strdup(req->params[0])) == NULL) {
+        write_state_free(ws);
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
+    ws->op.kind = STORE_OP_DELETE;
+    return write_submit(app, req, ws);
+}
+
+int handle_article_get(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct article a;
+    struct error err = {0};
+
+    if (article_path_id(req, res) != 0)
+        return HANDLER_DONE;
+    if (store_article_get(app->store, req->params[0], &a, &err) != 0) {
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    reply_json(res, 200, article_json_render(&a, 1));
+    article_clear(&a);
+    return HANDLER_DONE;
+}
+
+int handle_article_list(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_list_query q = {0};
+    struct store_article_list list;
+    struct error err = {0};
+    const char *cursor_text = NULL, *parts[4];
+    json_t *items, *body;
+    uint32_t qhash;
+
+    if (params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
+        params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||
+        params_time(req, "to", INT64_MAX, &q.to, res) != 0 ||
+        params_limit(req, 20, 100, &q.limit, res) != 0 ||
+        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0)
+        return HANDLER_DONE;
+    parts[0] = "list";
+    parts[1] = q.source;
+    parts[2] = http_request_arg(req, "from", NULL);
+    parts[3] = http_request_arg(req, "to", NULL);
+    qhash = cursor_query_hash(parts, 4);
+    if (cursor_text != NULL) {
+        struct cursor c;
+        if (cursor_decode(cursor_text, &c) != 0 || c.kind != 'l' || c.query != qhash) {
+            json_t *errors = json_pack("[{s:s,s:s}]", "field", "cursor", "message",
+                                       "not a cursor of this listing");
+            reply_problem_errors(res, 400, NULL,
+                                 "'cursor' must be a next_cursor value from the same listing",
+                                 errors);
+            return HANDLER_DONE;
+        }
+        q.has_after = 1;
+        q.after_ts = c.ts;
+        q.after_seq = c.seq;
+    }
+    if (store_article_list(app->store, &q, &list, &err) != 0) {
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    items = json_array();
+    for (size_t i = 0; i < list.n; i++)
+        json_array_append_new(items, article_json_render(&list.items[i], 0));
+    body = json_pack("{s:o}", "articles", items);
+    if (list.more && list.n > 0) {
+        struct cursor c = {.kind = 'l',
+                           .ts = list.items[list.n - 1].ts,
+                           .seq = list.items[list.n - 1].seq,
+                           .query = qhash};
+        char text[CURSOR_MAX];
+        cursor_encode(&c, text);
+        json_object_set_new(body, "next_cursor", json_string(text));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    store_article_list_free(&list);
+    reply_json(res, 200, body);
+    return HANDLER_DONE;
+}

@@ -1,0 +1,194 @@
+/* bulk.c: POST /v1/articles/_bulk, NDJSON with one article a line. Every line
+ * is parsed and analysed on its own; the good ones go to the store as one
+ * batch (create-or-replace by id), the bad ones are reported by line and never
+ * stop the others. The answer comes after the batch's commit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/article_json.h"
+#include "handlers/handlers.h"
+#include "handlers/ingest.h"
+#include "handlers/reply.h"
+
+struct bulk_bad {
+    size_t line;
+    char *id;
+    struct error err;
+};
+
+struct bulk_state {
+    struct store_batch batch;
+    struct store_op *ops;
+    size_t *op_line;
+    size_t nops;
+    struct bulk_bad *bad;
+    size_t nbad;
+    struct http_request *req;
+    struct error submit_err;
+};
+
+static void bulk_state_free(void *p)
+{
+    struct bulk_state *bs = p;
+    if (bs == NULL)
+        return;
+    for (size_t i = 0; i < bs->nops; i++)
+        article_clear(&bs->ops[i].article);
+    for (size_t i = 0; i < bs->nbad; i++)
+        free(bs->bad[i].id);
+    free(bs->ops);
+    free(bs->op_line);
+    free(bs->bad);
+    free(bs);
+}
+
+static void bulk_done(struct store_batch *batch, void *arg)
+{
+    struct bulk_state *bs = arg;
+    (void)batch;
+    http_request_resume(bs->req);
+}
+
+static json_t *bulk_item_error(size_t line, const char *id, const struct error *err)
+{
+    json_t *item = json_pack("{s:I,s:o,s:i,s:s}", "line", (json_int_t)line, "id",
+                             id ? json_string(id) : json_null(), "status",
+                             (int)reply_status(err->code), "error", err->msg);
+    if (item != NULL && err->field[0] != '\0')
+        json_object_set_new(item, "field", json_string(err->field));
+    return item;
+}
+
+/* Renders items in line order, merging written ops and refused lines. */
+static int bulk_finish(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct bulk_state *bs = req->state;
+    json_t *items = json_array();
+    size_t i = 0, j = 0, created = 0, failed = bs->nbad;
+    int errors = bs->nbad > 0;
+
+    if (bs->submit_err.code != ERR_NONE) {
+        json_decref(items);
+        reply_error(res, &bs->submit_err);
+        return HANDLER_DONE;
+    }
+    while (i < bs->nops || j < bs->nbad) {
+        if (j == bs->nbad || (i < bs->nops && bs->op_line[i] < bs->bad[j].line)) {
+            struct store_op *op = &bs->ops[i];
+            json_t *item;
+            if (op->failed) {
+                item = bulk_item_error(bs->op_line[i], op->article.id, &op->err);
+                errors = 1;
+                failed++;
+            } else {
+                item = ingest_render(op);
+                if (item != NULL) {
+                    json_object_set_new(item, "line", json_integer((json_int_t)bs->op_line[i]));
+                    json_object_set_new(item, "status", json_integer(op->created ? 201 : 200));
+                    json_object_set_new(item, "error", json_null());
+                }
+                created++;
+            }
+            json_array_append_new(items, item);
+            i++;
+        } else {
+            json_array_append_new(items,
+                                  bulk_item_error(bs->bad[j].line, bs->bad[j].id, &bs->bad[j].err));
+            j++;
+        }
+    }
+    metrics_ingested(app->metrics, created, failed);
+    reply_json(res, 200,
+               json_pack("{s:b,s:I,s:I,s:o}", "errors", errors, "written", (json_int_t)created,
+                         "failed", (json_int_t)failed, "items", items));
+    return HANDLER_DONE;
+}
+
+int handle_bulk(struct app *app, struct http_request *req, struct http_response *res)
+{
+    const char *p = req->body, *end = req->body + req->body_len;
+    size_t nlines = 0, line = 0;
+    struct bulk_state *bs;
+
+    if (params_content_type(req, "application/x-ndjson", res) != 0)
+        return HANDLER_DONE;
+    /* Count non-blank lines first, to refuse an oversized request whole. */
+    for (const char *q = p; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *e = nl ? nl : end;
+        for (const char *c = q; c < e; c++)
+            if (*c != ' ' && *c != '\t' && *c != '\r') {
+                nlines++;
+                break;
+            }
+        q = nl ? nl + 1 : end;
+    }
+    if (nlines > app->cfg.max_bulk_lines) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "a _bulk request holds at most %u articles, this one %zu",
+                 app->cfg.max_bulk_lines, nlines);
+        reply_problem(res, 413, NULL, detail);
+        return HANDLER_DONE;
+    }
+    if (nlines == 0) {
+        reply_problem(res, 400, NULL,
+                      "the request holds no articles (NDJSON: one JSON object a line)");
+        return HANDLER_DONE;
+    }
+    bs = calloc(1, sizeof *bs);
+    if (bs == NULL || (bs->ops = calloc(nlines, sizeof *bs->ops)) == NULL ||
+        (bs->op_line = calloc(nlines, sizeof *bs->op_line)) == NULL ||
+        (bs->bad = calloc(nlines, sizeof *bs->bad)) == NULL) {
+        bulk_state_free(bs);
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        size_t len = (size_t)(e - p);
+        const char *c = p;
+        line++;
+        while (c < e && (*c == ' ' || *c == '\t' || *c == '\r'))
+            c++;
+        if (c < e) {
+            struct store_op *op = &bs->ops[bs->nops];
+            struct error err = {0};
+            if (len > 0 && p[len - 1] == '\r')
+                len--;
+            if (len > app->cfg.max_body) {
+                error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
+                          app->cfg.max_body);
+            } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
+                       ingest_prepare(app, op, &err) == 0) {
+                /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
+                op->kind = STORE_OP_PUT;
+                bs->op_line[bs->nops++] = line;
+            }
+            if (err.code != ERR_NONE) {
+                struct bulk_bad *b = &bs->bad[bs->nbad++];
+                b->line = line;
+                b->id = op->article.id;
+                op->article.id = NULL;
+                b->err = err;
+                article_clear(&op->article);
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    bs->req = req;
+    if (bs->nops == 0) {
+        req->state = bs;
+        req->state_free = bulk_state_free;
+        return bulk_finish(app, req, res);
+    }
+    bs->batch.ops = bs->ops;
+    bs->batch.nops = bs->nops;
+    bs->batch.done = bulk_done;
+    bs->batch.arg = bs;
+    http_request_suspend(req, bulk_finish, bs, bulk_state_free);
+    if (store_submit(app->store, &bs->batch, &bs->submit_err) != 0)
+        http_request_resume(req);
+    return HANDLER_SUSPEND;
+}

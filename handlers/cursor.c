@@ -1,0 +1,107 @@
+/* cursor.c: page cursors as base64url text (see cursor.h). */
+#include "handlers/cursor.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static size_t b64_encode(const unsigned char *in, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = b64[(v >> 6) & 63];
+        if (i + 2 < n)
+            out[o++] = b64[v & 63];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int b64_value(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+static int b64_decode(const char *in, unsigned char *out, size_t cap, size_t *outlen)
+{
+    size_t n = strlen(in), o = 0;
+    if (n % 4 == 1)
+        return -1;
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t v = 0;
+        size_t chunk = n - i < 4 ? n - i : 4;
+        for (size_t k = 0; k < 4; k++) {
+            int d = k < chunk ? b64_value(in[i + k]) : 0;
+            if (d < 0)
+                return -1;
+            v = v << 6 | (uint32_t)d;
+        }
+        for (size_t k = 0; k + 1 < chunk; k++) {
+            if (o == cap)
+                return -1;
+            out[o++] = (unsigned char)(v >> (16 - 8 * k));
+        }
+    }
+    *outlen = o;
+    return 0;
+}
+
+void cursor_encode(const struct cursor *c, char *out)
+{
+    char plain[112];
+    int n = snprintf(plain, sizeof plain, "1|%c|%a|%" PRId64 "|%" PRId64 "|%" PRId64 "|%08" PRIx32,
+                     c->kind, c->score, c->ts, c->seq, c->max_seq, c->query);
+    b64_encode((const unsigned char *)plain, (size_t)n, out);
+}
+
+int cursor_decode(const char *s, struct cursor *out)
+{
+    unsigned char plain[120];
+    size_t n;
+    char kind, tail;
+    long long ts, seq, max_seq;
+    unsigned query;
+    double score;
+
+    if (strlen(s) >= CURSOR_MAX || b64_decode(s, plain, sizeof plain - 1, &n) != 0)
+        return -1;
+    plain[n] = '\0';
+    if (memchr(plain, '\0', n) != NULL)
+        return -1;
+    if (sscanf((const char *)plain, "1|%c|%la|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
+               &max_seq, &query, &tail) != 6)
+        return -1;
+    if (kind != 'l' && kind != 'r' && kind != 'n')
+        return -1;
+    out->kind = kind;
+    out->score = score;
+    out->ts = ts;
+    out->seq = seq;
+    out->max_seq = max_seq;
+    out->query = query;
+    return 0;
+}
+
+uint32_t cursor_query_hash(const char *const *parts, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        for (; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        h = (h ^ 0xff) * 16777619u;
+    }
+    return h;
+}

@@ -1,0 +1,43 @@
+/* handlers.h: every route's handler (one file per resource) and the helpers
+ * they share. Each handler fills res, or suspends the request for a write. */
+#ifndef ARTICLED_HANDLERS_H
+#define ARTICLED_HANDLERS_H
+
+#include <stdint.h>
+
+#include "server/app.h"
+#include "server/http.h"
+
+/* system.c */
+int handle_healthz(struct app *app, struct http_request *req, struct http_response *res);
+int handle_readyz(struct app *app, struct http_request *req, struct http_response *res);
+int handle_metrics(struct app *app, struct http_request *req, struct http_response *res);
+int handle_openapi(struct app *app, struct http_request *req, struct http_response *res);
+
+/* articles.c */
+int handle_article_create(struct app *app, struct http_request *req, struct http_response *res);
+int handle_article_put(struct app *app, struct http_request *req, struct http_response *res);
+int handle_article_get(struct app *app, struct http_request *req, struct http_response *res);
+int handle_article_delete(struct app *app, struct http_request *req, struct http_response *res);
+int handle_article_list(struct app *app, struct http_request *req, struct http_response *res);
+
+/* bulk.c */
+int handle_bulk(struct app *app, struct http_request *req, struct http_response *res);
+
+/* search.c */
+int handle_search(struct app *app, struct http_request *req, struct http_response *res);
+
+/* params.c: query parameters, shared checks. Each returns 0, or -1 with res
+ * set to the problem answer. */
+int params_content_type(const struct http_request *req, const char *want,
+                        struct http_response *res);
+int params_string(const struct http_request *req, const char *name, size_t max, const char **out,
+                  struct http_response *res);
+int params_limit(const struct http_request *req, unsigned dflt, unsigned max, unsigned *out,
+                 struct http_response *res);
+int params_time(const struct http_request *req, const char *name, int64_t dflt, int64_t *out,
+                struct http_response *res);
+int params_double(const struct http_request *req, const char *name, double min, double max,
+                  double dflt, double *out, struct http_response *res);
+
+#endif

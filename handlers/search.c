@@ -1,0 +1,112 @@
+/* search.c: GET /v1/search. The user's query is parsed by analysis/query into a
+ * safe FTS5 expression (no user text reaches MATCH unquoted); filters, sort and
+ * keyset cursors map onto store_search. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/query.h"
+#include "handlers/article_json.h"
+#include "handlers/cursor.h"
+#include "handlers/handlers.h"
+#include "handlers/reply.h"
+
+static void search_param_error(struct http_response *res, unsigned status, const char *field,
+                               const char *msg)
+{
+    json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
+    reply_problem_errors(res, status, NULL, msg, errors);
+}
+
+int handle_search(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_search_query q = {0};
+    struct store_hits hits;
+    struct error err = {0};
+    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *parts[6];
+    char *match = NULL;
+    json_t *items, *body;
+    uint32_t qhash;
+
+    if (params_string(req, "q", QUERY_MAX_BYTES, &text, res) != 0 ||
+        params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
+        params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||
+        params_time(req, "to", INT64_MAX, &q.to, res) != 0 ||
+        params_limit(req, 20, 100, &q.limit, res) != 0 ||
+        params_string(req, "sort", 16, &sort, res) != 0 ||
+        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0)
+        return HANDLER_DONE;
+    if (text == NULL) {
+        search_param_error(res, 400, "q", "'q' is required: the words to search for");
+        return HANDLER_DONE;
+    }
+    if (sort == NULL || strcmp(sort, "relevance") == 0) {
+        q.sort = STORE_SORT_RELEVANCE;
+    } else if (strcmp(sort, "newest") == 0) {
+        q.sort = STORE_SORT_NEWEST;
+    } else {
+        search_param_error(res, 400, "sort", "'sort' must be relevance or newest");
+        return HANDLER_DONE;
+    }
+    if (query_to_fts5(text, strlen(text), &match, &err) != 0) {
+        json_t *errors = json_pack("[{s:s,s:s}]", "field", "q", "message", err.msg);
+        reply_problem_errors(res, 400, NULL, err.msg, errors);
+        return HANDLER_DONE;
+    }
+    q.match = match;
+    parts[0] = "search";
+    parts[1] = text;
+    parts[2] = q.source;
+    parts[3] = http_request_arg(req, "from", NULL);
+    parts[4] = http_request_arg(req, "to", NULL);
+    parts[5] = q.sort == STORE_SORT_NEWEST ? "n" : "r";
+    qhash = cursor_query_hash(parts, 6);
+    if (cursor_text != NULL) {
+        struct cursor c;
+        if (cursor_decode(cursor_text, &c) != 0 || c.query != qhash ||
+            c.kind != (q.sort == STORE_SORT_NEWEST ? 'n' : 'r')) {
+            search_param_error(res, 400, "cursor",
+                               "'cursor' must be a next_cursor value from the same search");
+            free(match);
+            return HANDLER_DONE;
+        }
+        q.has_after = 1;
+        q.after_score = c.score;
+        q.after_ts = c.ts;
+        q.after_seq = c.seq;
+        q.max_seq = c.max_seq;
+    }
+    q.want_total = 1;
+    if (store_search(app->store, &q, &hits, &err) != 0) {
+        free(match);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    free(match);
+    items = json_array();
+    for (size_t i = 0; i < hits.n; i++) {
+        struct store_hit *h = &hits.items[i];
+        json_array_append_new(
+            items, json_pack("{s:s,s:s,s:o,s:o,s:f,s:s}", "id", h->id, "title", h->title, "source",
+                             h->source ? json_string(h->source) : json_null(), "published_at",
+                             h->published_at ? json_string(h->published_at) : json_null(), "score",
+                             h->score, "snippet", h->snippet ? h->snippet : ""));
+    }
+    body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
+    if (hits.more && hits.n > 0) {
+        struct store_hit *last = &hits.items[hits.n - 1];
+        struct cursor c = {.kind = q.sort == STORE_SORT_NEWEST ? 'n' : 'r',
+                           .score = last->rank,
+                           .ts = last->ts,
+                           .seq = last->seq,
+                           .max_seq = hits.max_seq,
+                           .query = qhash};
+        char ctext[CURSOR_MAX];
+        cursor_encode(&c, ctext);
+        json_object_set_new(body, "next_cursor", json_string(ctext));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    store_hits_free(&hits);
+    reply_json(res, 200, body);
+    return HANDLER_DONE;
+}

@@ -1,0 +1,78 @@
+/* system.c: liveness, readiness, metrics and the contract. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+#include "handlers/reply.h"
+#include "server/router.h"
+
+extern const unsigned char articled_openapi_yaml[];
+extern const size_t articled_openapi_yaml_len;
+
+int handle_healthz(struct app *app, struct http_request *req, struct http_response *res)
+{
+    (void)app;
+    (void)req;
+    reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+    return HANDLER_DONE;
+}
+
+int handle_readyz(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_stats stats;
+    struct error err = {0};
+    int version = store_schema_version(app->store);
+    (void)req;
+
+    if (store_stats(app->store, &stats, &err) != 0) {
+        reply_problem(res, 503, NULL, err.msg);
+        return HANDLER_DONE;
+    }
+    if (version != store_schema_latest()) {
+        reply_problem(res, 503, NULL, "the database is not migrated");
+        return HANDLER_DONE;
+    }
+    reply_json(res, 200,
+               json_pack("{s:s,s:i,s:I}", "status", "ready", "schema_version", version, "articles",
+                         (json_int_t)stats.articles));
+    return HANDLER_DONE;
+}
+
+int handle_metrics(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_stats stats = {0};
+    struct error err = {0};
+    size_t n;
+    const struct route *routes = router_routes(&n);
+    const char **names = calloc(n, sizeof *names);
+    char *text;
+    (void)req;
+
+    if (names == NULL) {
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
+    for (size_t i = 0; i < n; i++)
+        names[i] = routes[i].pattern;
+    store_stats(app->store, &stats, &err);
+    text = metrics_render(app->metrics, names, stats.articles, stats.db_bytes);
+    free(names);
+    if (text == NULL) {
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
+    res->status = 200;
+    res->body = text;
+    res->len = strlen(text);
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return HANDLER_DONE;
+}
+
+int handle_openapi(struct app *app, struct http_request *req, struct http_response *res)
+{
+    (void)app;
+    (void)req;
+    reply_text(res, 200, "application/yaml", (const char *)articled_openapi_yaml,
+               articled_openapi_yaml_len);
+    return HANDLER_DONE;
+}

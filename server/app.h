@@ -1,0 +1,20 @@
+/* app.h: what every handler can reach: configuration, the store, the shared
+ * analysis state and the metrics. Built once in main and shared read-only,
+ * apart from the atomic flags. */
+#ifndef ARTICLED_APP_H
+#define ARTICLED_APP_H
+
+#include <stdatomic.h>
+
+#include "server/config.h"
+#include "server/metrics.h"
+#include "store/store.h"
+
+struct app {
+    struct config cfg;
+    struct store *store;
+    struct metrics *metrics;
+    atomic_int stopping; /* 1 after SIGTERM/SIGINT: new requests get 503 */
+};
+
+#endif

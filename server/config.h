@@ -1,0 +1,40 @@
+/* config.h: the service's settings, from flags, environment and defaults.
+ * One declarative table (config.c) names every setting once: flag, variable,
+ * default, bounds; `articled --help` is printed from it. */
+#ifndef ARTICLED_CONFIG_H
+#define ARTICLED_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/error.h"
+
+enum log_format { LOG_FORMAT_JSON, LOG_FORMAT_TEXT };
+enum durability { DURABILITY_NORMAL, DURABILITY_FULL };
+
+struct config {
+    unsigned port;
+    char bind[64];
+    char db[1024];
+    unsigned threads;
+    size_t max_body;
+    size_t max_bulk;
+    unsigned max_bulk_lines;
+    char api_key_file[1024];
+    char cors_origin[256];
+    enum durability durability;
+    enum log_format log_format;
+    unsigned timeout_s;        /* per-connection idle timeout */
+    unsigned max_connections;  /* simultaneous connections */
+    unsigned group_commit_max; /* articles per write transaction at most */
+};
+
+/* Fills cfg from defaults, then the environment, then argv (later wins).
+ * Returns 0, 1 when --help or --version was printed (exit 0), or -1 with err
+ * filled on a bad flag or value. */
+int config_load(struct config *cfg, int argc, char **argv, struct error *err);
+
+/* Prints the flag table to stdout. */
+void config_usage(const char *prog);
+
+#endif

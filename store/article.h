@@ -1,0 +1,31 @@
+/* article.h: the article record shared by the handlers and the store.
+ * Strings are NUL-terminated UTF-8, owned by the record (article_free). */
+#ifndef ARTICLED_ARTICLE_H
+#define ARTICLED_ARTICLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct article {
+    char *id;
+    char *title;
+    char *body;
+    size_t body_len;
+    char *url;
+    char *source;
+    char *author;
+    char *language;
+    char *published_at;   /* as the client wrote it (RFC 3339), or NULL */
+    int64_t published_ts; /* unix seconds, valid when published_at != NULL */
+    char *tags_json;      /* JSON array text, or NULL */
+    char *ingested_at;    /* set by the store */
+    int64_t ts;           /* sort key: published_ts, else ingestion time */
+    char content_hash[65];
+    char *duplicate_of; /* set by the store: id of an earlier exact copy, or NULL */
+    int64_t seq;        /* the store's row number */
+};
+
+/* Frees every string the record owns and zeroes it. NULL-safe. */
+void article_clear(struct article *a);
+
+#endif

@@ -1,0 +1,95 @@
+/* schema.c: articled's migrations (see schema.h). Append new steps at the end;
+ * never edit a released one. */
+#include "store/schema.h"
+
+#include <stdio.h>
+
+static const char *const migrations[] = {
+    /* 1: articles, their full-text index kept in step by triggers. `ts` is the
+     * sort key (published time, else ingestion time), unix seconds. */
+    "CREATE TABLE articles ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  url TEXT, source TEXT, author TEXT, language TEXT,"
+    "  published_at TEXT, tags TEXT,"
+    "  ts INTEGER NOT NULL,"
+    "  ingested_at TEXT NOT NULL,"
+    "  content_hash TEXT NOT NULL,"
+    "  duplicate_of TEXT"
+    ");"
+    "CREATE INDEX articles_ts ON articles(ts, seq);"
+    "CREATE INDEX articles_source_ts ON articles(source, ts, seq);"
+    "CREATE INDEX articles_hash ON articles(content_hash, seq);"
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles',"
+    "  content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');"
+    "INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(4.0, 1.0)');"
+    "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN"
+    "  INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);"
+    "END;"
+    "CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN"
+    "  INSERT INTO articles_fts(articles_fts, rowid, title, body)"
+    "    VALUES ('delete', old.seq, old.title, old.body);"
+    "END;"
+    "CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN"
+    "  INSERT INTO articles_fts(articles_fts, rowid, title, body)"
+    "    VALUES ('delete', old.seq, old.title, old.body);"
+    "  INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);"
+    "END;",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int schema_latest(void)
+{
+    return NMIGRATIONS;
+}
+
+int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int schema_migrate(sqlite3 *db, int target, struct error *err)
+{
+    int v = schema_version(db);
+
+    if (v < 0) {
+        error_set(err, ERR_INTERNAL, "cannot read schema version: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    if (v > NMIGRATIONS) {
+        error_set(err, ERR_INTERNAL,
+                  "database schema version %d is newer than this build knows (%d)", v, NMIGRATIONS);
+        return -1;
+    }
+    if (target > NMIGRATIONS)
+        target = NMIGRATIONS;
+    for (; v < target; v++) {
+        char *msg = NULL;
+        char pragma[64];
+        int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, migrations[v], NULL, NULL, &msg);
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, pragma, NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            error_set(err, ERR_INTERNAL, "migration to version %d failed: %s", v + 1,
+                      msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}

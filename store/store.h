@@ -1,0 +1,152 @@
+/* store.h: articled's persistence: SQLite with WAL, versioned migrations, one
+ * writer thread that group-commits many writes into one transaction, and one
+ * read connection per calling thread with cached prepared statements.
+ * The store speaks SQL only: no JSON, no HTTP. */
+#ifndef ARTICLED_STORE_H
+#define ARTICLED_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/error.h"
+#include "store/article.h"
+
+struct store;
+
+struct store_options {
+    int durability_full;       /* synchronous=FULL instead of NORMAL */
+    unsigned group_commit_max; /* operations per transaction at most */
+};
+
+/* Opens (creating and migrating as needed) the database at path and starts the
+ * writer thread. Returns 0 and a new store in *out, or -1 with err filled
+ * (unreadable, read-only, corrupt or newer-than-known database). */
+int store_open(const char *path, const struct store_options *opts, struct store **out,
+               struct error *err);
+
+/* Stops the writer after the queued work, closes every connection and
+ * checkpoints the WAL. NULL-safe. */
+void store_close(struct store *st);
+
+/* Current schema version (PRAGMA user_version) of an open store. */
+int store_schema_version(struct store *st);
+
+/* The newest schema version this build knows. */
+int store_schema_latest(void);
+
+/* ---- writes ------------------------------------------------------------ */
+
+enum store_op_kind {
+    STORE_OP_CREATE, /* insert; ERR_CONFLICT when the id exists */
+    STORE_OP_PUT,    /* insert or replace */
+    STORE_OP_DELETE  /* remove by id; ERR_NOT_FOUND when absent */
+};
+
+struct store_near {
+    char *id;
+    double containment;
+    double resemblance;
+};
+
+/* One write. The caller fills kind and article (for DELETE only article.id);
+ * the writer fills the outcome fields before the batch's done callback. */
+struct store_op {
+    enum store_op_kind kind;
+    struct article article; /* owned by the op's owner */
+    /* outcome */
+    int failed; /* 1: err says why and nothing was written */
+    struct error err;
+    int created; /* 1: new article, 0: replaced (PUT) */
+};
+
+struct store_batch {
+    struct store_op *ops;
+    size_t nops;
+    /* Called on the writer thread once the batch's transaction committed (or
+     * failed): must not block; typically signals or resumes a connection. */
+    void (*done)(struct store_batch *batch, void *arg);
+    void *arg;
+    struct store_batch *next; /* private to the store */
+};
+
+/* Queues batch for the writer. Returns 0, or -1 (err: ERR_UNAVAILABLE) when the
+ * store is shutting down; then done is never called. The batch must stay alive
+ * until done is called. */
+int store_submit(struct store *st, struct store_batch *batch, struct error *err);
+
+/* Queues batch and waits for its commit. Returns 0, or -1 when it could not be
+ * queued (err filled); per-op outcomes are in the ops. */
+int store_write(struct store *st, struct store_batch *batch, struct error *err);
+
+/* ---- reads (any thread; each thread gets its own connection) ---------- */
+
+/* Loads the article with this id into *out (caller clears it). Returns 0, or -1
+ * with ERR_NOT_FOUND / ERR_INTERNAL. */
+int store_article_get(struct store *st, const char *id, struct article *out, struct error *err);
+
+struct store_list_query {
+    const char *source; /* or NULL */
+    int64_t from, to;   /* ts window [from, to); INT64_MIN / INT64_MAX when open */
+    unsigned limit;
+    int has_after; /* keyset: rows strictly after (after_ts, after_seq) */
+    int64_t after_ts, after_seq;
+};
+
+struct store_article_list {
+    struct article *items;
+    size_t n;
+    int more; /* another page exists */
+};
+
+/* Articles newest first (ts desc, seq desc). Returns 0 or -1 (err filled).
+ * Caller frees with store_article_list_free. */
+int store_article_list(struct store *st, const struct store_list_query *q,
+                       struct store_article_list *out, struct error *err);
+void store_article_list_free(struct store_article_list *list);
+
+enum store_sort { STORE_SORT_RELEVANCE, STORE_SORT_NEWEST };
+
+struct store_search_query {
+    const char *match;  /* a safe FTS5 expression (analysis/query.h) */
+    const char *source; /* or NULL */
+    int64_t from, to;   /* ts window [from, to) */
+    enum store_sort sort;
+    unsigned limit;
+    int has_after;      /* keyset cursor */
+    double after_score; /* relevance: rank of the last hit */
+    int64_t after_ts;   /* newest: ts of the last hit */
+    int64_t after_seq;
+    int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
+    int want_total;
+};
+
+struct store_hit {
+    char *id, *title, *source, *published_at, *snippet;
+    double score; /* higher is better */
+    double rank;  /* FTS5 rank (lower is better), for cursors */
+    int64_t ts, seq;
+};
+
+struct store_hits {
+    struct store_hit *items;
+    size_t n;
+    int more;
+    long long total; /* -1 when not asked */
+    int64_t max_seq; /* the snapshot bound used */
+};
+
+/* Full-text search. Returns 0, or -1 (ERR_INVALID when FTS5 rejects the
+ * expression, else ERR_INTERNAL). Caller frees with store_hits_free. */
+int store_search(struct store *st, const struct store_search_query *q, struct store_hits *out,
+                 struct error *err);
+void store_hits_free(struct store_hits *hits);
+
+struct store_stats {
+    long long articles;
+    long long db_bytes;
+};
+
+/* Counts for /metrics and /readyz. Returns 0 or -1. */
+int store_stats(struct store *st, struct store_stats *out, struct error *err);
+
+#endif

@@ -1,0 +1,78 @@
+/* store_int.h: the store's private parts shared by its own files (store.c,
+ * store_read.c, store_write.c). Not for use outside store/. */
+#ifndef ARTICLED_STORE_INT_H
+#define ARTICLED_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/snippet.h"
+#include "store/store.h"
+
+/* Cached statements of a read connection. */
+enum store_rstmt {
+    RSTMT_COUNT,
+    RSTMT_GET,
+    RSTMT_LIST,
+    RSTMT_LIST_SOURCE,
+    RSTMT_SEARCH_RANK,
+    RSTMT_SEARCH_NEWEST,
+    RSTMT_SEARCH_TOTAL,
+    RSTMT_MAX_SEQ,
+    STORE_MAX_STMTS = 48
+};
+
+/* Cached statements of the write connection. */
+enum store_wstmt {
+    WSTMT_FIND_ID,
+    WSTMT_FIND_HASH,
+    WSTMT_INSERT,
+    WSTMT_UPDATE,
+    WSTMT_DELETE,
+    WSTMT_REGROUP,
+};
+
+struct store_reader {
+    uint64_t generation; /* the store this connection belongs to */
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STORE_MAX_STMTS];
+    struct store_reader *next;
+};
+
+struct store {
+    char *path;
+    uint64_t generation;
+    struct store_options opts;
+    sqlite3 *wdb;
+    sqlite3_stmt *wstmts[STORE_MAX_STMTS];
+    pthread_t writer;
+    int writer_started;
+    pthread_mutex_t mu; /* guards the queue and stopping */
+    pthread_cond_t cv;
+    struct store_batch *head, *tail;
+    int stopping;
+    pthread_mutex_t readers_mu;
+    struct store_reader *readers;
+};
+
+/* This thread's read connection for st, opened on first use. NULL with err. */
+struct store_reader *store_reader_get(struct store *st, struct error *err);
+
+/* A cached statement of r or of the writer, prepared on first use; NULL on a
+ * prepare error (see sqlite3_errmsg). Callers reset it after use. */
+sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *sql);
+sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql);
+
+/* Prepares what the writer needs. Returns 0 or -1 with err. */
+int store_writer_init(struct store *st, struct error *err);
+
+/* Applies one op inside the open write transaction, in a savepoint of its own;
+ * fills the op's outcome. Runs on the writer thread only. */
+void store_op_apply(struct store *st, struct store_op *op);
+
+/* Copies column i of s as a new string, or NULL when the column is NULL. */
+char *store_column_dup(sqlite3_stmt *s, int i);
+
+#endif
