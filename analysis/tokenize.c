@@ -1,0 +1,450 @@
+/* tokenize.c: news text into tokens with offsets and sentence starts (see tokenize.h).
+ * Works on a decoded copy of the text (code points and their byte offsets) so that rules
+ * can look one or two characters ahead. */
+#include "analysis/tokenize.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unictype.h>
+
+#include "analysis/utf8.h"
+
+/* A decoded text: code points and the byte offset of each (off[n] == len). */
+struct decoded {
+    uint32_t *cp;
+    size_t *off;
+    size_t n;
+};
+
+/* Words that keep a final period although they have no inner one. */
+static const char *const abbreviations[] = {
+    "Mr",   "Mrs",  "Ms",   "Dr",   "Prof", "St",     "Jr",   "Sr",   "Gen",    "Col",  "Lt",
+    "Sgt",  "Capt", "Cmdr", "Adm",  "Gov",  "Sen",    "Rep",  "Rev",  "Hon",    "Corp", "Inc",
+    "Ltd",  "Co",   "Bros", "Mt",   "Ft",   "No",     "Nos",  "vs",   "etc",    "Jan",  "Feb",
+    "Mar",  "Apr",  "Jun",  "Jul",  "Aug",  "Sep",    "Sept", "Oct",  "Nov",    "Dec",  "Ave",
+    "Blvd", "Rd",   "Dept", "Univ", "Assn", "Messrs", "Mme",  "Mlle", "Maj",    "Brig", "Pres",
+    "Supt", "Insp", "Det",  "Cpl",  "Pte",  "Fr",     "Sgt",  "Gov",  "approx", "cf",   "Ph",
+    "Plc",  "plc",  "Pty",  "Bhd",  "Cie",  "Rt",     "Ald",  "Sec",  NULL,
+};
+
+/* Abbreviations after which a sentence never ends (they precede a name). */
+static const char *const title_abbreviations[] = {
+    "Mr",   "Mrs", "Ms",  "Dr",  "Prof", "St",   "Gen",  "Col",    "Lt",  "Sgt",  "Capt",
+    "Cmdr", "Adm", "Gov", "Sen", "Rep",  "Rev",  "Hon",  "Messrs", "Mme", "Mlle", "Maj",
+    "Brig", "No",  "Rt",  "Fr",  "Det",  "Insp", "Supt", "Cpl",    "Pte", "vs",   NULL,
+};
+
+/* Capitalised words that, after an abbreviation such as "Inc.", start a new sentence. */
+static const char *const sentence_openers[] = {
+    "The", "He",    "She",     "It",        "They", "We", "I",   "But",
+    "In",  "This",  "That",    "There",     "A",    "An", "His", "Her",
+    "Its", "Their", "However", "Meanwhile", "And",  "On", "At",  NULL,
+};
+
+int tokenize_is_letter(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return uc_is_alpha(c) || uc_is_general_category(c, UC_CATEGORY_M);
+}
+
+static int is_digit(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= '0' && c <= '9';
+    return uc_is_digit(c);
+}
+
+static int is_alnum(uint32_t c)
+{
+    return tokenize_is_letter(c) || is_digit(c);
+}
+
+static int is_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z';
+    return uc_is_upper(c) || uc_is_general_category(c, UC_CATEGORY_Lt);
+}
+
+static int is_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z';
+    return uc_is_lower(c);
+}
+
+static int is_space(uint32_t c)
+{
+    if (c < 0x80)
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    return c == 0xA0 || c == 0x2028 || c == 0x2029 || c == 0xFEFF || uc_is_space(c) ||
+           (c >= 0x2000 && c <= 0x200B);
+}
+
+static int is_apostrophe(uint32_t c)
+{
+    return c == '\'' || c == 0x2019;
+}
+
+static int is_hyphen(uint32_t c)
+{
+    return c == '-' || c == 0x2010 || c == 0x2011;
+}
+
+static int is_terminal(uint32_t c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x2026;
+}
+
+static int is_closing(uint32_t c)
+{
+    return c == '"' || c == '\'' || c == ')' || c == ']' || c == 0x201D || c == 0x2019 || c == 0xBB;
+}
+
+static int ascii_ieq(uint32_t c, char want)
+{
+    return c < 0x80 && (c | 0x20) == (uint32_t)want;
+}
+
+/* True when cp[a..b) spells word (ASCII, case-sensitive). */
+static int span_is(const struct decoded *d, size_t a, size_t b, const char *word)
+{
+    size_t n = strlen(word);
+    if (b - a != n)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (d->cp[a + k] != (unsigned char)word[k])
+            return 0;
+    return 1;
+}
+
+static int span_in(const struct decoded *d, size_t a, size_t b, const char *const *list)
+{
+    for (size_t k = 0; list[k] != NULL; k++)
+        if (span_is(d, a, b, list[k]))
+            return 1;
+    return 0;
+}
+
+/* Contraction endings split off after an apostrophe: 's 're 'll 've 'd 'm. */
+static int is_clitic(const struct decoded *d, size_t a, size_t b)
+{
+    static const char *const clitics[] = {"s",  "S",  "re", "ll", "ve", "d", "m",
+                                          "RE", "LL", "VE", "D",  "M",  NULL};
+    return span_in(d, a, b, clitics);
+}
+
+/* End of the run of letters and digits from i. */
+static size_t alnum_run(const struct decoded *d, size_t i)
+{
+    while (i < d->n && is_alnum(d->cp[i]))
+        i++;
+    return i;
+}
+
+/* Scans a word starting at i (an alphanumeric); returns its end. */
+static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
+{
+    size_t j = i, seg_start = i;
+    int inner_period = 0;
+
+    *abbrev = 0;
+    /* "n't" as a token of its own */
+    if (i + 3 <= d->n && ascii_ieq(d->cp[i], 'n') && is_apostrophe(d->cp[i + 1]) &&
+        ascii_ieq(d->cp[i + 2], 't') && (i + 3 == d->n || !is_alnum(d->cp[i + 3])))
+        return i + 3;
+    while (j < d->n) {
+        uint32_t c = d->cp[j];
+        uint32_t next = j + 1 < d->n ? d->cp[j + 1] : 0;
+        uint32_t prev = j > i ? d->cp[j - 1] : 0;
+
+        if (is_alnum(c)) {
+            j++;
+            continue;
+        }
+        if (j == i)
+            break;
+        if (is_hyphen(c) && is_alnum(next) && is_alnum(prev)) {
+            j++;
+            seg_start = j;
+            continue;
+        }
+        if (is_apostrophe(c) && tokenize_is_letter(next)) {
+            size_t e = alnum_run(d, j + 1);
+            if (ascii_ieq(next, 't') && e == j + 2 && ascii_ieq(prev, 'n')) {
+                if (j - 1 > i)
+                    return j - 1; /* "does|n't" */
+                break;
+            }
+            if (is_clitic(d, j + 1, e))
+                break; /* "Russia|'s" */
+            if (tokenize_is_letter(prev)) {
+                j++; /* O'Neill, d'Ivoire */
+                continue;
+            }
+            break;
+        }
+        if (c == '.' && is_alnum(next) && is_alnum(prev)) {
+            if (is_digit(prev) && is_digit(next)) {
+                j++;
+                continue;
+            }
+            if (tokenize_is_letter(prev) && tokenize_is_letter(next) && j - seg_start <= 3) {
+                inner_period = 1;
+                j++;
+                seg_start = j;
+                continue;
+            }
+            break;
+        }
+        if ((c == ',' || c == ':' || c == '/') && is_digit(prev) && is_digit(next)) {
+            j++;
+            continue;
+        }
+        if (c == '&' && is_upper(prev) && is_upper(next)) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    /* a final period stays with abbreviations, initials and dotted acronyms */
+    if (j < d->n && d->cp[j] == '.' && !(j + 1 < d->n && d->cp[j + 1] == '.')) {
+        int keep = 0;
+        if (inner_period && tokenize_is_letter(d->cp[j - 1]))
+            keep = 1;
+        else if (j - i == 1 && is_upper(d->cp[i]))
+            keep = 1;
+        else if (span_in(d, i, j, abbreviations))
+            keep = 1;
+        if (keep) {
+            j++;
+            *abbrev = 1;
+        }
+    }
+    return j;
+}
+
+static int push(struct token_list *out, const struct token *t)
+{
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        struct token *p = realloc(out->tokens, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        out->tokens = p;
+        out->cap = cap;
+    }
+    out->tokens[out->n++] = *t;
+    return 0;
+}
+
+static int decode(const char *text, size_t len, struct decoded *d)
+{
+    size_t pos = 0;
+    d->n = 0;
+    d->cp = malloc((len + 1) * sizeof *d->cp);
+    d->off = malloc((len + 1) * sizeof *d->off);
+    if (d->cp == NULL || d->off == NULL)
+        return -1;
+    while (pos < len) {
+        uint32_t c;
+        d->off[d->n] = pos;
+        if ((unsigned char)text[pos] < 0x80) {
+            c = (unsigned char)text[pos++];
+        } else if (utf8_next(text, len, &pos, &c) <= 0) {
+            break;
+        }
+        d->cp[d->n++] = c;
+    }
+    d->off[d->n] = len;
+    return 0;
+}
+
+/* Letter-case flags of cp[a..b). */
+static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
+{
+    uint32_t f = 0;
+    int first_letter = 1, lower = 0, letters = 0;
+    for (size_t k = a; k < b; k++) {
+        uint32_t c = d->cp[k];
+        if (c >= 0x80)
+            f |= TOKEN_NONASCII;
+        if (is_digit(c)) {
+            f |= TOKEN_DIGIT;
+            continue;
+        }
+        if (!tokenize_is_letter(c))
+            continue;
+        letters++;
+        if (is_lower(c))
+            lower = 1;
+        if (first_letter) {
+            first_letter = 0;
+            if (is_upper(c))
+                f |= TOKEN_CAP;
+            else if (is_lower(c))
+                f |= TOKEN_LOWER;
+        }
+    }
+    if (letters > 0) {
+        f |= TOKEN_ALPHA;
+        if (!lower)
+            f |= TOKEN_ALLCAPS;
+    }
+    return f;
+}
+
+/* Marks sentence starts (sentence-final punctuation, line structure) and headlines. */
+static void mark_sentences(const struct decoded *d, struct token_list *out, const size_t *gap_nl)
+{
+    size_t line_first = 0, sent_first = 0;
+    for (size_t k = 0; k < out->n; k++) {
+        struct token *t = &out->tokens[k];
+        int start = 0;
+        if (k == 0) {
+            t->flags |= TOKEN_PARA_START | TOKEN_LINE_START;
+            start = 1;
+        } else {
+            struct token *p = &out->tokens[k - 1];
+            uint32_t pc = d->cp[p->cp_end - 1];
+            uint32_t first = d->cp[t->cp_start];
+            int opener = is_upper(first) || is_digit(first) || !tokenize_is_letter(first);
+            int terminal = 0;
+
+            if (p->cp_end - p->cp_start == 1 || (p->cp_end - p->cp_start <= 3 && pc == '.'))
+                terminal = is_terminal(pc) && !(p->flags & TOKEN_ABBREV);
+            if (!terminal && k >= 2 && is_closing(pc) && p->cp_end - p->cp_start == 1) {
+                struct token *pp = &out->tokens[k - 2];
+                terminal = pp->cp_end - pp->cp_start == 1 && is_terminal(d->cp[pp->cp_start]);
+            }
+            if (!terminal && (p->flags & TOKEN_ABBREV) &&
+                !span_in(d, p->cp_start, p->cp_end - 1, title_abbreviations) &&
+                span_in(d, t->cp_start, t->cp_end, sentence_openers))
+                terminal = 1;
+            if (gap_nl[k] >= 2) {
+                t->flags |= TOKEN_PARA_START | TOKEN_LINE_START;
+                start = 1;
+            } else if (gap_nl[k] == 1) {
+                struct token *lf = &out->tokens[line_first];
+                size_t line_len = p->cp_end - lf->cp_start;
+                t->flags |= TOKEN_LINE_START;
+                /* a short previous line (headline, byline, dateline, table row) ends */
+                if (terminal || (opener && line_len < 50))
+                    start = 1;
+            } else if (terminal && opener) {
+                start = 1;
+            }
+        }
+        if (t->flags & TOKEN_LINE_START)
+            line_first = k;
+        if (start) {
+            t->flags |= TOKEN_SENT_START;
+            sent_first = k;
+        }
+        (void)sent_first;
+    }
+    /* headlines: sentences whose words are in capitals */
+    for (size_t a = 0; a < out->n;) {
+        size_t b = a + 1, upper = 0, lower = 0;
+        while (b < out->n && !(out->tokens[b].flags & TOKEN_SENT_START))
+            b++;
+        for (size_t k = a; k < b; k++) {
+            const struct token *t = &out->tokens[k];
+            if (!(t->flags & TOKEN_ALPHA))
+                continue;
+            if (t->flags & TOKEN_ALLCAPS) {
+                size_t letters = 0;
+                for (size_t c = t->cp_start; c < t->cp_end; c++)
+                    letters += tokenize_is_letter(d->cp[c]) ? 1 : 0;
+                if (letters >= 2)
+                    upper++;
+            } else {
+                lower++;
+            }
+        }
+        if (upper >= 1 && (lower == 0 || (upper >= 4 && lower * 5 < upper)))
+            for (size_t k = a; k < b; k++)
+                out->tokens[k].flags |= TOKEN_HEADLINE;
+        a = b;
+    }
+}
+
+int tokenize_text(const char *text, size_t len, struct token_list *out)
+{
+    struct decoded d = {0};
+    size_t *gap_nl = NULL, gap_cap = 0, nl = 0;
+    int rc = -1;
+
+    out->n = 0;
+    if (decode(text, len, &d) != 0)
+        goto out;
+    for (size_t i = 0; i < d.n;) {
+        uint32_t c = d.cp[i];
+        struct token t = {0};
+        size_t j;
+        int abbrev = 0;
+
+        if (is_space(c)) {
+            if (c == '\n' || c == 0x2028 || c == 0x2029)
+                nl += c == 0x2029 ? 2 : 1;
+            i++;
+            continue;
+        }
+        if (is_alnum(c)) {
+            j = scan_word(&d, i, &abbrev);
+        } else if (is_apostrophe(c) && i + 1 < d.n && tokenize_is_letter(d.cp[i + 1]) &&
+                   is_clitic(&d, i + 1, alnum_run(&d, i + 1))) {
+            j = alnum_run(&d, i + 1);
+        } else if (is_apostrophe(c) && i + 2 < d.n && ascii_ieq(d.cp[i + 1], 't') &&
+                   !is_alnum(d.cp[i + 2])) {
+            j = i + 2;
+        } else {
+            j = i + 1;
+            while (
+                j < d.n && d.cp[j] == c &&
+                (c == '.' || c == '-' || c == '\'' || c == '`' || c == '=' || c == '*' || c == '_'))
+                j++;
+        }
+        if (j <= i)
+            j = i + 1;
+        t.cp_start = i;
+        t.cp_end = j;
+        t.byte_start = d.off[i];
+        t.byte_end = d.off[j];
+        t.flags = case_flags(&d, i, j);
+        if (is_alnum(c))
+            t.flags |= TOKEN_WORD;
+        if (abbrev)
+            t.flags |= TOKEN_ABBREV;
+        if (push(out, &t) != 0)
+            goto out;
+        if (out->n > gap_cap) {
+            size_t cap = out->cap;
+            size_t *p = realloc(gap_nl, cap * sizeof *p);
+            if (p == NULL)
+                goto out;
+            gap_nl = p;
+            gap_cap = cap;
+        }
+        gap_nl[out->n - 1] = nl;
+        nl = 0;
+        i = j;
+    }
+    mark_sentences(&d, out, gap_nl);
+    rc = 0;
+out:
+    free(d.cp);
+    free(d.off);
+    free(gap_nl);
+    return rc;
+}
+
+void tokenize_list_free(struct token_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->tokens);
+    l->tokens = NULL;
+    l->n = l->cap = 0;
+}
