@@ -1,0 +1,265 @@
+/* Unit tests for store/: opening and migrating (including an old schema and
+ * files that are not databases), group commit from many threads, per-op
+ * isolation inside a batch, exact-copy groups under delete and replace. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/schema.h"
+#include "store/store.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/articled-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/s.db", dir);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(store, .init = setup, .fini = teardown, .timeout = 60);
+
+static void fill(struct article *a, const char *id, const char *body)
+{
+    memset(a, 0, sizeof *a);
+    a->id = strdup(id);
+    a->title = strdup("title");
+    a->body = strdup(body);
+    a->body_len = strlen(body);
+    /* the store takes the hash as given; tests use the text itself */
+    snprintf(a->content_hash, sizeof a->content_hash, "h:%s", body);
+}
+
+static int write_one(struct store *st, enum store_op_kind kind, const char *id, const char *body,
+                     struct store_op *op)
+{
+    struct store_batch b = {0};
+    struct error err = {0};
+    memset(op, 0, sizeof *op);
+    op->kind = kind;
+    if (body != NULL)
+        fill(&op->article, id, body);
+    else
+        op->article.id = strdup(id);
+    b.ops = op;
+    b.nops = 1;
+    return store_write(st, &b, &err);
+}
+
+Test(store, open_creates_and_migrates)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_expect_eq(store_schema_version(st), store_schema_latest());
+    store_close(st);
+}
+
+Test(store, migrates_an_old_schema_keeping_data)
+{
+    sqlite3 *db;
+    struct error err = {0};
+    struct store *st = NULL;
+    struct store_options o = {0};
+    struct article a;
+
+    /* A database made by the first release: schema version 1 with one row. */
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(schema_migrate(db, 1, &err), 0, "%s", err.msg);
+    cr_assert_eq(schema_version(db), 1);
+    cr_assert_eq(sqlite3_exec(db,
+                              "INSERT INTO articles(id,title,body,ts,ingested_at,content_hash)"
+                              " VALUES('old-1','Old title','old body about tulips',1,"
+                              "'2020-01-01T00:00:00Z','h')",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_expect_eq(store_schema_version(st), store_schema_latest());
+    cr_assert_eq(store_article_get(st, "old-1", &a, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(a.body, "old body about tulips");
+    article_clear(&a);
+
+    struct store_search_query q = {
+        .match = "\"tulips\"", .from = INT64_MIN, .to = INT64_MAX, .limit = 10, .want_total = 1};
+    struct store_hits hits;
+    cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+    cr_expect_eq(hits.total, 1);
+    store_hits_free(&hits);
+    store_close(st);
+}
+
+Test(store, refuses_newer_and_foreign_files)
+{
+    sqlite3 *db;
+    struct error err = {0};
+    struct store *st = NULL;
+    struct store_options o = {0};
+    FILE *f;
+
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version=999", NULL, NULL, NULL);
+    sqlite3_close(db);
+    cr_expect_eq(store_open(path, &o, &st, &err), -1);
+    cr_expect(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+    unlink(path);
+
+    f = fopen(path, "w");
+    fputs("this is not an SQLite database, just some text that is long enough to fool no one", f);
+    fclose(f);
+    cr_expect_eq(store_open(path, &o, &st, &err), -1);
+    cr_expect_neq(err.msg[0], '\0');
+    unlink(path);
+
+    if (geteuid() != 0) { /* root can write a 0444 file anyway */
+        cr_assert_eq(store_open(path, &o, &st, &err), 0);
+        store_close(st);
+        chmod(path, 0444);
+        cr_expect_eq(store_open(path, &o, &st, &err), -1);
+    }
+}
+
+Test(store, batch_ops_fail_alone)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op ops[3];
+    struct store_batch b = {0};
+    struct article a;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    memset(ops, 0, sizeof ops);
+    ops[0].kind = STORE_OP_CREATE;
+    fill(&ops[0].article, "x", "one");
+    ops[1].kind = STORE_OP_CREATE; /* same id: conflict, alone */
+    fill(&ops[1].article, "x", "two");
+    ops[2].kind = STORE_OP_CREATE;
+    fill(&ops[2].article, "y", "three");
+    b.ops = ops;
+    b.nops = 3;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    cr_expect_eq(ops[0].failed, 0);
+    cr_expect_eq(ops[1].failed, 1);
+    cr_expect_eq(ops[1].err.code, ERR_CONFLICT);
+    cr_expect_eq(ops[2].failed, 0);
+    cr_assert_eq(store_article_get(st, "x", &a, &err), 0);
+    cr_expect_str_eq(a.body, "one");
+    article_clear(&a);
+    cr_assert_eq(store_article_get(st, "y", &a, &err), 0);
+    article_clear(&a);
+    for (int i = 0; i < 3; i++)
+        article_clear(&ops[i].article);
+    store_close(st);
+}
+
+Test(store, exact_copy_groups)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op op;
+    struct article a;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    write_one(st, STORE_OP_CREATE, "a", "same text", &op);
+    cr_expect_null(op.article.duplicate_of);
+    article_clear(&op.article);
+    write_one(st, STORE_OP_CREATE, "b", "same text", &op);
+    cr_expect_str_eq(op.article.duplicate_of, "a");
+    article_clear(&op.article);
+    write_one(st, STORE_OP_CREATE, "c", "same text", &op);
+    cr_expect_str_eq(op.article.duplicate_of, "a");
+    article_clear(&op.article);
+
+    /* delete the original: b becomes it, c points at b */
+    write_one(st, STORE_OP_DELETE, "a", NULL, &op);
+    cr_expect_eq(op.failed, 0);
+    article_clear(&op.article);
+    store_article_get(st, "b", &a, &err);
+    cr_expect_null(a.duplicate_of);
+    article_clear(&a);
+    store_article_get(st, "c", &a, &err);
+    cr_expect_str_eq(a.duplicate_of, "b");
+    article_clear(&a);
+
+    /* b's text changes: c is alone again */
+    write_one(st, STORE_OP_PUT, "b", "other text", &op);
+    cr_expect_eq(op.created, 0);
+    article_clear(&op.article);
+    store_article_get(st, "c", &a, &err);
+    cr_expect_null(a.duplicate_of);
+    article_clear(&a);
+
+    write_one(st, STORE_OP_DELETE, "zzz", NULL, &op);
+    cr_expect_eq(op.failed, 1);
+    cr_expect_eq(op.err.code, ERR_NOT_FOUND);
+    article_clear(&op.article);
+    store_close(st);
+}
+
+struct writer_arg {
+    struct store *st;
+    int thread;
+    int failures;
+};
+
+static void *writer_thread(void *p)
+{
+    struct writer_arg *w = p;
+    for (int i = 0; i < 200; i++) {
+        char id[32], body[64];
+        struct store_op op;
+        snprintf(id, sizeof id, "t%d-%d", w->thread, i);
+        snprintf(body, sizeof body, "thread %d article %d", w->thread, i);
+        if (write_one(w->st, STORE_OP_CREATE, id, body, &op) != 0 || op.failed)
+            w->failures++;
+        article_clear(&op.article);
+    }
+    return NULL;
+}
+
+Test(store, group_commit_from_many_threads)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    pthread_t t[8];
+    struct writer_arg w[8];
+    struct store_stats stats;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    for (int i = 0; i < 8; i++) {
+        w[i] = (struct writer_arg){st, i, 0};
+        pthread_create(&t[i], NULL, writer_thread, &w[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        cr_expect_eq(w[i].failures, 0);
+    }
+    cr_assert_eq(store_stats(st, &stats, &err), 0);
+    cr_expect_eq(stats.articles, 1600);
+    store_close(st);
+
+    /* everything acknowledged is there after reopening */
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    cr_assert_eq(store_stats(st, &stats, &err), 0);
+    cr_expect_eq(stats.articles, 1600);
+    store_close(st);
+}
