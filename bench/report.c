@@ -1,0 +1,245 @@
+/* report.c: reads the JSON lines of one bench/run and prints the ratios (articled / bare
+ * FTS5, articled / PostgreSQL, articled / nginx) and the targets, met or missed, as JSON lines
+ * (--format json) or as a human-readable table (--format table). A figure that the run did
+ * not produce shows as n/a and its target as not measured. */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "benchutil.h"
+
+static json_t *records;
+
+/* The last record of system and op (and concurrency, when conc > 0), borrowed, or NULL. */
+static json_t *find(const char *system, const char *op, int conc)
+{
+    json_t *hit = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(records, i, r)
+    {
+        const char *s = json_string_value(json_object_get(r, "system"));
+        const char *o = json_string_value(json_object_get(r, "op"));
+        if (!s || !o || strcmp(s, system) != 0 || strcmp(o, op) != 0)
+            continue;
+        if (conc > 0 && json_integer_value(json_object_get(r, "concurrency")) != conc)
+            continue;
+        hit = r;
+    }
+    return hit;
+}
+
+/* A number of a record, or NAN when absent. */
+static double num(json_t *r, const char *key)
+{
+    json_t *v = json_object_get(r, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static double get(const char *system, const char *op, int conc, const char *key)
+{
+    return num(find(system, op, conc), key);
+}
+
+static double ratio(double a, double b)
+{
+    return isnan(a) || isnan(b) || b == 0 ? NAN : a / b;
+}
+
+static const char *fmt(double v, int decimals, char *out)
+{
+    if (isnan(v))
+        return "n/a";
+    snprintf(out, 32, "%.*f", decimals, v);
+    return out;
+}
+
+struct target {
+    const char *name;
+    const char *what;
+    double value;
+    const char *cmp; /* ">=" or "<=" */
+    double bound;
+    const char *note;
+};
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL, *format = "table";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+            format = argv[++i];
+        else
+            path = argv[i];
+    }
+    if (!path) {
+        fprintf(stderr, "usage: bench_report [--format json|table] RESULTS.jsonl\n");
+        return 2;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    records = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        json_error_t err;
+        json_t *o = json_loadb(line, (size_t)len, 0, &err);
+        if (json_is_object(o))
+            json_array_append_new(records, o);
+        else
+            json_decref(o);
+    }
+    free(line);
+    fclose(f);
+
+    json_t *meta = find("suite", "meta", 0);
+    long long n = json_integer_value(json_object_get(meta, "n"));
+
+    double fts_ingest = get("fts5", "ingest", 0, "articles_per_s");
+    double pg_ingest = get("postgres", "ingest", 0, "articles_per_s");
+    double a_bulk = get("articled", "bulk", 0, "articles_per_s");
+    double a_post = get("articled", "post", 32, "articles_per_s");
+    double a_health = get("articled", "healthz", 0, "rps");
+    double ngx_health = get("nginx", "healthz", 0, "rps");
+    double rss_mb = get("articled", "resources", 0, "vmhwm_kb") / 1024.0;
+    double a_bpa = get("articled", "resources", 0, "bytes_per_article");
+    double fts_bpa = get("fts5", "ingest", 0, "bytes_per_article");
+    double pg_bpa = get("postgres", "ingest", 0, "bytes_per_article");
+
+    static const char *const sys[3] = {"articled", "fts5", "postgres"};
+    static const int levels[2] = {1, 16};
+    double p50[3][2], p99[3][2], qps[3][2], hits[3][2];
+    for (int s = 0; s < 3; s++)
+        for (int l = 0; l < 2; l++) {
+            json_t *r = find(sys[s], "search", levels[l]);
+            p50[s][l] = num(r, "p50_ms");
+            p99[s][l] = num(r, "p99_ms");
+            qps[s][l] = num(r, "qps");
+            hits[s][l] = num(r, "hits_mean");
+        }
+
+    char rss_note[64];
+    snprintf(rss_note, sizeof rss_note, "target is for 1,000,000 articles; run had %lld", n);
+    struct target targets[] = {
+        {"bulk_vs_fts5", "bulk ingest >= 0.6x bare FTS5 insert rate", ratio(a_bulk, fts_ingest),
+         ">=", 0.6, NULL},
+        {"bulk_vs_postgres", "bulk ingest >= 2x PostgreSQL COPY rate", ratio(a_bulk, pg_ingest),
+         ">=", 2.0, NULL},
+        {"post32_vs_fts5", "single POSTs (c=32) >= 0.4x bare FTS5 insert rate",
+         ratio(a_post, fts_ingest), ">=", 0.4, NULL},
+        {"search_p50_vs_fts5", "search p50 (c=1) <= 1.3x bare FTS5 p50",
+         ratio(p50[0][0], p50[1][0]), "<=", 1.3, NULL},
+        {"search_qps_vs_postgres", "search QPS (c=16) >= 3x PostgreSQL QPS",
+         ratio(qps[0][1], qps[2][1]), ">=", 3.0, NULL},
+        {"healthz_vs_nginx", "/healthz req/s >= 0.85x nginx", ratio(a_health, ngx_health),
+         ">=", 0.85, NULL},
+        {"rss_mb", "peak RSS < 200 MB", rss_mb, "<=", 200.0, n < 1000000 ? rss_note : NULL},
+    };
+    int ntargets = (int)(sizeof targets / sizeof targets[0]);
+
+    if (strcmp(format, "json") == 0) {
+        struct {
+            const char *name;
+            double v;
+        } ratios[] = {
+            {"bulk_vs_fts5", ratio(a_bulk, fts_ingest)},
+            {"bulk_vs_postgres", ratio(a_bulk, pg_ingest)},
+            {"post32_vs_fts5", ratio(a_post, fts_ingest)},
+            {"search_p50_c1_vs_fts5", ratio(p50[0][0], p50[1][0])},
+            {"search_p50_c1_vs_postgres", ratio(p50[0][0], p50[2][0])},
+            {"search_qps_c1_vs_fts5", ratio(qps[0][0], qps[1][0])},
+            {"search_qps_c1_vs_postgres", ratio(qps[0][0], qps[2][0])},
+            {"search_qps_c16_vs_fts5", ratio(qps[0][1], qps[1][1])},
+            {"search_qps_c16_vs_postgres", ratio(qps[0][1], qps[2][1])},
+            {"healthz_vs_nginx", ratio(a_health, ngx_health)},
+        };
+        for (size_t i = 0; i < sizeof ratios / sizeof ratios[0]; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "system", json_string("report"));
+            json_object_set_new(o, "op", json_string("ratio"));
+            json_object_set_new(o, "name", json_string(ratios[i].name));
+            json_object_set_new(o, "value",
+                                isnan(ratios[i].v) ? json_null() : json_real(ratios[i].v));
+            bench_emit(o);
+        }
+        for (int i = 0; i < ntargets; i++) {
+            struct target *t = &targets[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "system", json_string("report"));
+            json_object_set_new(o, "op", json_string("target"));
+            json_object_set_new(o, "name", json_string(t->name));
+            json_object_set_new(o, "target", json_string(t->what));
+            json_object_set_new(o, "value", isnan(t->value) ? json_null() : json_real(t->value));
+            int met = strcmp(t->cmp, ">=") == 0 ? t->value >= t->bound : t->value <= t->bound;
+            json_object_set_new(o, "met", isnan(t->value) ? json_null() : json_boolean(met));
+            if (t->note)
+                json_object_set_new(o, "note", json_string(t->note));
+            bench_emit(o);
+        }
+        json_decref(records);
+        return 0;
+    }
+
+    char a[32], b[32], c[32], d[32], e[32];
+    printf("\narticled benchmark: %lld articles, seed %lld%s\n", n,
+           json_integer_value(json_object_get(meta, "seed")),
+           json_is_true(json_object_get(meta, "quick")) ? ", quick mode" : "");
+    printf("%-34s %12s %12s %12s %9s %9s\n", "metric", "articled", "FTS5 limit", "PostgreSQL",
+           "vs limit", "vs PG");
+    printf("%-34s %12s %12s %12s %9s %9s\n", "bulk ingest (articles/s)", fmt(a_bulk, 0, a),
+           fmt(fts_ingest, 0, b), fmt(pg_ingest, 0, c), fmt(ratio(a_bulk, fts_ingest), 2, d),
+           fmt(ratio(a_bulk, pg_ingest), 2, e));
+    printf("%-34s %12s %12s %12s %9s %9s\n", "single POST c=32 (articles/s)", fmt(a_post, 0, a),
+           fmt(fts_ingest, 0, b), "", fmt(ratio(a_post, fts_ingest), 2, d), "");
+    for (int l = 0; l < 2; l++) {
+        char label[64];
+        snprintf(label, sizeof label, "search c=%d p50 (ms)", levels[l]);
+        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(p50[0][l], 3, a), fmt(p50[1][l], 3, b),
+               fmt(p50[2][l], 3, c), fmt(ratio(p50[0][l], p50[1][l]), 2, d),
+               fmt(ratio(p50[0][l], p50[2][l]), 2, e));
+        snprintf(label, sizeof label, "search c=%d p99 (ms)", levels[l]);
+        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(p99[0][l], 3, a), fmt(p99[1][l], 3, b),
+               fmt(p99[2][l], 3, c), fmt(ratio(p99[0][l], p99[1][l]), 2, d),
+               fmt(ratio(p99[0][l], p99[2][l]), 2, e));
+        snprintf(label, sizeof label, "search c=%d QPS", levels[l]);
+        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(qps[0][l], 0, a), fmt(qps[1][l], 0, b),
+               fmt(qps[2][l], 0, c), fmt(ratio(qps[0][l], qps[1][l]), 2, d),
+               fmt(ratio(qps[0][l], qps[2][l]), 2, e));
+        snprintf(label, sizeof label, "search c=%d hits per query", levels[l]);
+        printf("%-34s %12s %12s %12s\n", label, fmt(hits[0][l], 1, a), fmt(hits[1][l], 1, b),
+               fmt(hits[2][l], 1, c));
+    }
+    printf("%-34s %12s %12s %12s\n", "storage (bytes/article)", fmt(a_bpa, 0, a),
+           fmt(fts_bpa, 0, b), fmt(pg_bpa, 0, c));
+    printf("%-34s %12s\n", "peak RSS (MB, VmHWM)", fmt(rss_mb, 1, a));
+    printf("%-34s %12s %12s %12s %9s\n", "/healthz (req/s, wrk)", fmt(a_health, 0, a), "", "", "");
+    printf("%-34s %12s %12s %12s %9s  (articled / nginx)\n", "  nginx return 200 (req/s)",
+           fmt(ngx_health, 0, a), "", "", fmt(ratio(a_health, ngx_health), 2, d));
+
+    printf("\n%-52s %10s  %s\n", "target", "measured", "result");
+    int missed = 0;
+    for (int i = 0; i < ntargets; i++) {
+        struct target *t = &targets[i];
+        const char *res;
+        if (isnan(t->value)) {
+            res = "not measured";
+        } else {
+            int met = strcmp(t->cmp, ">=") == 0 ? t->value >= t->bound : t->value <= t->bound;
+            res = met ? "met" : "MISSED";
+            missed += !met;
+        }
+        printf("%-52s %10s  %s%s%s%s\n", t->what, fmt(t->value, 2, a), res, t->note ? " (" : "",
+               t->note ? t->note : "", t->note ? ")" : "");
+    }
+    printf("%d of %d targets missed (figures from one run on a noisy machine)\n", missed, ntargets);
+    json_decref(records);
+    return 0;
+}
