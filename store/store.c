@@ -13,7 +13,11 @@
 #include "store/store_int.h"
 
 static atomic_uint_fast64_t store_generation = 1;
+/* This thread's reader and the store generation it belongs to; the pointer is
+ * only followed when the generation matches a live store (a closed store's
+ * generation is never reused). */
 static __thread struct store_reader *tls_reader;
+static __thread uint64_t tls_generation;
 
 /* Applies the pragmas every connection needs. */
 static int store_conn_setup(sqlite3 *db, int writer, const struct store_options *opts)
@@ -196,10 +200,10 @@ int store_write(struct store *st, struct store_batch *batch, struct error *err)
 
 struct store_reader *store_reader_get(struct store *st, struct error *err)
 {
-    struct store_reader *r = tls_reader;
+    struct store_reader *r;
 
-    if (r != NULL && r->generation == st->generation)
-        return r;
+    if (tls_reader != NULL && tls_generation == st->generation)
+        return tls_reader;
     r = calloc(1, sizeof *r);
     if (r == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
@@ -215,6 +219,7 @@ struct store_reader *store_reader_get(struct store *st, struct error *err)
     st->readers = r;
     pthread_mutex_unlock(&st->readers_mu);
     tls_reader = r;
+    tls_generation = st->generation;
     return r;
 }
 
