@@ -61,8 +61,9 @@ static int b64_decode(const char *in, unsigned char *out, size_t cap, size_t *ou
 void cursor_encode(const struct cursor *c, char *out)
 {
     char plain[112];
-    int n = snprintf(plain, sizeof plain, "1|%c|%a|%" PRId64 "|%" PRId64 "|%" PRId64 "|%08" PRIx32,
-                     c->kind, c->score, c->ts, c->seq, c->max_seq, c->query);
+    int n = snprintf(plain, sizeof plain,
+                     "1|%c|%a|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%08" PRIx32, c->kind,
+                     c->score, c->ts, c->seq, c->max_seq, c->offset, c->query);
     b64_encode((const unsigned char *)plain, (size_t)n, out);
 }
 
@@ -71,7 +72,7 @@ int cursor_decode(const char *s, struct cursor *out)
     unsigned char plain[120];
     size_t n;
     char kind, tail;
-    long long ts, seq, max_seq;
+    long long ts, seq, max_seq, offset;
     unsigned query;
     double score;
 
@@ -80,16 +81,17 @@ int cursor_decode(const char *s, struct cursor *out)
     plain[n] = '\0';
     if (memchr(plain, '\0', n) != NULL)
         return -1;
-    if (sscanf((const char *)plain, "1|%c|%la|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
-               &max_seq, &query, &tail) != 6)
+    if (sscanf((const char *)plain, "1|%c|%la|%lld|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
+               &max_seq, &offset, &query, &tail) != 7)
         return -1;
-    if (kind != 'l' && kind != 'r' && kind != 'n')
+    if ((kind != 'l' && kind != 'r' && kind != 'n') || offset < 0)
         return -1;
     out->kind = kind;
     out->score = score;
     out->ts = ts;
     out->seq = seq;
     out->max_seq = max_seq;
+    out->offset = offset;
     out->query = query;
     return 0;
 }

@@ -9,7 +9,8 @@
 
 struct cursor {
     char kind;       /* 'l' list, 'r' relevance, 'n' newest */
-    double score;    /* relevance: FTS5 rank of the last hit */
+    double score;    /* reserved (0) */
+    int64_t offset;  /* relevance: hits already served in this snapshot */
     int64_t ts;      /* list/newest: sort key of the last row */
     int64_t seq;     /* tie-breaker: row number of the last row */
     int64_t max_seq; /* snapshot bound (search) */

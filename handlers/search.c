@@ -70,7 +70,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
             return HANDLER_DONE;
         }
         q.has_after = 1;
-        q.after_score = c.score;
+        q.offset = c.offset;
         q.after_ts = c.ts;
         q.after_seq = c.seq;
         q.max_seq = c.max_seq;
@@ -95,7 +95,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     if (hits.more && hits.n > 0) {
         struct store_hit *last = &hits.items[hits.n - 1];
         struct cursor c = {.kind = q.sort == STORE_SORT_NEWEST ? 'n' : 'r',
-                           .score = last->rank,
+                           .offset = q.offset + (int64_t)hits.n,
                            .ts = last->ts,
                            .seq = last->seq,
                            .max_seq = hits.max_seq,

@@ -112,9 +112,9 @@ struct store_search_query {
     int64_t from, to;   /* ts window [from, to) */
     enum store_sort sort;
     unsigned limit;
-    int has_after;      /* keyset cursor */
-    double after_score; /* relevance: rank of the last hit */
-    int64_t after_ts;   /* newest: ts of the last hit */
+    int64_t offset; /* relevance: hits to skip (pages of one snapshot) */
+    int has_after;  /* newest: keyset cursor after (after_ts, after_seq) */
+    int64_t after_ts;
     int64_t after_seq;
     int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
     int want_total;

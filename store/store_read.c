@@ -176,8 +176,7 @@ static const char SQL_SEARCH_RANK[] =
     " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?6 IS NULL OR f.rank > ?6 OR (f.rank = ?6 AND f.rowid > ?7))"
-    " ORDER BY f.rank, f.rowid LIMIT ?8";
+    " ORDER BY f.rank, f.rowid LIMIT ?8 OFFSET ?9";
 
 static const char SQL_SEARCH_NEWEST[] =
     "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
@@ -267,14 +266,13 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         return -1;
     }
     store_search_bind_common(s, q, max_seq);
-    if (q->has_after) {
-        if (q->sort == STORE_SORT_NEWEST)
-            sqlite3_bind_int64(s, 6, q->after_ts);
-        else
-            sqlite3_bind_double(s, 6, q->after_score);
+    if (q->sort == STORE_SORT_NEWEST && q->has_after) {
+        sqlite3_bind_int64(s, 6, q->after_ts);
         sqlite3_bind_int64(s, 7, q->after_seq);
     }
     sqlite3_bind_int64(s, 8, (sqlite3_int64)limit + 1);
+    if (q->sort == STORE_SORT_RELEVANCE)
+        sqlite3_bind_int64(s, 9, q->offset);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct store_hit *h;
         if (out->n == limit) {

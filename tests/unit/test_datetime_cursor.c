@@ -70,6 +70,7 @@ Test(cursor, roundtrip)
                         .ts = 1740830400,
                         .seq = 42,
                         .max_seq = 99999,
+                        .offset = 140,
                         .query = 0xdeadbeef};
     struct cursor out;
     char text[CURSOR_MAX];
@@ -82,6 +83,7 @@ Test(cursor, roundtrip)
     cr_expect_eq(out.ts, in.ts);
     cr_expect_eq(out.seq, in.seq);
     cr_expect_eq(out.max_seq, in.max_seq);
+    cr_expect_eq(out.offset, 140);
     cr_expect_eq(out.query, in.query);
 }
 
