@@ -323,8 +323,17 @@ Test(fingerprint, full_shingles_with_w1)
     cr_expect_eq(all.n, all.nwords - FINGERPRINT_K + 1); /* all distinct in this text */
     /* winnowing keeps a subset, about 2 / (w + 1) of the k-grams */
     cr_expect_eq(fingerprint_shared(&all, &win), win.n);
-    cr_expect_lt(win.n, all.n * 0.6);
-    cr_expect_gt(win.n, all.n * 0.25);
+    cr_expect_lt(win.n, all.n * (2.0 / (FINGERPRINT_W + 1) + 0.15));
+    cr_expect_gt(win.n, all.n * (2.0 / (FINGERPRINT_W + 1) - 0.15));
+    /* a wider window keeps a subset of a narrower one's picks (window minima nest) */
+    {
+        struct fingerprint_set w4;
+
+        cr_assert_eq(fingerprint_compute_kw(a, strlen(a), FINGERPRINT_K, 4, &w4), 0);
+        cr_expect_lt(w4.n, win.n);
+        cr_expect_geq(fingerprint_shared(&w4, &win), w4.n * 0.95);
+        fingerprint_set_free(&w4);
+    }
     fingerprint_set_free(&all);
     fingerprint_set_free(&win);
     free(a);
