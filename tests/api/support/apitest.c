@@ -71,6 +71,8 @@ int apitest_start(struct apitest_server *s, const char *db, const char *const *e
     argv[n] = NULL;
 
     s->port = 0;
+    /* empty the log first, so an earlier run's port is never read back */
+    fclose(fopen(s->log, "w"));
     s->pid = fork();
     if (s->pid < 0)
         return -1;
