@@ -109,26 +109,6 @@ static void query_emit_term(struct query_buf *b, const struct query_term *t)
     query_buf_str(b, t->prefix ? "\" *" : "\"");
 }
 
-/* Emits the positive terms of group g joined with OR (parenthesised when more than one). */
-static void query_emit_group(struct query_buf *b, const struct query_term *terms, int nterms, int g)
-{
-    int n = 0, k = 0;
-    for (int i = 0; i < nterms; i++)
-        if (!terms[i].neg && terms[i].group == g && terms[i].keep)
-            n++;
-    if (n > 1)
-        query_buf_str(b, "(");
-    for (int i = 0; i < nterms; i++) {
-        if (terms[i].neg || terms[i].group != g || !terms[i].keep)
-            continue;
-        if (k++ > 0)
-            query_buf_str(b, " OR ");
-        query_emit_term(b, &terms[i]);
-    }
-    if (n > 1)
-        query_buf_str(b, ")");
-}
-
 /* Reads one term at the lexer (after any '-'); fills text/len/prefix. Returns 0 or -1. */
 static int query_lex_term(struct query_lexer *lx, struct query_term *t, struct error *err)
 {
@@ -174,33 +154,78 @@ static int query_lex_term(struct query_lexer *lx, struct query_term *t, struct e
     return 0;
 }
 
-int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
-{
+/* The parsed query: terms in order, each positive one tagged with its OR group. */
+struct query_parsed {
     struct query_term terms[QUERY_MAX_TERMS];
+    int nterms, ngroups;
+    int any_neg; /* some term was excluded, kept or not */
+};
+
+/* Returns 1 when OR group g still has a term after dropping. */
+static int query_group_kept(const struct query_parsed *p, int g)
+{
+    for (int i = 0; i < p->nterms; i++)
+        if (!p->terms[i].neg && p->terms[i].group == g && p->terms[i].keep)
+            return 1;
+    return 0;
+}
+
+/* Emits the kept positive terms of group g joined with OR (parenthesised when several). */
+static void query_emit_group(struct query_buf *b, const struct query_parsed *p, int g)
+{
+    int n = 0, k = 0;
+    for (int i = 0; i < p->nterms; i++)
+        n += !p->terms[i].neg && p->terms[i].group == g && p->terms[i].keep;
+    if (n > 1)
+        query_buf_str(b, "(");
+    for (int i = 0; i < p->nterms; i++) {
+        if (p->terms[i].neg || p->terms[i].group != g || !p->terms[i].keep)
+            continue;
+        if (k++ > 0)
+            query_buf_str(b, " OR ");
+        query_emit_term(b, &p->terms[i]);
+    }
+    if (n > 1)
+        query_buf_str(b, ")");
+}
+
+/* Emits the whole expression: kept groups joined with AND, then the kept exclusions. */
+static void query_emit(struct query_buf *b, const struct query_parsed *p, int npos, int nneg)
+{
+    if (nneg > 0 && npos > 1)
+        query_buf_str(b, "(");
+    for (int g = 0, k = 0; g < p->ngroups; g++) {
+        if (!query_group_kept(p, g))
+            continue;
+        if (k++ > 0)
+            query_buf_str(b, " AND ");
+        query_emit_group(b, p, g);
+    }
+    if (nneg > 0 && npos > 1)
+        query_buf_str(b, ")");
+    if (nneg == 0)
+        return;
+    query_buf_str(b, nneg > 1 ? " NOT (" : " NOT ");
+    for (int i = 0, k = 0; i < p->nterms; i++) {
+        if (!p->terms[i].neg || !p->terms[i].keep)
+            continue;
+        if (k++ > 0)
+            query_buf_str(b, " OR ");
+        query_emit_term(b, &p->terms[i]);
+    }
+    if (nneg > 1)
+        query_buf_str(b, ")");
+}
+
+/* Lexes and checks the grammar of q (valid UTF-8) into p. Returns 0 or -1 with err set. */
+static int query_parse(const char *q, size_t len, struct query_parsed *p, struct error *err)
+{
     struct query_lexer lx = {q, len, 0, 1};
-    struct query_buf b = {NULL, 0, 0, 0};
-    int nterms = 0, ngroups = 0;
     int pending_or = 0;       /* an OR waits for its right-hand term */
     size_t pending_or_ch = 0; /* where that OR is */
     int last_neg = 0;         /* the previous item was an exclusion */
-    int npos = 0, nneg = 0;   /* kept positive groups, kept exclusions */
-    int any_neg = 0;
-    size_t bad;
-    int rc = -1;
 
-    *out = NULL;
-    if (q == NULL)
-        len = 0;
-    if (len > QUERY_MAX_BYTES) {
-        error_set(err, ERR_INVALID, "query is too long: %zu bytes, at most %d", len,
-                  QUERY_MAX_BYTES);
-        goto out;
-    }
-    if (len > 0 && utf8_check(q, len, &bad) != 0) {
-        error_set(err, ERR_UNPROCESSABLE, "query is not valid UTF-8 (byte %zu)", bad);
-        goto out;
-    }
-
+    p->nterms = p->ngroups = p->any_neg = 0;
     for (;;) {
         int64_t cp;
         while ((cp = query_peek(&lx)) != -1 && query_is_space((uint32_t)cp))
@@ -218,115 +243,109 @@ int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
                           "'-' at character %zu must be followed by a word or phrase, with no "
                           "space after it",
                           item_ch);
-                goto out;
+                return -1;
             }
             t.neg = 1;
         }
         if (query_lex_term(&lx, &t, err) != 0)
-            goto out;
+            return -1;
 
         if (!t.neg && !t.quoted && !t.prefix && t.len == 2 && memcmp(t.text, "OR", 2) == 0) {
-            if (nterms == 0) {
+            if (p->nterms == 0) {
                 error_set(err, ERR_INVALID,
                           "OR at character %zu needs a term before it: a query cannot start "
                           "with OR",
                           item_ch);
-                goto out;
+                return -1;
             }
             if (pending_or) {
                 error_set(err, ERR_INVALID,
                           "OR at character %zu follows another OR (at character %zu): OR needs "
                           "a term on each side",
                           item_ch, pending_or_ch);
-                goto out;
+                return -1;
             }
             if (last_neg) {
                 error_set(err, ERR_INVALID,
                           "OR at character %zu cannot join an excluded ('-') term", item_ch);
-                goto out;
+                return -1;
             }
             pending_or = 1;
             pending_or_ch = item_ch;
             continue;
         }
 
-        if (nterms == QUERY_MAX_TERMS) {
+        if (p->nterms == QUERY_MAX_TERMS) {
             error_set(err, ERR_INVALID,
                       "too many terms: at most %d words or phrases (character %zu is past the "
                       "limit)",
                       QUERY_MAX_TERMS, item_ch);
-            goto out;
+            return -1;
         }
         if (t.neg && pending_or) {
             error_set(err, ERR_INVALID, "OR at character %zu cannot join an excluded ('-') term",
                       pending_or_ch);
-            goto out;
+            return -1;
         }
         t.keep = query_has_alnum(t.text, t.len);
         if (t.neg)
-            any_neg = 1;
+            p->any_neg = 1;
         else
-            t.group = pending_or ? ngroups - 1 : ngroups++;
+            t.group = pending_or ? p->ngroups - 1 : p->ngroups++;
         last_neg = t.neg;
         pending_or = 0;
-        terms[nterms++] = t;
+        p->terms[p->nterms++] = t;
     }
 
     if (pending_or) {
         error_set(err, ERR_INVALID,
                   "OR at character %zu needs a term after it: a query cannot end with OR",
                   pending_or_ch);
+        return -1;
+    }
+    return 0;
+}
+
+int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
+{
+    struct query_parsed p;
+    struct query_buf b = {NULL, 0, 0, 0};
+    int npos = 0, nneg = 0; /* kept positive groups, kept exclusions */
+    size_t bad;
+    int rc = -1;
+
+    *out = NULL;
+    if (q == NULL)
+        len = 0;
+    if (len > QUERY_MAX_BYTES) {
+        error_set(err, ERR_INVALID, "query is too long: %zu bytes, at most %d", len,
+                  QUERY_MAX_BYTES);
         goto out;
     }
+    if (len > 0 && utf8_check(q, len, &bad) != 0) {
+        error_set(err, ERR_UNPROCESSABLE, "query is not valid UTF-8 (byte %zu)", bad);
+        goto out;
+    }
+    if (query_parse(q, len, &p, err) != 0)
+        goto out;
 
-    /* Groups whose every term was dropped disappear; count what is left. */
-    for (int g = 0; g < ngroups; g++)
-        for (int i = 0; i < nterms; i++)
-            if (!terms[i].neg && terms[i].group == g && terms[i].keep) {
-                npos++;
-                break;
-            }
-    for (int i = 0; i < nterms; i++)
-        if (terms[i].neg && terms[i].keep)
-            nneg++;
-
+    /* Terms without a letter or digit are dropped, and OR groups left empty with them. */
+    for (int g = 0; g < p.ngroups; g++)
+        npos += query_group_kept(&p, g);
+    for (int i = 0; i < p.nterms; i++)
+        nneg += p.terms[i].neg && p.terms[i].keep;
     if (npos == 0) {
-        if (any_neg)
+        if (p.any_neg)
             error_set(err, ERR_INVALID,
                       "query needs at least one term to match: it only excludes ('-')");
-        else if (nterms > 0)
+        else if (p.nterms > 0)
             error_set(err, ERR_INVALID, "query has no letter or digit to search for");
         else
             error_set(err, ERR_INVALID, "query is empty");
         goto out;
     }
 
-    if (nneg > 0 && npos > 1)
-        query_buf_str(&b, "(");
-    for (int g = 0, k = 0; g < ngroups; g++) {
-        int kept = 0;
-        for (int i = 0; i < nterms && !kept; i++)
-            kept = !terms[i].neg && terms[i].group == g && terms[i].keep;
-        if (!kept)
-            continue;
-        if (k++ > 0)
-            query_buf_str(&b, " AND ");
-        query_emit_group(&b, terms, nterms, g);
-    }
-    if (nneg > 0 && npos > 1)
-        query_buf_str(&b, ")");
-    if (nneg > 0) {
-        query_buf_str(&b, nneg > 1 ? " NOT (" : " NOT ");
-        for (int i = 0, k = 0; i < nterms; i++) {
-            if (!terms[i].neg || !terms[i].keep)
-                continue;
-            if (k++ > 0)
-                query_buf_str(&b, " OR ");
-            query_emit_term(&b, &terms[i]);
-        }
-        if (nneg > 1)
-            query_buf_str(&b, ")");
-    }
+    query_emit(&b, &p, npos, nneg);
     if (b.failed) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
