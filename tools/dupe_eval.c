@@ -1,11 +1,13 @@
 /* dupe_eval.c: how well the service finds near-duplicate articles, against brute force.
  *
- * Run (from the repository root, after building):
- *   build-fp/tools/dupe_eval --bin build-fp/articled    # the running service, all corpora
- *   build-fp/tools/dupe_eval --offline                  # the method in-process, no server
- *   build-fp/tools/dupe_eval --offline --sweep          # k / w / boilerplate trade-offs
- * Options: --data DIR (default ../shared/data/news), --corpus bbc|reuters|synth|all,
- * --seed N, --synth-bases N, --boilerplate-df N, --batch N, --min-containment X, --quiet.
+ * Run (from the repository root, after building; the one command for the service):
+ *   build/tools/dupe_eval --bin build/articled          # the running service, all corpora
+ *   build/tools/dupe_eval --offline                     # the method in-process, no server
+ *   build/tools/dupe_eval --offline --sweep             # k / w / boilerplate trade-offs
+ * Options: --data DIR (default ../shared/data/news; absent corpora are skipped with a
+ * message), --corpus bbc|reuters|synth|all, --seed N (42), --synth-bases N (300), --batch N
+ * (_bulk lines per request, 1000), --min-containment X (0.3), --quiet; offline only:
+ * --k N, --w N, --boilerplate-df N (50), --boilerplate ignore|recount, --min-shared N (1).
  *
  * Corpora: BBC (bbc.ndjson), Reuters-21578 (reuters21578.ndjson) and a synthetic set made
  * from both, deterministic from --seed: base articles, copies of them carrying the
@@ -26,13 +28,17 @@
  * containment 1, a pair in "near" with its reported containment. "offline" mode computes the
  * same thing in-process: winnowed fingerprints, an inverted index, hashes carried by more than
  * --boilerplate-df articles ignored, estimate = shared / min(n_a, n_b), exact = equal content
- * hash.
+ * hash. (--boilerplate recount: such hashes only find no candidates; a candidate's estimate
+ * then counts every hash it shares.)
  *
  * Measures, for t = 0.5 and 0.9 and a tolerance d = 0.1 (the estimate is a sample of the
  * k-grams, so it scatters around the truth):
  *   recall_t    = true pairs (truth >= t) reported with estimate >= t - d / true pairs;
  *   precision_t = reported pairs with estimate >= t whose truth >= t - d / those reported;
  *   strict_* the same with d = 0; below_0.3 = reported pairs whose truth < 0.3.
+ * The same figures restricted to pairs whose smaller article has 50+ words follow in
+ * "pairs_of_50_words_or_more"; for the synthetic set, "designed" gives per transformation
+ * the copies' true containment with their base and the share found (estimate >= 0.4).
  * Undefined ratios (empty denominators) print as null. Targets: recall and precision at 0.9
  * >= 0.98, recall at 0.5 >= 0.95, below_0.3 == 0. Output: one JSON line per corpus and
  * mode, then one final line with every figure. */
@@ -1627,9 +1633,12 @@ static long service_ingest(CURL *h, int port, struct corpus *c, size_t batch,
             if (i < from || i >= to)
                 continue;
             if (st < 200 || st >= 300) {
-                if (failed++ < 3)
-                    fprintf(stderr, "dupe_eval: %s not ingested: %s\n", c->docs[i].id,
-                            json_dumps(it, JSON_COMPACT));
+                if (failed++ < 3) {
+                    char *why = json_dumps(it, JSON_COMPACT);
+
+                    fprintf(stderr, "dupe_eval: %s not ingested: %s\n", c->docs[i].id, why);
+                    free(why);
+                }
                 continue;
             }
             if (sid == NULL)
