@@ -7,7 +7,7 @@
  * Options: --data DIR (default ../shared/data/news; absent corpora are skipped with a
  * message), --corpus bbc|reuters|synth|all, --seed N (42), --synth-bases N (300), --batch N
  * (_bulk lines per request, 1000), --min-containment X (0.3), --quiet; offline only:
- * --k N, --w N, --boilerplate-df N (50), --boilerplate ignore|recount, --min-shared N (1).
+ * --k N, --w N, --boilerplate-df N (50), --boilerplate recount|ignore, --min-shared N (1).
  *
  * Corpora: BBC (bbc.ndjson), Reuters-21578 (reuters21578.ndjson) and a synthetic set made
  * from both, deterministic from --seed: base articles, copies of them carrying the
@@ -26,10 +26,10 @@
  * ingests through POST /v1/articles/_bulk and asks GET /v1/articles/{id}/duplicates
  * ?min_containment=0.3 for every article; a pair in "exact" counts as reported with
  * containment 1, a pair in "near" with its reported containment. "offline" mode computes the
- * same thing in-process: winnowed fingerprints, an inverted index, hashes carried by more than
- * --boilerplate-df articles ignored, estimate = shared / min(n_a, n_b), exact = equal content
- * hash. (--boilerplate recount: such hashes only find no candidates; a candidate's estimate
- * then counts every hash it shares.)
+ * same thing in-process the way the store does: winnowed fingerprints in an inverted index;
+ * hashes carried by more than --boilerplate-df articles find no candidates; a candidate's
+ * estimate counts every hash it shares, shared / min(n_a, n_b); exact = equal content hash.
+ * (--boilerplate ignore: boilerplate hashes are not counted as shared either.)
  *
  * Measures, for t = 0.5 and 0.9 and a tolerance d = 0.1 (the estimate is a sample of the
  * k-grams, so it scatters around the truth):
@@ -1899,8 +1899,17 @@ static int evaluate(struct corpus *c, const struct options *o, json_t *results, 
 
 int main(int argc, char **argv)
 {
-    struct options o = {"../shared/data/news", "build/articled", "all", 0,   0,  0,    0,
-                        FINGERPRINT_K,         FINGERPRINT_W,    42,    300, 50, 1000, 0.3};
+    struct options o = {.data = "../shared/data/news",
+                        .bin = "build/articled",
+                        .corpus = "all",
+                        .recount = 1,
+                        .k = FINGERPRINT_K,
+                        .w = FINGERPRINT_W,
+                        .seed = 42,
+                        .synth_bases = 300,
+                        .boiler_df = 50,
+                        .batch = 1000,
+                        .min_c = 0.3};
     struct corpus bbc = {0}, reuters = {0}, synth = {0};
     struct corpus *src[2];
     size_t nsrc = 0;
