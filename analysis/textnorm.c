@@ -317,6 +317,7 @@ int textnorm_split(const char *s, size_t len, struct textnorm_words *w)
                 i++; /* apostrophes alone open no word */
             if (i == j)
                 continue;
+            /* put_bytes of nothing opens the word (and its separating space) */
             if (put_bytes(&st, "", 0) < 0 || text_reserve(w, j - i) < 0)
                 return -1;
             dst = w->text + w->text_len;
