@@ -442,6 +442,14 @@ uint32_t gazetteer_phrase(const struct gazetteer *g, const char *key, size_t n)
     return p ? p->bits : 0;
 }
 
+uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, int *wcase, int *freq)
+{
+    const struct phrase *p = phrase_find(g, key, n);
+    *wcase = p ? p->wcase : GAZ_CASE_UNKNOWN;
+    *freq = p ? p->freq : 0;
+    return p ? p->bits : 0;
+}
+
 enum gazetteer_case gazetteer_word_case(const struct gazetteer *g, const char *key, size_t n)
 {
     const struct phrase *p = phrase_find(g, key, n);

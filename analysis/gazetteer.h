@@ -53,6 +53,11 @@ const struct gazetteer *gazetteer_shared(struct error *err);
  * e.g. "kuala lumpur", "u.s.", "prime minister"; 0 when unknown. */
 uint32_t gazetteer_phrase(const struct gazetteer *g, const char *key, size_t n);
 
+/* All that is known of one folded token in one look-up: its phrase bits (returned), and its
+ * word-case and frequency classes in *wcase and *freq. */
+uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, int *wcase,
+                        int *freq);
+
 /* Word-case class of one folded token. */
 enum gazetteer_case gazetteer_word_case(const struct gazetteer *g, const char *key, size_t n);
 

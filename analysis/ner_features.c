@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
-#include <xxhash.h>
 
 #include "analysis/nameform.h"
 #include "analysis/utf8.h"
@@ -155,6 +154,21 @@ static struct word_stats *word_find(struct nerfeat_doc *d, size_t mask, uint64_t
     return &w[j];
 }
 
+/* Case class of an unknown word from its stem ("grinds" -> "grind"), else UNKNOWN. */
+static int stem_case(const struct gazetteer *g, const char *f, size_t n)
+{
+    static const char *const suffixes[] = {"s", "es", "ed", "d", "ing", "ly", "er", "ers", NULL};
+    for (size_t k = 0; suffixes[k]; k++) {
+        size_t sl = strlen(suffixes[k]);
+        if (n < sl + 3 || memcmp(f + n - sl, suffixes[k], sl) != 0)
+            continue;
+        int wc = gazetteer_word_case(g, f, n - sl);
+        if (wc != GAZ_CASE_UNKNOWN)
+            return wc;
+    }
+    return GAZ_CASE_UNKNOWN;
+}
+
 /* Capitalisation of a headline word from its other occurrences, else from the lexicon. */
 static int truecase(const struct word_stats *w, int wcase, size_t letters)
 {
@@ -199,13 +213,15 @@ static int is_connector(const struct nerfeat_doc *d, size_t i)
            fold_is(d, i, "de") || fold_is(d, i, "upon") || fold_is(d, i, "on");
 }
 
-/* Longest phrase of the gazetteer starting at token i with any of the bits in want; returns
- * its token count (0: none) and its bits in *bits. */
-static size_t longest_phrase(const struct nerfeat_doc *d, size_t i, uint32_t want, uint32_t *bits)
+/* Longest phrases of the gazetteer starting at token i, one per class: places and listed
+ * organisations (len[0], bits in *place_bits), titles (len[1]), page chrome (len[2]). */
+static void longest_phrases(const struct nerfeat_doc *d, size_t i, size_t len[3],
+                            uint32_t *place_bits)
 {
     char key[256];
-    size_t k = 0, best = 0;
-    *bits = 0;
+    size_t k = 0;
+    len[0] = len[1] = len[2] = 0;
+    *place_bits = 0;
     for (size_t j = i; j < d->n && j < i + MAX_PHRASE; j++) {
         const struct nerfeat_token *t = &d->t[j];
         uint32_t b;
@@ -218,54 +234,50 @@ static size_t longest_phrase(const struct nerfeat_doc *d, size_t i, uint32_t wan
         memcpy(key + k, d->pool + t->fold, t->fold_len);
         k += t->fold_len;
         b = j == i ? t->gaz : gazetteer_phrase(d->gaz, key, k);
-        if (b & want) {
-            best = j - i + 1;
-            *bits = b;
+        if (b & (GAZ_PLACE_MASK | GAZ_ORG)) {
+            len[0] = j - i + 1;
+            *place_bits = b & (GAZ_PLACE_MASK | GAZ_ORG);
         }
+        if (b & GAZ_TITLE)
+            len[1] = j - i + 1;
+        if (b & GAZ_CHROME)
+            len[2] = j - i + 1;
         if (!(b & GAZ_PREFIX))
             break;
     }
-    return best;
 }
 
 static void mark_phrases(struct nerfeat_doc *d)
 {
-    for (size_t i = 0; i < d->n;) {
+    size_t skip[3] = {0, 0, 0}; /* next token each class may start a match at */
+    for (size_t i = 0; i < d->n; i++) {
+        size_t len[3];
         uint32_t bits;
-        size_t len = longest_phrase(d, i, GAZ_PLACE_MASK | GAZ_ORG, &bits);
-        if (len > 0 && is_capword(&d->t[i]) && is_capword(&d->t[i + len - 1])) {
-            for (size_t j = i; j < i + len; j++) {
-                d->t[j].place = bits & (GAZ_PLACE_MASK | GAZ_ORG);
+        if (i < skip[0] && i < skip[1] && i < skip[2])
+            continue;
+        if (!(d->t[i].gaz & (GAZ_PLACE_MASK | GAZ_ORG | GAZ_TITLE | GAZ_CHROME | GAZ_PREFIX)))
+            continue;
+        longest_phrases(d, i, len, &bits);
+        if (i >= skip[0] && len[0] > 0 && is_capword(&d->t[i]) &&
+            is_capword(&d->t[i + len[0] - 1])) {
+            for (size_t j = i; j < i + len[0]; j++) {
+                d->t[j].place = bits;
                 d->t[j].flags |= j == i ? NERFEAT_PLACE_B : NERFEAT_PLACE_I;
             }
-            i += len;
-            continue;
+            skip[0] = i + len[0];
         }
-        i++;
-    }
-    for (size_t i = 0; i < d->n;) {
-        uint32_t bits;
-        size_t len = longest_phrase(d, i, GAZ_TITLE, &bits);
-        if (len > 0) {
-            for (size_t j = i; j < i + len; j++)
+        if (i >= skip[1] && len[1] > 0) {
+            for (size_t j = i; j < i + len[1]; j++)
                 d->t[j].flags |= NERFEAT_IN_TITLE;
-            if (i + len < d->n)
-                d->t[i + len].flags |= NERFEAT_AFTER_TITLE;
-            i += len;
-            continue;
+            if (i + len[1] < d->n)
+                d->t[i + len[1]].flags |= NERFEAT_AFTER_TITLE;
+            skip[1] = i + len[1];
         }
-        i++;
-    }
-    for (size_t i = 0; i < d->n;) {
-        uint32_t bits;
-        size_t len = longest_phrase(d, i, GAZ_CHROME, &bits);
-        if (len > 0 && is_capword(&d->t[i])) {
-            for (size_t j = i; j < i + len; j++)
+        if (i >= skip[2] && len[2] > 0 && is_capword(&d->t[i])) {
+            for (size_t j = i; j < i + len[2]; j++)
                 d->t[j].flags |= NERFEAT_CHROME;
-            i += len;
-            continue;
+            skip[2] = i + len[2];
         }
-        i++;
     }
 }
 
@@ -371,9 +383,10 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         if (pool_put(d, buf, fl, &t->fold) != 0)
             return -1;
         t->fold_len = (uint16_t)fl;
-        t->gaz = gazetteer_phrase(g, buf, fl);
-        t->wcase = (uint8_t)gazetteer_word_case(g, buf, fl);
-        t->freq = (uint8_t)gazetteer_word_freq(g, buf, fl);
+        int wc, fq;
+        t->gaz = gazetteer_word(g, buf, fl, &wc, &fq);
+        t->wcase = (uint8_t)wc;
+        t->freq = (uint8_t)fq;
         t->word = (uint32_t)(word_find(d, mask, gazetteer_hash(buf, fl)) - ws);
         if (k->flags & TOKEN_SENT_START)
             want_first = 1;
@@ -417,8 +430,10 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         struct nerfeat_token *t = &d->t[i];
         if (!(tok[i].flags & TOKEN_HEADLINE) || t->tcase == NERFEAT_NONE)
             continue;
-        t->tcase =
-            (uint8_t)truecase(&ws[t->word], t->wcase, utf8_count(d->pool + t->fold, t->fold_len));
+        int wc = t->wcase;
+        if (wc == GAZ_CASE_UNKNOWN && !(t->gaz & ~GAZ_PREFIX))
+            wc = stem_case(g, d->pool + t->fold, t->fold_len);
+        t->tcase = (uint8_t)truecase(&ws[t->word], wc, utf8_count(d->pool + t->fold, t->fold_len));
         if ((t->flags & NERFEAT_FIRST) && t->tcase == NERFEAT_LOWER)
             t->tcase = NERFEAT_CAP;
     }
@@ -502,10 +517,37 @@ struct fbuf {
     size_t n;
 };
 
+/* 64-bit hash of a short feature string under a template seed: 8 bytes at a time, each
+ * word mixed by a multiply and xor-shifts (feature strings are short; this is cheaper than
+ * a general-purpose hash's set-up). Changing it invalidates data/ner_model.bin. */
+static uint64_t feature_hash(const char *s, size_t n, uint64_t seed)
+{
+    const uint64_t m = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (seed + 1) * m ^ n;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        h = (h ^ v) * m;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        h = (h ^ v) * m;
+        h ^= h >> 29;
+    }
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}
+
 static void f_str(struct fbuf *f, unsigned tmpl, const char *s, size_t n)
 {
     if (f->n < NERFEAT_MAX)
-        f->out[f->n++] = XXH3_64bits_withSeed(s, n, tmpl);
+        f->out[f->n++] = feature_hash(s, n, tmpl);
 }
 
 static void f_str2(struct fbuf *f, unsigned tmpl, const char *a, size_t an, const char *b,
@@ -531,9 +573,11 @@ static void f_int(struct fbuf *f, unsigned tmpl, uint32_t v)
 /* One feature per set bit: (bit, extra). */
 static void f_bits(struct fbuf *f, unsigned tmpl, uint32_t bits, uint32_t extra)
 {
-    for (uint32_t k = 0; k < 32; k++)
-        if (bits & (1u << k))
-            f_int(f, tmpl, k | extra << 8);
+    while (bits) {
+        uint32_t k = (uint32_t)__builtin_ctz(bits);
+        bits &= bits - 1;
+        f_int(f, tmpl, k | extra << 8);
+    }
 }
 
 /* Context word of token j as seen from token i: the folded form, or a boundary marker. */

@@ -11,13 +11,20 @@
 #define MAGIC      "ARTNER01"
 #define MAGIC_NONE "ARTNER00"
 
+/* Look-up slot: the low 32 bits of a feature's hash and its row of weights. The slots are
+ * small so that the table (probed for every feature, known or not) stays in cache. */
+struct slot {
+    uint32_t key; /* 0: empty (key 0 is stored as 1) */
+    uint32_t row;
+};
+
 struct nermodel {
     size_t nfeat;
-    uint32_t *keys; /* table of size mask + 1; 0 marks an empty slot (key 0 is stored as 1) */
-    uint32_t *index;
+    struct slot *table; /* mask + 1 slots, open addressing */
     size_t mask;
-    float *w; /* nfeat * NER_NTAGS */
-    float trans[(NER_NTAGS + 1) * NER_NTAGS];
+    int16_t *w; /* nfeat rows of NER_NTAGS weights / scale */
+    float scale;
+    float trans[(NER_NTAGS + 1) * NER_NTAGS]; /* -FLT_MAX where a tag may not follow */
 };
 
 int nermodel_tag_type(enum ner_tag t)
@@ -66,8 +73,7 @@ void nermodel_free(struct nermodel *m)
 {
     if (m == NULL)
         return;
-    free(m->keys);
-    free(m->index);
+    free(m->table);
     free(m->w);
     free(m);
 }
@@ -106,13 +112,17 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
     }
     for (size_t i = 0; i < (NER_NTAGS + 1) * NER_NTAGS; i++, pos += 2)
         m->trans[i] = rd16(data + pos) * scale;
+    for (int p = 0; p <= NER_NTAGS; p++)
+        for (int t = 0; t < NER_NTAGS; t++)
+            if (!nermodel_tag_allowed(p, t))
+                m->trans[p * NER_NTAGS + t] = -FLT_MAX;
     while (cap < (size_t)nfeat * 2)
         cap *= 2;
     m->mask = cap - 1;
-    m->keys = calloc(cap, sizeof *m->keys);
-    m->index = malloc(cap * sizeof *m->index);
+    m->table = calloc(cap, sizeof *m->table);
     m->w = calloc((size_t)nfeat * NER_NTAGS + 1, sizeof *m->w);
-    if (m->keys == NULL || m->index == NULL || m->w == NULL)
+    m->scale = scale;
+    if (m->table == NULL || m->w == NULL)
         goto oom;
     for (uint32_t f = 0; f < nfeat; f++) {
         uint32_t key;
@@ -123,19 +133,19 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
         key = slot_key(rd32(data + pos));
         mask = (unsigned)(uint16_t)rd16(data + pos + 4);
         pos += 6;
+        j = key & m->mask;
+        while (m->table[j].key != 0 && m->table[j].key != key)
+            j = (j + 1) & m->mask;
+        m->table[j].key = key;
+        m->table[j].row = f;
         for (int t = 0; t < NER_NTAGS; t++) {
             if (!(mask & (1u << t)))
                 continue;
             if (pos + 2 > len)
                 goto truncated;
-            m->w[(size_t)f * NER_NTAGS + t] = rd16(data + pos) * scale;
+            m->w[(size_t)f * NER_NTAGS + t] = rd16(data + pos);
             pos += 2;
         }
-        j = key & m->mask;
-        while (m->keys[j] != 0 && m->keys[j] != key)
-            j = (j + 1) & m->mask;
-        m->keys[j] = key;
-        m->index[j] = f;
     }
     m->nfeat = nfeat;
     *out = m;
@@ -150,13 +160,13 @@ fail:
     return -1;
 }
 
-static const float *weights_of(const struct nermodel *m, uint64_t h)
+static const int16_t *weights_of(const struct nermodel *m, uint64_t h)
 {
     uint32_t key = slot_key((uint32_t)h);
     size_t j = key & m->mask;
-    while (m->keys[j] != 0) {
-        if (m->keys[j] == key)
-            return m->w + (size_t)m->index[j] * NER_NTAGS;
+    while (m->table[j].key != 0) {
+        if (m->table[j].key == key)
+            return m->w + (size_t)m->table[j].row * NER_NTAGS;
         j = (j + 1) & m->mask;
     }
     return NULL;
@@ -182,26 +192,28 @@ int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_
     prev = score;
     cur = score + NER_NTAGS;
     for (size_t i = 0; i < n; i++) {
-        float emit[NER_NTAGS] = {0};
+        int32_t sum[NER_NTAGS] = {0};
+        float emit[NER_NTAGS];
         for (size_t k = off[i]; k < off[i + 1]; k++) {
-            const float *w = weights_of(m, feats[k]);
+            const int16_t *w = weights_of(m, feats[k]);
             if (w == NULL)
                 continue;
             for (int t = 0; t < NER_NTAGS; t++)
-                emit[t] += w[t];
+                sum[t] += w[t];
         }
+        for (int t = 0; t < NER_NTAGS; t++)
+            emit[t] = (float)sum[t] * m->scale;
         for (int t = 0; t < NER_NTAGS; t++) {
             float best = -FLT_MAX;
             int arg = 0;
             if (i == 0) {
-                best = nermodel_tag_allowed(NER_NTAGS, t) ? m->trans[NER_NTAGS * NER_NTAGS + t]
-                                                          : -FLT_MAX;
+                best = m->trans[NER_NTAGS * NER_NTAGS + t];
             } else {
                 for (int p = 0; p < NER_NTAGS; p++) {
-                    float s;
-                    if (!nermodel_tag_allowed(p, t) || prev[p] == -FLT_MAX)
+                    float tr = m->trans[p * NER_NTAGS + t], s;
+                    if (tr == -FLT_MAX || prev[p] == -FLT_MAX)
                         continue;
-                    s = prev[p] + m->trans[p * NER_NTAGS + t];
+                    s = prev[p] + tr;
                     if (s > best) {
                         best = s;
                         arg = p;

@@ -1,12 +1,13 @@
 /* ner_train.c: trains the NER model (structured averaged perceptron, Viterbi over BIO tags
  * of PER/ORG/LOC/MISC, sentence by sentence) on a CoNLL-2003 file and writes the weights.
  *
- *   build-ner/tools/ner_train [--epochs N] [--seed S] [--min-count C] [--dev DEV.txt] \
+ *   build-ner/tools/ner_train [--epochs N] [--seed S] [--min-count C] [--prune W] [--dev DEV.txt] \
  *       ../shared/data/ner/conllpp_train.txt data/ner_model.bin
  *
  * Deterministic for a given seed. With --dev, prints the model's own span F1 on DEV after
  * each epoch (JSON lines on stderr) to choose --epochs; the dev file is never trained on. */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,7 @@ static uint64_t rng_next(uint64_t *s)
 int main(int argc, char **argv)
 {
     int epochs = 12, min_count = 1;
+    double prune = 0;
     uint64_t seed = 1;
     const char *dev_path = NULL, *train_path = NULL, *out_path = NULL;
     struct error err = {0};
@@ -293,6 +295,8 @@ int main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--min-count") == 0 && i + 1 < argc)
             min_count = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--prune") == 0 && i + 1 < argc)
+            prune = atof(argv[++i]);
         else if (strcmp(argv[i], "--dev") == 0 && i + 1 < argc)
             dev_path = argv[++i];
         else if (!train_path)
@@ -409,6 +413,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "}\n");
     }
 
+    /* --prune: features whose weights are all small go (a smaller, faster model) */
+    if (prune > 0) {
+        size_t kept = 0;
+        for (size_t f = 0; f < fm.n; f++) {
+            float mx = 0;
+            for (int y = 0; y < NER_NTAGS; y++)
+                mx = fmaxf(mx, fabsf(avg[f * NER_NTAGS + y]));
+            if (mx < prune)
+                memset(avg + f * NER_NTAGS, 0, NER_NTAGS * sizeof *avg);
+            else
+                kept++;
+        }
+        fprintf(stderr, "pruned to %zu features\n", kept);
+        if (dev_path) {
+            long tp[4], np[4], ng[4];
+            fprintf(stderr, "{\"pruned_dev_f1\": %.4f}\n", dev_f1(&dev, avg, travg, tp, np, ng));
+        }
+    }
     /* dense index -> hash key */
     uint32_t *keys = malloc((fm.n + 1) * sizeof *keys);
     for (size_t j = 0; j <= fm.mask; j++)

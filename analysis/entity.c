@@ -1,0 +1,943 @@
+/* entity.c: the entity extractor: tokens -> features -> Viterbi tags from the shipped model,
+ * then rules (titles, acronyms in parentheses, chrome, calendar words), coreference within
+ * the article (repeated names, lone surnames, acronyms), canonical names and merge keys. */
+#include "analysis/entity.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+
+#include "analysis/gazetteer.h"
+#include "analysis/nameform.h"
+#include "analysis/ner_features.h"
+#include "analysis/ner_model.h"
+#include "analysis/tokenize.h"
+#include "analysis/utf8.h"
+
+extern const unsigned char articled_data_ner_model[];
+extern const size_t articled_data_ner_model_len;
+
+#define MAX_NAME_TOKENS 12
+
+struct entity_extractor {
+    const struct gazetteer *gaz; /* borrowed: process-wide */
+    struct nermodel *model;
+};
+
+/* A mention while the article is analysed: tokens [a, b). */
+struct cand {
+    size_t a, b;
+    int type;   /* 0 PER, 1 ORG, 2 LOC */
+    int weak;   /* a calendar or function word alone: kept only when coreference backs it */
+    size_t set; /* union-find parent */
+    char *keyform;
+};
+
+struct work {
+    const struct entity_extractor *ex;
+    const char *text;
+    struct token_list toks;
+    struct nerfeat_doc fd;
+    uint8_t *tags;
+    uint8_t *covered; /* token is inside a candidate */
+    struct cand *c;
+    size_t nc, capc;
+};
+
+const char *entity_type_name(enum entity_type t)
+{
+    switch (t) {
+    case ENTITY_PERSON:
+        return "person";
+    case ENTITY_ORGANIZATION:
+        return "organization";
+    case ENTITY_LOCATION:
+        return "location";
+    }
+    return "unknown";
+}
+
+int entity_type_parse(const char *s, enum entity_type *out)
+{
+    for (int t = ENTITY_PERSON; t <= ENTITY_LOCATION; t++) {
+        if (s != NULL && strcmp(s, entity_type_name((enum entity_type)t)) == 0) {
+            *out = (enum entity_type)t;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int entity_extractor_new(struct entity_extractor **out, struct error *err)
+{
+    struct entity_extractor *ex = calloc(1, sizeof *ex);
+    *out = NULL;
+    if (ex == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    ex->gaz = gazetteer_shared(err);
+    if (ex->gaz == NULL ||
+        nermodel_load(articled_data_ner_model, articled_data_ner_model_len, &ex->model, err) != 0) {
+        free(ex);
+        return -1;
+    }
+    *out = ex;
+    return 0;
+}
+
+void entity_extractor_free(struct entity_extractor *ex)
+{
+    if (ex == NULL)
+        return;
+    nermodel_free(ex->model);
+    free(ex);
+}
+
+/* ---- helpers over tokens ---- */
+
+static const char *tok_fold(const struct work *w, size_t i, size_t *n)
+{
+    return nerfeat_fold(&w->fd, i, n);
+}
+
+static int tok_is(const struct work *w, size_t i, const char *s)
+{
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    return n == strlen(s) && memcmp(f, s, n) == 0;
+}
+
+static int capword(const struct work *w, size_t i)
+{
+    int tc = w->fd.t[i].tcase;
+    return (tc == NERFEAT_CAP || tc == NERFEAT_UPPER) && (w->toks.tokens[i].flags & TOKEN_ALPHA);
+}
+
+/* Titles after which a capitalised name is a person's (ambiguous ones such as "General"
+ * or "Major" are left to the model). */
+static int personal_title(const struct work *w, size_t i)
+{
+    static const char *const titles[] = {
+        "mr",          "mr.",         "mrs",           "mrs.",
+        "ms",          "ms.",         "miss",          "dr",
+        "dr.",         "sir",         "dame",          "prof.",
+        "professor",   "president",   "minister",      "secretary",
+        "senator",     "sen.",        "rep.",          "governor",
+        "gov.",        "mayor",       "chancellor",    "premier",
+        "ambassador",  "judge",       "pope",          "sheikh",
+        "ayatollah",   "congressman", "congresswoman", "spokesman",
+        "spokeswoman", "lady",        "lord",          "baroness",
+        "queen",       "king",        "prince",        "princess",
+        "envoy",       "chairman",    "chairwoman",    "coach",
+        NULL,
+    };
+    for (size_t k = 0; titles[k]; k++)
+        if (tok_is(w, i, titles[k]))
+            return 1;
+    return 0;
+}
+
+static int honorific(const struct work *w, size_t i)
+{
+    static const char *const h[] = {"mr",   "mr.",   "mrs", "mrs.", "ms",   "ms.",
+                                    "miss", "dr",    "dr.", "sir",  "dame", "lady",
+                                    "lord", "prof.", "mme", "mme.", NULL};
+    for (size_t k = 0; h[k]; k++)
+        if (tok_is(w, i, h[k]))
+            return 1;
+    return 0;
+}
+
+static int add_cand(struct work *w, size_t a, size_t b, int type)
+{
+    if (w->nc == w->capc) {
+        size_t cap = w->capc ? w->capc * 2 : 64;
+        struct cand *p = realloc(w->c, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        w->c = p;
+        w->capc = cap;
+    }
+    memset(&w->c[w->nc], 0, sizeof w->c[w->nc]);
+    w->c[w->nc].a = a;
+    w->c[w->nc].b = b;
+    w->c[w->nc].type = type;
+    w->c[w->nc].set = w->nc;
+    w->nc++;
+    for (size_t k = a; k < b; k++)
+        w->covered[k] = 1;
+    return 0;
+}
+
+static int cmp_cand(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+    return a->a < b->a ? -1 : a->a > b->a ? 1 : 0;
+}
+
+/* ---- 1. the model ---- */
+
+static int run_model(struct work *w)
+{
+    size_t n = w->toks.n, nfeat = 0;
+    uint64_t *feats = malloc((n * NERFEAT_MAX + 1) * sizeof *feats);
+    size_t *off = malloc((n + 1) * sizeof *off);
+    int rc = -1;
+
+    if (feats == NULL || off == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        off[i] = nfeat;
+        nfeat += nerfeat_extract(&w->fd, i, feats + nfeat);
+    }
+    off[n] = nfeat;
+    /* one Viterbi pass per sentence, as in training */
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && !(w->toks.tokens[b].flags & TOKEN_SENT_START))
+            b++;
+        size_t *o = off + a;
+        if (nermodel_decode(w->ex->model, feats, o, b - a, w->tags + a) != 0)
+            goto out;
+        a = b;
+    }
+    rc = 0;
+out:
+    free(feats);
+    free(off);
+    return rc;
+}
+
+/* ---- 2. spans from tags, cleaned ---- */
+
+static int spans_from_tags(struct work *w)
+{
+    size_t n = w->toks.n;
+    for (size_t i = 0; i < n;) {
+        int type = nermodel_tag_type((enum ner_tag)w->tags[i]);
+        size_t a = i, b = i + 1;
+        if (type < 0) {
+            i++;
+            continue;
+        }
+        while (b < n && w->tags[b] == 2 + 2 * type)
+            b++;
+        i = b;
+        if (type == 3)
+            continue; /* MISC */
+        /* leading titles, "the"; trailing punctuation and possessives */
+        while (a < b && ((w->fd.t[a].flags & NERFEAT_IN_TITLE) && type == 0 && b - a > 1))
+            a++;
+        while (a < b && ((tok_is(w, a, "the") && w->fd.t[a].tcase == NERFEAT_LOWER) ||
+                         !(w->toks.tokens[a].flags & TOKEN_WORD)))
+            a++;
+        while (b > a && !(w->toks.tokens[b - 1].flags & TOKEN_WORD))
+            b--;
+        if (a >= b)
+            continue;
+        int any_cap = 0, chrome = 0, weak = 1;
+        for (size_t k = a; k < b; k++) {
+            any_cap |= capword(w, k) || (w->toks.tokens[k].flags & TOKEN_DIGIT && k > a);
+            chrome |= (w->fd.t[k].flags & NERFEAT_CHROME) != 0;
+            if (!(w->fd.t[k].gaz & (GAZ_TIME | GAZ_STOP | GAZ_TITLE)) ||
+                (w->fd.t[k].gaz & GAZ_PLACE_MASK))
+                weak = 0;
+        }
+        /* a name does not start with a lower-case word other than a particle ("de Klerk") */
+        if (!any_cap || chrome ||
+            (w->fd.t[a].tcase == NERFEAT_LOWER && !(w->fd.t[a].gaz & GAZ_PARTICLE)))
+            continue;
+        if (add_cand(w, a, b, type) != 0)
+            return -1;
+        w->c[w->nc - 1].weak = weak;
+    }
+    return 0;
+}
+
+/* ---- 3. rules ---- */
+
+/* End of the name that starts at capitalised token i (capitalised words and particles). */
+static size_t name_end(const struct work *w, size_t i)
+{
+    size_t e = i + 1, last = i;
+    while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START)) {
+        if (capword(w, e) && !(w->fd.t[e].gaz & (GAZ_TIME | GAZ_STOP))) {
+            last = e++;
+            continue;
+        }
+        if ((w->fd.t[e].gaz & GAZ_PARTICLE) && w->fd.t[e].tcase == NERFEAT_LOWER &&
+            e + 1 < w->toks.n && capword(w, e + 1)) {
+            e++;
+            continue;
+        }
+        break;
+    }
+    return last + 1;
+}
+
+/* "Mr. Rubio", "Foreign Minister Sergei Lavrov": a person after a title. */
+static int rule_titles(struct work *w)
+{
+    for (size_t i = 1; i < w->toks.n; i++) {
+        const struct nerfeat_token *t = &w->fd.t[i];
+        if (!(t->flags & NERFEAT_AFTER_TITLE) || !capword(w, i) ||
+            (t->gaz & (GAZ_TIME | GAZ_STOP)) || (t->flags & NERFEAT_IN_TITLE) ||
+            (w->toks.tokens[i].flags & TOKEN_SENT_START))
+            continue;
+        if (w->covered[i]) {
+            /* an honorific makes an organisation or place tag a person */
+            if (honorific(w, i - 1) ||
+                (i >= 2 && honorific(w, i - 2) && !(w->toks.tokens[i - 1].flags & TOKEN_WORD))) {
+                for (size_t k = 0; k < w->nc; k++)
+                    if (w->c[k].a == i)
+                        w->c[k].type = 0;
+            }
+            continue;
+        }
+        size_t title_tok = i - 1;
+        if (!personal_title(w, title_tok))
+            continue;
+        if (t->place && !honorific(w, title_tok))
+            continue; /* "President Obama" yes, "Minister France" no */
+        size_t e = name_end(w, i);
+        for (size_t k = i; k < e; k++)
+            if (w->covered[k])
+                e = k;
+        if (e > i && add_cand(w, i, e, 0) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Letters of an acronym token ("U.S." -> "US"), upper case ASCII; 0 when not one. */
+static size_t acronym_letters(const struct work *w, size_t i, char *out, size_t cap)
+{
+    const struct token *t = &w->toks.tokens[i];
+    size_t k = 0;
+    if (!(t->flags & TOKEN_ALLCAPS) || (t->flags & TOKEN_NONASCII) || (t->flags & TOKEN_HEADLINE))
+        return 0;
+    for (size_t b = t->byte_start; b < t->byte_end; b++) {
+        char ch = w->text[b];
+        if (ch == '.' || ch == '&' || ch == '-')
+            continue;
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) || k + 1 >= cap)
+            return 0;
+        out[k++] = ch;
+    }
+    out[k] = '\0';
+    return k >= 2 && k <= 8 ? k : 0;
+}
+
+/* Whether tokens [a, b) spell the acronym by the initials of their capitalised words. */
+static int initials_match(const struct work *w, size_t a, size_t b, const char *acr, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = a; i < b; i++) {
+        const char *s = w->text + w->toks.tokens[i].byte_start;
+        if (!capword(w, i))
+            continue;
+        if (k >= n)
+            return 0;
+        char ch = s[0] >= 'a' && s[0] <= 'z' ? (char)(s[0] - 32) : s[0];
+        if (ch != acr[k])
+            return 0;
+        k++;
+        /* hyphenated words may give several letters ("Asia-Pacific") */
+        for (size_t p = w->toks.tokens[i].byte_start + 1; p + 1 < w->toks.tokens[i].byte_end; p++)
+            if (w->text[p] == '-' && k < n) {
+                char c2 = w->text[p + 1];
+                c2 = c2 >= 'a' && c2 <= 'z' ? (char)(c2 - 32) : c2;
+                if (c2 == acr[k])
+                    k++;
+            }
+    }
+    return k == n;
+}
+
+/* Whether the letters of tokens [a, b) contain acr[0..n) in order, acr[0] as the first. */
+static int letters_contain(const struct work *w, size_t a, size_t b, const char *acr, size_t n)
+{
+    size_t k = 0;
+    const char *s = w->text + w->toks.tokens[a].byte_start;
+    const char *e = w->text + w->toks.tokens[b - 1].byte_end;
+    char first = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+    if (first != acr[0])
+        return 0;
+    for (; s < e && k < n; s++) {
+        char ch = *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s;
+        if (ch == acr[k])
+            k++;
+    }
+    return k == n;
+}
+
+/* "Securities and Exchange Commission (SEC)": acronym and long form are one entity. */
+static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
+{
+    for (size_t i = 2; i + 1 < w->toks.n; i++) {
+        char acr[16];
+        size_t n = acronym_letters(w, i, acr, sizeof acr), best = 0;
+        if (n == 0 || !tok_is(w, i - 1, "(") || !tok_is(w, i + 1, ")"))
+            continue;
+        /* the long form ends just before "(" */
+        size_t end = i - 1, ci_long = SIZE_MAX, ci_acr = SIZE_MAX;
+        for (size_t a = end; a-- > 0 && end - a <= 12;) {
+            if (w->toks.tokens[a].flags & TOKEN_SENT_START && a + 1 < end && !capword(w, a))
+                break;
+            if (capword(w, a) && initials_match(w, a, end, acr, n)) {
+                best = a + 1;
+                break;
+            }
+        }
+        if (best == 0) {
+            /* a tagged name right before "(": its letters need only contain the acronym's
+             * in order, the first as its initial (Schwartz & Hearst) */
+            for (size_t k = 0; k < w->nc && best == 0; k++)
+                if (w->c[k].b == end && end - w->c[k].a >= 2 &&
+                    letters_contain(w, w->c[k].a, end, acr, n))
+                    best = w->c[k].a + 1;
+        }
+        if (best == 0)
+            continue;
+        size_t a = best - 1;
+        for (size_t k = 0; k < w->nc; k++) {
+            if (w->c[k].b == end && w->c[k].a < end)
+                ci_long = k;
+            if (w->c[k].a == i && w->c[k].b == i + 1)
+                ci_acr = k;
+        }
+        int type = ci_long != SIZE_MAX  ? w->c[ci_long].type
+                   : ci_acr != SIZE_MAX ? w->c[ci_acr].type
+                                        : 1;
+        if (ci_long == SIZE_MAX) {
+            int free_span = 1;
+            for (size_t k = a; k < end; k++)
+                free_span &= !w->covered[k];
+            if (!free_span)
+                continue;
+            if (add_cand(w, a, end, type) != 0)
+                return -1;
+            ci_long = w->nc - 1;
+        }
+        if (ci_acr == SIZE_MAX) {
+            if (w->covered[i])
+                continue;
+            if (add_cand(w, i, i + 1, type) != 0)
+                return -1;
+            ci_acr = w->nc - 1;
+        }
+        size_t *p = realloc(*links, (*nlinks + 1) * 2 * sizeof *p);
+        if (p == NULL)
+            return -1;
+        *links = p;
+        p[*nlinks * 2] = w->c[ci_long].a; /* by start token: indices move when sorted */
+        p[*nlinks * 2 + 1] = w->c[ci_acr].a;
+        (*nlinks)++;
+    }
+    return 0;
+}
+
+/* ---- 4. coreference ---- */
+
+static size_t find(struct cand *c, size_t i)
+{
+    while (c[i].set != i) {
+        c[i].set = c[c[i].set].set;
+        i = c[i].set;
+    }
+    return i;
+}
+
+static void unite(struct cand *c, size_t a, size_t b)
+{
+    a = find(c, a);
+    b = find(c, b);
+    if (a == b)
+        return;
+    if (a < b)
+        c[b].set = a;
+    else
+        c[a].set = b;
+}
+
+static int set_keyforms(struct work *w)
+{
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        if (c->keyform != NULL)
+            continue;
+        size_t bs = w->toks.tokens[c->a].byte_start, be = w->toks.tokens[c->b - 1].byte_end;
+        c->keyform = nameform_key(w->text + bs, be - bs);
+        if (c->keyform == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/* Last word of a key form. */
+static const char *last_word(const char *k)
+{
+    const char *s = strrchr(k, ' ');
+    return s ? s + 1 : k;
+}
+
+/* Occurrences that the model missed of names it found elsewhere in the article. */
+static int propagate(struct work *w)
+{
+    size_t nc0 = w->nc;
+    for (size_t k = 0; k < nc0; k++) {
+        const struct cand *c = &w->c[k];
+        size_t len = c->b - c->a;
+        if (c->weak)
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            size_t a0 = c->a, l = len;
+            if (pass == 1) {
+                /* a person's surname alone */
+                if (c->type != 0 || len < 2 || !capword(w, c->b - 1))
+                    break;
+                a0 = c->b - 1;
+                l = 1;
+            }
+            if (l == 1) {
+                const struct nerfeat_token *t = &w->fd.t[a0];
+                if (t->wcase == GAZ_CASE_LOWER || t->wcase == GAZ_CASE_MIXED ||
+                    (t->gaz & (GAZ_TIME | GAZ_STOP | GAZ_TITLE | GAZ_ORGCUE)) ||
+                    utf8_count(w->text + w->toks.tokens[a0].byte_start,
+                               w->toks.tokens[a0].byte_end - w->toks.tokens[a0].byte_start) < 2)
+                    continue;
+            }
+            for (size_t i = 0; i + l <= w->toks.n; i++) {
+                int match = 1;
+                /* same word: same entry of the document's word statistics */
+                for (size_t j = 0; j < l && match; j++)
+                    match = !w->covered[i + j] && w->fd.t[i + j].word == w->fd.t[a0 + j].word &&
+                            (capword(w, i + j) || !capword(w, a0 + j));
+                if (!match || !capword(w, i))
+                    continue;
+                if (i + l < w->toks.n && capword(w, i + l) &&
+                    !(w->toks.tokens[i + l].flags & TOKEN_SENT_START))
+                    continue; /* part of a longer name */
+                if (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))
+                    continue;
+                if (add_cand(w, i, i + l, c->type) != 0)
+                    return -1;
+                w->c[w->nc - 1].set = k; /* joins the source's set */
+            }
+        }
+    }
+    return 0;
+}
+
+static int coreference(struct work *w, const size_t *links, size_t nlinks)
+{
+    struct cand *c;
+    size_t nc;
+
+    if (propagate(w) != 0 || set_keyforms(w) != 0)
+        return -1;
+    /* sorting moves candidates: re-link each to its set's root by start token (unique, as
+     * candidates never overlap) */
+    size_t *by_start = malloc((w->toks.n + w->nc + 1) * sizeof *by_start);
+    if (by_start == NULL)
+        return -1;
+    for (size_t k = 0; k < w->nc; k++)
+        by_start[k] = w->c[find(w->c, k)].a;
+    for (size_t k = 0; k < w->nc; k++)
+        w->c[k].set = by_start[k];
+    qsort(w->c, w->nc, sizeof *w->c, cmp_cand);
+    for (size_t k = 0; k < w->nc; k++)
+        by_start[w->c[k].a] = k;
+    for (size_t k = 0; k < w->nc; k++)
+        w->c[k].set = by_start[w->c[k].set];
+    for (size_t k = 0; k < nlinks; k++)
+        unite(w->c, by_start[links[2 * k]], by_start[links[2 * k + 1]]);
+    free(by_start);
+    c = w->c;
+    nc = w->nc;
+    /* a listed organisation's variant is that organisation ("Asean", "Nato"); place names
+     * are not forced, since teams and firms carry city names ("New York beat Boston") */
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].keyform[0] && c[i].type != ENTITY_ORGANIZATION &&
+            !gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)c[i].type, c[i].keyform) &&
+            gazetteer_canonical(w->ex->gaz, GAZ_KIND_ORGANIZATION, c[i].keyform))
+            c[i].type = ENTITY_ORGANIZATION;
+    /* same key form and type: one entity ("Asean" and "ASEAN"); a name can stand for
+     * different things in one text (a city and its team), so types stay apart */
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = i + 1; j < nc; j++)
+            if (c[i].type == c[j].type && c[i].keyform[0] &&
+                strcmp(c[i].keyform, c[j].keyform) == 0)
+                unite(c, i, j);
+    /* the same name under several types: a clear majority (two to one) decides, else the
+     * types stay apart (a city and its sports team in one report) */
+    for (size_t i = 0; i < nc; i++) {
+        int votes[3] = {0, 0, 0}, top = 0;
+        if (!c[i].keyform[0])
+            continue;
+        for (size_t j = 0; j < nc; j++)
+            if (strcmp(c[i].keyform, c[j].keyform) == 0)
+                votes[c[j].type]++;
+        for (int t = 1; t < 3; t++)
+            if (votes[t] > votes[top])
+                top = t;
+        if (c[i].type == top || votes[top] < 2 * (votes[0] + votes[1] + votes[2] - votes[top]))
+            continue;
+        c[i].type = top;
+        for (size_t j = 0; j < nc; j++)
+            if (j != i && c[j].type == top && strcmp(c[i].keyform, c[j].keyform) == 0) {
+                unite(c, i, j);
+                break;
+            }
+    }
+    /* a lone name joins the nearest earlier (else later) person whose surname it is */
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL || !c[i].keyform[0])
+            continue;
+        size_t best = SIZE_MAX;
+        for (size_t j = 0; j < nc; j++) {
+            if (c[j].type != 0 || strchr(c[j].keyform, ' ') == NULL ||
+                strcmp(last_word(c[j].keyform), c[i].keyform) != 0)
+                continue;
+            if (best == SIZE_MAX || (j < i && (best > i || j > best)))
+                best = j;
+        }
+        if (best != SIZE_MAX)
+            unite(c, i, best);
+    }
+    /* an acronym joins a longer name with the same initials */
+    for (size_t i = 0; i < nc; i++) {
+        char acr[16];
+        size_t n;
+        if (c[i].b - c[i].a != 1 || c[i].type == 0 ||
+            (n = acronym_letters(w, c[i].a, acr, sizeof acr)) == 0)
+            continue;
+        for (size_t j = 0; j < nc; j++) {
+            if (j == i || c[j].b - c[j].a < 2 || c[j].type == 0 ||
+                !initials_match(w, c[j].a, c[j].b, acr, n))
+                continue;
+            unite(c, i, j);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- 5. entities ---- */
+
+/* Display text of tokens [a, b): the original text with white space runs as single spaces,
+ * headline words in their restored case. Returns a new string or NULL. */
+static char *display(const struct work *w, size_t a, size_t b)
+{
+    size_t bs = w->toks.tokens[a].byte_start, be = w->toks.tokens[b - 1].byte_end;
+    char *out = malloc((be - bs) * 2 + 8);
+    size_t o = 0;
+    if (out == NULL)
+        return NULL;
+    for (size_t i = a; i < b; i++) {
+        const struct token *t = &w->toks.tokens[i];
+        if (i > a && t->byte_start > w->toks.tokens[i - 1].byte_end)
+            out[o++] = ' ';
+        const char *s = w->text + t->byte_start;
+        size_t n = t->byte_end - t->byte_start;
+        int tc = w->fd.t[i].tcase, wc = w->fd.t[i].wcase;
+        /* a name in capitals that news usually writes in mixed case ("ANCHORAGE, Alaska") */
+        if (!(t->flags & TOKEN_HEADLINE) && tc == NERFEAT_UPPER && t->cp_end - t->cp_start >= 4 &&
+            (wc == GAZ_CASE_CAP || wc == GAZ_CASE_ALWAYS_CAP))
+            tc = NERFEAT_CAP;
+        else if (!(t->flags & TOKEN_HEADLINE))
+            tc = NERFEAT_NONE;
+        if (tc == NERFEAT_CAP || tc == NERFEAT_LOWER) {
+            size_t pos = 0;
+            int first = tc == NERFEAT_CAP;
+            while (pos < n) {
+                uint32_t cp;
+                char buf[4];
+                if (utf8_next(s, n, &pos, &cp) <= 0)
+                    break;
+                if (first && tokenize_is_letter(cp)) {
+                    first = 0;
+                } else if (tokenize_is_letter(cp)) {
+                    cp = uc_tolower(cp);
+                    /* after a hyphen or apostrophe, a new word starts ("Al-Qaeda") */
+                } else if (cp == '-' && tc == NERFEAT_CAP) {
+                    first = 1;
+                }
+                size_t k = utf8_put(cp, buf);
+                memcpy(out + o, buf, k);
+                o += k;
+            }
+        } else {
+            memcpy(out + o, s, n);
+            o += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Key for a name of a type: key form, canonical variant, personal-name skeleton. */
+static char *make_key(const struct gazetteer *g, int type, const char *name, size_t len,
+                      const char **canonical)
+{
+    char *kf = nameform_key(name, len), *res = NULL, *sk = NULL;
+    const char *prefix = entity_type_name((enum entity_type)type);
+    const char *body;
+    if (canonical)
+        *canonical = NULL;
+    if (kf == NULL)
+        return NULL;
+    body = kf;
+    if (type == ENTITY_PERSON && g != NULL) {
+        /* "Mr Rubio", "President Joe Biden" -> "rubio", "joe biden" */
+        for (;;) {
+            const char *sp = strchr(body, ' ');
+            if (sp == NULL)
+                break;
+            size_t wl = (size_t)(sp - body);
+            char tmp[64];
+            if (wl >= sizeof tmp - 1)
+                break;
+            memcpy(tmp, body, wl);
+            tmp[wl] = '\0';
+            if (!(gazetteer_phrase(g, tmp, wl) & GAZ_TITLE) &&
+                !(wl < sizeof tmp - 2 && (tmp[wl] = '.', tmp[wl + 1] = '\0',
+                                          gazetteer_phrase(g, tmp, wl + 1) & GAZ_TITLE)))
+                break;
+            body = sp + 1;
+        }
+    } else if (g != NULL) {
+        const char *canon = gazetteer_canonical(g, (enum gazetteer_kind)type, kf);
+        if (canon != NULL) {
+            char *k2 = nameform_key(canon, strlen(canon));
+            if (k2 == NULL)
+                goto out;
+            free(kf);
+            kf = k2;
+            body = kf;
+            if (canonical)
+                *canonical = canon;
+        }
+    }
+    if (body[0] == '\0')
+        goto out;
+    if (type == ENTITY_PERSON) {
+        sk = nameform_person_skeleton(body);
+        if (sk == NULL)
+            goto out;
+        body = sk;
+    }
+    res = malloc(strlen(prefix) + strlen(body) + 2);
+    if (res != NULL) {
+        strcpy(res, prefix);
+        strcat(res, ":");
+        strcat(res, body);
+    }
+out:
+    free(kf);
+    free(sk);
+    return res;
+}
+
+char *entity_key_for(enum entity_type type, const char *name, size_t len)
+{
+    if ((int)type < ENTITY_PERSON || type > ENTITY_LOCATION || name == NULL)
+        return NULL;
+    return make_key(gazetteer_shared(NULL), (int)type, name, len, NULL);
+}
+
+static void free_entity(struct entity *e)
+{
+    free(e->name);
+    free(e->key);
+    for (size_t k = 0; k < e->naliases; k++)
+        free(e->aliases[k]);
+    free(e->aliases);
+}
+
+void entity_result_free(struct entity_result *res)
+{
+    if (res == NULL)
+        return;
+    for (size_t i = 0; i < res->nentities; i++)
+        free_entity(&res->entities[i]);
+    free(res->entities);
+    free(res->mentions);
+    memset(res, 0, sizeof *res);
+}
+
+static int add_alias(struct entity *e, const char *s)
+{
+    if (strcmp(e->name, s) == 0)
+        return 0;
+    for (size_t k = 0; k < e->naliases; k++)
+        if (strcmp(e->aliases[k], s) == 0)
+            return 0;
+    char **p = realloc(e->aliases, (e->naliases + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    e->aliases = p;
+    p[e->naliases] = strdup(s);
+    if (p[e->naliases] == NULL)
+        return -1;
+    e->naliases++;
+    return 0;
+}
+
+/* Builds the result from the candidate sets. */
+static int build_result(struct work *w, struct entity_result *out)
+{
+    size_t nc = w->nc;
+    size_t *ent_of = malloc((nc + 1) * sizeof *ent_of);
+    size_t *members = malloc((nc + 1) * sizeof *members);
+    int rc = -1;
+
+    if (ent_of == NULL || members == NULL)
+        goto out;
+    for (size_t i = 0; i < nc; i++)
+        ent_of[i] = SIZE_MAX;
+    out->mentions = calloc(nc + 1, sizeof *out->mentions);
+    out->entities = calloc(nc + 1, sizeof *out->entities);
+    if (out->mentions == NULL || out->entities == NULL)
+        goto out;
+    for (size_t i = 0; i < nc; i++) {
+        size_t root = find(w->c, i), nm = 0, best = SIZE_MAX;
+        int votes[3] = {0, 0, 0}, strong = 0;
+        if (ent_of[root] != SIZE_MAX || root != i)
+            continue;
+        for (size_t j = i; j < nc; j++)
+            if (find(w->c, j) == root)
+                members[nm++] = j;
+        for (size_t k = 0; k < nm; k++) {
+            const struct cand *c = &w->c[members[k]];
+            votes[c->type] += (int)(c->b - c->a) + 1;
+            strong |= !c->weak;
+        }
+        if (!strong)
+            continue; /* a weekday, month or function word alone */
+        int type = 0;
+        for (int t = 1; t < 3; t++)
+            if (votes[t] > votes[type])
+                type = t;
+        /* display name: the longest mention outside headlines (persons: most words) */
+        for (size_t k = 0; k < nm; k++) {
+            const struct cand *c = &w->c[members[k]], *b;
+            if (best == SIZE_MAX) {
+                best = members[k];
+                continue;
+            }
+            b = &w->c[best];
+            int ch = (w->toks.tokens[c->a].flags & TOKEN_HEADLINE) != 0;
+            int bh = (w->toks.tokens[b->a].flags & TOKEN_HEADLINE) != 0;
+            size_t cl = c->b - c->a, bl = b->b - b->a;
+            if (ch != bh ? !ch : cl > bl)
+                best = members[k];
+        }
+        struct entity *e = &out->entities[out->nentities];
+        e->type = (enum entity_type)type;
+        e->name = display(w, w->c[best].a, w->c[best].b);
+        if (e->name == NULL)
+            goto out;
+        /* a listed variant names the entity ("US" -> "United States") */
+        const char *canon = NULL;
+        for (size_t k = 0; k < nm && canon == NULL && type != 0; k++) {
+            const struct cand *c = &w->c[members[k]];
+            canon = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)type, c->keyform);
+        }
+        if (canon != NULL) {
+            char *nm2 = strdup(canon);
+            if (nm2 == NULL)
+                goto out;
+            free(e->name);
+            e->name = nm2;
+        }
+        e->key = make_key(w->ex->gaz, type, e->name, strlen(e->name), NULL);
+        if (e->key == NULL)
+            goto out;
+        /* variants with one key ("Sergei"/"Sergey Lavrov") are one entity of the article */
+        size_t target = out->nentities;
+        for (size_t k = 0; k < out->nentities; k++)
+            if (strcmp(out->entities[k].key, e->key) == 0)
+                target = k;
+        if (target != out->nentities) {
+            struct entity *t = &out->entities[target];
+            if (add_alias(t, e->name) != 0)
+                goto out;
+            for (size_t k = 0; k < e->naliases; k++)
+                if (add_alias(t, e->aliases[k]) != 0)
+                    goto out;
+            free_entity(e);
+            memset(e, 0, sizeof *e);
+            e = t;
+        }
+        for (size_t k = 0; k < nm; k++) {
+            const struct cand *c = &w->c[members[k]];
+            char *s = display(w, c->a, c->b);
+            int r = s ? add_alias(e, s) : -1;
+            free(s);
+            if (r != 0)
+                goto out;
+            ent_of[members[k]] = target;
+        }
+        if (target == out->nentities)
+            out->nentities++;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const struct cand *c = &w->c[i];
+        size_t e = ent_of[find(w->c, i)];
+        if (e == SIZE_MAX)
+            continue;
+        struct entity_mention *m = &out->mentions[out->nmentions++];
+        m->start = w->toks.tokens[c->a].cp_start;
+        m->end = w->toks.tokens[c->b - 1].cp_end;
+        m->byte_start = w->toks.tokens[c->a].byte_start;
+        m->byte_end = w->toks.tokens[c->b - 1].byte_end;
+        m->entity = e;
+    }
+    rc = 0;
+out:
+    free(ent_of);
+    free(members);
+    return rc;
+}
+
+int entity_extract(const struct entity_extractor *ex, const char *body, size_t len,
+                   struct entity_result *out)
+{
+    struct work w = {0};
+    size_t *links = NULL, nlinks = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    w.ex = ex;
+    w.text = body;
+    if (tokenize_text(body, len, &w.toks) != 0)
+        goto out;
+    if (nerfeat_doc_build(&w.fd, ex->gaz, body, w.toks.tokens, w.toks.n) != 0)
+        goto out;
+    w.tags = calloc(w.toks.n + 1, 1);
+    w.covered = calloc(w.toks.n + 1, 1);
+    if (w.tags == NULL || w.covered == NULL)
+        goto out;
+    if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
+        rule_parentheses(&w, &links, &nlinks) != 0)
+        goto out;
+    if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        entity_result_free(out);
+    for (size_t k = 0; k < w.nc; k++)
+        free(w.c[k].keyform);
+    free(w.c);
+    free(links);
+    free(w.tags);
+    free(w.covered);
+    nerfeat_doc_free(&w.fd);
+    tokenize_list_free(&w.toks);
+    return rc;
+}
