@@ -312,6 +312,36 @@ static int rule_titles(struct work *w)
     return 0;
 }
 
+/* A run of two or three capitalised words that the model left untagged, made of a first name
+ * or a word unknown to the lexicon, then a surname-like word, with no place, organisation,
+ * title or calendar word in it ("Sergey Lavrov arrived"): a person. */
+static int rule_names(struct work *w)
+{
+    const uint32_t stop = GAZ_PLACE_MASK | GAZ_ORG | GAZ_ORGCUE | GAZ_LOCCUE | GAZ_TITLE |
+                          GAZ_TIME | GAZ_STOP | GAZ_CHROME;
+    for (size_t i = 0; i < w->toks.n; i++) {
+        size_t e = i;
+        while (e < w->toks.n && e < i + 4 && capword(w, e) && !w->covered[e] &&
+               w->fd.t[e].tcase == NERFEAT_CAP && !(w->fd.t[e].gaz & stop) &&
+               !(w->toks.tokens[e].flags & TOKEN_HEADLINE) &&
+               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START)))
+            e++;
+        if (e - i < 2 || e - i > 3 || (e < w->toks.n && capword(w, e)) ||
+            (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))) {
+            i = e > i ? e - 1 : i;
+            continue;
+        }
+        const struct nerfeat_token *f = &w->fd.t[i], *l = &w->fd.t[e - 1];
+        int first = (f->gaz & GAZ_FIRSTNAME) || f->wcase == GAZ_CASE_UNKNOWN;
+        int last = l->wcase == GAZ_CASE_UNKNOWN || l->wcase == GAZ_CASE_ALWAYS_CAP;
+        if (first && last && !(l->gaz & GAZ_FIRSTNAME && l->wcase != GAZ_CASE_UNKNOWN) &&
+            add_cand(w, i, e, 0) != 0)
+            return -1;
+        i = e - 1;
+    }
+    return 0;
+}
+
 /* Letters of an acronym token ("U.S." -> "US"), upper case ASCII; 0 when not one. */
 static size_t acronym_letters(const struct work *w, size_t i, char *out, size_t cap)
 {
@@ -408,6 +438,20 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
                 ci_long = k;
             if (w->c[k].a == i && w->c[k].b == i + 1)
                 ci_acr = k;
+        }
+        if (ci_long != SIZE_MAX && w->c[ci_long].a < a) {
+            /* "Apple Inc and Taiwan Semiconductor Manufacturing Co (TSMC)": the tagged span
+             * holds two names; the acronym's long form is the tail */
+            size_t head = w->c[ci_long].a, e = a;
+            while (e > head && !capword(w, e - 1))
+                e--;
+            w->c[ci_long].a = a;
+            free(w->c[ci_long].keyform);
+            w->c[ci_long].keyform = NULL;
+            if (e > head && capword(w, head)) {
+                if (add_cand(w, head, e, w->c[ci_long].type) != 0)
+                    return -1;
+            }
         }
         int type = ci_long != SIZE_MAX  ? w->c[ci_long].type
                    : ci_acr != SIZE_MAX ? w->c[ci_acr].type
@@ -539,6 +583,8 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
 
     if (propagate(w) != 0 || set_keyforms(w) != 0)
         return -1;
+    if (w->nc == 0)
+        return 0;
     /* sorting moves candidates: re-link each to its set's root by start token (unique, as
      * candidates never overlap) */
     size_t *by_start = malloc((w->toks.n + w->nc + 1) * sizeof *by_start);
@@ -603,6 +649,13 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
                 strcmp(last_word(c[j].keyform), c[i].keyform) != 0)
                 continue;
             if (best == SIZE_MAX || (j < i && (best > i || j > best)))
+                best = j;
+        }
+        /* else a person whose first word it is ("Xi" for "Xi Jinping") */
+        for (size_t j = 0; j < nc && best == SIZE_MAX; j++) {
+            size_t fl = strlen(c[i].keyform);
+            if (c[j].type == 0 && strncmp(c[j].keyform, c[i].keyform, fl) == 0 &&
+                c[j].keyform[fl] == ' ')
                 best = j;
         }
         if (best != SIZE_MAX)
@@ -923,7 +976,7 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
     if (w.tags == NULL || w.covered == NULL)
         goto out;
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
-        rule_parentheses(&w, &links, &nlinks) != 0)
+        rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0)
         goto out;
     if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
         goto out;
