@@ -172,15 +172,10 @@ static size_t skeleton_word(char *w, size_t n)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = w[i];
-        if (c == 'p' && i + 1 < n && w[i + 1] == 'h') {
-            c = 'f';
-            i++;
-        } else if (c == 'k' && i + 1 < n && w[i + 1] == 's') {
+        if (c == 'k' && i + 1 < n && w[i + 1] == 's') {
             c = 'x';
             i++;
         }
-        if (o > 0 && w[o - 1] == c && c != '0' && !(c >= '1' && c <= '9'))
-            continue;
         w[o++] = c;
     }
     if (o >= 3 && w[o - 1] == 'y') {

@@ -19,8 +19,8 @@ size_t nameform_fold(const char *s, size_t n, char *out, size_t cap);
 char *nameform_key(const char *s, size_t n);
 
 /* The skeleton used for personal names, from a key form, word by word: final "ey"/"ay"/
- * "iy"/consonant+"y" -> "ei"/"ai"/"i"/"i", "ks" -> "x", "ph" -> "f", final consonant+"dr"
- * -> "der", doubled letters single. "sergey lavrov" -> "sergei lavrov". Returns a new
+ * "iy"/consonant+"y" -> "ei"/"ai"/"i"/"i", "ks" -> "x", final consonant+"dr"
+ * -> "der". "sergey lavrov" -> "sergei lavrov", "dmitry" -> "dmitri". Returns a new
  * string (caller frees) or NULL on allocation failure. */
 char *nameform_person_skeleton(const char *key);
 
