@@ -863,7 +863,7 @@ static void gen_copy(const struct gen *g, struct rng *r, uint64_t i, uint64_t j,
         uint32_t k = 2 + rng_below(r, 2);
         for (uint32_t q = 0; q < k; q++) {
             struct doc other = {0};
-            uint64_t o = 1 + rng_below(r, (uint32_t)(i > 1000000 ? 1000000 : i));
+            uint64_t o = 1 + rng_below(r, (uint32_t)(i - 1 > 1000000 ? 1000000 : i - 1));
             gen_doc(g, o, depth + 1, 60, &other);
             buf_adds(&body, q ? "\n" : "\n\n");
             buf_adds(&body, other.title.p);

@@ -195,6 +195,7 @@ struct search_run {
     long requests; /* queries to run in all */
     double deadline;
     int cache_mb;
+    FILE *dump; /* "query<TAB>ms<TAB>hits" per timed query, single-threaded runs only */
     atomic_long next;
 };
 
@@ -263,6 +264,8 @@ static void *search_worker(void *arg)
         w->done++;
         w->hits += rows;
         w->zero_hits += rows == 0;
+        if (run->dump)
+            fprintf(run->dump, "%ld\t%.3f\t%d\n", i % run->nq, ms, rows);
     }
 out:
     for (int i = 0; i < 4; i++)
@@ -274,14 +277,15 @@ out:
 /* Runs requests queries (cycling through the file) on concurrency threads, each with its own
  * connection, for at most duration seconds. Prints a "search" line unless quiet. */
 static int search(const char *dbpath, const struct bench_query *qs, long nq, int concurrency,
-                  long requests, double duration, int cache_mb, int quiet)
+                  long requests, double duration, int cache_mb, int quiet, FILE *dump)
 {
     struct search_run run = {.dbpath = dbpath,
                              .qs = qs,
                              .nq = nq,
                              .requests = requests,
                              .deadline = bench_now() + duration,
-                             .cache_mb = cache_mb};
+                             .cache_mb = cache_mb,
+                             .dump = concurrency == 1 && !quiet ? dump : NULL};
     atomic_init(&run.next, 0);
     struct worker *w = calloc((size_t)concurrency, sizeof *w);
     double t0 = bench_now();
@@ -324,10 +328,11 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: fts5_limit --db PATH [--articles FILE] [--queries FILE] [--batch 1000]\n"
                "                  [--concurrency 1,16] [--requests N] [--duration S]\n"
-               "                  [--cache-mb 64] [--no-warmup]\n"
+               "                  [--cache-mb 64] [--no-warmup] [--dump FILE]\n"
                "Inserts FILE's articles into a new FTS5 table in PATH (which must not hold one),\n"
                "then runs the queries at each concurrency: one untimed pass to warm the cache,\n"
-               "then N queries (default: the file's count) or S seconds, whichever ends first.\n");
+               "then N queries (default: the file's count) or S seconds, whichever ends first.\n"
+               "--dump writes one line per timed query at concurrency 1: index, ms, hits.\n");
 }
 
 int main(int argc, char **argv)
@@ -336,6 +341,7 @@ int main(int argc, char **argv)
     int batch = 1000, cache_mb = 64, warmup = 1;
     long requests = 0;
     double duration = 60;
+    FILE *dump = NULL;
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"articles", required_argument, 0, 'a'},
                                          {"queries", required_argument, 0, 'q'},
@@ -345,10 +351,11 @@ int main(int argc, char **argv)
                                          {"duration", required_argument, 0, 't'},
                                          {"cache-mb", required_argument, 0, 'm'},
                                          {"no-warmup", no_argument, 0, 'W'},
+                                         {"dump", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:a:q:b:c:r:t:m:Wh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:a:q:b:c:r:t:m:WD:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dbpath = optarg;
@@ -376,6 +383,13 @@ int main(int argc, char **argv)
             break;
         case 'W':
             warmup = 0;
+            break;
+        case 'D':
+            dump = fopen(optarg, "w");
+            if (!dump) {
+                perror(optarg);
+                return 2;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -407,9 +421,11 @@ int main(int argc, char **argv)
         requests = nq;
     int rc = 0;
     if (warmup)
-        search(dbpath, qs, nq, 1, nq, duration, cache_mb, 1);
+        search(dbpath, qs, nq, 1, nq, duration, cache_mb, 1, NULL);
     for (int i = 0; i < nlevels; i++)
-        rc |= search(dbpath, qs, nq, levels[i], requests, duration, cache_mb, 0);
+        rc |= search(dbpath, qs, nq, levels[i], requests, duration, cache_mb, 0, dump);
     bench_queries_free(qs, nq);
+    if (dump)
+        fclose(dump);
     return rc ? 1 : 0;
 }

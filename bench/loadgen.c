@@ -46,6 +46,8 @@ struct slot {
     struct buf resp;
     const char *url;
     long items; /* articles carried by this request */
+    long index; /* search: which query of the file */
+    long hits;
     double t0;
 };
 
@@ -61,6 +63,7 @@ struct config {
     int batch;
     int warmup;
     double timeout;
+    FILE *dump; /* search: "query<TAB>ms<TAB>hits" per request, or NULL */
 };
 
 struct source {
@@ -100,7 +103,8 @@ static int next_request(struct source *src, struct slot *s, long limit)
     switch (cfg->mode) {
     case MODE_GET:
     case MODE_SEARCH:
-        s->url = src->urls[src->issued % src->nurls];
+        s->index = src->issued % src->nurls;
+        s->url = src->urls[s->index];
         break;
     case MODE_POST:
     case MODE_BULK: {
@@ -196,6 +200,7 @@ static void inspect(const struct config *cfg, struct slot *s, long code, struct 
         }
     } else {
         json_t *hits = json_object_get(o, "hits");
+        s->hits = json_is_array(hits) ? (long)json_array_size(hits) : -1;
         if (!json_is_array(hits)) {
             st->bad_shape++;
         } else {
@@ -272,7 +277,10 @@ static void run(const struct config *cfg, struct source *src, long limit, double
                             s->resp.p ? s->resp.p : "");
             }
             lat_add(&st->lat, ms);
+            s->hits = -1;
             inspect(cfg, s, code, st);
+            if (cfg->dump && cfg->mode == MODE_SEARCH)
+                fprintf(cfg->dump, "%ld\t%.3f\t%ld\n", s->index, ms, s->hits);
         }
         /* A finished request is replaced at once; otherwise wait for the sockets. */
         if (!(freed && more))
@@ -318,11 +326,12 @@ static void usage(FILE *f)
     fprintf(f, "usage: loadgen --url http://127.0.0.1:PORT --mode get|post|bulk|search\n"
                "               [--file FILE] [--path /healthz] [--concurrency C] [--requests N]\n"
                "               [--duration S] [--batch 10000] [--warmup] [--label NAME]\n"
-               "               [--timeout S]\n"
+               "               [--timeout S] [--dump FILE]\n"
                "post: one POST /v1/articles per line of FILE; bulk: POST /v1/articles/_bulk with\n"
                "BATCH lines each; search: GET /v1/search for each query of FILE (cycling), after\n"
                "one untimed pass with --warmup; get: GET PATH. Stops after N requests, at the end\n"
-               "of FILE or after S seconds, whichever comes first. Prints one JSON line.\n");
+               "of FILE or after S seconds, whichever comes first. Prints one JSON line.\n"
+               "--dump writes one line per timed search: query index, ms, hits.\n");
 }
 
 int main(int argc, char **argv)
@@ -346,11 +355,12 @@ int main(int argc, char **argv)
                                          {"warmup", no_argument, 0, 'w'},
                                          {"label", required_argument, 0, 'l'},
                                          {"timeout", required_argument, 0, 'T'},
+                                         {"dump", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     const char *mode = "get";
-    while ((c = getopt_long(argc, argv, "u:m:f:p:c:n:d:b:wl:T:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "u:m:f:p:c:n:d:b:wl:T:D:h", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             cfg.base = optarg;
@@ -384,6 +394,13 @@ int main(int argc, char **argv)
             break;
         case 'T':
             cfg.timeout = atof(optarg);
+            break;
+        case 'D':
+            cfg.dump = fopen(optarg, "w");
+            if (!cfg.dump) {
+                perror(optarg);
+                return 2;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -503,6 +520,8 @@ int main(int argc, char **argv)
     free(src.line);
     if (src.f)
         fclose(src.f);
+    if (cfg.dump)
+        fclose(cfg.dump);
     bench_queries_free(qs, nq);
     curl_easy_cleanup(helper);
     curl_global_cleanup();

@@ -229,6 +229,7 @@ struct search_run {
     long nq;
     long requests;
     double deadline;
+    FILE *dump; /* "query<TAB>ms<TAB>hits" per timed query, single-threaded runs only */
     atomic_long next;
 };
 
@@ -285,19 +286,22 @@ static void *search_worker(void *arg)
         w->done++;
         w->hits += rows;
         w->zero_hits += rows == 0;
+        if (run->dump)
+            fprintf(run->dump, "%ld\t%.3f\t%d\n", i % run->nq, ms, rows);
     }
     PQfinish(c);
     return NULL;
 }
 
 static int search(const char *conninfo, const struct bench_query *qs, long nq, int concurrency,
-                  long requests, double duration, int quiet)
+                  long requests, double duration, int quiet, FILE *dump)
 {
     struct search_run run = {.conninfo = conninfo,
                              .qs = qs,
                              .nq = nq,
                              .requests = requests,
-                             .deadline = bench_now() + duration};
+                             .deadline = bench_now() + duration,
+                             .dump = concurrency == 1 && !quiet ? dump : NULL};
     atomic_init(&run.next, 0);
     struct worker *w = calloc((size_t)concurrency, sizeof *w);
     double t0 = bench_now();
@@ -340,9 +344,11 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: pg_peer --conninfo STR [--articles FILE] [--queries FILE] [--batch 1000]\n"
                "               [--concurrency 1,16] [--requests N] [--duration S] [--no-warmup]\n"
+               "               [--dump FILE]\n"
                "Loads FILE's articles into table 'articles' (dropped first) with COPY, then runs\n"
                "the queries at each concurrency (one connection per client): one untimed pass\n"
-               "to warm the cache, then N queries (default: the file's count) or S seconds.\n");
+               "to warm the cache, then N queries (default: the file's count) or S seconds.\n"
+               "--dump writes one line per timed query at concurrency 1: index, ms, hits.\n");
 }
 
 int main(int argc, char **argv)
@@ -351,6 +357,7 @@ int main(int argc, char **argv)
     int batch = 1000, warmup = 1;
     long requests = 0;
     double duration = 60;
+    FILE *dump = NULL;
     static const struct option opts[] = {{"conninfo", required_argument, 0, 'C'},
                                          {"articles", required_argument, 0, 'a'},
                                          {"queries", required_argument, 0, 'q'},
@@ -359,10 +366,11 @@ int main(int argc, char **argv)
                                          {"requests", required_argument, 0, 'r'},
                                          {"duration", required_argument, 0, 't'},
                                          {"no-warmup", no_argument, 0, 'W'},
+                                         {"dump", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "C:a:q:b:c:r:t:Wh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "C:a:q:b:c:r:t:WD:h", opts, NULL)) != -1) {
         switch (c) {
         case 'C':
             conninfo = optarg;
@@ -387,6 +395,13 @@ int main(int argc, char **argv)
             break;
         case 'W':
             warmup = 0;
+            break;
+        case 'D':
+            dump = fopen(optarg, "w");
+            if (!dump) {
+                perror(optarg);
+                return 2;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -416,9 +431,11 @@ int main(int argc, char **argv)
         requests = nq;
     int rc = 0;
     if (warmup)
-        search(conninfo, qs, nq, 1, nq, duration, 1);
+        search(conninfo, qs, nq, 1, nq, duration, 1, NULL);
     for (int i = 0; i < nlevels; i++)
-        rc |= search(conninfo, qs, nq, levels[i], requests, duration, 0);
+        rc |= search(conninfo, qs, nq, levels[i], requests, duration, 0, dump);
     bench_queries_free(qs, nq);
+    if (dump)
+        fclose(dump);
     return rc ? 1 : 0;
 }
