@@ -4,6 +4,7 @@
 #include "analysis/entity.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicase.h>
@@ -180,27 +181,29 @@ static int cmp_cand(const void *x, const void *y)
 
 /* ---- 1. the model ---- */
 
+/* Longest stretch decoded at once: a text without sentence ends is cut into pieces. */
+#define MAX_DECODE 256
+
 static int run_model(struct work *w)
 {
-    size_t n = w->toks.n, nfeat = 0;
-    uint64_t *feats = malloc((n * NERFEAT_MAX + 1) * sizeof *feats);
-    size_t *off = malloc((n + 1) * sizeof *off);
+    size_t n = w->toks.n;
+    uint64_t *feats = malloc((MAX_DECODE * NERFEAT_MAX + 1) * sizeof *feats);
+    size_t *off = malloc((MAX_DECODE + 1) * sizeof *off);
     int rc = -1;
 
     if (feats == NULL || off == NULL)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        off[i] = nfeat;
-        nfeat += nerfeat_extract(&w->fd, i, feats + nfeat);
-    }
-    off[n] = nfeat;
     /* one Viterbi pass per sentence, as in training */
     for (size_t a = 0; a < n;) {
-        size_t b = a + 1;
-        while (b < n && !(w->toks.tokens[b].flags & TOKEN_SENT_START))
+        size_t b = a + 1, nfeat = 0;
+        while (b < n && b - a < MAX_DECODE && !(w->toks.tokens[b].flags & TOKEN_SENT_START))
             b++;
-        size_t *o = off + a;
-        if (nermodel_decode(w->ex->model, feats, o, b - a, w->tags + a) != 0)
+        for (size_t i = a; i < b; i++) {
+            off[i - a] = nfeat;
+            nfeat += nerfeat_extract(&w->fd, i, feats + nfeat);
+        }
+        off[b - a] = nfeat;
+        if (nermodel_decode(w->ex->model, feats, off, b - a, w->tags + a) != 0)
             goto out;
         a = b;
     }
@@ -212,6 +215,14 @@ out:
 }
 
 /* ---- 2. spans from tags, cleaned ---- */
+
+/* A word written in lower case; in a headline, one that news writes in lower case. */
+static int lower_word(const struct work *w, size_t i)
+{
+    if (w->toks.tokens[i].flags & TOKEN_HEADLINE)
+        return w->fd.t[i].wcase == GAZ_CASE_LOWER;
+    return w->fd.t[i].tcase == NERFEAT_LOWER;
+}
 
 static int spans_from_tags(struct work *w)
 {
@@ -234,7 +245,8 @@ static int spans_from_tags(struct work *w)
         while (a < b && ((tok_is(w, a, "the") && w->fd.t[a].tcase == NERFEAT_LOWER) ||
                          !(w->toks.tokens[a].flags & TOKEN_WORD)))
             a++;
-        while (b > a && !(w->toks.tokens[b - 1].flags & TOKEN_WORD))
+        /* nor does it end with punctuation or a lower-case word ("XI TALKS" -> "Xi talks") */
+        while (b > a && (!(w->toks.tokens[b - 1].flags & TOKEN_WORD) || lower_word(w, b - 1)))
             b--;
         if (a >= b)
             continue;
@@ -247,8 +259,7 @@ static int spans_from_tags(struct work *w)
                 weak = 0;
         }
         /* a name does not start with a lower-case word other than a particle ("de Klerk") */
-        if (!any_cap || chrome ||
-            (w->fd.t[a].tcase == NERFEAT_LOWER && !(w->fd.t[a].gaz & GAZ_PARTICLE)))
+        if (!any_cap || chrome || (lower_word(w, a) && !(w->fd.t[a].gaz & GAZ_PARTICLE)))
             continue;
         if (add_cand(w, a, b, type) != 0)
             return -1;
@@ -528,10 +539,28 @@ static const char *last_word(const char *k)
     return s ? s + 1 : k;
 }
 
-/* Occurrences that the model missed of names it found elsewhere in the article. */
+/* Occurrences that the model missed of names it found elsewhere in the article. Tokens of
+ * one word are chained (next_same) so that each name visits only its word's positions. */
 static int propagate(struct work *w)
 {
-    size_t nc0 = w->nc;
+    size_t nc0 = w->nc, n = w->toks.n, nwords = 0;
+    size_t *next_same = malloc((n + 1) * sizeof *next_same), *first = NULL;
+    int rc = -1;
+
+    if (next_same == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (w->fd.t[i].word + 1 > nwords)
+            nwords = w->fd.t[i].word + 1;
+    first = malloc((nwords + 1) * sizeof *first);
+    if (first == NULL)
+        goto out;
+    for (size_t k = 0; k < nwords; k++)
+        first[k] = SIZE_MAX;
+    for (size_t i = n; i-- > 0;) {
+        next_same[i] = first[w->fd.t[i].word];
+        first[w->fd.t[i].word] = i;
+    }
     for (size_t k = 0; k < nc0; k++) {
         const struct cand *c = &w->c[k];
         size_t len = c->b - c->a;
@@ -554,26 +583,80 @@ static int propagate(struct work *w)
                                w->toks.tokens[a0].byte_end - w->toks.tokens[a0].byte_start) < 2)
                     continue;
             }
-            for (size_t i = 0; i + l <= w->toks.n; i++) {
-                int match = 1;
+            for (size_t i = first[w->fd.t[a0].word]; i != SIZE_MAX; i = next_same[i]) {
+                int match = i + l <= n;
                 /* same word: same entry of the document's word statistics */
                 for (size_t j = 0; j < l && match; j++)
                     match = !w->covered[i + j] && w->fd.t[i + j].word == w->fd.t[a0 + j].word &&
                             (capword(w, i + j) || !capword(w, a0 + j));
                 if (!match || !capword(w, i))
                     continue;
-                if (i + l < w->toks.n && capword(w, i + l) &&
+                if (i + l < n && capword(w, i + l) &&
                     !(w->toks.tokens[i + l].flags & TOKEN_SENT_START))
                     continue; /* part of a longer name */
                 if (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))
                     continue;
                 if (add_cand(w, i, i + l, c->type) != 0)
-                    return -1;
+                    goto out;
                 w->c[w->nc - 1].set = k; /* joins the source's set */
+                c = &w->c[k];            /* add_cand may have moved the array */
             }
         }
     }
-    return 0;
+    rc = 0;
+out:
+    free(next_same);
+    free(first);
+    return rc;
+}
+
+static int cmp_by_keyform(const void *x, const void *y, void *arg)
+{
+    const struct cand *c = arg;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    int r = strcmp(c[a].keyform, c[b].keyform);
+    return r ? r : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* Compares the last (which == 0) or first (which == 1) word of key form k with word. */
+static int word_cmp(const char *k, int which, const char *word)
+{
+    size_t wl = strlen(word);
+    if (which == 0) {
+        const char *lw = last_word(k);
+        return strcmp(lw, word);
+    }
+    const char *sp = strchr(k, ' ');
+    size_t fl = sp ? (size_t)(sp - k) : strlen(k);
+    int r = strncmp(k, word, fl < wl ? fl : wl);
+    return r ? r : fl < wl ? -1 : fl > wl ? 1 : 0;
+}
+
+static int cmp_words(const void *x, const void *y, void *arg, int which)
+{
+    const struct cand *c = arg;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    const char *ka = c[a].keyform, *kb = c[b].keyform;
+    char wb[128];
+    if (which == 0) {
+        snprintf(wb, sizeof wb, "%s", last_word(kb));
+    } else {
+        const char *sp = strchr(kb, ' ');
+        size_t fl = sp ? (size_t)(sp - kb) : strlen(kb);
+        snprintf(wb, sizeof wb, "%.*s", (int)(fl < sizeof wb - 1 ? fl : sizeof wb - 1), kb);
+    }
+    int r = word_cmp(ka, which, wb);
+    return r ? r : a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int cmp_by_last_word(const void *x, const void *y, void *arg)
+{
+    return cmp_words(x, y, arg, 0);
+}
+
+static int cmp_by_first_word(const void *x, const void *y, void *arg)
+{
+    return cmp_words(x, y, arg, 1);
 }
 
 static int coreference(struct work *w, const size_t *links, size_t nlinks)
@@ -611,61 +694,92 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
             !gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)c[i].type, c[i].keyform) &&
             gazetteer_canonical(w->ex->gaz, GAZ_KIND_ORGANIZATION, c[i].keyform))
             c[i].type = ENTITY_ORGANIZATION;
-    /* same key form and type: one entity ("Asean" and "ASEAN") */
-    for (size_t i = 0; i < nc; i++)
-        for (size_t j = i + 1; j < nc; j++)
-            if (c[i].type == c[j].type && c[i].keyform[0] &&
-                strcmp(c[i].keyform, c[j].keyform) == 0)
-                unite(c, i, j);
-    /* the same name under several types is one entity of the most frequent type (ties: the
-     * earliest mention's): readers expect one "Monsanto" per article. This costs a little
-     * on sports tables where a city and its team share a name (~0.4 F1 point on CoNLL++). */
-    uint8_t *orig = malloc(nc);
-    if (orig == NULL)
+    /* candidates grouped by key form (sorted indices), so that large texts stay linear-ish */
+    size_t *byk = malloc(nc * sizeof *byk), *per = malloc(nc * sizeof *per);
+    size_t nper = 0;
+    if (byk == NULL || per == NULL) {
+        free(byk);
+        free(per);
         return -1;
+    }
     for (size_t i = 0; i < nc; i++)
-        orig[i] = (uint8_t)c[i].type;
-    for (size_t i = 0; i < nc; i++) {
-        int votes[3] = {0, 0, 0}, first[3] = {-1, -1, -1}, top;
-        if (!c[i].keyform[0])
-            continue;
-        for (size_t j = 0; j < nc; j++)
-            if (strcmp(c[i].keyform, c[j].keyform) == 0) {
-                if (votes[orig[j]]++ == 0)
-                    first[orig[j]] = (int)j;
+        byk[i] = i;
+    qsort_r(byk, nc, sizeof *byk, cmp_by_keyform, c);
+    /* the same name is one entity, of its most frequent type (ties: the earliest mention's):
+     * readers expect one "Monsanto" per article, and "Asean" joins "ASEAN". This costs a
+     * little on sports tables where a city and its team share a name (~0.4 F1 on CoNLL++). */
+    for (size_t g = 0; g < nc;) {
+        size_t e = g + 1;
+        int votes[3] = {0, 0, 0}, top = -1;
+        size_t first[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+        while (e < nc && strcmp(c[byk[g]].keyform, c[byk[e]].keyform) == 0)
+            e++;
+        if (c[byk[g]].keyform[0]) {
+            for (size_t k = g; k < e; k++) {
+                int t = c[byk[k]].type;
+                if (votes[t]++ == 0)
+                    first[t] = byk[k]; /* indices ascend within a group */
             }
-        top = orig[i];
-        for (int t = 0; t < 3; t++)
-            if (votes[t] > votes[top] || (votes[t] == votes[top] && first[t] < first[top]))
-                top = t;
-        if (orig[i] == top)
-            continue;
-        c[i].type = top;
-        unite(c, i, (size_t)first[top]);
+            for (int t = 0; t < 3; t++)
+                if (votes[t] > 0 && (top < 0 || votes[t] > votes[top] ||
+                                     (votes[t] == votes[top] && first[t] < first[top])))
+                    top = t;
+            for (size_t k = g; k < e; k++) {
+                c[byk[k]].type = top;
+                unite(c, byk[g], byk[k]);
+            }
+        }
+        g = e;
     }
-    free(orig);
-    /* a lone name joins the nearest earlier (else later) person whose surname it is */
-    for (size_t i = 0; i < nc; i++) {
-        if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL || !c[i].keyform[0])
-            continue;
-        size_t best = SIZE_MAX;
-        for (size_t j = 0; j < nc; j++) {
-            if (c[j].type != 0 || strchr(c[j].keyform, ' ') == NULL ||
-                strcmp(last_word(c[j].keyform), c[i].keyform) != 0)
+    /* a lone name joins the nearest earlier (else later) person whose surname it is, else a
+     * person whose first word it is ("Xi" for "Xi Jinping") */
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].type == 0 && strchr(c[i].keyform, ' ') != NULL)
+            per[nper++] = i;
+    uint8_t *joined = calloc(nc, 1); /* by set root: the name already found its person */
+    size_t *root = malloc(nc * sizeof *root);
+    if (joined == NULL || root == NULL) {
+        free(joined);
+        free(root);
+        free(byk);
+        free(per);
+        return -1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < nc; i++)
+            root[i] = find(c, i);
+        qsort_r(per, nper, sizeof *per, pass == 0 ? cmp_by_last_word : cmp_by_first_word, c);
+        for (size_t i = 0; i < nc; i++) {
+            if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL || !c[i].keyform[0])
                 continue;
-            if (best == SIZE_MAX || (j < i && (best > i || j > best)))
-                best = j;
-        }
-        /* else a person whose first word it is ("Xi" for "Xi Jinping") */
-        for (size_t j = 0; j < nc && best == SIZE_MAX; j++) {
-            size_t fl = strlen(c[i].keyform);
-            if (c[j].type == 0 && strncmp(c[j].keyform, c[i].keyform, fl) == 0 &&
-                c[j].keyform[fl] == ' ')
-                best = j;
-        }
-        if (best != SIZE_MAX)
+            size_t lo = 0, hi = nper, best = SIZE_MAX;
+            while (lo < hi) { /* first entry whose word is >= the name */
+                size_t mid = (lo + hi) / 2;
+                if (word_cmp(c[per[mid]].keyform, pass, c[i].keyform) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t k = lo; k < nper && word_cmp(c[per[k]].keyform, pass, c[i].keyform) == 0;
+                 k++) {
+                size_t j = per[k];
+                if (pass == 1) {
+                    best = j; /* the earliest */
+                    break;
+                }
+                if (best == SIZE_MAX || (j < i && (best > i || j > best)))
+                    best = j;
+            }
+            if (best == SIZE_MAX || (pass == 1 && joined[root[i]]))
+                continue;
+            joined[root[i]] = 1;
             unite(c, i, best);
+        }
     }
+    free(joined);
+    free(root);
+    free(byk);
+    free(per);
     /* an acronym joins a longer name with the same initials */
     for (size_t i = 0; i < nc; i++) {
         char acr[16];
@@ -876,10 +990,17 @@ static int build_result(struct work *w, struct entity_result *out)
         }
         if (!strong)
             continue; /* a weekday, month or function word alone */
-        int type = 0;
+        int type = 0, full_name = 0;
         for (int t = 1; t < 3; t++)
             if (votes[t] > votes[type])
                 type = t;
+        /* a set holding a person's full name is that person ("XI" joined "Xi Jinping") */
+        for (size_t k = 0; k < nm; k++) {
+            const struct cand *c = &w->c[members[k]];
+            full_name |= c->type == 0 && c->b - c->a >= 2 && strchr(c->keyform, ' ') != NULL;
+        }
+        if (full_name)
+            type = 0;
         /* display name: the longest mention outside headlines (persons: most words) */
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]], *b;
