@@ -273,10 +273,23 @@ static void mark_phrases(struct nerfeat_doc *d)
                 d->t[i + len[1]].flags |= NERFEAT_AFTER_TITLE;
             skip[1] = i + len[1];
         }
-        if (i >= skip[2] && len[2] > 0 && is_capword(&d->t[i])) {
-            for (size_t j = i; j < i + len[2]; j++)
+        /* page chrome: a phrase of several words anywhere; a single word ("Photo",
+         * "Watch") only at the start of a line, since names contain such words ("Human
+         * Rights Watch"); a short line that starts with chrome is chrome to its end
+         * ("Follow us on Facebook", "Read more: ...") */
+        int line = (d->tok[i].flags & TOKEN_LINE_START) != 0;
+        if (i >= skip[2] && len[2] > 0 && is_capword(&d->t[i]) && (len[2] > 1 || line)) {
+            size_t e = i + len[2];
+            if (line) {
+                size_t le = e;
+                while (le < d->n && !(d->tok[le].flags & TOKEN_LINE_START))
+                    le++;
+                if (le - i <= 16)
+                    e = le;
+            }
+            for (size_t j = i; j < e; j++)
                 d->t[j].flags |= NERFEAT_CHROME;
-            skip[2] = i + len[2];
+            skip[2] = e;
         }
     }
 }
