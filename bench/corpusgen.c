@@ -202,6 +202,21 @@ static uint32_t vocab_intern(struct vocab *v, const char *s, size_t n)
     return v->n++;
 }
 
+/* Returns the id of the word s[0..n), or UINT32_MAX when it is not in the vocabulary. */
+static uint32_t vocab_find(const struct vocab *v, const char *s, size_t n)
+{
+    if (!v->slot)
+        return UINT32_MAX;
+    uint32_t i = (uint32_t)hash_bytes(s, n) & v->mask;
+    while (v->slot[i]) {
+        const char *w = v->word[v->slot[i] - 1];
+        if (strncmp(w, s, n) == 0 && w[n] == 0)
+            return v->slot[i] - 1;
+        i = (i + 1) & v->mask;
+    }
+    return UINT32_MAX;
+}
+
 /* ---- the model ---- */
 
 struct pair_slot {
@@ -221,8 +236,37 @@ struct model {
     size_t nlengths, caplengths;
     char **tags; /* tags of the real articles, each a compact JSON array */
     size_t ntags, captags;
-    uint8_t *qclass; /* per word id: 0 unusable in a query, 1 stop word, 2 query word */
+    uint8_t *qclass;  /* per word id: 0 unusable in a query, 1 stop word, 2 query word */
+    uint8_t *surname; /* per word id: seen after "Mr", "Mrs", "Ms" or "Dr" in the real text */
+    uint32_t nsurname;
 };
+
+/* Remembers that the word w[0..n) (edge punctuation and "'s" stripped) names a person. */
+static void model_mark_surname(struct model *m, const char *w, size_t n)
+{
+    if (n >= 2 && w[n - 2] == '\'' && w[n - 1] == 's')
+        n -= 2;
+    while (n && !isalpha((unsigned char)w[n - 1]))
+        n--;
+    if (n < 2 || !isupper((unsigned char)w[0]))
+        return;
+    uint32_t id = vocab_intern(&m->v, w, n);
+    if (id >= m->nsurname) {
+        uint32_t cap = m->nsurname ? m->nsurname : 4096;
+        while (cap <= id)
+            cap *= 2;
+        m->surname = xrealloc(m->surname, cap);
+        memset(m->surname + m->nsurname, 0, cap - m->nsurname);
+        m->nsurname = cap;
+    }
+    m->surname[id] = 1;
+}
+
+static int model_is_surname(const struct model *m, const char *w, size_t n)
+{
+    uint32_t id = vocab_find(&m->v, w, n);
+    return id < m->nsurname && m->surname[id];
+}
 
 static void model_push(struct model *m, uint32_t t)
 {
@@ -360,6 +404,12 @@ static void model_add_body(struct model *m, const char *body)
             sent = xrealloc(sent, capsent * sizeof *sent);
         }
         sent[nsent++] = vocab_intern(&m->v, word, n);
+        if (nsent >= 2) {
+            const char *h = m->v.word[sent[nsent - 2]];
+            if (!strcmp(h, "Mr") || !strcmp(h, "Mr.") || !strcmp(h, "Mrs") || !strcmp(h, "Mrs.") ||
+                !strcmp(h, "Ms") || !strcmp(h, "Ms.") || !strcmp(h, "Dr") || !strcmp(h, "Dr."))
+                model_mark_surname(m, word, n);
+        }
 
         /* Sentence end: terminal token followed by a capital, a paragraph or the end. */
         if (ends_sentence(word, n)) {
@@ -731,8 +781,20 @@ static int is_cap_word(const char *s, size_t n)
     return islower((unsigned char)s[1]);
 }
 
-/* Puts "Mr." before some two-word capitalised names that follow a lower-case word. */
-static void add_honorifics(struct rng *r, const char *s, struct buf *out)
+static int word_is(const char *w, size_t n, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const SPEECH_VERBS[] = {"said",   "says",  "told",    "added", "warned",
+                                           "argued", "noted", "replied", NULL};
+/* Puts "Mr." before some surnames (words the real text puts after "Mr" or "Mrs") that stand
+ * alone before a speech verb ("Baker said" → "Mr. Baker said"), as newspapers that use
+ * honorifics print wire copy. */
+static void add_honorifics(const struct model *m, struct rng *r, const char *s, struct buf *out)
 {
     buf_reset(out);
     int added = 0;
@@ -750,10 +812,9 @@ static void add_honorifics(struct rng *r, const char *s, struct buf *out)
         size_t nn = 0;
         while (nx[nn] && nx[nn] != ' ' && nx[nn] != '\n')
             nn++;
-        if (added < 4 && prev && prevn && islower((unsigned char)prev[0]) &&
-            !ends_sentence(prev, prevn) && is_cap_word(w, n) && nn >= 2 &&
-            isupper((unsigned char)nx[0]) && islower((unsigned char)nx[1]) &&
-            rng_below(r, 3) == 0) {
+        int lone = !prev || ends_sentence(prev, prevn) || !isupper((unsigned char)prev[0]);
+        if (added < 6 && lone && is_cap_word(w, n) && word_is(nx, nn, SPEECH_VERBS) &&
+            model_is_surname(m, w, n) && rng_below(r, 4) != 0) {
             buf_adds(out, "Mr. ");
             added++;
         }
@@ -831,7 +892,7 @@ static void gen_copy(const struct gen *g, struct rng *r, uint64_t i, uint64_t j,
         buf_swap(&t, &d->body);
     }
     if (rng_below(r, 2)) {
-        add_honorifics(r, d->body.p, &t);
+        add_honorifics(g->m, r, d->body.p, &t);
         buf_swap(&t, &d->body);
     }
     if (rng_below(r, 3) == 0) {
@@ -867,7 +928,7 @@ static void gen_copy(const struct gen *g, struct rng *r, uint64_t i, uint64_t j,
             gen_doc(g, o, depth + 1, 60, &other);
             buf_adds(&body, q ? "\n" : "\n\n");
             buf_adds(&body, other.title.p);
-            if (q == 0 && rng_below(r, 2)) {
+            if (rng_below(r, 3) != 0) {
                 const char *e = strstr(other.body.p, "\n\n");
                 buf_adds(&body, "\n\n");
                 buf_add(&body, other.body.p, e ? (size_t)(e - other.body.p) : other.body.len);
@@ -888,17 +949,26 @@ static void gen_copy(const struct gen *g, struct rng *r, uint64_t i, uint64_t j,
 
 /* Article i: a copy of an earlier one with probability copy_rate, else an original.
  * max_words bounds an original's length (related-article teasers need only a paragraph). */
+/* Returns the article that article i republishes (one of the 20,000 before it), or 0 when i
+ * is an original; r is left ready for the copy's own choices. */
+static uint64_t copy_source(const struct gen *g, uint64_t i, struct rng *r)
+{
+    rng_seed(r, g->seed, i, 0);
+    if (i > 1 && rng_unit(r) < g->copy_rate) {
+        uint64_t window = i - 1 < 20000 ? i - 1 : 20000;
+        return i - 1 - rng_below(r, (uint32_t)window);
+    }
+    return 0;
+}
+
 static void gen_doc(const struct gen *g, uint64_t i, int depth, size_t max_words, struct doc *d)
 {
     struct rng r;
-    rng_seed(&r, g->seed, i, 0);
-    if (i > 1 && depth < 3 && rng_unit(&r) < g->copy_rate) {
-        uint64_t window = i - 1 < 20000 ? i - 1 : 20000;
-        uint64_t j = i - 1 - rng_below(&r, (uint32_t)window);
+    uint64_t j = copy_source(g, i, &r);
+    if (j && depth < 3)
         gen_copy(g, &r, i, j, depth, d);
-        return;
-    }
-    gen_original(g, i, max_words, d);
+    else
+        gen_original(g, i, max_words, d);
 }
 
 /* ---- output ---- */
@@ -1117,9 +1187,11 @@ static void write_query(const struct model *m, uint64_t seed, uint64_t qi, struc
 static void usage(FILE *f)
 {
     fprintf(f, "usage: corpusgen [--data DIR] [--n N] [--first K] [--seed S] [--copy-rate R]\n"
+               "                 [--pairs FILE]\n"
                "       corpusgen [--data DIR] --queries Q [--seed S]\n"
                "Writes articles gen-K .. gen-(K+N-1) (or Q search queries) as NDJSON to stdout.\n"
-               "DIR holds the real *.ndjson corpora (default ../shared/data/news).\n");
+               "DIR holds the real *.ndjson corpora (default ../shared/data/news).\n"
+               "--pairs writes \"copy-id<TAB>original-id\" for every republished copy.\n");
 }
 
 int main(int argc, char **argv)
@@ -1127,16 +1199,18 @@ int main(int argc, char **argv)
     const char *dir = "../shared/data/news";
     uint64_t n = 1000, first = 1, seed = 42, queries = 0;
     double copy_rate = 0.05;
+    const char *pairs_path = NULL;
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"n", required_argument, 0, 'n'},
                                          {"first", required_argument, 0, 'f'},
                                          {"seed", required_argument, 0, 's'},
                                          {"copy-rate", required_argument, 0, 'c'},
                                          {"queries", required_argument, 0, 'q'},
+                                         {"pairs", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:n:f:s:c:q:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:n:f:s:c:q:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dir = optarg;
@@ -1155,6 +1229,9 @@ int main(int argc, char **argv)
             break;
         case 'q':
             queries = strtoull(optarg, NULL, 10);
+            break;
+        case 'p':
+            pairs_path = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -1191,7 +1268,16 @@ int main(int argc, char **argv)
         }
     } else {
         struct gen g = {&m, seed, copy_rate};
+        FILE *pairs = NULL;
+        if (pairs_path && !(pairs = fopen(pairs_path, "w"))) {
+            perror(pairs_path);
+            return 1;
+        }
         for (uint64_t i = first; i < first + n; i++) {
+            struct rng r;
+            uint64_t j = pairs ? copy_source(&g, i, &r) : 0;
+            if (j)
+                fprintf(pairs, "gen-%06" PRIu64 "\tgen-%06" PRIu64 "\n", i, j);
             struct doc d = {0};
             gen_doc(&g, i, 0, SIZE_MAX, &d);
             buf_reset(&out);
@@ -1200,6 +1286,8 @@ int main(int argc, char **argv)
             if (fwrite(out.p, 1, out.len, stdout) != out.len)
                 return 1; /* a closed pipe (head -n) is fine */
         }
+        if (pairs)
+            fclose(pairs);
     }
     buf_free(&out);
     return fflush(stdout) == 0 ? 0 : 1;
