@@ -546,9 +546,16 @@ static uint64_t feature_hash(const char *s, size_t n, uint64_t seed)
         n -= 8;
     }
     if (n > 0) {
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; i++)
-            v |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        uint64_t v;
+        if (n >= 4) { /* two overlapping 4-byte loads cover 4..7 bytes */
+            uint32_t lo, hi;
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            v = (uint64_t)lo | (uint64_t)hi << 32;
+        } else {
+            v = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                (uint64_t)(unsigned char)s[n - 1] << 16;
+        }
         h = (h ^ v) * m;
         h ^= h >> 29;
     }
