@@ -644,8 +644,22 @@ size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
 
     f_int(&f, T_BIAS, 0);
     f_str(&f, T_W, w, wn);
-    f_str2(&f, T_WCASE, w, wn, (const char *)&t->tcase, 1);
     f_str(&f, T_SHAPE, sh, t->shape_len);
+    if ((tc == NERFEAT_LOWER || tc == NERFEAT_NONE) && !t->run_pos && !t->place &&
+        !(t->flags & NERFEAT_FIRST)) {
+        /* a lower-case word or a sign outside any name: a short vector is enough (most
+         * tokens are such, and this halves the cost of extraction) */
+        uint32_t pc = has_prev ? d->t[i - 1].tcase : 7, nc = has_next ? d->t[i + 1].tcase : 7;
+        f_int(&f, T_CASE3, pc | tc << 4 | nc << 8);
+        ctx_word(d, i, (long)i - 1, &s, &sn);
+        f_str(&f, T_WM1, s, sn);
+        ctx_word(d, i, (long)i + 1, &s, &sn);
+        f_str(&f, T_WP1, s, sn);
+        f_bits(&f, T_GAZ, t->gaz & ~GAZ_PREFIX, tc);
+        f_int(&f, T_LEX, t->wcase | tc << 4);
+        return f.n;
+    }
+    f_str2(&f, T_WCASE, w, wn, (const char *)&t->tcase, 1);
     f_str(&f, T_LSHAPE, d->pool + t->lshape, t->lshape_len);
     if (wn >= 3) {
         f_str(&f, T_PRE2, w, 2);
