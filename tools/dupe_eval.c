@@ -20,7 +20,8 @@
  * word k-gram shingles (every k-gram, not winnowed; same normalisation and the same 64-bit
  * k-gram hashes as the service): |A ∩ B| / min(|A|, |B|). All pairs sharing at least one
  * shingle are enumerated through an inverted index; nothing is pruned. Articles with no words
- * are left out. Identical normalised bodies have containment 1.
+ * are left out, and so are those the service refused to ingest (reported as
+ * refused_by_service). Identical normalised bodies have containment 1.
  *
  * Method: "service" mode starts the articled binary on port 0 with a temporary database,
  * ingests through POST /v1/articles/_bulk and asks GET /v1/articles/{id}/duplicates
@@ -343,6 +344,7 @@ struct doc {
     struct fingerprint_set fp;       /* winnowed: the method */
     char hash[65];
     char *svc_id; /* id the service gave it, NULL if not ingested */
+    int refused;  /* the service refused it: left out of that run's measures */
 };
 
 struct designed {
@@ -583,7 +585,7 @@ static double truth_of(const struct truth *t, const struct corpus *c, uint32_t i
 
 struct reported {
     struct pair_map pairs; /* estimate per reported pair; exact pairs are 1 */
-    size_t exact;
+    struct pair_map exact; /* the pairs reported as exact copies */
     double seconds;
 };
 
@@ -596,6 +598,18 @@ static void reported_add(struct reported *r, uint32_t i, uint32_t j, double v)
     if (pair_get(&r->pairs, key, &old) && old >= v)
         return;
     pair_put(&r->pairs, key, v);
+}
+
+static void reported_free(struct reported *r)
+{
+    pair_free(&r->pairs);
+    pair_free(&r->exact);
+}
+
+static void reported_exact(struct reported *r, uint32_t i, uint32_t j)
+{
+    pair_put(&r->exact, pair_key(i, j), 1.0);
+    reported_add(r, i, j, 1.0);
 }
 
 struct hash_ref {
@@ -631,8 +645,7 @@ static void exact_pairs(struct reported *r, const struct corpus *c)
             b++;
         for (size_t x = a; x < b; x++) {
             for (size_t y = x + 1; y < b; y++) {
-                reported_add(r, refs[x].doc, refs[y].doc, 1.0);
-                r->exact++;
+                reported_exact(r, refs[x].doc, refs[y].doc);
             }
         }
         a = b;
@@ -696,7 +709,7 @@ struct metrics {
     size_t evaluated, true05, true09, reported, exact, ignored;
     size_t found05, found09, sfound05, sfound09; /* recall numerators (tolerant, strict) */
     size_t pred05, pred09, tp05, tp09, stp05, stp09;
-    size_t below03, below02;
+    size_t below03, below02, refused;
     double abs_err;
 };
 
@@ -717,6 +730,11 @@ static size_t pair_words(const struct corpus *c, uint64_t key)
     return a < b ? a : b;
 }
 
+static int pair_refused(const struct corpus *c, uint64_t key)
+{
+    return c->docs[key >> 32].refused || c->docs[key & 0xffffffff].refused;
+}
+
 /* Counts over the pairs whose smaller article has at least min_words normalised words. */
 static void metrics_compute(struct metrics *m, const struct corpus *c, const struct truth *t,
                             const struct reported *r, size_t min_words)
@@ -724,15 +742,17 @@ static void metrics_compute(struct metrics *m, const struct corpus *c, const str
     size_t shown_miss = 0, shown_fp = 0;
 
     memset(m, 0, sizeof *m);
-    for (size_t i = 0; i < c->n; i++)
-        m->evaluated += c->docs[i].shingles.n > 0;
-    m->exact = r->exact;
+    for (size_t i = 0; i < c->n; i++) {
+        m->evaluated += c->docs[i].shingles.n > 0 && !c->docs[i].refused;
+        m->refused += c->docs[i].refused;
+    }
+    m->exact = r->exact.n;
     for (size_t s = 0; s < t->pairs.cap; s++) {
         uint64_t key = t->pairs.keys[s];
         double v = t->pairs.vals[s];
         double est = -1.0;
 
-        if (key == 0 || v < 0.5 || pair_words(c, key) < min_words)
+        if (key == 0 || v < 0.5 || pair_words(c, key) < min_words || pair_refused(c, key))
             continue;
         pair_get(&r->pairs, key, &est);
         m->true05++;
@@ -758,7 +778,7 @@ static void metrics_compute(struct metrics *m, const struct corpus *c, const str
             m->ignored++;
             continue;
         }
-        if (pair_words(c, key) < min_words)
+        if (pair_words(c, key) < min_words || pair_refused(c, key))
             continue;
         v = truth_of(t, c, i, j);
         m->reported++;
@@ -816,6 +836,7 @@ static json_t *metrics_json(const struct metrics *m, const struct corpus *c, con
     json_object_set_new(o, "mode", json_string(mode));
     json_object_set_new(o, "articles", json_integer((json_int_t)c->n));
     json_object_set_new(o, "evaluated", json_integer((json_int_t)m->evaluated));
+    json_object_set_new(o, "refused_by_service", json_integer((json_int_t)m->refused));
     json_object_set_new(o, "true_pairs_0.5", json_integer((json_int_t)m->true05));
     json_object_set_new(o, "true_pairs_0.9", json_integer((json_int_t)m->true09));
     json_object_set_new(o, "reported_pairs", json_integer((json_int_t)m->reported));
@@ -1633,6 +1654,7 @@ static long service_ingest(CURL *h, int port, struct corpus *c, size_t batch,
             if (i < from || i >= to)
                 continue;
             if (st < 200 || st >= 300) {
+                c->docs[i].refused = 1;
                 if (failed++ < 3) {
                     char *why = json_dumps(it, JSON_COMPACT);
 
@@ -1645,8 +1667,7 @@ static long service_ingest(CURL *h, int port, struct corpus *c, size_t batch,
                 sid = c->docs[i].id;
             /* a service that folds an exact copy into the existing article says so here */
             if (str_get(by_svc, sid, &other) && other != i) {
-                reported_add(r, (uint32_t)i, other, 1.0);
-                r->exact++;
+                reported_exact(r, (uint32_t)i, other);
             } else {
                 str_put(by_svc, sid, (uint32_t)i);
             }
@@ -1707,8 +1728,7 @@ static int service_query(CURL *h, int port, const struct corpus *c, double min_c
                 continue;
             }
             if (j != i) {
-                reported_add(r, (uint32_t)i, j, 1.0);
-                r->exact++;
+                reported_exact(r, (uint32_t)i, j);
             }
         }
         for (size_t k = 0; k < json_array_size(near); k++) {
@@ -1744,6 +1764,8 @@ static int service_run(struct reported *r, struct corpus *c, const char *bin, si
     int rc = -1;
 
     memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < c->n; i++)
+        c->docs[i].refused = 0;
     if (h == NULL || server_start(&srv, bin) < 0)
         goto out_nosrv;
     note("%s: service on port %d, ingesting %zu articles", c->name, srv.port, c->n);
@@ -1840,7 +1862,7 @@ static void sweep(struct corpus *c, const struct options *o)
                                     json_real(round((double)fps / c->n * 10) / 10));
                 print_json(j);
                 json_decref(j);
-                pair_free(&r.pairs);
+                reported_free(&r);
             }
         }
         pair_free(&t.pairs);
@@ -1871,7 +1893,7 @@ static int evaluate(struct corpus *c, const struct options *o, json_t *results, 
         if (mode == 0) {
             offline_run(&r, c, o->boiler_df, o->recount, o->min_c);
         } else if (service_run(&r, c, o->bin, o->batch, o->min_c) < 0) {
-            pair_free(&r.pairs);
+            reported_free(&r);
             rc = -1;
             continue;
         }
@@ -1891,7 +1913,7 @@ static int evaluate(struct corpus *c, const struct options *o, json_t *results, 
         *all_met &= metrics_meet_targets(&m);
         print_json(j);
         json_array_append_new(results, j);
-        pair_free(&r.pairs);
+        reported_free(&r);
     }
     pair_free(&t.pairs);
     return rc;
