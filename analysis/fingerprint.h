@@ -19,8 +19,8 @@
  * k=5 is the length the evaluation uses and keeps stock phrases ("said in a statement") from
  * linking unrelated articles. On articles of 50+ words w=2, 3 and 4 all reach recall and
  * precision >= 0.98; on Reuters-21578, whose many 10-40 word items give a few fingerprints
- * each, recall at containment >= 0.5 is 0.97 with w=2, 0.94 with w=3, 0.88 with w=4 (precision
- * 0.99 / 0.88 / 0.76): a sample of three fingerprints cannot estimate containment within 0.1.
+ * each, recall at containment >= 0.5 is 0.99 with w=2, 0.96 with w=3, 0.90 with w=4 (precision
+ * 0.99 / 0.87 / 0.76): a sample of three fingerprints cannot estimate containment within 0.1.
  * w=2 costs 90 fingerprints per Reuters article and ~250 per BBC article (w=4: 54 / 150). */
 #define FINGERPRINT_K 5
 #define FINGERPRINT_W 2
