@@ -205,11 +205,9 @@ static void sc_check_string(struct sc *c, const json_t *schema, const json_t *v,
     if (!json_is_string(v))
         return;
     cps = sc_codepoints(json_string_value(v), json_string_length(v));
-    if ((k = json_object_get(schema, "minLength")) != NULL &&
-        cps < (size_t)json_integer_value(k))
+    if ((k = json_object_get(schema, "minLength")) != NULL && cps < (size_t)json_integer_value(k))
         sc_report(c, where, "is shorter than %lld characters", (long long)json_integer_value(k));
-    if ((k = json_object_get(schema, "maxLength")) != NULL &&
-        cps > (size_t)json_integer_value(k))
+    if ((k = json_object_get(schema, "maxLength")) != NULL && cps > (size_t)json_integer_value(k))
         sc_report(c, where, "is longer than %lld characters", (long long)json_integer_value(k));
     if ((k = json_object_get(schema, "pattern")) != NULL) {
         regex_t re;
@@ -317,9 +315,9 @@ static void sc_check_combinators(struct sc *c, const json_t *schema, const json_
 static int sc_keyword_known(const char *key)
 {
     static const char *const known[] = {
-        "$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
-        "items", "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
-        "exclusiveMaximum", "minLength", "maxLength", "pattern", "oneOf", "anyOf", "allOf", "not",
+        "$ref", "type", "enum", "const", "properties", "required", "additionalProperties", "items",
+        "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "minLength", "maxLength", "pattern", "oneOf", "anyOf", "allOf", "not",
         /* annotations */
         "description", "title", "format", "example", "examples", "default", "deprecated",
         "readOnly", "writeOnly", "$comment", "externalDocs", NULL};
@@ -384,8 +382,7 @@ static void sc_check(struct sc *c, const json_t *schema, const json_t *v, const 
     sc_check_combinators(c, schema, v, where, depth);
 }
 
-int schema_check(const json_t *root, const json_t *schema, const json_t *instance,
-                 json_t *errors)
+int schema_check(const json_t *root, const json_t *schema, const json_t *instance, json_t *errors)
 {
     struct sc c = {root, errors, 0};
     if (schema == NULL || instance == NULL) {

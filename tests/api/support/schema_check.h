@@ -23,8 +23,7 @@ json_t *schema_deref(const json_t *root, const json_t *node);
 /* Validates instance against schema, resolving $ref in root. Appends one
  * string per violation ("$.items[2].id: ...") to errors (an array, may be
  * NULL). Returns the number of violations, 0 when instance is valid. */
-int schema_check(const json_t *root, const json_t *schema, const json_t *instance,
-                 json_t *errors);
+int schema_check(const json_t *root, const json_t *schema, const json_t *instance, json_t *errors);
 
 /* Walks schema and every schema below it (properties, items, combinators,
  * additionalProperties, $ref targets once each) and appends a message to

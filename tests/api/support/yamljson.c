@@ -98,9 +98,9 @@ static int yj_int(const char *s, size_t n, json_int_t *v)
  * it is but JSON cannot hold it (.inf, .nan, overflow). */
 static int yj_float(const char *s, size_t n, double *v)
 {
-    static const char *const special[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-                                          "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
-                                          NULL};
+    static const char *const special[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
+                                          "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
+                                          ".NaN",  ".NAN",  NULL};
     char buf[128];
     size_t i = 0, intd, fracd = 0;
     char *end;
