@@ -154,10 +154,10 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
             goto out;
         }
         a->id = strdup(json_string_value(idv));
-    } else {
-        a->id = path_id ? strdup(path_id) : article_new_id();
+    } else if (path_id != NULL) {
+        a->id = strdup(path_id);
     }
-    if (a->id == NULL) {
+    if (a->id == NULL && (idv == NULL || json_is_null(idv)) && path_id != NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
@@ -176,6 +176,12 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
         error_set_field(err, ERR_UNPROCESSABLE, "published_at",
                         "'published_at' must be an RFC 3339 date-time such as "
                         "2025-03-01T12:00:00Z");
+        goto out;
+    }
+    /* Only a valid article gets a generated id, so a refused bulk line never
+     * reports an id that was not stored. */
+    if (a->id == NULL && (a->id = article_new_id()) == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
     ret = 0;

@@ -15,6 +15,7 @@
 struct write_state {
     struct store_batch batch;
     struct store_op op;
+    double min_containment;
     struct http_request *req;
     struct error submit_err; /* set when the write never reached the store */
 };
@@ -24,7 +25,7 @@ static void write_state_free(void *p)
     struct write_state *ws = p;
     if (ws == NULL)
         return;
-    article_clear(&ws->op.article);
+    ingest_op_clear(&ws->op);
     free(ws);
 }
 
@@ -54,7 +55,7 @@ static int write_finish(struct app *app, struct http_request *req, struct http_r
         res->status = 204;
         return HANDLER_DONE;
     }
-    reply_json(res, op->created ? 201 : 200, ingest_render(op));
+    reply_json(res, op->created ? 201 : 200, ingest_render(op, ws->min_containment));
     if (op->created && asprintf(&location, "/v1/articles/%s", op->article.id) >= 0)
         res->location = location;
     return HANDLER_DONE;
@@ -79,8 +80,10 @@ static int article_write(struct app *app, struct http_request *req, struct http_
 {
     struct write_state *ws;
     struct error err = {0};
+    double min_containment;
 
-    if (params_content_type(req, "application/json", res) != 0)
+    if (params_content_type(req, "application/json", res) != 0 ||
+        ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
     ws = calloc(1, sizeof *ws);
     if (ws == NULL) {
@@ -88,8 +91,9 @@ static int article_write(struct app *app, struct http_request *req, struct http_
         return HANDLER_DONE;
     }
     ws->op.kind = kind;
+    ws->min_containment = min_containment;
     if (article_json_parse(req->body, req->body_len, path_id, &ws->op.article, &err) != 0 ||
-        ingest_prepare(app, &ws->op, &err) != 0) {
+        ingest_prepare(app, &ws->op, min_containment, &err) != 0) {
         write_state_free(ws);
         reply_error(res, &err);
         return HANDLER_DONE;

@@ -26,6 +26,7 @@ struct bulk_state {
     size_t nbad;
     struct http_request *req;
     struct error submit_err;
+    double min_containment;
 };
 
 static void bulk_state_free(void *p)
@@ -34,7 +35,7 @@ static void bulk_state_free(void *p)
     if (bs == NULL)
         return;
     for (size_t i = 0; i < bs->nops; i++)
-        article_clear(&bs->ops[i].article);
+        ingest_op_clear(&bs->ops[i]);
     for (size_t i = 0; i < bs->nbad; i++)
         free(bs->bad[i].id);
     free(bs->ops);
@@ -82,7 +83,7 @@ static int bulk_finish(struct app *app, struct http_request *req, struct http_re
                 errors = 1;
                 failed++;
             } else {
-                item = ingest_render(op);
+                item = ingest_render(op, bs->min_containment);
                 if (item != NULL) {
                     json_object_set_new(item, "line", json_integer((json_int_t)bs->op_line[i]));
                     json_object_set_new(item, "status", json_integer(op->created ? 201 : 200));
@@ -110,8 +111,11 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     const char *p = req->body, *end = req->body + req->body_len;
     size_t nlines = 0, line = 0;
     struct bulk_state *bs;
+    struct ingest_batch *batch;
+    double min_containment;
 
-    if (params_content_type(req, "application/x-ndjson", res) != 0)
+    if (params_content_type(req, "application/x-ndjson", res) != 0 ||
+        ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
     /* Count non-blank lines first, to refuse an oversized request whole. */
     for (const char *q = p; q < end;) {
@@ -144,6 +148,8 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
     }
+    bs->min_containment = min_containment;
+    batch = ingest_batch_new();
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *e = nl ? nl : end;
@@ -161,9 +167,10 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
                 error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
                           app->cfg.max_body);
             } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
-                       ingest_prepare(app, op, &err) == 0) {
+                       ingest_prepare(app, op, min_containment, &err) == 0) {
                 /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
                 op->kind = STORE_OP_PUT;
+                ingest_batch_add(batch, bs->ops, bs->nops, min_containment);
                 bs->op_line[bs->nops++] = line;
             }
             if (err.code != ERR_NONE) {
@@ -172,11 +179,13 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
                 b->id = op->article.id;
                 op->article.id = NULL;
                 b->err = err;
-                article_clear(&op->article);
+                ingest_op_clear(op);
+                memset(op, 0, sizeof *op);
             }
         }
         p = nl ? nl + 1 : end;
     }
+    ingest_batch_free(batch);
     bs->req = req;
     if (bs->nops == 0) {
         req->state = bs;

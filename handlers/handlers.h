@@ -24,6 +24,10 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
 /* bulk.c */
 int handle_bulk(struct app *app, struct http_request *req, struct http_response *res);
 
+/* duplicates.c */
+int handle_article_duplicates(struct app *app, struct http_request *req, struct http_response *res);
+int handle_duplicates_check(struct app *app, struct http_request *req, struct http_response *res);
+
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
 

@@ -1,29 +1,255 @@
 /* ingest.c: analysis before a write and the ingest answer (see ingest.h). */
 #include "handlers/ingest.h"
 
-#include "analysis/fingerprint.h"
-#include "handlers/article_json.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-int ingest_prepare(struct app *app, struct store_op *op, struct error *err)
+#include "analysis/fingerprint.h"
+#include "analysis/textnorm.h"
+#include "handlers/article_json.h"
+#include "handlers/handlers.h"
+
+int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res)
 {
-    struct article *a = &op->article;
-    (void)app;
-    if (fingerprint_content_hash(a->body, a->body_len, a->content_hash) != 0) {
-        error_set(err, ERR_INTERNAL, "out of memory");
-        return -1;
+    return params_double(req, "min_containment", 0.0, 1.0, INGEST_DEFAULT_MIN_CONTAINMENT, out,
+                         res);
+}
+
+/* The stored containment of the article with seq, from near, or -1. */
+static double near_containment_of(const struct store_near_list *near, int64_t seq)
+{
+    for (size_t i = 0; i < near->n; i++)
+        if (near->items[i].seq == seq)
+            return near->items[i].containment;
+    return -1.0;
+}
+
+/* An article joins the copy group of a close near copy only when it is also a
+ * close copy of the group's earliest article: a text glued under another story
+ * must not pull that story's group into its own. Returns the group or 0. */
+static int64_t ingest_stored_group(const struct store_near_list *near)
+{
+    for (size_t i = 0; i < near->n; i++) {
+        const struct store_near *nr = &near->items[i];
+        if (nr->containment < INGEST_GROUP_MIN_CONTAINMENT)
+            break; /* sorted by containment */
+        if (nr->grp == nr->seq ||
+            near_containment_of(near, nr->grp) >= INGEST_GROUP_MIN_CONTAINMENT)
+            return nr->grp;
     }
     return 0;
 }
 
-json_t *ingest_render(const struct store_op *op)
+int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err)
+{
+    struct article *a = &op->article;
+    struct textnorm_words words = TEXTNORM_WORDS_INIT;
+    double lookup = min_containment < INGEST_GROUP_MIN_CONTAINMENT ? min_containment
+                                                                   : INGEST_GROUP_MIN_CONTAINMENT;
+    int ret = -1;
+
+    /* One normalisation serves both the exact hash and the fingerprints. */
+    if (textnorm_split(a->body, a->body_len, &words) != 0 ||
+        fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &op->fps) != 0) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    fingerprint_words_hash(&words, a->content_hash);
+    if (store_near_find(app->store, &op->fps, a->id, a->content_hash, lookup, &op->near, err) != 0)
+        goto out;
+    op->near_grp = ingest_stored_group(&op->near);
+    ret = 0;
+out:
+    textnorm_words_free(&words);
+    return ret;
+}
+
+void ingest_op_clear(struct store_op *op)
+{
+    article_clear(&op->article);
+    fingerprint_set_free(&op->fps);
+    store_near_list_free(&op->near);
+}
+
+/* ---- near copies inside one request -------------------------------------- */
+
+/* Open-addressing map: fingerprint -> index of the first op that has it. */
+struct ingest_batch {
+    int64_t *keys;
+    size_t *vals;
+    unsigned char *used;
+    size_t cap, n;
+    size_t *hits; /* scratch: per-op counters */
+    size_t hits_cap;
+};
+
+struct ingest_batch *ingest_batch_new(void)
+{
+    return calloc(1, sizeof(struct ingest_batch));
+}
+
+void ingest_batch_free(struct ingest_batch *b)
+{
+    if (b == NULL)
+        return;
+    free(b->keys);
+    free(b->vals);
+    free(b->used);
+    free(b->hits);
+    free(b);
+}
+
+static size_t batch_slot(const struct ingest_batch *b, int64_t key)
+{
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
+    size_t i = (size_t)(h >> 20) & (b->cap - 1);
+    while (b->used[i] && b->keys[i] != key)
+        i = (i + 1) & (b->cap - 1);
+    return i;
+}
+
+static int batch_grow(struct ingest_batch *b, size_t need)
+{
+    struct ingest_batch old = *b;
+    size_t cap = b->cap ? b->cap : 4096;
+    if ((b->n + need) * 2 <= b->cap)
+        return 0;
+    while ((b->n + need) * 2 > cap)
+        cap *= 2;
+    b->keys = malloc(cap * sizeof *b->keys);
+    b->vals = malloc(cap * sizeof *b->vals);
+    b->used = calloc(cap, 1);
+    if (b->keys == NULL || b->vals == NULL || b->used == NULL) {
+        free(b->keys);
+        free(b->vals);
+        free(b->used);
+        *b = old;
+        return -1;
+    }
+    b->cap = cap;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.used[i]) {
+            size_t s = batch_slot(b, old.keys[i]);
+            b->used[s] = 1;
+            b->keys[s] = old.keys[i];
+            b->vals[s] = old.vals[i];
+        }
+    free(old.keys);
+    free(old.vals);
+    free(old.used);
+    return 0;
+}
+
+void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
+                      double min_containment)
+{
+    struct store_op *op = &ops[idx];
+    size_t best = SIZE_MAX;
+    double best_c = 0.0;
+
+    if (b == NULL || op->fps.n == 0)
+        return;
+    if (b->hits_cap < idx + 1) {
+        size_t cap = b->hits_cap ? b->hits_cap * 2 : 256;
+        size_t *bigger;
+        while (cap < idx + 1)
+            cap *= 2;
+        bigger = realloc(b->hits, cap * sizeof *bigger);
+        if (bigger == NULL)
+            return;
+        b->hits = bigger;
+        b->hits_cap = cap;
+    }
+    memset(b->hits, 0, (idx + 1) * sizeof *b->hits);
+    if (b->cap > 0)
+        for (size_t i = 0; i < op->fps.n; i++) {
+            size_t s = batch_slot(b, op->fps.hashes[i]);
+            if (b->used[s])
+                b->hits[b->vals[s]]++;
+        }
+    /* The candidate that shares the most, scored exactly. */
+    for (size_t k = 0; k < idx; k++) {
+        if (b->hits[k] == 0 || ops[k].failed)
+            continue;
+        if (best == SIZE_MAX || b->hits[k] > b->hits[best])
+            best = k;
+    }
+    if (best != SIZE_MAX) {
+        size_t shared = fingerprint_shared(&op->fps, &ops[best].fps);
+        size_t smaller = op->fps.n < ops[best].fps.n ? op->fps.n : ops[best].fps.n;
+        best_c = smaller ? (double)shared / (double)smaller : 0.0;
+        if (best_c >= INGEST_GROUP_MIN_CONTAINMENT && op->near_grp == 0) {
+            /* join best's group only if this is also close to the group's founder */
+            const struct store_op *b = &ops[best];
+            if (b->near_op == NULL && b->near_grp == 0)
+                op->near_op = &ops[best];
+            else if (b->near_op != NULL && fingerprint_containment(&op->fps, &b->near_op->fps) >=
+                                               INGEST_GROUP_MIN_CONTAINMENT)
+                op->near_op = b->near_op;
+            else if (b->near_grp != 0 &&
+                     near_containment_of(&op->near, b->near_grp) >= INGEST_GROUP_MIN_CONTAINMENT)
+                op->near_grp = b->near_grp;
+        }
+        if (best_c >= min_containment) {
+            struct store_near *items =
+                realloc(op->near.items, (op->near.n + 1) * sizeof *op->near.items);
+            if (items != NULL) {
+                struct store_near *nr = &items[op->near.n];
+                op->near.items = items;
+                memset(nr, 0, sizeof *nr);
+                nr->id = strdup(ops[best].article.id);
+                nr->exact = strcmp(op->article.content_hash, ops[best].article.content_hash) == 0;
+                nr->containment = best_c;
+                nr->resemblance = (double)shared / (double)(op->fps.n + ops[best].fps.n - shared);
+                if (nr->id != NULL)
+                    op->near.n++;
+            }
+        }
+    }
+    if (batch_grow(b, op->fps.n) != 0)
+        return;
+    for (size_t i = 0; i < op->fps.n; i++) {
+        size_t s = batch_slot(b, op->fps.hashes[i]);
+        if (!b->used[s]) {
+            b->used[s] = 1;
+            b->keys[s] = op->fps.hashes[i];
+            b->vals[s] = idx;
+            b->n++;
+        }
+    }
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+static double round4(double x)
+{
+    return round(x * 10000.0) / 10000.0;
+}
+
+json_t *ingest_near_json(const struct store_near_list *near, double min_containment)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < near->n; i++) {
+        const struct store_near *nr = &near->items[i];
+        if (nr->exact || nr->containment + 1e-9 < min_containment)
+            continue; /* exact copies are reported as such */
+        json_array_append_new(arr, json_pack("{s:s,s:f,s:f}", "id", nr->id, "containment",
+                                             round4(nr->containment), "resemblance",
+                                             round4(nr->resemblance)));
+    }
+    return arr;
+}
+
+json_t *ingest_render(const struct store_op *op, double min_containment)
 {
     json_t *o = article_json_render(&op->article, 0);
     json_t *dups;
     if (o == NULL)
         return NULL;
-    dups = json_pack("{s:o,s:[]}", "exact_of",
+    dups = json_pack("{s:o,s:o}", "exact_of",
                      op->article.duplicate_of ? json_string(op->article.duplicate_of) : json_null(),
-                     "near");
+                     "near", ingest_near_json(&op->near, min_containment));
     json_object_set_new(o, "duplicates", dups);
     return o;
 }

@@ -1,20 +1,47 @@
 /* ingest.h: the analysis every incoming article goes through before the store
- * writes it (content hash now; fingerprints and entities as they land), and
- * the ingest answer that tells the client what the service found. */
+ * writes it (normalised content hash, fingerprints, near copies already
+ * stored or earlier in the same request), and the ingest answer that tells
+ * the client what the service found. */
 #ifndef ARTICLED_INGEST_H
 #define ARTICLED_INGEST_H
 
 #include <jansson.h>
 
 #include "server/app.h"
+#include "server/http.h"
 #include "store/store.h"
 
-/* Runs the analysis on op->article (valid, parsed). Returns 0 or -1 with err.
- * CPU work only: called on an HTTP thread, outside any lock. */
-int ingest_prepare(struct app *app, struct store_op *op, struct error *err);
+/* Near copies at or above this containment are one story: they share a copy
+ * group, which `duplicates=collapse` search folds into one hit. */
+#define INGEST_GROUP_MIN_CONTAINMENT   0.7
+#define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
+
+/* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
+int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
+
+/* Runs the analysis on op->article (valid, parsed): content hash,
+ * fingerprints, and the stored near copies with containment >= min (or the
+ * group threshold, if lower). Returns 0 or -1 with err. Called on an HTTP
+ * thread, outside any lock. */
+int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err);
+
+/* Frees everything op owns (article, fingerprints, near list). */
+void ingest_op_clear(struct store_op *op);
+
+/* Near copies inside one request (a _bulk batch): compares ops[idx] with the
+ * ops before it, records the best match as ops[idx].near_op and in its near
+ * list, then indexes it. */
+struct ingest_batch;
+struct ingest_batch *ingest_batch_new(void);
+void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
+                      double min_containment);
+void ingest_batch_free(struct ingest_batch *b);
+
+/* near[] as JSON ({id, containment, resemblance}, containment >= min). */
+json_t *ingest_near_json(const struct store_near_list *near, double min_containment);
 
 /* The answer for a written op: the article (without its body) and what was
- * found. New reference. */
-json_t *ingest_render(const struct store_op *op);
+ * found: duplicates {exact_of, near[]}. New reference. */
+json_t *ingest_render(const struct store_op *op, double min_containment);
 
 #endif

@@ -71,7 +71,7 @@ int params_limit(const struct http_request *req, unsigned dflt, unsigned max, un
         return 0;
     errno = 0;
     n = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 || n > (long)max) {
+    if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < 1 || n > (long)max) {
         snprintf(msg, sizeof msg, "'limit' must be a whole number from 1 to %u", max);
         params_fail(res, 400, "limit", msg);
         return -1;

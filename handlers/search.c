@@ -22,7 +22,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct store_search_query q = {0};
     struct store_hits hits;
     struct error err = {0};
-    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *parts[6];
+    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *parts[7];
     char *match = NULL;
     json_t *items, *body;
     uint32_t qhash;
@@ -33,8 +33,14 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_time(req, "to", INT64_MAX, &q.to, res) != 0 ||
         params_limit(req, 20, 100, &q.limit, res) != 0 ||
         params_string(req, "sort", 16, &sort, res) != 0 ||
-        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0)
+        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
+        params_string(req, "duplicates", 16, &dups, res) != 0)
         return HANDLER_DONE;
+    if (dups != NULL && strcmp(dups, "collapse") != 0 && strcmp(dups, "show") != 0) {
+        search_param_error(res, 400, "duplicates", "'duplicates' must be collapse or show");
+        return HANDLER_DONE;
+    }
+    q.collapse = dups != NULL && strcmp(dups, "collapse") == 0;
     if (text == NULL) {
         search_param_error(res, 400, "q", "'q' is required: the words to search for");
         return HANDLER_DONE;
@@ -48,8 +54,9 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         return HANDLER_DONE;
     }
     if (query_to_fts5(text, strlen(text), &match, &err) != 0) {
-        json_t *errors = json_pack("[{s:s,s:s}]", "field", "q", "message", err.msg);
-        reply_problem_errors(res, 400, NULL, err.msg, errors);
+        if (err.field[0] == '\0')
+            snprintf(err.field, sizeof err.field, "q");
+        reply_error(res, &err);
         return HANDLER_DONE;
     }
     q.match = match;
@@ -59,7 +66,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[3] = http_request_arg(req, "from", NULL);
     parts[4] = http_request_arg(req, "to", NULL);
     parts[5] = q.sort == STORE_SORT_NEWEST ? "n" : "r";
-    qhash = cursor_query_hash(parts, 6);
+    parts[6] = q.collapse ? "c" : "";
+    qhash = cursor_query_hash(parts, 7);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, &c) != 0 || c.query != qhash ||
@@ -85,13 +93,18 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     items = json_array();
     for (size_t i = 0; i < hits.n; i++) {
         struct store_hit *h = &hits.items[i];
-        json_array_append_new(
-            items, json_pack("{s:s,s:s,s:o,s:o,s:f,s:s}", "id", h->id, "title", h->title, "source",
-                             h->source ? json_string(h->source) : json_null(), "published_at",
-                             h->published_at ? json_string(h->published_at) : json_null(), "score",
-                             h->score, "snippet", h->snippet ? h->snippet : ""));
+        json_t *hit =
+            json_pack("{s:s,s:s,s:o,s:o,s:f,s:s}", "id", h->id, "title", h->title, "source",
+                      h->source ? json_string(h->source) : json_null(), "published_at",
+                      h->published_at ? json_string(h->published_at) : json_null(), "score",
+                      h->score, "snippet", h->snippet ? h->snippet : "");
+        if (q.collapse)
+            json_object_set_new(hit, "copies", json_integer(h->copies));
+        json_array_append_new(items, hit);
     }
     body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
+    /* The cursor carries both positions: relevance and collapsed pages walk
+     * the snapshot by offset, newest pages by keyset. */
     if (hits.more && hits.n > 0) {
         struct store_hit *last = &hits.items[hits.n - 1];
         struct cursor c = {.kind = q.sort == STORE_SORT_NEWEST ? 'n' : 'r',

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/fingerprint.h"
 #include "server/app.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 
     sopts.durability_full = app.cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app.cfg.group_commit_max;
+    sopts.fingerprint = fingerprint_compute;
     if (store_open(app.cfg.db, &sopts, &app.store, &err) != 0) {
         main_log_error("cannot open the database", err.msg);
         fprintf(stderr, "articled: %s\n", err.msg);

@@ -17,6 +17,8 @@ static const struct route routes[] = {
     {"GET", "/v1/articles/{id}", handle_article_get, ROUTE_BODY_NONE},
     {"PUT", "/v1/articles/{id}", handle_article_put, ROUTE_BODY_ARTICLE},
     {"DELETE", "/v1/articles/{id}", handle_article_delete, ROUTE_BODY_NONE},
+    {"GET", "/v1/articles/{id}/duplicates", handle_article_duplicates, ROUTE_BODY_NONE},
+    {"POST", "/v1/duplicates/_check", handle_duplicates_check, ROUTE_BODY_ARTICLE},
     {"GET", "/v1/search", handle_search, ROUTE_BODY_NONE},
 };
 

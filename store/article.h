@@ -23,6 +23,7 @@ struct article {
     char content_hash[65];
     char *duplicate_of; /* set by the store: id of an earlier exact copy, or NULL */
     int64_t seq;        /* the store's row number */
+    int64_t grp;        /* copy group: seq of the group's earliest member */
 };
 
 /* Frees every string the record owns and zeroes it. NULL-safe. */

@@ -37,6 +37,26 @@ static const char *const migrations[] = {
     "    VALUES ('delete', old.seq, old.title, old.body);"
     "  INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);"
     "END;",
+
+    /* 2: near-duplicate fingerprints. `fingerprints` is the inverted index
+     * (hash -> article) used to find candidates by look-up; `article_fps` keeps
+     * each article's whole set (sorted int64 blob) for exact containment and
+     * for removing its postings. `grp` labels a group of copies by the seq of
+     * its earliest member, for collapsed search. */
+    "CREATE TABLE fingerprints ("
+    "  hash INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (hash, seq)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE article_fps ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  n INTEGER NOT NULL,"
+    "  hashes BLOB NOT NULL"
+    ");"
+    "ALTER TABLE articles ADD COLUMN grp INTEGER;"
+    "UPDATE articles SET grp = coalesce((SELECT min(b.seq) FROM articles b"
+    "  WHERE b.content_hash = articles.content_hash), seq);"
+    "CREATE INDEX articles_grp ON articles(grp);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -249,6 +249,54 @@ static void store_reader_close(struct store_reader *r)
 
 /* ---- open / close ------------------------------------------------------- */
 
+/* Fingerprints articles stored before fingerprints existed (a database that
+ * was just migrated), in transactions of 500. Runs before the writer thread
+ * starts, on the write connection. Returns 0 or -1 with err. */
+static int store_backfill_fingerprints(struct store *st, struct error *err)
+{
+    sqlite3_stmt *pick = NULL;
+    long long done = 0;
+    int rc = SQLITE_OK;
+
+    if (st->opts.fingerprint == NULL)
+        return 0;
+    rc = sqlite3_prepare_v2(st->wdb,
+                            "SELECT a.seq, a.body FROM articles a WHERE NOT EXISTS"
+                            " (SELECT 1 FROM article_fps p WHERE p.seq = a.seq) LIMIT 500",
+                            -1, &pick, NULL);
+    while (rc == SQLITE_OK) {
+        int picked = 0;
+        rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        while (rc == SQLITE_OK && sqlite3_step(pick) == SQLITE_ROW) {
+            struct fingerprint_set fps = {0};
+            int64_t seq = sqlite3_column_int64(pick, 0);
+            const char *body = (const char *)sqlite3_column_text(pick, 1);
+            size_t len = (size_t)sqlite3_column_bytes(pick, 1);
+            if (st->opts.fingerprint(body ? body : "", body ? len : 0, &fps) != 0)
+                rc = SQLITE_NOMEM;
+            else
+                rc = store_fps_write(st, seq, &fps);
+            fingerprint_set_free(&fps);
+            picked++;
+        }
+        sqlite3_reset(pick);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        else
+            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        done += picked;
+        if (picked == 0)
+            break;
+    }
+    sqlite3_finalize(pick);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "fingerprinting stored articles failed after %lld: %s", done,
+                  sqlite3_errstr(rc));
+        return -1;
+    }
+    return 0;
+}
+
 int store_open(const char *path, const struct store_options *opts, struct store **out,
                struct error *err)
 {
@@ -289,7 +337,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
-    if (store_writer_init(st, err) != 0)
+    if (store_writer_init(st, err) != 0 || store_backfill_fingerprints(st, err) != 0)
         goto fail;
     if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
         error_set(err, ERR_INTERNAL, "cannot start the writer thread");

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "analysis/error.h"
+#include "analysis/fingerprint.h"
 #include "store/article.h"
 
 struct store;
@@ -16,7 +17,18 @@ struct store;
 struct store_options {
     int durability_full;       /* synchronous=FULL instead of NORMAL */
     unsigned group_commit_max; /* operations per transaction at most */
+    /* Computes an article's fingerprints; used at open to fill in articles
+     * stored before fingerprints existed (migration). NULL: no backfill. */
+    int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *out);
 };
+
+/* A fingerprint carried by more than this many stored articles is boilerplate
+ * (page chrome, agency sign-offs): it is not used to find candidates. */
+#define STORE_BOILERPLATE_ARTICLES 200
+
+/* At most this many candidates (the ones sharing the most fingerprints) are
+ * scored exactly for one look-up. */
+#define STORE_NEAR_CANDIDATES 200
 
 /* Opens (creating and migrating as needed) the database at path and starts the
  * writer thread. Returns 0 and a new store in *out, or -1 with err filled
@@ -44,15 +56,31 @@ enum store_op_kind {
 
 struct store_near {
     char *id;
+    int64_t seq, grp;
+    int exact; /* same normalised text (content hash) as the query */
     double containment;
     double resemblance;
 };
 
-/* One write. The caller fills kind and article (for DELETE only article.id);
+struct store_near_list {
+    struct store_near *items; /* containment descending */
+    size_t n;
+};
+
+/* One write. The caller fills kind and article (for DELETE only article.id),
+ * and for CREATE/PUT the fingerprints and the copy group found beforehand;
  * the writer fills the outcome fields before the batch's done callback. */
 struct store_op {
     enum store_op_kind kind;
-    struct article article; /* owned by the op's owner */
+    struct article article;     /* owned by the op's owner */
+    struct fingerprint_set fps; /* owned by the op's owner */
+    /* What the caller found before the write (owned by the op's owner): near
+     * copies already stored, and an earlier op of the same batch that this
+     * article copies. The writer puts the article in the group of the first of
+     * these, or of its exact original. */
+    struct store_near_list near;
+    int64_t near_grp;         /* group of a stored near copy, or 0 */
+    struct store_op *near_op; /* an earlier op of the same batch, or NULL */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -118,6 +146,7 @@ struct store_search_query {
     int64_t after_seq;
     int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
     int want_total;
+    int collapse; /* one hit per copy group (its earliest matching member) */
 };
 
 struct store_hit {
@@ -125,6 +154,7 @@ struct store_hit {
     double score; /* higher is better */
     double rank;  /* FTS5 rank (lower is better), for cursors */
     int64_t ts, seq;
+    long long copies; /* collapse: matching members of the hit's group */
 };
 
 struct store_hits {
@@ -134,6 +164,26 @@ struct store_hits {
     long long total; /* -1 when not asked */
     int64_t max_seq; /* the snapshot bound used */
 };
+
+/* Stored articles whose fingerprint containment with fps is at least
+ * min_containment (containment = shared / min of the two set sizes;
+ * resemblance = Jaccard), excluding exclude_id (may be NULL); those whose
+ * content hash equals content_hash (may be NULL) are marked exact. Candidates come
+ * from index look-ups of fps's hashes, never from a scan. Returns 0 or -1. */
+int store_near_find(struct store *st, const struct fingerprint_set *fps, const char *exclude_id,
+                    const char *content_hash, double min_containment, struct store_near_list *out,
+                    struct error *err);
+void store_near_list_free(struct store_near_list *list);
+
+/* Loads the stored fingerprint set of article seq into *out (caller frees with
+ * fingerprint_set_free). Returns 0, or -1 (ERR_NOT_FOUND when it has none). */
+int store_fingerprints_get(struct store *st, int64_t seq, struct fingerprint_set *out,
+                           struct error *err);
+
+/* Ids of the other stored articles with this content hash, oldest first.
+ * Returns 0 or -1; caller frees each id and the array. */
+int store_exact_copies(struct store *st, const char *content_hash, const char *exclude_id,
+                       char ***ids, size_t *n, struct error *err);
 
 /* Full-text search. Returns 0, or -1 (ERR_INVALID when FTS5 rejects the
  * expression, else ERR_INTERNAL). Caller frees with store_hits_free. */

@@ -21,6 +21,13 @@ enum store_rstmt {
     RSTMT_SEARCH_NEWEST,
     RSTMT_SEARCH_TOTAL,
     RSTMT_MAX_SEQ,
+    RSTMT_POSTINGS,
+    RSTMT_FPSET,
+    RSTMT_SEQ_ID,
+    RSTMT_EXACT,
+    RSTMT_SEARCH_COLLAPSE,
+    RSTMT_SEARCH_COLLAPSE_TOTAL,
+    RSTMT_SEARCH_ONE,
     STORE_MAX_STMTS = 48
 };
 
@@ -32,6 +39,12 @@ enum store_wstmt {
     WSTMT_UPDATE,
     WSTMT_DELETE,
     WSTMT_REGROUP,
+    WSTMT_FP_INSERT,
+    WSTMT_FP_DELETE,
+    WSTMT_FPSET_INSERT,
+    WSTMT_FPSET_GET,
+    WSTMT_FPSET_DELETE,
+    WSTMT_SET_GRP,
 };
 
 struct store_reader {
@@ -71,6 +84,19 @@ int store_writer_init(struct store *st, struct error *err);
 /* Applies one op inside the open write transaction, in a savepoint of its own;
  * fills the op's outcome. Runs on the writer thread only. */
 void store_op_apply(struct store *st, struct store_op *op);
+
+/* Fingerprint sets are stored as blobs of little-endian int64s. encode
+ * returns a new buffer of n*8 bytes (NULL on failure); decode fills out from
+ * a blob (0, or -1 on a malformed blob or allocation failure). */
+unsigned char *store_fps_encode(const struct fingerprint_set *fps);
+int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out);
+
+/* fps as a JSON array of integers (new string), for json_each() in SQL. */
+char *store_fps_json(const struct fingerprint_set *fps);
+
+/* Writes fps as article seq's postings and set, inside the write
+ * transaction. Returns an SQLite rc. */
+int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */
 char *store_column_dup(sqlite3_stmt *s, int i);

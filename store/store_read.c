@@ -170,18 +170,17 @@ static void store_search_error(struct store_reader *r, int rc, struct error *err
         error_set(err, ERR_INTERNAL, "search failed: %s", msg);
 }
 
+/* Search runs in two phases: phase 1 picks the page's rows (rowid, rank, ts)
+ * without snippets; phase 2 renders each of them with html_snippet, so the
+ * snippet is computed for the page only, never for every match. */
 static const char SQL_SEARCH_RANK[] =
-    "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
-    " html_snippet(articles_fts, 1, 24)"
-    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT f.rowid, f.rank, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " ORDER BY f.rank, f.rowid LIMIT ?8 OFFSET ?9";
 
 static const char SQL_SEARCH_NEWEST[] =
-    "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
-    " html_snippet(articles_fts, 1, 24)"
-    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
@@ -191,6 +190,28 @@ static const char SQL_SEARCH_TOTAL[] =
     "SELECT count(*) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5";
+
+/* Collapsed search, phase 1: one row per copy group (grp), its best rank,
+ * earliest matching member and matching copies; phase 2 renders that member. */
+static const char SQL_SEARCH_COLLAPSE[] =
+    "SELECT min(a.seq), min(f.rank), count(*)"
+    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
+    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " GROUP BY a.grp"
+    " ORDER BY CASE WHEN ?6 THEN -max(a.ts) ELSE min(f.rank) END, min(a.seq)"
+    " LIMIT ?8 OFFSET ?9";
+
+static const char SQL_SEARCH_COLLAPSE_TOTAL[] =
+    "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
+    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5";
+
+static const char SQL_SEARCH_ONE[] =
+    "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
+    " html_snippet(articles_fts, 1, 24)"
+    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    " WHERE articles_fts MATCH ?1 AND f.rowid = ?2";
 
 static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_query *q,
                                      int64_t max_seq)
@@ -205,6 +226,43 @@ static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_
     sqlite3_bind_int64(s, 5, q->to);
 }
 
+struct page_row {
+    int64_t seq;
+    double rank;
+    long long copies;
+};
+
+/* Phase 2: fills h from the matching row seq (snippet included). */
+static int store_search_render(struct store_reader *r, const char *match, int64_t seq,
+                               struct store_hit *h)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE, SQL_SEARCH_ONE);
+    int rc;
+
+    if (s == NULL)
+        return sqlite3_errcode(r->db);
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, seq);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        h->id = store_column_dup(s, 0);
+        h->title = store_column_dup(s, 1);
+        h->source = store_column_dup(s, 2);
+        h->published_at = store_column_dup(s, 3);
+        h->rank = sqlite3_column_double(s, 4);
+        h->score = -h->rank;
+        h->ts = sqlite3_column_int64(s, 5);
+        h->seq = sqlite3_column_int64(s, 6);
+        h->snippet = store_column_dup(s, 7);
+        rc = h->id && h->title ? SQLITE_OK : SQLITE_NOMEM;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_NOTFOUND; /* cannot happen inside one read transaction */
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
 int store_search(struct store *st, const struct store_search_query *q, struct store_hits *out,
                  struct error *err)
 {
@@ -212,12 +270,17 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     sqlite3_stmt *s;
     unsigned limit = q->limit ? q->limit : 20;
     int64_t max_seq = q->max_seq;
-    int rc;
+    struct page_row *rows = NULL;
+    size_t nrows = 0;
+    int rc, ret = -1, in_txn = 0;
 
     memset(out, 0, sizeof *out);
     out->total = -1;
     if (r == NULL)
         return -1;
+    /* One read transaction, so the two phases see the same snapshot. */
+    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+        in_txn = 1;
 
     /* The first page fixes a snapshot bound, so later pages neither repeat
      * nor skip hits when articles arrive in between. */
@@ -227,7 +290,7 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
             error_set(err, ERR_INTERNAL, "search failed: %s", sqlite3_errmsg(r->db));
             if (s)
                 sqlite3_reset(s);
-            return -1;
+            goto out;
         }
         max_seq = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
@@ -235,10 +298,12 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     out->max_seq = max_seq;
 
     if (q->want_total) {
-        s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL, SQL_SEARCH_TOTAL);
+        s = q->collapse
+                ? store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE_TOTAL, SQL_SEARCH_COLLAPSE_TOTAL)
+                : store_reader_stmt(r, RSTMT_SEARCH_TOTAL, SQL_SEARCH_TOTAL);
         if (s == NULL) {
             error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
-            return -1;
+            goto out;
         }
         store_search_bind_common(s, q, max_seq);
         rc = sqlite3_step(s);
@@ -249,57 +314,360 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         if (rc != SQLITE_ROW)
-            return -1;
+            goto out;
     }
 
-    if (q->sort == STORE_SORT_NEWEST)
+    /* Phase 1: the page's rows. */
+    if (q->collapse)
+        s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
+    else if (q->sort == STORE_SORT_NEWEST)
         s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST, SQL_SEARCH_NEWEST);
     else
         s = store_reader_stmt(r, RSTMT_SEARCH_RANK, SQL_SEARCH_RANK);
     if (s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
-        return -1;
+        goto out;
     }
+    rows = calloc(limit + 1, sizeof *rows);
     out->items = calloc(limit + 1, sizeof *out->items);
-    if (out->items == NULL) {
+    if (rows == NULL || out->items == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
-        return -1;
+        goto out;
     }
     store_search_bind_common(s, q, max_seq);
-    if (q->sort == STORE_SORT_NEWEST && q->has_after) {
+    if (q->collapse) {
+        sqlite3_bind_int(s, 6, q->sort == STORE_SORT_NEWEST);
+    } else if (q->sort == STORE_SORT_NEWEST && q->has_after) {
         sqlite3_bind_int64(s, 6, q->after_ts);
         sqlite3_bind_int64(s, 7, q->after_seq);
     }
     sqlite3_bind_int64(s, 8, (sqlite3_int64)limit + 1);
-    if (q->sort == STORE_SORT_RELEVANCE)
+    if (q->collapse || q->sort == STORE_SORT_RELEVANCE)
         sqlite3_bind_int64(s, 9, q->offset);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_hit *h;
-        if (out->n == limit) {
+        if (nrows == limit) {
             out->more = 1;
             continue;
         }
-        h = &out->items[out->n++];
-        h->id = store_column_dup(s, 0);
-        h->title = store_column_dup(s, 1);
-        h->source = store_column_dup(s, 2);
-        h->published_at = store_column_dup(s, 3);
-        h->rank = sqlite3_column_double(s, 4);
-        h->score = -h->rank;
-        h->ts = sqlite3_column_int64(s, 5);
-        h->seq = sqlite3_column_int64(s, 6);
-        h->snippet = store_column_dup(s, 7);
-        if (h->id == NULL || h->title == NULL) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
+        rows[nrows].seq = sqlite3_column_int64(s, 0);
+        rows[nrows].rank = sqlite3_column_double(s, 1);
+        rows[nrows].copies = sqlite3_column_int64(s, 2);
+        nrows++;
     }
     if (rc != SQLITE_DONE)
         store_search_error(r, rc, err);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE)
+        goto out;
+
+    /* Phase 2: render the page. */
+    for (size_t i = 0; i < nrows; i++) {
+        struct store_hit *h = &out->items[out->n];
+        rc = store_search_render(r, q->match, rows[i].seq, h);
+        if (rc == SQLITE_NOTFOUND)
+            continue;
+        out->n++;
+        if (rc != SQLITE_OK) {
+            error_set(err, ERR_INTERNAL, "search failed: %s", sqlite3_errstr(rc));
+            goto out;
+        }
+        h->copies = q->collapse ? rows[i].copies : 1;
+        if (q->collapse)
+            h->rank = rows[i].rank; /* the group's best rank */
+        h->score = -h->rank;
+    }
+    ret = 0;
+out:
+    if (in_txn)
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    free(rows);
+    if (ret != 0)
         store_hits_free(out);
+    return ret;
+}
+
+/* ---- near duplicates ---------------------------------------------------- */
+
+void store_near_list_free(struct store_near_list *list)
+{
+    if (list == NULL)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        free(list->items[i].id);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+struct near_candidate {
+    int64_t seq;
+    size_t hits; /* postings shared with the query set */
+};
+
+static int cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+    const struct near_candidate *x = a, *y = b;
+    if (x->hits != y->hits)
+        return x->hits < y->hits ? 1 : -1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_near(const void *a, const void *b)
+{
+    const struct store_near *x = a, *y = b;
+    if (x->containment != y->containment)
+        return x->containment < y->containment ? 1 : -1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int store_near_find(struct store *st, const struct fingerprint_set *fps, const char *exclude_id,
+                    const char *content_hash, double min_containment, struct store_near_list *out,
+                    struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *post, *set, *ids;
+    int64_t *seqs = NULL;
+    size_t nseqs = 0, cap = 0, ncand = 0, nboiler = 0, nhashes_hit = 0;
+    int64_t last_hash = 0;
+    char *json = NULL;
+    struct near_candidate *cand = NULL;
+    int rc = SQLITE_OK, ret = -1;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    if (fps->n == 0)
+        return 0;
+    post = store_reader_stmt(
+        r, RSTMT_POSTINGS,
+        "SELECT j.value, f.seq FROM json_each(?1) j JOIN fingerprints f ON f.hash = j.value"
+        " WHERE (SELECT count(*) FROM (SELECT 1 FROM fingerprints g WHERE g.hash = j.value"
+        " LIMIT ?2)) < ?2");
+    set = store_reader_stmt(r, RSTMT_FPSET, "SELECT n, hashes FROM article_fps WHERE seq = ?1");
+    ids = store_reader_stmt(r, RSTMT_SEQ_ID,
+                            "SELECT id, grp, content_hash FROM articles WHERE seq = ?1");
+    if (post == NULL || set == NULL || ids == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+
+    /* 1. Postings of every fingerprint, skipping boilerplate ones, in one
+     * statement: the set goes in as a JSON array. */
+    json = store_fps_json(fps);
+    if (json == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    sqlite3_bind_text(post, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(post, 2, STORE_BOILERPLATE_ARTICLES + 1);
+    while ((rc = sqlite3_step(post)) == SQLITE_ROW) {
+        int64_t h = sqlite3_column_int64(post, 0);
+        if (nseqs == 0 || h != last_hash)
+            nhashes_hit++;
+        last_hash = h;
+        if (nseqs == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            int64_t *bigger = realloc(seqs, ncap * sizeof *seqs);
+            if (bigger == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            seqs = bigger;
+            cap = ncap;
+        }
+        seqs[nseqs++] = sqlite3_column_int64(post, 1);
+    }
+    sqlite3_reset(post);
+    sqlite3_clear_bindings(post);
+    if (rc != SQLITE_DONE) {
+        error_set(err, ERR_INTERNAL, "fingerprint look-up failed: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    rc = SQLITE_OK;
+    /* hashes without postings here are new or boilerplate: either way they
+     * bound what a candidate can share beyond its hits */
+    nboiler = fps->n - nhashes_hit;
+
+    /* 2. Count shared postings per article; keep those sharing the most. */
+    qsort(seqs, nseqs, sizeof *seqs, cmp_int64);
+    cand = malloc((nseqs + 1) * sizeof *cand);
+    if (cand == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nseqs;) {
+        size_t j = i;
+        while (j < nseqs && seqs[j] == seqs[i])
+            j++;
+        cand[ncand++] = (struct near_candidate){seqs[i], j - i};
+        i = j;
+    }
+    qsort(cand, ncand, sizeof *cand, cmp_candidate);
+    if (ncand > STORE_NEAR_CANDIDATES)
+        ncand = STORE_NEAR_CANDIDATES;
+    out->items = calloc(ncand + 1, sizeof *out->items);
+    if (out->items == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+
+    /* 3. Exact containment against each candidate's whole set. */
+    for (size_t c = 0; c < ncand && rc == SQLITE_OK; c++) {
+        struct fingerprint_set other = {0};
+        size_t n_other, shared, smaller;
+        double containment;
+
+        sqlite3_bind_int64(set, 1, cand[c].seq);
+        rc = sqlite3_step(set);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(set);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc; /* deleted meanwhile */
+            continue;
+        }
+        rc = SQLITE_OK;
+        n_other = (size_t)sqlite3_column_int64(set, 0);
+        smaller = n_other < fps->n ? n_other : fps->n;
+        /* cheap bound first: what it shares cannot exceed the postings it hit
+         * plus the boilerplate ones that were skipped */
+        if (smaller == 0 ||
+            (double)(cand[c].hits + nboiler) + 1e-9 < min_containment * (double)smaller) {
+            sqlite3_reset(set);
+            continue;
+        }
+        if (store_fps_decode(sqlite3_column_blob(set, 1), sqlite3_column_bytes(set, 1), &other) !=
+            0) {
+            sqlite3_reset(set);
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        sqlite3_reset(set);
+        shared = fingerprint_shared(fps, &other);
+        fingerprint_set_free(&other);
+        containment = (double)shared / (double)smaller;
+        if (containment + 1e-9 < min_containment)
+            continue;
+
+        sqlite3_bind_int64(ids, 1, cand[c].seq);
+        if (sqlite3_step(ids) == SQLITE_ROW) {
+            const char *id = (const char *)sqlite3_column_text(ids, 0);
+            if (id != NULL && (exclude_id == NULL || strcmp(id, exclude_id) != 0)) {
+                struct store_near *nr = &out->items[out->n];
+                nr->id = strdup(id);
+                nr->seq = cand[c].seq;
+                nr->grp = sqlite3_column_int64(ids, 1);
+                nr->exact = content_hash != NULL && sqlite3_column_text(ids, 2) != NULL &&
+                            strcmp((const char *)sqlite3_column_text(ids, 2), content_hash) == 0;
+                nr->containment = containment;
+                nr->resemblance = (double)shared / (double)(fps->n + n_other - shared);
+                if (nr->id == NULL)
+                    rc = SQLITE_NOMEM;
+                else
+                    out->n++;
+            }
+        }
+        sqlite3_reset(ids);
+    }
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "fingerprint comparison failed: %s", sqlite3_errstr(rc));
+        goto out;
+    }
+    qsort(out->items, out->n, sizeof *out->items, cmp_near);
+    ret = 0;
+out:
+    if (ret != 0)
+        store_near_list_free(out);
+    free(seqs);
+    free(cand);
+    free(json);
+    return ret;
+}
+
+int store_fingerprints_get(struct store *st, int64_t seq, struct fingerprint_set *out,
+                           struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    int rc, ret = -1;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_FPSET, "SELECT n, hashes FROM article_fps WHERE seq = ?1");
+    if (s == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, seq);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (store_fps_decode(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), out) == 0)
+            ret = 0;
+        else
+            error_set(err, ERR_INTERNAL, "malformed fingerprint set of article %lld",
+                      (long long)seq);
+    } else if (rc == SQLITE_DONE) {
+        error_set(err, ERR_NOT_FOUND, "article %lld has no fingerprints", (long long)seq);
+    } else {
+        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errmsg(r->db));
+    }
+    sqlite3_reset(s);
+    return ret;
+}
+
+int store_exact_copies(struct store *st, const char *content_hash, const char *exclude_id,
+                       char ***ids, size_t *n, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    size_t cap = 0;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(
+        r, RSTMT_EXACT, "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY seq LIMIT 1000");
+    if (s == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, content_hash, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        if (id == NULL || (exclude_id != NULL && strcmp(id, exclude_id) == 0))
+            continue;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char **bigger = realloc(*ids, ncap * sizeof **ids);
+            if (bigger == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *ids = bigger;
+            cap = ncap;
+        }
+        if (((*ids)[*n] = strdup(id)) == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < *n; i++)
+            free((*ids)[i]);
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
         return -1;
     }
     return 0;

@@ -9,15 +9,15 @@
 
 static const char SQL_FIND_ID[] = "SELECT seq, content_hash FROM articles WHERE id = ?1";
 static const char SQL_FIND_HASH[] =
-    "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
+    "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
-    " ts, ingested_at, content_hash, duplicate_of)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    " ts, ingested_at, content_hash, duplicate_of, grp)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
-    " content_hash = ?12, duplicate_of = ?13 WHERE id = ?1";
+    " content_hash = ?12, duplicate_of = ?13, grp = ?14 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
@@ -25,6 +25,16 @@ static const char SQL_REGROUP[] =
     "UPDATE articles SET duplicate_of = (SELECT b.id FROM articles b"
     " WHERE b.content_hash = articles.content_hash AND b.seq < articles.seq"
     " ORDER BY b.seq LIMIT 1) WHERE content_hash = ?1";
+/* One statement per article: the set goes in as a JSON array, which costs far
+ * less than one statement step per fingerprint. */
+static const char SQL_FP_INSERT[] =
+    "INSERT OR IGNORE INTO fingerprints (hash, seq) SELECT value, ?2 FROM json_each(?1)";
+static const char SQL_FP_DELETE[] = "DELETE FROM fingerprints WHERE hash = ?1 AND seq = ?2";
+static const char SQL_FPSET_INSERT[] =
+    "INSERT OR REPLACE INTO article_fps (seq, n, hashes) VALUES (?1, ?2, ?3)";
+static const char SQL_FPSET_GET[] = "SELECT hashes FROM article_fps WHERE seq = ?1";
+static const char SQL_FPSET_DELETE[] = "DELETE FROM article_fps WHERE seq = ?1";
+static const char SQL_SET_GRP[] = "UPDATE articles SET grp = ?1 WHERE seq = ?2";
 
 int store_writer_init(struct store *st, struct error *err)
 {
@@ -32,9 +42,18 @@ int store_writer_init(struct store *st, struct error *err)
         int which;
         const char *sql;
     } stmts[] = {
-        {WSTMT_FIND_ID, SQL_FIND_ID}, {WSTMT_FIND_HASH, SQL_FIND_HASH},
-        {WSTMT_INSERT, SQL_INSERT},   {WSTMT_UPDATE, SQL_UPDATE},
-        {WSTMT_DELETE, SQL_DELETE},   {WSTMT_REGROUP, SQL_REGROUP},
+        {WSTMT_FIND_ID, SQL_FIND_ID},
+        {WSTMT_FIND_HASH, SQL_FIND_HASH},
+        {WSTMT_INSERT, SQL_INSERT},
+        {WSTMT_UPDATE, SQL_UPDATE},
+        {WSTMT_DELETE, SQL_DELETE},
+        {WSTMT_REGROUP, SQL_REGROUP},
+        {WSTMT_FP_INSERT, SQL_FP_INSERT},
+        {WSTMT_FP_DELETE, SQL_FP_DELETE},
+        {WSTMT_FPSET_INSERT, SQL_FPSET_INSERT},
+        {WSTMT_FPSET_GET, SQL_FPSET_GET},
+        {WSTMT_FPSET_DELETE, SQL_FPSET_DELETE},
+        {WSTMT_SET_GRP, SQL_SET_GRP},
     };
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         if (store_writer_stmt(st, stmts[i].which, stmts[i].sql) == NULL) {
@@ -81,6 +100,119 @@ static void store_op_fail(struct store *st, struct store_op *op, int rc, const c
               : prim == SQLITE_CONSTRAINT ? ERR_CONFLICT
                                           : ERR_INTERNAL,
               "%s: %s", what, sqlite3_errmsg(st->wdb));
+}
+
+unsigned char *store_fps_encode(const struct fingerprint_set *fps)
+{
+    unsigned char *buf = malloc(fps->n * 8 + 1);
+    if (buf == NULL)
+        return NULL;
+    for (size_t i = 0; i < fps->n; i++) {
+        uint64_t v = (uint64_t)fps->hashes[i];
+        for (int b = 0; b < 8; b++)
+            buf[i * 8 + (size_t)b] = (unsigned char)(v >> (8 * b));
+    }
+    return buf;
+}
+
+char *store_fps_json(const struct fingerprint_set *fps)
+{
+    char *buf = malloc(fps->n * 21 + 3), *p;
+    if (buf == NULL)
+        return NULL;
+    p = buf;
+    *p++ = '[';
+    for (size_t i = 0; i < fps->n; i++)
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)fps->hashes[i]);
+    *p++ = ']';
+    *p = '\0';
+    return buf;
+}
+
+int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out)
+{
+    const unsigned char *p = blob;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    if (bytes < 0 || bytes % 8 != 0)
+        return -1;
+    n = (size_t)bytes / 8;
+    out->hashes = malloc(n * sizeof *out->hashes + 1);
+    if (out->hashes == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = 0;
+        for (int b = 0; b < 8; b++)
+            v |= (uint64_t)p[i * 8 + (size_t)b] << (8 * b);
+        out->hashes[i] = (int64_t)v;
+    }
+    out->n = n;
+    return 0;
+}
+
+int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps)
+{
+    sqlite3_stmt *s = st->wstmts[WSTMT_FP_INSERT];
+    unsigned char *blob;
+    int rc = SQLITE_OK;
+
+    char *json = store_fps_json(fps);
+
+    if (json == NULL)
+        return SQLITE_NOMEM;
+    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, seq);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    free(json);
+    if (rc != SQLITE_OK)
+        return rc;
+    blob = store_fps_encode(fps);
+    if (blob == NULL)
+        return SQLITE_NOMEM;
+    s = st->wstmts[WSTMT_FPSET_INSERT];
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)fps->n);
+    sqlite3_bind_blob(s, 3, blob, (int)(fps->n * 8), SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    free(blob);
+    return rc;
+}
+
+/* Removes article seq's postings and set (its old text's fingerprints). */
+static int store_fps_remove(struct store *st, int64_t seq)
+{
+    sqlite3_stmt *s = st->wstmts[WSTMT_FPSET_GET];
+    struct fingerprint_set old = {0};
+    int rc;
+
+    sqlite3_bind_int64(s, 1, seq);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW &&
+        store_fps_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0), &old) != 0)
+        rc = SQLITE_NOMEM;
+    else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_reset(s);
+    s = st->wstmts[WSTMT_FP_DELETE];
+    for (size_t i = 0; i < old.n && rc == SQLITE_OK; i++) {
+        sqlite3_bind_int64(s, 1, old.hashes[i]);
+        sqlite3_bind_int64(s, 2, seq);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+        sqlite3_reset(s);
+    }
+    fingerprint_set_free(&old);
+    if (rc != SQLITE_OK)
+        return rc;
+    s = st->wstmts[WSTMT_FPSET_DELETE];
+    sqlite3_bind_int64(s, 1, seq);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    return rc;
 }
 
 static int store_regroup(struct store *st, const char *hash)
@@ -133,8 +265,11 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     sqlite3_bind_text(s, 1, a->content_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    a->grp = 0;
+    if (rc == SQLITE_ROW) {
         a->duplicate_of = store_column_dup(s, 0);
+        a->grp = sqlite3_column_int64(s, 1);
+    }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_op_fail(st, op, rc, "duplicate look-up failed");
@@ -160,6 +295,18 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     bind_text_or_null(s, 11, a->ingested_at);
     sqlite3_bind_text(s, 12, a->content_hash, -1, SQLITE_STATIC);
     bind_text_or_null(s, 13, a->duplicate_of);
+    /* An exact copy joins its original's group, else a near copy's group;
+     * an article that copies nothing starts a group of its own. */
+    if (a->grp == 0 && op->near_op != NULL && !op->near_op->failed)
+        a->grp = op->near_op->article.grp;
+    if (a->grp == 0 && op->near_grp > 0)
+        a->grp = op->near_grp;
+    if (a->grp == 0 && exists)
+        a->grp = a->seq;
+    if (a->grp > 0)
+        sqlite3_bind_int64(s, 14, a->grp);
+    else
+        sqlite3_bind_null(s, 14);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -168,6 +315,25 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         return rc;
     }
     rc = SQLITE_OK;
+    if (!exists) {
+        a->seq = sqlite3_last_insert_rowid(st->wdb);
+        if (a->grp == 0) {
+            a->grp = a->seq;
+            s = st->wstmts[WSTMT_SET_GRP];
+            sqlite3_bind_int64(s, 1, a->grp);
+            sqlite3_bind_int64(s, 2, a->seq);
+            rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+            sqlite3_reset(s);
+        }
+    } else {
+        rc = store_fps_remove(st, a->seq);
+    }
+    if (rc == SQLITE_OK)
+        rc = store_fps_write(st, a->seq, &op->fps);
+    if (rc != SQLITE_OK) {
+        store_op_fail(st, op, rc, "writing fingerprints failed");
+        return rc;
+    }
     if (exists) {
         /* The old text's group lost a member; the new one may have gained an
          * earlier original than the look-up above saw (ordering by seq). */
@@ -179,8 +345,6 @@ static int store_op_upsert(struct store *st, struct store_op *op)
             store_op_fail(st, op, rc, "regrouping copies failed");
             return rc;
         }
-    } else {
-        a->seq = sqlite3_last_insert_rowid(st->wdb);
     }
     op->created = !exists;
     return SQLITE_OK;
@@ -190,12 +354,14 @@ static int store_op_delete(struct store *st, struct store_op *op)
 {
     sqlite3_stmt *s = st->wstmts[WSTMT_FIND_ID];
     char hash[65] = "";
+    int64_t seq = 0;
     int rc;
 
     sqlite3_bind_text(s, 1, op->article.id, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         const unsigned char *h = sqlite3_column_text(s, 1);
+        seq = sqlite3_column_int64(s, 0);
         snprintf(hash, sizeof hash, "%s", h ? (const char *)h : "");
     }
     sqlite3_reset(s);
@@ -216,9 +382,11 @@ static int store_op_delete(struct store *st, struct store_op *op)
         store_op_fail(st, op, rc, "delete failed");
         return rc;
     }
-    rc = store_regroup(st, hash);
+    rc = store_fps_remove(st, seq);
+    if (rc == SQLITE_OK)
+        rc = store_regroup(st, hash);
     if (rc != SQLITE_OK) {
-        store_op_fail(st, op, rc, "regrouping copies failed");
+        store_op_fail(st, op, rc, "removing the article's traces failed");
         return rc;
     }
     return SQLITE_OK;

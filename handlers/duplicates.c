@@ -1,0 +1,117 @@
+/* duplicates.c: GET /v1/articles/{id}/duplicates and POST /v1/duplicates/_check.
+ * exact[]: other articles with the same normalised text; near[]: articles
+ * whose fingerprint containment reaches min_containment, found through the
+ * inverted fingerprint index (never a scan), highest containment first.
+ * Containment is symmetric (shared / the smaller set), so if A lists B, B
+ * lists A. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/fingerprint.h"
+#include "analysis/textnorm.h"
+#include "handlers/article_json.h"
+#include "handlers/handlers.h"
+#include "handlers/ingest.h"
+#include "handlers/reply.h"
+
+/* Renders {exact: [...], near: [...]} for a text with this hash and set. */
+static int duplicates_answer(struct app *app, const char *exclude_id, const char *content_hash,
+                             const struct fingerprint_set *fps, double min_containment,
+                             json_t **out, struct error *err)
+{
+    char **ids = NULL;
+    size_t nids = 0;
+    struct store_near_list near = {0};
+    json_t *exact;
+
+    if (store_exact_copies(app->store, content_hash, exclude_id, &ids, &nids, err) != 0)
+        return -1;
+    if (store_near_find(app->store, fps, exclude_id, content_hash, min_containment, &near, err) !=
+        0) {
+        for (size_t i = 0; i < nids; i++)
+            free(ids[i]);
+        free(ids);
+        return -1;
+    }
+    exact = json_array();
+    for (size_t i = 0; i < nids; i++) {
+        json_array_append_new(exact, json_string(ids[i]));
+        free(ids[i]);
+    }
+    free(ids);
+    *out = json_pack("{s:o,s:o}", "exact", exact, "near", ingest_near_json(&near, min_containment));
+    store_near_list_free(&near);
+    return 0;
+}
+
+int handle_article_duplicates(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct article a;
+    struct fingerprint_set fps = {0};
+    struct error err = {0};
+    double min_containment;
+    json_t *body = NULL;
+
+    if (ingest_min_containment(req, &min_containment, res) != 0)
+        return HANDLER_DONE;
+    if (req->nparams < 1 || !article_id_valid(req->params[0])) {
+        reply_problem(res, 404, NULL, "no article with this id");
+        return HANDLER_DONE;
+    }
+    if (store_article_get(app->store, req->params[0], &a, &err) != 0) {
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    if (store_fingerprints_get(app->store, a.seq, &fps, &err) == 0 &&
+        duplicates_answer(app, a.id, a.content_hash, &fps, min_containment, &body, &err) == 0) {
+        json_object_set_new(body, "id", json_string(a.id));
+        reply_json(res, 200, body);
+    } else {
+        reply_error(res, &err);
+    }
+    fingerprint_set_free(&fps);
+    article_clear(&a);
+    return HANDLER_DONE;
+}
+
+int handle_duplicates_check(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct article a;
+    struct fingerprint_set fps = {0};
+    struct textnorm_words words = TEXTNORM_WORDS_INIT;
+    struct error err = {0};
+    double min_containment;
+    json_t *body = NULL, *idv;
+    const char *exclude = NULL;
+
+    if (params_content_type(req, "application/json", res) != 0 ||
+        ingest_min_containment(req, &min_containment, res) != 0)
+        return HANDLER_DONE;
+    if (article_json_parse(req->body, req->body_len, NULL, &a, &err) != 0) {
+        article_clear(&a);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    /* A client's own id, if it sent one, is not its own duplicate. */
+    idv = json_loadb(req->body, req->body_len, 0, NULL);
+    if (json_is_string(json_object_get(idv, "id")))
+        exclude = a.id;
+    json_decref(idv);
+    if (textnorm_split(a.body, a.body_len, &words) != 0 ||
+        fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &fps) != 0) {
+        error_set(&err, ERR_INTERNAL, "out of memory");
+    } else {
+        fingerprint_words_hash(&words, a.content_hash);
+        if (duplicates_answer(app, exclude, a.content_hash, &fps, min_containment, &body, &err) ==
+            0)
+            json_object_set_new(body, "content_hash", json_string(a.content_hash));
+    }
+    if (body != NULL)
+        reply_json(res, 200, body);
+    else
+        reply_error(res, &err);
+    textnorm_words_free(&words);
+    fingerprint_set_free(&fps);
+    article_clear(&a);
+    return HANDLER_DONE;
+}
