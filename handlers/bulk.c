@@ -9,6 +9,7 @@
 #include "handlers/article_json.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
+#include "handlers/ndjson.h"
 #include "handlers/reply.h"
 
 struct bulk_bad {
@@ -108,8 +109,9 @@ static int bulk_finish(struct app *app, struct http_request *req, struct http_re
 
 int handle_bulk(struct app *app, struct http_request *req, struct http_response *res)
 {
-    const char *p = req->body, *end = req->body + req->body_len;
-    size_t nlines = 0, line = 0;
+    struct ndjson_iter it;
+    const char *p;
+    size_t nlines, line, len;
     struct bulk_state *bs;
     struct ingest_batch *batch;
     double min_containment;
@@ -117,17 +119,8 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     if (params_content_type(req, "application/x-ndjson", res) != 0 ||
         ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
-    /* Count non-blank lines first, to refuse an oversized request whole. */
-    for (const char *q = p; q < end;) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        const char *e = nl ? nl : end;
-        for (const char *c = q; c < e; c++)
-            if (*c != ' ' && *c != '\t' && *c != '\r') {
-                nlines++;
-                break;
-            }
-        q = nl ? nl + 1 : end;
-    }
+    /* Count the lines first, to refuse an oversized request whole. */
+    nlines = ndjson_count(req->body, req->body_len);
     if (nlines > app->cfg.max_bulk_lines) {
         char detail[128];
         snprintf(detail, sizeof detail, "a _bulk request holds at most %u articles, this one %zu",
@@ -150,40 +143,29 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     }
     bs->min_containment = min_containment;
     batch = ingest_batch_new();
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        size_t len = (size_t)(e - p);
-        const char *c = p;
-        line++;
-        while (c < e && (*c == ' ' || *c == '\t' || *c == '\r'))
-            c++;
-        if (c < e) {
-            struct store_op *op = &bs->ops[bs->nops];
-            struct error err = {0};
-            if (len > 0 && p[len - 1] == '\r')
-                len--;
-            if (len > app->cfg.max_body) {
-                error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
-                          app->cfg.max_body);
-            } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
-                       ingest_prepare(app, op, min_containment, &err) == 0) {
-                /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
-                op->kind = STORE_OP_PUT;
-                ingest_batch_add(batch, bs->ops, bs->nops, min_containment);
-                bs->op_line[bs->nops++] = line;
-            }
-            if (err.code != ERR_NONE) {
-                struct bulk_bad *b = &bs->bad[bs->nbad++];
-                b->line = line;
-                b->id = op->article.id;
-                op->article.id = NULL;
-                b->err = err;
-                ingest_op_clear(op);
-                memset(op, 0, sizeof *op);
-            }
+    ndjson_init(&it, req->body, req->body_len);
+    while (ndjson_next(&it, &p, &len, &line)) {
+        struct store_op *op = &bs->ops[bs->nops];
+        struct error err = {0};
+        if (len > app->cfg.max_body) {
+            error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
+                      app->cfg.max_body);
+        } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
+                   ingest_prepare(app, op, min_containment, &err) == 0) {
+            /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
+            op->kind = STORE_OP_PUT;
+            ingest_batch_add(batch, bs->ops, bs->nops, min_containment);
+            bs->op_line[bs->nops++] = line;
         }
-        p = nl ? nl + 1 : end;
+        if (err.code != ERR_NONE) {
+            struct bulk_bad *b = &bs->bad[bs->nbad++];
+            b->line = line;
+            b->id = op->article.id;
+            op->article.id = NULL;
+            b->err = err;
+            ingest_op_clear(op);
+            memset(op, 0, sizeof *op);
+        }
     }
     ingest_batch_free(batch);
     bs->req = req;
