@@ -28,6 +28,13 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
 int handle_article_duplicates(struct app *app, struct http_request *req, struct http_response *res);
 int handle_duplicates_check(struct app *app, struct http_request *req, struct http_response *res);
 
+/* entities.c */
+int handle_article_entities(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_list(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_get(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_articles(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_related(struct app *app, struct http_request *req, struct http_response *res);
+
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
 

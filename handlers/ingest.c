@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/entity.h"
 #include "analysis/fingerprint.h"
 #include "analysis/textnorm.h"
 #include "handlers/article_json.h"
@@ -14,6 +15,125 @@ int ingest_min_containment(const struct http_request *req, double *out, struct h
 {
     return params_double(req, "min_containment", 0.0, 1.0, INGEST_DEFAULT_MIN_CONTAINMENT, out,
                          res);
+}
+
+/* ---- entities ---------------------------------------------------------------- */
+
+/* What ingest_entities allocates behind a store_entity_set. */
+struct ingest_entities_owner {
+    struct entity_result res;
+    char **strings; /* ids and folds, freed here */
+    size_t nstrings;
+    const char **alias_folds; /* one array, sliced per entity */
+};
+
+static void ingest_entities_release(struct store_entity_set *set)
+{
+    struct ingest_entities_owner *o = set->owner;
+    if (o != NULL) {
+        entity_result_free(&o->res);
+        for (size_t i = 0; i < o->nstrings; i++)
+            free(o->strings[i]);
+        free(o->strings);
+        free(o->alias_folds);
+        free(o);
+    }
+    free(set->entities);
+    free(set->mentions);
+    memset(set, 0, sizeof *set);
+}
+
+/* The public id of an entity: its merge key with spaces as '-' and every
+ * byte outside [a-z0-9.:] as "_xx" (hex), so ids are URL-safe, stable and
+ * distinct for distinct keys. New string. */
+static char *ingest_entity_id(const char *key)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *id = malloc(strlen(key) * 3 + 1), *p = id;
+    if (id == NULL)
+        return NULL;
+    for (const unsigned char *k = (const unsigned char *)key; *k; k++) {
+        if ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '.' || *k == ':') {
+            *p++ = (char)*k;
+        } else if (*k == ' ') {
+            *p++ = '-';
+        } else {
+            *p++ = '_';
+            *p++ = hex[*k >> 4];
+            *p++ = hex[*k & 15];
+        }
+    }
+    *p = '\0';
+    return id;
+}
+
+static char *ingest_keep(struct ingest_entities_owner *o, char *s)
+{
+    if (s != NULL)
+        o->strings[o->nstrings++] = s;
+    return s;
+}
+
+int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity_set *out)
+{
+    const struct entity_extractor *ex = ctx;
+    struct ingest_entities_owner *o;
+    size_t nalias = 0, used = 0;
+
+    memset(out, 0, sizeof *out);
+    if (ex == NULL)
+        return 0;
+    o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return -1;
+    out->owner = o;
+    out->release = ingest_entities_release;
+    if (entity_extract(ex, body, len, &o->res) != 0)
+        goto fail;
+    for (size_t i = 0; i < o->res.nentities; i++)
+        nalias += o->res.entities[i].naliases;
+    o->strings = calloc(2 * o->res.nentities + nalias + 1, sizeof *o->strings);
+    o->alias_folds = calloc(nalias + 1, sizeof *o->alias_folds);
+    out->entities = calloc(o->res.nentities + 1, sizeof *out->entities);
+    out->mentions = calloc(o->res.nmentions + 1, sizeof *out->mentions);
+    if (o->strings == NULL || o->alias_folds == NULL || out->entities == NULL ||
+        out->mentions == NULL)
+        goto fail;
+    for (size_t i = 0; i < o->res.nentities; i++) {
+        const struct entity *e = &o->res.entities[i];
+        struct store_entity *se = &out->entities[i];
+        se->key = e->key;
+        se->name = e->name;
+        se->type = entity_type_name(e->type);
+        se->id = ingest_keep(o, ingest_entity_id(e->key));
+        se->name_fold = ingest_keep(o, textnorm_string(e->name, strlen(e->name), NULL));
+        se->aliases = (const char *const *)e->aliases;
+        se->naliases = e->naliases;
+        se->alias_folds = o->alias_folds + used;
+        for (size_t k = 0; k < e->naliases; k++) {
+            o->alias_folds[used + k] =
+                ingest_keep(o, textnorm_string(e->aliases[k], strlen(e->aliases[k]), NULL));
+            if (o->alias_folds[used + k] == NULL)
+                goto fail;
+        }
+        used += e->naliases;
+        if (se->id == NULL || se->name_fold == NULL)
+            goto fail;
+    }
+    for (size_t m = 0; m < o->res.nmentions; m++) {
+        const struct entity_mention *em = &o->res.mentions[m];
+        out->mentions[m] =
+            (struct store_mention){(int64_t)em->start, (int64_t)em->end, (int64_t)em->byte_start,
+                                   (int64_t)em->byte_end, em->entity};
+        if (em->entity < o->res.nentities)
+            out->entities[em->entity].mentions++;
+    }
+    out->n = o->res.nentities;
+    out->nmentions = o->res.nmentions;
+    return 0;
+fail:
+    ingest_entities_release(out);
+    return -1;
 }
 
 /* The stored containment of the article with seq, from near, or -1. */
@@ -56,6 +176,10 @@ int ingest_prepare(struct app *app, struct store_op *op, double min_containment,
         goto out;
     }
     fingerprint_words_hash(&words, a->content_hash);
+    if (ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     if (store_near_find(app->store, &op->fps, a->id, a->content_hash, lookup, &op->near, err) != 0)
         goto out;
     op->near_grp = ingest_stored_group(&op->near);
@@ -70,6 +194,8 @@ void ingest_op_clear(struct store_op *op)
     article_clear(&op->article);
     fingerprint_set_free(&op->fps);
     store_near_list_free(&op->near);
+    if (op->ents.release != NULL)
+        op->ents.release(&op->ents);
 }
 
 /* ---- near copies inside one request -------------------------------------- */
@@ -241,6 +367,15 @@ json_t *ingest_near_json(const struct store_near_list *near, double min_containm
     return arr;
 }
 
+json_t *ingest_entities_json(const struct store_entity_set *set)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < set->n; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "id", set->entities[i].id, "name",
+                                             set->entities[i].name, "type", set->entities[i].type));
+    return arr;
+}
+
 json_t *ingest_render(const struct store_op *op, double min_containment)
 {
     json_t *o = article_json_render(&op->article, 0);
@@ -251,5 +386,6 @@ json_t *ingest_render(const struct store_op *op, double min_containment)
                      op->article.duplicate_of ? json_string(op->article.duplicate_of) : json_null(),
                      "near", ingest_near_json(&op->near, min_containment));
     json_object_set_new(o, "duplicates", dups);
+    json_object_set_new(o, "entities", ingest_entities_json(&op->ents));
     return o;
 }

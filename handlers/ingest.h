@@ -25,7 +25,12 @@ int ingest_min_containment(const struct http_request *req, double *out, struct h
  * thread, outside any lock. */
 int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err);
 
-/* Frees everything op owns (article, fingerprints, near list). */
+/* Extracts body's entities into out (a store_entity_set whose release frees
+ * it); ctx is the entity_extractor. Returns 0 or -1. Also the store's
+ * backfill callback for articles stored before entities existed. */
+int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity_set *out);
+
+/* Frees everything op owns (article, fingerprints, near list, entities). */
 void ingest_op_clear(struct store_op *op);
 
 /* Near copies inside one request (a _bulk batch): compares ops[idx] with the
@@ -40,8 +45,12 @@ void ingest_batch_free(struct ingest_batch *b);
 /* near[] as JSON ({id, containment, resemblance}, containment >= min). */
 json_t *ingest_near_json(const struct store_near_list *near, double min_containment);
 
+/* entities[] as JSON ({id, name, type}). New reference. */
+json_t *ingest_entities_json(const struct store_entity_set *set);
+
 /* The answer for a written op: the article (without its body) and what was
- * found: duplicates {exact_of, near[]}. New reference. */
+ * found: duplicates {exact_of, near[]} and entities[] {id, name, type}. New
+ * reference. */
 json_t *ingest_render(const struct store_op *op, double min_containment);
 
 #endif

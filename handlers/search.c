@@ -22,7 +22,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct store_search_query q = {0};
     struct store_hits hits;
     struct error err = {0};
-    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *parts[7];
+    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *entity = NULL,
+               *parts[8];
     char *match = NULL;
     json_t *items, *body;
     uint32_t qhash;
@@ -34,8 +35,23 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_limit(req, 20, 100, &q.limit, res) != 0 ||
         params_string(req, "sort", 16, &sort, res) != 0 ||
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
-        params_string(req, "duplicates", 16, &dups, res) != 0)
+        params_string(req, "duplicates", 16, &dups, res) != 0 ||
+        params_string(req, "entity", 1024, &entity, res) != 0)
         return HANDLER_DONE;
+    if (entity != NULL) {
+        /* an entity nobody mentions matches no article */
+        struct store_entity_row row;
+        if (store_entity_get(app->store, entity, &row, &err) == 0) {
+            q.entity = row.eid;
+            store_entity_row_clear(&row);
+        } else if (err.code == ERR_NOT_FOUND) {
+            q.entity = -1;
+            error_clear(&err);
+        } else {
+            reply_error(res, &err);
+            return HANDLER_DONE;
+        }
+    }
     if (dups != NULL && strcmp(dups, "collapse") != 0 && strcmp(dups, "show") != 0) {
         search_param_error(res, 400, "duplicates", "'duplicates' must be collapse or show");
         return HANDLER_DONE;
@@ -67,7 +83,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[4] = http_request_arg(req, "to", NULL);
     parts[5] = q.sort == STORE_SORT_NEWEST ? "n" : "r";
     parts[6] = q.collapse ? "c" : "";
-    qhash = cursor_query_hash(parts, 7);
+    parts[7] = entity;
+    qhash = cursor_query_hash(parts, 8);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, &c) != 0 || c.query != qhash ||

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 
+#include "analysis/entity.h"
 #include "server/config.h"
 #include "server/metrics.h"
 #include "store/store.h"
@@ -14,7 +15,8 @@ struct app {
     struct config cfg;
     struct store *store;
     struct metrics *metrics;
-    atomic_int stopping; /* 1 after SIGTERM/SIGINT: new requests get 503 */
+    struct entity_extractor *extractor; /* shared read-only by all threads */
+    atomic_int stopping;                /* 1 after SIGTERM/SIGINT: new requests get 503 */
 };
 
 #endif

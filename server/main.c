@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "analysis/fingerprint.h"
+#include "handlers/ingest.h"
 #include "server/app.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -56,9 +57,17 @@ int main(int argc, char **argv)
     sopts.durability_full = app.cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app.cfg.group_commit_max;
     sopts.fingerprint = fingerprint_compute;
+    if (entity_extractor_new(&app.extractor, &err) != 0) {
+        main_log_error("cannot build the entity extractor", err.msg);
+        fprintf(stderr, "articled: %s\n", err.msg);
+        return 1;
+    }
+    sopts.entities = ingest_entities;
+    sopts.entities_ctx = app.extractor;
     if (store_open(app.cfg.db, &sopts, &app.store, &err) != 0) {
         main_log_error("cannot open the database", err.msg);
         fprintf(stderr, "articled: %s\n", err.msg);
+        entity_extractor_free(app.extractor);
         return 1;
     }
     router_routes(&nroutes);
@@ -68,6 +77,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "articled: %s\n", app.metrics ? errbuf : "out of memory");
         store_close(app.store);
         metrics_free(app.metrics);
+        entity_extractor_free(app.extractor);
         return 1;
     }
     fields = json_pack("{s:i,s:s,s:s,s:i,s:i}", "port", (int)port, "bind", app.cfg.bind, "db",
@@ -92,6 +102,7 @@ int main(int argc, char **argv)
     http_server_stop(srv);
     store_close(app.store);
     metrics_free(app.metrics);
+    entity_extractor_free(app.extractor);
     log_event(LOG_INFO, "stopped", NULL);
     return 0;
 }

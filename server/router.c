@@ -19,6 +19,11 @@ static const struct route routes[] = {
     {"DELETE", "/v1/articles/{id}", handle_article_delete, ROUTE_BODY_NONE},
     {"GET", "/v1/articles/{id}/duplicates", handle_article_duplicates, ROUTE_BODY_NONE},
     {"POST", "/v1/duplicates/_check", handle_duplicates_check, ROUTE_BODY_ARTICLE},
+    {"GET", "/v1/articles/{id}/entities", handle_article_entities, ROUTE_BODY_NONE},
+    {"GET", "/v1/entities", handle_entity_list, ROUTE_BODY_NONE},
+    {"GET", "/v1/entities/{id}", handle_entity_get, ROUTE_BODY_NONE},
+    {"GET", "/v1/entities/{id}/articles", handle_entity_articles, ROUTE_BODY_NONE},
+    {"GET", "/v1/entities/{id}/related", handle_entity_related, ROUTE_BODY_NONE},
     {"GET", "/v1/search", handle_search, ROUTE_BODY_NONE},
 };
 

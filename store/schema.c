@@ -57,6 +57,51 @@ static const char *const migrations[] = {
     "UPDATE articles SET grp = coalesce((SELECT min(b.seq) FROM articles b"
     "  WHERE b.content_hash = articles.content_hash), seq);"
     "CREATE INDEX articles_grp ON articles(grp);",
+
+    /* 3: entities. One row per canonical entity (merge key), its aliases, the
+     * articles that mention it (with the article's sort time, for windows and
+     * newest-first lists) and every mention's span. Counts on `entities` are
+     * kept exact by the writer under insert, replace and delete. */
+    "CREATE TABLE entities ("
+    "  eid INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  name_fold TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  articles INTEGER NOT NULL DEFAULT 0,"
+    "  mentions INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX entities_rank ON entities(articles, eid);"
+    "CREATE INDEX entities_type_rank ON entities(type, articles, eid);"
+    "CREATE INDEX entities_fold ON entities(name_fold);"
+    "CREATE TABLE entity_aliases ("
+    "  eid INTEGER NOT NULL,"
+    "  alias TEXT NOT NULL,"
+    "  alias_fold TEXT NOT NULL,"
+    "  PRIMARY KEY (eid, alias)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX entity_aliases_fold ON entity_aliases(alias_fold);"
+    "CREATE TABLE article_entities ("
+    "  seq INTEGER NOT NULL,"
+    "  eid INTEGER NOT NULL,"
+    "  mentions INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (seq, eid)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX article_entities_eid ON article_entities(eid, ts, seq);"
+    "CREATE INDEX article_entities_ts ON article_entities(ts);"
+    "CREATE TABLE mentions ("
+    "  seq INTEGER NOT NULL,"
+    "  start INTEGER NOT NULL,"
+    "  end INTEGER NOT NULL,"
+    "  bstart INTEGER NOT NULL,"
+    "  bend INTEGER NOT NULL,"
+    "  eid INTEGER NOT NULL,"
+    "  PRIMARY KEY (seq, start)"
+    ") WITHOUT ROWID;"
+    /* 0: stored before entities existed; filled in at the next start */
+    "ALTER TABLE articles ADD COLUMN entities_done INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

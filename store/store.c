@@ -249,6 +249,52 @@ static void store_reader_close(struct store_reader *r)
 
 /* ---- open / close ------------------------------------------------------- */
 
+/* Extracts the entities of articles stored before entities existed, in
+ * transactions of 200, before the writer starts. Returns 0 or -1 with err. */
+static int store_backfill_entities(struct store *st, struct error *err)
+{
+    sqlite3_stmt *pick = NULL;
+    int rc;
+
+    if (st->opts.entities == NULL)
+        return 0;
+    rc = sqlite3_prepare_v2(st->wdb,
+                            "SELECT seq, ts, body FROM articles WHERE entities_done = 0 LIMIT 200",
+                            -1, &pick, NULL);
+    while (rc == SQLITE_OK) {
+        int picked = 0;
+        rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        while (rc == SQLITE_OK && sqlite3_step(pick) == SQLITE_ROW) {
+            struct store_entity_set set = {0};
+            int64_t seq = sqlite3_column_int64(pick, 0), ts = sqlite3_column_int64(pick, 1);
+            const char *body = (const char *)sqlite3_column_text(pick, 2);
+            size_t len = (size_t)sqlite3_column_bytes(pick, 2);
+            if (st->opts.entities(st->opts.entities_ctx, body ? body : "", body ? len : 0, &set) !=
+                0)
+                rc = SQLITE_NOMEM;
+            else
+                rc = store_entities_write(st, seq, ts, &set);
+            if (set.release)
+                set.release(&set);
+            picked++;
+        }
+        sqlite3_reset(pick);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        else
+            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        if (picked == 0)
+            break;
+    }
+    sqlite3_finalize(pick);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "extracting entities of stored articles failed: %s",
+                  sqlite3_errstr(rc));
+        return -1;
+    }
+    return 0;
+}
+
 /* Fingerprints articles stored before fingerprints existed (a database that
  * was just migrated), in transactions of 500. Runs before the writer thread
  * starts, on the write connection. Returns 0 or -1 with err. */
@@ -337,7 +383,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
-    if (store_writer_init(st, err) != 0 || store_backfill_fingerprints(st, err) != 0)
+    if (store_writer_init(st, err) != 0 || store_backfill_fingerprints(st, err) != 0 ||
+        store_backfill_entities(st, err) != 0)
         goto fail;
     if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
         error_set(err, ERR_INTERNAL, "cannot start the writer thread");

@@ -13,6 +13,7 @@
 #include "store/article.h"
 
 struct store;
+struct store_entity_set;
 
 struct store_options {
     int durability_full;       /* synchronous=FULL instead of NORMAL */
@@ -20,6 +21,10 @@ struct store_options {
     /* Computes an article's fingerprints; used at open to fill in articles
      * stored before fingerprints existed (migration). NULL: no backfill. */
     int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *out);
+    /* Extracts an article's entities (0 or -1), for articles stored before
+     * entities existed. NULL: no backfill. */
+    int (*entities)(void *ctx, const char *body, size_t len, struct store_entity_set *out);
+    void *entities_ctx;
 };
 
 /* A fingerprint carried by more than this many stored articles is boilerplate
@@ -62,6 +67,37 @@ struct store_near {
     double resemblance;
 };
 
+/* One entity of one article, as the store writes it (strings borrowed from
+ * the op's owner). */
+struct store_entity {
+    const char *id;        /* public, stable id (from the key) */
+    const char *key;       /* merge key across articles */
+    const char *name;      /* display name */
+    const char *name_fold; /* folded name, for prefix look-ups */
+    const char *type;      /* "person", "organization", "location" */
+    const char *const *aliases;
+    const char *const *alias_folds;
+    size_t naliases;
+    unsigned mentions;
+};
+
+struct store_mention {
+    int64_t start, end;   /* code points into the body */
+    int64_t bstart, bend; /* bytes into the body */
+    size_t entity;        /* index into the set's entities */
+};
+
+/* An article's entities and mentions; `release` frees what the producer
+ * allocated (may be NULL). */
+struct store_entity_set {
+    struct store_entity *entities;
+    size_t n;
+    struct store_mention *mentions;
+    size_t nmentions;
+    void *owner;
+    void (*release)(struct store_entity_set *set);
+};
+
 struct store_near_list {
     struct store_near *items; /* containment descending */
     size_t n;
@@ -79,8 +115,9 @@ struct store_op {
      * article copies. The writer puts the article in the group of the first of
      * these, or of its exact original. */
     struct store_near_list near;
-    int64_t near_grp;         /* group of a stored near copy, or 0 */
-    struct store_op *near_op; /* an earlier op of the same batch, or NULL */
+    int64_t near_grp;             /* group of a stored near copy, or 0 */
+    struct store_op *near_op;     /* an earlier op of the same batch, or NULL */
+    struct store_entity_set ents; /* the article's entities (owned by the op's owner) */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -146,7 +183,8 @@ struct store_search_query {
     int64_t after_seq;
     int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
     int want_total;
-    int collapse; /* one hit per copy group (its earliest matching member) */
+    int collapse;   /* one hit per copy group (its earliest matching member) */
+    int64_t entity; /* only articles mentioning this entity (eid), or 0 */
 };
 
 struct store_hit {
@@ -190,6 +228,64 @@ int store_exact_copies(struct store *st, const char *content_hash, const char *e
 int store_search(struct store *st, const struct store_search_query *q, struct store_hits *out,
                  struct error *err);
 void store_hits_free(struct store_hits *hits);
+
+/* ---- entities ------------------------------------------------------------ */
+
+struct store_entity_row {
+    int64_t eid;
+    char *id, *name, *type;
+    long long articles, mentions;
+    char **aliases;
+    size_t naliases;
+    double score;       /* related: association score */
+    long long together; /* related: articles mentioning both */
+};
+
+struct store_entity_rows {
+    struct store_entity_row *items;
+    size_t n;
+    int more;
+};
+
+void store_entity_rows_free(struct store_entity_rows *rows);
+void store_entity_row_clear(struct store_entity_row *row);
+
+/* One entity by public id, with its aliases. 0, or -1 (ERR_NOT_FOUND...). */
+int store_entity_get(struct store *st, const char *id, struct store_entity_row *out,
+                     struct error *err);
+
+struct store_entity_query {
+    const char *type;   /* or NULL */
+    const char *prefix; /* folded name prefix (name or alias), or NULL */
+    int64_t from, to;   /* mention window [from, to); open: INT64_MIN / INT64_MAX */
+    unsigned limit;
+    int64_t offset;
+};
+
+/* Entities by number of articles (within the window when one is given),
+ * most first. Returns 0 or -1. */
+int store_entity_list(struct store *st, const struct store_entity_query *q,
+                      struct store_entity_rows *out, struct error *err);
+
+/* Entities mentioned in the same articles as eid, ranked by an association
+ * score that favours specific partners over merely frequent ones (see
+ * store_entities.c). Returns 0 or -1. */
+int store_entity_related(struct store *st, int64_t eid, unsigned limit,
+                         struct store_entity_rows *out, struct error *err);
+
+/* Articles mentioning eid, newest first, keyset paged like store_article_list. */
+int store_entity_articles(struct store *st, int64_t eid, const struct store_list_query *q,
+                          struct store_article_list *out, struct error *err);
+
+struct store_article_mention {
+    int64_t start, end, bstart, bend;
+    size_t entity; /* index into rows */
+};
+
+/* The entities of article seq (rows) and its mentions in text order. */
+int store_article_entities(struct store *st, int64_t seq, struct store_entity_rows *rows,
+                           struct store_article_mention **mentions, size_t *nmentions,
+                           struct error *err);
 
 struct store_stats {
     long long articles;

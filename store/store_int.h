@@ -28,6 +28,15 @@ enum store_rstmt {
     RSTMT_SEARCH_COLLAPSE,
     RSTMT_SEARCH_COLLAPSE_TOTAL,
     RSTMT_SEARCH_ONE,
+    RSTMT_ENT_ALIASES,
+    RSTMT_ENT_GET,
+    RSTMT_ENT_LIST,
+    RSTMT_ENT_LIST_WINDOW,
+    RSTMT_ENT_SELF,
+    RSTMT_ENT_RELATED,
+    RSTMT_ENT_ARTICLES,
+    RSTMT_ENT_OF_ARTICLE,
+    RSTMT_ENT_MENTIONS,
     STORE_MAX_STMTS = 48
 };
 
@@ -45,6 +54,15 @@ enum store_wstmt {
     WSTMT_FPSET_GET,
     WSTMT_FPSET_DELETE,
     WSTMT_SET_GRP,
+    WSTMT_ENT_OLD,
+    WSTMT_ENT_UNCOUNT,
+    WSTMT_ENT_UNLINK,
+    WSTMT_ENT_UNMENTION,
+    WSTMT_ENT_UPSERT,
+    WSTMT_ENT_ALIAS,
+    WSTMT_ENT_LINK,
+    WSTMT_ENT_MENTION,
+    WSTMT_ENT_DONE,
 };
 
 struct store_reader {
@@ -97,6 +115,15 @@ char *store_fps_json(const struct fingerprint_set *fps);
 /* Writes fps as article seq's postings and set, inside the write
  * transaction. Returns an SQLite rc. */
 int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps);
+
+/* Removes article seq's entity links and mentions, uncounting them; writes
+ * set for it (and marks it done). Inside the write transaction; SQLite rc. */
+int store_entities_remove(struct store *st, int64_t seq);
+int store_entities_write(struct store *st, int64_t seq, int64_t ts,
+                         const struct store_entity_set *set);
+
+/* Fills a from the 14 article columns of s (store_read.c). 0 or -1. */
+int store_row_article(sqlite3_stmt *s, struct article *a);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */
 char *store_column_dup(sqlite3_stmt *s, int i);

@@ -16,7 +16,7 @@
     "seq, id, title, NULL, url, source, author, language, published_at, tags, ts,"                 \
     " ingested_at, content_hash, duplicate_of"
 
-static int store_row_article(sqlite3_stmt *s, struct article *a)
+int store_row_article(sqlite3_stmt *s, struct article *a)
 {
     const unsigned char *hash;
     memset(a, 0, sizeof *a);
@@ -177,19 +177,22 @@ static const char SQL_SEARCH_RANK[] =
     "SELECT f.rowid, f.rank, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
     " ORDER BY f.rank, f.rowid LIMIT ?8 OFFSET ?9";
 
 static const char SQL_SEARCH_NEWEST[] =
     "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
 static const char SQL_SEARCH_TOTAL[] =
     "SELECT count(*) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
-    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5";
+    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
 
 /* Collapsed search, phase 1: one row per copy group (grp), its best rank,
  * earliest matching member and matching copies; phase 2 renders that member. */
@@ -198,6 +201,7 @@ static const char SQL_SEARCH_COLLAPSE[] =
     " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
     " GROUP BY a.grp"
     " ORDER BY CASE WHEN ?6 THEN -max(a.ts) ELSE min(f.rank) END, min(a.seq)"
     " LIMIT ?8 OFFSET ?9";
@@ -205,7 +209,8 @@ static const char SQL_SEARCH_COLLAPSE[] =
 static const char SQL_SEARCH_COLLAPSE_TOTAL[] =
     "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
-    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5";
+    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
 
 static const char SQL_SEARCH_ONE[] =
     "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
@@ -224,6 +229,10 @@ static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_
         sqlite3_bind_null(s, 3);
     sqlite3_bind_int64(s, 4, q->from);
     sqlite3_bind_int64(s, 5, q->to);
+    if (q->entity != 0)
+        sqlite3_bind_int64(s, 10, q->entity);
+    else
+        sqlite3_bind_null(s, 10);
 }
 
 struct page_row {

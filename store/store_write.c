@@ -330,8 +330,12 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     }
     if (rc == SQLITE_OK)
         rc = store_fps_write(st, a->seq, &op->fps);
+    if (rc == SQLITE_OK && exists)
+        rc = store_entities_remove(st, a->seq);
+    if (rc == SQLITE_OK)
+        rc = store_entities_write(st, a->seq, a->ts, &op->ents);
     if (rc != SQLITE_OK) {
-        store_op_fail(st, op, rc, "writing fingerprints failed");
+        store_op_fail(st, op, rc, "writing fingerprints and entities failed");
         return rc;
     }
     if (exists) {
@@ -383,6 +387,8 @@ static int store_op_delete(struct store *st, struct store_op *op)
         return rc;
     }
     rc = store_fps_remove(st, seq);
+    if (rc == SQLITE_OK)
+        rc = store_entities_remove(st, seq);
     if (rc == SQLITE_OK)
         rc = store_regroup(st, hash);
     if (rc != SQLITE_OK) {

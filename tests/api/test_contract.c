@@ -939,7 +939,8 @@ static const char ingest_sample[] =
     "\"ingested_at\":\"2025-03-01T12:00:00.250Z\",\"content_hash\":"
     "\"8ef42751e88f9040d24bbb1beb89cfdcb24932b6ad5ec9b3986af260b7c6c25a\",\"duplicate_of\":null,"
     "\"duplicates\":{\"exact_of\":null,\"near\":[{\"id\":\"w\",\"containment\":0.9,"
-    "\"resemblance\":0.4}]}}";
+    "\"resemblance\":0.4}]},\"entities\":[{\"id\":\"person:a-b\",\"name\":\"A B\","
+    "\"type\":\"person\"}]}";
 
 static const char problem_sample[] = "{\"type\":\"about:blank\",\"title\":\"Bad Request\","
                                      "\"status\":400,\"detail\":\"d\",\"errors\":[{\"field\":"
@@ -1279,6 +1280,13 @@ static const struct call calls[] = {
     {"GET", "/openapi.yaml", NULL, NULL, 200, NULL},
     /* POST /v1/articles */
     {"POST", "/v1/articles", JSON_CT, a1, 201, NULL},
+    /* more than a default page (20) of entities, for the entity list's default limit */
+    {"POST", "/v1/articles", JSON_CT,
+     "{\"id\":\"e-cities\",\"title\":\"Capitals\",\"body\":\"The delegation visited Paris, "
+     "London, Berlin, Madrid, Rome, Vienna, Warsaw, Prague, Budapest, Lisbon, Dublin, Oslo, "
+     "Stockholm, Helsinki, Copenhagen, Athens, Brussels, Amsterdam, Sofia, Bucharest, Zagreb, "
+     "Riga, Vilnius, Tallinn, Ankara and Kyiv before flying home.\"}",
+     201, NULL},
     {"POST", "/v1/articles", JSON_CT, a1, 409, "id"},
     {"POST", "/v1/articles", JSON_CT, "{\"title\":\"Generated\",\"body\":\"No id given.\"}", 201,
      NULL},
@@ -1400,6 +1408,32 @@ static const struct call calls[] = {
     {"POST", "/v1/duplicates/_check?min_containment=x", JSON_CT, "{}", 400, "min_containment"},
     {"GET", "/v1/duplicates/_check", NULL, NULL, 405, NULL},
     {"POST", "/v1/articles?min_containment=-1", JSON_CT, "{}", 400, "min_containment"},
+    /* entities */
+    {"POST", "/v1/articles", JSON_CT,
+     "{\"id\":\"e-1\",\"title\":\"Talks\",\"body\":\"Secretary of State Marco Rubio met "
+     "Sergei Lavrov in Kuala Lumpur. Mr. Rubio said the talks were frank.\"}",
+     201, NULL},
+    {"GET", "/v1/articles/e-1/entities", NULL, NULL, 200, NULL},
+    {"GET", "/v1/articles/nope/entities", NULL, NULL, 404, NULL},
+    {"GET", "/v1/entities", NULL, NULL, 200, NULL},
+    {"GET", "/v1/entities?type=person&q=rub&from=2000-01-01&limit=5", NULL, NULL, 200, NULL},
+    {"GET", "/v1/entities?type=animal", NULL, NULL, 400, "type"},
+    {"GET", "/v1/entities?q=%FF", NULL, NULL, 422, "q"},
+    {"GET", "/v1/entities/person:marco-rubio", NULL, NULL, 200, NULL},
+    {"GET", "/v1/entities/person:nobody-at-all", NULL, NULL, 404, NULL},
+    {"GET", "/v1/entities/person:marco-rubio/articles", NULL, NULL, 200, NULL},
+    {"GET", "/v1/entities/person:marco-rubio/articles?limit=0", NULL, NULL, 400, "limit"},
+    {"GET", "/v1/entities/person:marco-rubio/articles?cursor=%FF", NULL, NULL, 422, "cursor"},
+    {"POST", "/v1/articles/e-1/entities", JSON_CT, "{}", 405, NULL},
+    {"POST", "/v1/entities", JSON_CT, "{}", 405, NULL},
+    {"POST", "/v1/entities/person:marco-rubio/articles", JSON_CT, "{}", 405, NULL},
+    {"POST", "/v1/entities/person:marco-rubio/related", JSON_CT, "{}", 405, NULL},
+    {"GET", "/v1/entities/person:nobody-at-all/articles", NULL, NULL, 404, NULL},
+    {"GET", "/v1/entities/person:marco-rubio/related", NULL, NULL, 200, NULL},
+    {"GET", "/v1/entities/person:marco-rubio/related?limit=1000", NULL, NULL, 400, "limit"},
+    {"GET", "/v1/entities/person:nobody-at-all/related", NULL, NULL, 404, NULL},
+    {"DELETE", "/v1/entities/person:marco-rubio", NULL, NULL, 405, NULL},
+    {"GET", "/v1/search?q=talks&entity=person:marco-rubio", NULL, NULL, 200, NULL},
     /* other methods */
     {"PATCH", "/v1/articles/c-1", JSON_CT, "{}", 405, NULL},
     {"POST", "/v1/articles/c-1", JSON_CT, "{\"title\":\"t\",\"body\":\"b\"}", 405, NULL},
