@@ -504,7 +504,8 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
     nboiler = fps->n - nhashes_hit;
 
     /* 2. Count shared postings per article; keep those sharing the most. */
-    qsort(seqs, nseqs, sizeof *seqs, cmp_int64);
+    if (nseqs > 0)
+        qsort(seqs, nseqs, sizeof *seqs, cmp_int64);
     cand = malloc((nseqs + 1) * sizeof *cand);
     if (cand == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");

@@ -101,6 +101,25 @@ int apitest_start(struct apitest_server *s, const char *db, const char *const *e
     return -1;
 }
 
+/* 1 when the server's log holds a sanitizer report (printed to stderr). */
+static int apitest_log_has_sanitizer_report(const char *log)
+{
+    FILE *f = fopen(log, "r");
+    char line[4096];
+    int found = 0;
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strstr(line, "runtime error:") != NULL || strstr(line, "AddressSanitizer") != NULL ||
+            strstr(line, "LeakSanitizer") != NULL) {
+            fprintf(stderr, "server sanitizer report: %s", line);
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 int apitest_stop(struct apitest_server *s)
 {
     int status = 0;
@@ -110,6 +129,9 @@ int apitest_stop(struct apitest_server *s)
     for (int i = 0; i < 3000; i++) {
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
             s->pid = 0;
+            /* a sanitizer finding fails the test even if the exit was clean */
+            if (apitest_log_has_sanitizer_report(s->log))
+                return -2;
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
         sleep_ms(10);
