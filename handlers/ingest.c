@@ -171,18 +171,23 @@ int ingest_prepare(struct app *app, struct store_op *op, double min_containment,
 
     /* One normalisation serves both the exact hash and the fingerprints. */
     if (textnorm_split(a->body, a->body_len, &words) != 0 ||
-        fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &op->fps) != 0) {
+        (app->cfg.duplicates &&
+         fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &op->fps) != 0)) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
     fingerprint_words_hash(&words, a->content_hash);
-    if (ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0) {
+    if (app->cfg.entities &&
+        ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (store_near_find(app->store, &op->fps, a->id, a->content_hash, lookup, &op->near, err) != 0)
-        goto out;
-    op->near_grp = ingest_stored_group(&op->near);
+    if (app->cfg.duplicates) {
+        if (store_near_find(app->store, &op->fps, a->id, a->content_hash, lookup, &op->near, err) !=
+            0)
+            goto out;
+        op->near_grp = ingest_stored_group(&op->near);
+    }
     ret = 0;
 out:
     textnorm_words_free(&words);

@@ -55,6 +55,10 @@ static const struct config_option options[] = {
      "1024", NULL, "simultaneous connections at most"},
     {"group-commit-max", "ARTICLED_GROUP_COMMIT_MAX", KIND_UINT, OFF(group_commit_max), 0, 1,
      100000, "2000", NULL, "articles written in one transaction at most"},
+    {"duplicates", "ARTICLED_DUPLICATES", KIND_ENUM, OFF(duplicates), 0, 0, 0, "on", "off|on",
+     "near-duplicate detection at ingest (fingerprints)"},
+    {"entities", "ARTICLED_ENTITIES", KIND_ENUM, OFF(entities), 0, 0, 0, "on", "off|on",
+     "entity extraction at ingest"},
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])

@@ -27,6 +27,8 @@ struct config {
     unsigned timeout_s;        /* per-connection idle timeout */
     unsigned max_connections;  /* simultaneous connections */
     unsigned group_commit_max; /* articles per write transaction at most */
+    int duplicates;            /* 1: find near copies at ingest (fingerprints) */
+    int entities;              /* 1: extract entities at ingest */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

@@ -56,14 +56,18 @@ int main(int argc, char **argv)
 
     sopts.durability_full = app.cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app.cfg.group_commit_max;
-    sopts.fingerprint = fingerprint_compute;
-    if (entity_extractor_new(&app.extractor, &err) != 0) {
-        main_log_error("cannot build the entity extractor", err.msg);
-        fprintf(stderr, "articled: %s\n", err.msg);
-        return 1;
+    /* Articles stored while a feature was off are analysed when it is on. */
+    if (app.cfg.duplicates)
+        sopts.fingerprint = fingerprint_compute;
+    if (app.cfg.entities) {
+        if (entity_extractor_new(&app.extractor, &err) != 0) {
+            main_log_error("cannot build the entity extractor", err.msg);
+            fprintf(stderr, "articled: %s\n", err.msg);
+            return 1;
+        }
+        sopts.entities = ingest_entities;
+        sopts.entities_ctx = app.extractor;
     }
-    sopts.entities = ingest_entities;
-    sopts.entities_ctx = app.extractor;
     if (store_open(app.cfg.db, &sopts, &app.store, &err) != 0) {
         main_log_error("cannot open the database", err.msg);
         fprintf(stderr, "articled: %s\n", err.msg);

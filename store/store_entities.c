@@ -154,6 +154,16 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
     return rc;
 }
 
+int store_entities_undone(struct store *st, int64_t seq)
+{
+    sqlite3_stmt *s = store_writer_stmt(st, WSTMT_ENT_UNDONE,
+                                        "UPDATE articles SET entities_done = 0 WHERE seq = ?1");
+    if (s == NULL)
+        return sqlite3_errcode(st->wdb);
+    sqlite3_bind_int64(s, 1, seq);
+    return step_done(st, s);
+}
+
 /* ---- reads ---------------------------------------------------------------- */
 
 void store_entity_row_clear(struct store_entity_row *r)

@@ -63,6 +63,7 @@ enum store_wstmt {
     WSTMT_ENT_LINK,
     WSTMT_ENT_MENTION,
     WSTMT_ENT_DONE,
+    WSTMT_ENT_UNDONE,
 };
 
 struct store_reader {
@@ -121,6 +122,8 @@ int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set 
 int store_entities_remove(struct store *st, int64_t seq);
 int store_entities_write(struct store *st, int64_t seq, int64_t ts,
                          const struct store_entity_set *set);
+/* Marks article seq as not analysed for entities (extraction was off). */
+int store_entities_undone(struct store *st, int64_t seq);
 
 /* Fills a from the 14 article columns of s (store_read.c). 0 or -1. */
 int store_row_article(sqlite3_stmt *s, struct article *a);

@@ -328,12 +328,16 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     } else {
         rc = store_fps_remove(st, a->seq);
     }
-    if (rc == SQLITE_OK)
+    /* An article analysed without fingerprints or entities (the feature was
+     * off) gets none, and is picked up by the backfill when it is on again. */
+    if (rc == SQLITE_OK && op->fps.hashes != NULL)
         rc = store_fps_write(st, a->seq, &op->fps);
     if (rc == SQLITE_OK && exists)
         rc = store_entities_remove(st, a->seq);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK && op->ents.owner != NULL)
         rc = store_entities_write(st, a->seq, a->ts, &op->ents);
+    else if (rc == SQLITE_OK)
+        rc = store_entities_undone(st, a->seq);
     if (rc != SQLITE_OK) {
         store_op_fail(st, op, rc, "writing fingerprints and entities failed");
         return rc;
