@@ -43,17 +43,23 @@ static void ingest_entities_release(struct store_entity_set *set)
     memset(set, 0, sizeof *set);
 }
 
-/* The public id of an entity: its merge key with spaces as '-' and every
- * byte outside [a-z0-9.:] as "_xx" (hex), so ids are URL-safe, stable and
- * distinct for distinct keys. New string. */
-static char *ingest_entity_id(const char *key)
+/* The public id of an entity: its type and folded display name (lower case,
+ * no diacritics or punctuation) with spaces as '-' and any byte outside
+ * [a-z0-9.] as "_xx" (hex): readable and URL-safe, "person:marco-rubio". The
+ * store keeps the id an entity got when it was first seen, so ids are stable
+ * while variants ("Sergey Lavrov") still merge by key. New string. */
+static char *ingest_entity_id(const char *type, const char *fold)
 {
     static const char hex[] = "0123456789abcdef";
-    char *id = malloc(strlen(key) * 3 + 1), *p = id;
+    size_t tl = strlen(type);
+    char *id = malloc(tl + 1 + strlen(fold) * 3 + 1), *p;
     if (id == NULL)
         return NULL;
-    for (const unsigned char *k = (const unsigned char *)key; *k; k++) {
-        if ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '.' || *k == ':') {
+    memcpy(id, type, tl);
+    p = id + tl;
+    *p++ = ':';
+    for (const unsigned char *k = (const unsigned char *)fold; *k; k++) {
+        if ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '.') {
             *p++ = (char)*k;
         } else if (*k == ' ') {
             *p++ = '-';
@@ -105,8 +111,8 @@ int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity
         se->key = e->key;
         se->name = e->name;
         se->type = entity_type_name(e->type);
-        se->id = ingest_keep(o, ingest_entity_id(e->key));
         se->name_fold = ingest_keep(o, textnorm_string(e->name, strlen(e->name), NULL));
+        se->id = se->name_fold ? ingest_keep(o, ingest_entity_id(se->type, se->name_fold)) : NULL;
         se->aliases = (const char *const *)e->aliases;
         se->naliases = e->naliases;
         se->alias_folds = o->alias_folds + used;

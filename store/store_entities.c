@@ -4,6 +4,7 @@
  * entities that co-occur with one. */
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -113,6 +114,18 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
         sqlite3_bind_text(ups, 5, e->type, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ups, 6, e->mentions);
         rc = sqlite3_step(ups);
+        if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+            /* another key already has this readable id: disambiguate with a
+             * hash of the key, which stays the same for this key forever */
+            char alt[1200];
+            uint32_t h = 2166136261u;
+            for (const char *k = e->key; *k; k++)
+                h = (h ^ (unsigned char)*k) * 16777619u;
+            sqlite3_reset(ups);
+            snprintf(alt, sizeof alt, "%.1100s-%08x", e->id, h);
+            sqlite3_bind_text(ups, 1, alt, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(ups);
+        }
         if (rc == SQLITE_ROW) {
             eids[i] = sqlite3_column_int64(ups, 0);
             rc = SQLITE_OK;
