@@ -25,6 +25,14 @@
 #define FINGERPRINT_K 5
 #define FINGERPRINT_W 2
 
+/* The sparser set that goes into the store's inverted index (candidates are
+ * found through it; containment is then computed exactly on the W sets).
+ * Winnowing with a window of 6 keeps about 2/7 of the k-grams and is a subset
+ * of the W=2 set; guarantee: two texts sharing a run of at least K + 6 - 1 = 10
+ * normalised words share an index fingerprint, whatever else either contains
+ * (selection depends only on the run's own words). */
+#define FINGERPRINT_INDEX_W 6
+
 /* A fingerprint set: hashes sorted ascending (as signed 64-bit, SQLite INTEGER order) and
  * unique. nwords counts the normalised words the text had. */
 struct fingerprint_set {

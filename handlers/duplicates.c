@@ -16,7 +16,8 @@
 
 /* Renders {exact: [...], near: [...]} for a text with this hash and set. */
 static int duplicates_answer(struct app *app, const char *exclude_id, const char *content_hash,
-                             const struct fingerprint_set *fps, double min_containment,
+                             const struct fingerprint_set *fps,
+                             const struct fingerprint_set *index, double min_containment,
                              json_t **out, struct error *err)
 {
     char **ids = NULL;
@@ -26,8 +27,8 @@ static int duplicates_answer(struct app *app, const char *exclude_id, const char
 
     if (store_exact_copies(app->store, content_hash, exclude_id, &ids, &nids, err) != 0)
         return -1;
-    if (store_near_find(app->store, fps, exclude_id, content_hash, min_containment, &near, err) !=
-        0) {
+    if (store_near_find(app->store, fps, index, exclude_id, content_hash, min_containment, &near,
+                        err) != 0) {
         for (size_t i = 0; i < nids; i++)
             free(ids[i]);
         free(ids);
@@ -44,10 +45,11 @@ static int duplicates_answer(struct app *app, const char *exclude_id, const char
     return 0;
 }
 
-int handle_article_duplicates(struct app *app, struct http_request *req, struct http_response *res)
+int handle_article_duplicates(struct app *app, struct http_request *req,
+                              struct http_response *res)
 {
     struct article a;
-    struct fingerprint_set fps = {0};
+    struct fingerprint_set fps = {0}, index = {0};
     struct error err = {0};
     double min_containment;
     json_t *body = NULL;
@@ -62,14 +64,19 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    if (store_fingerprints_get(app->store, a.seq, &fps, &err) == 0 &&
-        duplicates_answer(app, a.id, a.content_hash, &fps, min_containment, &body, &err) == 0) {
+    /* the sets are a pure function of the body: recomputing (tens of
+     * microseconds) costs less than reading them back */
+    if (ingest_fingerprints(a.body, a.body_len, &fps, &index, NULL) != 0)
+        error_set(&err, ERR_INTERNAL, "out of memory");
+    else if (duplicates_answer(app, a.id, a.content_hash, &fps, &index, min_containment, &body,
+                               &err) == 0) {
         json_object_set_new(body, "id", json_string(a.id));
         reply_json(res, 200, body);
-    } else {
-        reply_error(res, &err);
     }
+    if (body == NULL)
+        reply_error(res, &err);
     fingerprint_set_free(&fps);
+    fingerprint_set_free(&index);
     article_clear(&a);
     return HANDLER_DONE;
 }
@@ -77,8 +84,7 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
 int handle_duplicates_check(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct article a;
-    struct fingerprint_set fps = {0};
-    struct textnorm_words words = TEXTNORM_WORDS_INIT;
+    struct fingerprint_set fps = {0}, index = {0};
     struct error err = {0};
     double min_containment;
     json_t *body = NULL, *idv;
@@ -97,21 +103,17 @@ int handle_duplicates_check(struct app *app, struct http_request *req, struct ht
     if (json_is_string(json_object_get(idv, "id")))
         exclude = a.id;
     json_decref(idv);
-    if (textnorm_split(a.body, a.body_len, &words) != 0 ||
-        fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &fps) != 0) {
+    if (ingest_fingerprints(a.body, a.body_len, &fps, &index, a.content_hash) != 0)
         error_set(&err, ERR_INTERNAL, "out of memory");
-    } else {
-        fingerprint_words_hash(&words, a.content_hash);
-        if (duplicates_answer(app, exclude, a.content_hash, &fps, min_containment, &body, &err) ==
-            0)
-            json_object_set_new(body, "content_hash", json_string(a.content_hash));
-    }
+    else if (duplicates_answer(app, exclude, a.content_hash, &fps, &index, min_containment, &body,
+                               &err) == 0)
+        json_object_set_new(body, "content_hash", json_string(a.content_hash));
     if (body != NULL)
         reply_json(res, 200, body);
     else
         reply_error(res, &err);
-    textnorm_words_free(&words);
     fingerprint_set_free(&fps);
+    fingerprint_set_free(&index);
     article_clear(&a);
     return HANDLER_DONE;
 }

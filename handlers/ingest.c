@@ -167,43 +167,61 @@ static int64_t ingest_stored_group(const struct store_near_list *near)
     return 0;
 }
 
-int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err)
+int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *full,
+                        struct fingerprint_set *index, char *content_hash)
 {
-    struct article *a = &op->article;
     struct textnorm_words words = TEXTNORM_WORDS_INIT;
-    double lookup = min_containment < INGEST_GROUP_MIN_CONTAINMENT ? min_containment
-                                                                   : INGEST_GROUP_MIN_CONTAINMENT;
     int ret = -1;
 
-    /* One normalisation serves both the exact hash and the fingerprints. */
-    if (textnorm_split(a->body, a->body_len, &words) != 0 ||
-        (app->cfg.duplicates &&
-         fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, &op->fps) != 0)) {
-        error_set(err, ERR_INTERNAL, "out of memory");
+    if (textnorm_split(body, len, &words) != 0)
         goto out;
-    }
-    fingerprint_words_hash(&words, a->content_hash);
-    if (app->cfg.entities &&
-        ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0) {
-        error_set(err, ERR_INTERNAL, "out of memory");
+    if (content_hash != NULL)
+        fingerprint_words_hash(&words, content_hash);
+    if (full != NULL &&
+        (fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, full) != 0 ||
+         fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_INDEX_W, index) != 0))
         goto out;
-    }
-    if (app->cfg.duplicates) {
-        if (store_near_find(app->store, &op->fps, a->id, a->content_hash, lookup, &op->near, err) !=
-            0)
-            goto out;
-        op->near_grp = ingest_stored_group(&op->near);
-    }
     ret = 0;
 out:
     textnorm_words_free(&words);
     return ret;
 }
 
+int ingest_fingerprints_cb(const char *body, size_t len, struct fingerprint_set *full,
+                           struct fingerprint_set *index)
+{
+    return ingest_fingerprints(body, len, full, index, NULL);
+}
+
+int ingest_prepare(struct app *app, struct store_op *op, double min_containment,
+                   struct error *err)
+{
+    struct article *a = &op->article;
+    double lookup = min_containment < INGEST_GROUP_MIN_CONTAINMENT ? min_containment
+                                                                   : INGEST_GROUP_MIN_CONTAINMENT;
+
+    /* One normalisation serves the exact hash and both fingerprint sets. */
+    if (ingest_fingerprints(a->body, a->body_len, app->cfg.duplicates ? &op->fps : NULL,
+                            &op->index, a->content_hash) != 0 ||
+        (app->cfg.entities &&
+         ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0)) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (app->cfg.duplicates) {
+        if (store_near_find(app->store, &op->fps, &op->index, a->id, a->content_hash, lookup,
+                            &op->near, err) != 0)
+            return -1;
+        op->near_grp = ingest_stored_group(&op->near);
+    }
+    return 0;
+}
+
 void ingest_op_clear(struct store_op *op)
 {
     article_clear(&op->article);
     fingerprint_set_free(&op->fps);
+    fingerprint_set_free(&op->index);
     store_near_list_free(&op->near);
     if (op->ents.release != NULL)
         op->ents.release(&op->ents);

@@ -19,6 +19,15 @@
 /* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
 
+/* The whole fingerprint set (FINGERPRINT_W) and its sparse index subset
+ * (FINGERPRINT_INDEX_W) of body, from one normalisation; content_hash (may be
+ * NULL) gets the exact-copy hash. Returns 0 or -1; the caller frees both sets.
+ * Also the store's backfill callback (with content_hash NULL). */
+int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *full,
+                        struct fingerprint_set *index, char *content_hash);
+int ingest_fingerprints_cb(const char *body, size_t len, struct fingerprint_set *full,
+                           struct fingerprint_set *index);
+
 /* Runs the analysis on op->article (valid, parsed): content hash,
  * fingerprints, and the stored near copies with containment >= min (or the
  * group threshold, if lower). Returns 0 or -1 with err. Called on an HTTP

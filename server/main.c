@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     sopts.group_commit_max = app.cfg.group_commit_max;
     /* Articles stored while a feature was off are analysed when it is on. */
     if (app.cfg.duplicates)
-        sopts.fingerprint = fingerprint_compute;
+        sopts.fingerprint = ingest_fingerprints_cb;
     if (app.cfg.entities) {
         if (entity_extractor_new(&app.extractor, &err) != 0) {
             main_log_error("cannot build the entity extractor", err.msg);

@@ -60,7 +60,8 @@ static const char *const migrations[] = {
 
     /* 3: entities. One row per canonical entity (merge key), its aliases, the
      * articles that mention it (with the article's sort time, for windows and
-     * newest-first lists) and every mention's span. Counts on `entities` are
+     * newest-first lists) and every mention's span. The type filter of the
+     * entity list walks entities_rank: types are few, so no index of its own. Counts on `entities` are
      * kept exact by the writer under insert, replace and delete. */
     "CREATE TABLE entities ("
     "  eid INTEGER PRIMARY KEY,"
@@ -73,7 +74,6 @@ static const char *const migrations[] = {
     "  mentions INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX entities_rank ON entities(articles, eid);"
-    "CREATE INDEX entities_type_rank ON entities(type, articles, eid);"
     "CREATE INDEX entities_fold ON entities(name_fold);"
     "CREATE TABLE entity_aliases ("
     "  eid INTEGER NOT NULL,"
@@ -91,15 +91,12 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE INDEX article_entities_eid ON article_entities(eid, ts, seq);"
     "CREATE INDEX article_entities_ts ON article_entities(ts);"
-    "CREATE TABLE mentions ("
-    "  seq INTEGER NOT NULL,"
-    "  start INTEGER NOT NULL,"
-    "  end INTEGER NOT NULL,"
-    "  bstart INTEGER NOT NULL,"
-    "  bend INTEGER NOT NULL,"
-    "  eid INTEGER NOT NULL,"
-    "  PRIMARY KEY (seq, start)"
-    ") WITHOUT ROWID;"
+    /* an article's mentions in one row: (start, end, bstart, bend, eid) as
+     * little-endian int64s, in text order */
+    "CREATE TABLE article_mentions ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  data BLOB NOT NULL"
+    ");"
     /* 0: stored before entities existed; filled in at the next start */
     "ALTER TABLE articles ADD COLUMN entities_done INTEGER NOT NULL DEFAULT 0;",
 };

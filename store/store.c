@@ -314,15 +314,16 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
         int picked = 0;
         rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         while (rc == SQLITE_OK && sqlite3_step(pick) == SQLITE_ROW) {
-            struct fingerprint_set fps = {0};
+            struct fingerprint_set fps = {0}, index = {0};
             int64_t seq = sqlite3_column_int64(pick, 0);
             const char *body = (const char *)sqlite3_column_text(pick, 1);
             size_t len = (size_t)sqlite3_column_bytes(pick, 1);
-            if (st->opts.fingerprint(body ? body : "", body ? len : 0, &fps) != 0)
+            if (st->opts.fingerprint(body ? body : "", body ? len : 0, &fps, &index) != 0)
                 rc = SQLITE_NOMEM;
             else
-                rc = store_fps_write(st, seq, &fps);
+                rc = store_fps_write(st, seq, &fps, &index);
             fingerprint_set_free(&fps);
+            fingerprint_set_free(&index);
             picked++;
         }
         sqlite3_reset(pick);

@@ -20,7 +20,8 @@ struct store_options {
     unsigned group_commit_max; /* operations per transaction at most */
     /* Computes an article's fingerprints; used at open to fill in articles
      * stored before fingerprints existed (migration). NULL: no backfill. */
-    int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *out);
+    int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *full,
+                       struct fingerprint_set *index);
     /* Extracts an article's entities (0 or -1), for articles stored before
      * entities existed. NULL: no backfill. */
     int (*entities)(void *ctx, const char *body, size_t len, struct store_entity_set *out);
@@ -109,7 +110,8 @@ struct store_near_list {
 struct store_op {
     enum store_op_kind kind;
     struct article article;     /* owned by the op's owner */
-    struct fingerprint_set fps; /* owned by the op's owner */
+    struct fingerprint_set fps;   /* whole set, for containment (owned by the op's owner) */
+    struct fingerprint_set index; /* sparser subset for the inverted index (owned too) */
     /* What the caller found before the write (owned by the op's owner): near
      * copies already stored, and an earlier op of the same batch that this
      * article copies. The writer puts the article in the group of the first of
@@ -204,11 +206,14 @@ struct store_hits {
 };
 
 /* Stored articles whose fingerprint containment with fps is at least
- * min_containment (containment = shared / min of the two set sizes;
- * resemblance = Jaccard), excluding exclude_id (may be NULL); those whose
- * content hash equals content_hash (may be NULL) are marked exact. Candidates come
- * from index look-ups of fps's hashes, never from a scan. Returns 0 or -1. */
-int store_near_find(struct store *st, const struct fingerprint_set *fps, const char *exclude_id,
+ * min_containment (containment = shared / the smaller set's size; resemblance
+ * = Jaccard), excluding exclude_id (may be NULL); those whose content hash
+ * equals content_hash (may be NULL) are marked exact. Candidates come from
+ * look-ups of index (fps's sparse subset, FINGERPRINT_INDEX_W) in the inverted
+ * index, never from a scan; containment is then computed exactly on the whole
+ * sets. Returns 0 or -1. */
+int store_near_find(struct store *st, const struct fingerprint_set *fps,
+                    const struct fingerprint_set *index, const char *exclude_id,
                     const char *content_hash, double min_containment, struct store_near_list *out,
                     struct error *err);
 void store_near_list_free(struct store_near_list *list);
@@ -294,5 +299,24 @@ struct store_stats {
 
 /* Counts for /metrics and /readyz. Returns 0 or -1. */
 int store_stats(struct store *st, struct store_stats *out, struct error *err);
+
+struct store_snapshot_info {
+    /* in: polled while copying; when it returns non-zero the copy stops
+     * (ERR_UNAVAILABLE). May be NULL. */
+    int (*cancelled)(void *arg);
+    void *cancel_arg;
+    /* out */
+    long long bytes, articles, took_ms;
+};
+
+/* Writes a consistent copy of the database (one read snapshot, VACUUM INTO on
+ * a connection of its own, so writes go on meanwhile) to path, which must not
+ * exist: the copy is written under a temporary name in path's folder, synced,
+ * and only then given its name without replacing anything. Returns 0 with info
+ * filled, or -1 with err: ERR_CONFLICT when path exists, ERR_FULL when the disk
+ * is full, ERR_UNAVAILABLE when cancelled, else ERR_INTERNAL. No partial file
+ * is left behind. */
+int store_snapshot(struct store *st, const char *path, struct store_snapshot_info *info,
+                   struct error *err);
 
 #endif

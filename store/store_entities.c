@@ -15,7 +15,7 @@ static const char SQL_ENT_OLD[] = "SELECT eid, mentions FROM article_entities WH
 static const char SQL_ENT_UNCOUNT[] =
     "UPDATE entities SET articles = articles - 1, mentions = mentions - ?2 WHERE eid = ?1";
 static const char SQL_ENT_UNLINK[] = "DELETE FROM article_entities WHERE seq = ?1";
-static const char SQL_ENT_UNMENTION[] = "DELETE FROM mentions WHERE seq = ?1";
+static const char SQL_ENT_UNMENTION[] = "DELETE FROM article_mentions WHERE seq = ?1";
 static const char SQL_ENT_UPSERT[] =
     "INSERT INTO entities (id, key, name, name_fold, type, articles, mentions)"
     " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)"
@@ -26,8 +26,21 @@ static const char SQL_ENT_ALIAS[] =
 static const char SQL_ENT_LINK[] =
     "INSERT OR REPLACE INTO article_entities (seq, eid, mentions, ts) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_ENT_MENTION[] =
-    "INSERT OR IGNORE INTO mentions (seq, start, end, bstart, bend, eid)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT OR REPLACE INTO article_mentions (seq, data) VALUES (?1, ?2)";
+
+static void put_le64(unsigned char *p, int64_t v)
+{
+    for (int b = 0; b < 8; b++)
+        p[b] = (unsigned char)((uint64_t)v >> (8 * b));
+}
+
+static int64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int b = 0; b < 8; b++)
+        v |= (uint64_t)p[b] << (8 * b);
+    return (int64_t)v;
+}
 static const char SQL_ENT_DONE[] = "UPDATE articles SET entities_done = 1 WHERE seq = ?1";
 
 static int step_done(struct store *st, sqlite3_stmt *s)
@@ -147,17 +160,29 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
             rc = step_done(st, lnk);
         }
     }
-    for (size_t m = 0; m < set->nmentions && rc == SQLITE_OK; m++) {
-        const struct store_mention *mn = &set->mentions[m];
-        if (mn->entity >= set->n)
-            continue;
-        sqlite3_bind_int64(men, 1, seq);
-        sqlite3_bind_int64(men, 2, mn->start);
-        sqlite3_bind_int64(men, 3, mn->end);
-        sqlite3_bind_int64(men, 4, mn->bstart);
-        sqlite3_bind_int64(men, 5, mn->bend);
-        sqlite3_bind_int64(men, 6, eids[mn->entity]);
-        rc = step_done(st, men);
+    if (rc == SQLITE_OK && set->nmentions > 0) {
+        /* all mentions in one row: one insert instead of one per mention */
+        unsigned char *blob = malloc(set->nmentions * 40), *p = blob;
+        if (blob == NULL) {
+            rc = SQLITE_NOMEM;
+        } else {
+            for (size_t m = 0; m < set->nmentions; m++) {
+                const struct store_mention *mn = &set->mentions[m];
+                if (mn->entity >= set->n)
+                    continue;
+                put_le64(p, mn->start);
+                put_le64(p + 8, mn->end);
+                put_le64(p + 16, mn->bstart);
+                put_le64(p + 24, mn->bend);
+                put_le64(p + 32, eids[mn->entity]);
+                p += 40;
+            }
+            sqlite3_bind_int64(men, 1, seq);
+            sqlite3_bind_blob(men, 2, blob, (int)(p - blob), SQLITE_STATIC);
+            rc = step_done(st, men);
+            sqlite3_clear_bindings(men);
+            free(blob);
+        }
     }
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(don, 1, seq);
@@ -536,7 +561,6 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
 {
     struct store_reader *r = store_reader_get(st, err);
     sqlite3_stmt *s, *m;
-    size_t cap = 0;
     int rc;
 
     memset(rows, 0, sizeof *rows);
@@ -548,8 +572,7 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
                           "SELECT " ENT_COLS " FROM article_entities ae JOIN entities e"
                           " ON e.eid = ae.eid WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
     m = store_reader_stmt(r, RSTMT_ENT_MENTIONS,
-                          "SELECT start, end, bstart, bend, eid FROM mentions WHERE seq = ?1"
-                          " ORDER BY start");
+                          "SELECT data FROM article_mentions WHERE seq = ?1");
     if (s == NULL || m == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
@@ -562,26 +585,26 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
         return -1;
     }
     sqlite3_bind_int64(m, 1, seq);
-    while ((rc = sqlite3_step(m)) == SQLITE_ROW) {
-        int64_t eid = sqlite3_column_int64(m, 4);
-        size_t k = 0;
-        while (k < rows->n && rows->items[k].eid != eid)
-            k++;
-        if (k == rows->n)
-            continue;
-        if (*nmentions == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            struct store_article_mention *bigger = realloc(*mentions, ncap * sizeof *bigger);
-            if (bigger == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
+    rc = sqlite3_step(m);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(m, 0);
+        size_t n = (size_t)sqlite3_column_bytes(m, 0) / 40;
+        *mentions = calloc(n + 1, sizeof **mentions);
+        if (*mentions == NULL) {
+            rc = SQLITE_NOMEM;
+        } else {
+            for (size_t i = 0; i < n; i++, p += 40) {
+                int64_t eid = get_le64(p + 32);
+                size_t k = 0;
+                while (k < rows->n && rows->items[k].eid != eid)
+                    k++;
+                if (k == rows->n)
+                    continue;
+                (*mentions)[(*nmentions)++] = (struct store_article_mention){
+                    get_le64(p), get_le64(p + 8), get_le64(p + 16), get_le64(p + 24), k};
             }
-            *mentions = bigger;
-            cap = ncap;
+            rc = SQLITE_DONE;
         }
-        (*mentions)[(*nmentions)++] = (struct store_article_mention){
-            sqlite3_column_int64(m, 0), sqlite3_column_int64(m, 1), sqlite3_column_int64(m, 2),
-            sqlite3_column_int64(m, 3), k};
     }
     sqlite3_reset(m);
     sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);

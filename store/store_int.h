@@ -113,9 +113,10 @@ int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out);
 /* fps as a JSON array of integers (new string), for json_each() in SQL. */
 char *store_fps_json(const struct fingerprint_set *fps);
 
-/* Writes fps as article seq's postings and set, inside the write
- * transaction. Returns an SQLite rc. */
-int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps);
+/* Writes index as article seq's postings and fps as its whole set, inside
+ * the write transaction. Returns an SQLite rc. */
+int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps,
+                    const struct fingerprint_set *index);
 
 /* Removes article seq's entity links and mentions, uncounting them; writes
  * set for it (and marks it done). Inside the write transaction; SQLite rc. */

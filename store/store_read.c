@@ -435,15 +435,15 @@ static int cmp_near(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-int store_near_find(struct store *st, const struct fingerprint_set *fps, const char *exclude_id,
+int store_near_find(struct store *st, const struct fingerprint_set *fps,
+                    const struct fingerprint_set *index, const char *exclude_id,
                     const char *content_hash, double min_containment, struct store_near_list *out,
                     struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
     sqlite3_stmt *post, *set, *ids;
     int64_t *seqs = NULL;
-    size_t nseqs = 0, cap = 0, ncand = 0, nboiler = 0, nhashes_hit = 0;
-    int64_t last_hash = 0;
+    size_t nseqs = 0, cap = 0, ncand = 0;
     char *json = NULL;
     struct near_candidate *cand = NULL;
     int rc = SQLITE_OK, ret = -1;
@@ -451,7 +451,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    if (fps->n == 0)
+    if (fps->n == 0 || index->n == 0)
         return 0;
     post = store_reader_stmt(
         r, RSTMT_POSTINGS,
@@ -468,7 +468,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
 
     /* 1. Postings of every fingerprint, skipping boilerplate ones, in one
      * statement: the set goes in as a JSON array. */
-    json = store_fps_json(fps);
+    json = store_fps_json(index);
     if (json == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
@@ -476,10 +476,6 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
     sqlite3_bind_text(post, 1, json, -1, SQLITE_STATIC);
     sqlite3_bind_int64(post, 2, STORE_BOILERPLATE_ARTICLES + 1);
     while ((rc = sqlite3_step(post)) == SQLITE_ROW) {
-        int64_t h = sqlite3_column_int64(post, 0);
-        if (nseqs == 0 || h != last_hash)
-            nhashes_hit++;
-        last_hash = h;
         if (nseqs == cap) {
             size_t ncap = cap ? cap * 2 : 1024;
             int64_t *bigger = realloc(seqs, ncap * sizeof *seqs);
@@ -499,9 +495,6 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
         goto out;
     }
     rc = SQLITE_OK;
-    /* hashes without postings here are new or boilerplate: either way they
-     * bound what a candidate can share beyond its hits */
-    nboiler = fps->n - nhashes_hit;
 
     /* 2. Count shared postings per article; keep those sharing the most. */
     if (nseqs > 0)
@@ -545,8 +538,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps, const c
         smaller = n_other < fps->n ? n_other : fps->n;
         /* cheap bound first: what it shares cannot exceed the postings it hit
          * plus the boilerplate ones that were skipped */
-        if (smaller == 0 ||
-            (double)(cand[c].hits + nboiler) + 1e-9 < min_containment * (double)smaller) {
+        if (smaller == 0) {
             sqlite3_reset(set);
             continue;
         }

@@ -151,13 +151,14 @@ int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out)
     return 0;
 }
 
-int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps)
+int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps,
+                    const struct fingerprint_set *index)
 {
     sqlite3_stmt *s = st->wstmts[WSTMT_FP_INSERT];
     unsigned char *blob;
     int rc = SQLITE_OK;
 
-    char *json = store_fps_json(fps);
+    char *json = store_fps_json(index);
 
     if (json == NULL)
         return SQLITE_NOMEM;
@@ -331,7 +332,7 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     /* An article analysed without fingerprints or entities (the feature was
      * off) gets none, and is picked up by the backfill when it is on again. */
     if (rc == SQLITE_OK && op->fps.hashes != NULL)
-        rc = store_fps_write(st, a->seq, &op->fps);
+        rc = store_fps_write(st, a->seq, &op->fps, &op->index);
     if (rc == SQLITE_OK && exists)
         rc = store_entities_remove(st, a->seq);
     if (rc == SQLITE_OK && op->ents.owner != NULL)
