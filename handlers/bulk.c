@@ -1,7 +1,10 @@
 /* bulk.c: POST /v1/articles/_bulk, NDJSON with one article a line. Every line
- * is parsed and analysed on its own; the good ones go to the store as one
- * batch (create-or-replace by id), the bad ones are reported by line and never
- * stop the others. The answer comes after the batch's commit. */
+ * is parsed and analysed on its own; the good ones go to the store in chunks
+ * (create-or-replace by id), each chunk queued as soon as it is analysed so the
+ * writer commits one while the next is analysed; the bad ones are reported by
+ * line and never stop the others. The answer comes after the last commit, and
+ * every item says what happened to its own line. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +21,19 @@ struct bulk_bad {
     struct error err;
 };
 
+/* Lines analysed before a chunk goes to the writer. */
+#define BULK_CHUNK 200
+
 struct bulk_state {
-    struct store_batch batch;
+    struct store_batch *chunks;
+    size_t nchunks;
+    atomic_int pending; /* chunks queued and not committed, +1 while submitting */
     struct store_op *ops;
     size_t *op_line;
     size_t nops;
     struct bulk_bad *bad;
     size_t nbad;
     struct http_request *req;
-    struct error submit_err;
     double min_containment;
 };
 
@@ -42,14 +49,44 @@ static void bulk_state_free(void *p)
     free(bs->ops);
     free(bs->op_line);
     free(bs->bad);
+    free(bs->chunks);
     free(bs);
+}
+
+/* The last of the chunks (or the submitter, if it finishes last) resumes. */
+static void bulk_release(struct bulk_state *bs)
+{
+    if (atomic_fetch_sub(&bs->pending, 1) == 1)
+        http_request_resume(bs->req);
 }
 
 static void bulk_done(struct store_batch *batch, void *arg)
 {
-    struct bulk_state *bs = arg;
     (void)batch;
-    http_request_resume(bs->req);
+    bulk_release(arg);
+}
+
+/* Queues ops[from, to) as one chunk; a chunk the store refuses (shutting
+ * down) fails its ops with the store's error. */
+static void bulk_submit(struct app *app, struct bulk_state *bs, size_t from, size_t to)
+{
+    struct store_batch *b = &bs->chunks[bs->nchunks++];
+    struct error err = {0};
+
+    if (to == from)
+        return;
+    b->ops = bs->ops + from;
+    b->nops = to - from;
+    b->done = bulk_done;
+    b->arg = bs;
+    atomic_fetch_add(&bs->pending, 1);
+    if (store_submit(app->store, b, &err) != 0) {
+        atomic_fetch_sub(&bs->pending, 1);
+        for (size_t i = from; i < to; i++) {
+            bs->ops[i].failed = 1;
+            bs->ops[i].err = err;
+        }
+    }
 }
 
 static json_t *bulk_item_error(size_t line, const char *id, const struct error *err)
@@ -70,11 +107,6 @@ static int bulk_finish(struct app *app, struct http_request *req, struct http_re
     size_t i = 0, j = 0, created = 0, failed = bs->nbad;
     int errors = bs->nbad > 0;
 
-    if (bs->submit_err.code != ERR_NONE) {
-        json_decref(items);
-        reply_error(res, &bs->submit_err);
-        return HANDLER_DONE;
-    }
     while (i < bs->nops || j < bs->nbad) {
         if (j == bs->nbad || (i < bs->nops && bs->op_line[i] < bs->bad[j].line)) {
             struct store_op *op = &bs->ops[i];
@@ -115,6 +147,7 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     struct bulk_state *bs;
     struct ingest_batch *batch;
     double min_containment;
+    size_t chunk_start = 0;
 
     if (params_content_type(req, "application/x-ndjson", res) != 0 ||
         ingest_min_containment(req, &min_containment, res) != 0)
@@ -141,7 +174,19 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
     }
+    bs->chunks = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->chunks);
+    if (bs->chunks == NULL) {
+        bulk_state_free(bs);
+        reply_problem(res, 500, NULL, "out of memory");
+        return HANDLER_DONE;
+    }
     bs->min_containment = min_containment;
+    bs->req = req;
+    /* Suspended from the start: chunks may commit while later lines are still
+     * being analysed; the +1 in pending keeps the request asleep until every
+     * chunk is queued. */
+    atomic_store(&bs->pending, 1);
+    http_request_suspend(req, bulk_finish, bs, bulk_state_free);
     batch = ingest_batch_new();
     ndjson_init(&it, req->body, req->body_len);
     while (ndjson_next(&it, &p, &len, &line)) {
@@ -156,6 +201,10 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
             op->kind = STORE_OP_PUT;
             ingest_batch_add(batch, bs->ops, bs->nops, min_containment);
             bs->op_line[bs->nops++] = line;
+            if (bs->nops - chunk_start == BULK_CHUNK) {
+                bulk_submit(app, bs, chunk_start, bs->nops);
+                chunk_start = bs->nops;
+            }
         }
         if (err.code != ERR_NONE) {
             struct bulk_bad *b = &bs->bad[bs->nbad++];
@@ -168,18 +217,7 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         }
     }
     ingest_batch_free(batch);
-    bs->req = req;
-    if (bs->nops == 0) {
-        req->state = bs;
-        req->state_free = bulk_state_free;
-        return bulk_finish(app, req, res);
-    }
-    bs->batch.ops = bs->ops;
-    bs->batch.nops = bs->nops;
-    bs->batch.done = bulk_done;
-    bs->batch.arg = bs;
-    http_request_suspend(req, bulk_finish, bs, bulk_state_free);
-    if (store_submit(app->store, &bs->batch, &bs->submit_err) != 0)
-        http_request_resume(req);
+    bulk_submit(app, bs, chunk_start, bs->nops);
+    bulk_release(bs);
     return HANDLER_SUSPEND;
 }

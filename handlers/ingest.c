@@ -8,6 +8,7 @@
 #include "analysis/entity.h"
 #include "analysis/fingerprint.h"
 #include "analysis/textnorm.h"
+#include "analysis/utf8.h"
 #include "handlers/article_json.h"
 #include "handlers/handlers.h"
 
@@ -94,7 +95,10 @@ int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity
         return -1;
     out->owner = o;
     out->release = ingest_entities_release;
-    if (entity_extract(ex, body, len, &o->res) != 0)
+    /* Extraction looks at the first INGEST_ENTITY_MAX_BYTES (cut on a code
+     * point boundary): news articles fit, and a megabyte of capitalised
+     * nonsense cannot tie up a worker (its cost grows faster than the text). */
+    if (entity_extract(ex, body, utf8_floor(body, len, INGEST_ENTITY_MAX_BYTES), &o->res) != 0)
         goto fail;
     for (size_t i = 0; i < o->res.nentities; i++)
         nalias += o->res.entities[i].naliases;
@@ -193,16 +197,15 @@ int ingest_fingerprints_cb(const char *body, size_t len, struct fingerprint_set 
     return ingest_fingerprints(body, len, full, index, NULL);
 }
 
-int ingest_prepare(struct app *app, struct store_op *op, double min_containment,
-                   struct error *err)
+int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err)
 {
     struct article *a = &op->article;
     double lookup = min_containment < INGEST_GROUP_MIN_CONTAINMENT ? min_containment
                                                                    : INGEST_GROUP_MIN_CONTAINMENT;
 
     /* One normalisation serves the exact hash and both fingerprint sets. */
-    if (ingest_fingerprints(a->body, a->body_len, app->cfg.duplicates ? &op->fps : NULL,
-                            &op->index, a->content_hash) != 0 ||
+    if (ingest_fingerprints(a->body, a->body_len, app->cfg.duplicates ? &op->fps : NULL, &op->index,
+                            a->content_hash) != 0 ||
         (app->cfg.entities &&
          ingest_entities(app->extractor, a->body, a->body_len, &op->ents) != 0)) {
         error_set(err, ERR_INTERNAL, "out of memory");
@@ -325,8 +328,8 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
         }
     /* The candidate that shares the most, scored exactly. */
     for (size_t k = 0; k < idx; k++) {
-        if (b->hits[k] == 0 || ops[k].failed)
-            continue;
+        if (b->hits[k] == 0)
+            continue; /* (earlier ops may be committing: read nothing the writer sets) */
         if (best == SIZE_MAX || b->hits[k] > b->hits[best])
             best = k;
     }

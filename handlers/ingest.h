@@ -16,6 +16,9 @@
 #define INGEST_GROUP_MIN_CONTAINMENT   0.7
 #define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
 
+/* Entities are extracted from the first 64 KiB of a body. */
+#define INGEST_ENTITY_MAX_BYTES 65536
+
 /* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
 

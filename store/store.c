@@ -34,6 +34,16 @@ static int store_conn_setup(sqlite3 *db, int writer, const struct store_options 
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* "what path: SQLite's message[: the OS's reason]" into err. */
+static void store_conn_error(struct error *err, const char *what, const char *path, sqlite3 *db,
+                             int rc)
+{
+    int sys = db ? sqlite3_system_errno(db) : 0;
+    error_set(err, ERR_INTERNAL, "%s %s: %s%s%s", what, path,
+              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), sys ? ": " : "",
+              sys ? strerror(sys) : "");
+}
+
 static int store_conn_open(const char *path, int writer, const struct store_options *opts,
                            sqlite3 **out, struct error *err)
 {
@@ -43,8 +53,7 @@ static int store_conn_open(const char *path, int writer, const struct store_opti
 
     *out = NULL;
     if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "cannot open database %s: %s", path,
-                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        store_conn_error(err, "cannot open database", path, db, rc);
         goto fail;
     }
     sqlite3_extended_result_codes(db, 1);
@@ -54,7 +63,7 @@ static int store_conn_open(const char *path, int writer, const struct store_opti
     }
     rc = store_conn_setup(db, writer, opts);
     if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "cannot use database %s: %s", path, sqlite3_errmsg(db));
+        store_conn_error(err, "cannot use database", path, db, rc);
         goto fail;
     }
     rc = snippet_register(db);
@@ -71,13 +80,16 @@ fail:
 
 /* ---- the writer thread ------------------------------------------------ */
 
+/* Every op of the chain failed with code (those that had failed on their own
+ * keep a conflict or not-found reason: that stands whatever the commit did). */
 static void store_batch_fail_all(struct store_batch *b, enum error_code code, const char *msg)
 {
     for (; b != NULL; b = b->next)
         for (size_t i = 0; i < b->nops; i++) {
             struct store_op *op = &b->ops[i];
-            if (!op->failed) {
+            if (!op->failed || (op->err.code != ERR_CONFLICT && op->err.code != ERR_NOT_FOUND)) {
                 op->failed = 1;
+                op->created = 0;
                 error_set(&op->err, code, "%s", msg);
             }
         }
@@ -90,17 +102,30 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
     int rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK) {
-        for (b = chain; b != NULL; b = b->next)
-            for (size_t i = 0; i < b->nops; i++)
+        for (b = chain; b != NULL && rc == SQLITE_OK; b = b->next)
+            for (size_t i = 0; i < b->nops && rc == SQLITE_OK; i++) {
                 store_op_apply(st, &b->ops[i]);
-        rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+                /* An I/O error or a full disk can make SQLite roll back the
+                 * whole transaction: then nothing of the chain is written, and
+                 * no later op may run (it would commit on its own). */
+                if (sqlite3_get_autocommit(st->wdb))
+                    rc =
+                        b->ops[i].failed && b->ops[i].rc != SQLITE_OK ? b->ops[i].rc : SQLITE_ABORT;
+            }
+    }
+    if (rc == SQLITE_OK) {
+        rc = store_postings_flush(st);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
         int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
         char msg[256];
-        snprintf(msg, sizeof msg, "write transaction failed: %s", sqlite3_errmsg(st->wdb));
+        snprintf(msg, sizeof msg, "write transaction failed, nothing of it was written: %s",
+                 sqlite3_errstr(rc));
         if (!sqlite3_get_autocommit(st->wdb))
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        st->npend = 0;
         store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
         /* ops marked created or replaced did not survive the rollback */
     }
@@ -328,9 +353,12 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
         }
         sqlite3_reset(pick);
         if (rc == SQLITE_OK)
+            rc = store_postings_flush(st);
+        if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        st->npend = 0;
         done += picked;
         if (picked == 0)
             break;
@@ -371,7 +399,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
      * refuses files that are not SQLite databases. */
     if (sqlite3_prepare_v2(st->wdb, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_step(stmt) != SQLITE_ROW) {
-        error_set(err, ERR_INTERNAL, "cannot use database %s: %s", path, sqlite3_errmsg(st->wdb));
+        store_conn_error(err, "cannot use database", path, st->wdb, SQLITE_ERROR);
         goto fail;
     }
     mode = strdup((const char *)sqlite3_column_text(stmt, 0));
@@ -427,6 +455,7 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
+    free(st->pend);
     free(st->path);
     free(st);
 }

@@ -109,7 +109,7 @@ struct store_near_list {
  * the writer fills the outcome fields before the batch's done callback. */
 struct store_op {
     enum store_op_kind kind;
-    struct article article;     /* owned by the op's owner */
+    struct article article;       /* owned by the op's owner */
     struct fingerprint_set fps;   /* whole set, for containment (owned by the op's owner) */
     struct fingerprint_set index; /* sparser subset for the inverted index (owned too) */
     /* What the caller found before the write (owned by the op's owner): near
@@ -124,6 +124,7 @@ struct store_op {
     int failed; /* 1: err says why and nothing was written */
     struct error err;
     int created; /* 1: new article, 0: replaced (PUT) */
+    int rc;      /* the SQLite code of a failure (store-internal) */
 };
 
 struct store_batch {

@@ -25,10 +25,8 @@ static const char SQL_REGROUP[] =
     "UPDATE articles SET duplicate_of = (SELECT b.id FROM articles b"
     " WHERE b.content_hash = articles.content_hash AND b.seq < articles.seq"
     " ORDER BY b.seq LIMIT 1) WHERE content_hash = ?1";
-/* One statement per article: the set goes in as a JSON array, which costs far
- * less than one statement step per fingerprint. */
 static const char SQL_FP_INSERT[] =
-    "INSERT OR IGNORE INTO fingerprints (hash, seq) SELECT value, ?2 FROM json_each(?1)";
+    "INSERT OR IGNORE INTO fingerprints (hash, seq) VALUES (?1, ?2)";
 static const char SQL_FP_DELETE[] = "DELETE FROM fingerprints WHERE hash = ?1 AND seq = ?2";
 static const char SQL_FPSET_INSERT[] =
     "INSERT OR REPLACE INTO article_fps (seq, n, hashes) VALUES (?1, ?2, ?3)";
@@ -95,10 +93,12 @@ static void store_op_fail(struct store *st, struct store_op *op, int rc, const c
 {
     int prim = rc & 0xff;
     op->failed = 1;
+    op->rc = rc;
+    /* a full disk or a write error is a storage failure (507), as at commit */
     error_set(&op->err,
-              prim == SQLITE_FULL         ? ERR_FULL
-              : prim == SQLITE_CONSTRAINT ? ERR_CONFLICT
-                                          : ERR_INTERNAL,
+              prim == SQLITE_FULL || prim == SQLITE_IOERR ? ERR_FULL
+              : prim == SQLITE_CONSTRAINT                 ? ERR_CONFLICT
+                                                          : ERR_INTERNAL,
               "%s: %s", what, sqlite3_errmsg(st->wdb));
 }
 
@@ -154,22 +154,23 @@ int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out)
 int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps,
                     const struct fingerprint_set *index)
 {
-    sqlite3_stmt *s = st->wstmts[WSTMT_FP_INSERT];
+    sqlite3_stmt *s;
     unsigned char *blob;
     int rc = SQLITE_OK;
 
-    char *json = store_fps_json(index);
-
-    if (json == NULL)
-        return SQLITE_NOMEM;
-    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, seq);
-    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    free(json);
-    if (rc != SQLITE_OK)
-        return rc;
+    if (st->npend + index->n > st->pend_cap) {
+        size_t cap = st->pend_cap ? st->pend_cap : 65536;
+        struct store_posting *bigger;
+        while (cap < st->npend + index->n)
+            cap *= 2;
+        bigger = realloc(st->pend, cap * sizeof *bigger);
+        if (bigger == NULL)
+            return SQLITE_NOMEM;
+        st->pend = bigger;
+        st->pend_cap = cap;
+    }
+    for (size_t i = 0; i < index->n; i++)
+        st->pend[st->npend++] = (struct store_posting){index->hashes[i], seq};
     blob = store_fps_encode(fps);
     if (blob == NULL)
         return SQLITE_NOMEM;
@@ -184,6 +185,31 @@ int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set 
     return rc;
 }
 
+static int cmp_posting(const void *a, const void *b)
+{
+    const struct store_posting *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int store_postings_flush(struct store *st)
+{
+    sqlite3_stmt *s = st->wstmts[WSTMT_FP_INSERT];
+    int rc = SQLITE_OK;
+
+    if (st->npend > 1)
+        qsort(st->pend, st->npend, sizeof *st->pend, cmp_posting);
+    for (size_t i = 0; i < st->npend && rc == SQLITE_OK; i++) {
+        sqlite3_bind_int64(s, 1, st->pend[i].hash);
+        sqlite3_bind_int64(s, 2, st->pend[i].seq);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+        sqlite3_reset(s);
+    }
+    st->npend = 0;
+    return rc;
+}
+
 /* Removes article seq's postings and set (its old text's fingerprints). */
 static int store_fps_remove(struct store *st, int64_t seq)
 {
@@ -191,6 +217,10 @@ static int store_fps_remove(struct store *st, int64_t seq)
     struct fingerprint_set old = {0};
     int rc;
 
+    /* its postings may still be pending (written earlier in this transaction) */
+    rc = store_postings_flush(st);
+    if (rc != SQLITE_OK)
+        return rc;
     sqlite3_bind_int64(s, 1, seq);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW &&
@@ -405,10 +435,12 @@ static int store_op_delete(struct store *st, struct store_op *op)
 
 void store_op_apply(struct store *st, struct store_op *op)
 {
+    size_t npend = st->npend;
     int rc;
 
     op->failed = 0;
     op->created = 0;
+    op->rc = SQLITE_OK;
     error_clear(&op->err);
     rc = sqlite3_exec(st->wdb, "SAVEPOINT op", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -419,7 +451,10 @@ void store_op_apply(struct store *st, struct store_op *op)
         rc = store_op_delete(st, op);
     else
         rc = store_op_upsert(st, op);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
         sqlite3_exec(st->wdb, "ROLLBACK TO op", NULL, NULL, NULL);
+        if (st->npend > npend)
+            st->npend = npend; /* its pending postings go with it */
+    }
     sqlite3_exec(st->wdb, "RELEASE op", NULL, NULL, NULL);
 }

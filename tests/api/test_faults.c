@@ -925,15 +925,11 @@ static void big_txn_on_full_disk(const char *db, const struct fault_proc_opts *o
     sb_free(&filler);
 }
 
-/* BUG (disabled until fixed): when the page-cache spill fails in the middle
- * of an op (SQLITE_FULL), SQLite rolls back the whole group transaction; the
- * writer (store_commit_chain / store_op_apply in store/store.c and
- * store/store_write.c) goes on applying the remaining ops, now in autocommit
- * mode, so each "SAVEPOINT op ... RELEASE op" commits on its own; the final
- * COMMIT then fails and every op is answered 507 "nothing was written",
- * including one that was committed (seen: big30 answered 507, yet stored). */
-Test(faults, disk_full_mid_transaction_answers_truthfully, .init = fx_init, .fini = fx_fini,
-     .disabled = true)
+/* Regression: when the page-cache spill fails in the middle of an op
+ * (SQLITE_FULL), SQLite rolls back the whole group transaction; the writer
+ * used to go on applying the remaining ops in autocommit mode, so one was
+ * committed yet answered 507. */
+Test(faults, disk_full_mid_transaction_answers_truthfully, .init = fx_init, .fini = fx_fini)
 {
     char db[360];
     snprintf(fx.mnt, sizeof fx.mnt, "%s/m", fx.dir);
@@ -948,13 +944,9 @@ Test(faults, disk_full_mid_transaction_answers_truthfully, .init = fx_init, .fin
     big_txn_on_full_disk(db, NULL);
 }
 
-/* BUG (disabled until fixed): the same under RLIMIT_FSIZE, where the failed
- * spill is SQLITE_IOERR_WRITE (EFBIG): besides the committed op answered 507,
- * the op that hit it is answered 500 ("writing fingerprints failed: disk I/O
- * error"): store_op_fail maps only SQLITE_FULL to ERR_FULL, while
- * store_commit_chain maps SQLITE_IOERR to ERR_FULL as well. */
-Test(faults, file_size_limit_mid_transaction_answers_truthfully, .init = fx_init, .fini = fx_fini,
-     .disabled = true)
+/* Regression: the same under RLIMIT_FSIZE, where the failed spill is
+ * SQLITE_IOERR_WRITE (EFBIG): the op that hit it was answered 500. */
+Test(faults, file_size_limit_mid_transaction_answers_truthfully, .init = fx_init, .fini = fx_fini)
 {
     struct fault_proc_opts lim = {.fsize_limit = 3 << 20};
     char db[320];
@@ -1275,13 +1267,9 @@ Test(faults, start_refuses_full_disk, .init = fx_init, .fini = fx_fini)
     start_on_full_disk(words);
 }
 
-/* BUG (disabled until fixed): on a full disk the start-up error reads
- * "cannot use database ...: disk I/O error": SQLite's SQLITE_IOERR_SHMSIZE
- * (it cannot allocate the -shm WAL index) with errno ENOSPC, which store.c
- * (store_open, "cannot use database %s: %s" with sqlite3_errmsg) does not
- * pass on; sqlite3_system_errno() would say "No space left on device". */
-Test(faults, start_on_full_disk_names_the_full_disk, .init = fx_init, .fini = fx_fini,
-     .disabled = true)
+/* Regression: on a full disk the start-up error names the cause (errno from
+ * sqlite3_system_errno: "No space left on device"). */
+Test(faults, start_on_full_disk_names_the_full_disk, .init = fx_init, .fini = fx_fini)
 {
     static const char *const words[] = {"full", "space", NULL};
     start_on_full_disk(words);
