@@ -309,6 +309,15 @@ int main(int argc, char **argv)
     printf("\narticled benchmark: %lld articles, seed %lld%s\n", n,
            json_integer_value(json_object_get(meta, "seed")),
            json_is_true(json_object_get(meta, "quick")) ? ", quick mode" : "");
+    const char *flags = json_string_value(json_object_get(meta, "articled_flags"));
+    if (flags && *flags)
+        printf("articled flags: %s\n", flags);
+    json_t *res = find("articled", "resources", 0);
+    long long stored = json_integer_value(json_object_get(res, "articles"));
+    if (res && stored < n)
+        printf("note: articled stored %lld of the %lld articles (ingest time limit or errors); "
+               "its search and size figures are over fewer articles than the others'\n",
+               stored, n);
     printf("%-34s %12s %12s %12s %9s %9s\n", "metric", "articled", "FTS5 limit", "PostgreSQL",
            "vs limit", "vs PG");
     printf("%-34s %12s %12s %12s %9s %9s\n", "bulk ingest (articles/s)", fmt(a_bulk, 0, a),
