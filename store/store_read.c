@@ -188,6 +188,22 @@ static const char SQL_SEARCH_NEWEST[] =
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
+/* Newest first for a query with many matches: walk the sort-time index from
+ * the newest end and stop at the page's last row, probing a list of the
+ * matching rowids (FTS5 builds it from its doclists, without ranking), instead
+ * of looking up and sorting every match. */
+static const char SQL_SEARCH_NEWEST_WALK[] =
+    "SELECT a.seq, 0, 1 FROM articles a"
+    " WHERE +a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)"
+    " AND a.seq <= ?2"
+    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
+    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+    " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
+
+/* Above this many matches, newest-first search walks the time index. */
+#define SEARCH_WALK_MIN_MATCHES 2000
+
 static const char SQL_SEARCH_TOTAL[] =
     "SELECT count(*) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
@@ -329,6 +345,8 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     /* Phase 1: the page's rows. */
     if (q->collapse)
         s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
+    else if (q->sort == STORE_SORT_NEWEST && out->total > SEARCH_WALK_MIN_MATCHES)
+        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_WALK, SQL_SEARCH_NEWEST_WALK);
     else if (q->sort == STORE_SORT_NEWEST)
         s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST, SQL_SEARCH_NEWEST);
     else

@@ -263,3 +263,69 @@ Test(store, group_commit_from_many_threads)
     cr_expect_eq(stats.articles, 1600);
     store_close(st);
 }
+
+Test(store, newest_first_over_many_matches_pages_in_order)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op *ops = calloc(2500, sizeof *ops);
+    struct store_batch b = {0};
+    int seen[2500] = {0};
+    int64_t last_ts = INT64_MAX, last_seq = INT64_MAX;
+    size_t total = 0;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    /* more matches than the threshold above which newest-first walks the
+     * time index; times shuffled against insertion order */
+    for (int i = 0; i < 2500; i++) {
+        char id[16], body[64];
+        snprintf(id, sizeof id, "n%04d", i);
+        snprintf(body, sizeof body, "common word number %d", i);
+        ops[i].kind = STORE_OP_CREATE;
+        fill(&ops[i].article, id, body);
+        ops[i].article.published_at = strdup("x");
+        ops[i].article.published_ts = (int64_t)((i * 7919) % 2500) * 60;
+    }
+    b.ops = ops;
+    b.nops = 2500;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    for (int i = 0; i < 2500; i++)
+        cr_assert_eq(ops[i].failed, 0);
+
+    struct store_search_query q = {.match = "\"common\"",
+                                   .from = INT64_MIN,
+                                   .to = INT64_MAX,
+                                   .sort = STORE_SORT_NEWEST,
+                                   .limit = 100,
+                                   .want_total = 1};
+    for (int page = 0; page < 30; page++) {
+        struct store_hits hits;
+        cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+        cr_assert_eq(hits.total, 2500);
+        for (size_t i = 0; i < hits.n; i++) {
+            struct store_hit *h = &hits.items[i];
+            cr_assert(h->ts < last_ts || (h->ts == last_ts && h->seq < last_seq),
+                      "order broken at page %d", page);
+            last_ts = h->ts;
+            last_seq = h->seq;
+            int n = atoi(h->id + 1);
+            cr_assert_eq(seen[n], 0, "%s twice", h->id);
+            seen[n] = 1;
+            total++;
+        }
+        q.has_after = 1;
+        q.after_ts = last_ts;
+        q.after_seq = last_seq;
+        q.max_seq = hits.max_seq;
+        int more = hits.more;
+        store_hits_free(&hits);
+        if (!more)
+            break;
+    }
+    cr_expect_eq(total, 2500);
+    for (int i = 0; i < 2500; i++)
+        article_clear(&ops[i].article);
+    free(ops);
+    store_close(st);
+}
