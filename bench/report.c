@@ -347,6 +347,18 @@ int main(int argc, char **argv)
            fmt(pq_fts_median, 2, d), fmt(num(pq_pg, "median_ratio"), 2, e));
     printf("%-34s %12s %12s %12s %9s %9s\n", "search c=1 queries, hits differ", "", "", "",
            fmt(num(pq_fts, "hits_differ"), 0, d), fmt(num(pq_pg, "hits_differ"), 0, e));
+    long long non2xx = 0;
+    {
+        size_t i;
+        json_t *r;
+        json_array_foreach(records, i, r)
+        {
+            const char *sy = json_string_value(json_object_get(r, "system"));
+            if (sy && strcmp(sy, "articled") == 0)
+                non2xx += json_integer_value(json_object_get(r, "non2xx"));
+        }
+    }
+    printf("%-34s %12lld\n", "non-2xx responses (all requests)", non2xx);
     printf("%-34s %12s %12s %12s\n", "storage (bytes/article)", fmt(a_bpa, 0, a),
            fmt(fts_bpa, 0, b), fmt(pg_bpa, 0, c));
     printf("%-34s %12s\n", "peak RSS (MB, VmHWM)", fmt(rss_mb, 1, a));
