@@ -388,6 +388,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     st->opts = *opts;
     if (st->opts.group_commit_max == 0)
         st->opts.group_commit_max = 2000;
+    if (st->opts.rank_candidates == 0)
+        st->opts.rank_candidates = 20000;
     st->generation = atomic_fetch_add(&store_generation, 1);
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);

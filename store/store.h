@@ -18,6 +18,12 @@ struct store_entity_set;
 struct store_options {
     int durability_full;       /* synchronous=FULL instead of NORMAL */
     unsigned group_commit_max; /* operations per transaction at most */
+    /* Relevance search scores at most this many matches: when a query without
+     * filters matches more, only the newest this-many (by ingestion) are
+     * ranked, so a common word costs the same at a million articles as at a
+     * hundred thousand; older matches stay reachable with sort=newest or a time
+     * window. 0: the default, 20,000. */
+    unsigned rank_candidates;
     /* Computes an article's fingerprints; used at open to fill in articles
      * stored before fingerprints existed (migration). NULL: no backfill. */
     int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *full,
@@ -202,8 +208,9 @@ struct store_hits {
     struct store_hit *items;
     size_t n;
     int more;
-    long long total; /* -1 when not asked */
-    int64_t max_seq; /* the snapshot bound used */
+    long long total;  /* -1 when not asked */
+    int64_t max_seq;  /* the snapshot bound used */
+    long long ranked; /* relevance scored only the newest this many matches, or 0 */
 };
 
 /* Stored articles whose fingerprint containment with fps is at least

@@ -175,10 +175,21 @@ static void store_search_error(struct store_reader *r, int rc, struct error *err
  * snippet is computed for the page only, never for every match. */
 static const char SQL_SEARCH_RANK[] =
     "SELECT f.rowid, f.rank, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
-    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
+    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2 AND f.rowid >= ?11"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
     " ORDER BY f.rank, f.rowid LIMIT ?8 OFFSET ?9";
+
+/* Relevance ranks at most store_options.rank_candidates matches (see
+ * store.h). The rowid of the rank_candidates-th newest match: FTS5 walks its
+ * doclists backwards by rowid without scoring anything. */
+static const char SQL_SEARCH_FLOOR[] =
+    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
+    " ORDER BY rowid DESC LIMIT 1 OFFSET ?3";
+
+/* The count without filters needs no look-up of the articles. */
+static const char SQL_SEARCH_TOTAL_FTS[] =
+    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2";
 
 static const char SQL_SEARCH_NEWEST[] =
     "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
@@ -297,7 +308,8 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     int64_t max_seq = q->max_seq;
     struct page_row *rows = NULL;
     size_t nrows = 0;
-    int rc, ret = -1, in_txn = 0;
+    int rc, ret = -1, in_txn = 0, unfiltered;
+    int64_t floor = 0;
 
     memset(out, 0, sizeof *out);
     out->total = -1;
@@ -322,15 +334,22 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     }
     out->max_seq = max_seq;
 
+    unfiltered = q->source == NULL && q->from == INT64_MIN && q->to == INT64_MAX && q->entity == 0;
     if (q->want_total) {
         s = q->collapse
                 ? store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE_TOTAL, SQL_SEARCH_COLLAPSE_TOTAL)
-                : store_reader_stmt(r, RSTMT_SEARCH_TOTAL, SQL_SEARCH_TOTAL);
+            : unfiltered ? store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS)
+                         : store_reader_stmt(r, RSTMT_SEARCH_TOTAL, SQL_SEARCH_TOTAL);
         if (s == NULL) {
             error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
             goto out;
         }
-        store_search_bind_common(s, q, max_seq);
+        if (unfiltered && !q->collapse) {
+            sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 2, max_seq);
+        } else {
+            store_search_bind_common(s, q, max_seq);
+        }
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
             out->total = sqlite3_column_int64(s, 0);
@@ -340,6 +359,29 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         sqlite3_clear_bindings(s);
         if (rc != SQLITE_ROW)
             goto out;
+    }
+
+    /* Many matches and no filters: rank only the newest candidates. */
+    if (q->sort == STORE_SORT_RELEVANCE && !q->collapse && unfiltered &&
+        out->total > st->opts.rank_candidates) {
+        s = store_reader_stmt(r, RSTMT_SEARCH_FLOOR, SQL_SEARCH_FLOOR);
+        if (s == NULL) {
+            error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, max_seq);
+        sqlite3_bind_int64(s, 3, st->opts.rank_candidates - 1);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            floor = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            store_search_error(r, rc, err);
+            goto out;
+        }
+        out->ranked = st->opts.rank_candidates;
     }
 
     /* Phase 1: the page's rows. */
@@ -371,6 +413,8 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     sqlite3_bind_int64(s, 8, (sqlite3_int64)limit + 1);
     if (q->collapse || q->sort == STORE_SORT_RELEVANCE)
         sqlite3_bind_int64(s, 9, q->offset);
+    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE)
+        sqlite3_bind_int64(s, 11, floor);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (nrows == limit) {
             out->more = 1;

@@ -329,3 +329,49 @@ Test(store, newest_first_over_many_matches_pages_in_order)
     free(ops);
     store_close(st);
 }
+
+Test(store, relevance_ranks_only_the_newest_candidates_when_asked)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {.rank_candidates = 50};
+    struct store_op ops[120];
+    struct store_batch b = {0};
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    memset(ops, 0, sizeof ops);
+    for (int i = 0; i < 120; i++) {
+        char id[16], body[96];
+        snprintf(id, sizeof id, "r%03d", i);
+        /* the oldest articles are the most relevant (the word thrice) */
+        snprintf(body, sizeof body, i < 10 ? "storm storm storm %d" : "storm and more words %d", i);
+        ops[i].kind = STORE_OP_CREATE;
+        fill(&ops[i].article, id, body);
+    }
+    b.ops = ops;
+    b.nops = 120;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+
+    struct store_search_query q = {
+        .match = "\"storm\"", .from = INT64_MIN, .to = INT64_MAX, .limit = 100, .want_total = 1};
+    struct store_hits hits;
+    cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+    cr_expect_eq(hits.total, 120, "total still counts every match");
+    cr_expect_eq(hits.ranked, 50);
+    cr_expect_eq(hits.n, 50, "only the newest 50 were ranked");
+    for (size_t i = 0; i < hits.n; i++)
+        cr_expect_geq(atoi(hits.items[i].id + 1), 70, "%s is not among the newest 50",
+                      hits.items[i].id);
+    store_hits_free(&hits);
+
+    /* with a filter (here a time window) every match is ranked */
+    q.from = 0;
+    cr_assert_eq(store_search(st, &q, &hits, &err), 0);
+    cr_expect_eq(hits.ranked, 0);
+    cr_expect_lt(atoi(hits.items[0].id + 1), 10, "the most relevant (oldest) first: %s",
+                 hits.items[0].id);
+    store_hits_free(&hits);
+    for (int i = 0; i < 120; i++)
+        article_clear(&ops[i].article);
+    store_close(st);
+}
