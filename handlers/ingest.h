@@ -16,6 +16,12 @@
 #define INGEST_GROUP_MIN_CONTAINMENT   0.7
 #define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
 
+/* A text with at most this many fingerprints puts all of them in the
+ * inverted index, not only the sparse FINGERPRINT_INDEX_W subset: then any
+ * shared fingerprint finds a short text, and a shared run of 10 words finds
+ * a long one (the subset of either side is inside the other's probe set). */
+#define INGEST_INDEX_ALL_BELOW 100
+
 /* Entities are extracted from the first 64 KiB of a body. */
 #define INGEST_ENTITY_MAX_BYTES 65536
 
