@@ -118,6 +118,36 @@ static int article_tags(json_t *obj, struct article *a, struct error *err)
     return 0;
 }
 
+/* Deepest nesting of arrays and objects a body may have. jansson recurses
+ * once a level and has no option for this, so the text is scanned first. */
+#define ARTICLE_JSON_MAX_DEPTH 64
+
+/* 1 when text[0..len) nests arrays and objects at most max deep (brackets
+ * inside strings do not count; malformed JSON is left to the parser). */
+static int article_json_depth_ok(const char *text, size_t len, unsigned max)
+{
+    unsigned depth = 0;
+    int in_string = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                return 0;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 1;
+}
+
 int article_json_parse(const char *text, size_t len, const char *path_id, struct article *a,
                        struct error *err)
 {
@@ -129,6 +159,11 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
     memset(a, 0, sizeof *a);
     if (utf8_check(text, len, &bad) != 0) {
         error_set(err, ERR_UNPROCESSABLE, "the body is not valid UTF-8 (byte %zu)", bad);
+        goto out;
+    }
+    if (!article_json_depth_ok(text, len, ARTICLE_JSON_MAX_DEPTH)) {
+        error_set(err, ERR_INVALID, "the JSON is nested too deeply (more than %d levels)",
+                  ARTICLE_JSON_MAX_DEPTH);
         goto out;
     }
     obj = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);

@@ -38,6 +38,13 @@ int handle_entity_related(struct app *app, struct http_request *req, struct http
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
 
+/* admin.c */
+int handle_admin_snapshot(struct app *app, struct http_request *req, struct http_response *res);
+/* Waits until a snapshot being written has finished (it stops early once
+ * app->stopping is set) and its request was resumed. Call before stopping
+ * the HTTP server. */
+void admin_snapshot_drain(void);
+
 /* params.c: query parameters, shared checks. Each returns 0, or -1 with res
  * set to the problem answer. */
 int params_content_type(const struct http_request *req, const char *want,

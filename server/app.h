@@ -11,12 +11,17 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
+struct auth;
+struct ratelimit;
+
 struct app {
     struct config cfg;
     struct store *store;
     struct metrics *metrics;
     struct entity_extractor *extractor; /* shared read-only by all threads */
     atomic_int stopping;                /* 1 after SIGTERM/SIGINT: new requests get 503 */
+    struct auth *auth;                  /* API keys, or NULL: the API is open */
+    struct ratelimit *search_limit;     /* per-client search limit, or NULL: none */
 };
 
 #endif

@@ -53,12 +53,22 @@ static const struct config_option options[] = {
      "seconds a connection may stay idle"},
     {"max-connections", "ARTICLED_MAX_CONNECTIONS", KIND_UINT, OFF(max_connections), 0, 8, 100000,
      "1024", NULL, "simultaneous connections at most"},
+    {"max-connections-per-ip", "ARTICLED_MAX_CONNECTIONS_PER_IP", KIND_UINT, OFF(max_per_ip), 0, 0,
+     100000, "0", NULL, "simultaneous connections from one IP address at most (0: no limit)"},
     {"group-commit-max", "ARTICLED_GROUP_COMMIT_MAX", KIND_UINT, OFF(group_commit_max), 0, 1,
      100000, "2000", NULL, "articles written in one transaction at most"},
     {"duplicates", "ARTICLED_DUPLICATES", KIND_ENUM, OFF(duplicates), 0, 0, 0, "on", "off|on",
      "near-duplicate detection at ingest (fingerprints)"},
     {"entities", "ARTICLED_ENTITIES", KIND_ENUM, OFF(entities), 0, 0, 0, "on", "off|on",
      "entity extraction at ingest"},
+    {"public-read", "ARTICLED_PUBLIC_READ", KIND_ENUM, OFF(public_read), 0, 0, 0, "off", "off|on",
+     "with API keys: on lets GET/HEAD through without a key"},
+    {"search-rate", "ARTICLED_SEARCH_RATE", KIND_UINT, OFF(search_rate), 0, 0, 1000000, "50", NULL,
+     "searches per second per client (key name, else IP address); 0: no limit"},
+    {"search-burst", "ARTICLED_SEARCH_BURST", KIND_UINT, OFF(search_burst), 0, 1, 1000000, "100",
+     NULL, "searches a client may send at once before --search-rate applies"},
+    {"snapshot-dir", "ARTICLED_SNAPSHOT_DIR", KIND_STRING, OFF(snapshot_dir), SZ(snapshot_dir), 0,
+     0, "", NULL, "folder for POST /v1/admin/snapshot (none: the database's folder)"},
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])

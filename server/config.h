@@ -26,9 +26,14 @@ struct config {
     enum log_format log_format;
     unsigned timeout_s;        /* per-connection idle timeout */
     unsigned max_connections;  /* simultaneous connections */
+    unsigned max_per_ip;       /* simultaneous connections from one address (0: no limit) */
     unsigned group_commit_max; /* articles per write transaction at most */
     int duplicates;            /* 1: find near copies at ingest (fingerprints) */
     int entities;              /* 1: extract entities at ingest */
+    int public_read;           /* 1: reads need no key even when keys are configured */
+    unsigned search_rate;      /* search requests per second per client (0: no limit) */
+    unsigned search_burst;     /* search requests a client may send at once */
+    char snapshot_dir[1024];   /* where POST /v1/admin/snapshot writes ("": the db's folder) */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

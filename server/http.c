@@ -17,8 +17,13 @@
 #include "analysis/utf8.h"
 #include "handlers/reply.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/log.h"
+#include "server/ratelimit.h"
 #include "server/router.h"
+
+/* Seconds a browser may cache a CORS preflight answer. */
+#define HTTP_CORS_MAX_AGE "600"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -39,6 +44,10 @@ struct http_ctx {
     int suspended;
     int replied;
     struct timespec start;
+    enum auth_result auth; /* decided on the first call, from the headers */
+    const char *key_name;  /* the request's key's name (borrowed from app->auth), or NULL */
+    int cors;              /* the Origin is --cors-origin: answer with CORS headers */
+    int preflight;         /* a CORS preflight (OPTIONS) on a known path */
 };
 
 static long long http_elapsed_us(const struct timespec *start)
@@ -128,6 +137,27 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
     }
     if (atomic_load(&ctx->app->stopping))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (ctx->auth != AUTH_OK && (res->status == 401 || res->status == 403))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                ctx->auth == AUTH_MISSING ? "Bearer realm=\"articled\""
+                                : ctx->auth == AUTH_INVALID
+                                    ? "Bearer realm=\"articled\", error=\"invalid_token\""
+                                    : "Bearer realm=\"articled\", error=\"insufficient_scope\"");
+    if (ctx->app->cfg.cors_origin[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
+    if (ctx->cors) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+                                ctx->app->cfg.cors_origin);
+        if (ctx->preflight) {
+            MHD_add_response_header(r, "Access-Control-Allow-Methods", ctx->allow);
+            MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                                    "Authorization, Content-Type");
+            MHD_add_response_header(r, "Access-Control-Max-Age", HTTP_CORS_MAX_AGE);
+        } else {
+            MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                    "Location, Retry-After, WWW-Authenticate");
+        }
+    }
     ret = MHD_queue_response(ctx->req.conn, res->status, r);
     MHD_destroy_response(r);
     free(res->location);
@@ -139,7 +169,7 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
         metrics_observe(ctx->app->metrics, ctx->route_index, res->status, us);
         if (utf8_check(path, strlen(path), NULL) != 0)
             path = "(invalid UTF-8)";
-        log_access(ctx->req.method, path, res->status, len, us, NULL);
+        log_access(ctx->req.method, path, res->status, len, us, ctx->key_name);
     }
     return ret;
 }
@@ -163,6 +193,67 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     (void)toe;
     http_ctx_free(*con_cls);
     *con_cls = NULL;
+}
+
+/* Decides CORS and access from the headers: whether the Origin is the
+ * configured one, whether this is a preflight (which needs no key), and what
+ * the key allows. /healthz and /readyz are always open. */
+static void http_ctx_access(struct http_ctx *ctx)
+{
+    struct app *app = ctx->app;
+    const char *origin = MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, "Origin");
+    const char *m = ctx->req.method;
+    int write = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+
+    ctx->auth = AUTH_OK;
+    ctx->cors = app->cfg.cors_origin[0] != '\0' && origin != NULL &&
+                strcmp(origin, app->cfg.cors_origin) == 0;
+    ctx->preflight = ctx->cors && ctx->routed == ROUTER_BAD_METHOD && strcmp(m, "OPTIONS") == 0 &&
+                     MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND,
+                                                 "Access-Control-Request-Method") != NULL;
+    if (ctx->routed != ROUTER_FOUND || strcmp(ctx->route->pattern, "/healthz") == 0 ||
+        strcmp(ctx->route->pattern, "/readyz") == 0)
+        return;
+    ctx->auth = auth_check(
+        app->auth,
+        MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        write, app->cfg.public_read, &ctx->key_name);
+}
+
+/* The rate limiter's name for the client: the key's name when it presented
+ * one, else its address (IPv6: the /64 prefix, which one host can fill). */
+static size_t http_client_key(const struct http_ctx *ctx, char *buf, size_t size)
+{
+    const union MHD_ConnectionInfo *ci;
+    const struct sockaddr *sa;
+    size_t n;
+
+    if (ctx->key_name != NULL) {
+        n = strlen(ctx->key_name);
+        buf[0] = 'k';
+        memcpy(buf + 1, ctx->key_name, n < size - 1 ? n : size - 1);
+        return 1 + (n < size - 1 ? n : size - 1);
+    }
+    ci = MHD_get_connection_info(ctx->req.conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    sa = ci ? ci->client_addr : NULL;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        buf[0] = '4';
+        memcpy(buf + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return 5;
+    }
+    if (sa != NULL && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) {
+            buf[0] = '4';
+            memcpy(buf + 1, a->s6_addr + 12, 4);
+            return 5;
+        }
+        buf[0] = '6';
+        memcpy(buf + 1, a->s6_addr, 8);
+        return 9;
+    }
+    buf[0] = '?';
+    return 1;
 }
 
 /* Creates the context on the first call: route, size cap, early 413. */
@@ -200,14 +291,15 @@ static struct http_ctx *http_ctx_new(struct app *app, struct MHD_Connection *con
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit)
         ctx->too_big = 1;
+    http_ctx_access(ctx);
     return ctx;
 }
 
 /* Appends upload data, or remembers that the body grew past the cap. */
 static void http_ctx_append(struct http_ctx *ctx, const char *data, size_t n)
 {
-    if (ctx->too_big)
-        return;
+    if (ctx->too_big || ctx->auth != AUTH_OK || ctx->preflight)
+        return; /* a request refused for its key or a preflight keeps no body */
     if (ctx->len + n > ctx->limit) {
         ctx->too_big = 1;
         free(ctx->body);
@@ -253,12 +345,39 @@ static enum MHD_Result http_dispatch(struct http_ctx *ctx)
         reply_problem(&res, 404, "Not Found", "no resource at this path");
         return http_queue(ctx, &res);
     }
+    if (ctx->preflight) {
+        res.status = 204;
+        return http_queue(ctx, &res);
+    }
     if (ctx->routed == ROUTER_BAD_METHOD) {
         char detail[128];
         snprintf(detail, sizeof detail, "this path accepts %s", ctx->allow);
         reply_problem(&res, 405, "Method Not Allowed", detail);
         res.allow = ctx->allow;
         return http_queue(ctx, &res);
+    }
+    if (ctx->auth == AUTH_MISSING || ctx->auth == AUTH_INVALID) {
+        reply_problem(&res, 401, "Unauthorized",
+                      ctx->auth == AUTH_MISSING
+                          ? "this request needs an API key: Authorization: Bearer <key>"
+                          : "the API key is not valid");
+        return http_queue(ctx, &res);
+    }
+    if (ctx->auth == AUTH_FORBIDDEN) {
+        reply_problem(&res, 403, "Forbidden", "this API key may only read");
+        return http_queue(ctx, &res);
+    }
+    if (app->search_limit != NULL && strcmp(ctx->route->pattern, "/v1/search") == 0) {
+        char key[AUTH_NAME_MAX + 2];
+        unsigned wait =
+            ratelimit_take(app->search_limit, key, http_client_key(ctx, key, sizeof key));
+        if (wait > 0) {
+            reply_problem(&res, 429, "Too Many Requests",
+                          "too many searches from this client; try again after Retry-After "
+                          "seconds");
+            res.retry_after = wait;
+            return http_queue(ctx, &res);
+        }
     }
     if (ctx->too_big) {
         char detail[128];
@@ -348,12 +467,13 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         free(srv);
         return -1;
     }
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, app, MHD_OPTION_SOCK_ADDR,
-                                   sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.timeout_s,
-                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
-                                   MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, app,
-                                   MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, http_on_request, app, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)app->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, app,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %u (in use, or not permitted)",
                  app->cfg.bind, app->cfg.port);

@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analysis/fingerprint.h"
+#include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/http.h"
 #include "server/log.h"
+#include "server/ratelimit.h"
 #include "server/router.h"
 
 /* How long a shutdown waits for in-flight requests. */
@@ -22,6 +26,44 @@ static void main_log_error(const char *msg, const char *detail)
     json_t *f = json_pack("{s:s}", "error", detail);
     log_event(LOG_ERROR, msg, f);
     json_decref(f);
+}
+
+/* API keys, the search limit and the snapshot folder, from app->cfg.
+ * Returns 0, or -1 with err (a bad key file refuses to start). */
+static int main_security_setup(struct app *app, struct error *err)
+{
+    struct stat sb;
+    json_t *f;
+
+    if (app->cfg.api_key_file[0] != '\0' && auth_load(app->cfg.api_key_file, &app->auth, err) != 0)
+        return -1;
+    if (app->cfg.snapshot_dir[0] != '\0' &&
+        (stat(app->cfg.snapshot_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        error_set(err, ERR_INVALID, "--snapshot-dir %s is not a folder", app->cfg.snapshot_dir);
+        return -1;
+    }
+    if (app->cfg.search_rate > 0) {
+        app->search_limit = ratelimit_new(app->cfg.search_rate, app->cfg.search_burst);
+        if (app->search_limit == NULL) {
+            error_set(err, ERR_INTERNAL, "out of memory");
+            return -1;
+        }
+    }
+    f = json_pack("{s:i,s:b,s:s,s:i,s:i}", "api_keys", (int)auth_count(app->auth), "public_read",
+                  app->auth == NULL || app->cfg.public_read, "cors_origin", app->cfg.cors_origin,
+                  "search_rate", (int)app->cfg.search_rate, "search_burst",
+                  (int)app->cfg.search_burst);
+    log_event(app->auth ? LOG_INFO : LOG_WARN,
+              app->auth ? "access control" : "access control: no --api-key-file, the API is open",
+              f);
+    json_decref(f);
+    return 0;
+}
+
+static void main_security_free(struct app *app)
+{
+    auth_free(app->auth);
+    ratelimit_free(app->search_limit);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +88,12 @@ int main(int argc, char **argv)
         return 2;
     }
     log_setup(app.cfg.log_format, LOG_INFO);
+    if (main_security_setup(&app, &err) != 0) {
+        main_log_error("cannot start", err.msg);
+        fprintf(stderr, "articled: %s\n", err.msg);
+        main_security_free(&app);
+        return 2;
+    }
 
     /* Signals are taken by sigwait below; every thread inherits the mask. */
     sigemptyset(&sigs);
@@ -63,6 +111,7 @@ int main(int argc, char **argv)
         if (entity_extractor_new(&app.extractor, &err) != 0) {
             main_log_error("cannot build the entity extractor", err.msg);
             fprintf(stderr, "articled: %s\n", err.msg);
+            main_security_free(&app);
             return 1;
         }
         sopts.entities = ingest_entities;
@@ -72,6 +121,7 @@ int main(int argc, char **argv)
         main_log_error("cannot open the database", err.msg);
         fprintf(stderr, "articled: %s\n", err.msg);
         entity_extractor_free(app.extractor);
+        main_security_free(&app);
         return 1;
     }
     router_routes(&nroutes);
@@ -82,6 +132,7 @@ int main(int argc, char **argv)
         store_close(app.store);
         metrics_free(app.metrics);
         entity_extractor_free(app.extractor);
+        main_security_free(&app);
         return 1;
     }
     fields = json_pack("{s:i,s:s,s:s,s:i,s:i}", "port", (int)port, "bind", app.cfg.bind, "db",
@@ -103,10 +154,12 @@ int main(int argc, char **argv)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    admin_snapshot_drain(); /* a running snapshot stops early and resumes its request */
     http_server_stop(srv);
     store_close(app.store);
     metrics_free(app.metrics);
     entity_extractor_free(app.extractor);
+    main_security_free(&app);
     log_event(LOG_INFO, "stopped", NULL);
     return 0;
 }

@@ -25,6 +25,7 @@ static const struct route routes[] = {
     {"GET", "/v1/entities/{id}/articles", handle_entity_articles, ROUTE_BODY_NONE},
     {"GET", "/v1/entities/{id}/related", handle_entity_related, ROUTE_BODY_NONE},
     {"GET", "/v1/search", handle_search, ROUTE_BODY_NONE},
+    {"POST", "/v1/admin/snapshot", handle_admin_snapshot, ROUTE_BODY_NONE},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -23,6 +23,7 @@
 
 #include "apitest.h"
 #include "schema_check.h"
+#include "security.h"
 #include "server/router.h"
 #include "yamljson.h"
 
@@ -296,6 +297,9 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* The API key http_send presents (Authorization: Bearer), or NULL. */
+static const char *send_key;
+
 /* Sends one request; handle may be NULL (a new one) or reused (keep-alive).
  * ctype NULL sends no Content-Type at all. Returns 0 or -1 on transport
  * failure. */
@@ -304,7 +308,7 @@ static int http_send(CURL *handle, unsigned port, const char *method, const char
 {
     CURL *c = handle ? handle : curl_easy_init();
     struct curl_slist *hdrs = NULL;
-    char url[8192], ct[256];
+    char url[8192], ct[256], auth[512];
     CURLcode rc;
 
     exchange_init(x);
@@ -323,6 +327,10 @@ static int http_send(CURL *handle, unsigned port, const char *method, const char
     snprintf(ct, sizeof ct, "Content-Type:%s%s", ctype ? " " : "", ctype ? ctype : "");
     hdrs = curl_slist_append(hdrs, ct);
     hdrs = curl_slist_append(hdrs, "Expect:");
+    if (send_key != NULL) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", send_key);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
@@ -704,7 +712,8 @@ static void check_document(const json_t *d, json_t *problems)
                                             "schema")) != problem_schema))
                     problem(problems, "%s %s: must be application/problem+json with Problem", where,
                             code);
-                if (status == 201 &&
+                /* created articles have a URL (a snapshot is a file, not a resource) */
+                if (status == 201 && strncmp(key, "/v1/articles", 12) == 0 &&
                     !json_is_true(json_object_get(
                         schema_deref(d, json_object_get(json_object_get(r, "headers"), "Location")),
                         "required")))
@@ -1434,6 +1443,13 @@ static const struct call calls[] = {
     {"GET", "/v1/entities/person:nobody-at-all/related", NULL, NULL, 404, NULL},
     {"DELETE", "/v1/entities/person:marco-rubio", NULL, NULL, 405, NULL},
     {"GET", "/v1/search?q=talks&entity=person:marco-rubio", NULL, NULL, 200, NULL},
+    /* snapshots (into the test's temp folder) */
+    {"POST", "/v1/admin/snapshot?name=contract.db", NULL, NULL, 201, NULL},
+    {"POST", "/v1/admin/snapshot?name=contract.db", NULL, NULL, 409, "name"},
+    {"POST", "/v1/admin/snapshot", NULL, NULL, 201, NULL},
+    {"POST", "/v1/admin/snapshot?name=..", NULL, NULL, 400, "name"},
+    {"POST", "/v1/admin/snapshot?name=a%2Fb", NULL, NULL, 400, "name"},
+    {"GET", "/v1/admin/snapshot", NULL, NULL, 405, NULL},
     /* other methods */
     {"PATCH", "/v1/articles/c-1", JSON_CT, "{}", 405, NULL},
     {"POST", "/v1/articles/c-1", JSON_CT, "{\"title\":\"t\",\"body\":\"b\"}", 405, NULL},
@@ -1790,7 +1806,7 @@ Test(contract, every_operation_and_status)
             problem(r.problems, "%s %s: errors[0].field is '%s', want '%s'", c->method, c->path,
                     problem_field(&x, &holder), c->field);
         json_decref(holder);
-        if (x.status == 201) {
+        if (x.status == 201 && strncmp(c->path, "/v1/articles", 12) == 0) {
             json_t *b = json_loadb(x.body, x.len, 0, NULL);
             char want[512];
             snprintf(want, sizeof want, "/v1/articles/%s",
@@ -1959,11 +1975,49 @@ Test(contract, every_operation_and_status)
         apitest_cleanup(&srv);
     }
 
+    /* 7. API keys (401, 403) and the search limit (429), on a server with a key file */
+    {
+        const char *extra[] = {"--search-rate", "1", "--search-burst", "1", NULL};
+        int limited = 0;
+        cr_assert_eq(sec_start_with_keys(&srv, sec_keys_text, extra), 0);
+        for (size_t i = 0; i < nops; i++) {
+            const char *ctype, *b;
+            int open = strcmp(ops[i].tmpl, "/healthz") == 0 || strcmp(ops[i].tmpl, "/readyz") == 0;
+            int write = strcmp(ops[i].method, "GET") != 0;
+            op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
+            if (strcmp(ops[i].tmpl, "/v1/search") == 0)
+                snprintf(path, sizeof path, "/v1/search?q=storm");
+            send_key = NULL;
+            run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, open ? 200 : 401,
+                    &x);
+            exchange_free(&x);
+            send_key = "not-a-configured-key";
+            run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, open ? 200 : 401,
+                    &x);
+            exchange_free(&x);
+            send_key = SEC_READ_KEY;
+            if (write) {
+                run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, 403, &x);
+                exchange_free(&x);
+            }
+        }
+        /* a burst of one search a second: the second or a later one is a 429 */
+        for (int k = 0; k < 6 && !limited; k++) {
+            run_one(&r, NULL, "GET", "/v1/search?q=storm", NULL, NULL, 0, 0, &x);
+            limited = x.status == 429;
+            exchange_free(&x);
+        }
+        cr_expect(limited, "no 429 from a search rate of 1/s");
+        send_key = NULL;
+        cr_expect_eq(apitest_stop(&srv), 0);
+        apitest_cleanup(&srv);
+    }
+
     expect_no_problems(r.problems);
     cr_log_info("%zu exchanges checked against the document", r.exchanges);
     cr_expect_gt(r.exchanges, 200, "the test ran too few requests");
 
-    /* 7. every operation was reached, and every status it documents was seen
+    /* 8. every operation was reached, and every status it documents was seen
      * (but 500 and 507, which need a broken disk) */
     for (size_t i = 0; i < nops; i++) {
         char key[512];

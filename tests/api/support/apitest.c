@@ -12,6 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Tests search far faster than any client should, so every server a test
+ * starts (through apitest_start or a fork/exec of its own) runs without the
+ * search rate limit, unless the test's environment sets ARTICLED_SEARCH_RATE
+ * or the server is given --search-rate (flags beat the environment). */
+__attribute__((constructor)) static void apitest_environment(void)
+{
+    setenv("ARTICLED_SEARCH_RATE", "0", 0);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -201,7 +210,13 @@ static void header_value(const char *line, size_t n, const char *name, char *out
 static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
 {
     struct apitest_resp *r = arg;
-    size_t n = size * nmemb;
+    size_t n = size * nmemb, have = r->headers ? strlen(r->headers) : 0;
+    char *all = realloc(r->headers, have + n + 1);
+    if (all != NULL) {
+        memcpy(all + have, line, n);
+        all[have + n] = '\0';
+        r->headers = all;
+    }
     header_value(line, n, "Content-Type", r->content_type, sizeof r->content_type);
     header_value(line, n, "Location", r->location, sizeof r->location);
     header_value(line, n, "Allow", r->allow, sizeof r->allow);
@@ -211,6 +226,13 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
 
 int apitest_request(const struct apitest_server *s, const char *method, const char *path,
                     const char *content_type, const char *body, size_t len, struct apitest_resp *r)
+{
+    return apitest_request_h(s, method, path, NULL, content_type, body, len, r);
+}
+
+int apitest_request_h(const struct apitest_server *s, const char *method, const char *path,
+                      const char *const *headers, const char *content_type, const char *body,
+                      size_t len, struct apitest_resp *r)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hdrs = NULL;
@@ -235,6 +257,8 @@ int apitest_request(const struct apitest_server *s, const char *method, const ch
         hdrs = curl_slist_append(hdrs, ct);
     }
     hdrs = curl_slist_append(hdrs, "Expect:");
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++)
+        hdrs = curl_slist_append(hdrs, headers[i]);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -265,8 +289,26 @@ int apitest_post_json(const struct apitest_server *s, const char *path, const ch
     return apitest_request(s, "POST", path, "application/json", json, strlen(json), r);
 }
 
+int apitest_header(const struct apitest_resp *r, const char *name, char *out, size_t size)
+{
+    const char *line = r->headers;
+    out[0] = '\0';
+    while (line != NULL && *line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        size_t k = strlen(name);
+        if (n > k && strncasecmp(line, name, k) == 0 && line[k] == ':') {
+            header_value(line, n, name, out, size);
+            return 1;
+        }
+        line += n;
+    }
+    return 0;
+}
+
 void apitest_resp_free(struct apitest_resp *r)
 {
+    free(r->headers);
     free(r->body);
     json_decref(r->json);
     memset(r, 0, sizeof *r);

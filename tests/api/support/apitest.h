@@ -19,7 +19,9 @@ struct apitest_server {
 /* Starts the binary named by $ARTICLED_BIN. db: an existing path to reuse
  * (restart tests), or NULL for a fresh one in a new temp dir. extra: more
  * arguments, NULL-terminated, or NULL. Returns 0, or -1 when it did not come
- * up within 10 s. */
+ * up within 10 s. Linking this harness sets ARTICLED_SEARCH_RATE=0 in the
+ * test's environment (unless set): servers have no search rate limit unless a
+ * test passes --search-rate. */
 int apitest_start(struct apitest_server *s, const char *db, const char *const *extra);
 
 /* SIGTERM and wait; returns the exit status (or -1 if killed by a signal). */
@@ -39,13 +41,24 @@ struct apitest_resp {
     char location[256];
     char allow[128];
     char retry_after[32];
-    json_t *json; /* parsed body when it is JSON, else NULL */
+    json_t *json;  /* parsed body when it is JSON, else NULL */
+    char *headers; /* every response header line as received, or NULL */
 };
 
 /* Sends one request. content_type/body may be NULL. Returns 0, or -1 on a
  * transport error. */
 int apitest_request(const struct apitest_server *s, const char *method, const char *path,
                     const char *content_type, const char *body, size_t len, struct apitest_resp *r);
+
+/* apitest_request with extra request headers: "Name: value" strings,
+ * NULL-terminated (headers may be NULL). */
+int apitest_request_h(const struct apitest_server *s, const char *method, const char *path,
+                      const char *const *headers, const char *content_type, const char *body,
+                      size_t len, struct apitest_resp *r);
+
+/* Copies the value of response header name (any case) into out. Returns 1
+ * when r has it, else 0 (out is then ""). */
+int apitest_header(const struct apitest_resp *r, const char *name, char *out, size_t size);
 
 /* Shorthands. */
 int apitest_get(const struct apitest_server *s, const char *path, struct apitest_resp *r);
