@@ -1034,8 +1034,13 @@ static int build_result(struct work *w, struct entity_result *out)
             e->name = nm2;
         }
         e->key = make_key(w->ex->gaz, type, e->name, strlen(e->name), NULL);
-        if (e->key == NULL)
-            goto out;
+        if (e->key == NULL) {
+            /* nothing left of the name once folded (combining marks only): no
+             * entity, and its mentions stay unattached (found by fuzzing) */
+            free_entity(e);
+            memset(e, 0, sizeof *e);
+            continue;
+        }
         /* variants with one key ("Sergei"/"Sergey Lavrov") are one entity of the article */
         size_t target = out->nentities;
         for (size_t k = 0; k < out->nentities; k++)
@@ -1078,6 +1083,9 @@ static int build_result(struct work *w, struct entity_result *out)
     }
     rc = 0;
 out:
+    /* on failure, the entity being built is not counted yet: free it here */
+    if (rc != 0 && out->entities != NULL)
+        free_entity(&out->entities[out->nentities]);
     free(ent_of);
     free(members);
     return rc;

@@ -60,16 +60,22 @@ static int b64_decode(const char *in, unsigned char *out, size_t cap, size_t *ou
 
 void cursor_encode(const struct cursor *c, char *out)
 {
-    char plain[112];
+    /* the longest plain form: 5 fields of 20 digits, a %a double (~24),
+     * separators: under 160 bytes, so its base64 fits CURSOR_MAX */
+    char plain[CURSOR_PLAIN_MAX];
     int n = snprintf(plain, sizeof plain,
                      "1|%c|%a|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%08" PRIx32, c->kind,
                      c->score, c->ts, c->seq, c->max_seq, c->offset, c->query);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof plain)
+        n = (int)sizeof plain - 1; /* cannot happen with the bound above */
     b64_encode((const unsigned char *)plain, (size_t)n, out);
 }
 
 int cursor_decode(const char *s, struct cursor *out)
 {
-    unsigned char plain[120];
+    unsigned char plain[CURSOR_PLAIN_MAX];
     size_t n;
     char kind, tail;
     long long ts, seq, max_seq, offset;

@@ -18,7 +18,8 @@ struct cursor {
 };
 
 /* Encodes c into out (at least CURSOR_MAX bytes, NUL-terminated). */
-#define CURSOR_MAX 160
+#define CURSOR_PLAIN_MAX 176
+#define CURSOR_MAX       240 /* base64 of CURSOR_PLAIN_MAX bytes, and its NUL */
 void cursor_encode(const struct cursor *c, char *out);
 
 /* Decodes s. Returns 0, or -1 when s is not a cursor of this service. */
