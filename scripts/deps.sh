@@ -7,6 +7,7 @@ packages=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libunistring-dev libxxhash-dev nettle-dev
   libcriterion-dev libcurl4-openssl-dev libyaml-dev curl
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
