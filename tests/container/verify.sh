@@ -260,8 +260,12 @@ done_step
 # The build stage (from the layer cache): its /src is the context after .dockerignore.
 # The tag stays: removing it would drop the build stage's cached layers with it.
 step "check the build context (.dockerignore)"
+old_stage=$(pm image inspect --format '{{.Id}}' localhost/articled:test-build 2>/dev/null || true)
 timeout 600 "${build[@]}" --target build -t localhost/articled:test-build "$ctx" >"$logs/build-stage.log" 2>&1 \
   || { tail -20 "$logs/build-stage.log" >&2; fail "podman build --target build"; }
+if [ -n "$old_stage" ] && [ "$old_stage" != "$(pm image inspect --format '{{.Id}}' localhost/articled:test-build)" ]; then
+  pm rmi "$old_stage" >/dev/null 2>&1 || true   # the previous run's build stage, now untagged
+fi
 stage=$(pm image mount localhost/articled:test-build)
 [ -d "$stage/src" ] || fail "no /src in the build stage"
 (cd "$stage/src" && find . -mindepth 1 \( -type d -printf '%P/\n' -o -printf '%P\n' \)) | sort >"$logs/context-files.txt"
