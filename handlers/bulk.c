@@ -192,7 +192,11 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     while (ndjson_next(&it, &p, &len, &line)) {
         struct store_op *op = &bs->ops[bs->nops];
         struct error err = {0};
-        if (len > app->cfg.max_body) {
+        if (atomic_load(&app->stopping)) {
+            /* shutting down: what is analysed is written, the rest is refused
+             * (each line says so), so a large request cannot hold up the exit */
+            error_set(&err, ERR_UNAVAILABLE, "the service is shutting down; send this line again");
+        } else if (len > app->cfg.max_body) {
             error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
                       app->cfg.max_body);
         } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&

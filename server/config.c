@@ -47,6 +47,8 @@ static const struct config_option options[] = {
      "", NULL, "the one browser origin allowed by CORS (none: no CORS headers)"},
     {"durability", "ARTICLED_DURABILITY", KIND_ENUM, OFF(durability), 0, 0, 0, "normal",
      "normal|full", "normal: survives kill -9; full: also survives power loss"},
+    {"access-log", "ARTICLED_ACCESS_LOG", KIND_ENUM, OFF(access_log), 0, 0, 0, "on", "off|on",
+     "one log line per request"},
     {"log-format", "ARTICLED_LOG_FORMAT", KIND_ENUM, OFF(log_format), 0, 0, 0, "json", "json|text",
      "access and event log format on stdout"},
     {"timeout", "ARTICLED_TIMEOUT", KIND_UINT, OFF(timeout_s), 0, 1, 3600, "30", NULL,

@@ -24,6 +24,7 @@ struct config {
     char cors_origin[256];
     enum durability durability;
     enum log_format log_format;
+    int access_log;            /* 1: an access line per request */
     unsigned timeout_s;        /* per-connection idle timeout */
     unsigned max_connections;  /* simultaneous connections */
     unsigned max_per_ip;       /* simultaneous connections from one address (0: no limit) */

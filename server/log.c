@@ -9,13 +9,15 @@
 
 static enum log_format log_fmt = LOG_FORMAT_JSON;
 static enum log_level log_min = LOG_INFO;
+static int log_access_on = 1;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-void log_setup(enum log_format format, enum log_level min_level)
+void log_setup(enum log_format format, enum log_level min_level, int access)
 {
     log_fmt = format;
     log_min = min_level;
+    log_access_on = access;
 }
 
 static void log_timestamp(char *buf, size_t size)
@@ -112,7 +114,7 @@ void log_access(const char *method, const char *path, unsigned status, size_t by
     char ts[80];
     json_t *obj;
 
-    if (LOG_INFO < log_min)
+    if (LOG_INFO < log_min || !log_access_on)
         return;
     log_timestamp(ts, sizeof ts);
     obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "ts", ts, "level", "info", "msg", "access",

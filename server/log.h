@@ -9,8 +9,9 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/* Sets the format and the lowest level written (default: JSON, info). */
-void log_setup(enum log_format format, enum log_level min_level);
+/* Sets the format, the lowest level written and whether access lines are
+ * written (default: JSON, info, yes). */
+void log_setup(enum log_format format, enum log_level min_level, int access);
 
 /* Writes one event line: level, msg and the members of fields (borrowed, may be
  * NULL). Skips all work when level is below the configured minimum. */

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "articled: %s\n", err.msg);
         return 2;
     }
-    log_setup(app.cfg.log_format, LOG_INFO);
+    log_setup(app.cfg.log_format, LOG_INFO, app.cfg.access_log);
     if (main_security_setup(&app, &err) != 0) {
         main_log_error("cannot start", err.msg);
         fprintf(stderr, "articled: %s\n", err.msg);
