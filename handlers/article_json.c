@@ -9,6 +9,8 @@
 
 #include "analysis/datetime.h"
 #include "analysis/utf8.h"
+#include "handlers/cursor.h"
+#include "store/store.h"
 
 int article_id_valid(const char *id)
 {
@@ -253,4 +255,26 @@ json_t *article_json_render(const struct article *a, int with_body)
     json_object_set_new(o, "content_hash", json_string(a->content_hash));
     set_opt(o, "duplicate_of", a->duplicate_of);
     return o;
+}
+
+json_t *article_page_json(const struct store_article_list *list, uint32_t qhash)
+{
+    json_t *items = json_array(), *body;
+    for (size_t i = 0; i < list->n; i++)
+        json_array_append_new(items, article_json_render(&list->items[i], 0));
+    body = json_pack("{s:o}", "articles", items);
+    if (body == NULL)
+        return NULL;
+    if (list->more && list->n > 0) {
+        struct cursor c = {.kind = 'l',
+                           .ts = list->items[list->n - 1].ts,
+                           .seq = list->items[list->n - 1].seq,
+                           .query = qhash};
+        char text[CURSOR_MAX];
+        cursor_encode(&c, text);
+        json_object_set_new(body, "next_cursor", json_string(text));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    return body;
 }

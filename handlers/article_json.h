@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "analysis/error.h"
 #include "store/article.h"
@@ -28,6 +29,13 @@ int article_id_valid(const char *id);
  * a->id may still be set (for bulk item reports); the caller clears a. */
 int article_json_parse(const char *text, size_t len, const char *path_id, struct article *a,
                        struct error *err);
+
+struct store_article_list;
+
+/* A page of articles without bodies, {articles: [...], next_cursor}, the
+ * cursor bound to qhash (cursor_query_hash of the listing's parameters). New
+ * reference. */
+json_t *article_page_json(const struct store_article_list *list, uint32_t qhash);
 
 /* The article as a JSON object (new reference); the body only when with_body. */
 json_t *article_json_render(const struct article *a, int with_body);

@@ -165,7 +165,7 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
     struct store_article_list list;
     struct error err = {0};
     const char *cursor_text = NULL, *parts[4];
-    json_t *items, *body;
+    json_t *body;
     uint32_t qhash;
 
     if (params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
@@ -197,21 +197,7 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    items = json_array();
-    for (size_t i = 0; i < list.n; i++)
-        json_array_append_new(items, article_json_render(&list.items[i], 0));
-    body = json_pack("{s:o}", "articles", items);
-    if (list.more && list.n > 0) {
-        struct cursor c = {.kind = 'l',
-                           .ts = list.items[list.n - 1].ts,
-                           .seq = list.items[list.n - 1].seq,
-                           .query = qhash};
-        char text[CURSOR_MAX];
-        cursor_encode(&c, text);
-        json_object_set_new(body, "next_cursor", json_string(text));
-    } else {
-        json_object_set_new(body, "next_cursor", json_null());
-    }
+    body = article_page_json(&list, qhash);
     store_article_list_free(&list);
     reply_json(res, 200, body);
     return HANDLER_DONE;

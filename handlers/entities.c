@@ -189,7 +189,7 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
     struct store_article_list list;
     struct error err = {0};
     const char *cursor_text = NULL, *parts[4];
-    json_t *items, *body;
+    json_t *body;
     uint32_t qhash;
 
     if (params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||
@@ -221,21 +221,8 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    items = json_array();
-    for (size_t i = 0; i < list.n; i++)
-        json_array_append_new(items, article_json_render(&list.items[i], 0));
-    body = json_pack("{s:o,s:o}", "entity", entity_row_json(&row, 0), "articles", items);
-    if (list.more && list.n > 0) {
-        struct cursor c = {.kind = 'l',
-                           .ts = list.items[list.n - 1].ts,
-                           .seq = list.items[list.n - 1].seq,
-                           .query = qhash};
-        char text[CURSOR_MAX];
-        cursor_encode(&c, text);
-        json_object_set_new(body, "next_cursor", json_string(text));
-    } else {
-        json_object_set_new(body, "next_cursor", json_null());
-    }
+    body = article_page_json(&list, qhash);
+    json_object_set_new(body, "entity", entity_row_json(&row, 0));
     store_article_list_free(&list);
     store_entity_row_clear(&row);
     reply_json(res, 200, body);

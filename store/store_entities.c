@@ -505,8 +505,6 @@ int store_entity_articles(struct store *st, int64_t eid, const struct store_list
 {
     struct store_reader *r = store_reader_get(st, err);
     sqlite3_stmt *s;
-    unsigned limit = q->limit ? q->limit : 20;
-    int rc;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
@@ -523,36 +521,8 @@ int store_entity_articles(struct store *st, int64_t eid, const struct store_list
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    out->items = calloc(limit + 1, sizeof *out->items);
-    if (out->items == NULL) {
-        error_set(err, ERR_INTERNAL, "out of memory");
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, q->from);
-    sqlite3_bind_int64(s, 2, q->to);
-    sqlite3_bind_int64(s, 3, q->has_after ? q->after_ts : INT64_MAX);
-    sqlite3_bind_int64(s, 4, q->has_after ? q->after_seq : INT64_MAX);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)limit + 1);
     sqlite3_bind_int64(s, 6, eid);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == limit) {
-            out->more = 1;
-            break;
-        }
-        if (store_row_article(s, &out->items[out->n]) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        out->n++;
-    }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
-        store_article_list_free(out);
-        return -1;
-    }
-    return 0;
+    return store_list_collect(r, s, q, out, err);
 }
 
 int store_article_entities(struct store *st, int64_t seq, struct store_entity_rows *rows,

@@ -141,6 +141,12 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
 /* Marks article seq as not analysed for entities (extraction was off). */
 int store_entities_undone(struct store *st, int64_t seq);
 
+/* Runs a newest-first listing statement (s, with ?6 already bound by the
+ * caller): binds the window and keyset ?1..?5 from q and collects a page into
+ * out. Returns 0 or -1 with err; s is reset. */
+int store_list_collect(struct store_reader *r, sqlite3_stmt *s, const struct store_list_query *q,
+                       struct store_article_list *out, struct error *err);
+
 /* Fills a from the 14 article columns of s (store_read.c). 0 or -1. */
 int store_row_article(sqlite3_stmt *s, struct article *a);
 

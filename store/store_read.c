@@ -84,13 +84,50 @@ void store_article_list_free(struct store_article_list *list)
     memset(list, 0, sizeof *list);
 }
 
+int store_list_collect(struct store_reader *r, sqlite3_stmt *s, const struct store_list_query *q,
+                       struct store_article_list *out, struct error *err)
+{
+    unsigned limit = q->limit ? q->limit : 20;
+    int rc;
+
+    out->items = calloc(limit + 1, sizeof *out->items);
+    if (out->items == NULL) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, q->from);
+    sqlite3_bind_int64(s, 2, q->to);
+    sqlite3_bind_int64(s, 3, q->has_after ? q->after_ts : INT64_MAX);
+    sqlite3_bind_int64(s, 4, q->has_after ? q->after_seq : INT64_MAX);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)limit + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == limit) {
+            out->more = 1;
+            break;
+        }
+        if (store_row_article(s, &out->items[out->n]) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        out->n++;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        error_set(err, ERR_INTERNAL, "list failed: %s", sqlite3_errmsg(r->db));
+        store_article_list_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 int store_article_list(struct store *st, const struct store_list_query *q,
                        struct store_article_list *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
     sqlite3_stmt *s;
-    int rc = SQLITE_OK;
-    unsigned limit = q->limit ? q->limit : 20;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
@@ -111,37 +148,9 @@ int store_article_list(struct store *st, const struct store_list_query *q,
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    out->items = calloc(limit + 1, sizeof *out->items);
-    if (out->items == NULL) {
-        error_set(err, ERR_INTERNAL, "out of memory");
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, q->from);
-    sqlite3_bind_int64(s, 2, q->to);
-    sqlite3_bind_int64(s, 3, q->has_after ? q->after_ts : INT64_MAX);
-    sqlite3_bind_int64(s, 4, q->has_after ? q->after_seq : INT64_MAX);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)limit + 1);
     if (q->source != NULL)
         sqlite3_bind_text(s, 6, q->source, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == limit) {
-            out->more = 1;
-            continue;
-        }
-        if (store_row_article(s, &out->items[out->n]) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        out->n++;
-    }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) {
-        error_set(err, ERR_INTERNAL, "list failed: %s", sqlite3_errmsg(r->db));
-        store_article_list_free(out);
-        return -1;
-    }
-    return 0;
+    return store_list_collect(r, s, q, out, err);
 }
 
 void store_hits_free(struct store_hits *hits)
