@@ -28,6 +28,7 @@ static int store_conn_setup(sqlite3 *db, int writer, const struct store_options 
              "PRAGMA synchronous=%s;"
              "PRAGMA cache_size=%d;"
              "PRAGMA temp_store=MEMORY;"
+             "PRAGMA journal_size_limit=67108864;"
              "%s",
              opts->durability_full ? "FULL" : "NORMAL", writer ? -32000 : -4000,
              writer ? "" : "PRAGMA query_only=1;");

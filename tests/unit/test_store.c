@@ -40,8 +40,8 @@ static void fill(struct article *a, const char *id, const char *body)
     a->title = strdup("title");
     a->body = strdup(body);
     a->body_len = strlen(body);
-    /* the store takes the hash as given; tests use the text itself */
-    snprintf(a->content_hash, sizeof a->content_hash, "h:%s", body);
+    /* the store takes the hash as given; tests use (the start of) the text */
+    snprintf(a->content_hash, sizeof a->content_hash, "h:%.60s", body);
 }
 
 static int write_one(struct store *st, enum store_op_kind kind, const char *id, const char *body,
