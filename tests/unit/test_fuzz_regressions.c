@@ -269,22 +269,6 @@ Test(fuzz_regressions, datetime)
     each_input("datetime", check_datetime);
 }
 
-/* ---- open findings (see tests/fuzz/README.md); enable when fixed */
+/* ---- open findings: none (entity-empty-key and cursor-encode-long are fixed; their inputs
+ * moved up into regressions/entity/ and regressions/cursor/, read by the tests above) */
 
-/* entity-empty-key: a name made of combining marks only ("\u05b3\t\u05b3") gets an empty key
- * form; make_key returns NULL and build_result fails the whole extraction (analysis/entity.c),
- * so ingest answers 500 for such a body. */
-Test(fuzz_regressions, open_entity_empty_key, .disabled = true)
-{
-    cr_assert_gt(each_input("entity/open", check_entity), 0);
-    entity_extractor_free(ex);
-    ex = NULL;
-}
-
-/* cursor-encode-long: cursor_decode accepts fields (score "-1e308", 20-digit integers) whose
- * plain form is longer than cursor_encode's 112-byte buffer: snprintf truncates and b64_encode
- * reads past the buffer (handlers/cursor.c, cursor_encode). */
-Test(fuzz_regressions, open_cursor_encode_long, .disabled = true)
-{
-    cr_assert_gt(each_input("cursor/open", check_cursor), 0);
-}
