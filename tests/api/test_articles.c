@@ -197,6 +197,14 @@ Test(articles, body_too_large)
     apitest_post_json(&big, "/v1/articles", body, &r);
     cr_expect(apitest_is_problem(&r, 413), "%ld %s", r.status, r.body);
     apitest_resp_free(&r);
+    /* the same body chunked (no Content-Length): refused once it grows past the cap */
+    {
+        const char *chunked[] = {"Transfer-Encoding: chunked", NULL};
+        apitest_request_h(&big, "POST", "/v1/articles", chunked, "application/json", body,
+                          strlen(body), &r);
+        cr_expect(apitest_is_problem(&r, 413), "chunked: %ld %s", r.status, r.body);
+        apitest_resp_free(&r);
+    }
     /* the connection and the server still work */
     apitest_post_json(&big, "/v1/articles", "{\"title\":\"t\",\"body\":\"b\"}", &r);
     cr_expect_eq(r.status, 201);
