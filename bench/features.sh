@@ -55,10 +55,13 @@ split -l "$chunk" -d -a 4 "$corpus" "$tmp/chunk."
 articles=$(grep -c . "$corpus")
 
 start() {
-  "$bin" --port 0 --bind 127.0.0.1 --db "$tmp/db.sqlite" "$@" > "$tmp/server.log" 2>&1 &
+  rm -f "$tmp/server.log" # an old log would give an old port before the new one truncates it
+  # no search rate limit: the latency loop below would otherwise time 429s
+  "$bin" --port 0 --bind 127.0.0.1 --db "$tmp/db.sqlite" --search-rate 0 "$@" \
+    > "$tmp/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 500); do
-    port=$(grep -o '"msg":"listening","port":[0-9]*' "$tmp/server.log" | grep -o '[0-9]*$' || true)
+    port=$(grep -so '"msg":"listening","port":[0-9]*' "$tmp/server.log" | grep -o '[0-9]*$' || true)
     [ -n "$port" ] && return 0
     sleep 0.02
   done
@@ -96,7 +99,8 @@ ingest() {
 latency() {
   local name=$1 paths=$2
   while read -r p; do
-    curl -s --max-time 30 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$p"
+    curl -sf --max-time 30 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$p" ||
+      echo "features: $p failed" >&2
   done < "$paths" | sort -g > "$tmp/lat.$name"
   awk -v name="$name" '{ v[NR] = $1 } END {
     p50 = v[int(NR * 0.50 + 0.5)]; p90 = v[int(NR * 0.90 + 0.5)]; p99 = v[int(NR * 0.99 + 0.5)];
