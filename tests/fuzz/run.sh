@@ -35,6 +35,7 @@ dict_of() {
     case "$1" in
     article_json) echo tests/fuzz/article_json.dict ;;
     query) echo tests/fuzz/query.dict ;;
+    cursor) echo tests/fuzz/cursor.dict ;;
     textnorm | entity) echo tests/fuzz/text.dict ;;
     esac
 }
