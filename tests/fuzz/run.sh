@@ -45,6 +45,7 @@ run_one() {
     local h=$1 bin="build-fuzz/fuzz/fuzz_$1" corpus="$scratch/$1.corpus" dict
     local findings="tests/fuzz/findings/$1" log="$scratch/$1.log" start=$SECONDS rc
     mkdir -p "$corpus" "$findings"
+    rm -f "$findings/last-failure.log"
     if [ ! -x "$bin" ]; then
         echo "fuzz_$h: FAILED: no harness $bin" >"$scratch/$h.summary"
         return
