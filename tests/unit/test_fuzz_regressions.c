@@ -271,4 +271,3 @@ Test(fuzz_regressions, datetime)
 
 /* ---- open findings: none (entity-empty-key and cursor-encode-long are fixed; their inputs
  * moved up into regressions/entity/ and regressions/cursor/, read by the tests above) */
-
