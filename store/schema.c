@@ -99,6 +99,14 @@ static const char *const migrations[] = {
     ");"
     /* 0: stored before entities existed; filled in at the next start */
     "ALTER TABLE articles ADD COLUMN entities_done INTEGER NOT NULL DEFAULT 0;",
+
+    /* 4: the writer keeps articles_fts in step itself, once per transaction
+     * in rowid order (store_fts_flush): the triggers wrote it inside each
+     * op's savepoint, and SQLite 3.40's FTS5 turns every savepoint into a
+     * segment of its own. */
+    "DROP TRIGGER articles_ai;"
+    "DROP TRIGGER articles_ad;"
+    "DROP TRIGGER articles_au;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -100,6 +100,7 @@ static void store_batch_fail_all(struct store_batch *b, enum error_code code, co
 static void store_commit_chain(struct store *st, struct store_batch *chain)
 {
     struct store_batch *b, *next;
+    int64_t next_seq = st->next_seq;
     int rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK) {
@@ -117,6 +118,8 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
     if (rc == SQLITE_OK) {
         rc = store_postings_flush(st);
         if (rc == SQLITE_OK)
+            rc = store_fts_flush(st);
+        if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
@@ -127,6 +130,8 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         if (!sqlite3_get_autocommit(st->wdb))
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         st->npend = 0;
+        store_fts_drop(st, 0);
+        st->next_seq = next_seq;
         store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
         /* ops marked created or replaced did not survive the rollback */
     }
@@ -300,6 +305,8 @@ static int store_backfill_entities(struct store *st, struct error *err)
                 rc = SQLITE_NOMEM;
             else
                 rc = store_entities_write(st, seq, ts, &set);
+            if (rc == SQLITE_OK)
+                rc = store_entities_done(st, seq);
             if (set.release)
                 set.release(&set);
             picked++;
@@ -373,9 +380,18 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
     return 0;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation; the
+ * service never reads them. Must run before SQLite initialises (a no-op
+ * afterwards, as in tests that opened a database first). */
+static void store_library_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, const struct store_options *opts, struct store **out,
                struct error *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct store *st = calloc(1, sizeof *st);
     char *mode = NULL;
     sqlite3_stmt *stmt = NULL;
@@ -385,6 +401,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
     }
+    pthread_once(&once, store_library_init);
     st->path = strdup(path);
     st->opts = *opts;
     if (st->opts.group_commit_max == 0)
@@ -459,6 +476,8 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
     free(st->pend);
+    store_fts_drop(st, 0);
+    free(st->fts);
     free(st->path);
     free(st);
 }

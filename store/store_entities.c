@@ -110,11 +110,10 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
     sqlite3_stmt *ali = store_writer_stmt(st, WSTMT_ENT_ALIAS, SQL_ENT_ALIAS);
     sqlite3_stmt *lnk = store_writer_stmt(st, WSTMT_ENT_LINK, SQL_ENT_LINK);
     sqlite3_stmt *men = store_writer_stmt(st, WSTMT_ENT_MENTION, SQL_ENT_MENTION);
-    sqlite3_stmt *don = store_writer_stmt(st, WSTMT_ENT_DONE, SQL_ENT_DONE);
     int64_t *eids = NULL;
     int rc = SQLITE_OK;
 
-    if (ups == NULL || ali == NULL || lnk == NULL || men == NULL || don == NULL)
+    if (ups == NULL || ali == NULL || lnk == NULL || men == NULL)
         return sqlite3_errcode(st->wdb);
     if (set->n > 0 && (eids = calloc(set->n, sizeof *eids)) == NULL)
         return SQLITE_NOMEM;
@@ -184,18 +183,13 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
             free(blob);
         }
     }
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(don, 1, seq);
-        rc = step_done(st, don);
-    }
     free(eids);
     return rc;
 }
 
-int store_entities_undone(struct store *st, int64_t seq)
+int store_entities_done(struct store *st, int64_t seq)
 {
-    sqlite3_stmt *s = store_writer_stmt(st, WSTMT_ENT_UNDONE,
-                                        "UPDATE articles SET entities_done = 0 WHERE seq = ?1");
+    sqlite3_stmt *s = store_writer_stmt(st, WSTMT_ENT_DONE, SQL_ENT_DONE);
     if (s == NULL)
         return sqlite3_errcode(st->wdb);
     sqlite3_bind_int64(s, 1, seq);

@@ -56,7 +56,6 @@ enum store_wstmt {
     WSTMT_FPSET_INSERT,
     WSTMT_FPSET_GET,
     WSTMT_FPSET_DELETE,
-    WSTMT_SET_GRP,
     WSTMT_ENT_OLD,
     WSTMT_ENT_UNCOUNT,
     WSTMT_ENT_UNLINK,
@@ -66,7 +65,12 @@ enum store_wstmt {
     WSTMT_ENT_LINK,
     WSTMT_ENT_MENTION,
     WSTMT_ENT_DONE,
-    WSTMT_ENT_UNDONE,
+    WSTMT_FTS_INSERT,
+    WSTMT_FTS_DELETE,
+    WSTMT_SAVEPOINT,
+    WSTMT_RELEASE,
+    WSTMT_ROLLBACK_TO,
+    WSTMT_MAX_SEQ,
 };
 
 struct store_reader {
@@ -95,6 +99,26 @@ struct store {
      * per fingerprint. Writer thread only. */
     struct store_posting *pend;
     size_t npend, pend_cap;
+    /* Full-text index changes of the open write transaction, applied just
+     * before it commits (store_fts_flush). SQLite 3.40's FTS5 flushes its
+     * pending terms into a new segment at every savepoint, and every op runs
+     * in one: written as each op ran, every article became a segment of its
+     * own and the writer spent most of its time merging them. Writer only. */
+    struct store_fts_change *fts;
+    size_t nfts, fts_cap;
+    int64_t next_seq; /* the seq the next new article gets (writer only) */
+};
+
+/* One change to articles_fts: an insert of the article's text (borrowed from
+ * its op, alive until the batch's done callback) or a delete of the old text
+ * (owned: `owned` holds both strings). */
+struct store_fts_change {
+    int64_t seq;
+    size_t order; /* position in the transaction, to keep one row's changes in order */
+    int del;
+    const char *title, *body;
+    int title_len, body_len;
+    char *owned;
 };
 
 struct store_posting {
@@ -103,6 +127,12 @@ struct store_posting {
 
 /* Inserts the pending postings (sorted) and empties the list. SQLite rc. */
 int store_postings_flush(struct store *st);
+
+/* Applies the pending full-text changes (by seq, each row's in order) and
+ * empties the list; store_fts_drop(st, n) forgets those after the first n
+ * (an op rolled back). SQLite rc. */
+int store_fts_flush(struct store *st);
+void store_fts_drop(struct store *st, size_t keep);
 
 /* This thread's read connection for st, opened on first use. NULL with err. */
 struct store_reader *store_reader_get(struct store *st, struct error *err);
@@ -134,12 +164,13 @@ int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set 
                     const struct fingerprint_set *index);
 
 /* Removes article seq's entity links and mentions, uncounting them; writes
- * set for it (and marks it done). Inside the write transaction; SQLite rc. */
+ * set for it. Inside the write transaction; SQLite rc. */
 int store_entities_remove(struct store *st, int64_t seq);
 int store_entities_write(struct store *st, int64_t seq, int64_t ts,
                          const struct store_entity_set *set);
-/* Marks article seq as not analysed for entities (extraction was off). */
-int store_entities_undone(struct store *st, int64_t seq);
+/* Marks article seq as analysed for entities (the backfill; ingest sets the
+ * flag in the article's row itself). */
+int store_entities_done(struct store *st, int64_t seq);
 
 /* Runs a newest-first listing statement (s, with ?6 already bound by the
  * caller): binds the window and keyset ?1..?5 from q and collects a page into

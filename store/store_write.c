@@ -1,23 +1,26 @@
 /* store_write.c: what one write operation does inside the writer's group
  * transaction. Each op runs in a savepoint, so one failing op (a conflict,
- * a constraint) rolls back alone and its batch-mates still commit. */
+ * a constraint) rolls back alone and its batch-mates still commit. The
+ * full-text index and the fingerprint postings are written once per
+ * transaction, just before the commit (see store_int.h for why). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/store_int.h"
 
-static const char SQL_FIND_ID[] = "SELECT seq, content_hash FROM articles WHERE id = ?1";
+static const char SQL_FIND_ID[] =
+    "SELECT seq, content_hash, title, body FROM articles WHERE id = ?1";
 static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
-    " ts, ingested_at, content_hash, duplicate_of, grp)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, seq)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
-    " content_hash = ?12, duplicate_of = ?13, grp = ?14 WHERE id = ?1";
+    " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
@@ -32,7 +35,11 @@ static const char SQL_FPSET_INSERT[] =
     "INSERT OR REPLACE INTO article_fps (seq, n, hashes) VALUES (?1, ?2, ?3)";
 static const char SQL_FPSET_GET[] = "SELECT hashes FROM article_fps WHERE seq = ?1";
 static const char SQL_FPSET_DELETE[] = "DELETE FROM article_fps WHERE seq = ?1";
-static const char SQL_SET_GRP[] = "UPDATE articles SET grp = ?1 WHERE seq = ?2";
+static const char SQL_FTS_INSERT[] =
+    "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
+static const char SQL_FTS_DELETE[] =
+    "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)";
+static const char SQL_MAX_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM articles";
 
 int store_writer_init(struct store *st, struct error *err)
 {
@@ -51,8 +58,14 @@ int store_writer_init(struct store *st, struct error *err)
         {WSTMT_FPSET_INSERT, SQL_FPSET_INSERT},
         {WSTMT_FPSET_GET, SQL_FPSET_GET},
         {WSTMT_FPSET_DELETE, SQL_FPSET_DELETE},
-        {WSTMT_SET_GRP, SQL_SET_GRP},
+        {WSTMT_FTS_INSERT, SQL_FTS_INSERT},
+        {WSTMT_FTS_DELETE, SQL_FTS_DELETE},
+        {WSTMT_SAVEPOINT, "SAVEPOINT op"},
+        {WSTMT_RELEASE, "RELEASE op"},
+        {WSTMT_ROLLBACK_TO, "ROLLBACK TO op"},
+        {WSTMT_MAX_SEQ, SQL_MAX_SEQ},
     };
+    sqlite3_stmt *s;
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         if (store_writer_stmt(st, stmts[i].which, stmts[i].sql) == NULL) {
             error_set(err, ERR_INTERNAL, "cannot prepare writer statement: %s",
@@ -60,6 +73,14 @@ int store_writer_init(struct store *st, struct error *err)
             return -1;
         }
     }
+    s = st->wstmts[WSTMT_MAX_SEQ];
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        error_set(err, ERR_INTERNAL, "cannot read the last article: %s", sqlite3_errmsg(st->wdb));
+        sqlite3_reset(s);
+        return -1;
+    }
+    st->next_seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
     return 0;
 }
 
@@ -210,6 +231,83 @@ int store_postings_flush(struct store *st)
     return rc;
 }
 
+/* Queues a full-text change. For a delete, title and body are copied (the
+ * row is about to change); an insert borrows the op's strings. SQLite rc. */
+static int store_fts_queue(struct store *st, int64_t seq, int del, const char *title,
+                           const char *body, size_t body_len)
+{
+    struct store_fts_change *c;
+    size_t tl = strlen(title);
+
+    if (st->nfts == st->fts_cap) {
+        size_t cap = st->fts_cap ? st->fts_cap * 2 : 1024;
+        struct store_fts_change *bigger = realloc(st->fts, cap * sizeof *bigger);
+        if (bigger == NULL)
+            return SQLITE_NOMEM;
+        st->fts = bigger;
+        st->fts_cap = cap;
+    }
+    c = &st->fts[st->nfts];
+    memset(c, 0, sizeof *c);
+    c->seq = seq;
+    c->order = st->nfts;
+    c->del = del;
+    c->title_len = (int)tl;
+    c->body_len = (int)body_len;
+    if (del) {
+        c->owned = malloc(tl + body_len + 2);
+        if (c->owned == NULL)
+            return SQLITE_NOMEM;
+        memcpy(c->owned, title, tl + 1);
+        memcpy(c->owned + tl + 1, body, body_len);
+        c->owned[tl + 1 + body_len] = '\0';
+        title = c->owned;
+        body = c->owned + tl + 1;
+    }
+    c->title = title;
+    c->body = body;
+    st->nfts++;
+    return SQLITE_OK;
+}
+
+void store_fts_drop(struct store *st, size_t keep)
+{
+    for (size_t i = keep; i < st->nfts; i++)
+        free(st->fts[i].owned);
+    if (keep < st->nfts)
+        st->nfts = keep;
+}
+
+static int cmp_fts_change(const void *a, const void *b)
+{
+    const struct store_fts_change *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+int store_fts_flush(struct store *st)
+{
+    int rc = SQLITE_OK;
+
+    /* FTS5 starts a new segment whenever a rowid is not above the last one
+     * written, so the changes go in rowid order (new articles already are). */
+    if (st->nfts > 1)
+        qsort(st->fts, st->nfts, sizeof *st->fts, cmp_fts_change);
+    for (size_t i = 0; i < st->nfts && rc == SQLITE_OK; i++) {
+        const struct store_fts_change *c = &st->fts[i];
+        sqlite3_stmt *s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
+        sqlite3_bind_int64(s, 1, c->seq);
+        sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    store_fts_drop(st, 0);
+    return rc;
+}
+
 /* Removes article seq's postings and set (its old text's fingerprints). */
 static int store_fps_remove(struct store *st, int64_t seq)
 {
@@ -256,38 +354,66 @@ static int store_regroup(struct store *st, const char *hash)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The op's article's row by id: found (1) with its seq, content hash and,
+ * queued as a full-text delete, its old text; or absent (0). -1 with rc set
+ * on a failure. */
+static int store_find_old(struct store *st, const char *id, int64_t *seq, char *hash,
+                          size_t hash_size, int *rc)
+{
+    sqlite3_stmt *s = st->wstmts[WSTMT_FIND_ID];
+    int found = 0;
+
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    *rc = sqlite3_step(s);
+    if (*rc == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_text(s, 1);
+        const char *title = (const char *)sqlite3_column_text(s, 2);
+        const char *body = (const char *)sqlite3_column_text(s, 3);
+        found = 1;
+        *seq = sqlite3_column_int64(s, 0);
+        snprintf(hash, hash_size, "%s", h ? (const char *)h : "");
+        *rc = store_fts_queue(st, *seq, 1, title ? title : "", body ? body : "",
+                              (size_t)sqlite3_column_bytes(s, 3));
+    } else if (*rc == SQLITE_DONE) {
+        *rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    return *rc == SQLITE_OK ? found : -1;
+}
+
 /* Insert or replace; the savepoint is open. Returns an SQLite rc. */
 static int store_op_upsert(struct store *st, struct store_op *op)
 {
     struct article *a = &op->article;
-    sqlite3_stmt *s = st->wstmts[WSTMT_FIND_ID];
+    sqlite3_stmt *s;
     char old_hash[65] = "";
-    int exists = 0, rc;
+    int exists, rc;
     char now[80];
     int64_t now_s;
 
-    sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *h = sqlite3_column_text(s, 1);
-        exists = 1;
-        a->seq = sqlite3_column_int64(s, 0);
-        snprintf(old_hash, sizeof old_hash, "%s", h ? (const char *)h : "");
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
+    if (op->kind == STORE_OP_CREATE) {
+        /* no old text to read for a create: only whether the id is taken */
+        s = st->wstmts[WSTMT_FIND_ID];
+        sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        exists = rc == SQLITE_ROW;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(s);
+        if (rc == SQLITE_OK && exists) {
+            op->failed = 1;
+            error_set_field(&op->err, ERR_CONFLICT, "id",
+                            "an article with id '%s' already exists", a->id);
+            return SQLITE_CONSTRAINT;
+        }
+    } else {
+        exists = store_find_old(st, a->id, &a->seq, old_hash, sizeof old_hash, &rc);
     }
-    sqlite3_reset(s);
     if (rc != SQLITE_OK) {
         store_op_fail(st, op, rc, "look-up failed");
         return rc;
     }
-    if (exists && op->kind == STORE_OP_CREATE) {
-        op->failed = 1;
-        error_set_field(&op->err, ERR_CONFLICT, "id", "an article with id '%s' already exists",
-                        a->id);
-        return SQLITE_CONSTRAINT;
-    }
+    if (!exists)
+        a->seq = st->next_seq;
 
     /* An exact copy points at the earliest stored article with its text. */
     free(a->duplicate_of);
@@ -311,6 +437,14 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     free(a->ingested_at);
     a->ingested_at = strdup(now);
     a->ts = a->published_at ? a->published_ts : now_s;
+    /* An exact copy joins its original's group, else a near copy's group;
+     * an article that copies nothing starts a group of its own. */
+    if (a->grp == 0 && op->near_op != NULL && !op->near_op->failed)
+        a->grp = op->near_op->article.grp;
+    if (a->grp == 0 && op->near_grp > 0)
+        a->grp = op->near_grp;
+    if (a->grp == 0)
+        a->grp = a->seq;
 
     s = st->wstmts[exists ? WSTMT_UPDATE : WSTMT_INSERT];
     sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
@@ -326,18 +460,12 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     bind_text_or_null(s, 11, a->ingested_at);
     sqlite3_bind_text(s, 12, a->content_hash, -1, SQLITE_STATIC);
     bind_text_or_null(s, 13, a->duplicate_of);
-    /* An exact copy joins its original's group, else a near copy's group;
-     * an article that copies nothing starts a group of its own. */
-    if (a->grp == 0 && op->near_op != NULL && !op->near_op->failed)
-        a->grp = op->near_op->article.grp;
-    if (a->grp == 0 && op->near_grp > 0)
-        a->grp = op->near_grp;
-    if (a->grp == 0 && exists)
-        a->grp = a->seq;
-    if (a->grp > 0)
-        sqlite3_bind_int64(s, 14, a->grp);
-    else
-        sqlite3_bind_null(s, 14);
+    sqlite3_bind_int64(s, 14, a->grp);
+    /* an article analysed without entities (the feature was off) is picked
+     * up by the backfill when it is on again */
+    sqlite3_bind_int(s, 15, op->ents.owner != NULL);
+    if (!exists)
+        sqlite3_bind_int64(s, 16, a->seq);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -345,30 +473,19 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         store_op_fail(st, op, rc, exists ? "update failed" : "insert failed");
         return rc;
     }
-    rc = SQLITE_OK;
-    if (!exists) {
-        a->seq = sqlite3_last_insert_rowid(st->wdb);
-        if (a->grp == 0) {
-            a->grp = a->seq;
-            s = st->wstmts[WSTMT_SET_GRP];
-            sqlite3_bind_int64(s, 1, a->grp);
-            sqlite3_bind_int64(s, 2, a->seq);
-            rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-            sqlite3_reset(s);
-        }
-    } else {
+    rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len);
+    if (rc == SQLITE_OK && !exists)
+        st->next_seq++;
+    if (rc == SQLITE_OK && exists)
         rc = store_fps_remove(st, a->seq);
-    }
-    /* An article analysed without fingerprints or entities (the feature was
-     * off) gets none, and is picked up by the backfill when it is on again. */
+    /* An article analysed without fingerprints (the feature was off) gets
+     * none, and is picked up by the backfill when it is on again. */
     if (rc == SQLITE_OK && op->fps.hashes != NULL)
         rc = store_fps_write(st, a->seq, &op->fps, &op->index);
     if (rc == SQLITE_OK && exists)
         rc = store_entities_remove(st, a->seq);
     if (rc == SQLITE_OK && op->ents.owner != NULL)
         rc = store_entities_write(st, a->seq, a->ts, &op->ents);
-    else if (rc == SQLITE_OK)
-        rc = store_entities_undone(st, a->seq);
     if (rc != SQLITE_OK) {
         store_op_fail(st, op, rc, "writing fingerprints and entities failed");
         return rc;
@@ -391,27 +508,19 @@ static int store_op_upsert(struct store *st, struct store_op *op)
 
 static int store_op_delete(struct store *st, struct store_op *op)
 {
-    sqlite3_stmt *s = st->wstmts[WSTMT_FIND_ID];
+    sqlite3_stmt *s;
     char hash[65] = "";
     int64_t seq = 0;
-    int rc;
+    int rc, found = store_find_old(st, op->article.id, &seq, hash, sizeof hash, &rc);
 
-    sqlite3_bind_text(s, 1, op->article.id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *h = sqlite3_column_text(s, 1);
-        seq = sqlite3_column_int64(s, 0);
-        snprintf(hash, sizeof hash, "%s", h ? (const char *)h : "");
+    if (found < 0) {
+        store_op_fail(st, op, rc, "look-up failed");
+        return rc;
     }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE) {
+    if (!found) {
         op->failed = 1;
         error_set(&op->err, ERR_NOT_FOUND, "no article with id '%s'", op->article.id);
         return SQLITE_NOTFOUND;
-    }
-    if (rc != SQLITE_ROW) {
-        store_op_fail(st, op, rc, "look-up failed");
-        return rc;
     }
     s = st->wstmts[WSTMT_DELETE];
     sqlite3_bind_text(s, 1, op->article.id, -1, SQLITE_STATIC);
@@ -433,16 +542,26 @@ static int store_op_delete(struct store *st, struct store_op *op)
     return SQLITE_OK;
 }
 
+/* Runs a cached savepoint statement. SQLite rc. */
+static int store_savepoint_step(struct store *st, int which)
+{
+    sqlite3_stmt *s = st->wstmts[which];
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 void store_op_apply(struct store *st, struct store_op *op)
 {
-    size_t npend = st->npend;
+    size_t npend = st->npend, nfts = st->nfts;
+    int64_t next_seq = st->next_seq;
     int rc;
 
     op->failed = 0;
     op->created = 0;
     op->rc = SQLITE_OK;
     error_clear(&op->err);
-    rc = sqlite3_exec(st->wdb, "SAVEPOINT op", NULL, NULL, NULL);
+    rc = store_savepoint_step(st, WSTMT_SAVEPOINT);
     if (rc != SQLITE_OK) {
         store_op_fail(st, op, rc, "savepoint failed");
         return;
@@ -452,9 +571,12 @@ void store_op_apply(struct store *st, struct store_op *op)
     else
         rc = store_op_upsert(st, op);
     if (rc != SQLITE_OK) {
-        sqlite3_exec(st->wdb, "ROLLBACK TO op", NULL, NULL, NULL);
+        store_savepoint_step(st, WSTMT_ROLLBACK_TO);
+        /* what it queued for the end of the transaction goes with it */
         if (st->npend > npend)
-            st->npend = npend; /* its pending postings go with it */
+            st->npend = npend;
+        store_fts_drop(st, nfts);
+        st->next_seq = next_seq;
     }
-    sqlite3_exec(st->wdb, "RELEASE op", NULL, NULL, NULL);
+    store_savepoint_step(st, WSTMT_RELEASE);
 }

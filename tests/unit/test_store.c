@@ -169,6 +169,85 @@ Test(store, batch_ops_fail_alone)
     store_close(st);
 }
 
+/* Hits of match, as "id,id,..." in rowid order (static buffer). */
+static const char *hit_ids(struct store *st, const char *match)
+{
+    static char buf[256];
+    struct store_search_query q = {.match = match,
+                                   .from = INT64_MIN,
+                                   .to = INT64_MAX,
+                                   .sort = STORE_SORT_NEWEST,
+                                   .limit = 20,
+                                   .want_total = 1};
+    struct store_hits hits;
+    struct error err = {0};
+    buf[0] = '\0';
+    cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+    for (size_t i = hits.n; i-- > 0;)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? "," : "",
+                 hits.items[i].id);
+    store_hits_free(&hits);
+    return buf;
+}
+
+/* The writer applies full-text changes once per transaction; inside one
+ * batch an article can be created, replaced and deleted, and an op can fail,
+ * and the index must still match the table exactly. */
+Test(store, fulltext_index_follows_every_op_of_one_transaction)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op ops[7];
+    struct store_batch b = {0};
+    sqlite3 *db;
+    char *msg = NULL;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(write_one(st, STORE_OP_CREATE, "old", "walrus tusk", &ops[0]), 0);
+    article_clear(&ops[0].article);
+    memset(ops, 0, sizeof ops);
+    ops[0].kind = STORE_OP_CREATE;
+    fill(&ops[0].article, "a", "penguin colony");
+    ops[1].kind = STORE_OP_PUT; /* replaces a, created just before */
+    fill(&ops[1].article, "a", "albatross colony");
+    ops[2].kind = STORE_OP_CREATE; /* conflict: rolled back alone */
+    fill(&ops[2].article, "old", "penguin conflict");
+    ops[3].kind = STORE_OP_PUT; /* replaces an article of an earlier transaction */
+    fill(&ops[3].article, "old", "walrus colony");
+    ops[4].kind = STORE_OP_CREATE;
+    fill(&ops[4].article, "gone", "penguin gone");
+    ops[5].kind = STORE_OP_DELETE;
+    ops[5].article.id = strdup("gone");
+    ops[6].kind = STORE_OP_DELETE; /* not found: fails alone */
+    ops[6].article.id = strdup("never");
+    b.ops = ops;
+    b.nops = 7;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    cr_expect_eq(ops[2].err.code, ERR_CONFLICT);
+    cr_expect_eq(ops[6].err.code, ERR_NOT_FOUND);
+    for (int i = 0; i < 7; i++) {
+        cr_expect_eq(ops[i].failed, i == 2 || i == 6, "op %d", i);
+        article_clear(&ops[i].article);
+    }
+    cr_expect_str_eq(hit_ids(st, "\"penguin\""), "");
+    cr_expect_str_eq(hit_ids(st, "\"tusk\""), "");
+    cr_expect_str_eq(hit_ids(st, "\"albatross\""), "a");
+    cr_expect_str_eq(hit_ids(st, "\"walrus\""), "old");
+    cr_expect_str_eq(hit_ids(st, "\"colony\""), "old,a");
+    store_close(st);
+
+    /* FTS5's own check, content included, on the closed file */
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_expect_eq(sqlite3_exec(db,
+                              "INSERT INTO articles_fts(articles_fts, rank)"
+                              " VALUES('integrity-check', 1)",
+                              NULL, NULL, &msg),
+                 SQLITE_OK, "%s", msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
 Test(store, exact_copy_groups)
 {
     struct store *st = NULL;
