@@ -83,17 +83,17 @@ static size_t winnow(uint64_t *h, size_t m, size_t w)
     return c;
 }
 
-int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
-                           struct fingerprint_set *out)
+/* The k-gram hashes of words kept by winnowing with window w, in text order
+ * (repeats kept), into a new array *out of *n (NULL when there are no words).
+ * Returns 0, or -1 on allocation failure. */
+static int kgram_select(const struct textnorm_words *words, unsigned k, unsigned w, uint64_t **out,
+                        size_t *n)
 {
-    size_t nw = words->n, m;
+    size_t nw = words->n, m, c;
     uint64_t *h;
-    int64_t *s;
-    size_t c, u;
 
-    out->hashes = NULL;
-    out->n = 0;
-    out->nwords = nw;
+    *out = NULL;
+    *n = 0;
     if (nw == 0)
         return 0;
     if (k == 0)
@@ -116,6 +116,25 @@ int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsig
         /* fewer k-grams than one window: keep them all rather than one minimum */
         c = m < w ? m : winnow(h, m, w);
     }
+    *out = h;
+    *n = c;
+    return 0;
+}
+
+int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
+                           struct fingerprint_set *out)
+{
+    uint64_t *h;
+    int64_t *s;
+    size_t c, u;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = words->n;
+    if (kgram_select(words, k, w, &h, &c) != 0)
+        return -1;
+    if (h == NULL)
+        return 0;
     s = (int64_t *)h; /* same bits; ordered as SQLite INTEGER from here on */
     sort_i64(s, c);
     u = 0;
@@ -129,6 +148,54 @@ int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsig
     if (s != NULL)
         out->hashes = s;
     return 0;
+}
+
+/* The token of k-gram b following k-gram a: the index is made of such pairs. */
+static uint64_t pair_token(uint64_t a, uint64_t b)
+{
+    uint64_t ab[2] = {a, b};
+    return XXH3_64bits(ab, sizeof ab);
+}
+
+int fingerprint_index_from_words(const struct textnorm_words *words,
+                                 const struct fingerprint_set *full, struct fingerprint_set *out)
+{
+    uint64_t *sel = NULL, *all = NULL;
+    size_t nsel = 0, nall = 0, n = 0, u = 0;
+    int64_t *s = NULL;
+    int ret = -1;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = words->n;
+    if (kgram_select(words, FINGERPRINT_K, FINGERPRINT_INDEX_W, &sel, &nsel) != 0)
+        goto out;
+    /* a short text also pairs every k-gram with the next one */
+    if (full->n <= FINGERPRINT_INDEX_ALL_BELOW &&
+        kgram_select(words, FINGERPRINT_K, 1, &all, &nall) != 0)
+        goto out;
+    s = malloc((nsel + nall + 1) * sizeof *s);
+    if (s == NULL)
+        goto out;
+    for (size_t i = 0; i + 1 < nsel; i++)
+        s[n++] = (int64_t)pair_token(sel[i], sel[i + 1]);
+    for (size_t i = 0; i + 1 < nall; i++)
+        s[n++] = (int64_t)pair_token(all[i], all[i + 1]);
+    if (n == 0 && nsel == 1)
+        s[n++] = (int64_t)sel[0]; /* a single k-gram: itself */
+    sort_i64(s, n);
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || s[i] != s[u - 1])
+            s[u++] = s[i];
+    out->hashes = s;
+    out->n = u;
+    s = NULL;
+    ret = 0;
+out:
+    free(s);
+    free(sel);
+    free(all);
+    return ret;
 }
 
 int fingerprint_compute_kw(const char *body, size_t len, unsigned k, unsigned w,

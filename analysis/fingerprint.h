@@ -10,28 +10,34 @@
 
 #include "analysis/textnorm.h"
 
-/* Default k-gram length in words and winnowing window in k-grams. Guarantee: two texts that
- * share a run of at least FINGERPRINT_K + FINGERPRINT_W - 1 = 6 normalised words share at least
- * one fingerprint (every window of W consecutive k-grams inside the run is the same in both,
- * and each text keeps the minimum of every window). Runs shorter than K words are never seen.
- * About 2 / (W + 1) = 2/3 of the k-grams are kept.
- * Measured with tools/dupe_eval --offline (and --sweep) against exact shingle containment:
- * k=5 is the length the evaluation uses and keeps stock phrases ("said in a statement") from
- * linking unrelated articles. On articles of 50+ words w=2, 3 and 4 all reach recall and
- * precision >= 0.98; on Reuters-21578, whose many 10-40 word items give a few fingerprints
- * each, recall at containment >= 0.5 is 0.99 with w=2, 0.96 with w=3, 0.90 with w=4 (precision
- * 0.99 / 0.87 / 0.76): a sample of three fingerprints cannot estimate containment within 0.1.
- * w=2 costs 90 fingerprints per Reuters article and ~250 per BBC article (w=4: 54 / 150). */
+/* The whole set of a text is every word k-gram (K = 5 normalised words, W = 1: no winnowing):
+ * containment and resemblance are then exact on shingle sets (up to 64-bit hash collisions),
+ * the measure the evaluation's truth uses. K = 5 keeps stock phrases ("said in a statement")
+ * from linking unrelated articles. With W = 2 (the first design) the set was a 2/3 sample,
+ * which cannot estimate the containment of a 20-word Reuters item within 0.1. */
 #define FINGERPRINT_K 5
-#define FINGERPRINT_W 2
+#define FINGERPRINT_W 1
 
-/* The sparser set that goes into the store's inverted index (candidates are
- * found through it; containment is then computed exactly on the W sets).
- * Winnowing with a window of 6 keeps about 2/7 of the k-grams and is a subset
- * of the W=2 set; guarantee: two texts sharing a run of at least K + 6 - 1 = 10
- * normalised words share an index fingerprint, whatever else either contains
- * (selection depends only on the run's own words). */
-#define FINGERPRINT_INDEX_W 6
+/* The index set is what goes into the store's inverted index; candidates are found by looking
+ * up one text's index set among the others' (a symmetric relation: if A finds B, B finds A),
+ * then scored exactly on the whole sets. Its tokens are ordered pairs of k-grams: winnowing
+ * with a window of FINGERPRINT_INDEX_W k-grams keeps the minimum of every window (about
+ * 2 / (W + 1) of them, chosen by the window's own words only), and each kept k-gram is paired
+ * with the next one kept. A pair needs two texts to share the stretch between the two picks,
+ * where a single k-gram is shared by any two articles that use the same stock phrase: on the
+ * synthetic benchmark corpus (Markov text from real articles) a third of single winnowed
+ * k-grams were in some other article's index at 40,000 articles, and each of them cost an
+ * index probe. A text with at most FINGERPRINT_INDEX_ALL_BELOW k-grams (a wire brief) also
+ * pairs every k-gram with the next. Guarantee: two texts that share a run of at least
+ * K + 2 * FINGERPRINT_INDEX_W - 1 normalised words (two whole windows, so two picks in a row
+ * inside the run, the same in both) share an index token; K + 1 words when both are short.
+ * Measured with tools/dupe_eval against brute force: see README ("Near-duplicates"). */
+#ifndef FINGERPRINT_INDEX_W
+#define FINGERPRINT_INDEX_W 8
+#endif
+#ifndef FINGERPRINT_INDEX_ALL_BELOW
+#define FINGERPRINT_INDEX_ALL_BELOW 100
+#endif
 
 /* A fingerprint set: hashes sorted ascending (as signed 64-bit, SQLite INTEGER order) and
  * unique. nwords counts the normalised words the text had. */
@@ -41,7 +47,7 @@ struct fingerprint_set {
     size_t nwords;
 };
 
-/* Computes the winnowed fingerprints (FINGERPRINT_K, FINGERPRINT_W) of body[0..len), valid
+/* Computes the fingerprints (FINGERPRINT_K, FINGERPRINT_W: every k-gram) of body[0..len), valid
  * UTF-8. A text too short for one window keeps all its k-grams; a text of fewer than K words
  * gets one hash of its whole word sequence; an empty one gets none. Returns 0, or -1 on
  * allocation failure. Caller owns out (fingerprint_set_free), also after -1. */
@@ -56,6 +62,12 @@ int fingerprint_compute_kw(const char *body, size_t len, unsigned k, unsigned w,
  * normalisation can serve both the fingerprints and the content hash. */
 int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
                            struct fingerprint_set *out);
+
+/* The index set of a text whose words (borrowed) gave the whole set full (borrowed): the pair
+ * tokens described above, sorted and unique (not a subset of full). Returns 0, or -1 on
+ * allocation failure; the caller frees out, also after -1. */
+int fingerprint_index_from_words(const struct textnorm_words *words,
+                                 const struct fingerprint_set *full, struct fingerprint_set *out);
 
 /* Frees set->hashes (NULL-safe) and empties the set. */
 void fingerprint_set_free(struct fingerprint_set *set);

@@ -16,9 +16,8 @@
 
 /* Renders {exact: [...], near: [...]} for a text with this hash and set. */
 static int duplicates_answer(struct app *app, const char *exclude_id, const char *content_hash,
-                             const struct fingerprint_set *fps,
-                             const struct fingerprint_set *index, double min_containment,
-                             json_t **out, struct error *err)
+                             const struct fingerprint_set *fps, const struct fingerprint_set *index,
+                             double min_containment, json_t **out, struct error *err)
 {
     char **ids = NULL;
     size_t nids = 0;
@@ -45,8 +44,7 @@ static int duplicates_answer(struct app *app, const char *exclude_id, const char
     return 0;
 }
 
-int handle_article_duplicates(struct app *app, struct http_request *req,
-                              struct http_response *res)
+int handle_article_duplicates(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct article a;
     struct fingerprint_set fps = {0}, index = {0};

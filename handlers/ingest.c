@@ -181,18 +181,9 @@ int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *fu
         goto out;
     if (content_hash != NULL)
         fingerprint_words_hash(&words, content_hash);
-    if (full != NULL) {
-        /* A short text indexes its whole set: a few scattered shared
-         * fingerprints must still find it (with the sparse subset, Reuters'
-         * 20-word items lost an eighth of their true pairs at 0.5). */
-        unsigned w = FINGERPRINT_INDEX_W;
-        if (fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, full) != 0)
-            goto out;
-        if (full->n <= INGEST_INDEX_ALL_BELOW)
-            w = FINGERPRINT_W;
-        if (fingerprint_from_words(&words, FINGERPRINT_K, w, index) != 0)
-            goto out;
-    }
+    if (full != NULL && (fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, full) != 0 ||
+                         fingerprint_index_from_words(&words, full, index) != 0))
+        goto out;
     ret = 0;
 out:
     textnorm_words_free(&words);
@@ -219,6 +210,7 @@ int ingest_prepare(struct app *app, struct store_op *op, double min_containment,
         error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
     }
+    op->fingerprinted = app->cfg.duplicates;
     if (app->cfg.duplicates) {
         if (store_near_find(app->store, &op->fps, &op->index, a->id, a->content_hash, lookup,
                             &op->near, err) != 0)

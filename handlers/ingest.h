@@ -16,20 +16,14 @@
 #define INGEST_GROUP_MIN_CONTAINMENT   0.7
 #define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
 
-/* A text with at most this many fingerprints puts all of them in the
- * inverted index, not only the sparse FINGERPRINT_INDEX_W subset: then any
- * shared fingerprint finds a short text, and a shared run of 10 words finds
- * a long one (the subset of either side is inside the other's probe set). */
-#define INGEST_INDEX_ALL_BELOW 100
-
 /* Entities are extracted from the first 64 KiB of a body. */
 #define INGEST_ENTITY_MAX_BYTES 65536
 
 /* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
 
-/* The whole fingerprint set (FINGERPRINT_W) and its sparse index subset
- * (FINGERPRINT_INDEX_W) of body, from one normalisation; content_hash (may be
+/* The whole fingerprint set (every k-gram) and its index set
+ * (fingerprint_index_from_words) of body, from one normalisation; content_hash (may be
  * NULL) gets the exact-copy hash. Returns 0 or -1; the caller frees both sets.
  * Also the store's backfill callback (with content_hash NULL). */
 int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *full,

@@ -61,8 +61,8 @@ static const char *const migrations[] = {
     /* 3: entities. One row per canonical entity (merge key), its aliases, the
      * articles that mention it (with the article's sort time, for windows and
      * newest-first lists) and every mention's span. The type filter of the
-     * entity list walks entities_rank: types are few, so no index of its own. Counts on `entities` are
-     * kept exact by the writer under insert, replace and delete. */
+     * entity list walks entities_rank: types are few, so no index of its own. Counts on `entities`
+     * are kept exact by the writer under insert, replace and delete. */
     "CREATE TABLE entities ("
     "  eid INTEGER PRIMARY KEY,"
     "  id TEXT NOT NULL UNIQUE,"
@@ -107,6 +107,28 @@ static const char *const migrations[] = {
     "DROP TRIGGER articles_ai;"
     "DROP TRIGGER articles_ad;"
     "DROP TRIGGER articles_au;",
+
+    /* 5: the inverted fingerprint index becomes an FTS5 table (one token per
+     * index fingerprint, document = article seq): FTS5 merges its segments
+     * in the background of commits, where a B-tree keyed by a random hash
+     * took a random page write per fingerprint once it outgrew the cache.
+     * article_fps keeps each article's index set (to delete its tokens) and
+     * the size of its whole set (to estimate a candidate's containment
+     * before computing it); whole sets are computed again from the body. Every
+     * article is fingerprinted again at the next start (fp_done = 0), as the
+     * sets changed form. The two partial indexes list the backfills' work. */
+    "DROP TABLE fingerprints;"
+    "DROP TABLE article_fps;"
+    "CREATE TABLE article_fps ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  n INTEGER NOT NULL,"
+    "  idx BLOB NOT NULL"
+    ");"
+    "CREATE VIRTUAL TABLE fp_index USING fts5(fp, content='', detail=none, columnsize=0,"
+    "  tokenize='ascii');"
+    "ALTER TABLE articles ADD COLUMN fp_done INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX articles_fp_todo ON articles(seq) WHERE fp_done = 0;"
+    "CREATE INDEX articles_entities_todo ON articles(seq) WHERE entities_done = 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

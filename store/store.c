@@ -116,9 +116,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             }
     }
     if (rc == SQLITE_OK) {
-        rc = store_postings_flush(st);
-        if (rc == SQLITE_OK)
-            rc = store_fts_flush(st);
+        rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
     }
@@ -129,7 +127,6 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
                  sqlite3_errstr(rc));
         if (!sqlite3_get_autocommit(st->wdb))
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-        st->npend = 0;
         store_fts_drop(st, 0);
         st->next_seq = next_seq;
         store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
@@ -328,21 +325,23 @@ static int store_backfill_entities(struct store *st, struct error *err)
     return 0;
 }
 
-/* Fingerprints articles stored before fingerprints existed (a database that
- * was just migrated), in transactions of 500. Runs before the writer thread
- * starts, on the write connection. Returns 0 or -1 with err. */
+/* Fingerprints the articles stored without fingerprints (before they
+ * existed, with the feature off, or before the index changed form), in
+ * transactions of 500. Runs before the writer thread starts, on the write
+ * connection. Returns 0 or -1 with err. */
 static int store_backfill_fingerprints(struct store *st, struct error *err)
 {
-    sqlite3_stmt *pick = NULL;
+    sqlite3_stmt *pick = NULL, *done_stmt = NULL;
     long long done = 0;
     int rc = SQLITE_OK;
 
     if (st->opts.fingerprint == NULL)
         return 0;
-    rc = sqlite3_prepare_v2(st->wdb,
-                            "SELECT a.seq, a.body FROM articles a WHERE NOT EXISTS"
-                            " (SELECT 1 FROM article_fps p WHERE p.seq = a.seq) LIMIT 500",
+    rc = sqlite3_prepare_v2(st->wdb, "SELECT seq, body FROM articles WHERE fp_done = 0 LIMIT 500",
                             -1, &pick, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->wdb, "UPDATE articles SET fp_done = 1 WHERE seq = ?1", -1,
+                                &done_stmt, NULL);
     while (rc == SQLITE_OK) {
         int picked = 0;
         rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -354,30 +353,129 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
             if (st->opts.fingerprint(body ? body : "", body ? len : 0, &fps, &index) != 0)
                 rc = SQLITE_NOMEM;
             else
-                rc = store_fps_write(st, seq, &fps, &index);
+                rc = store_fps_write(st, seq, fps.n, &index);
             fingerprint_set_free(&fps);
             fingerprint_set_free(&index);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(done_stmt, 1, seq);
+                rc = sqlite3_step(done_stmt) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+                sqlite3_reset(done_stmt);
+            }
             picked++;
         }
         sqlite3_reset(pick);
         if (rc == SQLITE_OK)
-            rc = store_postings_flush(st);
+            rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-        st->npend = 0;
+        store_fts_drop(st, 0);
         done += picked;
         if (picked == 0)
             break;
     }
     sqlite3_finalize(pick);
+    sqlite3_finalize(done_stmt);
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "fingerprinting stored articles failed after %lld: %s", done,
                   sqlite3_errstr(rc));
         return -1;
     }
     return 0;
+}
+
+/* Builds a filter rated for at least `keys` fingerprints from every stored
+ * article's index set (on the write connection). SQLite rc; *out NULL on
+ * failure. */
+static int store_filter_build(struct store *st, size_t keys, struct fpfilter **out)
+{
+    sqlite3_stmt *s = NULL;
+    struct fpfilter *f = fpfilter_new(keys);
+    int rc = f ? SQLITE_OK : SQLITE_NOMEM;
+
+    *out = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->wdb, "SELECT idx FROM article_fps", -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(s, 0);
+        int bytes = sqlite3_column_bytes(s, 0);
+        rc = SQLITE_OK;
+        for (int i = 0; i + 8 <= bytes; i += 8) {
+            uint64_t v = 0;
+            for (int b = 0; b < 8; b++)
+                v |= (uint64_t)p[i + b] << (8 * b);
+            fpfilter_add(f, (int64_t)v);
+        }
+    }
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK) {
+        fpfilter_free(f);
+        return rc;
+    }
+    *out = f;
+    return SQLITE_OK;
+}
+
+int store_filter_add(struct store *st, const struct fingerprint_set *hashes)
+{
+    struct fpfilter *f = st->filter;
+
+    if (f != NULL && fpfilter_count(f) + hashes->n > fpfilter_capacity(f)) {
+        /* Outgrown: a filter rated for twice as many, from the stored sets
+         * (this transaction's included), replaces it. The rebuilt one no
+         * longer holds deleted articles' fingerprints. */
+        struct fpfilter *bigger;
+        int rc = store_filter_build(st, 2 * (fpfilter_count(f) + hashes->n), &bigger);
+        if (rc != SQLITE_OK)
+            return rc;
+        pthread_rwlock_wrlock(&st->filter_lock);
+        st->filter = bigger;
+        pthread_rwlock_unlock(&st->filter_lock);
+        fpfilter_free(f);
+        f = bigger;
+    }
+    if (f != NULL)
+        for (size_t i = 0; i < hashes->n; i++)
+            fpfilter_add(f, hashes->hashes[i]);
+    return SQLITE_OK;
+}
+
+/* Refuses a database whose articles table or its indexes are damaged (a
+ * torn or overwritten page), rather than serving errors later: SQLite's
+ * quick_check of that table reads each of its pages once. Returns 0 or -1. */
+static int store_check_articles(struct store *st, struct error *err)
+{
+    sqlite3_stmt *s = NULL;
+    char what[512] = "";
+    int rc = sqlite3_prepare_v2(st->wdb, "PRAGMA quick_check(articles)", -1, &s, NULL);
+    int rows = 0;
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *msg = (const char *)sqlite3_column_text(s, 0);
+        if (rows == 0 && msg != NULL && strcmp(msg, "ok") == 0)
+            break;
+        /* its first few findings on one line ("*** in database main ***" is a header) */
+        if (msg != NULL && strncmp(msg, "***", 3) != 0 && rows++ < 3)
+            snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s", what[0] ? "; " : "",
+                     msg);
+        rc = SQLITE_OK;
+    }
+    if (rc == SQLITE_ROW && rows == 0) {
+        sqlite3_finalize(s);
+        return 0;
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        snprintf(what, sizeof what, "%s", sqlite3_errmsg(st->wdb));
+    for (char *p = what; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    error_set(err, ERR_INTERNAL, "database %s is corrupt: %s", st->path,
+              what[0] ? what : "quick_check failed");
+    sqlite3_finalize(s);
+    return -1;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation; the
@@ -412,6 +510,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
+    pthread_rwlock_init(&st->filter_lock, NULL);
     if (st->path == NULL || store_conn_open(path, 1, &st->opts, &st->wdb, err) != 0)
         goto fail;
 
@@ -432,8 +531,26 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
-    if (store_writer_init(st, err) != 0 || store_backfill_fingerprints(st, err) != 0 ||
-        store_backfill_entities(st, err) != 0)
+    if (store_check_articles(st, err) != 0 || store_writer_init(st, err) != 0)
+        goto fail;
+    if (st->opts.fingerprint != NULL) {
+        sqlite3_int64 keys = 0;
+        int rc;
+        if (sqlite3_prepare_v2(st->wdb, "SELECT coalesce(sum(length(idx)), 0) / 8 FROM article_fps",
+                               -1, &stmt, NULL) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW)
+            keys = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        stmt = NULL;
+        /* rated for twice what is stored, so it grows once per doubling */
+        rc = store_filter_build(st, (size_t)keys * 2, &st->filter);
+        if (rc != SQLITE_OK) {
+            error_set(err, ERR_INTERNAL, "cannot load the fingerprint filter: %s",
+                      sqlite3_errstr(rc));
+            goto fail;
+        }
+    }
+    if (store_backfill_fingerprints(st, err) != 0 || store_backfill_entities(st, err) != 0)
         goto fail;
     if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
         error_set(err, ERR_INTERNAL, "cannot start the writer thread");
@@ -475,7 +592,8 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
-    free(st->pend);
+    fpfilter_free(st->filter);
+    pthread_rwlock_destroy(&st->filter_lock);
     store_fts_drop(st, 0);
     free(st->fts);
     free(st->path);

@@ -24,8 +24,10 @@ struct store_options {
      * hundred thousand; older matches stay reachable with sort=newest or a time
      * window. 0: the default, 20,000. */
     unsigned rank_candidates;
-    /* Computes an article's fingerprints; used at open to fill in articles
-     * stored before fingerprints existed (migration). NULL: no backfill. */
+    /* Computes an article's fingerprints: the whole set (for containment)
+     * and its index subset. Used to verify near-duplicate candidates (their
+     * sets are computed again from their bodies) and at open to fill in
+     * articles stored before fingerprints existed. NULL: neither. */
     int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *full,
                        struct fingerprint_set *index);
     /* Extracts an article's entities (0 or -1), for articles stored before
@@ -41,6 +43,17 @@ struct store_options {
 /* At most this many candidates (the ones sharing the most fingerprints) are
  * scored exactly for one look-up. */
 #define STORE_NEAR_CANDIDATES 200
+
+/* At most this many of a look-up's index tokens (those the filter lets
+ * through, smallest first: a sample spread over the text) are looked up in
+ * fp_index: a long copy finds its originals with a fraction of them. */
+#define STORE_NEAR_PROBES 96
+
+/* A candidate whose containment, estimated from the index sets alone, is
+ * below this share of the threshold is not scored (its text is not read):
+ * a true copy shares a run of index tokens, an unrelated article that shares
+ * a phrase or two shares one or two. */
+#define STORE_NEAR_ESTIMATE_SLACK 0.5
 
 /* Opens (creating and migrating as needed) the database at path and starts the
  * writer thread. Returns 0 and a new store in *out, or -1 with err filled
@@ -116,6 +129,7 @@ struct store_near_list {
 struct store_op {
     enum store_op_kind kind;
     struct article article;       /* owned by the op's owner */
+    int fingerprinted;            /* fps and index are computed (the feature is on) */
     struct fingerprint_set fps;   /* whole set, for containment (owned by the op's owner) */
     struct fingerprint_set index; /* sparser subset for the inverted index (owned too) */
     /* What the caller found before the write (owned by the op's owner): near
@@ -217,19 +231,17 @@ struct store_hits {
  * min_containment (containment = shared / the smaller set's size; resemblance
  * = Jaccard), excluding exclude_id (may be NULL); those whose content hash
  * equals content_hash (may be NULL) are marked exact. Candidates come from
- * look-ups of index (fps's sparse subset, FINGERPRINT_INDEX_W) in the inverted
- * index, never from a scan; containment is then computed exactly on the whole
- * sets. Returns 0 or -1. */
+ * look-ups of index (the text's index tokens, fingerprint_index_from_words)
+ * in the inverted index fp_index, never from a scan, each token first tested
+ * against the in-memory filter; containment is then computed exactly on the
+ * whole sets (a
+ * candidate's set is computed again from its body with
+ * store_options.fingerprint). Returns 0 or -1. */
 int store_near_find(struct store *st, const struct fingerprint_set *fps,
                     const struct fingerprint_set *index, const char *exclude_id,
                     const char *content_hash, double min_containment, struct store_near_list *out,
                     struct error *err);
 void store_near_list_free(struct store_near_list *list);
-
-/* Loads the stored fingerprint set of article seq into *out (caller frees with
- * fingerprint_set_free). Returns 0, or -1 (ERR_NOT_FOUND when it has none). */
-int store_fingerprints_get(struct store *st, int64_t seq, struct fingerprint_set *out,
-                           struct error *err);
 
 /* Ids of the other stored articles with this content hash, oldest first.
  * Returns 0 or -1; caller frees each id and the array. */

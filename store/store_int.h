@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/fpfilter.h"
 #include "store/snippet.h"
 #include "store/store.h"
 
@@ -51,8 +52,6 @@ enum store_wstmt {
     WSTMT_UPDATE,
     WSTMT_DELETE,
     WSTMT_REGROUP,
-    WSTMT_FP_INSERT,
-    WSTMT_FP_DELETE,
     WSTMT_FPSET_INSERT,
     WSTMT_FPSET_GET,
     WSTMT_FPSET_DELETE,
@@ -67,6 +66,8 @@ enum store_wstmt {
     WSTMT_ENT_DONE,
     WSTMT_FTS_INSERT,
     WSTMT_FTS_DELETE,
+    WSTMT_FPX_INSERT,
+    WSTMT_FPX_DELETE,
     WSTMT_SAVEPOINT,
     WSTMT_RELEASE,
     WSTMT_ROLLBACK_TO,
@@ -94,11 +95,6 @@ struct store {
     int stopping;
     pthread_mutex_t readers_mu;
     struct store_reader *readers;
-    /* Postings of the open write transaction, inserted sorted by hash just
-     * before it commits: one pass over the index instead of a random insert
-     * per fingerprint. Writer thread only. */
-    struct store_posting *pend;
-    size_t npend, pend_cap;
     /* Full-text index changes of the open write transaction, applied just
      * before it commits (store_fts_flush). SQLite 3.40's FTS5 flushes its
      * pending terms into a new segment at every savepoint, and every op runs
@@ -107,12 +103,22 @@ struct store {
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
     int64_t next_seq; /* the seq the next new article gets (writer only) */
+    /* Bloom filter over the fingerprints of fp_index (see fpfilter.h): the
+     * writer adds to it and replaces it with a larger one when it fills up
+     * (under the write lock); near-duplicate look-ups test it under the read
+     * lock. */
+    pthread_rwlock_t filter_lock;
+    struct fpfilter *filter;
 };
 
-/* One change to articles_fts: an insert of the article's text (borrowed from
- * its op, alive until the batch's done callback) or a delete of the old text
- * (owned: `owned` holds both strings). */
+enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS };
+
+/* One change to a full-text table. articles_fts: an insert of the article's
+ * text (title and body borrowed from its op, alive until the batch's done
+ * callback) or a delete of the old text (copied into `owned`). fp_index: the
+ * article's fingerprint tokens as one text in `owned` (title unused). */
 struct store_fts_change {
+    enum store_fts_table table;
     int64_t seq;
     size_t order; /* position in the transaction, to keep one row's changes in order */
     int del;
@@ -121,12 +127,10 @@ struct store_fts_change {
     char *owned;
 };
 
-struct store_posting {
-    int64_t hash, seq;
-};
-
-/* Inserts the pending postings (sorted) and empties the list. SQLite rc. */
-int store_postings_flush(struct store *st);
+/* A fingerprint as an fp_index token: its low 50 bits in 10 base-32 digits
+ * ([0-9a-v], which the ascii tokenizer keeps whole), NUL-terminated. */
+#define STORE_FP_TOKEN_LEN 10
+void store_fp_token(int64_t hash, char out[STORE_FP_TOKEN_LEN + 1]);
 
 /* Applies the pending full-text changes (by seq, each row's in order) and
  * empties the list; store_fts_drop(st, n) forgets those after the first n
@@ -149,19 +153,23 @@ int store_writer_init(struct store *st, struct error *err);
  * fills the op's outcome. Runs on the writer thread only. */
 void store_op_apply(struct store *st, struct store_op *op);
 
-/* Fingerprint sets are stored as blobs of little-endian int64s. encode
- * returns a new buffer of n*8 bytes (NULL on failure); decode fills out from
- * a blob (0, or -1 on a malformed blob or allocation failure). */
+/* An article's index fingerprints are stored (article_fps.idx) as a blob of
+ * little-endian int64s. encode returns a new buffer of n*8 bytes (NULL on
+ * failure); decode fills out from a blob (0, or -1 on a malformed blob or
+ * allocation failure). */
 unsigned char *store_fps_encode(const struct fingerprint_set *fps);
 int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out);
 
-/* fps as a JSON array of integers (new string), for json_each() in SQL. */
-char *store_fps_json(const struct fingerprint_set *fps);
-
-/* Writes index as article seq's postings and fps as its whole set, inside
- * the write transaction. Returns an SQLite rc. */
-int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps,
+/* Writes index as article seq's fingerprints (fp_index, article_fps and the
+ * filter), with full_n the size of its whole set, inside the write
+ * transaction. Returns an SQLite rc. */
+int store_fps_write(struct store *st, int64_t seq, size_t full_n,
                     const struct fingerprint_set *index);
+
+/* Adds hashes to the filter, growing it first when they would pass its
+ * rated load (rebuilt from article_fps on the write connection, so the
+ * caller's transaction is seen). Writer thread only. SQLite rc. */
+int store_filter_add(struct store *st, const struct fingerprint_set *hashes);
 
 /* Removes article seq's entity links and mentions, uncounting them; writes
  * set for it. Inside the write transaction; SQLite rc. */

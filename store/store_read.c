@@ -506,66 +506,103 @@ static int cmp_near(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* Appends v to the growing array *a (n, cap). 0, or -1 when out of memory. */
+static int push_i64(int64_t **a, size_t *n, size_t *cap, int64_t v)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        int64_t *bigger = realloc(*a, ncap * sizeof *bigger);
+        if (bigger == NULL)
+            return -1;
+        *a = bigger;
+        *cap = ncap;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+/* Step 1 of a look-up: the stored articles carrying each index token that
+ * the filter lets through (at most STORE_NEAR_PROBES of them, smallest
+ * first), one fp_index query each, a boilerplate token adding none.
+ * Appends their seqs (one per shared token) to *seqs. SQLite rc. */
+static int near_postings(struct store *st, struct store_reader *r,
+                         const struct fingerprint_set *index, int64_t **seqs, size_t *nseqs)
+{
+    sqlite3_stmt *post = store_reader_stmt(r, RSTMT_POSTINGS,
+                                           "SELECT rowid FROM fp_index WHERE fp_index MATCH ?1"
+                                           " LIMIT ?2");
+    int64_t *maybe = NULL;
+    size_t nmaybe = 0, cap = 0, seqcap = *nseqs;
+    int rc = SQLITE_OK;
+
+    if (post == NULL)
+        return sqlite3_errcode(r->db);
+    /* the filter first: most tokens are carried by no stored article */
+    pthread_rwlock_rdlock(&st->filter_lock);
+    for (size_t i = 0; i < index->n && nmaybe < STORE_NEAR_PROBES && rc == SQLITE_OK; i++)
+        if (st->filter == NULL || fpfilter_maybe(st->filter, index->hashes[i]))
+            if (push_i64(&maybe, &nmaybe, &cap, index->hashes[i]) != 0)
+                rc = SQLITE_NOMEM;
+    pthread_rwlock_unlock(&st->filter_lock);
+
+    for (size_t i = 0; i < nmaybe && rc == SQLITE_OK; i++) {
+        char match[STORE_FP_TOKEN_LEN + 3];
+        size_t first = *nseqs, got = 0;
+        match[0] = '"';
+        store_fp_token(maybe[i], match + 1);
+        match[STORE_FP_TOKEN_LEN + 1] = '"';
+        match[STORE_FP_TOKEN_LEN + 2] = '\0';
+        sqlite3_bind_text(post, 1, match, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(post, 2, STORE_BOILERPLATE_ARTICLES + 1);
+        while ((rc = sqlite3_step(post)) == SQLITE_ROW) {
+            got++;
+            if (push_i64(seqs, nseqs, &seqcap, sqlite3_column_int64(post, 0)) != 0) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        sqlite3_reset(post);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        if (got > STORE_BOILERPLATE_ARTICLES)
+            *nseqs = first; /* boilerplate: finds no candidates */
+    }
+    free(maybe);
+    return rc;
+}
+
 int store_near_find(struct store *st, const struct fingerprint_set *fps,
                     const struct fingerprint_set *index, const char *exclude_id,
                     const char *content_hash, double min_containment, struct store_near_list *out,
                     struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *post, *set, *ids;
+    sqlite3_stmt *row, *sizes;
     int64_t *seqs = NULL;
-    size_t nseqs = 0, cap = 0, ncand = 0;
-    char *json = NULL;
+    size_t nseqs = 0, ncand = 0;
     struct near_candidate *cand = NULL;
     int rc = SQLITE_OK, ret = -1;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    if (fps->n == 0 || index->n == 0)
+    if (fps->n == 0 || index->n == 0 || st->opts.fingerprint == NULL)
         return 0;
-    post = store_reader_stmt(
-        r, RSTMT_POSTINGS,
-        "SELECT j.value, f.seq FROM json_each(?1) j JOIN fingerprints f ON f.hash = j.value"
-        " WHERE (SELECT count(*) FROM (SELECT 1 FROM fingerprints g WHERE g.hash = j.value"
-        " LIMIT ?2)) < ?2");
-    set = store_reader_stmt(r, RSTMT_FPSET, "SELECT n, hashes FROM article_fps WHERE seq = ?1");
-    ids = store_reader_stmt(r, RSTMT_SEQ_ID,
-                            "SELECT id, grp, content_hash FROM articles WHERE seq = ?1");
-    if (post == NULL || set == NULL || ids == NULL) {
+    row = store_reader_stmt(r, RSTMT_FPSET,
+                            "SELECT id, grp, content_hash, body FROM articles WHERE seq = ?1");
+    sizes = store_reader_stmt(r, RSTMT_SEQ_ID,
+                              "SELECT n, length(idx) / 8 FROM article_fps WHERE seq = ?1");
+    if (row == NULL || sizes == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-
-    /* 1. Postings of every fingerprint, skipping boilerplate ones, in one
-     * statement: the set goes in as a JSON array. */
-    json = store_fps_json(index);
-    if (json == NULL) {
-        error_set(err, ERR_INTERNAL, "out of memory");
+    /* one snapshot for the look-ups and the candidates' texts */
+    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    rc = near_postings(st, r, index, &seqs, &nseqs);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "fingerprint look-up failed: %s", sqlite3_errstr(rc));
         goto out;
     }
-    sqlite3_bind_text(post, 1, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(post, 2, STORE_BOILERPLATE_ARTICLES + 1);
-    while ((rc = sqlite3_step(post)) == SQLITE_ROW) {
-        if (nseqs == cap) {
-            size_t ncap = cap ? cap * 2 : 1024;
-            int64_t *bigger = realloc(seqs, ncap * sizeof *seqs);
-            if (bigger == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            seqs = bigger;
-            cap = ncap;
-        }
-        seqs[nseqs++] = sqlite3_column_int64(post, 1);
-    }
-    sqlite3_reset(post);
-    sqlite3_clear_bindings(post);
-    if (rc != SQLITE_DONE) {
-        error_set(err, ERR_INTERNAL, "fingerprint look-up failed: %s", sqlite3_errmsg(r->db));
-        goto out;
-    }
-    rc = SQLITE_OK;
 
     /* 2. Count shared postings per article; keep those sharing the most. */
     if (nseqs > 0)
@@ -591,60 +628,74 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
         goto out;
     }
 
-    /* 3. Exact containment against each candidate's whole set. */
+    /* 3. Exact containment against each candidate's whole set, computed
+     * again from its text (a pure function of the body). */
     for (size_t c = 0; c < ncand && rc == SQLITE_OK; c++) {
-        struct fingerprint_set other = {0};
-        size_t n_other, shared, smaller;
+        struct fingerprint_set other = {0}, other_index = {0};
+        const char *id, *body;
+        size_t shared, smaller;
         double containment;
 
-        sqlite3_bind_int64(set, 1, cand[c].seq);
-        rc = sqlite3_step(set);
+        /* An estimate from the index sets alone, before reading the
+         * candidate's text: each side's index keeps a share d of its
+         * k-grams (1 for a short text), so the hits stand for about
+         * hits / min(d) shared k-grams. Far below the threshold: skip. */
+        sqlite3_bind_int64(sizes, 1, cand[c].seq);
+        if (sqlite3_step(sizes) == SQLITE_ROW) {
+            double n_c = (double)sqlite3_column_int64(sizes, 0);
+            double d_c = n_c > 0 ? (double)sqlite3_column_int64(sizes, 1) / n_c : 1.0;
+            double d_q = (double)index->n / (double)fps->n;
+            double d = d_c < d_q ? d_c : d_q, n = n_c < (double)fps->n ? n_c : (double)fps->n;
+            double estimate = d > 0 && n > 0 ? (double)cand[c].hits / d / n : 0.0;
+            if (estimate < STORE_NEAR_ESTIMATE_SLACK * min_containment) {
+                sqlite3_reset(sizes);
+                continue;
+            }
+        }
+        sqlite3_reset(sizes);
+        sqlite3_bind_int64(row, 1, cand[c].seq);
+        rc = sqlite3_step(row);
         if (rc != SQLITE_ROW) {
-            sqlite3_reset(set);
+            sqlite3_reset(row);
             rc = rc == SQLITE_DONE ? SQLITE_OK : rc; /* deleted meanwhile */
             continue;
         }
         rc = SQLITE_OK;
-        n_other = (size_t)sqlite3_column_int64(set, 0);
-        smaller = n_other < fps->n ? n_other : fps->n;
-        /* cheap bound first: what it shares cannot exceed the postings it hit
-         * plus the boilerplate ones that were skipped */
-        if (smaller == 0) {
-            sqlite3_reset(set);
+        id = (const char *)sqlite3_column_text(row, 0);
+        body = (const char *)sqlite3_column_text(row, 3);
+        if (id == NULL || (exclude_id != NULL && strcmp(id, exclude_id) == 0)) {
+            sqlite3_reset(row);
             continue;
         }
-        if (store_fps_decode(sqlite3_column_blob(set, 1), sqlite3_column_bytes(set, 1), &other) !=
-            0) {
-            sqlite3_reset(set);
+        if (st->opts.fingerprint(body ? body : "", body ? (size_t)sqlite3_column_bytes(row, 3) : 0,
+                                 &other, &other_index) != 0) {
+            sqlite3_reset(row);
+            fingerprint_set_free(&other);
+            fingerprint_set_free(&other_index);
             rc = SQLITE_NOMEM;
             break;
         }
-        sqlite3_reset(set);
         shared = fingerprint_shared(fps, &other);
-        fingerprint_set_free(&other);
-        containment = (double)shared / (double)smaller;
-        if (containment + 1e-9 < min_containment)
-            continue;
-
-        sqlite3_bind_int64(ids, 1, cand[c].seq);
-        if (sqlite3_step(ids) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(ids, 0);
-            if (id != NULL && (exclude_id == NULL || strcmp(id, exclude_id) != 0)) {
-                struct store_near *nr = &out->items[out->n];
-                nr->id = strdup(id);
-                nr->seq = cand[c].seq;
-                nr->grp = sqlite3_column_int64(ids, 1);
-                nr->exact = content_hash != NULL && sqlite3_column_text(ids, 2) != NULL &&
-                            strcmp((const char *)sqlite3_column_text(ids, 2), content_hash) == 0;
-                nr->containment = containment;
-                nr->resemblance = (double)shared / (double)(fps->n + n_other - shared);
-                if (nr->id == NULL)
-                    rc = SQLITE_NOMEM;
-                else
-                    out->n++;
-            }
+        smaller = other.n < fps->n ? other.n : fps->n;
+        containment = smaller ? (double)shared / (double)smaller : 0.0;
+        if (containment + 1e-9 >= min_containment && smaller > 0) {
+            struct store_near *nr = &out->items[out->n];
+            const unsigned char *h = sqlite3_column_text(row, 2);
+            nr->id = strdup(id);
+            nr->seq = cand[c].seq;
+            nr->grp = sqlite3_column_int64(row, 1);
+            nr->exact =
+                content_hash != NULL && h != NULL && strcmp((const char *)h, content_hash) == 0;
+            nr->containment = containment;
+            nr->resemblance = (double)shared / (double)(fps->n + other.n - shared);
+            if (nr->id == NULL)
+                rc = SQLITE_NOMEM;
+            else
+                out->n++;
         }
-        sqlite3_reset(ids);
+        sqlite3_reset(row);
+        fingerprint_set_free(&other);
+        fingerprint_set_free(&other_index);
     }
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "fingerprint comparison failed: %s", sqlite3_errstr(rc));
@@ -653,43 +704,11 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
     qsort(out->items, out->n, sizeof *out->items, cmp_near);
     ret = 0;
 out:
+    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
     if (ret != 0)
         store_near_list_free(out);
     free(seqs);
     free(cand);
-    free(json);
-    return ret;
-}
-
-int store_fingerprints_get(struct store *st, int64_t seq, struct fingerprint_set *out,
-                           struct error *err)
-{
-    struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *s;
-    int rc, ret = -1;
-
-    memset(out, 0, sizeof *out);
-    if (r == NULL)
-        return -1;
-    s = store_reader_stmt(r, RSTMT_FPSET, "SELECT n, hashes FROM article_fps WHERE seq = ?1");
-    if (s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, seq);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (store_fps_decode(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), out) == 0)
-            ret = 0;
-        else
-            error_set(err, ERR_INTERNAL, "malformed fingerprint set of article %lld",
-                      (long long)seq);
-    } else if (rc == SQLITE_DONE) {
-        error_set(err, ERR_NOT_FOUND, "article %lld has no fingerprints", (long long)seq);
-    } else {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errmsg(r->db));
-    }
-    sqlite3_reset(s);
     return ret;
 }
 

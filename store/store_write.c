@@ -15,12 +15,13 @@ static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
-    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, seq)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
-    " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15 WHERE id = ?1";
+    " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15, fp_done = ?16"
+    " WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
@@ -28,13 +29,13 @@ static const char SQL_REGROUP[] =
     "UPDATE articles SET duplicate_of = (SELECT b.id FROM articles b"
     " WHERE b.content_hash = articles.content_hash AND b.seq < articles.seq"
     " ORDER BY b.seq LIMIT 1) WHERE content_hash = ?1";
-static const char SQL_FP_INSERT[] =
-    "INSERT OR IGNORE INTO fingerprints (hash, seq) VALUES (?1, ?2)";
-static const char SQL_FP_DELETE[] = "DELETE FROM fingerprints WHERE hash = ?1 AND seq = ?2";
 static const char SQL_FPSET_INSERT[] =
-    "INSERT OR REPLACE INTO article_fps (seq, n, hashes) VALUES (?1, ?2, ?3)";
-static const char SQL_FPSET_GET[] = "SELECT hashes FROM article_fps WHERE seq = ?1";
+    "INSERT OR REPLACE INTO article_fps (seq, n, idx) VALUES (?1, ?2, ?3)";
+static const char SQL_FPSET_GET[] = "SELECT idx FROM article_fps WHERE seq = ?1";
 static const char SQL_FPSET_DELETE[] = "DELETE FROM article_fps WHERE seq = ?1";
+static const char SQL_FPX_INSERT[] = "INSERT INTO fp_index (rowid, fp) VALUES (?1, ?2)";
+static const char SQL_FPX_DELETE[] =
+    "INSERT INTO fp_index (fp_index, rowid, fp) VALUES ('delete', ?1, ?2)";
 static const char SQL_FTS_INSERT[] =
     "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
 static const char SQL_FTS_DELETE[] =
@@ -53,13 +54,13 @@ int store_writer_init(struct store *st, struct error *err)
         {WSTMT_UPDATE, SQL_UPDATE},
         {WSTMT_DELETE, SQL_DELETE},
         {WSTMT_REGROUP, SQL_REGROUP},
-        {WSTMT_FP_INSERT, SQL_FP_INSERT},
-        {WSTMT_FP_DELETE, SQL_FP_DELETE},
         {WSTMT_FPSET_INSERT, SQL_FPSET_INSERT},
         {WSTMT_FPSET_GET, SQL_FPSET_GET},
         {WSTMT_FPSET_DELETE, SQL_FPSET_DELETE},
         {WSTMT_FTS_INSERT, SQL_FTS_INSERT},
         {WSTMT_FTS_DELETE, SQL_FTS_DELETE},
+        {WSTMT_FPX_INSERT, SQL_FPX_INSERT},
+        {WSTMT_FPX_DELETE, SQL_FPX_DELETE},
         {WSTMT_SAVEPOINT, "SAVEPOINT op"},
         {WSTMT_RELEASE, "RELEASE op"},
         {WSTMT_ROLLBACK_TO, "ROLLBACK TO op"},
@@ -136,20 +137,6 @@ unsigned char *store_fps_encode(const struct fingerprint_set *fps)
     return buf;
 }
 
-char *store_fps_json(const struct fingerprint_set *fps)
-{
-    char *buf = malloc(fps->n * 21 + 3), *p;
-    if (buf == NULL)
-        return NULL;
-    p = buf;
-    *p++ = '[';
-    for (size_t i = 0; i < fps->n; i++)
-        p += sprintf(p, "%s%lld", i ? "," : "", (long long)fps->hashes[i]);
-    *p++ = ']';
-    *p = '\0';
-    return buf;
-}
-
 int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out)
 {
     const unsigned char *p = blob;
@@ -172,85 +159,37 @@ int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out)
     return 0;
 }
 
-int store_fps_write(struct store *st, int64_t seq, const struct fingerprint_set *fps,
-                    const struct fingerprint_set *index)
-{
-    sqlite3_stmt *s;
-    unsigned char *blob;
-    int rc = SQLITE_OK;
-
-    if (st->npend + index->n > st->pend_cap) {
-        size_t cap = st->pend_cap ? st->pend_cap : 65536;
-        struct store_posting *bigger;
-        while (cap < st->npend + index->n)
-            cap *= 2;
-        bigger = realloc(st->pend, cap * sizeof *bigger);
-        if (bigger == NULL)
-            return SQLITE_NOMEM;
-        st->pend = bigger;
-        st->pend_cap = cap;
-    }
-    for (size_t i = 0; i < index->n; i++)
-        st->pend[st->npend++] = (struct store_posting){index->hashes[i], seq};
-    blob = store_fps_encode(fps);
-    if (blob == NULL)
-        return SQLITE_NOMEM;
-    s = st->wstmts[WSTMT_FPSET_INSERT];
-    sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)fps->n);
-    sqlite3_bind_blob(s, 3, blob, (int)(fps->n * 8), SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    free(blob);
-    return rc;
-}
-
-static int cmp_posting(const void *a, const void *b)
-{
-    const struct store_posting *x = a, *y = b;
-    if (x->hash != y->hash)
-        return x->hash < y->hash ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-int store_postings_flush(struct store *st)
-{
-    sqlite3_stmt *s = st->wstmts[WSTMT_FP_INSERT];
-    int rc = SQLITE_OK;
-
-    if (st->npend > 1)
-        qsort(st->pend, st->npend, sizeof *st->pend, cmp_posting);
-    for (size_t i = 0; i < st->npend && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64(s, 1, st->pend[i].hash);
-        sqlite3_bind_int64(s, 2, st->pend[i].seq);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-        sqlite3_reset(s);
-    }
-    st->npend = 0;
-    return rc;
-}
-
-/* Queues a full-text change. For a delete, title and body are copied (the
- * row is about to change); an insert borrows the op's strings. SQLite rc. */
-static int store_fts_queue(struct store *st, int64_t seq, int del, const char *title,
-                           const char *body, size_t body_len)
+/* The next free change of the queue, zeroed (NULL when out of memory). */
+static struct store_fts_change *store_fts_next(struct store *st)
 {
     struct store_fts_change *c;
-    size_t tl = strlen(title);
 
     if (st->nfts == st->fts_cap) {
         size_t cap = st->fts_cap ? st->fts_cap * 2 : 1024;
         struct store_fts_change *bigger = realloc(st->fts, cap * sizeof *bigger);
         if (bigger == NULL)
-            return SQLITE_NOMEM;
+            return NULL;
         st->fts = bigger;
         st->fts_cap = cap;
     }
     c = &st->fts[st->nfts];
     memset(c, 0, sizeof *c);
-    c->seq = seq;
     c->order = st->nfts;
+    return c;
+}
+
+/* Queues a change of articles_fts. For a delete, title and body are copied
+ * (the row is about to change); an insert borrows the op's strings. SQLite rc. */
+static int store_fts_queue(struct store *st, int64_t seq, int del, const char *title,
+                           const char *body, size_t body_len)
+{
+    struct store_fts_change *c = store_fts_next(st);
+    size_t tl = strlen(title);
+
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    c->table = STORE_FTS_ARTICLES;
+    c->seq = seq;
     c->del = del;
     c->title_len = (int)tl;
     c->body_len = (int)body_len;
@@ -278,9 +217,81 @@ void store_fts_drop(struct store *st, size_t keep)
         st->nfts = keep;
 }
 
+void store_fp_token(int64_t hash, char out[STORE_FP_TOKEN_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+    uint64_t v = (uint64_t)hash;
+
+    for (int i = 0; i < STORE_FP_TOKEN_LEN; i++) {
+        out[i] = digits[v & 31];
+        v >>= 5;
+    }
+    out[STORE_FP_TOKEN_LEN] = '\0';
+}
+
+/* Queues an insert (or delete) of article seq's fingerprints in fp_index, as
+ * one text of tokens. SQLite rc. */
+static int store_fpx_queue(struct store *st, int64_t seq, int del,
+                           const struct fingerprint_set *index)
+{
+    struct store_fts_change *c;
+    char *text, *p;
+
+    if (index->n == 0)
+        return SQLITE_OK;
+    text = malloc(index->n * (STORE_FP_TOKEN_LEN + 1) + 1);
+    c = text ? store_fts_next(st) : NULL;
+    if (c == NULL) {
+        free(text);
+        return SQLITE_NOMEM;
+    }
+    p = text;
+    for (size_t i = 0; i < index->n; i++) {
+        store_fp_token(index->hashes[i], p);
+        p += STORE_FP_TOKEN_LEN;
+        *p++ = ' ';
+    }
+    *--p = '\0';
+    c->table = STORE_FTS_FINGERPRINTS;
+    c->seq = seq;
+    c->del = del;
+    c->owned = text;
+    c->body = text;
+    c->body_len = (int)(p - text);
+    st->nfts++;
+    return SQLITE_OK;
+}
+
+int store_fps_write(struct store *st, int64_t seq, size_t full_n,
+                    const struct fingerprint_set *index)
+{
+    sqlite3_stmt *s = st->wstmts[WSTMT_FPSET_INSERT];
+    unsigned char *blob = store_fps_encode(index);
+    int rc;
+
+    if (blob == NULL)
+        return SQLITE_NOMEM;
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)full_n);
+    sqlite3_bind_blob(s, 3, blob, (int)(index->n * 8), SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    free(blob);
+    if (rc == SQLITE_OK)
+        rc = store_fpx_queue(st, seq, 0, index);
+    /* added before the commit: a look-up that starts after the article is
+     * acknowledged must see it (a rolled-back add only costs a probe) */
+    if (rc == SQLITE_OK)
+        rc = store_filter_add(st, index);
+    return rc;
+}
+
 static int cmp_fts_change(const void *a, const void *b)
 {
     const struct store_fts_change *x = a, *y = b;
+    if (x->table != y->table)
+        return x->table < y->table ? -1 : 1;
     if (x->seq != y->seq)
         return x->seq < y->seq ? -1 : 1;
     return (x->order > y->order) - (x->order < y->order);
@@ -296,10 +307,16 @@ int store_fts_flush(struct store *st)
         qsort(st->fts, st->nfts, sizeof *st->fts, cmp_fts_change);
     for (size_t i = 0; i < st->nfts && rc == SQLITE_OK; i++) {
         const struct store_fts_change *c = &st->fts[i];
-        sqlite3_stmt *s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
+        sqlite3_stmt *s;
+        if (c->table == STORE_FTS_ARTICLES) {
+            s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
+            sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
+        } else {
+            s = st->wstmts[c->del ? WSTMT_FPX_DELETE : WSTMT_FPX_INSERT];
+            sqlite3_bind_text(s, 2, c->body, c->body_len, SQLITE_STATIC);
+        }
         sqlite3_bind_int64(s, 1, c->seq);
-        sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
         rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
@@ -308,34 +325,26 @@ int store_fts_flush(struct store *st)
     return rc;
 }
 
-/* Removes article seq's postings and set (its old text's fingerprints). */
+/* Removes article seq's fingerprints (its old text's): fp_index tokens and
+ * article_fps row. The filter keeps them (a stale "maybe" costs a probe). */
 static int store_fps_remove(struct store *st, int64_t seq)
 {
     sqlite3_stmt *s = st->wstmts[WSTMT_FPSET_GET];
     struct fingerprint_set old = {0};
-    int rc;
+    int rc, found;
 
-    /* its postings may still be pending (written earlier in this transaction) */
-    rc = store_postings_flush(st);
-    if (rc != SQLITE_OK)
-        return rc;
     sqlite3_bind_int64(s, 1, seq);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW &&
-        store_fps_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0), &old) != 0)
+    found = rc == SQLITE_ROW;
+    if (found && store_fps_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0), &old) != 0)
         rc = SQLITE_NOMEM;
     else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_reset(s);
-    s = st->wstmts[WSTMT_FP_DELETE];
-    for (size_t i = 0; i < old.n && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64(s, 1, old.hashes[i]);
-        sqlite3_bind_int64(s, 2, seq);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-        sqlite3_reset(s);
-    }
+    if (rc == SQLITE_OK && found)
+        rc = store_fpx_queue(st, seq, 1, &old);
     fingerprint_set_free(&old);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK || !found)
         return rc;
     s = st->wstmts[WSTMT_FPSET_DELETE];
     sqlite3_bind_int64(s, 1, seq);
@@ -401,8 +410,8 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         sqlite3_reset(s);
         if (rc == SQLITE_OK && exists) {
             op->failed = 1;
-            error_set_field(&op->err, ERR_CONFLICT, "id",
-                            "an article with id '%s' already exists", a->id);
+            error_set_field(&op->err, ERR_CONFLICT, "id", "an article with id '%s' already exists",
+                            a->id);
             return SQLITE_CONSTRAINT;
         }
     } else {
@@ -464,8 +473,9 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     /* an article analysed without entities (the feature was off) is picked
      * up by the backfill when it is on again */
     sqlite3_bind_int(s, 15, op->ents.owner != NULL);
+    sqlite3_bind_int(s, 16, op->fingerprinted);
     if (!exists)
-        sqlite3_bind_int64(s, 16, a->seq);
+        sqlite3_bind_int64(s, 17, a->seq);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -480,8 +490,8 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         rc = store_fps_remove(st, a->seq);
     /* An article analysed without fingerprints (the feature was off) gets
      * none, and is picked up by the backfill when it is on again. */
-    if (rc == SQLITE_OK && op->fps.hashes != NULL)
-        rc = store_fps_write(st, a->seq, &op->fps, &op->index);
+    if (rc == SQLITE_OK && op->fingerprinted)
+        rc = store_fps_write(st, a->seq, op->fps.n, &op->index);
     if (rc == SQLITE_OK && exists)
         rc = store_entities_remove(st, a->seq);
     if (rc == SQLITE_OK && op->ents.owner != NULL)
@@ -553,7 +563,7 @@ static int store_savepoint_step(struct store *st, int which)
 
 void store_op_apply(struct store *st, struct store_op *op)
 {
-    size_t npend = st->npend, nfts = st->nfts;
+    size_t nfts = st->nfts;
     int64_t next_seq = st->next_seq;
     int rc;
 
@@ -573,8 +583,6 @@ void store_op_apply(struct store *st, struct store_op *op)
     if (rc != SQLITE_OK) {
         store_savepoint_step(st, WSTMT_ROLLBACK_TO);
         /* what it queued for the end of the transaction goes with it */
-        if (st->npend > npend)
-            st->npend = npend;
         store_fts_drop(st, nfts);
         st->next_seq = next_seq;
     }

@@ -232,9 +232,22 @@ static void distinct_words(char *out, const char *tag, unsigned seed, size_t n)
         sprintf(out + strlen(out), "w%s%u ", tag, seed * 1000u + (unsigned)i);
 }
 
-Test(fingerprint, winnowing_guarantee)
+/* The index subset of text, as the service computes it (from the whole set). */
+static void idx(const char *text, struct fingerprint_set *set)
 {
-    const size_t run = FINGERPRINT_K + FINGERPRINT_W - 1;
+    struct textnorm_words w = TEXTNORM_WORDS_INIT;
+    struct fingerprint_set full;
+
+    cr_assert_eq(textnorm_split(text, strlen(text), &w), 0);
+    cr_assert_eq(fingerprint_from_words(&w, FINGERPRINT_K, FINGERPRINT_W, &full), 0);
+    cr_assert_eq(fingerprint_index_from_words(&w, &full, set), 0);
+    fingerprint_set_free(&full);
+    textnorm_words_free(&w);
+}
+
+Test(fingerprint, index_guarantee)
+{
+    const size_t run = FINGERPRINT_K + 2 * FINGERPRINT_INDEX_W - 1;
     char *a = malloc(64 * 1024), *b = malloc(64 * 1024);
     char shared[4096], pa[16384], sa[16384], pb[16384], sb[16384];
     size_t missed_shorter = 0;
@@ -244,26 +257,29 @@ Test(fingerprint, winnowing_guarantee)
     for (unsigned t = 0; t < 300; t++) {
         struct fingerprint_set x, y;
 
-        /* the two texts share exactly one run of `run` words, at varying positions */
-        distinct_words(pa, "a", t, 10 + t % 37);
+        /* two long texts (winnowed, not indexed whole) share exactly one run
+         * of `run` words, at varying positions */
+        distinct_words(pa, "a", t, FINGERPRINT_INDEX_ALL_BELOW + t % 37);
         distinct_words(sa, "c", t, 5 + t % 23);
-        distinct_words(pb, "b", t, 3 + t % 41);
+        distinct_words(pb, "b", t, FINGERPRINT_INDEX_ALL_BELOW + t % 41);
         distinct_words(sb, "d", t, 7 + t % 19);
         distinct_words(shared, "s", t, run);
         sprintf(a, "%s%s%s", pa, shared, sa);
         sprintf(b, "%s%s%s", pb, shared, sb);
-        fp(a, &x);
-        fp(b, &y);
+        idx(a, &x);
+        idx(b, &y);
+        cr_assert_gt(x.n, 0);
+        cr_expect_lt(x.n, x.nwords / 2, "trial %u: a long text is winnowed", t);
         cr_expect_geq(fingerprint_shared(&x, &y), 1, "trial %u: shared run not detected", t);
         fingerprint_set_free(&x);
         fingerprint_set_free(&y);
 
-        /* one word fewer is not guaranteed (and usually missed): the bound is tight */
+        /* one word fewer is not guaranteed (and often missed): the bound is tight */
         distinct_words(shared, "s", t, run - 1);
         sprintf(a, "%s%s%s", pa, shared, sa);
         sprintf(b, "%s%s%s", pb, shared, sb);
-        fp(a, &x);
-        fp(b, &y);
+        idx(a, &x);
+        idx(b, &y);
         missed_shorter += fingerprint_shared(&x, &y) == 0;
         fingerprint_set_free(&x);
         fingerprint_set_free(&y);
@@ -271,6 +287,57 @@ Test(fingerprint, winnowing_guarantee)
     cr_expect_gt(missed_shorter, 0);
     free(a);
     free(b);
+}
+
+Test(fingerprint, short_texts_pair_every_kgram)
+{
+    char text[8192], copy[8192];
+    struct fingerprint_set full, index;
+
+    /* at the limit: every k-gram with the next, and the winnowed pairs */
+    distinct_words(text, "q", 1, FINGERPRINT_INDEX_ALL_BELOW + FINGERPRINT_K - 1);
+    fp(text, &full);
+    idx(text, &index);
+    cr_expect_eq(full.n, FINGERPRINT_INDEX_ALL_BELOW);
+    cr_expect_geq(index.n, full.n - 1);
+    cr_expect_lt(index.n, full.n * 1.5);
+    fingerprint_set_free(&full);
+    fingerprint_set_free(&index);
+
+    /* one k-gram more: the winnowed pairs only */
+    distinct_words(text, "q", 1, FINGERPRINT_INDEX_ALL_BELOW + FINGERPRINT_K);
+    idx(text, &index);
+    cr_expect_lt(index.n, FINGERPRINT_INDEX_ALL_BELOW / 2);
+    fingerprint_set_free(&index);
+
+    for (unsigned t = 0; t < 50; t++) {
+        char head[8192], run[1024], tail[8192], other[1024];
+        struct fingerprint_set a, b;
+
+        /* a short text and a long one sharing a run of K + 2 W - 1 words */
+        distinct_words(head, "h", t, 200 + t);
+        distinct_words(run, "r", t, FINGERPRINT_K + 2 * FINGERPRINT_INDEX_W - 1);
+        distinct_words(tail, "t", t, 150);
+        snprintf(copy, sizeof copy, "%s%s%s", head, run, tail);
+        snprintf(text, sizeof text, "breaking %s", run);
+        idx(text, &a);
+        idx(copy, &b);
+        cr_expect_geq(fingerprint_shared(&a, &b), 1, "trial %u: short in long", t);
+        fingerprint_set_free(&a);
+        fingerprint_set_free(&b);
+
+        /* two short texts sharing K + 1 words */
+        distinct_words(run, "s", t, FINGERPRINT_K + 1);
+        distinct_words(head, "x", t, 3 + t % 20);
+        distinct_words(other, "y", t, 5 + t % 30);
+        snprintf(text, sizeof text, "%s%s", head, run);
+        snprintf(copy, sizeof copy, "%s%s", run, other);
+        idx(text, &a);
+        idx(copy, &b);
+        cr_expect_geq(fingerprint_shared(&a, &b), 1, "trial %u: short and short", t);
+        fingerprint_set_free(&a);
+        fingerprint_set_free(&b);
+    }
 }
 
 Test(fingerprint, short_texts)
@@ -293,10 +360,16 @@ Test(fingerprint, short_texts)
     cr_expect_eq(s.n, 1);
     fingerprint_set_free(&s);
 
-    /* fewer k-grams than one window: all of them */
-    distinct_words(six, "x", 1, FINGERPRINT_K + FINGERPRINT_W - 2);
+    /* k + 1 words: two k-grams, both kept */
+    distinct_words(six, "x", 1, FINGERPRINT_K + 1);
     fp(six, &s);
-    cr_expect_eq(s.n, FINGERPRINT_W - 1);
+    cr_expect_eq(s.n, 2);
+    fingerprint_set_free(&s);
+
+    /* fewer k-grams than one winnowing window: all of them */
+    distinct_words(six, "x", 1, FINGERPRINT_K + 2);
+    cr_assert_eq(fingerprint_compute_kw(six, strlen(six), FINGERPRINT_K, 4, &s), 0);
+    cr_expect_eq(s.n, 3);
     fingerprint_set_free(&s);
 }
 
@@ -311,7 +384,7 @@ Test(fingerprint, short_text_matches_its_copy)
     fingerprint_set_free(&y);
 }
 
-Test(fingerprint, full_shingles_with_w1)
+Test(fingerprint, whole_set_is_every_kgram_and_index_a_winnowed_subset)
 {
     char *a = join(story_a, NULL, 6);
     struct fingerprint_set all, win;
@@ -319,20 +392,23 @@ Test(fingerprint, full_shingles_with_w1)
     cr_assert_eq(fingerprint_compute_kw(a, strlen(a), FINGERPRINT_K, 1, &all), 0);
     fp(a, &win);
     check_sorted_unique(&all);
-    cr_expect_eq(all.nwords, win.nwords);
+    cr_expect_eq(all.n, win.n);                          /* the whole set is every k-gram */
     cr_expect_eq(all.n, all.nwords - FINGERPRINT_K + 1); /* all distinct in this text */
+    fingerprint_set_free(&win);
     /* winnowing keeps a subset, about 2 / (w + 1) of the k-grams */
+    cr_assert_eq(fingerprint_compute_kw(a, strlen(a), FINGERPRINT_K, FINGERPRINT_INDEX_W, &win), 0);
     cr_expect_eq(fingerprint_shared(&all, &win), win.n);
-    cr_expect_lt(win.n, all.n * (2.0 / (FINGERPRINT_W + 1) + 0.15));
-    cr_expect_gt(win.n, all.n * (2.0 / (FINGERPRINT_W + 1) - 0.15));
+    cr_expect_lt(win.n, all.n * (2.0 / (FINGERPRINT_INDEX_W + 1) + 0.15));
+    cr_expect_gt(win.n, all.n * (2.0 / (FINGERPRINT_INDEX_W + 1) - 0.15));
     /* a wider window keeps a subset of a narrower one's picks (window minima nest) */
     {
-        struct fingerprint_set w4;
+        struct fingerprint_set wide;
 
-        cr_assert_eq(fingerprint_compute_kw(a, strlen(a), FINGERPRINT_K, 4, &w4), 0);
-        cr_expect_lt(w4.n, win.n);
-        cr_expect_geq(fingerprint_shared(&w4, &win), w4.n * 0.95);
-        fingerprint_set_free(&w4);
+        cr_assert_eq(
+            fingerprint_compute_kw(a, strlen(a), FINGERPRINT_K, 2 * FINGERPRINT_INDEX_W, &wide), 0);
+        cr_expect_lt(wide.n, win.n);
+        cr_expect_geq(fingerprint_shared(&wide, &win), wide.n * 0.95);
+        fingerprint_set_free(&wide);
     }
     fingerprint_set_free(&all);
     fingerprint_set_free(&win);

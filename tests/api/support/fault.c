@@ -496,6 +496,7 @@ int fault_db_check(const char *path, struct fault_db_report *rep)
     snprintf(rep->integrity, sizeof rep->integrity, "(not run)");
     snprintf(rep->fts, sizeof rep->fts, "(not run)");
     snprintf(rep->fts_content, sizeof rep->fts_content, "(not run)");
+    snprintf(rep->fp_index, sizeof rep->fp_index, "(not run)");
     rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
     if (rc != SQLITE_OK)
         goto out;
@@ -531,10 +532,22 @@ int fault_db_check(const char *path, struct fault_db_report *rep)
     rep->fps = fault_db_count(db, "SELECT count(*) FROM article_fps");
     rep->fps_orphans = fault_db_count(
         db, "SELECT count(*) FROM article_fps WHERE seq NOT IN (SELECT seq FROM articles)");
-    rep->postings_orphans = fault_db_count(db, "SELECT count(*) FROM (SELECT DISTINCT seq FROM"
-                                               " fingerprints) WHERE seq NOT IN"
-                                               " (SELECT seq FROM articles)");
-    ret = rep->articles >= 0 && rep->fps >= 0 && rep->fps_orphans >= 0 && rep->postings_orphans >= 0
+    rc = sqlite3_exec(db, "INSERT INTO fp_index(fp_index) VALUES('integrity-check')", NULL, NULL,
+                      &msg);
+    snprintf(rep->fp_index, sizeof rep->fp_index, "%s",
+             rc == SQLITE_OK ? "ok" : (msg ? msg : sqlite3_errstr(rc)));
+    sqlite3_free(msg);
+    msg = NULL;
+    if (sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.fp_vocab USING fts5vocab(main, fp_index, row)",
+                     NULL, NULL, NULL) == SQLITE_OK) {
+        long long postings = fault_db_count(db, "SELECT coalesce(sum(doc), 0) FROM fp_vocab");
+        long long hashes =
+            fault_db_count(db, "SELECT coalesce(sum(length(idx)), 0) / 8 FROM article_fps");
+        rep->postings_extra = postings >= 0 && hashes >= 0 ? postings - hashes : -1;
+    } else {
+        rep->postings_extra = -1;
+    }
+    ret = rep->articles >= 0 && rep->fps >= 0 && rep->fps_orphans >= 0 && rep->postings_extra >= 0
               ? 0
               : -1;
 out:

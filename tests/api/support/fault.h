@@ -89,21 +89,24 @@ int fault_copy_file(const char *src, const char *dst);
 
 /* What fault_db_check found in a database file. */
 struct fault_db_report {
-    int opened;                 /* 1 when the file opened as a database */
-    char integrity[256];        /* PRAGMA integrity_check's first row ("ok") */
-    char fts[256];              /* "ok", or the FTS5 integrity-check error */
-    char fts_content[256];      /* the same with rank 1: the index against articles */
-    long long articles;         /* rows in articles */
-    long long fps;              /* rows in article_fps */
-    long long fps_orphans;      /* article_fps rows without their article */
-    long long postings_orphans; /* fingerprints rows without their article */
+    int opened;               /* 1 when the file opened as a database */
+    char integrity[256];      /* PRAGMA integrity_check's first row ("ok") */
+    char fts[256];            /* "ok", or the FTS5 integrity-check error */
+    char fts_content[256];    /* the same with rank 1: the index against articles */
+    long long articles;       /* rows in articles */
+    long long fps;            /* rows in article_fps */
+    long long fps_orphans;    /* article_fps rows without their article */
+    char fp_index[256];       /* "ok", or fp_index's FTS5 integrity-check error */
+    long long postings_extra; /* fp_index postings minus the stored index sets' sizes */
 };
 
 /* Opens path with SQLite (read-write: the FTS5 check is an INSERT command)
  * and runs PRAGMA integrity_check, the articles_fts 'integrity-check' (plain,
  * and with rank 1, which also compares the index with the articles table: the
- * plain form does not for an external-content table) and the fingerprint
- * counts. Returns 0 when every check could run, else -1. */
+ * plain form does not for an external-content table), fp_index's check and
+ * the fingerprint counts (fp_index must hold exactly the stored index sets:
+ * every posting through fts5vocab against article_fps). Returns 0 when every check could run, else
+ * -1. */
 int fault_db_check(const char *path, struct fault_db_report *rep);
 
 /* 1 when the article with id is in the database at path and the FTS5 index
