@@ -116,7 +116,9 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             }
     }
     if (rc == SQLITE_OK) {
-        rc = store_fts_flush(st);
+        rc = store_entities_flush(st);
+        if (rc == SQLITE_OK)
+            rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
     }
@@ -128,6 +130,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         if (!sqlite3_get_autocommit(st->wdb))
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         store_fts_drop(st, 0);
+        store_entities_reset(st);
         st->next_seq = next_seq;
         store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
         /* ops marked created or replaced did not survive the rollback */
@@ -310,9 +313,13 @@ static int store_backfill_entities(struct store *st, struct error *err)
         }
         sqlite3_reset(pick);
         if (rc == SQLITE_OK)
+            rc = store_entities_flush(st);
+        if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            store_entities_reset(st);
         if (picked == 0)
             break;
     }
@@ -592,6 +599,7 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
+    store_entities_close(st);
     fpfilter_free(st->filter);
     pthread_rwlock_destroy(&st->filter_lock);
     store_fts_drop(st, 0);

@@ -11,22 +11,51 @@
 
 /* ---- writes (writer thread only) ----------------------------------------- */
 
+/* Per-entity counts change by deltas logged as ops run and applied once per
+ * entity at the end of the transaction (store_entities_flush): a common
+ * entity seen in hundreds of articles of one transaction is updated once,
+ * not hundreds of times. A rolled-back op takes its deltas with it. Which
+ * keys have which eid, and which aliases are already stored, is remembered
+ * across transactions (bounded; cleared when full or after a roll-back, so
+ * it never names a row that a roll-back removed). */
+
+#define ENT_CACHE_SLOTS  (1u << 16) /* keys remembered at most (times 0.7) */
+#define ALIAS_SEEN_SLOTS (1u << 17)
+
+struct ent_delta {
+    int64_t eid, articles, mentions;
+};
+
+struct store_ent_cache {
+    /* key -> eid, open addressing */
+    uint64_t *key_hash;
+    int64_t *key_eid;
+    char **key;
+    size_t nkeys;
+    /* (eid, alias) pairs known stored, as hashes */
+    uint64_t *alias_seen;
+    size_t naliases;
+    /* this transaction's count deltas */
+    struct ent_delta *deltas;
+    size_t ndeltas, deltas_cap;
+};
+
 static const char SQL_ENT_OLD[] = "SELECT eid, mentions FROM article_entities WHERE seq = ?1";
-static const char SQL_ENT_UNCOUNT[] =
-    "UPDATE entities SET articles = articles - 1, mentions = mentions - ?2 WHERE eid = ?1";
+static const char SQL_ENT_COUNT[] =
+    "UPDATE entities SET articles = articles + ?2, mentions = mentions + ?3 WHERE eid = ?1";
 static const char SQL_ENT_UNLINK[] = "DELETE FROM article_entities WHERE seq = ?1";
 static const char SQL_ENT_UNMENTION[] = "DELETE FROM article_mentions WHERE seq = ?1";
-static const char SQL_ENT_UPSERT[] =
+static const char SQL_ENT_FIND[] = "SELECT eid FROM entities WHERE key = ?1";
+static const char SQL_ENT_INSERT[] =
     "INSERT INTO entities (id, key, name, name_fold, type, articles, mentions)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)"
-    " ON CONFLICT (key) DO UPDATE SET articles = articles + 1, mentions = mentions + ?6"
-    " RETURNING eid";
+    " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0) RETURNING eid";
 static const char SQL_ENT_ALIAS[] =
     "INSERT OR IGNORE INTO entity_aliases (eid, alias, alias_fold) VALUES (?1, ?2, ?3)";
 static const char SQL_ENT_LINK[] =
     "INSERT OR REPLACE INTO article_entities (seq, eid, mentions, ts) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_ENT_MENTION[] =
     "INSERT OR REPLACE INTO article_mentions (seq, data) VALUES (?1, ?2)";
+static const char SQL_ENT_DONE[] = "UPDATE articles SET entities_done = 1 WHERE seq = ?1";
 
 static void put_le64(unsigned char *p, int64_t v)
 {
@@ -41,7 +70,6 @@ static int64_t get_le64(const unsigned char *p)
         v |= (uint64_t)p[b] << (8 * b);
     return (int64_t)v;
 }
-static const char SQL_ENT_DONE[] = "UPDATE articles SET entities_done = 1 WHERE seq = ?1";
 
 static int step_done(struct store *st, sqlite3_stmt *s)
 {
@@ -50,46 +78,164 @@ static int step_done(struct store *st, sqlite3_stmt *s)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(st->wdb);
 }
 
+static uint64_t ent_hash(const char *s, int64_t salt)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)salt;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h ^= h >> 29;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static struct store_ent_cache *ent_cache(struct store *st)
+{
+    struct store_ent_cache *c = st->ent_cache;
+    if (c != NULL)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->key_hash = calloc(ENT_CACHE_SLOTS, sizeof *c->key_hash);
+    c->key_eid = calloc(ENT_CACHE_SLOTS, sizeof *c->key_eid);
+    c->key = calloc(ENT_CACHE_SLOTS, sizeof *c->key);
+    c->alias_seen = calloc(ALIAS_SEEN_SLOTS, sizeof *c->alias_seen);
+    if (c->key_hash == NULL || c->key_eid == NULL || c->key == NULL || c->alias_seen == NULL) {
+        st->ent_cache = c;
+        store_entities_close(st);
+        return NULL;
+    }
+    st->ent_cache = c;
+    return c;
+}
+
+/* Forgets every remembered key and alias (after a roll-back, or when full). */
+static void ent_cache_forget(struct store_ent_cache *c)
+{
+    for (size_t i = 0; i < ENT_CACHE_SLOTS; i++)
+        free(c->key[i]);
+    memset(c->key_hash, 0, ENT_CACHE_SLOTS * sizeof *c->key_hash);
+    memset(c->key, 0, ENT_CACHE_SLOTS * sizeof *c->key);
+    memset(c->alias_seen, 0, ALIAS_SEEN_SLOTS * sizeof *c->alias_seen);
+    c->nkeys = 0;
+    c->naliases = 0;
+}
+
+void store_entities_close(struct store *st)
+{
+    struct store_ent_cache *c = st->ent_cache;
+    if (c == NULL)
+        return;
+    if (c->key != NULL)
+        for (size_t i = 0; i < ENT_CACHE_SLOTS; i++)
+            free(c->key[i]);
+    free(c->key_hash);
+    free(c->key_eid);
+    free(c->key);
+    free(c->alias_seen);
+    free(c->deltas);
+    free(c);
+    st->ent_cache = NULL;
+}
+
+size_t store_entities_mark(struct store *st)
+{
+    return st->ent_cache ? st->ent_cache->ndeltas : 0;
+}
+
+void store_entities_rollback(struct store *st, size_t mark)
+{
+    struct store_ent_cache *c = st->ent_cache;
+    if (c == NULL)
+        return;
+    if (mark < c->ndeltas)
+        c->ndeltas = mark;
+    /* the op may have inserted entities or aliases that are gone again */
+    ent_cache_forget(c);
+}
+
+/* The slot of key in the cache: where it is, or the empty one to put it in. */
+static size_t ent_slot(const struct store_ent_cache *c, const char *key, uint64_t h)
+{
+    size_t i = (size_t)h & (ENT_CACHE_SLOTS - 1);
+    while (c->key_hash[i] != 0 && (c->key_hash[i] != h || strcmp(c->key[i], key) != 0))
+        i = (i + 1) & (ENT_CACHE_SLOTS - 1);
+    return i;
+}
+
+static int ent_delta(struct store_ent_cache *c, int64_t eid, int64_t articles, int64_t mentions)
+{
+    if (c->ndeltas == c->deltas_cap) {
+        size_t cap = c->deltas_cap ? c->deltas_cap * 2 : 4096;
+        struct ent_delta *bigger = realloc(c->deltas, cap * sizeof *bigger);
+        if (bigger == NULL)
+            return SQLITE_NOMEM;
+        c->deltas = bigger;
+        c->deltas_cap = cap;
+    }
+    c->deltas[c->ndeltas++] = (struct ent_delta){eid, articles, mentions};
+    return SQLITE_OK;
+}
+
+static int cmp_delta(const void *a, const void *b)
+{
+    const struct ent_delta *x = a, *y = b;
+    return (x->eid > y->eid) - (x->eid < y->eid);
+}
+
+int store_entities_flush(struct store *st)
+{
+    struct store_ent_cache *c = st->ent_cache;
+    sqlite3_stmt *s;
+    int rc = SQLITE_OK;
+
+    if (c == NULL || c->ndeltas == 0)
+        return SQLITE_OK;
+    s = store_writer_stmt(st, WSTMT_ENT_UNCOUNT, SQL_ENT_COUNT);
+    if (s == NULL)
+        return sqlite3_errcode(st->wdb);
+    qsort(c->deltas, c->ndeltas, sizeof *c->deltas, cmp_delta);
+    for (size_t i = 0; i < c->ndeltas && rc == SQLITE_OK;) {
+        int64_t eid = c->deltas[i].eid, da = 0, dm = 0;
+        for (; i < c->ndeltas && c->deltas[i].eid == eid; i++) {
+            da += c->deltas[i].articles;
+            dm += c->deltas[i].mentions;
+        }
+        if (da == 0 && dm == 0)
+            continue;
+        sqlite3_bind_int64(s, 1, eid);
+        sqlite3_bind_int64(s, 2, da);
+        sqlite3_bind_int64(s, 3, dm);
+        rc = step_done(st, s);
+    }
+    c->ndeltas = 0;
+    return rc;
+}
+
+void store_entities_reset(struct store *st)
+{
+    if (st->ent_cache != NULL) {
+        st->ent_cache->ndeltas = 0;
+        ent_cache_forget(st->ent_cache);
+    }
+}
+
 int store_entities_remove(struct store *st, int64_t seq)
 {
     sqlite3_stmt *old = store_writer_stmt(st, WSTMT_ENT_OLD, SQL_ENT_OLD);
-    sqlite3_stmt *unc = store_writer_stmt(st, WSTMT_ENT_UNCOUNT, SQL_ENT_UNCOUNT);
     sqlite3_stmt *unl = store_writer_stmt(st, WSTMT_ENT_UNLINK, SQL_ENT_UNLINK);
     sqlite3_stmt *unm = store_writer_stmt(st, WSTMT_ENT_UNMENTION, SQL_ENT_UNMENTION);
-    int64_t *eids = NULL, *counts = NULL;
-    size_t n = 0, cap = 0;
+    struct store_ent_cache *c = ent_cache(st);
     int rc = SQLITE_OK;
 
-    if (old == NULL || unc == NULL || unl == NULL || unm == NULL)
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    if (old == NULL || unl == NULL || unm == NULL)
         return sqlite3_errcode(st->wdb);
     sqlite3_bind_int64(old, 1, seq);
-    while ((rc = sqlite3_step(old)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            int64_t *e = realloc(eids, ncap * sizeof *e), *c;
-            if (e == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            eids = e;
-            c = realloc(counts, ncap * sizeof *c);
-            if (c == NULL) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            counts = c;
-            cap = ncap;
-        }
-        eids[n] = sqlite3_column_int64(old, 0);
-        counts[n++] = sqlite3_column_int64(old, 1);
-    }
+    while (rc == SQLITE_OK && (rc = sqlite3_step(old)) == SQLITE_ROW)
+        rc = ent_delta(c, sqlite3_column_int64(old, 0), -1, -sqlite3_column_int64(old, 1));
     sqlite3_reset(old);
     rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64(unc, 1, eids[i]);
-        sqlite3_bind_int64(unc, 2, counts[i]);
-        rc = step_done(st, unc);
-    }
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(unl, 1, seq);
         rc = step_done(st, unl);
@@ -98,59 +244,122 @@ int store_entities_remove(struct store *st, int64_t seq)
         sqlite3_bind_int64(unm, 1, seq);
         rc = step_done(st, unm);
     }
-    free(eids);
-    free(counts);
     return rc;
+}
+
+/* The eid of entity e: remembered, stored, or inserted now (with zero
+ * counts; the deltas count it). SQLite rc. */
+static int ent_resolve(struct store *st, struct store_ent_cache *c, const struct store_entity *e,
+                       int64_t *eid)
+{
+    sqlite3_stmt *find = store_writer_stmt(st, WSTMT_ENT_FIND, SQL_ENT_FIND);
+    sqlite3_stmt *ins = store_writer_stmt(st, WSTMT_ENT_UPSERT, SQL_ENT_INSERT);
+    uint64_t h = ent_hash(e->key, 0);
+    size_t slot = ent_slot(c, e->key, h);
+    int rc;
+
+    if (c->key_hash[slot] != 0) {
+        *eid = c->key_eid[slot];
+        return SQLITE_OK;
+    }
+    if (find == NULL || ins == NULL)
+        return sqlite3_errcode(st->wdb);
+    sqlite3_bind_text(find, 1, e->key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(find);
+    if (rc == SQLITE_ROW)
+        *eid = sqlite3_column_int64(find, 0);
+    sqlite3_reset(find);
+    if (rc == SQLITE_DONE) {
+        sqlite3_bind_text(ins, 1, e->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, e->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, e->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, e->name_fold, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, e->type, -1, SQLITE_STATIC);
+        rc = sqlite3_step(ins);
+        if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+            /* another key already has this readable id: disambiguate with a
+             * hash of the key, which stays the same for this key forever */
+            char alt[1200];
+            uint32_t k = 2166136261u;
+            for (const char *p = e->key; *p; p++)
+                k = (k ^ (unsigned char)*p) * 16777619u;
+            sqlite3_reset(ins);
+            snprintf(alt, sizeof alt, "%.1100s-%08x", e->id, k);
+            sqlite3_bind_text(ins, 1, alt, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(ins);
+        }
+        if (rc == SQLITE_ROW)
+            *eid = sqlite3_column_int64(ins, 0);
+        sqlite3_reset(ins);
+    }
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? SQLITE_CORRUPT : sqlite3_errcode(st->wdb);
+    if (c->nkeys * 10 >= ENT_CACHE_SLOTS * 7) {
+        ent_cache_forget(c); /* full: start again with what comes next */
+        slot = ent_slot(c, e->key, h);
+    }
+    c->key[slot] = strdup(e->key);
+    if (c->key[slot] != NULL) {
+        c->key_hash[slot] = h;
+        c->key_eid[slot] = *eid;
+        c->nkeys++;
+    }
+    return SQLITE_OK;
+}
+
+/* Stores alias of eid unless it is known to be stored. SQLite rc. */
+static int ent_alias(struct store *st, struct store_ent_cache *c, int64_t eid, const char *alias,
+                     const char *fold)
+{
+    sqlite3_stmt *ali = store_writer_stmt(st, WSTMT_ENT_ALIAS, SQL_ENT_ALIAS);
+    uint64_t h = ent_hash(alias, eid);
+    size_t i = (size_t)h & (ALIAS_SEEN_SLOTS - 1);
+    int rc;
+
+    while (c->alias_seen[i] != 0 && c->alias_seen[i] != h)
+        i = (i + 1) & (ALIAS_SEEN_SLOTS - 1);
+    if (c->alias_seen[i] == h)
+        return SQLITE_OK; /* (a 64-bit hash collision would skip an alias: harmless) */
+    if (ali == NULL)
+        return sqlite3_errcode(st->wdb);
+    sqlite3_bind_int64(ali, 1, eid);
+    sqlite3_bind_text(ali, 2, alias, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ali, 3, fold, -1, SQLITE_STATIC);
+    rc = step_done(st, ali);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (c->naliases * 10 >= ALIAS_SEEN_SLOTS * 7) {
+        memset(c->alias_seen, 0, ALIAS_SEEN_SLOTS * sizeof *c->alias_seen);
+        c->naliases = 0;
+        i = (size_t)h & (ALIAS_SEEN_SLOTS - 1);
+    }
+    c->alias_seen[i] = h;
+    c->naliases++;
+    return SQLITE_OK;
 }
 
 int store_entities_write(struct store *st, int64_t seq, int64_t ts,
                          const struct store_entity_set *set)
 {
-    sqlite3_stmt *ups = store_writer_stmt(st, WSTMT_ENT_UPSERT, SQL_ENT_UPSERT);
-    sqlite3_stmt *ali = store_writer_stmt(st, WSTMT_ENT_ALIAS, SQL_ENT_ALIAS);
     sqlite3_stmt *lnk = store_writer_stmt(st, WSTMT_ENT_LINK, SQL_ENT_LINK);
     sqlite3_stmt *men = store_writer_stmt(st, WSTMT_ENT_MENTION, SQL_ENT_MENTION);
+    struct store_ent_cache *c = ent_cache(st);
     int64_t *eids = NULL;
     int rc = SQLITE_OK;
 
-    if (ups == NULL || ali == NULL || lnk == NULL || men == NULL)
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    if (lnk == NULL || men == NULL)
         return sqlite3_errcode(st->wdb);
     if (set->n > 0 && (eids = calloc(set->n, sizeof *eids)) == NULL)
         return SQLITE_NOMEM;
     for (size_t i = 0; i < set->n && rc == SQLITE_OK; i++) {
         const struct store_entity *e = &set->entities[i];
-        sqlite3_bind_text(ups, 1, e->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ups, 2, e->key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ups, 3, e->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ups, 4, e->name_fold, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ups, 5, e->type, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ups, 6, e->mentions);
-        rc = sqlite3_step(ups);
-        if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-            /* another key already has this readable id: disambiguate with a
-             * hash of the key, which stays the same for this key forever */
-            char alt[1200];
-            uint32_t h = 2166136261u;
-            for (const char *k = e->key; *k; k++)
-                h = (h ^ (unsigned char)*k) * 16777619u;
-            sqlite3_reset(ups);
-            snprintf(alt, sizeof alt, "%.1100s-%08x", e->id, h);
-            sqlite3_bind_text(ups, 1, alt, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(ups);
-        }
-        if (rc == SQLITE_ROW) {
-            eids[i] = sqlite3_column_int64(ups, 0);
-            rc = SQLITE_OK;
-        } else {
-            rc = sqlite3_errcode(st->wdb);
-        }
-        sqlite3_reset(ups);
-        for (size_t k = 0; k < e->naliases && rc == SQLITE_OK; k++) {
-            sqlite3_bind_int64(ali, 1, eids[i]);
-            sqlite3_bind_text(ali, 2, e->aliases[k], -1, SQLITE_STATIC);
-            sqlite3_bind_text(ali, 3, e->alias_folds[k], -1, SQLITE_STATIC);
-            rc = step_done(st, ali);
-        }
+        rc = ent_resolve(st, c, e, &eids[i]);
+        if (rc == SQLITE_OK)
+            rc = ent_delta(c, eids[i], 1, e->mentions);
+        for (size_t k = 0; k < e->naliases && rc == SQLITE_OK; k++)
+            rc = ent_alias(st, c, eids[i], e->aliases[k], e->alias_folds[k]);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(lnk, 1, seq);
             sqlite3_bind_int64(lnk, 2, eids[i]);

@@ -60,6 +60,7 @@ enum store_wstmt {
     WSTMT_ENT_UNLINK,
     WSTMT_ENT_UNMENTION,
     WSTMT_ENT_UPSERT,
+    WSTMT_ENT_FIND,
     WSTMT_ENT_ALIAS,
     WSTMT_ENT_LINK,
     WSTMT_ENT_MENTION,
@@ -109,6 +110,9 @@ struct store {
      * lock. */
     pthread_rwlock_t filter_lock;
     struct fpfilter *filter;
+    /* The writer's entity cache and this transaction's count deltas
+     * (store_entities.c). Writer only. */
+    struct store_ent_cache *ent_cache;
 };
 
 enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS };
@@ -179,6 +183,18 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
 /* Marks article seq as analysed for entities (the backfill; ingest sets the
  * flag in the article's row itself). */
 int store_entities_done(struct store *st, int64_t seq);
+
+/* Entity counts change by deltas applied once per entity when the
+ * transaction ends: store_entities_flush applies them (before the commit;
+ * SQLite rc). An op that rolls back gives its deltas back with
+ * store_entities_rollback(st, store_entities_mark(st) taken before it);
+ * store_entities_reset drops everything after a failed transaction;
+ * store_entities_close frees the writer's entity cache. */
+int store_entities_flush(struct store *st);
+size_t store_entities_mark(struct store *st);
+void store_entities_rollback(struct store *st, size_t mark);
+void store_entities_reset(struct store *st);
+void store_entities_close(struct store *st);
 
 /* Runs a newest-first listing statement (s, with ?6 already bound by the
  * caller): binds the window and keyset ?1..?5 from q and collects a page into

@@ -563,7 +563,7 @@ static int store_savepoint_step(struct store *st, int which)
 
 void store_op_apply(struct store *st, struct store_op *op)
 {
-    size_t nfts = st->nfts;
+    size_t nfts = st->nfts, ents = store_entities_mark(st);
     int64_t next_seq = st->next_seq;
     int rc;
 
@@ -584,6 +584,7 @@ void store_op_apply(struct store *st, struct store_op *op)
         store_savepoint_step(st, WSTMT_ROLLBACK_TO);
         /* what it queued for the end of the transaction goes with it */
         store_fts_drop(st, nfts);
+        store_entities_rollback(st, ents);
         st->next_seq = next_seq;
     }
     store_savepoint_step(st, WSTMT_RELEASE);
