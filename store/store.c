@@ -30,7 +30,7 @@ static int store_conn_setup(sqlite3 *db, int writer, const struct store_options 
              "PRAGMA temp_store=MEMORY;"
              "PRAGMA journal_size_limit=67108864;"
              "%s",
-             opts->durability_full ? "FULL" : "NORMAL", writer ? -32000 : -4000,
+             opts->durability_full ? "FULL" : "NORMAL", writer ? -STORE_WRITER_CACHE_KB : -4000,
              writer ? "" : "PRAGMA query_only=1;");
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }

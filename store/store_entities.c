@@ -559,12 +559,14 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
     if (r == NULL)
         return -1;
     if (windowed)
-        /* counts within the window, from the article links */
+        /* counts within the window: the window's articles (by time), then
+         * their links */
         s = store_reader_stmt(
             r, RSTMT_ENT_LIST_WINDOW,
             "SELECT e.eid, e.id, e.name, e.type, count(*) AS n, sum(ae.mentions)"
-            " FROM article_entities ae JOIN entities e ON e.eid = ae.eid"
-            " WHERE ae.ts >= ?1 AND ae.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
+            " FROM articles a CROSS JOIN article_entities ae ON ae.seq = a.seq"
+            " JOIN entities e ON e.eid = ae.eid"
+            " WHERE a.ts >= ?1 AND a.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
             " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
             "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
             " GROUP BY e.eid ORDER BY n DESC, e.eid LIMIT ?6 OFFSET ?7");

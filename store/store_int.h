@@ -115,6 +115,10 @@ struct store {
     struct store_ent_cache *ent_cache;
 };
 
+/* The writer's page cache: the secondary indexes that take random inserts
+ * (article times, content hashes, entity links) stay in it longer. */
+#define STORE_WRITER_CACHE_KB 65536
+
 enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS };
 
 /* One change to a full-text table. articles_fts: an insert of the article's

@@ -521,29 +521,38 @@ static int push_i64(int64_t **a, size_t *n, size_t *cap, int64_t v)
     return 0;
 }
 
-/* Step 1 of a look-up: the stored articles carrying each index token that
- * the filter lets through (at most STORE_NEAR_PROBES of them, smallest
- * first), one fp_index query each, a boilerplate token adding none.
- * Appends their seqs (one per shared token) to *seqs. SQLite rc. */
+/* Step 1 of a look-up: the stored articles carrying index tokens, one
+ * fp_index query per token, a boilerplate token adding none. Only tokens the
+ * filter lets through are looked up, and at most STORE_NEAR_PROBES of them
+ * (the smallest: tokens are hashes, so a uniform sample); *scale gets how
+ * many tokens passed the filter per one looked up, to scale hits back up.
+ * Appends the seqs (one per shared token looked up) to *seqs. SQLite rc. */
 static int near_postings(struct store *st, struct store_reader *r,
-                         const struct fingerprint_set *index, int64_t **seqs, size_t *nseqs)
+                         const struct fingerprint_set *index, int64_t **seqs, size_t *nseqs,
+                         double *scale)
 {
     sqlite3_stmt *post = store_reader_stmt(r, RSTMT_POSTINGS,
                                            "SELECT rowid FROM fp_index WHERE fp_index MATCH ?1"
                                            " LIMIT ?2");
     int64_t *maybe = NULL;
-    size_t nmaybe = 0, cap = 0, seqcap = *nseqs;
+    size_t nmaybe = 0, cap = 0, seqcap = *nseqs, passed = 0;
     int rc = SQLITE_OK;
 
+    *scale = 1.0;
     if (post == NULL)
         return sqlite3_errcode(r->db);
     /* the filter first: most tokens are carried by no stored article */
     pthread_rwlock_rdlock(&st->filter_lock);
-    for (size_t i = 0; i < index->n && nmaybe < STORE_NEAR_PROBES && rc == SQLITE_OK; i++)
-        if (st->filter == NULL || fpfilter_maybe(st->filter, index->hashes[i]))
-            if (push_i64(&maybe, &nmaybe, &cap, index->hashes[i]) != 0)
+    for (size_t i = 0; i < index->n && rc == SQLITE_OK; i++)
+        if (st->filter == NULL || fpfilter_maybe(st->filter, index->hashes[i])) {
+            passed++;
+            if (nmaybe < STORE_NEAR_PROBES &&
+                push_i64(&maybe, &nmaybe, &cap, index->hashes[i]) != 0)
                 rc = SQLITE_NOMEM;
+        }
     pthread_rwlock_unlock(&st->filter_lock);
+    if (nmaybe > 0)
+        *scale = (double)passed / (double)nmaybe;
 
     for (size_t i = 0; i < nmaybe && rc == SQLITE_OK; i++) {
         char match[STORE_FP_TOKEN_LEN + 3];
@@ -581,6 +590,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
     int64_t *seqs = NULL;
     size_t nseqs = 0, ncand = 0;
     struct near_candidate *cand = NULL;
+    double scale = 1.0;
     int rc = SQLITE_OK, ret = -1;
 
     memset(out, 0, sizeof *out);
@@ -598,7 +608,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
     }
     /* one snapshot for the look-ups and the candidates' texts */
     sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-    rc = near_postings(st, r, index, &seqs, &nseqs);
+    rc = near_postings(st, r, index, &seqs, &nseqs, &scale);
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "fingerprint look-up failed: %s", sqlite3_errstr(rc));
         goto out;
@@ -638,15 +648,16 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
 
         /* An estimate from the index sets alone, before reading the
          * candidate's text: each side's index keeps a share d of its
-         * k-grams (1 for a short text), so the hits stand for about
-         * hits / min(d) shared k-grams. Far below the threshold: skip. */
+         * k-grams (1 for a short text), so the hits (scaled up for the
+         * tokens not looked up) stand for about hits / min(d) shared
+         * k-grams. Far below the threshold: skip. */
         sqlite3_bind_int64(sizes, 1, cand[c].seq);
         if (sqlite3_step(sizes) == SQLITE_ROW) {
             double n_c = (double)sqlite3_column_int64(sizes, 0);
             double d_c = n_c > 0 ? (double)sqlite3_column_int64(sizes, 1) / n_c : 1.0;
             double d_q = (double)index->n / (double)fps->n;
             double d = d_c < d_q ? d_c : d_q, n = n_c < (double)fps->n ? n_c : (double)fps->n;
-            double estimate = d > 0 && n > 0 ? (double)cand[c].hits / d / n : 0.0;
+            double estimate = d > 0 && n > 0 ? (double)cand[c].hits * scale / d / n : 0.0;
             if (estimate < STORE_NEAR_ESTIMATE_SLACK * min_containment) {
                 sqlite3_reset(sizes);
                 continue;
