@@ -25,6 +25,7 @@ extern const size_t articled_data_ner_model_len;
 struct entity_extractor {
     const struct gazetteer *gaz; /* borrowed: process-wide */
     struct nermodel *model;
+    struct nerfeat_scorer *scorer; /* over model */
 };
 
 /* A mention while the article is analysed: tokens [a, b). */
@@ -85,6 +86,11 @@ int entity_extractor_new(struct entity_extractor **out, struct error *err)
         free(ex);
         return -1;
     }
+    if (nerfeat_scorer_new(ex->model, &ex->scorer) != 0) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        entity_extractor_free(ex);
+        return -1;
+    }
     *out = ex;
     return 0;
 }
@@ -93,6 +99,7 @@ void entity_extractor_free(struct entity_extractor *ex)
 {
     if (ex == NULL)
         return;
+    nerfeat_scorer_free(ex->scorer);
     nermodel_free(ex->model);
     free(ex);
 }
@@ -187,31 +194,19 @@ static int cmp_cand(const void *x, const void *y)
 static int run_model(struct work *w)
 {
     size_t n = w->toks.n;
-    uint64_t *feats = malloc((MAX_DECODE * NERFEAT_MAX + 1) * sizeof *feats);
-    size_t *off = malloc((MAX_DECODE + 1) * sizeof *off);
-    int rc = -1;
+    int32_t sums[MAX_DECODE * NER_NTAGS];
 
-    if (feats == NULL || off == NULL)
-        goto out;
     /* one Viterbi pass per sentence, as in training */
     for (size_t a = 0; a < n;) {
-        size_t b = a + 1, nfeat = 0;
+        size_t b = a + 1;
         while (b < n && b - a < MAX_DECODE && !(w->toks.tokens[b].flags & TOKEN_SENT_START))
             b++;
-        for (size_t i = a; i < b; i++) {
-            off[i - a] = nfeat;
-            nfeat += nerfeat_extract(&w->fd, i, feats + nfeat);
-        }
-        off[b - a] = nfeat;
-        if (nermodel_decode(w->ex->model, feats, off, b - a, w->tags + a) != 0)
-            goto out;
+        if (nerfeat_doc_scores(&w->fd, w->ex->scorer, a, b, sums) != 0 ||
+            nermodel_decode_sums(w->ex->model, sums, b - a, w->tags + a) != 0)
+            return -1;
         a = b;
     }
-    rc = 0;
-out:
-    free(feats);
-    free(off);
-    return rc;
+    return 0;
 }
 
 /* ---- 2. spans from tags, cleaned ---- */

@@ -84,9 +84,8 @@ static struct phrase *phrase_slot(struct gazetteer *g, uint64_t h)
     return &g->phrases[j];
 }
 
-static const struct phrase *phrase_find(const struct gazetteer *g, const char *key, size_t n)
+static const struct phrase *phrase_find_hashed(const struct gazetteer *g, uint64_t h)
 {
-    uint64_t h = gazetteer_hash(key, n);
     size_t j = h & g->phrase_mask;
     while (g->phrases[j].hash != 0) {
         if (g->phrases[j].hash == h)
@@ -94,6 +93,11 @@ static const struct phrase *phrase_find(const struct gazetteer *g, const char *k
         j = (j + 1) & g->phrase_mask;
     }
     return NULL;
+}
+
+static const struct phrase *phrase_find(const struct gazetteer *g, const char *key, size_t n)
+{
+    return phrase_find_hashed(g, gazetteer_hash(key, n));
 }
 
 /* Folds and tokenizes text[0..n) into buf as tokens joined by spaces; returns the length,
@@ -445,6 +449,14 @@ uint32_t gazetteer_phrase(const struct gazetteer *g, const char *key, size_t n)
 uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, int *wcase, int *freq)
 {
     const struct phrase *p = phrase_find(g, key, n);
+    *wcase = p ? p->wcase : GAZ_CASE_UNKNOWN;
+    *freq = p ? p->freq : 0;
+    return p ? p->bits : 0;
+}
+
+uint32_t gazetteer_word_hashed(const struct gazetteer *g, uint64_t hash, int *wcase, int *freq)
+{
+    const struct phrase *p = phrase_find_hashed(g, hash);
     *wcase = p ? p->wcase : GAZ_CASE_UNKNOWN;
     *freq = p ? p->freq : 0;
     return p ? p->bits : 0;

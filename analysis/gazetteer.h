@@ -58,6 +58,9 @@ uint32_t gazetteer_phrase(const struct gazetteer *g, const char *key, size_t n);
 uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, int *wcase,
                         int *freq);
 
+/* gazetteer_word for a key whose gazetteer_hash is already known (look-ups are by hash). */
+uint32_t gazetteer_word_hashed(const struct gazetteer *g, uint64_t hash, int *wcase, int *freq);
+
 /* Word-case class of one folded token. */
 enum gazetteer_case gazetteer_word_case(const struct gazetteer *g, const char *key, size_t n);
 

@@ -9,14 +9,54 @@
 #include <unictype.h>
 
 #include "analysis/nameform.h"
+#include "analysis/ner_model.h"
 #include "analysis/utf8.h"
 
 #define MAX_PHRASE 8 /* tokens in the longest gazetteer phrase tried */
 
+/* One distinct word of the document (words are told apart by gazetteer_hash of their folded
+ * form, as the gazetteer does): its look-ups and how it is written. */
 struct word_stats {
     uint64_t hash;
+    uint32_t fold; /* the folded form of its first occurrence, in the pool */
+    uint16_t fold_len;
+    uint32_t gaz; /* gazetteer_word, looked up once per word */
+    uint8_t wcase, freq;
     uint16_t lower, capinit, capmid, upper;
     uint16_t title, surname, orgrun, runhead, single, place;
+};
+
+/* Rows of weights cached per word and per shape while scoring (nerfeat_doc_scores): 0 not
+ * looked up yet, else the scorer's row + 1. */
+enum {
+    WF_W,
+    WF_WM1,
+    WF_WP1,
+    WF_WM2,
+    WF_WP2,
+    WF_PRE2,
+    WF_SUF2,
+    WF_PRE3,
+    WF_SUF3,
+    WF_PRE4,
+    WF_SUF4,
+    WF_WCASE, /* + the token's case (4 slots) */
+    WF_N = WF_WCASE + 4
+};
+enum { SF_SHAPE, SF_SM1, SF_SP1, SF_LSHAPE, SF_N };
+
+/* What a document holds beyond its public fields. */
+struct doc_priv {
+    uint32_t *wslot; /* word table: index + 1 into words, 0 empty; wmask + 1 slots */
+    size_t wmask;
+    uint32_t *sslot; /* distinct shape strings, the same way */
+    size_t smask;
+    uint32_t *shape_off; /* pool offset of each distinct shape */
+    uint8_t *shape_len;
+    size_t nshapes;
+    int clash;              /* two different forms share a word hash: no caching by word */
+    uint32_t (*wrow)[WF_N]; /* per word, allocated by the first scoring */
+    uint32_t (*srow)[SF_N]; /* per shape */
 };
 
 /* Feature templates (the seed of each feature's hash). */
@@ -65,6 +105,7 @@ enum {
     T_DOCCASE,
     T_RUNPOSBITS,
     T_CHROME,
+    T_COUNT
 };
 
 static int pool_put(struct nerfeat_doc *d, const char *s, size_t n, uint32_t *off)
@@ -141,17 +182,62 @@ static void shapes(const char *s, size_t n, int headline, int tcase, char *sh, s
     *lshn = b;
 }
 
-static struct word_stats *word_find(struct nerfeat_doc *d, size_t mask, uint64_t h)
+/* The word with hash h, added (with its gazetteer look-up and first form fold[0..n)) when
+ * new. Returns its index, or -1 on allocation failure. */
+static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, const char *fold,
+                      size_t n)
 {
-    struct word_stats *w = d->words;
-    size_t j = h & mask;
-    while (w[j].hash != 0 && w[j].hash != h)
-        j = (j + 1) & mask;
-    if (w[j].hash == 0) {
-        w[j].hash = h;
-        d->nwords++;
+    struct word_stats *ws = d->words, *w;
+    size_t j = h & p->wmask;
+    while (p->wslot[j] != 0) {
+        w = &ws[p->wslot[j] - 1];
+        if (w->hash == h) {
+            /* the gazetteer tells words apart by hash alone, and so do the statistics;
+             * the caches of nerfeat_doc_scores need the same form */
+            if (w->fold_len != n || memcmp(d->pool + w->fold, fold, n) != 0)
+                p->clash = 1;
+            return (long)(p->wslot[j] - 1);
+        }
+        j = (j + 1) & p->wmask;
     }
-    return &w[j];
+    w = &ws[d->nwords];
+    memset(w, 0, sizeof *w);
+    w->hash = h;
+    if (pool_put(d, fold, n, &w->fold) != 0)
+        return -1;
+    w->fold_len = (uint16_t)n;
+    int wc, fq;
+    w->gaz = gazetteer_word_hashed(d->gaz, h, &wc, &fq);
+    w->wcase = (uint8_t)wc;
+    w->freq = (uint8_t)fq;
+    p->wslot[j] = (uint32_t)++d->nwords;
+    return (long)(d->nwords - 1);
+}
+
+/* Stores the shape s[0..n) once per document; its pool offset in *off, its number in *id. */
+static int shape_put(struct nerfeat_doc *d, struct doc_priv *p, const char *s, size_t n,
+                     uint32_t *off, uint32_t *id)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull * (n + 1);
+    size_t j;
+    for (size_t k = 0; k < n; k++)
+        h = (h ^ (unsigned char)s[k]) * 0x100000001B3ull;
+    h ^= h >> 29;
+    for (j = h & p->smask; p->sslot[j] != 0; j = (j + 1) & p->smask) {
+        uint32_t k = p->sslot[j] - 1;
+        if (p->shape_len[k] == n && memcmp(d->pool + p->shape_off[k], s, n) == 0) {
+            *off = p->shape_off[k];
+            *id = k;
+            return 0;
+        }
+    }
+    if (pool_put(d, s, n, off) != 0)
+        return -1;
+    *id = (uint32_t)p->nshapes;
+    p->shape_off[p->nshapes] = *off;
+    p->shape_len[p->nshapes] = (uint8_t)n;
+    p->sslot[j] = (uint32_t)++p->nshapes;
+    return 0;
 }
 
 /* Case class of an unknown word from its stem ("grinds" -> "grind"), else UNKNOWN. */
@@ -367,9 +453,10 @@ static void mark_runs(struct nerfeat_doc *d)
 int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const char *text,
                       const struct token *tok, size_t n)
 {
-    size_t mask = 63;
+    size_t mask = 63, smask = 63;
     char buf[128];
     struct word_stats *ws;
+    struct doc_priv *p;
 
     memset(d, 0, sizeof *d);
     d->gaz = g;
@@ -378,13 +465,32 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     d->n = n;
     if (n == 0)
         return 0;
-    d->t = calloc(n, sizeof *d->t);
     while (mask + 1 < n * 2)
         mask = mask * 2 + 1;
-    d->words = calloc(mask + 1, sizeof(struct word_stats));
-    if (d->t == NULL || d->words == NULL)
+    while (smask + 1 < n * 4) /* up to two distinct shapes a token */
+        smask = smask * 2 + 1;
+    d->t = calloc(n, sizeof *d->t);
+    d->words = malloc(n * sizeof(struct word_stats));
+    d->priv = p = calloc(1, sizeof *p);
+    if (d->t == NULL || d->words == NULL || p == NULL)
+        return -1;
+    p->wmask = mask;
+    p->smask = smask;
+    p->wslot = calloc(mask + 1, sizeof *p->wslot);
+    p->sslot = calloc(smask + 1, sizeof *p->sslot);
+    p->shape_off = malloc(2 * n * sizeof *p->shape_off);
+    p->shape_len = malloc(2 * n);
+    if (p->wslot == NULL || p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL)
         return -1;
     ws = d->words;
+    {
+        /* folded forms of distinct words and distinct shapes: rarely more than the text */
+        size_t cap = tok[n - 1].byte_end - tok[0].byte_start + 2 * n + 256;
+        d->pool = malloc(cap);
+        if (d->pool == NULL)
+            return -1;
+        d->pool_cap = cap;
+    }
 
     /* 1. forms, lexicon, single-token gazetteer bits, first words of sentences */
     int want_first = 1;
@@ -393,14 +499,20 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         struct nerfeat_token *t = &d->t[i];
         size_t fl =
             nameform_fold(text + k->byte_start, k->byte_end - k->byte_start, buf, sizeof buf);
-        if (pool_put(d, buf, fl, &t->fold) != 0)
+        long wi = word_find(d, p, gazetteer_hash(buf, fl), buf, fl);
+        if (wi < 0)
+            return -1;
+        const struct word_stats *w = &ws[wi];
+        t->word = (uint32_t)wi;
+        /* tokens of one word share its form (unless hashes clash: then each has its own) */
+        if (w->fold_len == fl && memcmp(d->pool + w->fold, buf, fl) == 0)
+            t->fold = w->fold;
+        else if (pool_put(d, buf, fl, &t->fold) != 0)
             return -1;
         t->fold_len = (uint16_t)fl;
-        int wc, fq;
-        t->gaz = gazetteer_word(g, buf, fl, &wc, &fq);
-        t->wcase = (uint8_t)wc;
-        t->freq = (uint8_t)fq;
-        t->word = (uint32_t)(word_find(d, mask, gazetteer_hash(buf, fl)) - ws);
+        t->gaz = w->gaz;
+        t->wcase = w->wcase;
+        t->freq = w->freq;
         if (k->flags & TOKEN_SENT_START)
             want_first = 1;
         if (want_first && (k->flags & TOKEN_WORD)) {
@@ -457,7 +569,8 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         size_t shn, lshn;
         shapes(text + tok[i].byte_start, tok[i].byte_end - tok[i].byte_start,
                (tok[i].flags & TOKEN_HEADLINE) != 0, t->tcase, sh, &shn, lsh, &lshn);
-        if (pool_put(d, sh, shn, &t->shape) != 0 || pool_put(d, lsh, lshn, &t->lshape) != 0)
+        if (shape_put(d, p, sh, shn, &t->shape, &t->shape_id) != 0 ||
+            shape_put(d, p, lsh, lshn, &t->lshape, &t->lshape_id) != 0)
             return -1;
         t->shape_len = (uint8_t)shn;
         t->lshape_len = (uint8_t)lshn;
@@ -515,8 +628,19 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
 
 void nerfeat_doc_free(struct nerfeat_doc *d)
 {
+    struct doc_priv *p;
     if (d == NULL)
         return;
+    p = d->priv;
+    if (p != NULL) {
+        free(p->wslot);
+        free(p->sslot);
+        free(p->shape_off);
+        free(p->shape_len);
+        free(p->wrow);
+        free(p->srow);
+        free(p);
+    }
     free(d->t);
     free(d->pool);
     free(d->words);
@@ -524,11 +648,6 @@ void nerfeat_doc_free(struct nerfeat_doc *d)
 }
 
 /* ---- features ---- */
-
-struct fbuf {
-    uint64_t *out;
-    size_t n;
-};
 
 /* 64-bit hash of a short feature string under a template seed: 8 bytes at a time, each
  * word mixed by a multiply and xor-shifts (feature strings are short; this is cheaper than
@@ -564,14 +683,8 @@ static uint64_t feature_hash(const char *s, size_t n, uint64_t seed)
     return h;
 }
 
-static void f_str(struct fbuf *f, unsigned tmpl, const char *s, size_t n)
-{
-    if (f->n < NERFEAT_MAX)
-        f->out[f->n++] = feature_hash(s, n, tmpl);
-}
-
-static void f_str2(struct fbuf *f, unsigned tmpl, const char *a, size_t an, const char *b,
-                   size_t bn)
+/* Hash of two strings joined by a unit separator, each cut at 64 bytes. */
+static uint64_t hash_str2(unsigned tmpl, const char *a, size_t an, const char *b, size_t bn)
 {
     char buf[160];
     if (an > 64)
@@ -581,32 +694,287 @@ static void f_str2(struct fbuf *f, unsigned tmpl, const char *a, size_t an, cons
     memcpy(buf, a, an);
     buf[an] = '\x1f';
     memcpy(buf + an + 1, b, bn);
-    f_str(f, tmpl, buf, an + 1 + bn);
+    return feature_hash(buf, an + 1 + bn, tmpl);
 }
 
-static void f_int(struct fbuf *f, unsigned tmpl, uint32_t v)
+/* Hash of an integer feature: its four bytes, little-endian. */
+static uint64_t hash_int(unsigned tmpl, uint32_t v)
 {
     char b[4] = {(char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24)};
-    f_str(f, tmpl, b, 4);
+    return feature_hash(b, 4, tmpl);
 }
 
-/* One feature per set bit: (bit, extra). */
-static void f_bits(struct fbuf *f, unsigned tmpl, uint32_t bits, uint32_t extra)
+/* ---- the scorer: rows of the features that do not depend on the text ---- */
+
+#define INT_BITS 13 /* slots of the integer-feature table: 2^13, for ~2,800 features */
+
+struct int_row {
+    uint32_t v;
+    uint32_t tmpl; /* 0: empty slot */
+    uint32_t row;
+};
+
+/* Rows here are the scorer's: row 0 is all zeros (a feature without weights), row r + 1 is
+ * the model's row r, so that adding a feature's row never branches; weights are widened to
+ * 32 bits and padded to 12 so that a row is added with three vector additions. */
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+struct row12 {
+    v4si v[3];
+};
+
+struct nerfeat_scorer {
+    const struct nermodel *m;   /* borrowed */
+    struct row12 *rows;         /* nermodel_size + 1 */
+    uint32_t bound[T_COUNT][2]; /* rows of "<T>" and "<S>" under each template */
+    struct int_row *ints;       /* integer features (template, value) looked up in advance */
+    size_t nints;
+};
+
+static uint32_t row_find(const struct nerfeat_scorer *sc, uint64_t h)
 {
-    while (bits) {
-        uint32_t k = (uint32_t)__builtin_ctz(bits);
-        bits &= bits - 1;
-        f_int(f, tmpl, k | extra << 8);
+    return (uint32_t)(nermodel_find(sc->m, h) + 1);
+}
+
+static size_t int_slot(unsigned tmpl, uint32_t v)
+{
+    return ((v * 0x9E3779B1u) ^ (tmpl * 0x85EBCA77u)) >> (32 - INT_BITS);
+}
+
+static void int_add(struct nerfeat_scorer *sc, unsigned tmpl, uint32_t v)
+{
+    const size_t mask = ((size_t)1 << INT_BITS) - 1;
+    size_t j = int_slot(tmpl, v);
+    if (sc->nints * 2 >= mask)
+        return; /* full enough: the rest are looked up as they come */
+    while (sc->ints[j].tmpl != 0) {
+        if (sc->ints[j].tmpl == tmpl && sc->ints[j].v == v)
+            return;
+        j = (j + 1) & mask;
+    }
+    sc->ints[j].tmpl = tmpl;
+    sc->ints[j].v = v;
+    sc->ints[j].row = row_find(sc, hash_int(tmpl, v));
+    sc->nints++;
+}
+
+static __attribute__((noinline)) uint32_t int_find_slow(const struct nerfeat_scorer *sc,
+                                                        unsigned tmpl, uint32_t v)
+{
+    return row_find(sc, hash_int(tmpl, v));
+}
+
+/* Row of integer feature (tmpl, v): from the table, else from the model. */
+static inline uint32_t int_find(const struct nerfeat_scorer *sc, unsigned tmpl, uint32_t v)
+{
+    const size_t mask = ((size_t)1 << INT_BITS) - 1;
+    for (size_t j = int_slot(tmpl, v);; j = (j + 1) & mask) {
+        const struct int_row *e = &sc->ints[j];
+        if (e->tmpl == tmpl && e->v == v)
+            return e->row;
+        if (e->tmpl == 0)
+            return int_find_slow(sc, tmpl, v);
     }
 }
 
-/* Context word of token j as seen from token i: the folded form, or a boundary marker. */
-static void ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **s, size_t *n)
+/* The values the integer features of nerfeat_extract can take (a value left out is only
+ * slower: it is looked up in the model when met). */
+static void ints_fill(struct nerfeat_scorer *sc)
+{
+    static const uint32_t side[] = {0, 1, 2, 3, 7}; /* a neighbour's case; 7: none */
+    int_add(sc, T_BIAS, 0);
+    for (uint32_t tc = 0; tc < 4; tc++) {
+        for (size_t a = 0; a < 5; a++)
+            for (size_t b = 0; b < 5; b++)
+                int_add(sc, T_CASE3, side[a] | tc << 4 | side[b] << 8);
+        for (uint32_t k = 0; k < 32; k++) {
+            int_add(sc, T_GAZ, k | tc << 8);
+            int_add(sc, T_GAZM1, k | tc << 8);
+            int_add(sc, T_GAZP1, k | tc << 8);
+            int_add(sc, T_DOC, k | tc << 8);
+        }
+        for (uint32_t wc = 0; wc <= GAZ_CASE_UPPER; wc++) {
+            int_add(sc, T_LEX, wc | tc << 4);
+            int_add(sc, T_FIRST, tc | wc << 4);
+            for (uint32_t c2 = 0; c2 < 4; c2++) {
+                int_add(sc, T_LEXM1, wc | c2 << 4 | tc << 8);
+                int_add(sc, T_LEXP1, wc | c2 << 4 | tc << 8);
+            }
+        }
+        for (uint32_t pl = 1; pl <= (GAZ_PLACE_MASK | GAZ_ORG); pl++) {
+            int_add(sc, T_PLACEM1, pl | tc << 24);
+            int_add(sc, T_PLACEP1, pl | tc << 24);
+            for (uint32_t bi = 0; bi < 4; bi++)
+                int_add(sc, T_PLACE, pl | (bi * NERFEAT_PLACE_B) << 16 | tc << 24);
+        }
+        int_add(sc, T_HEAD, tc);
+        int_add(sc, T_TITLE, tc);
+        int_add(sc, T_TITLE, 16 | tc);
+        int_add(sc, T_CHROME, tc);
+        int_add(sc, T_POSS, tc);
+        for (uint32_t f = 0; f < 8; f++)
+            int_add(sc, T_FREQ, f | tc << 4);
+        for (uint32_t dc = 0; dc < 8; dc++)
+            for (uint32_t h = 0; h < 2; h++)
+                int_add(sc, T_DOCCASE, dc | tc << 4 | h << 8);
+        for (uint32_t len = 0; len <= 12; len++)
+            int_add(sc, T_LEN, len | tc << 4);
+    }
+    for (uint32_t rp = 1; rp <= 4; rp++)
+        for (uint32_t len = 1; len <= 4; len++) {
+            int_add(sc, T_RUN, rp | len << 4);
+            for (uint32_t wc = 0; wc <= GAZ_CASE_UPPER; wc++)
+                int_add(sc, T_RUNLEX, wc | rp << 4 | len << 8);
+        }
+    for (uint32_t k = 0; k < 32; k++) {
+        int_add(sc, T_RUNBITS, k);
+        for (uint32_t rp = 1; rp <= 4; rp++)
+            int_add(sc, T_RUNPOSBITS, k | rp << 8);
+    }
+}
+
+int nerfeat_scorer_new(const struct nermodel *m, struct nerfeat_scorer **out)
+{
+    struct nerfeat_scorer *sc = calloc(1, sizeof *sc);
+    size_t nfeat = nermodel_size(m);
+    *out = NULL;
+    if (sc == NULL)
+        return -1;
+    sc->m = m;
+    sc->ints = calloc((size_t)1 << INT_BITS, sizeof *sc->ints);
+    sc->rows = aligned_alloc(sizeof(v4si), (nfeat + 1) * sizeof *sc->rows);
+    if (sc->ints == NULL || sc->rows == NULL) {
+        nerfeat_scorer_free(sc);
+        return -1;
+    }
+    memset(sc->rows, 0, (nfeat + 1) * sizeof *sc->rows);
+    for (size_t r = 0; r < nfeat; r++) {
+        const int16_t *w = nermodel_row(m, (int32_t)r);
+        int32_t wide[12] = {0};
+        for (int t = 0; t < NER_NTAGS; t++)
+            wide[t] = w[t];
+        memcpy(&sc->rows[r + 1], wide, sizeof wide);
+    }
+    for (unsigned t = 0; t < T_COUNT; t++) {
+        sc->bound[t][0] = row_find(sc, feature_hash("<T>", 3, t));
+        sc->bound[t][1] = row_find(sc, feature_hash("<S>", 3, t));
+    }
+    ints_fill(sc);
+    *out = sc;
+    return 0;
+}
+
+void nerfeat_scorer_free(struct nerfeat_scorer *sc)
+{
+    if (sc == NULL)
+        return;
+    free(sc->ints);
+    free(sc->rows);
+    free(sc);
+}
+
+/* ---- one feature list, two consumers ----
+ * features() below is the single definition of a token's features. nerfeat_extract runs it
+ * with scoring == 0: each feature is hashed into out, as the trainer needs. nerfeat_doc_scores
+ * runs it with scoring == 1: each feature's row of weights is added to the token's sums, and
+ * features that depend on a word or a shape alone are looked up once per document (cached in
+ * doc_priv), integer ones once per process (the scorer). Both stop at NERFEAT_MAX features. */
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+struct sink {
+    uint64_t *out;                   /* scoring == 0 */
+    size_t n;                        /* features so far */
+    const struct nerfeat_scorer *sc; /* scoring == 1 */
+    struct doc_priv *p;
+    v4si sum[3]; /* tags 0..8 of 12 lanes */
+};
+
+ALWAYS_INLINE void add_row(struct sink *k, uint32_t r)
+{
+    const struct row12 *w = &k->sc->rows[r];
+    k->sum[0] += w->v[0];
+    k->sum[1] += w->v[1];
+    k->sum[2] += w->v[2];
+}
+
+/* A feature of string a[0..an), or of a and b joined (b != NULL); *slot caches its row + 1
+ * (slot NULL: not cached). */
+ALWAYS_INLINE void k_str(struct sink *k, int scoring, uint32_t *slot, unsigned tmpl, const char *a,
+                         size_t an, const char *b, size_t bn)
+{
+    if (k->n >= NERFEAT_MAX)
+        return;
+    k->n++;
+    if (scoring && slot != NULL && *slot != 0) {
+        add_row(k, *slot - 1);
+        return;
+    }
+    uint64_t h = b != NULL ? hash_str2(tmpl, a, an, b, bn) : feature_hash(a, an, tmpl);
+    if (!scoring) {
+        k->out[k->n - 1] = h;
+        return;
+    }
+    uint32_t r = row_find(k->sc, h);
+    if (slot != NULL)
+        *slot = r + 1;
+    add_row(k, r);
+}
+
+ALWAYS_INLINE void k_int(struct sink *k, int scoring, unsigned tmpl, uint32_t v)
+{
+    if (k->n >= NERFEAT_MAX)
+        return;
+    k->n++;
+    if (scoring)
+        add_row(k, int_find(k->sc, tmpl, v));
+    else
+        k->out[k->n - 1] = hash_int(tmpl, v);
+}
+
+/* One feature per set bit: (bit, extra). */
+ALWAYS_INLINE void k_bits(struct sink *k, int scoring, unsigned tmpl, uint32_t bits, uint32_t extra)
+{
+    while (bits) {
+        uint32_t b = (uint32_t)__builtin_ctz(bits);
+        bits &= bits - 1;
+        k_int(k, scoring, tmpl, b | extra << 8);
+    }
+}
+
+/* "<T>" (kind 1) or "<S>" (kind 2) under a template. */
+ALWAYS_INLINE void k_bound(struct sink *k, int scoring, unsigned tmpl, int kind)
+{
+    if (!scoring) {
+        k_str(k, 0, NULL, tmpl, kind == 1 ? "<T>" : "<S>", 3, NULL, 0);
+    } else if (k->n < NERFEAT_MAX) {
+        k->n++;
+        add_row(k, k->sc->bound[tmpl][kind - 1]);
+    }
+}
+
+/* Cache slot of token j's word, or NULL. */
+ALWAYS_INLINE uint32_t *wslot(const struct sink *k, int scoring, const struct nerfeat_doc *d,
+                              size_t j, int which)
+{
+    if (!scoring || k->p->clash)
+        return NULL;
+    return &k->p->wrow[d->t[j].word][which];
+}
+
+ALWAYS_INLINE uint32_t *sslot(const struct sink *k, int scoring, uint32_t shape_id, int which)
+{
+    return scoring ? &k->p->srow[shape_id][which] : NULL;
+}
+
+/* Context word of token j as seen from token i: 0 and its folded form in *s, *n; 1 past
+ * either end of the text ("<T>"); 2 across a sentence start ("<S>"). */
+static int ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **s, size_t *n)
 {
     if (j < 0 || (size_t)j >= d->n) {
         *s = "<T>";
         *n = 3;
-        return;
+        return 1;
     }
     /* context does not cross sentence starts */
     size_t lo = (size_t)j < i ? (size_t)j + 1 : i + 1, hi = (size_t)j < i ? i : (size_t)j;
@@ -614,11 +982,22 @@ static void ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char *
         if (d->tok[k].flags & TOKEN_SENT_START) {
             *s = "<S>";
             *n = 3;
-            return;
+            return 2;
         }
     }
     *s = d->pool + d->t[j].fold;
     *n = d->t[j].fold_len;
+    return 0;
+}
+
+/* The context word feature of token j (template tmpl, cache slot which). */
+ALWAYS_INLINE void k_ctx(struct sink *k, int scoring, const struct nerfeat_doc *d, int kind, long j,
+                         int which, unsigned tmpl, const char *s, size_t sn)
+{
+    if (kind == 0)
+        k_str(k, scoring, wslot(k, scoring, d, (size_t)j, which), tmpl, s, sn, NULL, 0);
+    else
+        k_bound(k, scoring, tmpl, kind);
 }
 
 static int same_sentence(const struct nerfeat_doc *d, size_t i, size_t j)
@@ -630,112 +1009,144 @@ static int same_sentence(const struct nerfeat_doc *d, size_t i, size_t j)
     return 1;
 }
 
-size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
+/* The features of token i, in a fixed order (the model was trained on it). */
+ALWAYS_INLINE size_t features(const struct nerfeat_doc *d, size_t i, struct sink *k, int scoring)
 {
-    struct fbuf f = {out, 0};
     const struct nerfeat_token *t = &d->t[i];
     const char *w = d->pool + t->fold, *s;
     const char *sh = d->pool + t->shape;
     size_t wn = t->fold_len, sn;
-    int head = (d->tok[i].flags & TOKEN_HEADLINE) != 0;
+    int head = (d->tok[i].flags & TOKEN_HEADLINE) != 0, kind;
     int has_prev = i > 0 && same_sentence(d, i, i - 1);
     int has_next = i + 1 < d->n && same_sentence(d, i, i + 1);
     uint32_t tc = t->tcase;
 
-    f_int(&f, T_BIAS, 0);
-    f_str(&f, T_W, w, wn);
-    f_str(&f, T_SHAPE, sh, t->shape_len);
+    k_int(k, scoring, T_BIAS, 0);
+    k_str(k, scoring, wslot(k, scoring, d, i, WF_W), T_W, w, wn, NULL, 0);
+    k_str(k, scoring, sslot(k, scoring, t->shape_id, SF_SHAPE), T_SHAPE, sh, t->shape_len, NULL, 0);
     if ((tc == NERFEAT_LOWER || tc == NERFEAT_NONE) && !t->run_pos && !t->place &&
         !(t->flags & NERFEAT_FIRST)) {
         /* a lower-case word or a sign outside any name: a short vector is enough (most
          * tokens are such, and this halves the cost of extraction) */
         uint32_t pc = has_prev ? d->t[i - 1].tcase : 7, nc = has_next ? d->t[i + 1].tcase : 7;
-        f_int(&f, T_CASE3, pc | tc << 4 | nc << 8);
-        ctx_word(d, i, (long)i - 1, &s, &sn);
-        f_str(&f, T_WM1, s, sn);
-        ctx_word(d, i, (long)i + 1, &s, &sn);
-        f_str(&f, T_WP1, s, sn);
-        f_bits(&f, T_GAZ, t->gaz & ~GAZ_PREFIX, tc);
-        f_int(&f, T_LEX, t->wcase | tc << 4);
-        return f.n;
+        k_int(k, scoring, T_CASE3, pc | tc << 4 | nc << 8);
+        kind = ctx_word(d, i, (long)i - 1, &s, &sn);
+        k_ctx(k, scoring, d, kind, (long)i - 1, WF_WM1, T_WM1, s, sn);
+        kind = ctx_word(d, i, (long)i + 1, &s, &sn);
+        k_ctx(k, scoring, d, kind, (long)i + 1, WF_WP1, T_WP1, s, sn);
+        k_bits(k, scoring, T_GAZ, t->gaz & ~GAZ_PREFIX, tc);
+        k_int(k, scoring, T_LEX, t->wcase | tc << 4);
+        return k->n;
     }
-    f_str2(&f, T_WCASE, w, wn, (const char *)&t->tcase, 1);
-    f_str(&f, T_LSHAPE, d->pool + t->lshape, t->lshape_len);
+    k_str(k, scoring, wslot(k, scoring, d, i, WF_WCASE + (tc & 3)), T_WCASE, w, wn,
+          (const char *)&t->tcase, 1);
+    k_str(k, scoring, sslot(k, scoring, t->lshape_id, SF_LSHAPE), T_LSHAPE, d->pool + t->lshape,
+          t->lshape_len, NULL, 0);
     if (wn >= 3) {
-        f_str(&f, T_PRE2, w, 2);
-        f_str(&f, T_SUF2, w + wn - 2, 2);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_PRE2), T_PRE2, w, 2, NULL, 0);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_SUF2), T_SUF2, w + wn - 2, 2, NULL, 0);
     }
     if (wn >= 4) {
-        f_str(&f, T_PRE3, w, 3);
-        f_str(&f, T_SUF3, w + wn - 3, 3);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_PRE3), T_PRE3, w, 3, NULL, 0);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_SUF3), T_SUF3, w + wn - 3, 3, NULL, 0);
     }
     if (wn >= 5) {
-        f_str(&f, T_PRE4, w, 4);
-        f_str(&f, T_SUF4, w + wn - 4, 4);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_PRE4), T_PRE4, w, 4, NULL, 0);
+        k_str(k, scoring, wslot(k, scoring, d, i, WF_SUF4), T_SUF4, w + wn - 4, 4, NULL, 0);
     }
-    ctx_word(d, i, (long)i - 1, &s, &sn);
-    f_str(&f, T_WM1, s, sn);
-    f_str2(&f, T_BIG1, s, sn, w, wn);
-    f_str2(&f, T_WM1SH, s, sn, sh, t->shape_len);
-    ctx_word(d, i, (long)i + 1, &s, &sn);
-    f_str(&f, T_WP1, s, sn);
-    f_str2(&f, T_BIG2, w, wn, s, sn);
-    f_str2(&f, T_SHWP1, sh, t->shape_len, s, sn);
-    ctx_word(d, i, (long)i - 2, &s, &sn);
-    f_str(&f, T_WM2, s, sn);
-    ctx_word(d, i, (long)i + 2, &s, &sn);
-    f_str(&f, T_WP2, s, sn);
+    kind = ctx_word(d, i, (long)i - 1, &s, &sn);
+    k_ctx(k, scoring, d, kind, (long)i - 1, WF_WM1, T_WM1, s, sn);
+    k_str(k, scoring, NULL, T_BIG1, s, sn, w, wn);
+    k_str(k, scoring, NULL, T_WM1SH, s, sn, sh, t->shape_len);
+    kind = ctx_word(d, i, (long)i + 1, &s, &sn);
+    k_ctx(k, scoring, d, kind, (long)i + 1, WF_WP1, T_WP1, s, sn);
+    k_str(k, scoring, NULL, T_BIG2, w, wn, s, sn);
+    k_str(k, scoring, NULL, T_SHWP1, sh, t->shape_len, s, sn);
+    kind = ctx_word(d, i, (long)i - 2, &s, &sn);
+    k_ctx(k, scoring, d, kind, (long)i - 2, WF_WM2, T_WM2, s, sn);
+    kind = ctx_word(d, i, (long)i + 2, &s, &sn);
+    k_ctx(k, scoring, d, kind, (long)i + 2, WF_WP2, T_WP2, s, sn);
     {
         uint32_t pc = has_prev ? d->t[i - 1].tcase : 7, nc = has_next ? d->t[i + 1].tcase : 7;
-        f_int(&f, T_CASE3, pc | tc << 4 | nc << 8);
+        k_int(k, scoring, T_CASE3, pc | tc << 4 | nc << 8);
         if (has_prev)
-            f_str(&f, T_SM1, d->pool + d->t[i - 1].shape, d->t[i - 1].shape_len);
+            k_str(k, scoring, sslot(k, scoring, d->t[i - 1].shape_id, SF_SM1), T_SM1,
+                  d->pool + d->t[i - 1].shape, d->t[i - 1].shape_len, NULL, 0);
         else
-            f_str(&f, T_SM1, "<S>", 3);
+            k_bound(k, scoring, T_SM1, 2);
         if (has_next)
-            f_str(&f, T_SP1, d->pool + d->t[i + 1].shape, d->t[i + 1].shape_len);
+            k_str(k, scoring, sslot(k, scoring, d->t[i + 1].shape_id, SF_SP1), T_SP1,
+                  d->pool + d->t[i + 1].shape, d->t[i + 1].shape_len, NULL, 0);
         else
-            f_str(&f, T_SP1, "<S>", 3);
+            k_bound(k, scoring, T_SP1, 2);
         if (has_prev) {
-            f_int(&f, T_LEXM1, d->t[i - 1].wcase | d->t[i - 1].tcase << 4 | tc << 8);
-            f_bits(&f, T_GAZM1, d->t[i - 1].gaz & ~GAZ_PREFIX, tc);
+            k_int(k, scoring, T_LEXM1, d->t[i - 1].wcase | d->t[i - 1].tcase << 4 | tc << 8);
+            k_bits(k, scoring, T_GAZM1, d->t[i - 1].gaz & ~GAZ_PREFIX, tc);
             if (d->t[i - 1].place)
-                f_int(&f, T_PLACEM1, d->t[i - 1].place | tc << 24);
+                k_int(k, scoring, T_PLACEM1, d->t[i - 1].place | tc << 24);
         }
         if (has_next) {
-            f_int(&f, T_LEXP1, d->t[i + 1].wcase | d->t[i + 1].tcase << 4 | tc << 8);
-            f_bits(&f, T_GAZP1, d->t[i + 1].gaz & ~GAZ_PREFIX, tc);
+            k_int(k, scoring, T_LEXP1, d->t[i + 1].wcase | d->t[i + 1].tcase << 4 | tc << 8);
+            k_bits(k, scoring, T_GAZP1, d->t[i + 1].gaz & ~GAZ_PREFIX, tc);
             if (d->t[i + 1].place)
-                f_int(&f, T_PLACEP1, d->t[i + 1].place | tc << 24);
+                k_int(k, scoring, T_PLACEP1, d->t[i + 1].place | tc << 24);
         }
     }
     if (t->flags & NERFEAT_FIRST)
-        f_int(&f, T_FIRST, tc | (uint32_t)t->wcase << 4);
+        k_int(k, scoring, T_FIRST, tc | (uint32_t)t->wcase << 4);
     if (head)
-        f_int(&f, T_HEAD, tc);
-    f_bits(&f, T_GAZ, t->gaz & ~GAZ_PREFIX, tc);
+        k_int(k, scoring, T_HEAD, tc);
+    k_bits(k, scoring, T_GAZ, t->gaz & ~GAZ_PREFIX, tc);
     if (t->place)
-        f_int(&f, T_PLACE,
+        k_int(k, scoring, T_PLACE,
               t->place | (t->flags & (NERFEAT_PLACE_B | NERFEAT_PLACE_I)) << 16 | tc << 24);
     if (t->flags & NERFEAT_AFTER_TITLE)
-        f_int(&f, T_TITLE, tc);
+        k_int(k, scoring, T_TITLE, tc);
     if (t->flags & NERFEAT_IN_TITLE)
-        f_int(&f, T_TITLE, 16 | tc);
+        k_int(k, scoring, T_TITLE, 16 | tc);
     if (t->flags & NERFEAT_CHROME)
-        f_int(&f, T_CHROME, tc);
+        k_int(k, scoring, T_CHROME, tc);
     if (t->run_pos) {
         uint32_t len = t->run_len > 4 ? 4 : t->run_len;
-        f_int(&f, T_RUN, t->run_pos | len << 4);
-        f_bits(&f, T_RUNBITS, t->run, 0);
-        f_bits(&f, T_RUNPOSBITS, t->run, t->run_pos);
-        f_int(&f, T_RUNLEX, t->wcase | (uint32_t)t->run_pos << 4 | len << 8);
+        k_int(k, scoring, T_RUN, t->run_pos | len << 4);
+        k_bits(k, scoring, T_RUNBITS, t->run, 0);
+        k_bits(k, scoring, T_RUNPOSBITS, t->run, t->run_pos);
+        k_int(k, scoring, T_RUNLEX, t->wcase | (uint32_t)t->run_pos << 4 | len << 8);
     }
-    f_int(&f, T_LEX, t->wcase | tc << 4);
-    f_int(&f, T_FREQ, t->freq | tc << 4);
-    f_bits(&f, T_DOC, t->doc, tc);
-    f_int(&f, T_DOCCASE, (t->doc & 7) | tc << 4 | (uint32_t)head << 8);
+    k_int(k, scoring, T_LEX, t->wcase | tc << 4);
+    k_int(k, scoring, T_FREQ, t->freq | tc << 4);
+    k_bits(k, scoring, T_DOC, t->doc, tc);
+    k_int(k, scoring, T_DOCCASE, (t->doc & 7) | tc << 4 | (uint32_t)head << 8);
     if (t->flags & NERFEAT_POSS_NEXT)
-        f_int(&f, T_POSS, tc);
-    f_int(&f, T_LEN, (wn > 12 ? 12 : (uint32_t)wn) | tc << 4);
-    return f.n;
+        k_int(k, scoring, T_POSS, tc);
+    k_int(k, scoring, T_LEN, (wn > 12 ? 12 : (uint32_t)wn) | tc << 4);
+    return k->n;
+}
+
+size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
+{
+    struct sink k = {out, 0, NULL, NULL, {{0}}};
+    return features(d, i, &k, 0);
+}
+
+int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, size_t a, size_t b,
+                       int32_t *sums)
+{
+    struct doc_priv *p = d->priv;
+    if (a >= b)
+        return 0;
+    if (p->wrow == NULL) {
+        p->wrow = calloc(d->nwords, sizeof *p->wrow);
+        p->srow = calloc(p->nshapes, sizeof *p->srow);
+        if (p->wrow == NULL || p->srow == NULL)
+            return -1;
+    }
+    for (size_t i = a; i < b; i++) {
+        struct sink k = {NULL, 0, sc, p, {{0}}};
+        int32_t acc[12];
+        features(d, i, &k, 1);
+        memcpy(acc, k.sum, sizeof acc);
+        memcpy(sums + (i - a) * NER_NTAGS, acc, NER_NTAGS * sizeof *acc);
+    }
+    return 0;
 }

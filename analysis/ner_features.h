@@ -64,7 +64,9 @@ struct nerfeat_token {
     uint32_t flags;           /* NERFEAT_* */
     uint32_t run;             /* NERFEAT_RUN_* */
     uint32_t doc;             /* NERFEAT_DOC_* */
-    uint32_t word;            /* index of its word in the document statistics */
+    uint32_t word;            /* its word: tokens of one word have one index, 0 .. nwords-1 */
+    uint32_t shape_id;        /* its shapes: one number per distinct shape in the document */
+    uint32_t lshape_id;
 };
 
 struct nerfeat_doc {
@@ -77,6 +79,7 @@ struct nerfeat_doc {
     size_t pool_len, pool_cap;
     void *words; /* per-word statistics (private) */
     size_t nwords;
+    void *priv; /* tables and caches (private) */
 };
 
 /* Analyses tokens tok[0..n) of text with gazetteer g. The document borrows text, tok and g,
@@ -93,5 +96,26 @@ const char *nerfeat_fold(const struct nerfeat_doc *d, size_t i, size_t *len);
 
 /* Writes the hashed features of token i into out (room for NERFEAT_MAX); returns the count. */
 size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out);
+
+struct nermodel;
+
+/* What the model's weights say of the features that do not depend on the text (integer
+ * features, sentence and text boundaries), looked up once. Immutable after creation: shared
+ * read-only by all threads. */
+struct nerfeat_scorer;
+
+/* Builds a scorer for model m, which it borrows (m must outlive it). Returns 0 and a new
+ * scorer in *out (caller frees with nerfeat_scorer_free), or -1 on allocation failure. */
+int nerfeat_scorer_new(const struct nermodel *m, struct nerfeat_scorer **out);
+
+void nerfeat_scorer_free(struct nerfeat_scorer *sc);
+
+/* Emission sums of tokens [a, b) of d: for token i, the sum of the stored weights (see
+ * nermodel_row) of exactly the features nerfeat_extract gives it, into
+ * sums[(i - a) * NER_NTAGS + tag], ready for nermodel_decode_sums. Features of one word or
+ * shape are looked up once per document (cached in d, so d is not const: one thread per
+ * document). Returns 0, or -1 on allocation failure. */
+int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, size_t a, size_t b,
+                       int32_t *sums);
 
 #endif

@@ -25,6 +25,9 @@ struct nermodel {
     int16_t *w; /* nfeat rows of NER_NTAGS weights / scale */
     float scale;
     float trans[(NER_NTAGS + 1) * NER_NTAGS]; /* -FLT_MAX where a tag may not follow */
+    /* the same for the vector Viterbi: rows padded to 12 lanes, and -1 where allowed */
+    float vtrans[NER_NTAGS][12], vstart[12];
+    int32_t vallowed[NER_NTAGS][12];
 };
 
 int nermodel_tag_type(enum ner_tag t)
@@ -116,6 +119,13 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
         for (int t = 0; t < NER_NTAGS; t++)
             if (!nermodel_tag_allowed(p, t))
                 m->trans[p * NER_NTAGS + t] = -FLT_MAX;
+    for (int t = 0; t < 12; t++) {
+        m->vstart[t] = t < NER_NTAGS ? m->trans[NER_NTAGS * NER_NTAGS + t] : -FLT_MAX;
+        for (int p = 0; p < NER_NTAGS; p++) {
+            m->vtrans[p][t] = t < NER_NTAGS ? m->trans[p * NER_NTAGS + t] : -FLT_MAX;
+            m->vallowed[p][t] = m->vtrans[p][t] != -FLT_MAX ? -1 : 0;
+        }
+    }
     while (cap < (size_t)nfeat * 2)
         cap *= 2;
     m->mask = cap - 1;
@@ -160,24 +170,123 @@ fail:
     return -1;
 }
 
-static const int16_t *weights_of(const struct nermodel *m, uint64_t h)
+int32_t nermodel_find(const struct nermodel *m, uint64_t h)
 {
     uint32_t key = slot_key((uint32_t)h);
     size_t j = key & m->mask;
+    if (m->table == NULL)
+        return -1;
     while (m->table[j].key != 0) {
         if (m->table[j].key == key)
-            return m->w + (size_t)m->table[j].row * NER_NTAGS;
+            return (int32_t)m->table[j].row;
         j = (j + 1) & m->mask;
     }
-    return NULL;
+    return -1;
 }
 
-int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_t *off, size_t n,
+const int16_t *nermodel_row(const struct nermodel *m, int32_t row)
+{
+    return m->w + (size_t)row * NER_NTAGS;
+}
+
+/* Four lanes of tags: the nine tags take three vectors (lanes 9..11 unused). GCC and clang
+ * vector extensions, plain SSE2 on x86-64; lane by lane the same float operations in the
+ * same order as one tag at a time. */
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int32_t v4si __attribute__((vector_size(16)));
+#define NVEC 3
+
+static v4si select4(v4si m, v4si a, v4si b)
+{
+    return (a & m) | (b & ~m);
+}
+
+/* One step of the search for tag lanes c: previous tag p as a candidate. */
+static inline __attribute__((always_inline)) void
+viterbi_step(const struct nermodel *m, const float *prev, int p, v4sf *best, v4si *arg)
+{
+    const v4sf pv = {prev[p], prev[p], prev[p], prev[p]};
+    const v4si pi = {p, p, p, p};
+    if (prev[p] == -FLT_MAX)
+        return; /* unreachable */
+#pragma GCC unroll 4
+    for (int c = 0; c < NVEC; c++) {
+        v4sf tr, sc;
+        v4si ok;
+        memcpy(&tr, m->vtrans[p] + 4 * c, sizeof tr);
+        memcpy(&ok, m->vallowed[p] + 4 * c, sizeof ok);
+        sc = pv + tr;
+        ok &= sc > best[c];
+        best[c] = (v4sf)select4(ok, (v4si)sc, (v4si)best[c]);
+        arg[c] = select4(ok, pi, arg[c]);
+    }
+}
+
+/* Viterbi over emission sums[n][NER_NTAGS] (stored integers), back[n][NER_NTAGS] as scratch.
+ * A tag's best predecessor is the lowest-numbered previous tag with the highest score among
+ * those it may follow (trans not -FLT_MAX), that are reachable (not -FLT_MAX) and that score
+ * above -FLT_MAX; with none, -FLT_MAX and tag 0: what one loop over the previous tags in
+ * order, keeping strictly higher scores, finds. Two such loops run side by side over tags
+ * 0..4 and 5..8, and the second's choice wins only when strictly higher, which is the same
+ * and halves the chain of operations each token waits for. */
+static void viterbi(const struct nermodel *m, const int32_t *sums, size_t n, uint8_t *back,
                     uint8_t *tags)
 {
-    float *score, *prev, *cur;
-    uint8_t *back;
-    int rc = -1;
+    float prev[NVEC * 4];
+    const v4sf lowest = {-FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX};
+    const v4sf scale = {m->scale, m->scale, m->scale, m->scale};
+
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *sum = sums + i * NER_NTAGS;
+        v4sf best[NVEC], best2[NVEC], emit[NVEC];
+        v4si arg[NVEC], arg2[NVEC];
+#pragma GCC unroll 4
+        for (int c = 0; c < NVEC; c++) {
+            v4si v = {sum[8], 0, 0, 0}; /* lane 8 is the last tag */
+            if (c < 2)
+                memcpy(&v, sum + 4 * c, sizeof v);
+            emit[c] = __builtin_convertvector(v, v4sf) * scale;
+            arg[c] = arg2[c] = (v4si){0, 0, 0, 0};
+            best[c] = best2[c] = lowest;
+            if (i == 0)
+                memcpy(&best[c], m->vstart + 4 * c, sizeof best[c]);
+        }
+        if (i > 0) {
+            for (int p = 0; p < 4; p++) {
+                viterbi_step(m, prev, p, best, arg);
+                viterbi_step(m, prev, p + 4, best2, arg2);
+            }
+            viterbi_step(m, prev, 8, best2, arg2);
+#pragma GCC unroll 4
+            for (int c = 0; c < NVEC; c++) {
+                v4si later = best2[c] > best[c];
+                best[c] = (v4sf)select4(later, (v4si)best2[c], (v4si)best[c]);
+                arg[c] = select4(later, arg2[c], arg[c]);
+            }
+        }
+#pragma GCC unroll 4
+        for (int c = 0; c < NVEC; c++) {
+            v4sf cur = (v4sf)select4(best[c] == lowest, (v4si)best[c], (v4si)(best[c] + emit[c]));
+            int32_t a32[4];
+            memcpy(prev + 4 * c, &cur, sizeof cur);
+            memcpy(a32, &arg[c], sizeof a32);
+            for (int l = 0; l < 4 && 4 * c + l < NER_NTAGS; l++)
+                back[i * NER_NTAGS + 4 * c + l] = (uint8_t)a32[l];
+        }
+    }
+    int best = NER_O;
+    for (int t = 0; t < NER_NTAGS; t++)
+        if (prev[t] > prev[best])
+            best = t;
+    for (size_t i = n; i-- > 0;) {
+        tags[i] = (uint8_t)best;
+        best = back[i * NER_NTAGS + best];
+    }
+}
+
+int nermodel_decode_sums(const struct nermodel *m, const int32_t *sums, size_t n, uint8_t *tags)
+{
+    uint8_t stack[256 * NER_NTAGS], *back = stack;
 
     if (n == 0)
         return 0;
@@ -185,62 +294,41 @@ int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_
         memset(tags, NER_O, n);
         return 0;
     }
-    score = malloc(2 * NER_NTAGS * sizeof *score);
-    back = malloc(n * NER_NTAGS);
-    if (score == NULL || back == NULL)
-        goto out;
-    prev = score;
-    cur = score + NER_NTAGS;
+    if (n > sizeof stack / NER_NTAGS && (back = malloc(n * NER_NTAGS)) == NULL)
+        return -1;
+    viterbi(m, sums, n, back, tags);
+    if (back != stack)
+        free(back);
+    return 0;
+}
+
+int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_t *off, size_t n,
+                    uint8_t *tags)
+{
+    int32_t *sums;
+    int rc;
+
+    if (n == 0)
+        return 0;
+    if (m->nfeat == 0) {
+        memset(tags, NER_O, n);
+        return 0;
+    }
+    sums = calloc(n, NER_NTAGS * sizeof *sums);
+    if (sums == NULL)
+        return -1;
     for (size_t i = 0; i < n; i++) {
-        int32_t sum[NER_NTAGS] = {0};
-        float emit[NER_NTAGS];
         for (size_t k = off[i]; k < off[i + 1]; k++) {
-            const int16_t *w = weights_of(m, feats[k]);
-            if (w == NULL)
+            int32_t r = nermodel_find(m, feats[k]);
+            if (r < 0)
                 continue;
+            const int16_t *w = nermodel_row(m, r);
             for (int t = 0; t < NER_NTAGS; t++)
-                sum[t] += w[t];
-        }
-        for (int t = 0; t < NER_NTAGS; t++)
-            emit[t] = (float)sum[t] * m->scale;
-        for (int t = 0; t < NER_NTAGS; t++) {
-            float best = -FLT_MAX;
-            int arg = 0;
-            if (i == 0) {
-                best = m->trans[NER_NTAGS * NER_NTAGS + t];
-            } else {
-                for (int p = 0; p < NER_NTAGS; p++) {
-                    float tr = m->trans[p * NER_NTAGS + t], s;
-                    if (tr == -FLT_MAX || prev[p] == -FLT_MAX)
-                        continue;
-                    s = prev[p] + tr;
-                    if (s > best) {
-                        best = s;
-                        arg = p;
-                    }
-                }
-            }
-            cur[t] = best == -FLT_MAX ? best : best + emit[t];
-            back[i * NER_NTAGS + t] = (uint8_t)arg;
-        }
-        float *tmp = prev;
-        prev = cur;
-        cur = tmp;
-    }
-    {
-        int best = NER_O;
-        for (int t = 0; t < NER_NTAGS; t++)
-            if (prev[t] > prev[best])
-                best = t;
-        for (size_t i = n; i-- > 0;) {
-            tags[i] = (uint8_t)best;
-            best = back[i * NER_NTAGS + best];
+                sums[i * NER_NTAGS + t] += w[t];
         }
     }
-    rc = 0;
-out:
-    free(score);
-    free(back);
+    rc = nermodel_decode_sums(m, sums, n, tags);
+    free(sums);
     return rc;
 }
 

@@ -53,6 +53,19 @@ size_t nermodel_size(const struct nermodel *m);
 int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_t *off, size_t n,
                     uint8_t *tags);
 
+/* Row of the weights of hashed feature h (for nermodel_row), or -1 when h has none. */
+int32_t nermodel_find(const struct nermodel *m, uint64_t h);
+
+/* The NER_NTAGS stored weights of a row found by nermodel_find (borrowed; times the scale
+ * they are the weights). Rows are consecutive: row r is nermodel_row(m, 0) + r * NER_NTAGS
+ * (for a model with features). */
+const int16_t *nermodel_row(const struct nermodel *m, int32_t row);
+
+/* The same decoding as nermodel_decode from each token's sums of stored weights, already
+ * added up: sums[i * NER_NTAGS + t] for token i and tag t. Same result as nermodel_decode
+ * with the features whose rows were summed. Returns 0, or -1 on allocation failure. */
+int nermodel_decode_sums(const struct nermodel *m, const int32_t *sums, size_t n, uint8_t *tags);
+
 /* Serialises weights: keys[nfeat] (distinct), w[nfeat * NER_NTAGS] (feature-major),
  * trans[(NER_NTAGS + 1) * NER_NTAGS]. Weights whose magnitude rounds to zero are dropped and
  * so are features left with none. Returns 0 and a new buffer in *buf (caller frees), or -1. */
