@@ -363,8 +363,13 @@ char *textnorm_string(const char *s, size_t len, size_t *outlen)
 
     if (textnorm_split(s, len, &w) < 0)
         goto out;
-    out = w.text; /* taken over from w */
+    out = w.text; /* taken over from w, cut to size: names are short, the buffer is not */
     w.text = NULL;
+    {
+        char *fit = realloc(out, w.text_len + 1);
+        if (fit != NULL)
+            out = fit;
+    }
     if (outlen != NULL)
         *outlen = w.text_len;
 out:

@@ -25,10 +25,23 @@ struct bulk_bad {
 /* Lines analysed before a chunk goes to the writer. */
 #define BULK_CHUNK 200
 
+/* A growing output buffer; a failed append marks it broken. */
+struct bulk_out {
+    char *buf;
+    size_t len, cap;
+    int broken;
+};
+
 struct bulk_state {
     struct store_batch *chunks;
+    atomic_int *committed; /* per chunk: 1 once its transaction ended */
     size_t nchunks;
     atomic_int pending; /* chunks queued and not committed, +1 while submitting */
+    /* The answer, written in line order as chunks commit (see bulk_render) */
+    struct bulk_out out;
+    size_t ri, rj;  /* next op, next refused line to write */
+    size_t rchunks; /* chunks written */
+    size_t written, failed;
     struct store_op *ops;
     size_t *op_line;
     size_t nops;
@@ -51,6 +64,8 @@ static void bulk_state_free(void *p)
     free(bs->op_line);
     free(bs->bad);
     free(bs->chunks);
+    free(bs->committed);
+    free(bs->out.buf);
     free(bs);
     /* a large request's analysis is many small blocks: hand the freed pages
      * back to the system, or the process keeps its peak size for good */
@@ -66,19 +81,21 @@ static void bulk_release(struct bulk_state *bs)
 
 static void bulk_done(struct store_batch *batch, void *arg)
 {
-    (void)batch;
-    bulk_release(arg);
+    struct bulk_state *bs = arg;
+    atomic_store(&bs->committed[batch - bs->chunks], 1);
+    bulk_release(bs);
 }
 
 /* Queues ops[from, to) as one chunk; a chunk the store refuses (shutting
  * down) fails its ops with the store's error. */
 static void bulk_submit(struct app *app, struct bulk_state *bs, size_t from, size_t to)
 {
-    struct store_batch *b = &bs->chunks[bs->nchunks++];
+    struct store_batch *b;
     struct error err = {0};
 
     if (to == from)
         return;
+    b = &bs->chunks[bs->nchunks++];
     b->ops = bs->ops + from;
     b->nops = to - from;
     b->done = bulk_done;
@@ -90,6 +107,7 @@ static void bulk_submit(struct app *app, struct bulk_state *bs, size_t from, siz
             bs->ops[i].failed = 1;
             bs->ops[i].err = err;
         }
+        atomic_store(&bs->committed[b - bs->chunks], 1); /* ended: nothing written */
     }
 }
 
@@ -103,43 +121,116 @@ static json_t *bulk_item_error(size_t line, const char *id, const struct error *
     return item;
 }
 
-/* Renders items in line order, merging written ops and refused lines. */
+static void bulk_put(struct bulk_out *o, const char *s, size_t n)
+{
+    if (o->broken)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 65536;
+        char *bigger;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        bigger = realloc(o->buf, cap);
+        if (bigger == NULL) {
+            o->broken = 1;
+            return;
+        }
+        o->buf = bigger;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+/* Appends item (taken) to the answer's items as compact JSON. */
+static void bulk_put_item(struct bulk_state *bs, json_t *item)
+{
+    char *s = item ? json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(item);
+    if (s == NULL) {
+        bs->out.broken = 1;
+        return;
+    }
+    bulk_put(&bs->out, bs->ri + bs->rj == 0 ? "{\"items\":[" : ",", bs->ri + bs->rj == 0 ? 10 : 1);
+    bulk_put(&bs->out, s, strlen(s));
+    free(s);
+}
+
+/* Writes the items of ops [bs->ri, to) and of the refused lines before each,
+ * in line order, and trims each op to what later lines may still need. */
+static void bulk_render_ops(struct bulk_state *bs, size_t to)
+{
+    while (bs->ri < to) {
+        struct store_op *op = &bs->ops[bs->ri];
+        json_t *item;
+        if (bs->rj < bs->nbad && bs->bad[bs->rj].line < bs->op_line[bs->ri]) {
+            struct bulk_bad *b = &bs->bad[bs->rj];
+            item = bulk_item_error(b->line, b->id, &b->err);
+            bulk_put_item(bs, item);
+            bs->rj++;
+            continue;
+        }
+        if (op->failed) {
+            item = bulk_item_error(bs->op_line[bs->ri], op->article.id, &op->err);
+            bs->failed++;
+        } else {
+            item = ingest_render(op, bs->min_containment);
+            if (item != NULL) {
+                json_object_set_new(item, "line", json_integer((json_int_t)bs->op_line[bs->ri]));
+                json_object_set_new(item, "status", json_integer(op->created ? 201 : 200));
+                json_object_set_new(item, "error", json_null());
+            }
+            bs->written++;
+        }
+        bulk_put_item(bs, item);
+        ingest_op_trim(op);
+        bs->ri++;
+    }
+}
+
+/* Writes the items of every chunk whose transaction has ended, in order. A
+ * large request thus holds its answer as text, not as ops and JSON trees
+ * (those were most of the memory it took). */
+static void bulk_render(struct bulk_state *bs)
+{
+    while (bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])) {
+        const struct store_batch *c = &bs->chunks[bs->rchunks];
+        bulk_render_ops(bs, (size_t)(c->ops - bs->ops) + c->nops);
+        bs->rchunks++;
+    }
+}
+
+/* The rest of the answer, once every chunk has committed. */
 static int bulk_finish(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct bulk_state *bs = req->state;
-    json_t *items = json_array();
-    size_t i = 0, j = 0, created = 0, failed = bs->nbad;
-    int errors = bs->nbad > 0;
+    char tail[160];
+    size_t failed;
 
-    while (i < bs->nops || j < bs->nbad) {
-        if (j == bs->nbad || (i < bs->nops && bs->op_line[i] < bs->bad[j].line)) {
-            struct store_op *op = &bs->ops[i];
-            json_t *item;
-            if (op->failed) {
-                item = bulk_item_error(bs->op_line[i], op->article.id, &op->err);
-                errors = 1;
-                failed++;
-            } else {
-                item = ingest_render(op, bs->min_containment);
-                if (item != NULL) {
-                    json_object_set_new(item, "line", json_integer((json_int_t)bs->op_line[i]));
-                    json_object_set_new(item, "status", json_integer(op->created ? 201 : 200));
-                    json_object_set_new(item, "error", json_null());
-                }
-                created++;
-            }
-            json_array_append_new(items, item);
-            i++;
-        } else {
-            json_array_append_new(items,
-                                  bulk_item_error(bs->bad[j].line, bs->bad[j].id, &bs->bad[j].err));
-            j++;
-        }
+    bulk_render(bs);
+    bulk_render_ops(bs, bs->nops); /* ops of refused chunks are failed already */
+    while (bs->rj < bs->nbad) {
+        struct bulk_bad *b = &bs->bad[bs->rj];
+        bulk_put_item(bs, bulk_item_error(b->line, b->id, &b->err));
+        bs->rj++;
     }
-    metrics_ingested(app->metrics, created, failed);
-    reply_json(res, 200,
-               json_pack("{s:b,s:I,s:I,s:o}", "errors", errors, "written", (json_int_t)created,
-                         "failed", (json_int_t)failed, "items", items));
+    if (bs->ri + bs->rj == 0)
+        bulk_put(&bs->out, "{\"items\":[", 10);
+    failed = bs->failed + bs->nbad;
+    snprintf(tail, sizeof tail, "],\"errors\":%s,\"written\":%zu,\"failed\":%zu}",
+             failed > 0 ? "true" : "false", bs->written, failed);
+    bulk_put(&bs->out, tail, strlen(tail));
+    metrics_ingested(app->metrics, bs->written, failed);
+    if (bs->out.broken) {
+        reply_problem(res, 500, NULL, "cannot render the answer (out of memory)");
+        return HANDLER_DONE;
+    }
+    res->status = 200;
+    res->body = bs->out.buf;
+    res->len = bs->out.len;
+    res->content_type = "application/json";
+    bs->out.buf = NULL; /* now the response's */
     return HANDLER_DONE;
 }
 
@@ -179,7 +270,8 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         return HANDLER_DONE;
     }
     bs->chunks = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->chunks);
-    if (bs->chunks == NULL) {
+    bs->committed = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->committed);
+    if (bs->chunks == NULL || bs->committed == NULL) {
         bulk_state_free(bs);
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
@@ -213,6 +305,7 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
                 bulk_submit(app, bs, chunk_start, bs->nops);
                 chunk_start = bs->nops;
             }
+            bulk_render(bs);
         }
         if (err.code != ERR_NONE) {
             struct bulk_bad *b = &bs->bad[bs->nbad++];

@@ -230,16 +230,36 @@ void ingest_op_clear(struct store_op *op)
         op->ents.release(&op->ents);
 }
 
+void ingest_op_trim(struct store_op *op)
+{
+    struct article *a = &op->article;
+    char *keep[] = {a->title,    a->body,         a->url,       a->source,      a->author,
+                    a->language, a->published_at, a->tags_json, a->ingested_at, a->duplicate_of};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        free(keep[i]);
+    a->title = a->body = a->url = a->source = a->author = a->language = a->published_at =
+        a->tags_json = a->ingested_at = a->duplicate_of = NULL;
+    a->body_len = 0;
+    fingerprint_set_free(&op->index);
+    store_near_list_free(&op->near);
+    if (op->ents.release != NULL)
+        op->ents.release(&op->ents);
+}
+
 /* ---- near copies inside one request -------------------------------------- */
 
-/* Open-addressing map: fingerprint -> index of the first op that has it. */
+/* Open-addressing map: index token -> the first op of the request that has
+ * it (the same tokens as the store's index, so the same guarantee). */
+struct batch_entry {
+    uint64_t token; /* 0: empty slot (a token of 0 is stored as 1) */
+    uint32_t op;
+};
+
 struct ingest_batch {
-    int64_t *keys;
-    size_t *vals;
-    unsigned char *used;
+    struct batch_entry *slots;
     size_t cap, n;
-    size_t *hits; /* scratch: per-op counters */
-    size_t hits_cap;
+    uint32_t *found; /* scratch: the ops one look-up hit, one per shared token */
+    size_t found_cap;
 };
 
 struct ingest_batch *ingest_batch_new(void)
@@ -251,87 +271,85 @@ void ingest_batch_free(struct ingest_batch *b)
 {
     if (b == NULL)
         return;
-    free(b->keys);
-    free(b->vals);
-    free(b->used);
-    free(b->hits);
+    free(b->slots);
+    free(b->found);
     free(b);
 }
 
-static size_t batch_slot(const struct ingest_batch *b, int64_t key)
+static uint64_t batch_key(int64_t token)
 {
-    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ULL;
-    size_t i = (size_t)(h >> 20) & (b->cap - 1);
-    while (b->used[i] && b->keys[i] != key)
+    return token == 0 ? 1 : (uint64_t)token;
+}
+
+static size_t batch_slot(const struct ingest_batch *b, uint64_t key)
+{
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (b->cap - 1);
+    while (b->slots[i].token != 0 && b->slots[i].token != key)
         i = (i + 1) & (b->cap - 1);
     return i;
 }
 
 static int batch_grow(struct ingest_batch *b, size_t need)
 {
-    struct ingest_batch old = *b;
-    size_t cap = b->cap ? b->cap : 4096;
+    struct batch_entry *old = b->slots;
+    size_t old_cap = b->cap, cap = b->cap ? b->cap : 4096;
     if ((b->n + need) * 2 <= b->cap)
         return 0;
     while ((b->n + need) * 2 > cap)
         cap *= 2;
-    b->keys = malloc(cap * sizeof *b->keys);
-    b->vals = malloc(cap * sizeof *b->vals);
-    b->used = calloc(cap, 1);
-    if (b->keys == NULL || b->vals == NULL || b->used == NULL) {
-        free(b->keys);
-        free(b->vals);
-        free(b->used);
-        *b = old;
+    b->slots = calloc(cap, sizeof *b->slots);
+    if (b->slots == NULL) {
+        b->slots = old;
         return -1;
     }
     b->cap = cap;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.used[i]) {
-            size_t s = batch_slot(b, old.keys[i]);
-            b->used[s] = 1;
-            b->keys[s] = old.keys[i];
-            b->vals[s] = old.vals[i];
-        }
-    free(old.keys);
-    free(old.vals);
-    free(old.used);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].token != 0)
+            b->slots[batch_slot(b, old[i].token)] = old[i];
+    free(old);
     return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
                       double min_containment)
 {
     struct store_op *op = &ops[idx];
-    size_t best = SIZE_MAX;
+    size_t best = SIZE_MAX, best_hits = 0, nfound = 0;
     double best_c = 0.0;
 
-    if (b == NULL || op->fps.n == 0)
+    if (b == NULL || op->fps.n == 0 || idx > UINT32_MAX)
         return;
-    if (b->hits_cap < idx + 1) {
-        size_t cap = b->hits_cap ? b->hits_cap * 2 : 256;
-        size_t *bigger;
-        while (cap < idx + 1)
-            cap *= 2;
-        bigger = realloc(b->hits, cap * sizeof *bigger);
+    if (b->found_cap < op->index.n) {
+        uint32_t *bigger = realloc(b->found, op->index.n * sizeof *bigger);
         if (bigger == NULL)
             return;
-        b->hits = bigger;
-        b->hits_cap = cap;
+        b->found = bigger;
+        b->found_cap = op->index.n;
     }
-    memset(b->hits, 0, (idx + 1) * sizeof *b->hits);
     if (b->cap > 0)
-        for (size_t i = 0; i < op->fps.n; i++) {
-            size_t s = batch_slot(b, op->fps.hashes[i]);
-            if (b->used[s])
-                b->hits[b->vals[s]]++;
+        for (size_t i = 0; i < op->index.n; i++) {
+            size_t s = batch_slot(b, batch_key(op->index.hashes[i]));
+            if (b->slots[s].token != 0)
+                b->found[nfound++] = b->slots[s].op;
         }
-    /* The candidate that shares the most, scored exactly. */
-    for (size_t k = 0; k < idx; k++) {
-        if (b->hits[k] == 0)
-            continue; /* (earlier ops may be committing: read nothing the writer sets) */
-        if (best == SIZE_MAX || b->hits[k] > b->hits[best])
-            best = k;
+    /* The candidate that shares the most tokens, scored exactly. */
+    if (nfound > 1)
+        qsort(b->found, nfound, sizeof *b->found, cmp_u32);
+    for (size_t i = 0; i < nfound;) {
+        size_t j = i;
+        while (j < nfound && b->found[j] == b->found[i])
+            j++;
+        if (j - i > best_hits) {
+            best_hits = j - i;
+            best = b->found[i];
+        }
+        i = j;
     }
     if (best != SIZE_MAX) {
         size_t shared = fingerprint_shared(&op->fps, &ops[best].fps);
@@ -365,14 +383,13 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
             }
         }
     }
-    if (batch_grow(b, op->fps.n) != 0)
+    if (batch_grow(b, op->index.n) != 0)
         return;
-    for (size_t i = 0; i < op->fps.n; i++) {
-        size_t s = batch_slot(b, op->fps.hashes[i]);
-        if (!b->used[s]) {
-            b->used[s] = 1;
-            b->keys[s] = op->fps.hashes[i];
-            b->vals[s] = idx;
+    for (size_t i = 0; i < op->index.n; i++) {
+        uint64_t key = batch_key(op->index.hashes[i]);
+        size_t s = batch_slot(b, key);
+        if (b->slots[s].token == 0) {
+            b->slots[s] = (struct batch_entry){key, (uint32_t)idx};
             b->n++;
         }
     }

@@ -45,6 +45,11 @@ int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity
 /* Frees everything op owns (article, fingerprints, near list, entities). */
 void ingest_op_clear(struct store_op *op);
 
+/* Frees what a written and answered op no longer needs, keeping what later
+ * ops of the same request read (id, content hash, seq, group, outcome, whole
+ * fingerprint set). ingest_op_clear still frees the rest. */
+void ingest_op_trim(struct store_op *op);
+
 /* Near copies inside one request (a _bulk batch): compares ops[idx] with the
  * ops before it, records the best match as ops[idx].near_op and in its near
  * list, then indexes it. */
