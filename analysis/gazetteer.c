@@ -462,6 +462,24 @@ uint32_t gazetteer_word_hashed(const struct gazetteer *g, uint64_t hash, int *wc
     return p ? p->bits : 0;
 }
 
+void gazetteer_words_hashed(const struct gazetteer *g, const uint64_t *hash, size_t n,
+                            uint32_t *bits, uint8_t *wcase, uint8_t *freq)
+{
+    /* the table is larger than the caches: ask for the slots of a batch ahead of probing
+     * them, so that the misses overlap instead of following one another */
+    enum { BATCH = 16 };
+    for (size_t i = 0; i < n && i < BATCH; i++)
+        __builtin_prefetch(&g->phrases[hash[i] & g->phrase_mask]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + BATCH < n)
+            __builtin_prefetch(&g->phrases[hash[i + BATCH] & g->phrase_mask]);
+        const struct phrase *p = phrase_find_hashed(g, hash[i]);
+        bits[i] = p ? p->bits : 0;
+        wcase[i] = p ? p->wcase : GAZ_CASE_UNKNOWN;
+        freq[i] = p ? p->freq : 0;
+    }
+}
+
 enum gazetteer_case gazetteer_word_case(const struct gazetteer *g, const char *key, size_t n)
 {
     const struct phrase *p = phrase_find(g, key, n);

@@ -46,9 +46,32 @@ enum {
 enum { SF_SHAPE, SF_SM1, SF_SP1, SF_LSHAPE, SF_N };
 
 /* What a document holds beyond its public fields. */
+struct word_slot {
+    uint64_t hash;
+    uint32_t word; /* index + 1 into words; 0: empty slot */
+};
+
+/* A distinct surface form (the bytes of a token): what follows from the bytes alone is worked
+ * out once per form, not once per token. */
+struct form {
+    uint64_t hash;       /* of the bytes */
+    uint32_t start, len; /* bytes of its first token in the text */
+    uint32_t word, fold; /* its word, its folded form in the pool */
+    uint16_t fold_len;
+    uint8_t multi;          /* the folded form has two code points or more */
+    uint8_t shaped;         /* shapes below are set (outside headlines) */
+    uint32_t shape, lshape; /* as in struct nerfeat_token */
+    uint32_t shape_id, lshape_id;
+    uint8_t shape_len, lshape_len;
+};
+
 struct doc_priv {
-    uint32_t *wslot; /* word table: index + 1 into words, 0 empty; wmask + 1 slots */
+    struct word_slot *wslot; /* word table, wmask + 1 slots */
     size_t wmask;
+    struct form *forms; /* nforms; fslot: index + 1 into forms, 0 empty, fmask + 1 slots */
+    size_t nforms, fmask;
+    uint32_t *fslot;
+    uint32_t *tform; /* form of each token */
     uint32_t *sslot; /* distinct shape strings, the same way */
     size_t smask;
     uint32_t *shape_off; /* pool offset of each distinct shape */
@@ -156,11 +179,16 @@ static void shapes(const char *s, size_t n, int headline, int tcase, char *sh, s
     while (pos < n && b < 31 && a < 15) {
         uint32_t c;
         char k;
-        if ((unsigned char)s[pos] < 0x80)
+        int letter;
+        if ((unsigned char)s[pos] < 0x80) {
             c = (unsigned char)s[pos++];
-        else if (utf8_next(s, n, &pos, &c) <= 0)
+            letter = (c | 0x20) - 'a' < 26;
+        } else if (utf8_next(s, n, &pos, &c) <= 0) {
             break;
-        if (tokenize_is_letter(c)) {
+        } else {
+            letter = tokenize_is_letter(c);
+        }
+        if (letter) {
             int up = is_upper_cp(c);
             if (headline)
                 up = tcase == NERFEAT_UPPER || (tcase == NERFEAT_CAP && letter_no == 0);
@@ -189,14 +217,14 @@ static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, con
 {
     struct word_stats *ws = d->words, *w;
     size_t j = h & p->wmask;
-    while (p->wslot[j] != 0) {
-        w = &ws[p->wslot[j] - 1];
-        if (w->hash == h) {
+    while (p->wslot[j].word != 0) {
+        if (p->wslot[j].hash == h) {
             /* the gazetteer tells words apart by hash alone, and so do the statistics;
              * the caches of nerfeat_doc_scores need the same form */
+            w = &ws[p->wslot[j].word - 1];
             if (w->fold_len != n || memcmp(d->pool + w->fold, fold, n) != 0)
                 p->clash = 1;
-            return (long)(p->wslot[j] - 1);
+            return (long)(p->wslot[j].word - 1);
         }
         j = (j + 1) & p->wmask;
     }
@@ -205,13 +233,71 @@ static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, con
     w->hash = h;
     if (pool_put(d, fold, n, &w->fold) != 0)
         return -1;
-    w->fold_len = (uint16_t)n;
-    int wc, fq;
-    w->gaz = gazetteer_word_hashed(d->gaz, h, &wc, &fq);
-    w->wcase = (uint8_t)wc;
-    w->freq = (uint8_t)fq;
-    p->wslot[j] = (uint32_t)++d->nwords;
+    w->fold_len = (uint16_t)n; /* gaz, wcase and freq: all words at once (words_lookup) */
+    p->wslot[j].hash = h;
+    p->wslot[j].word = (uint32_t)++d->nwords;
     return (long)(d->nwords - 1);
+}
+
+static uint64_t feature_hash(const char *s, size_t n, uint64_t seed);
+
+/* The form of token bytes s[0..n) (at offset start of the text), added when new: folded,
+ * its word found or added. Returns its index, or -1 on allocation failure. */
+static long form_find(struct nerfeat_doc *d, struct doc_priv *p, const char *s, size_t n,
+                      size_t start)
+{
+    char buf[128];
+    uint64_t h = feature_hash(s, n, 0);
+    size_t j = h & p->fmask;
+    struct form *f;
+    while (p->fslot[j] != 0) {
+        f = &p->forms[p->fslot[j] - 1];
+        if (f->hash == h && f->len == n && memcmp(d->text + f->start, s, n) == 0)
+            return (long)(p->fslot[j] - 1);
+        j = (j + 1) & p->fmask;
+    }
+    size_t fl = nameform_fold(s, n, buf, sizeof buf);
+    long wi = word_find(d, p, gazetteer_hash(buf, fl), buf, fl);
+    if (wi < 0)
+        return -1;
+    const struct word_stats *w = &((const struct word_stats *)d->words)[wi];
+    f = &p->forms[p->nforms];
+    memset(f, 0, sizeof *f);
+    f->hash = h;
+    f->start = (uint32_t)start;
+    f->len = (uint32_t)n;
+    f->word = (uint32_t)wi;
+    /* forms of one word share its folded form (unless hashes clash: then each has its own) */
+    if (w->fold_len == fl && memcmp(d->pool + w->fold, buf, fl) == 0)
+        f->fold = w->fold;
+    else if (pool_put(d, buf, fl, &f->fold) != 0)
+        return -1;
+    f->fold_len = (uint16_t)fl;
+    f->multi = utf8_count(buf, fl) >= 2;
+    p->fslot[j] = (uint32_t)++p->nforms;
+    return (long)(p->nforms - 1);
+}
+
+/* The gazetteer's bits and classes of every word, in one batch. */
+static int words_lookup(struct nerfeat_doc *d)
+{
+    struct word_stats *ws = d->words;
+    size_t n = d->nwords;
+    uint64_t *h = malloc(n * (sizeof *h + sizeof(uint32_t) + 2));
+    if (h == NULL)
+        return -1;
+    uint32_t *bits = (uint32_t *)(h + n);
+    uint8_t *wcase = (uint8_t *)(bits + n), *freq = wcase + n;
+    for (size_t w = 0; w < n; w++)
+        h[w] = ws[w].hash;
+    gazetteer_words_hashed(d->gaz, h, n, bits, wcase, freq);
+    for (size_t w = 0; w < n; w++) {
+        ws[w].gaz = bits[w];
+        ws[w].wcase = wcase[w];
+        ws[w].freq = freq[w];
+    }
+    free(h);
+    return 0;
 }
 
 /* Stores the shape s[0..n) once per document; its pool offset in *off, its number in *id. */
@@ -454,7 +540,6 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
                       const struct token *tok, size_t n)
 {
     size_t mask = 63, smask = 63;
-    char buf[128];
     struct word_stats *ws;
     struct doc_priv *p;
 
@@ -474,13 +559,17 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     d->priv = p = calloc(1, sizeof *p);
     if (d->t == NULL || d->words == NULL || p == NULL)
         return -1;
-    p->wmask = mask;
+    p->wmask = p->fmask = mask;
     p->smask = smask;
     p->wslot = calloc(mask + 1, sizeof *p->wslot);
+    p->fslot = calloc(mask + 1, sizeof *p->fslot);
+    p->forms = malloc(n * sizeof *p->forms);
+    p->tform = malloc(n * sizeof *p->tform);
     p->sslot = calloc(smask + 1, sizeof *p->sslot);
     p->shape_off = malloc(2 * n * sizeof *p->shape_off);
     p->shape_len = malloc(2 * n);
-    if (p->wslot == NULL || p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL)
+    if (p->wslot == NULL || p->fslot == NULL || p->forms == NULL || p->tform == NULL ||
+        p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL)
         return -1;
     ws = d->words;
     {
@@ -497,22 +586,14 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     for (size_t i = 0; i < n; i++) {
         const struct token *k = &tok[i];
         struct nerfeat_token *t = &d->t[i];
-        size_t fl =
-            nameform_fold(text + k->byte_start, k->byte_end - k->byte_start, buf, sizeof buf);
-        long wi = word_find(d, p, gazetteer_hash(buf, fl), buf, fl);
-        if (wi < 0)
+        long fi = form_find(d, p, text + k->byte_start, k->byte_end - k->byte_start, k->byte_start);
+        if (fi < 0)
             return -1;
-        const struct word_stats *w = &ws[wi];
-        t->word = (uint32_t)wi;
-        /* tokens of one word share its form (unless hashes clash: then each has its own) */
-        if (w->fold_len == fl && memcmp(d->pool + w->fold, buf, fl) == 0)
-            t->fold = w->fold;
-        else if (pool_put(d, buf, fl, &t->fold) != 0)
-            return -1;
-        t->fold_len = (uint16_t)fl;
-        t->gaz = w->gaz;
-        t->wcase = w->wcase;
-        t->freq = w->freq;
+        const struct form *f = &p->forms[fi];
+        p->tform[i] = (uint32_t)fi;
+        t->word = f->word;
+        t->fold = f->fold;
+        t->fold_len = f->fold_len;
         if (k->flags & TOKEN_SENT_START)
             want_first = 1;
         if (want_first && (k->flags & TOKEN_WORD)) {
@@ -523,7 +604,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
             t->tcase = NERFEAT_NONE;
         else if (k->flags & TOKEN_LOWER)
             t->tcase = NERFEAT_LOWER;
-        else if ((k->flags & TOKEN_ALLCAPS) && utf8_count(buf, fl) >= 2)
+        else if ((k->flags & TOKEN_ALLCAPS) && f->multi)
             t->tcase = NERFEAT_UPPER;
         else
             t->tcase = NERFEAT_CAP;
@@ -534,6 +615,15 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
                 (nx[0] == '\'' || (nl == 4 && (unsigned char)nx[0] == 0xE2)))
                 t->flags |= NERFEAT_POSS_NEXT;
         }
+    }
+    if (words_lookup(d) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct nerfeat_token *t = &d->t[i];
+        const struct word_stats *w = &ws[t->word];
+        t->gaz = w->gaz;
+        t->wcase = w->wcase;
+        t->freq = w->freq;
     }
     /* 2. how each word is written outside headlines */
     for (size_t i = 0; i < n; i++) {
@@ -565,15 +655,36 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     /* 4. shapes */
     for (size_t i = 0; i < n; i++) {
         struct nerfeat_token *t = &d->t[i];
+        struct form *f = &p->forms[p->tform[i]];
+        int head = (tok[i].flags & TOKEN_HEADLINE) != 0;
         char sh[16], lsh[32];
         size_t shn, lshn;
-        shapes(text + tok[i].byte_start, tok[i].byte_end - tok[i].byte_start,
-               (tok[i].flags & TOKEN_HEADLINE) != 0, t->tcase, sh, &shn, lsh, &lshn);
+        if (!head && f->shaped) {
+            /* outside headlines a shape follows from the bytes alone */
+            t->shape = f->shape;
+            t->shape_id = f->shape_id;
+            t->shape_len = f->shape_len;
+            t->lshape = f->lshape;
+            t->lshape_id = f->lshape_id;
+            t->lshape_len = f->lshape_len;
+            continue;
+        }
+        shapes(text + tok[i].byte_start, tok[i].byte_end - tok[i].byte_start, head, t->tcase, sh,
+               &shn, lsh, &lshn);
         if (shape_put(d, p, sh, shn, &t->shape, &t->shape_id) != 0 ||
             shape_put(d, p, lsh, lshn, &t->lshape, &t->lshape_id) != 0)
             return -1;
         t->shape_len = (uint8_t)shn;
         t->lshape_len = (uint8_t)lshn;
+        if (!head) {
+            f->shaped = 1;
+            f->shape = t->shape;
+            f->shape_id = t->shape_id;
+            f->shape_len = t->shape_len;
+            f->lshape = t->lshape;
+            f->lshape_id = t->lshape_id;
+            f->lshape_len = t->lshape_len;
+        }
     }
     /* 5. phrases and runs */
     mark_phrases(d);
@@ -634,6 +745,9 @@ void nerfeat_doc_free(struct nerfeat_doc *d)
     p = d->priv;
     if (p != NULL) {
         free(p->wslot);
+        free(p->fslot);
+        free(p->forms);
+        free(p->tform);
         free(p->sslot);
         free(p->shape_off);
         free(p->shape_len);
@@ -715,17 +829,14 @@ struct int_row {
 };
 
 /* Rows here are the scorer's: row 0 is all zeros (a feature without weights), row r + 1 is
- * the model's row r, so that adding a feature's row never branches; weights are widened to
- * 32 bits and padded to 12 so that a row is added with three vector additions. */
-typedef int32_t v4si __attribute__((vector_size(16)));
-
-struct row12 {
-    v4si v[3];
-};
+ * the model's row r, so that adding a feature's row never branches. A row is added as one
+ * vector of tags 0..7 widened to 32 bits, and tag 8. */
+typedef int16_t v8hi __attribute__((vector_size(16)));
+typedef int32_t v8si __attribute__((vector_size(32)));
 
 struct nerfeat_scorer {
     const struct nermodel *m;   /* borrowed */
-    struct row12 *rows;         /* nermodel_size + 1 */
+    int16_t *rows;              /* nermodel_size + 1 rows of NER_NTAGS */
     uint32_t bound[T_COUNT][2]; /* rows of "<T>" and "<S>" under each template */
     struct int_row *ints;       /* integer features (template, value) looked up in advance */
     size_t nints;
@@ -842,19 +953,13 @@ int nerfeat_scorer_new(const struct nermodel *m, struct nerfeat_scorer **out)
         return -1;
     sc->m = m;
     sc->ints = calloc((size_t)1 << INT_BITS, sizeof *sc->ints);
-    sc->rows = aligned_alloc(sizeof(v4si), (nfeat + 1) * sizeof *sc->rows);
+    sc->rows = calloc((nfeat + 1) * NER_NTAGS, sizeof *sc->rows);
     if (sc->ints == NULL || sc->rows == NULL) {
         nerfeat_scorer_free(sc);
         return -1;
     }
-    memset(sc->rows, 0, (nfeat + 1) * sizeof *sc->rows);
-    for (size_t r = 0; r < nfeat; r++) {
-        const int16_t *w = nermodel_row(m, (int32_t)r);
-        int32_t wide[12] = {0};
-        for (int t = 0; t < NER_NTAGS; t++)
-            wide[t] = w[t];
-        memcpy(&sc->rows[r + 1], wide, sizeof wide);
-    }
+    if (nfeat > 0)
+        memcpy(sc->rows + NER_NTAGS, nermodel_row(m, 0), nfeat * NER_NTAGS * sizeof *sc->rows);
     for (unsigned t = 0; t < T_COUNT; t++) {
         sc->bound[t][0] = row_find(sc, feature_hash("<T>", 3, t));
         sc->bound[t][1] = row_find(sc, feature_hash("<S>", 3, t));
@@ -887,15 +992,17 @@ struct sink {
     size_t n;                        /* features so far */
     const struct nerfeat_scorer *sc; /* scoring == 1 */
     struct doc_priv *p;
-    v4si sum[3]; /* tags 0..8 of 12 lanes */
+    v8si sum;     /* tags 0..7 */
+    int32_t sum8; /* tag 8 */
 };
 
 ALWAYS_INLINE void add_row(struct sink *k, uint32_t r)
 {
-    const struct row12 *w = &k->sc->rows[r];
-    k->sum[0] += w->v[0];
-    k->sum[1] += w->v[1];
-    k->sum[2] += w->v[2];
+    const int16_t *w = k->sc->rows + (size_t)r * NER_NTAGS;
+    v8hi v;
+    memcpy(&v, w, sizeof v);
+    k->sum += __builtin_convertvector(v, v8si);
+    k->sum8 += w[8];
 }
 
 /* A feature of string a[0..an), or of a and b joined (b != NULL); *slot caches its row + 1
@@ -1125,8 +1232,36 @@ ALWAYS_INLINE size_t features(const struct nerfeat_doc *d, size_t i, struct sink
 
 size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
 {
-    struct sink k = {out, 0, NULL, NULL, {{0}}};
+    struct sink k = {out, 0, NULL, NULL, {0}, 0};
     return features(d, i, &k, 0);
+}
+
+/* Fills the row caches every token needs (its word, the words next to it) in one batch. */
+static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc, struct doc_priv *p)
+{
+    static const unsigned tmpl[] = {T_W, T_WM1, T_WP1};
+    static const int slot[] = {WF_W, WF_WM1, WF_WP1};
+    enum { NT = sizeof tmpl / sizeof tmpl[0] };
+    const struct word_stats *ws = d->words;
+    size_t n = d->nwords * NT;
+    uint64_t *h;
+    int32_t *r;
+
+    if (p->clash)
+        return 0;
+    h = malloc(n * (sizeof *h + sizeof *r));
+    if (h == NULL)
+        return -1;
+    r = (int32_t *)(h + n);
+    for (size_t w = 0; w < d->nwords; w++)
+        for (size_t k = 0; k < NT; k++)
+            h[w * NT + k] = feature_hash(d->pool + ws[w].fold, ws[w].fold_len, tmpl[k]);
+    nermodel_find_many(sc->m, h, n, r);
+    for (size_t w = 0; w < d->nwords; w++)
+        for (size_t k = 0; k < NT; k++)
+            p->wrow[w][slot[k]] = (uint32_t)(r[w * NT + k] + 2); /* as k_str stores them */
+    free(h);
+    return 0;
 }
 
 int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, size_t a, size_t b,
@@ -1138,15 +1273,14 @@ int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, s
     if (p->wrow == NULL) {
         p->wrow = calloc(d->nwords, sizeof *p->wrow);
         p->srow = calloc(p->nshapes, sizeof *p->srow);
-        if (p->wrow == NULL || p->srow == NULL)
+        if (p->wrow == NULL || p->srow == NULL || prefill(d, sc, p) != 0)
             return -1;
     }
     for (size_t i = a; i < b; i++) {
-        struct sink k = {NULL, 0, sc, p, {{0}}};
-        int32_t acc[12];
+        struct sink k = {NULL, 0, sc, p, {0}, 0};
         features(d, i, &k, 1);
-        memcpy(acc, k.sum, sizeof acc);
-        memcpy(sums + (i - a) * NER_NTAGS, acc, NER_NTAGS * sizeof *acc);
+        memcpy(sums + (i - a) * NER_NTAGS, &k.sum, sizeof k.sum);
+        sums[(i - a) * NER_NTAGS + 8] = k.sum8;
     }
     return 0;
 }

@@ -184,6 +184,25 @@ int32_t nermodel_find(const struct nermodel *m, uint64_t h)
     return -1;
 }
 
+void nermodel_find_many(const struct nermodel *m, const uint64_t *h, size_t n, int32_t *rows)
+{
+    /* the table is larger than the caches: ask for the slots of a batch ahead of probing
+     * them, so that the misses overlap instead of following one another */
+    enum { BATCH = 16 };
+    if (m->table == NULL) {
+        for (size_t i = 0; i < n; i++)
+            rows[i] = -1;
+        return;
+    }
+    for (size_t i = 0; i < n && i < BATCH; i++)
+        __builtin_prefetch(&m->table[slot_key((uint32_t)h[i]) & m->mask]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + BATCH < n)
+            __builtin_prefetch(&m->table[slot_key((uint32_t)h[i + BATCH]) & m->mask]);
+        rows[i] = nermodel_find(m, h[i]);
+    }
+}
+
 const int16_t *nermodel_row(const struct nermodel *m, int32_t row)
 {
     return m->w + (size_t)row * NER_NTAGS;

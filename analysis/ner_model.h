@@ -56,6 +56,9 @@ int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_
 /* Row of the weights of hashed feature h (for nermodel_row), or -1 when h has none. */
 int32_t nermodel_find(const struct nermodel *m, uint64_t h);
 
+/* nermodel_find of h[0..n) into rows[0..n), faster than one at a time. */
+void nermodel_find_many(const struct nermodel *m, const uint64_t *h, size_t n, int32_t *rows);
+
 /* The NER_NTAGS stored weights of a row found by nermodel_find (borrowed; times the scale
  * they are the weights). Rows are consecutive: row r is nermodel_row(m, 0) + r * NER_NTAGS
  * (for a model with features). */

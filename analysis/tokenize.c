@@ -41,43 +41,73 @@ static const char *const sentence_openers[] = {
     "Its", "Their", "However", "Meanwhile", "And",  "On", "At",  NULL,
 };
 
-int tokenize_is_letter(uint32_t c)
+/* Classes of ASCII characters, so that the common case is one load. */
+enum { C_LETTER = 1, C_DIGIT = 2, C_UPPER = 4, C_LOWER = 8, C_SPACE = 16 };
+
+static const uint8_t ascii_class[128] = {
+    ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE,
+    [' '] = C_SPACE,  ['0'] = C_DIGIT,  ['1'] = C_DIGIT,  ['2'] = C_DIGIT,  ['3'] = C_DIGIT,
+    ['4'] = C_DIGIT,  ['5'] = C_DIGIT,  ['6'] = C_DIGIT,  ['7'] = C_DIGIT,  ['8'] = C_DIGIT,
+    ['9'] = C_DIGIT,
+#define UP(c) [c] = C_LETTER | C_UPPER, [c + 32] = C_LETTER | C_LOWER
+    UP('A'),          UP('B'),          UP('C'),          UP('D'),          UP('E'),
+    UP('F'),          UP('G'),          UP('H'),          UP('I'),          UP('J'),
+    UP('K'),          UP('L'),          UP('M'),          UP('N'),          UP('O'),
+    UP('P'),          UP('Q'),          UP('R'),          UP('S'),          UP('T'),
+    UP('U'),          UP('V'),          UP('W'),          UP('X'),          UP('Y'),
+    UP('Z'),
+#undef UP
+};
+
+static int is_letter_wide(uint32_t c)
 {
-    if (c < 0x80)
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     return uc_is_alpha(c) || uc_is_general_category(c, UC_CATEGORY_M);
 }
 
-static int is_digit(uint32_t c)
+int tokenize_is_letter(uint32_t c)
 {
     if (c < 0x80)
-        return c >= '0' && c <= '9';
+        return (ascii_class[c] & C_LETTER) != 0;
+    return is_letter_wide(c);
+}
+
+static inline int is_letter(uint32_t c)
+{
+    return c < 0x80 ? (ascii_class[c] & C_LETTER) != 0 : is_letter_wide(c);
+}
+
+static inline int is_digit(uint32_t c)
+{
+    if (c < 0x80)
+        return (ascii_class[c] & C_DIGIT) != 0;
     return uc_is_digit(c);
 }
 
-static int is_alnum(uint32_t c)
-{
-    return tokenize_is_letter(c) || is_digit(c);
-}
-
-static int is_upper(uint32_t c)
+static inline int is_alnum(uint32_t c)
 {
     if (c < 0x80)
-        return c >= 'A' && c <= 'Z';
+        return (ascii_class[c] & (C_LETTER | C_DIGIT)) != 0;
+    return is_letter_wide(c) || uc_is_digit(c);
+}
+
+static inline int is_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return (ascii_class[c] & C_UPPER) != 0;
     return uc_is_upper(c) || uc_is_general_category(c, UC_CATEGORY_Lt);
 }
 
-static int is_lower(uint32_t c)
+static inline int is_lower(uint32_t c)
 {
     if (c < 0x80)
-        return c >= 'a' && c <= 'z';
+        return (ascii_class[c] & C_LOWER) != 0;
     return uc_is_lower(c);
 }
 
-static int is_space(uint32_t c)
+static inline int is_space(uint32_t c)
 {
     if (c < 0x80)
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        return (ascii_class[c] & C_SPACE) != 0;
     return c == 0xA0 || c == 0x2028 || c == 0x2029 || c == 0xFEFF || uc_is_space(c) ||
            (c >= 0x2000 && c <= 0x200B);
 }
@@ -110,7 +140,10 @@ static int ascii_ieq(uint32_t c, char want)
 /* True when cp[a..b) spells word (ASCII, case-sensitive). */
 static int span_is(const struct decoded *d, size_t a, size_t b, const char *word)
 {
-    size_t n = strlen(word);
+    size_t n;
+    if (b > a && d->cp[a] != (unsigned char)word[0])
+        return 0; /* most words of a list differ at once */
+    n = strlen(word);
     if (b - a != n)
         return 0;
     for (size_t k = 0; k < n; k++)
@@ -170,7 +203,7 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
             seg_start = j;
             continue;
         }
-        if (is_apostrophe(c) && tokenize_is_letter(next)) {
+        if (is_apostrophe(c) && is_letter(next)) {
             size_t e = alnum_run(d, j + 1);
             if (ascii_ieq(next, 't') && e == j + 2 && ascii_ieq(prev, 'n')) {
                 if (j - 1 > i)
@@ -179,7 +212,7 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
             }
             if (is_clitic(d, j + 1, e))
                 break; /* "Russia|'s" */
-            if (tokenize_is_letter(prev)) {
+            if (is_letter(prev)) {
                 j++; /* O'Neill, d'Ivoire */
                 continue;
             }
@@ -190,7 +223,7 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
                 j++;
                 continue;
             }
-            if (tokenize_is_letter(prev) && tokenize_is_letter(next) && j - seg_start <= 3) {
+            if (is_letter(prev) && is_letter(next) && j - seg_start <= 3) {
                 inner_period = 1;
                 j++;
                 seg_start = j;
@@ -211,7 +244,7 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
     /* a final period stays with abbreviations, initials and dotted acronyms */
     if (j < d->n && d->cp[j] == '.' && !(j + 1 < d->n && d->cp[j + 1] == '.')) {
         int keep = 0;
-        if (inner_period && tokenize_is_letter(d->cp[j - 1]))
+        if (inner_period && is_letter(d->cp[j - 1]))
             keep = 1;
         else if (j - i == 1 && is_upper(d->cp[i]))
             keep = 1;
@@ -274,7 +307,7 @@ static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
             f |= TOKEN_DIGIT;
             continue;
         }
-        if (!tokenize_is_letter(c))
+        if (!is_letter(c))
             continue;
         letters++;
         if (is_lower(c))
@@ -309,7 +342,7 @@ static void mark_sentences(const struct decoded *d, struct token_list *out, cons
             struct token *p = &out->tokens[k - 1];
             uint32_t pc = d->cp[p->cp_end - 1];
             uint32_t first = d->cp[t->cp_start];
-            int opener = is_upper(first) || is_digit(first) || !tokenize_is_letter(first);
+            int opener = is_upper(first) || is_digit(first) || !is_letter(first);
             int terminal = 0;
 
             if (p->cp_end - p->cp_start == 1 || (p->cp_end - p->cp_start <= 3 && pc == '.'))
@@ -356,7 +389,7 @@ static void mark_sentences(const struct decoded *d, struct token_list *out, cons
             if (t->flags & TOKEN_ALLCAPS) {
                 size_t letters = 0;
                 for (size_t c = t->cp_start; c < t->cp_end; c++)
-                    letters += tokenize_is_letter(d->cp[c]) ? 1 : 0;
+                    letters += is_letter(d->cp[c]) ? 1 : 0;
                 if (letters >= 2)
                     upper++;
             } else {
@@ -393,7 +426,7 @@ int tokenize_text(const char *text, size_t len, struct token_list *out)
         }
         if (is_alnum(c)) {
             j = scan_word(&d, i, &abbrev);
-        } else if (is_apostrophe(c) && i + 1 < d.n && tokenize_is_letter(d.cp[i + 1]) &&
+        } else if (is_apostrophe(c) && i + 1 < d.n && is_letter(d.cp[i + 1]) &&
                    is_clitic(&d, i + 1, alnum_run(&d, i + 1))) {
             j = alnum_run(&d, i + 1);
         } else if (is_apostrophe(c) && i + 2 < d.n && ascii_ieq(d.cp[i + 1], 't') &&
