@@ -76,6 +76,7 @@ struct doc_priv {
     size_t smask;
     uint32_t *shape_off; /* pool offset of each distinct shape */
     uint8_t *shape_len;
+    uint64_t (*shape_key)[4]; /* each shape zero-padded to 32 bytes */
     size_t nshapes;
     int clash;              /* two different forms share a word hash: no caching by word */
     uint32_t (*wrow)[WF_N]; /* per word, allocated by the first scoring */
@@ -300,18 +301,21 @@ static int words_lookup(struct nerfeat_doc *d)
     return 0;
 }
 
-/* Stores the shape s[0..n) once per document; its pool offset in *off, its number in *id. */
-static int shape_put(struct nerfeat_doc *d, struct doc_priv *p, const char *s, size_t n,
+/* Stores the shape s[0..n) once per document; its pool offset in *off, its number in *id.
+ * s is zero-padded to 32 bytes, so that it is hashed and compared as four words. */
+static int shape_put(struct nerfeat_doc *d, struct doc_priv *p, const char s[32], size_t n,
                      uint32_t *off, uint32_t *id)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull * (n + 1);
+    uint64_t w[4], h;
     size_t j;
-    for (size_t k = 0; k < n; k++)
-        h = (h ^ (unsigned char)s[k]) * 0x100000001B3ull;
+    memcpy(w, s, sizeof w);
+    h = (w[0] * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full) ^
+        (w[2] * 0x165667B19E3779F9ull) ^ (w[3] * 0x27D4EB2F165667C5ull) ^ n;
     h ^= h >> 29;
     for (j = h & p->smask; p->sslot[j] != 0; j = (j + 1) & p->smask) {
         uint32_t k = p->sslot[j] - 1;
-        if (p->shape_len[k] == n && memcmp(d->pool + p->shape_off[k], s, n) == 0) {
+        const uint64_t *e = p->shape_key[k];
+        if (p->shape_len[k] == n && e[0] == w[0] && e[1] == w[1] && e[2] == w[2] && e[3] == w[3]) {
             *off = p->shape_off[k];
             *id = k;
             return 0;
@@ -322,6 +326,7 @@ static int shape_put(struct nerfeat_doc *d, struct doc_priv *p, const char *s, s
     *id = (uint32_t)p->nshapes;
     p->shape_off[p->nshapes] = *off;
     p->shape_len[p->nshapes] = (uint8_t)n;
+    memcpy(p->shape_key[p->nshapes], w, sizeof w);
     p->sslot[j] = (uint32_t)++p->nshapes;
     return 0;
 }
@@ -568,8 +573,9 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     p->sslot = calloc(smask + 1, sizeof *p->sslot);
     p->shape_off = malloc(2 * n * sizeof *p->shape_off);
     p->shape_len = malloc(2 * n);
+    p->shape_key = malloc(2 * n * sizeof *p->shape_key);
     if (p->wslot == NULL || p->fslot == NULL || p->forms == NULL || p->tform == NULL ||
-        p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL)
+        p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL || p->shape_key == NULL)
         return -1;
     ws = d->words;
     {
@@ -657,7 +663,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         struct nerfeat_token *t = &d->t[i];
         struct form *f = &p->forms[p->tform[i]];
         int head = (tok[i].flags & TOKEN_HEADLINE) != 0;
-        char sh[16], lsh[32];
+        char sh[32] = {0}, lsh[32] = {0};
         size_t shn, lshn;
         if (!head && f->shaped) {
             /* outside headlines a shape follows from the bytes alone */
@@ -751,6 +757,7 @@ void nerfeat_doc_free(struct nerfeat_doc *d)
         free(p->sslot);
         free(p->shape_off);
         free(p->shape_len);
+        free(p->shape_key);
         free(p->wrow);
         free(p->srow);
         free(p);

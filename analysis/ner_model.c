@@ -5,6 +5,9 @@
 
 #include <float.h>
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +28,10 @@ struct nermodel {
     int16_t *w; /* nfeat rows of NER_NTAGS weights / scale */
     float scale;
     float trans[(NER_NTAGS + 1) * NER_NTAGS]; /* -FLT_MAX where a tag may not follow */
-    /* the same for the vector Viterbi: rows padded to 12 lanes, and -1 where allowed */
+    /* the same for the forward pass: rows padded to 12 lanes, -inf where a tag may not
+     * follow (start: as trans) */
     float vtrans[NER_NTAGS][12], vstart[12];
-    int32_t vallowed[NER_NTAGS][12];
+    float vtrans_t[NER_NTAGS][12]; /* vtrans transposed: [t][p] */
 };
 
 int nermodel_tag_type(enum ner_tag t)
@@ -122,9 +126,11 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
     for (int t = 0; t < 12; t++) {
         m->vstart[t] = t < NER_NTAGS ? m->trans[NER_NTAGS * NER_NTAGS + t] : -FLT_MAX;
         for (int p = 0; p < NER_NTAGS; p++) {
-            m->vtrans[p][t] = t < NER_NTAGS ? m->trans[p * NER_NTAGS + t] : -FLT_MAX;
-            m->vallowed[p][t] = m->vtrans[p][t] != -FLT_MAX ? -1 : 0;
+            float tr = t < NER_NTAGS ? m->trans[p * NER_NTAGS + t] : -FLT_MAX;
+            m->vtrans[p][t] = tr == -FLT_MAX ? -INFINITY : tr;
         }
+        for (int p = 0; p < 12 && t < NER_NTAGS; p++)
+            m->vtrans_t[t][p] = p < NER_NTAGS ? m->vtrans[p][t] : -INFINITY;
     }
     while (cap < (size_t)nfeat * 2)
         cap *= 2;
@@ -208,104 +214,95 @@ const int16_t *nermodel_row(const struct nermodel *m, int32_t row)
     return m->w + (size_t)row * NER_NTAGS;
 }
 
-/* Four lanes of tags: the nine tags take three vectors (lanes 9..11 unused). GCC and clang
- * vector extensions, plain SSE2 on x86-64; lane by lane the same float operations in the
- * same order as one tag at a time. */
-typedef float v4sf __attribute__((vector_size(16)));
-typedef int32_t v4si __attribute__((vector_size(16)));
-#define NVEC 3
+/* Viterbi over emission sums[n][NER_NTAGS] (stored integers). The decoder has always chosen
+ * as the predecessor of tag t the lowest-numbered previous tag p with the highest score
+ * prev[p] + trans[p][t], among those t may follow, that are reachable (not -FLT_MAX) and
+ * score above -FLT_MAX (with none: -FLT_MAX, and tag 0), in a loop keeping strictly higher
+ * scores. Here the forward pass keeps the best score alone, as "s > best ? s : best" over
+ * the previous tags with -inf in place of the transitions that may not happen (an excluded
+ * candidate is -inf or NaN and never wins: the same value); the backtrace then takes, for
+ * the one path followed, the first previous tag whose score equals that best, which is the
+ * same tag. Each token's row is 12 lanes: its scores, then the best before emission. */
+#define ROW 24
 
-static v4si select4(v4si m, v4si a, v4si b)
+static void forward(const struct nermodel *m, const int32_t *sums, size_t n, float *score)
 {
-    return (a & m) | (b & ~m);
-}
-
-/* One step of the search for tag lanes c: previous tag p as a candidate. */
-static inline __attribute__((always_inline)) void
-viterbi_step(const struct nermodel *m, const float *prev, int p, v4sf *best, v4si *arg)
-{
-    const v4sf pv = {prev[p], prev[p], prev[p], prev[p]};
-    const v4si pi = {p, p, p, p};
-    if (prev[p] == -FLT_MAX)
-        return; /* unreachable */
-#pragma GCC unroll 4
-    for (int c = 0; c < NVEC; c++) {
-        v4sf tr, sc;
-        v4si ok;
-        memcpy(&tr, m->vtrans[p] + 4 * c, sizeof tr);
-        memcpy(&ok, m->vallowed[p] + 4 * c, sizeof ok);
-        sc = pv + tr;
-        ok &= sc > best[c];
-        best[c] = (v4sf)select4(ok, (v4si)sc, (v4si)best[c]);
-        arg[c] = select4(ok, pi, arg[c]);
-    }
-}
-
-/* Viterbi over emission sums[n][NER_NTAGS] (stored integers), back[n][NER_NTAGS] as scratch.
- * A tag's best predecessor is the lowest-numbered previous tag with the highest score among
- * those it may follow (trans not -FLT_MAX), that are reachable (not -FLT_MAX) and that score
- * above -FLT_MAX; with none, -FLT_MAX and tag 0: what one loop over the previous tags in
- * order, keeping strictly higher scores, finds. Two such loops run side by side over tags
- * 0..4 and 5..8, and the second's choice wins only when strictly higher, which is the same
- * and halves the chain of operations each token waits for. */
-static void viterbi(const struct nermodel *m, const int32_t *sums, size_t n, uint8_t *back,
-                    uint8_t *tags)
-{
-    float prev[NVEC * 4];
-    const v4sf lowest = {-FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX};
-    const v4sf scale = {m->scale, m->scale, m->scale, m->scale};
-
+#if defined(__SSE2__)
+    const __m128 lowest = _mm_set1_ps(-FLT_MAX), scale = _mm_set1_ps(m->scale);
     for (size_t i = 0; i < n; i++) {
         const int32_t *sum = sums + i * NER_NTAGS;
-        v4sf best[NVEC], best2[NVEC], emit[NVEC];
-        v4si arg[NVEC], arg2[NVEC];
-#pragma GCC unroll 4
-        for (int c = 0; c < NVEC; c++) {
-            v4si v = {sum[8], 0, 0, 0}; /* lane 8 is the last tag */
-            if (c < 2)
-                memcpy(&v, sum + 4 * c, sizeof v);
-            emit[c] = __builtin_convertvector(v, v4sf) * scale;
-            arg[c] = arg2[c] = (v4si){0, 0, 0, 0};
-            best[c] = best2[c] = lowest;
-            if (i == 0)
-                memcpy(&best[c], m->vstart + 4 * c, sizeof best[c]);
+        const float *prev = i > 0 ? score + (i - 1) * ROW : score;
+        float *cur = score + i * ROW;
+        __m128 emit[3], best[3];
+        emit[0] = _mm_cvtepi32_ps(_mm_loadu_si128((const __m128i *)sum));
+        emit[1] = _mm_cvtepi32_ps(_mm_loadu_si128((const __m128i *)(sum + 4)));
+        emit[2] = _mm_cvtepi32_ps(_mm_setr_epi32(sum[8], 0, 0, 0));
+        for (int c = 0; c < 3; c++) {
+            emit[c] = _mm_mul_ps(emit[c], scale);
+            best[c] = i == 0 ? _mm_loadu_ps(m->vstart + 4 * c) : lowest;
         }
-        if (i > 0) {
-            for (int p = 0; p < 4; p++) {
-                viterbi_step(m, prev, p, best, arg);
-                viterbi_step(m, prev, p + 4, best2, arg2);
-            }
-            viterbi_step(m, prev, 8, best2, arg2);
-#pragma GCC unroll 4
-            for (int c = 0; c < NVEC; c++) {
-                v4si later = best2[c] > best[c];
-                best[c] = (v4sf)select4(later, (v4si)best2[c], (v4si)best[c]);
-                arg[c] = select4(later, arg2[c], arg[c]);
-            }
+        for (int p = 0; i > 0 && p < NER_NTAGS; p++) {
+            if (prev[p] == -FLT_MAX)
+                continue; /* unreachable */
+            __m128 pv = _mm_set1_ps(prev[p]);
+            for (int c = 0; c < 3; c++)
+                best[c] = _mm_max_ps(_mm_add_ps(pv, _mm_loadu_ps(m->vtrans[p] + 4 * c)), best[c]);
         }
-#pragma GCC unroll 4
-        for (int c = 0; c < NVEC; c++) {
-            v4sf cur = (v4sf)select4(best[c] == lowest, (v4si)best[c], (v4si)(best[c] + emit[c]));
-            int32_t a32[4];
-            memcpy(prev + 4 * c, &cur, sizeof cur);
-            memcpy(a32, &arg[c], sizeof a32);
-            for (int l = 0; l < 4 && 4 * c + l < NER_NTAGS; l++)
-                back[i * NER_NTAGS + 4 * c + l] = (uint8_t)a32[l];
+        for (int c = 0; c < 3; c++) {
+            __m128 none = _mm_cmpeq_ps(best[c], lowest);
+            __m128 v = _mm_or_ps(_mm_and_ps(none, best[c]),
+                                 _mm_andnot_ps(none, _mm_add_ps(best[c], emit[c])));
+            _mm_storeu_ps(cur + 4 * c, v);
+            _mm_storeu_ps(cur + 12 + 4 * c, best[c]);
         }
     }
-    int best = NER_O;
-    for (int t = 0; t < NER_NTAGS; t++)
-        if (prev[t] > prev[best])
-            best = t;
-    for (size_t i = n; i-- > 0;) {
-        tags[i] = (uint8_t)best;
-        best = back[i * NER_NTAGS + best];
+#else
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *sum = sums + i * NER_NTAGS;
+        const float *prev = i > 0 ? score + (i - 1) * ROW : score;
+        float *cur = score + i * ROW;
+        for (int t = 0; t < 12; t++) {
+            float best = i == 0 ? m->vstart[t] : -FLT_MAX;
+            for (int p = 0; i > 0 && p < NER_NTAGS; p++) {
+                float s;
+                if (prev[p] == -FLT_MAX)
+                    continue;
+                s = prev[p] + m->vtrans[p][t];
+                best = s > best ? s : best;
+            }
+            cur[12 + t] = best;
+            cur[t] = best == -FLT_MAX || t >= NER_NTAGS ? best : best + (float)sum[t] * m->scale;
+        }
     }
+#endif
+}
+
+/* The predecessor of tag t at a token, from the previous token's row and its own. */
+static int back_of(const struct nermodel *m, const float *prev, const float *cur, int t)
+{
+    float best = cur[12 + t];
+    if (best == -FLT_MAX)
+        return 0;
+#if defined(__SSE2__)
+    __m128 b = _mm_set1_ps(best), lowest = _mm_set1_ps(-FLT_MAX);
+    int mask = 0;
+    for (int c = 0; c < 3; c++) {
+        __m128 pv = _mm_loadu_ps(prev + 4 * c);
+        __m128 s = _mm_add_ps(pv, _mm_loadu_ps(m->vtrans_t[t] + 4 * c));
+        mask |= _mm_movemask_ps(_mm_and_ps(_mm_cmpeq_ps(s, b), _mm_cmpneq_ps(pv, lowest))) << 4 * c;
+    }
+    return __builtin_ctz((unsigned)mask); /* the best was reached, so some lane is set */
+#else
+    for (int p = 0;; p++)
+        if (prev[p] != -FLT_MAX && prev[p] + m->vtrans_t[t][p] == best)
+            return p;
+#endif
 }
 
 int nermodel_decode_sums(const struct nermodel *m, const int32_t *sums, size_t n, uint8_t *tags)
 {
-    uint8_t stack[256 * NER_NTAGS], *back = stack;
+    float stack[256 * ROW], *score = stack;
+    int best = NER_O;
 
     if (n == 0)
         return 0;
@@ -313,11 +310,23 @@ int nermodel_decode_sums(const struct nermodel *m, const int32_t *sums, size_t n
         memset(tags, NER_O, n);
         return 0;
     }
-    if (n > sizeof stack / NER_NTAGS && (back = malloc(n * NER_NTAGS)) == NULL)
+    if (n > sizeof stack / sizeof stack[0] / ROW &&
+        (score = malloc(n * ROW * sizeof *score)) == NULL)
         return -1;
-    viterbi(m, sums, n, back, tags);
-    if (back != stack)
-        free(back);
+    forward(m, sums, n, score);
+    {
+        const float *last = score + (n - 1) * ROW;
+        for (int t = 0; t < NER_NTAGS; t++)
+            if (last[t] > last[best])
+                best = t;
+    }
+    for (size_t i = n; i-- > 0;) {
+        tags[i] = (uint8_t)best;
+        if (i > 0)
+            best = back_of(m, score + (i - 1) * ROW, score + i * ROW, best);
+    }
+    if (score != stack)
+        free(score);
     return 0;
 }
 
