@@ -178,35 +178,47 @@ static void shapes(const char *s, size_t n, int headline, int tcase, char *sh, s
     int letter_no = 0;
     char last = 0;
     while (pos < n && b < 31 && a < 15) {
-        uint32_t c;
+        uint32_t c = (unsigned char)s[pos];
         char k;
-        int letter;
-        if ((unsigned char)s[pos] < 0x80) {
-            c = (unsigned char)s[pos++];
-            letter = (c | 0x20) - 'a' < 26;
-        } else if (utf8_next(s, n, &pos, &c) <= 0) {
-            break;
+        if (c < 0x80 && !headline) {
+            /* the common case without branches on the characters */
+            pos++;
+            k = (char)c;
+            k = c - '0' < 10 ? 'd' : k;
+            k = c - 'a' < 26 ? 'x' : k;
+            k = c - 'A' < 26 ? 'X' : k;
         } else {
-            letter = tokenize_is_letter(c);
-        }
-        if (letter) {
-            int up = is_upper_cp(c);
-            if (headline)
-                up = tcase == NERFEAT_UPPER || (tcase == NERFEAT_CAP && letter_no == 0);
-            k = up ? 'X' : 'x';
-            letter_no++;
-        } else if (is_digit_cp(c)) {
-            k = 'd';
-        } else {
-            k = c < 0x80 ? (char)c : '#';
+            int letter;
+            if (c < 0x80) {
+                pos++;
+                letter = (c | 0x20) - 'a' < 26;
+            } else if (utf8_next(s, n, &pos, &c) <= 0) {
+                break;
+            } else {
+                letter = tokenize_is_letter(c);
+            }
+            if (letter) {
+                int up = is_upper_cp(c);
+                if (headline)
+                    up = tcase == NERFEAT_UPPER || (tcase == NERFEAT_CAP && letter_no == 0);
+                k = up ? 'X' : 'x';
+                letter_no++;
+            } else if (is_digit_cp(c)) {
+                k = 'd';
+            } else {
+                k = c < 0x80 ? (char)c : '#';
+            }
         }
         run = k == last ? run + 1 : 1;
-        if (run <= 4)
-            lsh[b++] = k;
-        if (run == 1)
-            sh[a++] = k;
+        /* written always, kept when counted (the caller's buffers have room) */
+        lsh[b] = k;
+        b += run <= 4;
+        sh[a] = k;
+        a += run == 1;
         last = k;
     }
+    sh[a] = '\0';
+    lsh[b] = '\0';
     *shn = a;
     *lshn = b;
 }
