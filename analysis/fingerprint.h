@@ -36,7 +36,7 @@
 #define FINGERPRINT_INDEX_W 8
 #endif
 #ifndef FINGERPRINT_INDEX_ALL_BELOW
-#define FINGERPRINT_INDEX_ALL_BELOW 100
+#define FINGERPRINT_INDEX_ALL_BELOW 50
 #endif
 
 /* A fingerprint set: hashes sorted ascending (as signed 64-bit, SQLite INTEGER order) and

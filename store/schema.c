@@ -133,6 +133,17 @@ static const char *const migrations[] = {
     /* 6: entity counts in a time window go through the articles' own time
      * index; this one cost a random insert per link at ingest. */
     "DROP INDEX article_entities_ts;",
+
+    /* 7: fp_index tokens shortened to 8 characters: the index is rebuilt by
+     * the backfill at the next start. */
+    "INSERT INTO fp_index(fp_index) VALUES('delete-all');"
+    "DELETE FROM article_fps;"
+    "UPDATE articles SET fp_done = 0;",
+
+    /* 8: what search filters and sorts on, per seq: a search joins its
+     * matches with this (INDEXED BY) instead of reading each match's whole
+     * row, body and all. Appended in seq order, so cheap to keep. */
+    "CREATE INDEX articles_meta ON articles(seq, ts, source, grp);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -32,6 +32,7 @@ enum store_rstmt {
     RSTMT_SEARCH_NEWEST_WALK,
     RSTMT_SEARCH_FLOOR,
     RSTMT_SEARCH_TOTAL_FTS,
+    RSTMT_SEARCH_RANK_FTS,
     RSTMT_ENT_ALIASES,
     RSTMT_ENT_GET,
     RSTMT_ENT_LIST,
@@ -135,9 +136,11 @@ struct store_fts_change {
     char *owned;
 };
 
-/* A fingerprint as an fp_index token: its low 50 bits in 10 base-32 digits
- * ([0-9a-v], which the ascii tokenizer keeps whole), NUL-terminated. */
-#define STORE_FP_TOKEN_LEN 10
+/* A fingerprint as an fp_index token: its low 40 bits in 8 base-32 digits
+ * ([0-9a-v], which the ascii tokenizer keeps whole), NUL-terminated. With
+ * tens of millions of tokens stored, a probe meets a stranger's token about
+ * once in 10,000 look-ups, and every candidate is verified anyway. */
+#define STORE_FP_TOKEN_LEN 8
 void store_fp_token(int64_t hash, char out[STORE_FP_TOKEN_LEN + 1]);
 
 /* Applies the pending full-text changes (by seq, each row's in order) and

@@ -179,16 +179,25 @@ static void store_search_error(struct store_reader *r, int rc, struct error *err
         error_set(err, ERR_INTERNAL, "search failed: %s", msg);
 }
 
-/* Search runs in two phases: phase 1 picks the page's rows (rowid, rank, ts)
- * without snippets; phase 2 renders each of them with html_snippet, so the
- * snippet is computed for the page only, never for every match. */
+/* Relevance search is one statement: FTS5 ranks every match in its own
+ * sorter (ORDER BY rank alone is what it consumes), the rows then come out
+ * best first, the filters are checked on articles_meta (a small index, not
+ * the rows), and only the rows of the page are read and get a snippet. Ties
+ * keep the sorter's order, the same for every page of one snapshot. */
 static const char SQL_SEARCH_RANK[] =
-    "SELECT f.rowid, f.rank, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
+    " html_snippet(articles_fts, 1, 24)"
+    " FROM articles_fts f CROSS JOIN articles m INDEXED BY articles_meta ON m.seq = f.rowid"
+    " CROSS JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2 AND f.rowid >= ?11"
-    " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
-    " ORDER BY f.rank, f.rowid LIMIT ?8 OFFSET ?9";
+    " AND (?3 IS NULL OR m.source = ?3) AND m.ts >= ?4 AND m.ts < ?5"
+    " AND (?10 IS NULL OR m.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " ORDER BY f.rank LIMIT ?8 OFFSET ?9";
 
+/* Newest-first and collapsed search run in two phases: phase 1 picks the
+ * page's rows (seq, rank, copies) without snippets; phase 2 renders them
+ * with html_snippet in one pass over the matches between the page's
+ * smallest and largest seq, so the snippet is computed for the page only. */
 /* Relevance ranks at most store_options.rank_candidates matches (see
  * store.h). The rowid of the rank_candidates-th newest match: FTS5 walks its
  * doclists backwards by rowid without scoring anything. */
@@ -201,7 +210,8 @@ static const char SQL_SEARCH_TOTAL_FTS[] =
     "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2";
 
 static const char SQL_SEARCH_NEWEST[] =
-    "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
+    "f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
@@ -225,7 +235,8 @@ static const char SQL_SEARCH_NEWEST_WALK[] =
 #define SEARCH_WALK_MIN_MATCHES 2000
 
 static const char SQL_SEARCH_TOTAL[] =
-    "SELECT count(*) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
+    "f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
@@ -234,7 +245,7 @@ static const char SQL_SEARCH_TOTAL[] =
  * earliest matching member and matching copies; phase 2 renders that member. */
 static const char SQL_SEARCH_COLLAPSE[] =
     "SELECT min(a.seq), min(f.rank), count(*)"
-    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
@@ -243,16 +254,18 @@ static const char SQL_SEARCH_COLLAPSE[] =
     " LIMIT ?8 OFFSET ?9";
 
 static const char SQL_SEARCH_COLLAPSE_TOTAL[] =
-    "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+    "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON "
+    "a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
     " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
 
-static const char SQL_SEARCH_ONE[] =
+static const char SQL_SEARCH_PAGE[] =
     "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
     " html_snippet(articles_fts, 1, 24)"
     " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
-    " WHERE articles_fts MATCH ?1 AND f.rowid = ?2";
+    " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"
+    " AND +f.rowid IN (SELECT value FROM json_each(?4))";
 
 static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_query *q,
                                      int64_t max_seq)
@@ -277,34 +290,87 @@ struct page_row {
     long long copies;
 };
 
-/* Phase 2: fills h from the matching row seq (snippet included). */
-static int store_search_render(struct store_reader *r, const char *match, int64_t seq,
-                               struct store_hit *h)
+/* Fills h from a row of SQL_SEARCH_RANK or SQL_SEARCH_PAGE. SQLite rc. */
+static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE, SQL_SEARCH_ONE);
-    int rc;
+    h->id = store_column_dup(s, 0);
+    h->title = store_column_dup(s, 1);
+    h->source = store_column_dup(s, 2);
+    h->published_at = store_column_dup(s, 3);
+    h->rank = sqlite3_column_double(s, 4);
+    h->score = -h->rank;
+    h->ts = sqlite3_column_int64(s, 5);
+    h->seq = sqlite3_column_int64(s, 6);
+    h->snippet = store_column_dup(s, 7);
+    h->copies = 1;
+    return h->id && h->title ? SQLITE_OK : SQLITE_NOMEM;
+}
 
+/* Phase 2: renders rows[0, n) into out->items, in the rows' order. */
+static int store_search_render(struct store_reader *r, const char *match,
+                               const struct page_row *rows, size_t n, int collapse,
+                               struct store_hits *out)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE, SQL_SEARCH_PAGE);
+    struct store_hit *got = NULL;
+    char *json = NULL, *p;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    size_t ngot = 0;
+    int rc = SQLITE_OK;
+
+    if (n == 0)
+        return SQLITE_OK;
     if (s == NULL)
         return sqlite3_errcode(r->db);
-    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, seq);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        h->id = store_column_dup(s, 0);
-        h->title = store_column_dup(s, 1);
-        h->source = store_column_dup(s, 2);
-        h->published_at = store_column_dup(s, 3);
-        h->rank = sqlite3_column_double(s, 4);
-        h->score = -h->rank;
-        h->ts = sqlite3_column_int64(s, 5);
-        h->seq = sqlite3_column_int64(s, 6);
-        h->snippet = store_column_dup(s, 7);
-        rc = h->id && h->title ? SQLITE_OK : SQLITE_NOMEM;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_NOTFOUND; /* cannot happen inside one read transaction */
+    got = calloc(n, sizeof *got);
+    json = malloc(n * 22 + 3);
+    if (got == NULL || json == NULL) {
+        free(got);
+        free(json);
+        return SQLITE_NOMEM;
     }
+    p = json;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)rows[i].seq);
+        lo = rows[i].seq < lo ? rows[i].seq : lo;
+        hi = rows[i].seq > hi ? rows[i].seq : hi;
+    }
+    *p++ = ']';
+    *p = '\0';
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, hi);
+    sqlite3_bind_text(s, 4, json, -1, SQLITE_STATIC);
+    while (rc == SQLITE_OK && ngot < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        rc = store_search_hit(s, &got[ngot++]);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        rc = SQLITE_OK;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    /* in the page's order (a row cannot vanish inside one read transaction) */
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+        for (size_t k = 0; k < ngot; k++)
+            if (got[k].seq == rows[i].seq && got[k].id != NULL) {
+                struct store_hit *h = &out->items[out->n++];
+                *h = got[k];
+                memset(&got[k], 0, sizeof got[k]);
+                if (collapse) {
+                    h->copies = rows[i].copies;
+                    h->rank = rows[i].rank; /* the group's best rank */
+                    h->score = -h->rank;
+                }
+                break;
+            }
+    for (size_t k = 0; k < ngot; k++) {
+        free(got[k].id);
+        free(got[k].title);
+        free(got[k].source);
+        free(got[k].published_at);
+        free(got[k].snippet);
+    }
+    free(got);
+    free(json);
     return rc;
 }
 
@@ -393,37 +459,63 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         out->ranked = st->opts.rank_candidates;
     }
 
-    /* Phase 1: the page's rows. */
-    if (q->collapse)
-        s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
-    else if (q->sort == STORE_SORT_NEWEST && out->total > SEARCH_WALK_MIN_MATCHES)
-        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_WALK, SQL_SEARCH_NEWEST_WALK);
-    else if (q->sort == STORE_SORT_NEWEST)
-        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST, SQL_SEARCH_NEWEST);
-    else
-        s = store_reader_stmt(r, RSTMT_SEARCH_RANK, SQL_SEARCH_RANK);
-    if (s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
-        goto out;
-    }
     rows = calloc(limit + 1, sizeof *rows);
     out->items = calloc(limit + 1, sizeof *out->items);
     if (rows == NULL || out->items == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
+
+    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE) {
+        /* one statement: the page, ranked and rendered */
+        s = store_reader_stmt(r, RSTMT_SEARCH_RANK, SQL_SEARCH_RANK);
+        if (s == NULL) {
+            error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        store_search_bind_common(s, q, max_seq);
+        sqlite3_bind_int64(s, 8, (sqlite3_int64)limit + 1);
+        sqlite3_bind_int64(s, 9, q->offset);
+        sqlite3_bind_int64(s, 11, floor);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (out->n == limit) {
+                out->more = 1;
+                break;
+            }
+            if (store_search_hit(s, &out->items[out->n++]) != SQLITE_OK) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            store_search_error(r, rc, err);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+            ret = 0;
+        goto out;
+    }
+
+    /* Phase 1: the page's rows. */
+    if (q->collapse)
+        s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
+    else if (out->total > SEARCH_WALK_MIN_MATCHES)
+        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_WALK, SQL_SEARCH_NEWEST_WALK);
+    else
+        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST, SQL_SEARCH_NEWEST);
+    if (s == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
     store_search_bind_common(s, q, max_seq);
     if (q->collapse) {
         sqlite3_bind_int(s, 6, q->sort == STORE_SORT_NEWEST);
-    } else if (q->sort == STORE_SORT_NEWEST && q->has_after) {
+        sqlite3_bind_int64(s, 9, q->offset);
+    } else if (q->has_after) {
         sqlite3_bind_int64(s, 6, q->after_ts);
         sqlite3_bind_int64(s, 7, q->after_seq);
     }
     sqlite3_bind_int64(s, 8, (sqlite3_int64)limit + 1);
-    if (q->collapse || q->sort == STORE_SORT_RELEVANCE)
-        sqlite3_bind_int64(s, 9, q->offset);
-    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE)
-        sqlite3_bind_int64(s, 11, floor);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (nrows == limit) {
             out->more = 1;
@@ -442,20 +534,10 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         goto out;
 
     /* Phase 2: render the page. */
-    for (size_t i = 0; i < nrows; i++) {
-        struct store_hit *h = &out->items[out->n];
-        rc = store_search_render(r, q->match, rows[i].seq, h);
-        if (rc == SQLITE_NOTFOUND)
-            continue;
-        out->n++;
-        if (rc != SQLITE_OK) {
-            error_set(err, ERR_INTERNAL, "search failed: %s", sqlite3_errstr(rc));
-            goto out;
-        }
-        h->copies = q->collapse ? rows[i].copies : 1;
-        if (q->collapse)
-            h->rank = rows[i].rank; /* the group's best rank */
-        h->score = -h->rank;
+    rc = store_search_render(r, q->match, rows, nrows, q->collapse, out);
+    if (rc != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "search failed: %s", sqlite3_errstr(rc));
+        goto out;
     }
     ret = 0;
 out:
