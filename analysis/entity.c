@@ -613,34 +613,46 @@ static int cmp_by_keyform(const void *x, const void *y, void *arg)
     return r ? r : a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Compares the last (which == 0) or first (which == 1) word of key form k with word. */
-static int word_cmp(const char *k, int which, const char *word)
+/* Compares the last (which == 0) or first (which == 1) word of key form k with word[0..wl)
+ * (the sign of strcmp's answer, the shorter first on a common prefix). */
+static int word_cmpn(const char *k, int which, const char *word, size_t wl)
 {
-    size_t wl = strlen(word);
+    const char *kw = k;
+    size_t kl;
     if (which == 0) {
-        const char *lw = last_word(k);
-        return strcmp(lw, word);
+        kw = last_word(k);
+        kl = strlen(kw);
+    } else {
+        const char *sp = strchr(k, ' ');
+        kl = sp ? (size_t)(sp - k) : strlen(k);
     }
-    const char *sp = strchr(k, ' ');
-    size_t fl = sp ? (size_t)(sp - k) : strlen(k);
-    int r = strncmp(k, word, fl < wl ? fl : wl);
-    return r ? r : fl < wl ? -1 : fl > wl ? 1 : 0;
+    int r = memcmp(kw, word, kl < wl ? kl : wl);
+    return r ? r : kl < wl ? -1 : kl > wl ? 1 : 0;
 }
 
+static int word_cmp(const char *k, int which, const char *word)
+{
+    return word_cmpn(k, which, word, strlen(word));
+}
+
+/* Orders candidates by a word of their key forms, the word of y cut at 127 bytes (as it has
+ * always been: it was copied into a buffer of 128), then by index. */
 static int cmp_words(const void *x, const void *y, void *arg, int which)
 {
     const struct cand *c = arg;
     size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    const char *ka = c[a].keyform, *kb = c[b].keyform;
-    char wb[128];
+    const char *ka = c[a].keyform, *kb = c[b].keyform, *wb = kb;
+    size_t wbl;
     if (which == 0) {
-        snprintf(wb, sizeof wb, "%s", last_word(kb));
+        wb = last_word(kb);
+        wbl = strlen(wb);
     } else {
         const char *sp = strchr(kb, ' ');
-        size_t fl = sp ? (size_t)(sp - kb) : strlen(kb);
-        snprintf(wb, sizeof wb, "%.*s", (int)(fl < sizeof wb - 1 ? fl : sizeof wb - 1), kb);
+        wbl = sp ? (size_t)(sp - kb) : strlen(kb);
     }
-    int r = word_cmp(ka, which, wb);
+    if (wbl > 127)
+        wbl = 127;
+    int r = word_cmpn(ka, which, wb, wbl);
     return r ? r : a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -936,36 +948,57 @@ void entity_result_free(struct entity_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* Adds s to e's aliases unless it is its name or one already, taking ownership of s (freed
+ * when not kept, and on failure). Returns 0, or -1 on allocation failure. */
+static int add_alias_new(struct entity *e, char *s)
+{
+    int keep = strcmp(e->name, s) != 0;
+    for (size_t k = 0; k < e->naliases && keep; k++)
+        keep = strcmp(e->aliases[k], s) != 0;
+    if (!keep) {
+        free(s);
+        return 0;
+    }
+    char **p = realloc(e->aliases, (e->naliases + 1) * sizeof *p);
+    if (p == NULL) {
+        free(s);
+        return -1;
+    }
+    e->aliases = p;
+    p[e->naliases++] = s;
+    return 0;
+}
+
+/* The same with a copy of s. */
 static int add_alias(struct entity *e, const char *s)
 {
-    if (strcmp(e->name, s) == 0)
+    int keep = strcmp(e->name, s) != 0;
+    for (size_t k = 0; k < e->naliases && keep; k++)
+        keep = strcmp(e->aliases[k], s) != 0;
+    if (!keep)
         return 0;
-    for (size_t k = 0; k < e->naliases; k++)
-        if (strcmp(e->aliases[k], s) == 0)
-            return 0;
-    char **p = realloc(e->aliases, (e->naliases + 1) * sizeof *p);
-    if (p == NULL)
-        return -1;
-    e->aliases = p;
-    p[e->naliases] = strdup(s);
-    if (p[e->naliases] == NULL)
-        return -1;
-    e->naliases++;
-    return 0;
+    char *c = strdup(s);
+    return c != NULL ? add_alias_new(e, c) : -1;
 }
 
 /* Builds the result from the candidate sets. */
 static int build_result(struct work *w, struct entity_result *out)
 {
     size_t nc = w->nc;
-    size_t *ent_of = malloc((nc + 1) * sizeof *ent_of);
-    size_t *members = malloc((nc + 1) * sizeof *members);
+    size_t *ent_of = malloc((nc + 1) * 3 * sizeof *ent_of);
+    size_t *members = ent_of + nc + 1;
+    size_t *next = members + nc + 1; /* the candidates of each set, ascending, from ent_of */
     int rc = -1;
 
-    if (ent_of == NULL || members == NULL)
+    if (ent_of == NULL)
         goto out;
     for (size_t i = 0; i < nc; i++)
-        ent_of[i] = SIZE_MAX;
+        ent_of[i] = SIZE_MAX; /* first, as heads of the lists in next */
+    for (size_t j = nc; j-- > 0;) {
+        size_t r = find(w->c, j);
+        next[j] = ent_of[r];
+        ent_of[r] = j;
+    }
     out->mentions = calloc(nc + 1, sizeof *out->mentions);
     out->entities = calloc(nc + 1, sizeof *out->entities);
     if (out->mentions == NULL || out->entities == NULL)
@@ -973,11 +1006,14 @@ static int build_result(struct work *w, struct entity_result *out)
     for (size_t i = 0; i < nc; i++) {
         size_t root = find(w->c, i), nm = 0, best = SIZE_MAX;
         int votes[3] = {0, 0, 0}, strong = 0;
-        if (ent_of[root] != SIZE_MAX || root != i)
+        if (root != i)
             continue;
-        for (size_t j = i; j < nc; j++)
-            if (find(w->c, j) == root)
+        /* the set's candidates from i on (a set whose root moved when the candidates were
+         * sorted may hold earlier ones: they are left out, as they always were) */
+        for (size_t j = ent_of[root]; j != SIZE_MAX; j = next[j])
+            if (j >= i)
                 members[nm++] = j;
+        ent_of[root] = SIZE_MAX;
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]];
             votes[c->type] += (int)(c->b - c->a) + 1;
@@ -1055,9 +1091,7 @@ static int build_result(struct work *w, struct entity_result *out)
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]];
             char *s = display(w, c->a, c->b);
-            int r = s ? add_alias(e, s) : -1;
-            free(s);
-            if (r != 0)
+            if (s == NULL || add_alias_new(e, s) != 0)
                 goto out;
             ent_of[members[k]] = target;
         }
@@ -1082,7 +1116,6 @@ out:
     if (rc != 0 && out->entities != NULL)
         free_entity(&out->entities[out->nentities]);
     free(ent_of);
-    free(members);
     return rc;
 }
 

@@ -128,7 +128,8 @@ static int is_vowel(char c)
 char *nameform_key(const char *s, size_t n)
 {
     size_t cap = n * 3 + 8, w = 0;
-    char *fold = malloc(cap), *key = malloc(cap);
+    char stack[512]; /* the folded form of a name fits, nearly always */
+    char *fold = cap <= sizeof stack ? stack : malloc(cap), *key = malloc(cap);
     char *res = NULL;
     size_t fl;
     int space = 1;
@@ -161,7 +162,8 @@ char *nameform_key(const char *s, size_t n)
     res = key;
     key = NULL;
 out:
-    free(fold);
+    if (fold != stack)
+        free(fold);
     free(key);
     return res;
 }

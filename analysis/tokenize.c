@@ -188,6 +188,11 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
         ascii_ieq(d->cp[i + 2], 't') && (i + 3 == d->n || !is_alnum(d->cp[i + 3])))
         return i + 3;
     while (j < d->n) {
+        /* most of a word: ASCII letters and digits */
+        while (j < d->n && d->cp[j] < 0x80 && (ascii_class[d->cp[j]] & (C_LETTER | C_DIGIT)))
+            j++;
+        if (j == d->n)
+            break;
         uint32_t c = d->cp[j];
         uint32_t next = j + 1 < d->n ? d->cp[j + 1] : 0;
         uint32_t prev = j > i ? d->cp[j - 1] : 0;
@@ -294,8 +299,8 @@ static int decode(const char *text, size_t len, struct decoded *d)
     return 0;
 }
 
-/* Letter-case flags of cp[a..b). */
-static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
+/* Letter-case flags of cp[a..b) (case_flags: the same, quicker for ASCII). */
+static uint32_t case_flags_wide(const struct decoded *d, size_t a, size_t b)
 {
     uint32_t f = 0;
     int first_letter = 1, lower = 0, letters = 0;
@@ -323,6 +328,33 @@ static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
     if (letters > 0) {
         f |= TOKEN_ALPHA;
         if (!lower)
+            f |= TOKEN_ALLCAPS;
+    }
+    return f;
+}
+
+static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
+{
+    unsigned all = 0, first = 0; /* classes of all characters, of the first letter */
+    uint32_t f = 0;
+    for (size_t k = a; k < b; k++) {
+        uint32_t c = d->cp[k];
+        if (c >= 0x80)
+            return case_flags_wide(d, a, b);
+        unsigned cl = ascii_class[c];
+        if (first == 0 && (cl & C_LETTER))
+            first = cl;
+        all |= cl;
+    }
+    if (all & C_DIGIT)
+        f |= TOKEN_DIGIT;
+    if (first & C_UPPER)
+        f |= TOKEN_CAP;
+    else if (first & C_LOWER)
+        f |= TOKEN_LOWER;
+    if (all & C_LETTER) {
+        f |= TOKEN_ALPHA;
+        if (!(all & C_LOWER))
             f |= TOKEN_ALLCAPS;
     }
     return f;
