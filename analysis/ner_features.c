@@ -286,7 +286,8 @@ static long form_find(struct nerfeat_doc *d, struct doc_priv *p, const char *s, 
     else if (pool_put(d, buf, fl, &f->fold) != 0)
         return -1;
     f->fold_len = (uint16_t)fl;
-    f->multi = utf8_count(buf, fl) >= 2;
+    /* two code points or more: certain past 4 bytes (the longest code point) */
+    f->multi = fl > 4 || (fl >= 2 && utf8_count(buf, fl) >= 2);
     p->fslot[j] = (uint32_t)++p->nforms;
     return (long)(p->nforms - 1);
 }
@@ -839,7 +840,7 @@ static uint64_t hash_int(unsigned tmpl, uint32_t v)
 
 /* ---- the scorer: rows of the features that do not depend on the text ---- */
 
-#define INT_BITS 13 /* slots of the integer-feature table: 2^13, for ~2,800 features */
+#define INT_BITS 12 /* slots of the integer-feature table: 2^12, for ~1,300 features */
 
 struct int_row {
     uint32_t v;
@@ -855,6 +856,9 @@ typedef int32_t v8si __attribute__((vector_size(32)));
 
 struct nerfeat_scorer {
     const struct nermodel *m;   /* borrowed */
+    uint32_t limit[T_COUNT];    /* integer features (tmpl, v < limit[tmpl]) have ... */
+    uint32_t *direct[T_COUNT];  /* ... their rows at direct[tmpl][v] */
+    uint32_t *direct_rows;      /* the arrays of direct[] */
     int16_t *rows;              /* nermodel_size + 1 rows of NER_NTAGS */
     uint32_t bound[T_COUNT][2]; /* rows of "<T>" and "<S>" under each template */
     struct int_row *ints;       /* integer features (template, value) looked up in advance */
@@ -907,59 +911,51 @@ static inline uint32_t int_find(const struct nerfeat_scorer *sc, unsigned tmpl, 
     }
 }
 
-/* The values the integer features of nerfeat_extract can take (a value left out is only
+/* Integer features whose values are small (fields of a few bits each, see features()) are
+ * looked up for every value below a bound when the scorer is built, into direct tables: one
+ * load, no probing, no branch on the value. A value at or past the bound (none is expected)
+ * goes through int_find. */
+static int direct_fill(struct nerfeat_scorer *sc)
+{
+    static const struct {
+        unsigned tmpl;
+        uint32_t limit;
+    } bounds[] = {
+        {T_BIAS, 1},           {T_CASE3, 0x740},  {T_GAZ, 0x320}, {T_GAZM1, 0x320},
+        {T_GAZP1, 0x320},      {T_DOC, 0x320},    {T_LEX, 0x40},  {T_LEXM1, 0x340},
+        {T_LEXP1, 0x340},      {T_FIRST, 0x60},   {T_HEAD, 4},    {T_TITLE, 0x14},
+        {T_CHROME, 4},         {T_POSS, 4},       {T_RUN, 0x50},  {T_RUNBITS, 0x20},
+        {T_RUNPOSBITS, 0x420}, {T_RUNLEX, 0x450}, {T_FREQ, 0x40}, {T_DOCCASE, 0x140},
+        {T_LEN, 0x40},
+    };
+    size_t total = 0, at = 0;
+    for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++)
+        total += bounds[k].limit;
+    sc->direct_rows = malloc(total * sizeof *sc->direct_rows);
+    if (sc->direct_rows == NULL)
+        return -1;
+    for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+        unsigned t = bounds[k].tmpl;
+        sc->direct[t] = sc->direct_rows + at;
+        sc->limit[t] = bounds[k].limit;
+        for (uint32_t v = 0; v < bounds[k].limit; v++)
+            sc->direct[t][v] = row_find(sc, hash_int(t, v));
+        at += bounds[k].limit;
+    }
+    return 0;
+}
+
+/* The values of the integer features past the direct tables: places (a value left out is only
  * slower: it is looked up in the model when met). */
 static void ints_fill(struct nerfeat_scorer *sc)
 {
-    static const uint32_t side[] = {0, 1, 2, 3, 7}; /* a neighbour's case; 7: none */
-    int_add(sc, T_BIAS, 0);
     for (uint32_t tc = 0; tc < 4; tc++) {
-        for (size_t a = 0; a < 5; a++)
-            for (size_t b = 0; b < 5; b++)
-                int_add(sc, T_CASE3, side[a] | tc << 4 | side[b] << 8);
-        for (uint32_t k = 0; k < 32; k++) {
-            int_add(sc, T_GAZ, k | tc << 8);
-            int_add(sc, T_GAZM1, k | tc << 8);
-            int_add(sc, T_GAZP1, k | tc << 8);
-            int_add(sc, T_DOC, k | tc << 8);
-        }
-        for (uint32_t wc = 0; wc <= GAZ_CASE_UPPER; wc++) {
-            int_add(sc, T_LEX, wc | tc << 4);
-            int_add(sc, T_FIRST, tc | wc << 4);
-            for (uint32_t c2 = 0; c2 < 4; c2++) {
-                int_add(sc, T_LEXM1, wc | c2 << 4 | tc << 8);
-                int_add(sc, T_LEXP1, wc | c2 << 4 | tc << 8);
-            }
-        }
         for (uint32_t pl = 1; pl <= (GAZ_PLACE_MASK | GAZ_ORG); pl++) {
             int_add(sc, T_PLACEM1, pl | tc << 24);
             int_add(sc, T_PLACEP1, pl | tc << 24);
             for (uint32_t bi = 0; bi < 4; bi++)
                 int_add(sc, T_PLACE, pl | (bi * NERFEAT_PLACE_B) << 16 | tc << 24);
         }
-        int_add(sc, T_HEAD, tc);
-        int_add(sc, T_TITLE, tc);
-        int_add(sc, T_TITLE, 16 | tc);
-        int_add(sc, T_CHROME, tc);
-        int_add(sc, T_POSS, tc);
-        for (uint32_t f = 0; f < 8; f++)
-            int_add(sc, T_FREQ, f | tc << 4);
-        for (uint32_t dc = 0; dc < 8; dc++)
-            for (uint32_t h = 0; h < 2; h++)
-                int_add(sc, T_DOCCASE, dc | tc << 4 | h << 8);
-        for (uint32_t len = 0; len <= 12; len++)
-            int_add(sc, T_LEN, len | tc << 4);
-    }
-    for (uint32_t rp = 1; rp <= 4; rp++)
-        for (uint32_t len = 1; len <= 4; len++) {
-            int_add(sc, T_RUN, rp | len << 4);
-            for (uint32_t wc = 0; wc <= GAZ_CASE_UPPER; wc++)
-                int_add(sc, T_RUNLEX, wc | rp << 4 | len << 8);
-        }
-    for (uint32_t k = 0; k < 32; k++) {
-        int_add(sc, T_RUNBITS, k);
-        for (uint32_t rp = 1; rp <= 4; rp++)
-            int_add(sc, T_RUNPOSBITS, k | rp << 8);
     }
 }
 
@@ -984,6 +980,10 @@ int nerfeat_scorer_new(const struct nermodel *m, struct nerfeat_scorer **out)
         sc->bound[t][1] = row_find(sc, feature_hash("<S>", 3, t));
     }
     ints_fill(sc);
+    if (direct_fill(sc) != 0) {
+        nerfeat_scorer_free(sc);
+        return -1;
+    }
     *out = sc;
     return 0;
 }
@@ -994,6 +994,7 @@ void nerfeat_scorer_free(struct nerfeat_scorer *sc)
         return;
     free(sc->ints);
     free(sc->rows);
+    free(sc->direct_rows);
     free(sc);
 }
 
@@ -1053,7 +1054,7 @@ ALWAYS_INLINE void k_int(struct sink *k, int scoring, unsigned tmpl, uint32_t v)
         return;
     k->n++;
     if (scoring)
-        add_row(k, int_find(k->sc, tmpl, v));
+        add_row(k, v < k->sc->limit[tmpl] ? k->sc->direct[tmpl][v] : int_find(k->sc, tmpl, v));
     else
         k->out[k->n - 1] = hash_int(tmpl, v);
 }
@@ -1258,9 +1259,7 @@ size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
 /* Fills the row caches every token needs (its word, the words next to it) in one batch. */
 static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc, struct doc_priv *p)
 {
-    static const unsigned tmpl[] = {T_W, T_WM1, T_WP1};
-    static const int slot[] = {WF_W, WF_WM1, WF_WP1};
-    enum { NT = sizeof tmpl / sizeof tmpl[0] };
+    enum { NT = 3 }; /* W, WM1, WP1 */
     const struct word_stats *ws = d->words;
     size_t n = d->nwords * NT;
     uint64_t *h;
@@ -1272,13 +1271,20 @@ static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc,
     if (h == NULL)
         return -1;
     r = (int32_t *)(h + n);
-    for (size_t w = 0; w < d->nwords; w++)
-        for (size_t k = 0; k < NT; k++)
-            h[w * NT + k] = feature_hash(d->pool + ws[w].fold, ws[w].fold_len, tmpl[k]);
+    for (size_t w = 0; w < d->nwords; w++) {
+        const char *f = d->pool + ws[w].fold;
+        size_t fl = ws[w].fold_len;
+        h[w * NT] = feature_hash(f, fl, T_W);
+        h[w * NT + 1] = feature_hash(f, fl, T_WM1);
+        h[w * NT + 2] = feature_hash(f, fl, T_WP1);
+    }
     nermodel_find_many(sc->m, h, n, r);
-    for (size_t w = 0; w < d->nwords; w++)
-        for (size_t k = 0; k < NT; k++)
-            p->wrow[w][slot[k]] = (uint32_t)(r[w * NT + k] + 2); /* as k_str stores them */
+    for (size_t w = 0; w < d->nwords; w++) {
+        /* as k_str stores them */
+        p->wrow[w][WF_W] = (uint32_t)(r[w * NT] + 2);
+        p->wrow[w][WF_WM1] = (uint32_t)(r[w * NT + 1] + 2);
+        p->wrow[w][WF_WP1] = (uint32_t)(r[w * NT + 2] + 2);
+    }
     free(h);
     return 0;
 }
