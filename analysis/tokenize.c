@@ -6,15 +6,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#define TOKENIZE_SSE2 1 /* sixteen characters at a time (size_t of 64 bits) */
+#endif
 
 #include "analysis/utf8.h"
 
-/* A decoded text: code points and the byte offset of each (off[n] == len). */
+/* A decoded text: code points and the byte offset of each (off[n] == len), and bit sets over
+ * the code points (bit i of word i / 64) of the classes the scanner asks about, so that runs
+ * and case flags are found a word at a time instead of a character at a time. */
+enum { BM_ALNUM, BM_DIGIT, BM_LETTER, BM_UPPER, BM_LOWER, BM_WIDE, BM_N };
+
 struct decoded {
     uint32_t *cp;
     size_t *off;
     size_t n;
+    uint64_t *bm[BM_N]; /* each (n + 64) / 64 + 1 words; BM_LETTER: letters that are not digits,
+                         * BM_UPPER, BM_LOWER: such letters in upper or lower case */
 };
+
+/* The bits [a, a + 64) of a bit set (the words past the text are zero). */
+static uint64_t bits_at(const uint64_t *bm, size_t a)
+{
+    size_t w = a >> 6, s = a & 63;
+    return s == 0 ? bm[w] : bm[w] >> s | bm[w + 1] << (64 - s);
+}
+
+/* End of the run of letters and digits from j (as is_alnum says), up to n. */
+static size_t alnum_end(const struct decoded *d, size_t j)
+{
+    for (;;) {
+        uint64_t clear = ~bits_at(d->bm[BM_ALNUM], j);
+        if (clear != 0) {
+            size_t e = j + (size_t)__builtin_ctzll(clear);
+            return e < d->n ? e : d->n;
+        }
+        j += 64;
+        if (j >= d->n)
+            return d->n;
+    }
+}
 
 /* Words that keep a final period although they have no inner one. */
 static const char *const abbreviations[] = {
@@ -188,9 +220,8 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
         ascii_ieq(d->cp[i + 2], 't') && (i + 3 == d->n || !is_alnum(d->cp[i + 3])))
         return i + 3;
     while (j < d->n) {
-        /* most of a word: ASCII letters and digits */
-        while (j < d->n && d->cp[j] < 0x80 && (ascii_class[d->cp[j]] & (C_LETTER | C_DIGIT)))
-            j++;
+        /* most of a word: letters and digits */
+        j = alnum_end(d, j);
         if (j == d->n)
             break;
         uint32_t c = d->cp[j];
@@ -277,16 +308,107 @@ static int push(struct token_list *out, const struct token *t)
     return 0;
 }
 
+/* Sets the class bits of code point i (any code point: the slow path for non-ASCII). */
+static void set_class(struct decoded *d, size_t i)
+{
+    uint32_t c = d->cp[i];
+    uint64_t bit = (uint64_t)1 << (i & 63);
+    size_t w = i >> 6;
+    unsigned cl;
+    if (c < 0x80) {
+        cl = ascii_class[c];
+    } else {
+        cl = (is_letter_wide(c) ? C_LETTER : 0) | (is_digit(c) ? C_DIGIT : 0) |
+             (is_upper(c) ? C_UPPER : 0) | (is_lower(c) ? C_LOWER : 0);
+        d->bm[BM_WIDE][w] |= bit;
+    }
+    if (cl & (C_LETTER | C_DIGIT))
+        d->bm[BM_ALNUM][w] |= bit;
+    if (cl & C_DIGIT) {
+        d->bm[BM_DIGIT][w] |= bit;
+    } else if (cl & C_LETTER) {
+        d->bm[BM_LETTER][w] |= bit;
+        if (cl & C_UPPER)
+            d->bm[BM_UPPER][w] |= bit;
+        if (cl & C_LOWER)
+            d->bm[BM_LOWER][w] |= bit;
+    }
+}
+
+#if defined(TOKENIZE_SSE2)
+/* 16 bytes of 1 where lo <= b <= hi (b ASCII; a byte >= 0x80 is negative and never is). */
+static __m128i in_range(__m128i b, char lo, char hi)
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8((char)(lo - 1))),
+                         _mm_cmplt_epi8(b, _mm_set1_epi8((char)(hi + 1))));
+}
+#endif
+
+/* The class bits of all code points: ASCII sixteen at a time, the rest one by one. */
+static void set_classes(struct decoded *d)
+{
+    size_t i = 0;
+#if defined(TOKENIZE_SSE2)
+    for (; i + 16 <= d->n; i += 16) {
+        const __m128i *v = (const __m128i *)(d->cp + i);
+        __m128i b =
+            _mm_packus_epi16(_mm_packs_epi32(_mm_loadu_si128(v), _mm_loadu_si128(v + 1)),
+                             _mm_packs_epi32(_mm_loadu_si128(v + 2), _mm_loadu_si128(v + 3)));
+        unsigned wide = (unsigned)_mm_movemask_epi8(b); /* code points >= 0x80 */
+        unsigned up = (unsigned)_mm_movemask_epi8(in_range(b, 'A', 'Z'));
+        unsigned lo = (unsigned)_mm_movemask_epi8(in_range(b, 'a', 'z'));
+        unsigned dg = (unsigned)_mm_movemask_epi8(in_range(b, '0', '9'));
+        size_t w = i >> 6, sh = i & 63;
+        d->bm[BM_ALNUM][w] |= (uint64_t)(up | lo | dg) << sh;
+        d->bm[BM_DIGIT][w] |= (uint64_t)dg << sh;
+        d->bm[BM_LETTER][w] |= (uint64_t)(up | lo) << sh;
+        d->bm[BM_UPPER][w] |= (uint64_t)up << sh;
+        d->bm[BM_LOWER][w] |= (uint64_t)lo << sh;
+        while (wide) {
+            set_class(d, i + (size_t)__builtin_ctz(wide));
+            wide &= wide - 1;
+        }
+    }
+#endif
+    for (; i < d->n; i++)
+        set_class(d, i);
+}
+
 static int decode(const char *text, size_t len, struct decoded *d)
 {
-    size_t pos = 0;
+    size_t pos = 0, words = (len + 64) / 64 + 1;
     d->n = 0;
     d->cp = malloc((len + 1) * sizeof *d->cp);
     d->off = malloc((len + 1) * sizeof *d->off);
-    if (d->cp == NULL || d->off == NULL)
+    d->bm[0] = calloc(BM_N * words, sizeof *d->bm[0]);
+    if (d->cp == NULL || d->off == NULL || d->bm[0] == NULL)
         return -1;
+    for (int k = 1; k < BM_N; k++)
+        d->bm[k] = d->bm[0] + k * words;
     while (pos < len) {
         uint32_t c;
+#if defined(TOKENIZE_SSE2)
+        /* sixteen ASCII bytes: code points and offsets without a branch each */
+        if (pos + 16 <= len) {
+            __m128i b = _mm_loadu_si128((const __m128i *)(text + pos)), z = _mm_setzero_si128();
+            if (_mm_movemask_epi8(b) == 0) {
+                __m128i lo = _mm_unpacklo_epi8(b, z), hi = _mm_unpackhi_epi8(b, z);
+                __m128i *out = (__m128i *)(d->cp + d->n);
+                __m128i o = _mm_set_epi64x((long long)pos + 1, (long long)pos);
+                _mm_storeu_si128(out, _mm_unpacklo_epi16(lo, z));
+                _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(lo, z));
+                _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(hi, z));
+                _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(hi, z));
+                for (int k = 0; k < 8; k++) {
+                    _mm_storeu_si128((__m128i *)(d->off + d->n + 2 * k), o);
+                    o = _mm_add_epi64(o, _mm_set1_epi64x(2));
+                }
+                d->n += 16;
+                pos += 16;
+                continue;
+            }
+        }
+#endif
         d->off[d->n] = pos;
         if ((unsigned char)text[pos] < 0x80) {
             c = (unsigned char)text[pos++];
@@ -296,6 +418,7 @@ static int decode(const char *text, size_t len, struct decoded *d)
         d->cp[d->n++] = c;
     }
     d->off[d->n] = len;
+    set_classes(d);
     return 0;
 }
 
@@ -335,27 +458,24 @@ static uint32_t case_flags_wide(const struct decoded *d, size_t a, size_t b)
 
 static uint32_t case_flags(const struct decoded *d, size_t a, size_t b)
 {
-    unsigned all = 0, first = 0; /* classes of all characters, of the first letter */
+    if (b - a > 64)
+        return case_flags_wide(d, a, b);
+    uint64_t mask = b - a == 64 ? ~(uint64_t)0 : ((uint64_t)1 << (b - a)) - 1;
+    uint64_t letters = bits_at(d->bm[BM_LETTER], a) & mask;
     uint32_t f = 0;
-    for (size_t k = a; k < b; k++) {
-        uint32_t c = d->cp[k];
-        if (c >= 0x80)
-            return case_flags_wide(d, a, b);
-        unsigned cl = ascii_class[c];
-        if (first == 0 && (cl & C_LETTER))
-            first = cl;
-        all |= cl;
-    }
-    if (all & C_DIGIT)
+    if (bits_at(d->bm[BM_WIDE], a) & mask)
+        f |= TOKEN_NONASCII;
+    if (bits_at(d->bm[BM_DIGIT], a) & mask)
         f |= TOKEN_DIGIT;
-    if (first & C_UPPER)
-        f |= TOKEN_CAP;
-    else if (first & C_LOWER)
-        f |= TOKEN_LOWER;
-    if (all & C_LETTER) {
+    if (letters) {
+        uint64_t first = letters & -letters;
         f |= TOKEN_ALPHA;
-        if (!(all & C_LOWER))
+        if (!(bits_at(d->bm[BM_LOWER], a) & letters))
             f |= TOKEN_ALLCAPS;
+        if (bits_at(d->bm[BM_UPPER], a) & first)
+            f |= TOKEN_CAP;
+        else if (bits_at(d->bm[BM_LOWER], a) & first)
+            f |= TOKEN_LOWER;
     }
     return f;
 }
@@ -501,6 +621,7 @@ int tokenize_text(const char *text, size_t len, struct token_list *out)
 out:
     free(d.cp);
     free(d.off);
+    free(d.bm[0]);
     free(gap_nl);
     return rc;
 }
