@@ -14,16 +14,21 @@
 #define MAGIC      "ARTNER01"
 #define MAGIC_NONE "ARTNER00"
 
-/* Look-up slot: the low 32 bits of a feature's hash and its row of weights. The slots are
- * small so that the table (probed for every feature, known or not) stays in cache. */
-struct slot {
-    uint32_t key; /* 0: empty (key 0 is stored as 1) */
-    uint32_t row;
+/* The look-up table: buckets of one cache line, seven keys (the low 32 bits of a feature's
+ * hash; 0: empty, key 0 is stored as 1) and their rows, filled in order; a key goes to the
+ * first bucket from its home that has room. A look-up compares a whole bucket at once and
+ * goes on to the next only when the bucket is full without the key (rare at half load), so
+ * that hit or miss costs no unpredictable branch. row[7] is -1: the answer for a miss. */
+#define BUCKET_KEYS 7
+
+struct bucket {
+    uint32_t key[BUCKET_KEYS + 1]; /* key[7] unused */
+    int32_t row[BUCKET_KEYS + 1];
 };
 
 struct nermodel {
     size_t nfeat;
-    struct slot *table; /* mask + 1 slots, open addressing */
+    struct bucket *table; /* mask + 1 buckets */
     size_t mask;
     int16_t *w; /* nfeat rows of NER_NTAGS weights / scale */
     float scale;
@@ -132,14 +137,17 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
         for (int p = 0; p < 12 && t < NER_NTAGS; p++)
             m->vtrans_t[t][p] = p < NER_NTAGS ? m->vtrans[p][t] : -INFINITY;
     }
-    while (cap < (size_t)nfeat * 2)
+    while (cap * BUCKET_KEYS < (size_t)nfeat * 2)
         cap *= 2;
     m->mask = cap - 1;
-    m->table = calloc(cap, sizeof *m->table);
+    m->table = aligned_alloc(sizeof *m->table, cap * sizeof *m->table);
     m->w = calloc((size_t)nfeat * NER_NTAGS + 1, sizeof *m->w);
     m->scale = scale;
     if (m->table == NULL || m->w == NULL)
         goto oom;
+    memset(m->table, 0, cap * sizeof *m->table);
+    for (size_t b = 0; b < cap; b++)
+        m->table[b].row[BUCKET_KEYS] = -1;
     for (uint32_t f = 0; f < nfeat; f++) {
         uint32_t key;
         unsigned mask;
@@ -149,11 +157,17 @@ int nermodel_load(const unsigned char *data, size_t len, struct nermodel **out, 
         key = slot_key(rd32(data + pos));
         mask = (unsigned)(uint16_t)rd16(data + pos + 4);
         pos += 6;
-        j = key & m->mask;
-        while (m->table[j].key != 0 && m->table[j].key != key)
-            j = (j + 1) & m->mask;
-        m->table[j].key = key;
-        m->table[j].row = f;
+        /* the key's slot, or the first free one (a key given twice: the later row) */
+        for (size_t b = key & m->mask;; b = (b + 1) & m->mask) {
+            struct bucket *bk = &m->table[b];
+            for (j = 0; j < BUCKET_KEYS && bk->key[j] != 0 && bk->key[j] != key; j++)
+                ;
+            if (j < BUCKET_KEYS) {
+                bk->key[j] = key;
+                bk->row[j] = (int32_t)f;
+                break;
+            }
+        }
         for (int t = 0; t < NER_NTAGS; t++) {
             if (!(mask & (1u << t)))
                 continue;
@@ -179,15 +193,30 @@ fail:
 int32_t nermodel_find(const struct nermodel *m, uint64_t h)
 {
     uint32_t key = slot_key((uint32_t)h);
-    size_t j = key & m->mask;
     if (m->table == NULL)
         return -1;
-    while (m->table[j].key != 0) {
-        if (m->table[j].key == key)
-            return (int32_t)m->table[j].row;
-        j = (j + 1) & m->mask;
+    for (size_t b = key & m->mask;; b = (b + 1) & m->mask) {
+        const struct bucket *bk = &m->table[b];
+        unsigned hit = 0, empty = 0;
+#if defined(__SSE2__)
+        __m128i k = _mm_set1_epi32((int)key), z = _mm_setzero_si128();
+        __m128i k0 = _mm_load_si128((const __m128i *)bk->key);
+        __m128i k1 = _mm_load_si128((const __m128i *)bk->key + 1);
+        hit = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k0, k))) |
+              (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k1, k))) << 4;
+        empty = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k0, z))) |
+                (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(k1, z))) << 4;
+#else
+        for (int j = 0; j < BUCKET_KEYS + 1; j++) {
+            hit |= (unsigned)(bk->key[j] == key) << j;
+            empty |= (unsigned)(bk->key[j] == 0) << j;
+        }
+#endif
+        hit &= (1u << BUCKET_KEYS) - 1;
+        empty &= (1u << BUCKET_KEYS) - 1;
+        if (hit | empty) /* keys fill a bucket in order: a key is before any empty slot */
+            return bk->row[__builtin_ctz(hit | 1u << BUCKET_KEYS)];
     }
-    return -1;
 }
 
 void nermodel_find_many(const struct nermodel *m, const uint64_t *h, size_t n, int32_t *rows)
