@@ -132,15 +132,20 @@ enum {
     T_COUNT
 };
 
+/* Zero bytes the pool keeps past its capacity, so that any of its strings can be read in
+ * fixed blocks of up to 64 bytes (feature_hash_padded, hash_str2_padded). */
+#define POOL_PAD 64
+
 static int pool_put(struct nerfeat_doc *d, const char *s, size_t n, uint32_t *off)
 {
     if (d->pool_len + n + 1 > d->pool_cap) {
         size_t cap = d->pool_cap ? d->pool_cap * 2 : 4096;
         while (cap < d->pool_len + n + 1)
             cap *= 2;
-        char *p = realloc(d->pool, cap);
+        char *p = realloc(d->pool, cap + POOL_PAD);
         if (p == NULL)
             return -1;
+        memset(p + d->pool_cap + POOL_PAD, 0, cap - d->pool_cap);
         d->pool = p;
         d->pool_cap = cap;
     }
@@ -594,7 +599,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     {
         /* folded forms of distinct words and distinct shapes: rarely more than the text */
         size_t cap = tok[n - 1].byte_end - tok[0].byte_start + 2 * n + 256;
-        d->pool = malloc(cap);
+        d->pool = calloc(cap + POOL_PAD, 1);
         if (d->pool == NULL)
             return -1;
         d->pool_cap = cap;
@@ -817,19 +822,56 @@ static uint64_t feature_hash(const char *s, size_t n, uint64_t seed)
     return h;
 }
 
-/* Hash of two strings joined by a unit separator, each cut at 64 bytes. */
-static uint64_t hash_str2(unsigned tmpl, const char *a, size_t an, const char *b, size_t bn)
+/* feature_hash of s[0..n), s readable up to s + 16 at least (beyond n: any bytes): the same
+ * value, up to 16 bytes without branches on the length. */
+static inline uint64_t feature_hash_padded(const char *s, size_t n, uint64_t seed)
+{
+    const uint64_t m = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (seed + 1) * m ^ n, h1, h2, w0, wt, v3, v;
+    uint32_t lo, hi;
+    if (n > 16)
+        return feature_hash(s, n, seed);
+    /* a first round with the first word when there are 8 bytes or more */
+    memcpy(&w0, s, 8);
+    h1 = (h ^ w0) * m;
+    h1 ^= h1 >> 29;
+    h = n >= 8 ? h1 : h;
+    /* then the rest, r of 0..8 bytes at t: a word (8), the tail (1..7) or nothing (0) */
+    const char *t = s + (n >= 8 ? 8 : 0);
+    size_t r = n >= 8 ? n - 8 : n, r1 = r ? r : 1;
+    memcpy(&wt, t, 8);
+    memcpy(&lo, t, 4);
+    memcpy(&hi, t + (r >= 4 ? r - 4 : 0), 4);
+    v3 = (uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[r1 / 2] << 8 |
+         (uint64_t)(unsigned char)t[r1 - 1] << 16;
+    v = r == 8 ? wt : r >= 4 ? ((uint64_t)lo | (uint64_t)hi << 32) : v3;
+    h2 = (h ^ v) * m;
+    h2 ^= h2 >> 29;
+    h = r > 0 ? h2 : h;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* Hash of two strings joined by a unit separator, each cut at 64 bytes; a and b readable for
+ * 64 bytes (pool strings, padded constants), so that they are copied in fixed blocks. */
+static inline uint64_t hash_str2_padded(unsigned tmpl, const char *a, size_t an, const char *b,
+                                        size_t bn)
 {
     char buf[160];
     if (an > 64)
         an = 64;
     if (bn > 64)
         bn = 64;
-    memcpy(buf, a, an);
+    memcpy(buf, a, 64);
     buf[an] = '\x1f';
-    memcpy(buf + an + 1, b, bn);
-    return feature_hash(buf, an + 1 + bn, tmpl);
+    memcpy(buf + an + 1, b, 64);
+    return feature_hash_padded(buf, an + 1 + bn, tmpl);
 }
+
+/* Constants used as feature strings, padded like the pool. */
+static const char lit_text_end[64] = "<T>", lit_sentence[64] = "<S>";
+static const char tcase_str[4][64] = {{0}, {1}, {2}, {3}};
 
 /* Hash of an integer feature: its four bytes, little-endian. */
 static uint64_t hash_int(unsigned tmpl, uint32_t v)
@@ -1037,7 +1079,9 @@ ALWAYS_INLINE void k_str(struct sink *k, int scoring, uint32_t *slot, unsigned t
         add_row(k, *slot - 1);
         return;
     }
-    uint64_t h = b != NULL ? hash_str2(tmpl, a, an, b, bn) : feature_hash(a, an, tmpl);
+    /* every string here is in the pool or a padded constant */
+    uint64_t h =
+        b != NULL ? hash_str2_padded(tmpl, a, an, b, bn) : feature_hash_padded(a, an, tmpl);
     if (!scoring) {
         k->out[k->n - 1] = h;
         return;
@@ -1073,7 +1117,7 @@ ALWAYS_INLINE void k_bits(struct sink *k, int scoring, unsigned tmpl, uint32_t b
 ALWAYS_INLINE void k_bound(struct sink *k, int scoring, unsigned tmpl, int kind)
 {
     if (!scoring) {
-        k_str(k, 0, NULL, tmpl, kind == 1 ? "<T>" : "<S>", 3, NULL, 0);
+        k_str(k, 0, NULL, tmpl, kind == 1 ? lit_text_end : lit_sentence, 3, NULL, 0);
     } else if (k->n < NERFEAT_MAX) {
         k->n++;
         add_row(k, k->sc->bound[tmpl][kind - 1]);
@@ -1099,7 +1143,7 @@ ALWAYS_INLINE uint32_t *sslot(const struct sink *k, int scoring, uint32_t shape_
 static int ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **s, size_t *n)
 {
     if (j < 0 || (size_t)j >= d->n) {
-        *s = "<T>";
+        *s = lit_text_end;
         *n = 3;
         return 1;
     }
@@ -1107,7 +1151,7 @@ static int ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **
     size_t lo = (size_t)j < i ? (size_t)j + 1 : i + 1, hi = (size_t)j < i ? i : (size_t)j;
     for (size_t k = lo; k <= hi; k++) {
         if (d->tok[k].flags & TOKEN_SENT_START) {
-            *s = "<S>";
+            *s = lit_sentence;
             *n = 3;
             return 2;
         }
@@ -1166,7 +1210,7 @@ ALWAYS_INLINE size_t features(const struct nerfeat_doc *d, size_t i, struct sink
         return k->n;
     }
     k_str(k, scoring, wslot(k, scoring, d, i, WF_WCASE + (tc & 3)), T_WCASE, w, wn,
-          (const char *)&t->tcase, 1);
+          tcase_str[t->tcase & 3], 1);
     k_str(k, scoring, sslot(k, scoring, t->lshape_id, SF_LSHAPE), T_LSHAPE, d->pool + t->lshape,
           t->lshape_len, NULL, 0);
     if (wn >= 3) {
@@ -1274,9 +1318,9 @@ static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc,
     for (size_t w = 0; w < d->nwords; w++) {
         const char *f = d->pool + ws[w].fold;
         size_t fl = ws[w].fold_len;
-        h[w * NT] = feature_hash(f, fl, T_W);
-        h[w * NT + 1] = feature_hash(f, fl, T_WM1);
-        h[w * NT + 2] = feature_hash(f, fl, T_WP1);
+        h[w * NT] = feature_hash_padded(f, fl, T_W);
+        h[w * NT + 1] = feature_hash_padded(f, fl, T_WM1);
+        h[w * NT + 2] = feature_hash_padded(f, fl, T_WP1);
     }
     nermodel_find_many(sc->m, h, n, r);
     for (size_t w = 0; w < d->nwords; w++) {

@@ -2,7 +2,13 @@
  * another, so that two builds of the extractor can be compared with cmp (a speed-up must not
  * change a single result).
  *
- *   build-ner/tools/entity_dump [--data DIR] [FILE ...]
+ *   build-ner/tools/entity_dump [--data DIR] [--features | --check-scores] [FILE ...]
+ *
+ * --features prints instead, for each text, a digest of the hashed features of every token
+ * (nerfeat_extract, what the trainer sees) and of the token analysis the rules read.
+ * --check-scores checks, for each text, that the emission sums of nerfeat_doc_scores equal the
+ * sums of the model's rows of the features nerfeat_extract gives (prints the texts that
+ * differ, exits 1 if any).
  *
  * Texts: every article of DIR/news/bbc.ndjson and reuters21578.ndjson as its body alone (what
  * ingest passes), as title + blank line + body (what entity_bench and ner_eval pass) and the
@@ -15,8 +21,120 @@
 #include <string.h>
 
 #include "analysis/entity.h"
+#include "analysis/gazetteer.h"
 #include "analysis/ner_conll.h"
+#include "analysis/ner_features.h"
+#include "analysis/tokenize.h"
 #include "analysis/utf8.h"
+
+static int features_mode;
+
+/* BEGIN check-scores (not in builds before nerfeat_doc_scores) */
+#include "analysis/ner_model.h"
+
+extern const unsigned char articled_data_ner_model[];
+extern const size_t articled_data_ner_model_len;
+
+static int scores_mode;
+static long scores_bad;
+
+/* Compares nerfeat_doc_scores with the rows of nerfeat_extract's features, sentence by
+ * sentence as the extractor decodes. Returns 0, or -1 on failure. */
+static int check_scores(const char *label, const char *text, size_t len)
+{
+    static struct nermodel *m;
+    static struct nerfeat_scorer *sc;
+    const struct gazetteer *g = gazetteer_shared(NULL);
+    struct token_list toks = {0};
+    struct nerfeat_doc fd;
+    struct error err = {0};
+    int32_t sums[256 * NER_NTAGS];
+    uint64_t fv[NERFEAT_MAX];
+    long bad = 0;
+
+    if (m == NULL &&
+        (nermodel_load(articled_data_ner_model, articled_data_ner_model_len, &m, &err) != 0 ||
+         nerfeat_scorer_new(m, &sc) != 0)) {
+        fprintf(stderr, "model: %s\n", err.msg);
+        return -1;
+    }
+    if (g == NULL || tokenize_text(text, len, &toks) != 0 ||
+        nerfeat_doc_build(&fd, g, text, toks.tokens, toks.n) != 0)
+        return -1;
+    for (size_t a = 0; a < toks.n;) {
+        size_t b = a + 1;
+        while (b < toks.n && b - a < 256 && !(toks.tokens[b].flags & TOKEN_SENT_START))
+            b++;
+        if (nerfeat_doc_scores(&fd, sc, a, b, sums) != 0)
+            return -1;
+        for (size_t i = a; i < b; i++) {
+            int32_t ref[NER_NTAGS] = {0};
+            size_t n = nerfeat_extract(&fd, i, fv);
+            for (size_t k = 0; k < n; k++) {
+                int32_t r = nermodel_find(m, fv[k]);
+                if (r < 0)
+                    continue;
+                const int16_t *w = nermodel_row(m, r);
+                for (int t = 0; t < NER_NTAGS; t++)
+                    ref[t] += w[t];
+            }
+            bad += memcmp(ref, sums + (i - a) * NER_NTAGS, sizeof ref) != 0;
+        }
+        a = b;
+    }
+    if (bad)
+        printf("scores differ: %s (%ld tokens)\n", label, bad);
+    scores_bad += bad;
+    nerfeat_doc_free(&fd);
+    tokenize_list_free(&toks);
+    return 0;
+}
+/* END check-scores */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v;
+    h *= 0x100000001B3ull;
+    return h ^ h >> 31;
+}
+
+/* Prints one text's feature digests under a label. Returns 0, or -1 on failure. */
+static int dump_features(const char *label, const char *text, size_t len)
+{
+    const struct gazetteer *g = gazetteer_shared(NULL);
+    struct token_list toks = {0};
+    struct nerfeat_doc fd;
+    uint64_t fv[NERFEAT_MAX], hf = 0xcbf29ce484222325ull, ht = hf;
+    size_t nfeat = 0;
+    if (g == NULL || tokenize_text(text, len, &toks) != 0 ||
+        nerfeat_doc_build(&fd, g, text, toks.tokens, toks.n) != 0) {
+        fprintf(stderr, "%s: feature analysis failed\n", label);
+        return -1;
+    }
+    for (size_t i = 0; i < toks.n; i++) {
+        const struct nerfeat_token *t = &fd.t[i];
+        size_t fl, n = nerfeat_extract(&fd, i, fv);
+        const char *f = nerfeat_fold(&fd, i, &fl);
+        nfeat += n;
+        hf = mix(hf, n);
+        for (size_t k = 0; k < n; k++)
+            hf = mix(hf, fv[k]);
+        for (size_t k = 0; k < fl; k++)
+            ht = mix(ht, (unsigned char)f[k]);
+        ht = mix(ht, fl);
+        ht = mix(ht, (uint64_t)t->tcase | (uint64_t)t->wcase << 8 | (uint64_t)t->freq << 16 |
+                         (uint64_t)t->run_pos << 24 | (uint64_t)t->run_len << 32);
+        ht = mix(ht, (uint64_t)t->gaz | (uint64_t)t->place << 32);
+        ht = mix(ht, (uint64_t)t->flags | (uint64_t)t->run << 32);
+        ht = mix(ht, t->doc);
+        ht = mix(ht, toks.tokens[i].flags);
+    }
+    printf("f %s %zu %zu %016llx %016llx\n", label, toks.n, nfeat, (unsigned long long)hf,
+           (unsigned long long)ht);
+    nerfeat_doc_free(&fd);
+    tokenize_list_free(&toks);
+    return 0;
+}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -40,6 +158,12 @@ static int dump(const struct entity_extractor *ex, const char *label, const char
     struct entity_result r;
     if (utf8_check(text, len, NULL) != 0)
         return 0;
+    if (features_mode)
+        return dump_features(label, text, len);
+    /* BEGIN check-scores */
+    if (scores_mode)
+        return check_scores(label, text, len);
+    /* END check-scores */
     if (entity_extract(ex, text, len, &r) != 0) {
         fprintf(stderr, "%s: extraction failed\n", label);
         return -1;
@@ -148,8 +272,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
             dir = argv[++i];
+        } else if (strcmp(argv[i], "--features") == 0) {
+            features_mode = 1;
+            /* BEGIN check-scores */
+        } else if (strcmp(argv[i], "--check-scores") == 0) {
+            scores_mode = 1;
+            /* END check-scores */
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: entity_dump [--data DIR] [FILE ...]\n");
+            fprintf(stderr,
+                    "usage: entity_dump [--data DIR] [--features | --check-scores] [FILE ...]\n");
             return 2;
         } else {
             first_file = i;
@@ -176,5 +307,11 @@ int main(int argc, char **argv)
         free(buf);
     }
     entity_extractor_free(ex);
+    /* BEGIN check-scores */
+    if (scores_mode)
+        printf("check-scores: %ld tokens differ\n", scores_bad);
+    if (scores_bad)
+        rc = 1;
+    /* END check-scores */
     return rc;
 }
