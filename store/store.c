@@ -431,11 +431,11 @@ int store_filter_add(struct store *st, const struct fingerprint_set *hashes)
     struct fpfilter *f = st->filter;
 
     if (f != NULL && fpfilter_count(f) + hashes->n > fpfilter_capacity(f)) {
-        /* Outgrown: a filter rated for twice as many, from the stored sets
+        /* Outgrown: a filter rated for half as many again, from the stored sets
          * (this transaction's included), replaces it. The rebuilt one no
          * longer holds deleted articles' fingerprints. */
         struct fpfilter *bigger;
-        int rc = store_filter_build(st, 2 * (fpfilter_count(f) + hashes->n), &bigger);
+        int rc = store_filter_build(st, (fpfilter_count(f) + hashes->n) * 3 / 2, &bigger);
         if (rc != SQLITE_OK)
             return rc;
         pthread_rwlock_wrlock(&st->filter_lock);
@@ -549,8 +549,9 @@ int store_open(const char *path, const struct store_options *opts, struct store 
             keys = sqlite3_column_int64(stmt, 0);
         sqlite3_finalize(stmt);
         stmt = NULL;
-        /* rated for twice what is stored, so it grows once per doubling */
-        rc = store_filter_build(st, (size_t)keys * 2, &st->filter);
+        /* room for what is stored and a quarter more (at least a million
+         * tokens), growing by half when it fills */
+        rc = store_filter_build(st, (size_t)keys * 5 / 4 + 1000000, &st->filter);
         if (rc != SQLITE_OK) {
             error_set(err, ERR_INTERNAL, "cannot load the fingerprint filter: %s",
                       sqlite3_errstr(rc));

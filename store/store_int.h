@@ -116,9 +116,8 @@ struct store {
     struct store_ent_cache *ent_cache;
 };
 
-/* The writer's page cache: the secondary indexes that take random inserts
- * (article times, content hashes, entity links) stay in it longer. */
-#define STORE_WRITER_CACHE_KB 65536
+/* The writer's page cache (64 MiB measured no faster at 40,000 articles). */
+#define STORE_WRITER_CACHE_KB 32768
 
 enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS };
 
