@@ -262,6 +262,24 @@ sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *s
     return r->stmts[which];
 }
 
+int store_read_begin(struct store_reader *r)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BEGIN, "BEGIN");
+    int rc = s ? sqlite3_step(s) : sqlite3_errcode(r->db);
+    if (s)
+        sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+void store_read_end(struct store_reader *r)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_COMMIT, "COMMIT");
+    if (s) {
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+}
+
 sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql)
 {
     if (st->wstmts[which] == NULL && sqlite3_prepare_v3(st->wdb, sql, -1, SQLITE_PREPARE_PERSISTENT,

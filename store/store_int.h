@@ -42,6 +42,8 @@ enum store_rstmt {
     RSTMT_ENT_ARTICLES,
     RSTMT_ENT_OF_ARTICLE,
     RSTMT_ENT_MENTIONS,
+    RSTMT_BEGIN,
+    RSTMT_COMMIT,
     STORE_MAX_STMTS = 48
 };
 
@@ -150,6 +152,11 @@ void store_fts_drop(struct store *st, size_t keep);
 
 /* This thread's read connection for st, opened on first use. NULL with err. */
 struct store_reader *store_reader_get(struct store *st, struct error *err);
+
+/* Opens / ends a read transaction on r with cached statements (sqlite3_exec
+ * would parse the text each time). SQLite rc. */
+int store_read_begin(struct store_reader *r);
+void store_read_end(struct store_reader *r);
 
 /* A cached statement of r or of the writer, prepared on first use; NULL on a
  * prepare error (see sqlite3_errmsg). Callers reset it after use. */
