@@ -117,12 +117,15 @@ stop
 ingest all --duplicates on --entities on
 
 # two-word queries from the corpus's own titles; ids for duplicate look-ups
+# (head closes the pipes early: no pipefail here, or a large corpus fails)
+set +o pipefail
 grep -o '"title": *"[^"]*"' "$corpus" | sed 's/.*: *"//; s/"$//' | tr -cs 'A-Za-z' '\n' |
   awk 'length($0) > 3 { print tolower($0) }' | sort -u | shuf --random-source=<(yes) |
   head -n $((queries * 2)) | paste -d+ - - | head -n "$queries" |
   sed 's|^|/v1/search?limit=20\&q=|' > "$tmp/search.paths"
 grep -o '"id": *"[^"]*"' "$corpus" | sed 's/.*: *"//; s/"$//' | shuf --random-source=<(yes) |
   head -n "$queries" | sed 's|^|/v1/articles/|; s|$|/duplicates|' > "$tmp/dup.paths"
+set -o pipefail
 latency search_two_words "$tmp/search.paths"
 latency duplicates_lookup "$tmp/dup.paths"
 rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
