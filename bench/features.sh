@@ -96,8 +96,13 @@ ingest() {
 }
 
 # latency NAME FILE_OF_PATHS: sequential GETs, percentiles of curl's time_total
+# (after one untimed pass over the same paths: the first requests after a
+# large ingest read cold pages)
 latency() {
   local name=$1 paths=$2
+  while read -r p; do
+    curl -sf --max-time 30 -o /dev/null "http://127.0.0.1:$port$p" || true
+  done < "$paths"
   while read -r p; do
     curl -sf --max-time 30 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$p" ||
       echo "features: $p failed" >&2
