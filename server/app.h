@@ -14,6 +14,7 @@
 struct auth;
 struct ratelimit;
 struct workpool;
+struct respcache;
 
 struct app {
     struct config cfg;
@@ -24,6 +25,7 @@ struct app {
     struct auth *auth;                  /* API keys, or NULL: the API is open */
     struct ratelimit *search_limit;     /* per-client search limit, or NULL: none */
     struct workpool *pool;              /* threads that analyse writes (workpool.h) */
+    struct respcache *search_cache;     /* rendered search answers, or NULL (respcache.h) */
 };
 
 #endif

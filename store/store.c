@@ -121,6 +121,8 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            atomic_fetch_add(&st->version, 1); /* before anyone is told */
     }
     if (rc != SQLITE_OK) {
         int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
@@ -625,6 +627,11 @@ void store_close(struct store *st)
     free(st->fts);
     free(st->path);
     free(st);
+}
+
+uint64_t store_version(struct store *st)
+{
+    return atomic_load(&st->version);
 }
 
 int store_schema_version(struct store *st)

@@ -4,6 +4,7 @@
 #define ARTICLED_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,7 +107,8 @@ struct store {
      * own and the writer spent most of its time merging them. Writer only. */
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
-    int64_t next_seq; /* the seq the next new article gets (writer only) */
+    int64_t next_seq;         /* the seq the next new article gets (writer only) */
+    _Atomic uint64_t version; /* committed write transactions (store_version) */
     /* Bloom filter over the fingerprints of fp_index (see fpfilter.h): the
      * writer adds to it and replaces it with a larger one when it fills up
      * (under the write lock); near-duplicate look-ups test it under the read
