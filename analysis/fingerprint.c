@@ -5,6 +5,7 @@
 
 #include <nettle/sha2.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xxhash.h>
 
 static void sort_i64_insertion(int64_t *a, size_t n)
@@ -83,13 +84,12 @@ static size_t winnow(uint64_t *h, size_t m, size_t w)
     return c;
 }
 
-/* The k-gram hashes of words kept by winnowing with window w, in text order
- * (repeats kept), into a new array *out of *n (NULL when there are no words).
- * Returns 0, or -1 on allocation failure. */
-static int kgram_select(const struct textnorm_words *words, unsigned k, unsigned w, uint64_t **out,
-                        size_t *n)
+/* The k-gram hashes of words in text order, into a new array *out of *n
+ * (NULL when there are no words; a text of fewer than k words has one hash,
+ * of its whole word sequence). Returns 0, or -1 on allocation failure. */
+static int kgram_hashes(const struct textnorm_words *words, unsigned k, uint64_t **out, size_t *n)
 {
-    size_t nw = words->n, m, c;
+    size_t nw = words->n;
     uint64_t *h;
 
     *out = NULL;
@@ -98,56 +98,61 @@ static int kgram_select(const struct textnorm_words *words, unsigned k, unsigned
         return 0;
     if (k == 0)
         k = 1;
-    if (w == 0)
-        w = 1;
     h = malloc(nw * sizeof *h);
     if (h == NULL)
         return -1;
     for (size_t i = 0; i < nw; i++)
         h[i] = XXH3_64bits(words->text + words->off[i], words->len[i]);
     if (nw < k) {
-        /* too short for one k-gram: the whole word sequence is the one fingerprint */
         h[0] = XXH3_64bits(h, nw * sizeof *h);
-        c = 1;
+        *n = 1;
     } else {
-        m = nw - k + 1;
-        for (size_t i = 0; i < m; i++)
+        *n = nw - k + 1;
+        for (size_t i = 0; i < *n; i++)
             h[i] = XXH3_64bits(h + i, k * sizeof *h); /* reads h[i..i+k) before writing h[i] */
-        /* fewer k-grams than one window: keep them all rather than one minimum */
-        c = m < w ? m : winnow(h, m, w);
     }
     *out = h;
-    *n = c;
     return 0;
 }
 
-int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
-                           struct fingerprint_set *out)
+/* The k-grams kept by winnowing h[0..m) with window w, in text order, in
+ * place; returns their count. Fewer k-grams than one window: all of them. */
+static size_t kgram_winnow(uint64_t *h, size_t m, unsigned w)
 {
-    uint64_t *h;
-    int64_t *s;
-    size_t c, u;
+    if (w <= 1 || m < w)
+        return m;
+    return winnow(h, m, w);
+}
 
-    out->hashes = NULL;
-    out->n = 0;
-    out->nwords = words->n;
-    if (kgram_select(words, k, w, &h, &c) != 0)
+/* The k-gram hashes of words kept by winnowing with window w, in text order
+ * (repeats kept), into a new array *out of *n (NULL when there are no words).
+ * Returns 0, or -1 on allocation failure. */
+static int kgram_select(const struct textnorm_words *words, unsigned k, unsigned w, uint64_t **out,
+                        size_t *n)
+{
+    if (kgram_hashes(words, k, out, n) != 0)
         return -1;
-    if (h == NULL)
-        return 0;
-    s = (int64_t *)h; /* same bits; ordered as SQLite INTEGER from here on */
-    sort_i64(s, c);
-    u = 0;
-    for (size_t i = 0; i < c; i++)
-        if (u == 0 || s[i] != s[u - 1])
-            s[u++] = s[i];
-    out->hashes = s;
-    out->n = u;
-    /* shrink to fit; keeping the larger block is fine if realloc declines */
-    s = u > 0 ? realloc(out->hashes, u * sizeof *s) : NULL;
-    if (s != NULL)
-        out->hashes = s;
+    if (*out != NULL && words->n >= (k ? k : 1))
+        *n = kgram_winnow(*out, *n, w);
     return 0;
+}
+
+/* Sorts and dedupes h[0..n) (as signed: SQLite INTEGER order) into a set
+ * that takes over h. */
+static void set_take(int64_t *h, size_t n, size_t nwords, struct fingerprint_set *out)
+{
+    size_t u = 0;
+    int64_t *fit;
+
+    sort_i64(h, n);
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || h[i] != h[u - 1])
+            h[u++] = h[i];
+    /* shrink to fit; keeping the larger block is fine if realloc declines */
+    fit = u > 0 ? realloc(h, u * sizeof *h) : NULL;
+    out->hashes = fit ? fit : h;
+    out->n = u;
+    out->nwords = nwords;
 }
 
 /* The token of k-gram b following k-gram a: the index is made of such pairs. */
@@ -157,45 +162,98 @@ static uint64_t pair_token(uint64_t a, uint64_t b)
     return XXH3_64bits(ab, sizeof ab);
 }
 
-int fingerprint_index_from_words(const struct textnorm_words *words,
-                                 const struct fingerprint_set *full, struct fingerprint_set *out)
+/* The index tokens of a text from its k-grams kg[0..m) in text order (kept
+ * as they are) and its whole set's size: see fingerprint.h. */
+static int index_from_kgrams(const uint64_t *kg, size_t m, size_t full_n, size_t nwords,
+                             struct fingerprint_set *out)
 {
-    uint64_t *sel = NULL, *all = NULL;
-    size_t nsel = 0, nall = 0, n = 0, u = 0;
-    int64_t *s = NULL;
-    int ret = -1;
+    uint64_t *sel = malloc((m + 1) * sizeof *sel);
+    int64_t *s = malloc((2 * m + 1) * sizeof *s);
+    size_t nsel, n = 0;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = nwords;
+    if (sel == NULL || s == NULL) {
+        free(sel);
+        free(s);
+        return -1;
+    }
+    for (size_t i = 0; i < m; i++)
+        sel[i] = kg[i];
+    nsel = kgram_winnow(sel, m, FINGERPRINT_INDEX_W);
+    for (size_t i = 0; i + 1 < nsel; i++)
+        s[n++] = (int64_t)pair_token(sel[i], sel[i + 1]);
+    /* a short text also pairs every k-gram with the next one */
+    if (full_n <= FINGERPRINT_INDEX_ALL_BELOW)
+        for (size_t i = 0; i + 1 < m; i++)
+            s[n++] = (int64_t)pair_token(kg[i], kg[i + 1]);
+    if (n == 0 && nsel == 1)
+        s[n++] = (int64_t)sel[0]; /* a single k-gram: itself */
+    free(sel);
+    set_take(s, n, nwords, out);
+    return 0;
+}
+
+int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsigned w,
+                           struct fingerprint_set *out)
+{
+    uint64_t *h;
+    size_t c;
 
     out->hashes = NULL;
     out->n = 0;
     out->nwords = words->n;
-    if (kgram_select(words, FINGERPRINT_K, FINGERPRINT_INDEX_W, &sel, &nsel) != 0)
-        goto out;
-    /* a short text also pairs every k-gram with the next one */
-    if (full->n <= FINGERPRINT_INDEX_ALL_BELOW &&
-        kgram_select(words, FINGERPRINT_K, 1, &all, &nall) != 0)
-        goto out;
-    s = malloc((nsel + nall + 1) * sizeof *s);
-    if (s == NULL)
-        goto out;
-    for (size_t i = 0; i + 1 < nsel; i++)
-        s[n++] = (int64_t)pair_token(sel[i], sel[i + 1]);
-    for (size_t i = 0; i + 1 < nall; i++)
-        s[n++] = (int64_t)pair_token(all[i], all[i + 1]);
-    if (n == 0 && nsel == 1)
-        s[n++] = (int64_t)sel[0]; /* a single k-gram: itself */
-    sort_i64(s, n);
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || s[i] != s[u - 1])
-            s[u++] = s[i];
-    out->hashes = s;
-    out->n = u;
-    s = NULL;
-    ret = 0;
-out:
-    free(s);
-    free(sel);
-    free(all);
+    if (kgram_select(words, k, w, &h, &c) != 0)
+        return -1;
+    if (h != NULL)
+        set_take((int64_t *)h, c, words->n, out);
+    return 0;
+}
+
+int fingerprint_index_from_words(const struct textnorm_words *words,
+                                 const struct fingerprint_set *full, struct fingerprint_set *out)
+{
+    uint64_t *kg;
+    size_t m;
+    int ret;
+
+    out->hashes = NULL;
+    out->n = 0;
+    out->nwords = words->n;
+    if (kgram_hashes(words, FINGERPRINT_K, &kg, &m) != 0)
+        return -1;
+    ret = kg ? index_from_kgrams(kg, m, full->n, words->n, out) : 0;
+    free(kg);
     return ret;
+}
+
+int fingerprint_sets_from_words(const struct textnorm_words *words, struct fingerprint_set *full,
+                                struct fingerprint_set *index)
+{
+    uint64_t *kg, *copy;
+    size_t m;
+
+    memset(full, 0, sizeof *full);
+    memset(index, 0, sizeof *index);
+    full->nwords = index->nwords = words->n;
+    if (kgram_hashes(words, FINGERPRINT_K, &kg, &m) != 0)
+        return -1;
+    if (kg == NULL)
+        return 0;
+    copy = malloc(m * sizeof *copy);
+    if (copy == NULL) {
+        free(kg);
+        return -1;
+    }
+    memcpy(copy, kg, m * sizeof *copy);
+    set_take((int64_t *)copy, m, words->n, full); /* FINGERPRINT_W is 1: every k-gram */
+    if (index_from_kgrams(kg, m, full->n, words->n, index) != 0) {
+        free(kg);
+        return -1;
+    }
+    free(kg);
+    return 0;
 }
 
 int fingerprint_compute_kw(const char *body, size_t len, unsigned k, unsigned w,

@@ -69,6 +69,12 @@ int fingerprint_from_words(const struct textnorm_words *words, unsigned k, unsig
 int fingerprint_index_from_words(const struct textnorm_words *words,
                                  const struct fingerprint_set *full, struct fingerprint_set *out);
 
+/* Both sets at once (the whole set, every k-gram, and the index set), hashing each k-gram
+ * once: what fingerprint_from_words(K, W) and fingerprint_index_from_words give. Returns 0, or
+ * -1 on allocation failure; the caller frees both, also after -1. */
+int fingerprint_sets_from_words(const struct textnorm_words *words, struct fingerprint_set *full,
+                                struct fingerprint_set *index);
+
 /* Frees set->hashes (NULL-safe) and empties the set. */
 void fingerprint_set_free(struct fingerprint_set *set);
 

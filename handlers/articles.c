@@ -1,6 +1,7 @@
-/* articles.c: /v1/articles and /v1/articles/{id}. Writes are analysed here,
- * queued for the store's group commit, and answered only after the commit,
- * from a continuation once the writer resumes the connection. */
+/* articles.c: /v1/articles and /v1/articles/{id}. Writes are parsed here,
+ * analysed on a pool thread (workpool.h), queued for the store's group
+ * commit, and answered only after the commit, from a continuation once the
+ * writer resumes the connection. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +12,13 @@
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "handlers/reply.h"
+#include "server/workpool.h"
 
 struct write_state {
     struct store_batch batch;
     struct store_op op;
     double min_containment;
+    struct app *app;
     struct http_request *req;
     struct error submit_err; /* set when the write never reached the store */
 };
@@ -75,6 +78,18 @@ static int write_submit(struct app *app, struct http_request *req, struct write_
     return HANDLER_SUSPEND;
 }
 
+/* On a pool thread: the analysis, then the queueing; a failure answers at
+ * once (write_finish reports submit_err). */
+static void write_analyse(void *arg)
+{
+    struct write_state *ws = arg;
+    struct app *app = ws->app;
+
+    if (ingest_prepare(app, &ws->op, ws->min_containment, &ws->submit_err) != 0 ||
+        store_submit(app->store, &ws->batch, &ws->submit_err) != 0)
+        http_request_resume(ws->req);
+}
+
 static int article_write(struct app *app, struct http_request *req, struct http_response *res,
                          enum store_op_kind kind, const char *path_id)
 {
@@ -92,13 +107,21 @@ static int article_write(struct app *app, struct http_request *req, struct http_
     }
     ws->op.kind = kind;
     ws->min_containment = min_containment;
-    if (article_json_parse(req->body, req->body_len, path_id, &ws->op.article, &err) != 0 ||
-        ingest_prepare(app, &ws->op, min_containment, &err) != 0) {
+    ws->app = app;
+    if (article_json_parse(req->body, req->body_len, path_id, &ws->op.article, &err) != 0) {
         write_state_free(ws);
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    return write_submit(app, req, ws);
+    ws->req = req;
+    ws->batch.ops = &ws->op;
+    ws->batch.nops = 1;
+    ws->batch.done = write_done;
+    ws->batch.arg = ws;
+    http_request_suspend(req, write_finish, ws, write_state_free);
+    if (workpool_submit(app->pool, write_analyse, ws) != 0)
+        write_analyse(ws); /* no pool (stopping): here */
+    return HANDLER_SUSPEND;
 }
 
 /* Checks the {id} path parameter; 404 for ids that cannot exist. */

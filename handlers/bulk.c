@@ -15,6 +15,7 @@
 #include "handlers/ingest.h"
 #include "handlers/ndjson.h"
 #include "handlers/reply.h"
+#include "server/workpool.h"
 
 struct bulk_bad {
     size_t line;
@@ -48,6 +49,7 @@ struct bulk_state {
     struct bulk_bad *bad;
     size_t nbad;
     struct http_request *req;
+    struct app *app;
     double min_containment;
 };
 
@@ -234,15 +236,62 @@ static int bulk_finish(struct app *app, struct http_request *req, struct http_re
     return HANDLER_DONE;
 }
 
+/* On a pool thread: every line parsed and analysed in order, chunks queued
+ * as they fill, committed chunks written out as it goes; the last chunk to
+ * commit (or this, if later) resumes the request. */
+static void bulk_analyse(void *arg)
+{
+    struct bulk_state *bs = arg;
+    struct app *app = bs->app;
+    struct ndjson_iter it;
+    struct ingest_batch *batch;
+    const char *p;
+    size_t line, len, chunk_start = 0;
+
+    batch = ingest_batch_new();
+    ndjson_init(&it, bs->req->body, bs->req->body_len);
+    while (ndjson_next(&it, &p, &len, &line)) {
+        struct store_op *op = &bs->ops[bs->nops];
+        struct error err = {0};
+        if (atomic_load(&app->stopping)) {
+            /* shutting down: what is analysed is written, the rest is refused
+             * (each line says so), so a large request cannot hold up the exit */
+            error_set(&err, ERR_UNAVAILABLE, "the service is shutting down; send this line again");
+        } else if (len > app->cfg.max_body) {
+            error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
+                      app->cfg.max_body);
+        } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
+                   ingest_prepare(app, op, bs->min_containment, &err) == 0) {
+            /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
+            op->kind = STORE_OP_PUT;
+            ingest_batch_add(batch, bs->ops, bs->nops, bs->min_containment);
+            bs->op_line[bs->nops++] = line;
+            if (bs->nops - chunk_start == BULK_CHUNK) {
+                bulk_submit(app, bs, chunk_start, bs->nops);
+                chunk_start = bs->nops;
+            }
+            bulk_render(bs);
+        }
+        if (err.code != ERR_NONE) {
+            struct bulk_bad *b = &bs->bad[bs->nbad++];
+            b->line = line;
+            b->id = op->article.id;
+            op->article.id = NULL;
+            b->err = err;
+            ingest_op_clear(op);
+            memset(op, 0, sizeof *op);
+        }
+    }
+    ingest_batch_free(batch);
+    bulk_submit(app, bs, chunk_start, bs->nops);
+    bulk_release(bs);
+}
+
 int handle_bulk(struct app *app, struct http_request *req, struct http_response *res)
 {
-    struct ndjson_iter it;
-    const char *p;
-    size_t nlines, line, len;
+    size_t nlines;
     struct bulk_state *bs;
-    struct ingest_batch *batch;
     double min_containment;
-    size_t chunk_start = 0;
 
     if (params_content_type(req, "application/x-ndjson", res) != 0 ||
         ingest_min_containment(req, &min_containment, res) != 0)
@@ -283,42 +332,8 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
      * chunk is queued. */
     atomic_store(&bs->pending, 1);
     http_request_suspend(req, bulk_finish, bs, bulk_state_free);
-    batch = ingest_batch_new();
-    ndjson_init(&it, req->body, req->body_len);
-    while (ndjson_next(&it, &p, &len, &line)) {
-        struct store_op *op = &bs->ops[bs->nops];
-        struct error err = {0};
-        if (atomic_load(&app->stopping)) {
-            /* shutting down: what is analysed is written, the rest is refused
-             * (each line says so), so a large request cannot hold up the exit */
-            error_set(&err, ERR_UNAVAILABLE, "the service is shutting down; send this line again");
-        } else if (len > app->cfg.max_body) {
-            error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
-                      app->cfg.max_body);
-        } else if (article_json_parse(p, len, NULL, &op->article, &err) == 0 &&
-                   ingest_prepare(app, op, min_containment, &err) == 0) {
-            /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
-            op->kind = STORE_OP_PUT;
-            ingest_batch_add(batch, bs->ops, bs->nops, min_containment);
-            bs->op_line[bs->nops++] = line;
-            if (bs->nops - chunk_start == BULK_CHUNK) {
-                bulk_submit(app, bs, chunk_start, bs->nops);
-                chunk_start = bs->nops;
-            }
-            bulk_render(bs);
-        }
-        if (err.code != ERR_NONE) {
-            struct bulk_bad *b = &bs->bad[bs->nbad++];
-            b->line = line;
-            b->id = op->article.id;
-            op->article.id = NULL;
-            b->err = err;
-            ingest_op_clear(op);
-            memset(op, 0, sizeof *op);
-        }
-    }
-    ingest_batch_free(batch);
-    bulk_submit(app, bs, chunk_start, bs->nops);
-    bulk_release(bs);
+    bs->app = app;
+    if (workpool_submit(app->pool, bulk_analyse, bs) != 0)
+        bulk_analyse(bs); /* no pool (stopping): here */
     return HANDLER_SUSPEND;
 }

@@ -181,8 +181,7 @@ int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *fu
         goto out;
     if (content_hash != NULL)
         fingerprint_words_hash(&words, content_hash);
-    if (full != NULL && (fingerprint_from_words(&words, FINGERPRINT_K, FINGERPRINT_W, full) != 0 ||
-                         fingerprint_index_from_words(&words, full, index) != 0))
+    if (full != NULL && fingerprint_sets_from_words(&words, full, index) != 0)
         goto out;
     ret = 0;
 out:

@@ -9,6 +9,7 @@
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/reply.h"
+#include "server/respcache.h"
 
 static void search_param_error(struct http_response *res, unsigned status, const char *field,
                                const char *msg)
@@ -27,6 +28,9 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     char *match = NULL;
     json_t *items, *body;
     uint32_t qhash;
+    uint64_t version;
+    char key[QUERY_MAX_BYTES + 2 * ARTICLE_SHORT_MAX + CURSOR_MAX + 1200];
+    size_t keylen;
 
     if (params_string(req, "q", QUERY_MAX_BYTES, &text, res) != 0 ||
         params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
@@ -101,6 +105,19 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         q.max_seq = c.max_seq;
     }
     q.want_total = 1;
+    /* the same question since the last write: the same answer */
+    version = store_version(app->store);
+    keylen = (size_t)snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%u\x1f%c%c\x1f%s\x1f%s",
+                              text, q.source ? q.source : "\x1e", parts[3] ? parts[3] : "",
+                              parts[4] ? parts[4] : "", q.limit, *parts[5], q.collapse ? 'c' : '-',
+                              cursor_text ? cursor_text : "", entity ? entity : "\x1e");
+    if (keylen < sizeof key &&
+        respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
+        free(match);
+        res->status = 200;
+        res->content_type = "application/json";
+        return HANDLER_DONE;
+    }
     if (store_search(app->store, &q, &hits, &err) != 0) {
         free(match);
         reply_error(res, &err);
@@ -138,5 +155,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     store_hits_free(&hits);
     reply_json(res, 200, body);
+    if (res->status == 200 && keylen < sizeof key)
+        respcache_put(app->search_cache, key, keylen, version, res->body, res->len);
     return HANDLER_DONE;
 }

@@ -13,6 +13,8 @@
 
 struct auth;
 struct ratelimit;
+struct workpool;
+struct respcache;
 
 struct app {
     struct config cfg;
@@ -22,6 +24,8 @@ struct app {
     atomic_int stopping;                /* 1 after SIGTERM/SIGINT: new requests get 503 */
     struct auth *auth;                  /* API keys, or NULL: the API is open */
     struct ratelimit *search_limit;     /* per-client search limit, or NULL: none */
+    struct workpool *pool;              /* threads that analyse writes (workpool.h) */
+    struct respcache *search_cache;     /* rendered search answers, or NULL (respcache.h) */
 };
 
 #endif

@@ -69,6 +69,8 @@ static const struct config_option options[] = {
      "searches per second per client (key name, else IP address); 0: no limit"},
     {"search-burst", "ARTICLED_SEARCH_BURST", KIND_UINT, OFF(search_burst), 0, 1, 1000000, "100",
      NULL, "searches a client may send at once before --search-rate applies"},
+    {"search-cache", "ARTICLED_SEARCH_CACHE", KIND_UINT, OFF(search_cache), 0, 0, 1000000, "1024",
+     NULL, "search answers kept until the next write (0: none)"},
     {"snapshot-dir", "ARTICLED_SNAPSHOT_DIR", KIND_STRING, OFF(snapshot_dir), SZ(snapshot_dir), 0,
      0, "", NULL, "folder for POST /v1/admin/snapshot (none: the database's folder)"},
 };

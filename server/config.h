@@ -34,6 +34,7 @@ struct config {
     int public_read;           /* 1: reads need no key even when keys are configured */
     unsigned search_rate;      /* search requests per second per client (0: no limit) */
     unsigned search_burst;     /* search requests a client may send at once */
+    unsigned search_cache;     /* search answers cached (0: none) */
     char snapshot_dir[1024];   /* where POST /v1/admin/snapshot writes ("": the db's folder) */
 };
 

@@ -16,7 +16,9 @@
 #include "server/http.h"
 #include "server/log.h"
 #include "server/ratelimit.h"
+#include "server/respcache.h"
 #include "server/router.h"
+#include "server/workpool.h"
 
 /* How long a shutdown waits for in-flight requests. */
 #define SHUTDOWN_GRACE_MS 10000
@@ -126,9 +128,16 @@ int main(int argc, char **argv)
     }
     router_routes(&nroutes);
     app.metrics = metrics_new(nroutes);
+    app.pool = workpool_new(app.cfg.threads);
+    /* answers up to 256 KiB: 100 hits of long titles and snippets fit */
+    app.search_cache = respcache_new(app.cfg.search_cache, 256 * 1024);
+    if (app.pool == NULL)
+        log_event(LOG_WARN, "no analysis threads: writes are analysed on the HTTP threads", NULL);
     if (app.metrics == NULL || http_server_start(&app, &srv, &port, errbuf, sizeof errbuf) != 0) {
         main_log_error("cannot start the HTTP server", app.metrics ? errbuf : "out of memory");
         fprintf(stderr, "articled: %s\n", app.metrics ? errbuf : "out of memory");
+        workpool_free(app.pool);
+        respcache_free(app.search_cache);
         store_close(app.store);
         metrics_free(app.metrics);
         entity_extractor_free(app.extractor);
@@ -154,8 +163,11 @@ int main(int argc, char **argv)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    admin_snapshot_drain(); /* a running snapshot stops early and resumes its request */
+    admin_snapshot_drain();  /* a running snapshot stops early and resumes its request */
+    workpool_free(app.pool); /* queued analyses run (and resume their requests) first */
+    app.pool = NULL;
     http_server_stop(srv);
+    respcache_free(app.search_cache);
     store_close(app.store);
     metrics_free(app.metrics);
     entity_extractor_free(app.extractor);

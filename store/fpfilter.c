@@ -8,12 +8,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define FPFILTER_PROBES 6
+#define FPFILTER_PROBES 5
 #define WORDS_PER_BLOCK 8 /* 8 x 64 bits = one cache line */
 
 struct fpfilter {
     _Atomic uint64_t *words;
-    size_t nblocks; /* a power of two */
+    size_t nblocks;
     size_t capacity;
     _Atomic size_t count;
 };
@@ -33,15 +33,14 @@ static uint64_t fpfilter_mix(uint64_t x)
 struct fpfilter *fpfilter_new(size_t keys)
 {
     struct fpfilter *f = calloc(1, sizeof *f);
-    size_t bits, nblocks = 1;
+    size_t bits, nblocks;
 
     if (f == NULL)
         return NULL;
     if (keys < 4096)
         keys = 4096;
     bits = keys * FPFILTER_BITS_PER_KEY;
-    while (nblocks * WORDS_PER_BLOCK * 64 < bits)
-        nblocks *= 2;
+    nblocks = (bits + WORDS_PER_BLOCK * 64 - 1) / (WORDS_PER_BLOCK * 64);
     f->words = calloc(nblocks * WORDS_PER_BLOCK, sizeof *f->words);
     if (f->words == NULL) {
         free(f);
@@ -65,7 +64,8 @@ void fpfilter_free(struct fpfilter *f)
 static _Atomic uint64_t *fpfilter_block(const struct fpfilter *f, int64_t hash, uint64_t *bits)
 {
     uint64_t x = fpfilter_mix((uint64_t)hash);
-    size_t block = (size_t)(x >> 32) & (f->nblocks - 1);
+    /* any number of blocks: the high half scaled into [0, nblocks) */
+    size_t block = (size_t)(((x >> 32) * (uint64_t)f->nblocks) >> 32);
 
     x = fpfilter_mix(x ^ 0x9e3779b97f4a7c15ULL);
     for (int p = 0; p < FPFILTER_PROBES; p++) {

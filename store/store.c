@@ -121,6 +121,8 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            atomic_fetch_add(&st->version, 1); /* before anyone is told */
     }
     if (rc != SQLITE_OK) {
         int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
@@ -260,6 +262,24 @@ sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *s
                                                       &r->stmts[which], NULL) != SQLITE_OK)
         return NULL;
     return r->stmts[which];
+}
+
+int store_read_begin(struct store_reader *r)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BEGIN, "BEGIN");
+    int rc = s ? sqlite3_step(s) : sqlite3_errcode(r->db);
+    if (s)
+        sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+void store_read_end(struct store_reader *r)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_COMMIT, "COMMIT");
+    if (s) {
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
 }
 
 sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql)
@@ -431,11 +451,11 @@ int store_filter_add(struct store *st, const struct fingerprint_set *hashes)
     struct fpfilter *f = st->filter;
 
     if (f != NULL && fpfilter_count(f) + hashes->n > fpfilter_capacity(f)) {
-        /* Outgrown: a filter rated for twice as many, from the stored sets
+        /* Outgrown: a filter rated for half as many again, from the stored sets
          * (this transaction's included), replaces it. The rebuilt one no
          * longer holds deleted articles' fingerprints. */
         struct fpfilter *bigger;
-        int rc = store_filter_build(st, 2 * (fpfilter_count(f) + hashes->n), &bigger);
+        int rc = store_filter_build(st, (fpfilter_count(f) + hashes->n) * 3 / 2, &bigger);
         if (rc != SQLITE_OK)
             return rc;
         pthread_rwlock_wrlock(&st->filter_lock);
@@ -549,8 +569,9 @@ int store_open(const char *path, const struct store_options *opts, struct store 
             keys = sqlite3_column_int64(stmt, 0);
         sqlite3_finalize(stmt);
         stmt = NULL;
-        /* rated for twice what is stored, so it grows once per doubling */
-        rc = store_filter_build(st, (size_t)keys * 2, &st->filter);
+        /* room for what is stored and a quarter more (at least a million
+         * tokens), growing by half when it fills */
+        rc = store_filter_build(st, (size_t)keys * 5 / 4 + 1000000, &st->filter);
         if (rc != SQLITE_OK) {
             error_set(err, ERR_INTERNAL, "cannot load the fingerprint filter: %s",
                       sqlite3_errstr(rc));
@@ -606,6 +627,11 @@ void store_close(struct store *st)
     free(st->fts);
     free(st->path);
     free(st);
+}
+
+uint64_t store_version(struct store *st)
+{
+    return atomic_load(&st->version);
 }
 
 int store_schema_version(struct store *st)

@@ -66,6 +66,12 @@ int store_open(const char *path, const struct store_options *opts, struct store 
  * checkpoints the WAL. NULL-safe. */
 void store_close(struct store *st);
 
+/* The data version: a counter that every committed write transaction
+ * increments (before its writers are told). Read it before a query: an
+ * answer computed after reading v reflects at least the data of v, so an
+ * answer cached under v may be served as long as the version is still v. */
+uint64_t store_version(struct store *st);
+
 /* Current schema version (PRAGMA user_version) of an open store. */
 int store_schema_version(struct store *st);
 

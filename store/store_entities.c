@@ -635,7 +635,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    store_read_begin(r);
     rc = sqlite3_step(tot);
     n_all = rc == SQLITE_ROW ? (double)sqlite3_column_int64(tot, 0) : 0;
     sqlite3_reset(tot);
@@ -681,7 +681,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
         }
     }
     sqlite3_reset(s);
-    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    store_read_end(r);
     if (rc != SQLITE_DONE) {
         error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
         store_entity_rows_free(&all);
@@ -752,11 +752,11 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+    store_read_begin(r);
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_int64(s, 2, 100000);
     if (collect_rows(r, s, 100000, rows, 0, err) != 0) {
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+        store_read_end(r);
         return -1;
     }
     sqlite3_bind_int64(m, 1, seq);
@@ -782,7 +782,7 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
         }
     }
     sqlite3_reset(m);
-    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    store_read_end(r);
     if (rc != SQLITE_DONE) {
         error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
         store_entity_rows_free(rows);

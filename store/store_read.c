@@ -391,7 +391,7 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     if (r == NULL)
         return -1;
     /* One read transaction, so the two phases see the same snapshot. */
-    if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+    if (store_read_begin(r) == SQLITE_OK)
         in_txn = 1;
 
     /* The first page fixes a snapshot bound, so later pages neither repeat
@@ -542,7 +542,7 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     ret = 0;
 out:
     if (in_txn)
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+        store_read_end(r);
     free(rows);
     if (ret != 0)
         store_hits_free(out);
@@ -611,7 +611,7 @@ static int push_i64(int64_t **a, size_t *n, size_t *cap, int64_t v)
  * Appends the seqs (one per shared token looked up) to *seqs. SQLite rc. */
 static int near_postings(struct store *st, struct store_reader *r,
                          const struct fingerprint_set *index, int64_t **seqs, size_t *nseqs,
-                         double *scale)
+                         double *scale, int *began)
 {
     sqlite3_stmt *post = store_reader_stmt(r, RSTMT_POSTINGS,
                                            "SELECT rowid FROM fp_index WHERE fp_index MATCH ?1"
@@ -635,6 +635,10 @@ static int near_postings(struct store *st, struct store_reader *r,
     pthread_rwlock_unlock(&st->filter_lock);
     if (nmaybe > 0)
         *scale = (double)passed / (double)nmaybe;
+    /* one snapshot for the look-ups and the candidates' texts (none needed
+     * when the filter passed nothing: most articles copy nothing) */
+    if (nmaybe > 0 && rc == SQLITE_OK && (rc = store_read_begin(r)) == SQLITE_OK)
+        *began = 1;
 
     for (size_t i = 0; i < nmaybe && rc == SQLITE_OK; i++) {
         char match[STORE_FP_TOKEN_LEN + 3];
@@ -673,7 +677,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
     size_t nseqs = 0, ncand = 0;
     struct near_candidate *cand = NULL;
     double scale = 1.0;
-    int rc = SQLITE_OK, ret = -1;
+    int rc = SQLITE_OK, ret = -1, began = 0;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
@@ -688,9 +692,7 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    /* one snapshot for the look-ups and the candidates' texts */
-    sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
-    rc = near_postings(st, r, index, &seqs, &nseqs, &scale);
+    rc = near_postings(st, r, index, &seqs, &nseqs, &scale, &began);
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "fingerprint look-up failed: %s", sqlite3_errstr(rc));
         goto out;
@@ -797,7 +799,8 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
     qsort(out->items, out->n, sizeof *out->items, cmp_near);
     ret = 0;
 out:
-    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    if (began)
+        store_read_end(r);
     if (ret != 0)
         store_near_list_free(out);
     free(seqs);

@@ -303,3 +303,43 @@ Test(search, cursor_pages_are_stable_under_inserts)
         cr_expect_eq(seen[i], 1, "p%02d seen %d times", i, seen[i]);
     cr_expect_eq(pages, 5);
 }
+
+/* Answers are cached until the next write: a repeated search gives the same
+ * bytes, and any write (insert, replace, delete) is seen by the next one. */
+Test(search, cached_answers_never_outlive_a_write)
+{
+    struct apitest_resp a, b, r;
+    char ids[256];
+
+    cr_expect_eq(search_ids("/v1/search?q=walrus", ids, sizeof ids), 200);
+    cr_expect_str_eq(ids, "");
+    apitest_post_json(
+        &srv, "/v1/articles",
+        "{\"id\":\"w1\",\"title\":\"Walrus seen\",\"body\":\"A walrus on the beach.\"}", &r);
+    cr_expect_eq(r.status, 201);
+    apitest_resp_free(&r);
+    cr_expect_eq(search_ids("/v1/search?q=walrus", ids, sizeof ids), 200);
+    cr_expect_str_eq(ids, "w1");
+    apitest_get(&srv, "/v1/search?q=walrus", &a);
+    apitest_get(&srv, "/v1/search?q=walrus", &b);
+    cr_expect_eq(a.len, b.len);
+    cr_expect(a.len == b.len && memcmp(a.body, b.body, a.len) == 0, "a repeat differs");
+    apitest_resp_free(&a);
+    apitest_resp_free(&b);
+    /* a replace that drops the word, then a delete */
+    {
+        const char *seal = "{\"title\":\"Seal seen\",\"body\":\"A seal on the beach.\"}";
+        apitest_request(&srv, "PUT", "/v1/articles/w1", "application/json", seal, strlen(seal), &r);
+    }
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    apitest_resp_free(&r);
+    cr_expect_eq(search_ids("/v1/search?q=walrus", ids, sizeof ids), 200);
+    cr_expect_str_eq(ids, "");
+    cr_expect_eq(search_ids("/v1/search?q=seal", ids, sizeof ids), 200);
+    cr_expect_str_eq(ids, "w1");
+    apitest_request(&srv, "DELETE", "/v1/articles/w1", NULL, NULL, 0, &r);
+    cr_expect_eq(r.status, 204);
+    apitest_resp_free(&r);
+    cr_expect_eq(search_ids("/v1/search?q=seal", ids, sizeof ids), 200);
+    cr_expect_str_eq(ids, "");
+}

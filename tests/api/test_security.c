@@ -6,6 +6,7 @@
  * with SQLite, no overwrite, no path tricks, write key only). */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
@@ -258,6 +259,42 @@ Test(access, without_a_key_file_the_api_stays_open)
     cr_expect_eq(status_of(&s, "GET", "/v1/articles", "anything-at-all-here", NULL, NULL), 200);
     log = sec_read_log(&s);
     cr_expect(strstr(log, "the API is open") != NULL, "no warning that the API is open");
+    free(log);
+    stop_clean(&s);
+}
+
+/* Every access line is one JSON object, the path escaped as JSON needs. */
+Test(access, log_lines_are_json_with_escaped_paths)
+{
+    struct apitest_server s;
+    char *log, *line;
+    int saw_odd = 0, saw_health = 0;
+
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    cr_expect_eq(status_of(&s, "GET", "/healthz", NULL, NULL, NULL), 200);
+    /* a quote, a backslash and a tab in the path, percent-encoded */
+    cr_expect_eq(status_of(&s, "GET", "/v1/articles/a%22b%5Cc%09d", NULL, NULL, NULL), 404);
+    log = sec_read_log(&s);
+    for (line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        json_error_t jerr;
+        json_t *o;
+        const char *path;
+        if (strstr(line, "\"msg\":\"access\"") == NULL)
+            continue;
+        o = json_loads(line, 0, &jerr);
+        cr_assert_not_null(o, "not JSON (%s): %s", jerr.text, line);
+        path = json_string_value(json_object_get(o, "path"));
+        cr_assert_not_null(path, "%s", line);
+        cr_expect(json_is_integer(json_object_get(o, "status")), "%s", line);
+        cr_expect(json_is_integer(json_object_get(o, "us")), "%s", line);
+        if (strcmp(path, "/healthz") == 0)
+            saw_health = 1;
+        if (strstr(path, "a\"b\\c") != NULL)
+            saw_odd = 1;
+        json_decref(o);
+    }
+    cr_expect(saw_health, "no access line for /healthz");
+    cr_expect(saw_odd, "no access line with the quoted path");
     free(log);
     stop_clean(&s);
 }

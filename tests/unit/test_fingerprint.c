@@ -484,3 +484,32 @@ Test(fingerprint, content_hash)
     cr_assert_eq(fingerprint_content_hash("", 0, h), 0);
     cr_expect_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
+
+Test(fingerprint, both_sets_at_once_equal_each_alone)
+{
+    const char *texts[] = {"", "Breaking news", "one two three four five six", NULL, NULL};
+    char *long_text = join(story_a, NULL, 6), *mid = join(story_b, NULL, 1);
+    texts[3] = long_text;
+    texts[4] = mid;
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        struct textnorm_words w = TEXTNORM_WORDS_INIT;
+        struct fingerprint_set full, index, full2, index2;
+        cr_assert_eq(textnorm_split(texts[t], strlen(texts[t]), &w), 0);
+        cr_assert_eq(fingerprint_sets_from_words(&w, &full, &index), 0);
+        cr_assert_eq(fingerprint_from_words(&w, FINGERPRINT_K, FINGERPRINT_W, &full2), 0);
+        cr_assert_eq(fingerprint_index_from_words(&w, &full2, &index2), 0);
+        cr_expect_eq(full.n, full2.n, "text %zu", t);
+        cr_expect_eq(index.n, index2.n, "text %zu", t);
+        cr_expect_eq(fingerprint_shared(&full, &full2), full2.n, "text %zu", t);
+        cr_expect_eq(fingerprint_shared(&index, &index2), index2.n, "text %zu", t);
+        check_sorted_unique(&full);
+        check_sorted_unique(&index);
+        fingerprint_set_free(&full);
+        fingerprint_set_free(&index);
+        fingerprint_set_free(&full2);
+        fingerprint_set_free(&index2);
+        textnorm_words_free(&w);
+    }
+    free(long_text);
+    free(mid);
+}

@@ -1,0 +1,25 @@
+/* workpool.h: a fixed pool of threads for the CPU work of writes (parsing,
+ * fingerprints, entities, near-duplicate look-ups). libmicrohttpd gives each
+ * connection to one of its threads for good, and a write analysed inside the
+ * callback holds that thread and every other connection on it: two _bulk
+ * requests that landed on the same thread were analysed one after the other
+ * while the other core idled. A handler suspends its request, hands the work
+ * here, and the work resumes the request when it is done. */
+#ifndef ARTICLED_WORKPOOL_H
+#define ARTICLED_WORKPOOL_H
+
+#include <stddef.h>
+
+struct workpool;
+
+/* A new pool of nthreads (at least 1) threads, or NULL. */
+struct workpool *workpool_new(unsigned nthreads);
+
+/* Queues fn(arg) to run on a pool thread, in order of submission. Returns 0,
+ * or -1 when the pool is stopping or NULL (then the caller runs fn itself). */
+int workpool_submit(struct workpool *p, void (*fn)(void *arg), void *arg);
+
+/* Runs what is queued, stops the threads and frees the pool. NULL-safe. */
+void workpool_free(struct workpool *p);
+
+#endif
