@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "analysis/nameform.h"
 #include "analysis/ner_model.h"
@@ -54,9 +57,10 @@ struct word_slot {
 /* A distinct surface form (the bytes of a token): what follows from the bytes alone is worked
  * out once per form, not once per token. */
 struct form {
-    uint64_t hash;       /* of the bytes */
-    uint32_t start, len; /* bytes of its first token in the text */
-    uint32_t word, fold; /* its word, its folded form in the pool */
+    unsigned char key[16]; /* forms of up to 16 bytes: the bytes, zero-padded */
+    uint64_t hash;         /* of the bytes */
+    uint32_t start, len;   /* bytes of its first token in the text */
+    uint32_t word, fold;   /* its word, its folded form in the pool */
     uint16_t fold_len;
     uint8_t multi;          /* the folded form has two code points or more */
     uint8_t shaped;         /* shapes below are set (outside headlines) */
@@ -262,25 +266,73 @@ static uint64_t feature_hash(const char *s, size_t n, uint64_t seed);
 /* The form of token bytes s[0..n) (at offset start of the text), added when new: folded,
  * its word found or added. Returns its index, or -1 on allocation failure. */
 static long form_find(struct nerfeat_doc *d, struct doc_priv *p, const char *s, size_t n,
-                      size_t start)
+                      size_t start, int fast)
 {
     char buf[128];
-    uint64_t h = feature_hash(s, n, 0);
-    size_t j = h & p->fmask;
+    unsigned char key[16] = {0};
+    uint64_t h;
+    size_t fl = 0;
     struct form *f;
+    int ascii = 0;
+
+    /* forms of up to 16 bytes are compared and hashed as 16 zero-padded bytes, read at once
+     * when 16 bytes from s are inside the text (fast) */
+    if (n <= 16) {
+        uint64_t k0, k1;
+#if defined(__SSE2__)
+        static const unsigned char ones_then_zeros[32] = {
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        };
+        if (fast)
+            _mm_storeu_si128(
+                (__m128i *)key,
+                _mm_and_si128(_mm_loadu_si128((const __m128i *)s),
+                              _mm_loadu_si128((const __m128i *)(ones_then_zeros + 16 - n))));
+        else
+            memcpy(key, s, n);
+#else
+        (void)fast;
+        memcpy(key, s, n);
+#endif
+        memcpy(&k0, key, 8);
+        memcpy(&k1, key + 8, 8);
+        h = (k0 * 0x9E3779B97F4A7C15ull) ^ (k1 * 0xC2B2AE3D27D4EB4Full) ^ n;
+        h ^= h >> 29;
+    } else {
+        h = feature_hash(s, n, 0);
+    }
+    size_t j = h & p->fmask;
     while (p->fslot[j] != 0) {
         f = &p->forms[p->fslot[j] - 1];
-        if (f->hash == h && f->len == n && memcmp(d->text + f->start, s, n) == 0)
+        if (f->hash == h && f->len == n &&
+            (n <= 16 ? memcmp(f->key, key, 16) == 0 : memcmp(d->text + f->start, s, n) == 0))
             return (long)(p->fslot[j] - 1);
         j = (j + 1) & p->fmask;
     }
-    size_t fl = nameform_fold(s, n, buf, sizeof buf);
+#if defined(__SSE2__)
+    /* ASCII folds to itself in lower case */
+    if (n <= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)key);
+        if (_mm_movemask_epi8(x) == 0) {
+            __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                                       _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+            _mm_storeu_si128((__m128i *)buf, _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32))));
+            buf[n] = '\0';
+            fl = n;
+            ascii = 1;
+        }
+    }
+#endif
+    if (!ascii)
+        fl = nameform_fold(s, n, buf, sizeof buf);
     long wi = word_find(d, p, gazetteer_hash(buf, fl), buf, fl);
     if (wi < 0)
         return -1;
     const struct word_stats *w = &((const struct word_stats *)d->words)[wi];
     f = &p->forms[p->nforms];
     memset(f, 0, sizeof *f);
+    memcpy(f->key, key, sizeof key);
     f->hash = h;
     f->start = (uint32_t)start;
     f->len = (uint32_t)n;
@@ -292,7 +344,7 @@ static long form_find(struct nerfeat_doc *d, struct doc_priv *p, const char *s, 
         return -1;
     f->fold_len = (uint16_t)fl;
     /* two code points or more: certain past 4 bytes (the longest code point) */
-    f->multi = fl > 4 || (fl >= 2 && utf8_count(buf, fl) >= 2);
+    f->multi = ascii ? fl >= 2 : fl > 4 || (fl >= 2 && utf8_count(buf, fl) >= 2);
     p->fslot[j] = (uint32_t)++p->nforms;
     return (long)(p->nforms - 1);
 }
@@ -610,7 +662,8 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     for (size_t i = 0; i < n; i++) {
         const struct token *k = &tok[i];
         struct nerfeat_token *t = &d->t[i];
-        long fi = form_find(d, p, text + k->byte_start, k->byte_end - k->byte_start, k->byte_start);
+        long fi = form_find(d, p, text + k->byte_start, k->byte_end - k->byte_start, k->byte_start,
+                            k->byte_start + 16 <= tok[n - 1].byte_end);
         if (fi < 0)
             return -1;
         const struct form *f = &p->forms[fi];
