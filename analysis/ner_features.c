@@ -218,7 +218,7 @@ static void shapes(const char *s, size_t n, int headline, int tcase, char *sh, s
                 k = c < 0x80 ? (char)c : '#';
             }
         }
-        run = k == last ? run + 1 : 1;
+        run = (run & -(size_t)(k == last)) + 1; /* run + 1 after the same class, else 1 */
         /* written always, kept when counted (the caller's buffers have room) */
         lsh[b] = k;
         b += run <= 4;

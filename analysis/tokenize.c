@@ -399,6 +399,7 @@ static int decode(const char *text, size_t len, struct decoded *d)
                 _mm_storeu_si128(out + 1, _mm_unpackhi_epi16(lo, z));
                 _mm_storeu_si128(out + 2, _mm_unpacklo_epi16(hi, z));
                 _mm_storeu_si128(out + 3, _mm_unpackhi_epi16(hi, z));
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; k++) {
                     _mm_storeu_si128((__m128i *)(d->off + d->n + 2 * k), o);
                     o = _mm_add_epi64(o, _mm_set1_epi64x(2));
