@@ -144,6 +144,25 @@ static const char *const migrations[] = {
      * matches with this (INDEXED BY) instead of reading each match's whole
      * row, body and all. Appended in seq order, so cheap to keep. */
     "CREATE INDEX articles_meta ON articles(seq, ts, source, grp);",
+
+    /* 9: which articles mention an entity is an FTS5 index (token "e<eid>",
+     * document = article seq), written once per transaction and merged in
+     * the background like the full-text index, where the (eid, ts, seq)
+     * B-tree took a random page write per link. Each article's entities
+     * and their mention counts are one JSON row ([[eid, mentions], ...]). */
+    "CREATE VIRTUAL TABLE ent_index USING fts5(e, content='', detail=none, columnsize=0,"
+    "  tokenize='ascii');"
+    "CREATE TABLE article_ents ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  ents TEXT NOT NULL"
+    ");"
+    "INSERT INTO article_ents (seq, ents)"
+    "  SELECT seq, json_group_array(json_array(eid, mentions)) FROM"
+    "  (SELECT seq, eid, mentions FROM article_entities ORDER BY seq, eid) GROUP BY seq;"
+    "INSERT INTO ent_index (rowid, e)"
+    "  SELECT seq, group_concat('e' || eid, ' ') FROM"
+    "  (SELECT seq, eid FROM article_entities ORDER BY seq, eid) GROUP BY seq;"
+    "DROP TABLE article_entities;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -335,11 +335,14 @@ static int store_backfill_entities(struct store *st, struct error *err)
         if (rc == SQLITE_OK)
             rc = store_entities_flush(st);
         if (rc == SQLITE_OK)
+            rc = store_fts_flush(st);
+        if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
             store_entities_reset(st);
+        store_fts_drop(st, 0);
         if (picked == 0)
             break;
     }

@@ -40,10 +40,12 @@ struct store_ent_cache {
     size_t ndeltas, deltas_cap;
 };
 
-static const char SQL_ENT_OLD[] = "SELECT eid, mentions FROM article_entities WHERE seq = ?1";
+static const char SQL_ENT_OLD[] =
+    "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
+    " FROM article_ents ae, json_each(ae.ents) j WHERE ae.seq = ?1";
 static const char SQL_ENT_COUNT[] =
     "UPDATE entities SET articles = articles + ?2, mentions = mentions + ?3 WHERE eid = ?1";
-static const char SQL_ENT_UNLINK[] = "DELETE FROM article_entities WHERE seq = ?1";
+static const char SQL_ENT_UNLINK[] = "DELETE FROM article_ents WHERE seq = ?1";
 static const char SQL_ENT_UNMENTION[] = "DELETE FROM article_mentions WHERE seq = ?1";
 static const char SQL_ENT_FIND[] = "SELECT eid FROM entities WHERE key = ?1";
 static const char SQL_ENT_INSERT[] =
@@ -52,7 +54,7 @@ static const char SQL_ENT_INSERT[] =
 static const char SQL_ENT_ALIAS[] =
     "INSERT OR IGNORE INTO entity_aliases (eid, alias, alias_fold) VALUES (?1, ?2, ?3)";
 static const char SQL_ENT_LINK[] =
-    "INSERT OR REPLACE INTO article_entities (seq, eid, mentions, ts) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR REPLACE INTO article_ents (seq, ents) VALUES (?1, ?2)";
 static const char SQL_ENT_MENTION[] =
     "INSERT OR REPLACE INTO article_mentions (seq, data) VALUES (?1, ?2)";
 static const char SQL_ENT_DONE[] = "UPDATE articles SET entities_done = 1 WHERE seq = ?1";
@@ -219,12 +221,47 @@ void store_entities_reset(struct store *st)
     }
 }
 
+/* A growing text (ent_index tokens, the JSON of article_ents). */
+struct ent_text {
+    char *buf;
+    size_t len, cap;
+};
+
+static int ent_printf(struct ent_text *t, const char *fmt, int64_t a, int64_t b)
+{
+    char piece[64];
+    int n = snprintf(piece, sizeof piece, fmt, (long long)a, (long long)b);
+    if (n < 0)
+        return SQLITE_NOMEM;
+    if (t->len + (size_t)n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        char *bigger;
+        while (cap < t->len + (size_t)n + 1)
+            cap *= 2;
+        bigger = realloc(t->buf, cap);
+        if (bigger == NULL)
+            return SQLITE_NOMEM;
+        t->buf = bigger;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, piece, (size_t)n + 1);
+    t->len += (size_t)n;
+    return SQLITE_OK;
+}
+
+/* Appends eid's ent_index token ("e<eid>", space-separated). */
+static int ent_token(struct ent_text *t, int64_t eid)
+{
+    return ent_printf(t, t->len ? " e%lld" : "e%lld", eid, 0);
+}
+
 int store_entities_remove(struct store *st, int64_t seq)
 {
     sqlite3_stmt *old = store_writer_stmt(st, WSTMT_ENT_OLD, SQL_ENT_OLD);
     sqlite3_stmt *unl = store_writer_stmt(st, WSTMT_ENT_UNLINK, SQL_ENT_UNLINK);
     sqlite3_stmt *unm = store_writer_stmt(st, WSTMT_ENT_UNMENTION, SQL_ENT_UNMENTION);
     struct store_ent_cache *c = ent_cache(st);
+    struct ent_text tokens = {0};
     int rc = SQLITE_OK;
 
     if (c == NULL)
@@ -232,10 +269,17 @@ int store_entities_remove(struct store *st, int64_t seq)
     if (old == NULL || unl == NULL || unm == NULL)
         return sqlite3_errcode(st->wdb);
     sqlite3_bind_int64(old, 1, seq);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(old)) == SQLITE_ROW)
-        rc = ent_delta(c, sqlite3_column_int64(old, 0), -1, -sqlite3_column_int64(old, 1));
+    while (rc == SQLITE_OK && (rc = sqlite3_step(old)) == SQLITE_ROW) {
+        int64_t eid = sqlite3_column_int64(old, 0);
+        rc = ent_delta(c, eid, -1, -sqlite3_column_int64(old, 1));
+        if (rc == SQLITE_OK)
+            rc = ent_token(&tokens, eid);
+    }
     sqlite3_reset(old);
     rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    if (rc == SQLITE_OK && tokens.len > 0)
+        rc = store_fts_queue_tokens(st, STORE_FTS_ENTITIES, seq, 1, tokens.buf, tokens.len);
+    free(tokens.buf);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(unl, 1, seq);
         rc = step_done(st, unl);
@@ -344,9 +388,11 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
     sqlite3_stmt *lnk = store_writer_stmt(st, WSTMT_ENT_LINK, SQL_ENT_LINK);
     sqlite3_stmt *men = store_writer_stmt(st, WSTMT_ENT_MENTION, SQL_ENT_MENTION);
     struct store_ent_cache *c = ent_cache(st);
+    struct ent_text json = {0}, tokens = {0};
     int64_t *eids = NULL;
     int rc = SQLITE_OK;
 
+    (void)ts; /* ent_index orders an entity's articles by seq; times come from articles */
     if (c == NULL)
         return SQLITE_NOMEM;
     if (lnk == NULL || men == NULL)
@@ -360,14 +406,25 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
             rc = ent_delta(c, eids[i], 1, e->mentions);
         for (size_t k = 0; k < e->naliases && rc == SQLITE_OK; k++)
             rc = ent_alias(st, c, eids[i], e->aliases[k], e->alias_folds[k]);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(lnk, 1, seq);
-            sqlite3_bind_int64(lnk, 2, eids[i]);
-            sqlite3_bind_int64(lnk, 3, e->mentions);
-            sqlite3_bind_int64(lnk, 4, ts);
-            rc = step_done(st, lnk);
-        }
+        if (rc == SQLITE_OK)
+            rc = ent_printf(&json, json.len ? ",[%lld,%lld]" : "[[%lld,%lld]", eids[i],
+                            (int64_t)e->mentions);
+        if (rc == SQLITE_OK)
+            rc = ent_token(&tokens, eids[i]);
     }
+    /* the article's entities in one row, and its tokens for ent_index */
+    if (rc == SQLITE_OK && set->n > 0)
+        rc = ent_printf(&json, "]", 0, 0);
+    if (rc == SQLITE_OK && set->n > 0) {
+        sqlite3_bind_int64(lnk, 1, seq);
+        sqlite3_bind_text(lnk, 2, json.buf, (int)json.len, SQLITE_STATIC);
+        rc = step_done(st, lnk);
+        sqlite3_clear_bindings(lnk);
+    }
+    if (rc == SQLITE_OK && tokens.len > 0)
+        rc = store_fts_queue_tokens(st, STORE_FTS_ENTITIES, seq, 0, tokens.buf, tokens.len);
+    free(json.buf);
+    free(tokens.buf);
     if (rc == SQLITE_OK && set->nmentions > 0) {
         /* all mentions in one row: one insert instead of one per mention */
         unsigned char *blob = malloc(set->nmentions * 40), *p = blob;
@@ -403,6 +460,15 @@ int store_entities_done(struct store *st, int64_t seq)
         return sqlite3_errcode(st->wdb);
     sqlite3_bind_int64(s, 1, seq);
     return step_done(st, s);
+}
+
+void store_entity_token(int64_t eid, char out[STORE_ENTITY_TOKEN_MAX])
+{
+    /* quoted: a MATCH expression of one bareword-safe token */
+    if (eid < 0)
+        snprintf(out, STORE_ENTITY_TOKEN_MAX, "\"enone\""); /* a token no article has */
+    else
+        snprintf(out, STORE_ENTITY_TOKEN_MAX, "\"e%lld\"", (long long)eid);
 }
 
 /* ---- reads ---------------------------------------------------------------- */
@@ -563,9 +629,11 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
          * their links */
         s = store_reader_stmt(
             r, RSTMT_ENT_LIST_WINDOW,
-            "SELECT e.eid, e.id, e.name, e.type, count(*) AS n, sum(ae.mentions)"
-            " FROM articles a CROSS JOIN article_entities ae ON ae.seq = a.seq"
-            " JOIN entities e ON e.eid = ae.eid"
+            "SELECT e.eid, e.id, e.name, e.type, count(*) AS n,"
+            " sum(json_extract(j.value, '$[1]'))"
+            " FROM articles a INDEXED BY articles_ts CROSS JOIN article_ents ae ON ae.seq = a.seq"
+            " CROSS JOIN json_each(ae.ents) j JOIN entities e ON e.eid = json_extract(j.value, "
+            "'$[0]')"
             " WHERE a.ts >= ?1 AND a.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
             " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
             "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
@@ -614,6 +682,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     sqlite3_stmt *s, *tot, *self;
     double n_all, n_self;
     struct store_entity_rows all = {0};
+    char token[STORE_ENTITY_TOKEN_MAX];
     int rc;
 
     memset(out, 0, sizeof *out);
@@ -621,16 +690,16 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
         return -1;
     tot = store_reader_stmt(r, RSTMT_COUNT, "SELECT count(*) FROM articles");
     self = store_reader_stmt(r, RSTMT_ENT_SELF, "SELECT articles FROM entities WHERE eid = ?1");
-    /* co-occurrence over the entity's newest 5,000 articles, so a very
-     * common entity costs a bounded amount */
+    /* co-occurrence over the entity's 5,000 most recently stored articles,
+     * so a very common entity costs a bounded amount */
     s = store_reader_stmt(
         r, RSTMT_ENT_RELATED,
         "SELECT e.eid, e.id, e.name, e.type, e.articles, count(*) AS together"
-        " FROM (SELECT seq FROM article_entities WHERE eid = ?1 ORDER BY ts DESC, seq DESC"
-        "       LIMIT 5000) mine"
-        " JOIN article_entities o ON o.seq = mine.seq AND o.eid <> ?1"
-        " JOIN entities e ON e.eid = o.eid"
-        " GROUP BY e.eid");
+        " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?2"
+        "       ORDER BY rowid DESC LIMIT 5000) mine"
+        " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
+        " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
+        " WHERE e.eid <> ?1 GROUP BY e.eid");
     if (tot == NULL || self == NULL || s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
@@ -644,6 +713,8 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     n_self = rc == SQLITE_ROW ? (double)sqlite3_column_int64(self, 0) : 0;
     sqlite3_reset(self);
     sqlite3_bind_int64(s, 1, eid);
+    store_entity_token(eid, token);
+    sqlite3_bind_text(s, 2, token, -1, SQLITE_STATIC);
     all.items = NULL;
     {
         size_t cap = 0;
@@ -705,29 +776,59 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     return 0;
 }
 
+/* An entity's articles newest first: with few of them, each is looked up and
+ * they are sorted; with many, the articles' time index is walked from the
+ * newest end and stops at the page, probing the entity's articles (an FTS5
+ * doclist read once, no scoring). */
+#define ENTITY_WALK_MIN_ARTICLES 2000
+
 int store_entity_articles(struct store *st, int64_t eid, const struct store_list_query *q,
                           struct store_article_list *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *s;
+    sqlite3_stmt *s, *n;
+    char token[STORE_ENTITY_TOKEN_MAX];
+    long long articles = 0;
+    int ret;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(
-        r, RSTMT_ENT_ARTICLES,
-        "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-        " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
-        " FROM article_entities ae JOIN articles a ON a.seq = ae.seq"
-        " WHERE ae.eid = ?6 AND ae.ts >= ?1 AND ae.ts < ?2"
-        " AND (ae.ts < ?3 OR (ae.ts = ?3 AND ae.seq < ?4))"
-        " ORDER BY ae.ts DESC, ae.seq DESC LIMIT ?5");
+    n = store_reader_stmt(r, RSTMT_ENT_SELF, "SELECT articles FROM entities WHERE eid = ?1");
+    if (n == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_int64(n, 1, eid);
+    if (sqlite3_step(n) == SQLITE_ROW)
+        articles = sqlite3_column_int64(n, 0);
+    sqlite3_reset(n);
+    if (articles >= ENTITY_WALK_MIN_ARTICLES)
+        s = store_reader_stmt(
+            r, RSTMT_ENT_ARTICLES_WALK,
+            "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
+            " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+            " FROM articles a INDEXED BY articles_ts"
+            " WHERE +a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?6)"
+            " AND a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
+            " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5");
+    else
+        s = store_reader_stmt(
+            r, RSTMT_ENT_ARTICLES,
+            "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
+            " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+            " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?6) m"
+            " CROSS JOIN articles a ON a.seq = m.seq"
+            " WHERE a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
+            " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5");
     if (s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
-    sqlite3_bind_int64(s, 6, eid);
-    return store_list_collect(r, s, q, out, err);
+    store_entity_token(eid, token);
+    sqlite3_bind_text(s, 6, token, -1, SQLITE_TRANSIENT);
+    ret = store_list_collect(r, s, q, out, err);
+    return ret;
 }
 
 int store_article_entities(struct store *st, int64_t seq, struct store_entity_rows *rows,
@@ -744,8 +845,9 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
     if (r == NULL)
         return -1;
     s = store_reader_stmt(r, RSTMT_ENT_OF_ARTICLE,
-                          "SELECT " ENT_COLS " FROM article_entities ae JOIN entities e"
-                          " ON e.eid = ae.eid WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
+                          "SELECT " ENT_COLS " FROM article_ents ae CROSS JOIN json_each(ae.ents) j"
+                          " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
+                          " WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
     m = store_reader_stmt(r, RSTMT_ENT_MENTIONS,
                           "SELECT data FROM article_mentions WHERE seq = ?1");
     if (s == NULL || m == NULL) {

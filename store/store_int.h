@@ -41,6 +41,7 @@ enum store_rstmt {
     RSTMT_ENT_SELF,
     RSTMT_ENT_RELATED,
     RSTMT_ENT_ARTICLES,
+    RSTMT_ENT_ARTICLES_WALK,
     RSTMT_ENT_OF_ARTICLE,
     RSTMT_ENT_MENTIONS,
     RSTMT_BEGIN,
@@ -73,6 +74,8 @@ enum store_wstmt {
     WSTMT_FTS_DELETE,
     WSTMT_FPX_INSERT,
     WSTMT_FPX_DELETE,
+    WSTMT_ENX_INSERT,
+    WSTMT_ENX_DELETE,
     WSTMT_SAVEPOINT,
     WSTMT_RELEASE,
     WSTMT_ROLLBACK_TO,
@@ -123,12 +126,13 @@ struct store {
 /* The writer's page cache (64 MiB measured no faster at 40,000 articles). */
 #define STORE_WRITER_CACHE_KB 32768
 
-enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS };
+enum store_fts_table { STORE_FTS_ARTICLES, STORE_FTS_FINGERPRINTS, STORE_FTS_ENTITIES };
 
 /* One change to a full-text table. articles_fts: an insert of the article's
  * text (title and body borrowed from its op, alive until the batch's done
  * callback) or a delete of the old text (copied into `owned`). fp_index: the
- * article's fingerprint tokens as one text in `owned` (title unused). */
+ * article's fingerprint tokens as one text in `owned` (title unused);
+ * ent_index the same with its entities' tokens. */
 struct store_fts_change {
     enum store_fts_table table;
     int64_t seq;
@@ -184,6 +188,16 @@ int store_fps_decode(const void *blob, int bytes, struct fingerprint_set *out);
  * transaction. Returns an SQLite rc. */
 int store_fps_write(struct store *st, int64_t seq, size_t full_n,
                     const struct fingerprint_set *index);
+
+/* The ent_index MATCH expression of entity eid ("\"e<eid>\""). */
+#define STORE_ENTITY_TOKEN_MAX 32
+void store_entity_token(int64_t eid, char out[STORE_ENTITY_TOKEN_MAX]);
+
+/* Queues text (tokens separated by spaces; copied) as an insert into, or a
+ * delete from, table (STORE_FTS_FINGERPRINTS or STORE_FTS_ENTITIES) for
+ * article seq, applied by store_fts_flush. SQLite rc. */
+int store_fts_queue_tokens(struct store *st, enum store_fts_table table, int64_t seq, int del,
+                           const char *text, size_t len);
 
 /* Adds hashes to the filter, growing it first when they would pass its
  * rated load (rebuilt from article_fps on the write connection, so the

@@ -191,7 +191,7 @@ static const char SQL_SEARCH_RANK[] =
     " CROSS JOIN articles a ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2 AND f.rowid >= ?11"
     " AND (?3 IS NULL OR m.source = ?3) AND m.ts >= ?4 AND m.ts < ?5"
-    " AND (?10 IS NULL OR m.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " AND (?10 IS NULL OR m.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
     " ORDER BY f.rank LIMIT ?8 OFFSET ?9";
 
 /* Newest-first and collapsed search run in two phases: phase 1 picks the
@@ -214,7 +214,7 @@ static const char SQL_SEARCH_NEWEST[] =
     "f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
@@ -227,7 +227,7 @@ static const char SQL_SEARCH_NEWEST_WALK[] =
     " WHERE +a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)"
     " AND a.seq <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
@@ -239,7 +239,7 @@ static const char SQL_SEARCH_TOTAL[] =
     "f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))";
 
 /* Collapsed search, phase 1: one row per copy group (grp), its best rank,
  * earliest matching member and matching copies; phase 2 renders that member. */
@@ -248,7 +248,7 @@ static const char SQL_SEARCH_COLLAPSE[] =
     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))"
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
     " GROUP BY a.grp"
     " ORDER BY CASE WHEN ?6 THEN -max(a.ts) ELSE min(f.rank) END, min(a.seq)"
     " LIMIT ?8 OFFSET ?9";
@@ -258,7 +258,7 @@ static const char SQL_SEARCH_COLLAPSE_TOTAL[] =
     "a.seq = f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT seq FROM article_entities WHERE eid = ?10))";
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))";
 
 static const char SQL_SEARCH_PAGE[] =
     "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
@@ -278,10 +278,14 @@ static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_
         sqlite3_bind_null(s, 3);
     sqlite3_bind_int64(s, 4, q->from);
     sqlite3_bind_int64(s, 5, q->to);
-    if (q->entity != 0)
-        sqlite3_bind_int64(s, 10, q->entity);
-    else
+    if (q->entity != 0) {
+        /* an eid of -1 (nobody mentions the entity) matches no token */
+        char token[STORE_ENTITY_TOKEN_MAX];
+        store_entity_token(q->entity, token);
+        sqlite3_bind_text(s, 10, token, -1, SQLITE_TRANSIENT);
+    } else {
         sqlite3_bind_null(s, 10);
+    }
 }
 
 struct page_row {

@@ -40,6 +40,9 @@ static const char SQL_FTS_INSERT[] =
     "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
 static const char SQL_FTS_DELETE[] =
     "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)";
+static const char SQL_ENX_INSERT[] = "INSERT INTO ent_index (rowid, e) VALUES (?1, ?2)";
+static const char SQL_ENX_DELETE[] =
+    "INSERT INTO ent_index (ent_index, rowid, e) VALUES ('delete', ?1, ?2)";
 static const char SQL_MAX_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM articles";
 
 int store_writer_init(struct store *st, struct error *err)
@@ -61,6 +64,8 @@ int store_writer_init(struct store *st, struct error *err)
         {WSTMT_FTS_DELETE, SQL_FTS_DELETE},
         {WSTMT_FPX_INSERT, SQL_FPX_INSERT},
         {WSTMT_FPX_DELETE, SQL_FPX_DELETE},
+        {WSTMT_ENX_INSERT, SQL_ENX_INSERT},
+        {WSTMT_ENX_DELETE, SQL_ENX_DELETE},
         {WSTMT_SAVEPOINT, "SAVEPOINT op"},
         {WSTMT_RELEASE, "RELEASE op"},
         {WSTMT_ROLLBACK_TO, "ROLLBACK TO op"},
@@ -229,6 +234,32 @@ void store_fp_token(int64_t hash, char out[STORE_FP_TOKEN_LEN + 1])
     out[STORE_FP_TOKEN_LEN] = '\0';
 }
 
+int store_fts_queue_tokens(struct store *st, enum store_fts_table table, int64_t seq, int del,
+                           const char *text, size_t len)
+{
+    struct store_fts_change *c;
+    char *copy;
+
+    if (len == 0)
+        return SQLITE_OK;
+    copy = malloc(len + 1);
+    c = copy ? store_fts_next(st) : NULL;
+    if (c == NULL) {
+        free(copy);
+        return SQLITE_NOMEM;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    c->table = table;
+    c->seq = seq;
+    c->del = del;
+    c->owned = copy;
+    c->body = copy;
+    c->body_len = (int)len;
+    st->nfts++;
+    return SQLITE_OK;
+}
+
 /* Queues an insert (or delete) of article seq's fingerprints in fp_index, as
  * one text of tokens. SQLite rc. */
 static int store_fpx_queue(struct store *st, int64_t seq, int del,
@@ -313,7 +344,9 @@ int store_fts_flush(struct store *st)
             sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
             sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
         } else {
-            s = st->wstmts[c->del ? WSTMT_FPX_DELETE : WSTMT_FPX_INSERT];
+            s = st->wstmts[c->table == STORE_FTS_FINGERPRINTS
+                               ? (c->del ? WSTMT_FPX_DELETE : WSTMT_FPX_INSERT)
+                               : (c->del ? WSTMT_ENX_DELETE : WSTMT_ENX_INSERT)];
             sqlite3_bind_text(s, 2, c->body, c->body_len, SQLITE_STATIC);
         }
         sqlite3_bind_int64(s, 1, c->seq);

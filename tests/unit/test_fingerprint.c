@@ -291,7 +291,7 @@ Test(fingerprint, index_guarantee)
 
 Test(fingerprint, short_texts_pair_every_kgram)
 {
-    char text[8192], copy[8192];
+    char text[12288], copy[20480];
     struct fingerprint_set full, index;
 
     /* at the limit: every k-gram with the next, and the winnowed pairs */

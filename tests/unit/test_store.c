@@ -454,3 +454,167 @@ Test(store, relevance_ranks_only_the_newest_candidates_when_asked)
         article_clear(&ops[i].article);
     store_close(st);
 }
+
+/* One entity ("person:ada") mentioned twice in the article. */
+static void one_entity(struct store_op *op, int64_t start)
+{
+    static struct store_entity ada = {.id = "person:ada",
+                                      .key = "p:ada",
+                                      .name = "Ada",
+                                      .name_fold = "ada",
+                                      .type = "person",
+                                      .mentions = 2};
+    op->ents.entities = calloc(1, sizeof *op->ents.entities);
+    op->ents.mentions = calloc(2, sizeof *op->ents.mentions);
+    cr_assert(op->ents.entities && op->ents.mentions);
+    op->ents.entities[0] = ada;
+    op->ents.n = 1;
+    op->ents.mentions[0] = (struct store_mention){start, start + 3, start, start + 3, 0};
+    op->ents.mentions[1] =
+        (struct store_mention){start + 10, start + 13, start + 10, start + 13, 0};
+    op->ents.nmentions = 2;
+    op->ents.owner = op; /* anything non-NULL: analysed */
+}
+
+static void free_entity(struct store_op *op)
+{
+    free(op->ents.entities);
+    free(op->ents.mentions);
+    memset(&op->ents, 0, sizeof op->ents);
+}
+
+/* An entity's articles come newest first (by published time, not by when
+ * they were stored), for a rare entity (looked up and sorted) and a common
+ * one (the time index walked), with exact counts after deletes. */
+Test(store, entity_articles_newest_first_small_and_large)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    const int n = 2300; /* above the walk threshold */
+    struct store_op *ops = calloc((size_t)n, sizeof *ops);
+    struct store_batch b = {0};
+    struct store_entity_row row;
+    int64_t last_ts = INT64_MAX, last_seq = INT64_MAX;
+    size_t seen = 0;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    for (int i = 0; i < n; i++) {
+        char id[16], body[64];
+        snprintf(id, sizeof id, "e%04d", i);
+        snprintf(body, sizeof body, "Ada wrote note %d", i);
+        ops[i].kind = STORE_OP_CREATE;
+        fill(&ops[i].article, id, body);
+        ops[i].article.published_at = strdup("x");
+        ops[i].article.published_ts = (int64_t)((i * 7919) % n) * 60;
+        one_entity(&ops[i], 0);
+    }
+    b.ops = ops;
+    b.nops = (size_t)n;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    cr_assert_eq(store_entity_get(st, "person:ada", &row, &err), 0, "%s", err.msg);
+    cr_expect_eq(row.articles, n);
+    cr_expect_eq(row.mentions, 2 * n);
+    for (int page = 0; page < 100; page++) {
+        struct store_list_query q = {.from = INT64_MIN, .to = INT64_MAX, .limit = 100};
+        struct store_article_list list;
+        if (page > 0) {
+            q.has_after = 1;
+            q.after_ts = last_ts;
+            q.after_seq = last_seq;
+        }
+        cr_assert_eq(store_entity_articles(st, row.eid, &q, &list, &err), 0, "%s", err.msg);
+        for (size_t i = 0; i < list.n; i++) {
+            cr_assert_lt(list.items[i].ts, last_ts, "not newest first");
+            last_ts = list.items[i].ts;
+            last_seq = list.items[i].seq;
+            seen++;
+        }
+        int more = list.more;
+        store_article_list_free(&list);
+        if (!more)
+            break;
+    }
+    cr_expect_eq(seen, (size_t)n);
+    store_entity_row_clear(&row);
+
+    /* delete all but three: the rare path, counts exact */
+    for (int i = 0; i < n; i++) {
+        free_entity(&ops[i]);
+        article_clear(&ops[i].article);
+    }
+    memset(ops, 0, (size_t)n * sizeof *ops);
+    for (int i = 3; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "e%04d", i);
+        ops[i - 3].kind = STORE_OP_DELETE;
+        ops[i - 3].article.id = strdup(id);
+    }
+    b.nops = (size_t)n - 3;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    cr_assert_eq(store_entity_get(st, "person:ada", &row, &err), 0, "%s", err.msg);
+    cr_expect_eq(row.articles, 3);
+    cr_expect_eq(row.mentions, 6);
+    {
+        struct store_list_query q = {.from = INT64_MIN, .to = INT64_MAX, .limit = 10};
+        struct store_article_list list;
+        cr_assert_eq(store_entity_articles(st, row.eid, &q, &list, &err), 0, "%s", err.msg);
+        cr_expect_eq(list.n, 3);
+        for (size_t i = 1; i < list.n; i++)
+            cr_expect_lt(list.items[i].ts, list.items[i - 1].ts);
+        store_article_list_free(&list);
+    }
+    store_entity_row_clear(&row);
+    for (int i = 0; i < n; i++)
+        article_clear(&ops[i].article);
+    free(ops);
+    store_close(st);
+}
+
+/* A database of schema 8 (links in article_entities) keeps its links when
+ * migrated to the FTS5 link index. */
+Test(store, migration_keeps_entity_links)
+{
+    sqlite3 *db;
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_entity_row row;
+    struct store_entity_rows rows;
+    struct store_article_mention *m = NULL;
+    size_t nm = 0;
+    struct store_list_query q = {.from = INT64_MIN, .to = INT64_MAX, .limit = 10};
+    struct store_article_list list;
+
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(schema_migrate(db, 8, &err), 0, "%s", err.msg);
+    cr_assert_eq(
+        sqlite3_exec(db,
+                     "INSERT INTO articles(seq,id,title,body,ts,ingested_at,content_hash,"
+                     "grp,entities_done,fp_done) VALUES"
+                     " (1,'a1','t','Ada here',10,'2020-01-01T00:00:00Z','h1',1,1,1),"
+                     " (2,'a2','t','Ada there',20,'2020-01-01T00:00:00Z','h2',2,1,1);"
+                     "INSERT INTO entities(eid,id,key,name,name_fold,type,articles,mentions)"
+                     " VALUES (7,'person:ada','p:ada','Ada','ada','person',2,3);"
+                     "INSERT INTO article_entities(seq,eid,mentions,ts) VALUES"
+                     " (1,7,1,10),(2,7,2,20);",
+                     NULL, NULL, NULL),
+        SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_entity_get(st, "person:ada", &row, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_entity_articles(st, row.eid, &q, &list, &err), 0, "%s", err.msg);
+    cr_expect_eq(list.n, 2);
+    if (list.n == 2) {
+        cr_expect_str_eq(list.items[0].id, "a2");
+        cr_expect_str_eq(list.items[1].id, "a1");
+    }
+    store_article_list_free(&list);
+    cr_assert_eq(store_article_entities(st, 2, &rows, &m, &nm, &err), 0, "%s", err.msg);
+    cr_expect_eq(rows.n, 1);
+    store_entity_rows_free(&rows);
+    free(m);
+    store_entity_row_clear(&row);
+    store_close(st);
+}
