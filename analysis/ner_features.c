@@ -76,6 +76,7 @@ struct doc_priv {
     size_t nforms, fmask;
     uint32_t *fslot;
     uint32_t *tform; /* form of each token */
+    uint32_t *sent;  /* sentence starts among the tokens up to each */
     uint32_t *sslot; /* distinct shape strings, the same way */
     size_t smask;
     uint32_t *shape_off; /* pool offset of each distinct shape */
@@ -640,12 +641,14 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     p->fslot = calloc(mask + 1, sizeof *p->fslot);
     p->forms = malloc(n * sizeof *p->forms);
     p->tform = malloc(n * sizeof *p->tform);
+    p->sent = malloc(n * sizeof *p->sent);
     p->sslot = calloc(smask + 1, sizeof *p->sslot);
     p->shape_off = malloc(2 * n * sizeof *p->shape_off);
     p->shape_len = malloc(2 * n);
     p->shape_key = malloc(2 * n * sizeof *p->shape_key);
     if (p->wslot == NULL || p->fslot == NULL || p->forms == NULL || p->tform == NULL ||
-        p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL || p->shape_key == NULL)
+        p->sent == NULL || p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL ||
+        p->shape_key == NULL)
         return -1;
     ws = d->words;
     {
@@ -668,6 +671,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
             return -1;
         const struct form *f = &p->forms[fi];
         p->tform[i] = (uint32_t)fi;
+        p->sent[i] = (i > 0 ? p->sent[i - 1] : 0) + ((k->flags & TOKEN_SENT_START) != 0);
         t->word = f->word;
         t->fold = f->fold;
         t->fold_len = f->fold_len;
@@ -825,6 +829,7 @@ void nerfeat_doc_free(struct nerfeat_doc *d)
         free(p->fslot);
         free(p->forms);
         free(p->tform);
+        free(p->sent);
         free(p->sslot);
         free(p->shape_off);
         free(p->shape_len);
@@ -1191,6 +1196,14 @@ ALWAYS_INLINE uint32_t *sslot(const struct sink *k, int scoring, uint32_t shape_
     return scoring ? &k->p->srow[shape_id][which] : NULL;
 }
 
+/* Whether no token after the first of i and j up to the other starts a sentence: then both
+ * have counted as many sentence starts. */
+static int same_sentence(const struct nerfeat_doc *d, size_t i, size_t j)
+{
+    const uint32_t *sent = ((const struct doc_priv *)d->priv)->sent;
+    return sent[i] == sent[j];
+}
+
 /* Context word of token j as seen from token i: 0 and its folded form in *s, *n; 1 past
  * either end of the text ("<T>"); 2 across a sentence start ("<S>"). */
 static int ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **s, size_t *n)
@@ -1201,13 +1214,10 @@ static int ctx_word(const struct nerfeat_doc *d, size_t i, long j, const char **
         return 1;
     }
     /* context does not cross sentence starts */
-    size_t lo = (size_t)j < i ? (size_t)j + 1 : i + 1, hi = (size_t)j < i ? i : (size_t)j;
-    for (size_t k = lo; k <= hi; k++) {
-        if (d->tok[k].flags & TOKEN_SENT_START) {
-            *s = lit_sentence;
-            *n = 3;
-            return 2;
-        }
+    if (!same_sentence(d, i, (size_t)j)) {
+        *s = lit_sentence;
+        *n = 3;
+        return 2;
     }
     *s = d->pool + d->t[j].fold;
     *n = d->t[j].fold_len;
@@ -1222,15 +1232,6 @@ ALWAYS_INLINE void k_ctx(struct sink *k, int scoring, const struct nerfeat_doc *
         k_str(k, scoring, wslot(k, scoring, d, (size_t)j, which), tmpl, s, sn, NULL, 0);
     else
         k_bound(k, scoring, tmpl, kind);
-}
-
-static int same_sentence(const struct nerfeat_doc *d, size_t i, size_t j)
-{
-    size_t lo = i < j ? i : j, hi = i < j ? j : i;
-    for (size_t k = lo + 1; k <= hi; k++)
-        if (d->tok[k].flags & TOKEN_SENT_START)
-            return 0;
-    return 1;
 }
 
 /* The features of token i, in a fixed order (the model was trained on it). */
