@@ -46,6 +46,7 @@ struct work {
     uint8_t *covered; /* token is inside a candidate */
     struct cand *c;
     size_t nc, capc;
+    char *keyforms; /* the candidates' key forms (set_keyforms) */
 };
 
 const char *entity_type_name(enum entity_type t)
@@ -452,8 +453,6 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
             while (e > head && !capword(w, e - 1))
                 e--;
             w->c[ci_long].a = a;
-            free(w->c[ci_long].keyform);
-            w->c[ci_long].keyform = NULL;
             if (e > head && capword(w, head)) {
                 if (add_cand(w, head, e, w->c[ci_long].type) != 0)
                     return -1;
@@ -513,16 +512,26 @@ static void unite(struct cand *c, size_t a, size_t b)
         c[a].set = b;
 }
 
+/* The key forms of all candidates (which are all known by now), in one block. */
 static int set_keyforms(struct work *w)
 {
+    size_t total = 0, at = 0;
+    for (size_t k = 0; k < w->nc; k++) {
+        const struct cand *c = &w->c[k];
+        total += w->toks.tokens[c->b - 1].byte_end - w->toks.tokens[c->a].byte_start;
+    }
+    total = total * 3 + 8 * w->nc + 1;
+    w->keyforms = malloc(total);
+    if (w->keyforms == NULL)
+        return -1;
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
-        if (c->keyform != NULL)
-            continue;
         size_t bs = w->toks.tokens[c->a].byte_start, be = w->toks.tokens[c->b - 1].byte_end;
-        c->keyform = nameform_key(w->text + bs, be - bs);
-        if (c->keyform == NULL)
+        size_t room = (be - bs) * 3 + 8;
+        c->keyform = w->keyforms + at;
+        if (nameform_key_buf(w->text + bs, be - bs, c->keyform, room) == (size_t)-1)
             return -1;
+        at += room;
     }
     return 0;
 }
@@ -809,13 +818,15 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
 
 /* Display text of tokens [a, b): the original text with white space runs as single spaces,
  * headline words in their restored case. Returns a new string or NULL. */
-static char *display(const struct work *w, size_t a, size_t b)
+static size_t display_room(const struct work *w, size_t a, size_t b)
 {
-    size_t bs = w->toks.tokens[a].byte_start, be = w->toks.tokens[b - 1].byte_end;
-    char *out = malloc((be - bs) * 2 + 8);
+    return (w->toks.tokens[b - 1].byte_end - w->toks.tokens[a].byte_start) * 2 + 8;
+}
+
+/* display() into out, which has display_room() bytes. */
+static void display_buf(const struct work *w, size_t a, size_t b, char *out)
+{
     size_t o = 0;
-    if (out == NULL)
-        return NULL;
     for (size_t i = a; i < b; i++) {
         const struct token *t = &w->toks.tokens[i];
         if (i > a && t->byte_start > w->toks.tokens[i - 1].byte_end)
@@ -855,6 +866,13 @@ static char *display(const struct work *w, size_t a, size_t b)
         }
     }
     out[o] = '\0';
+}
+
+static char *display(const struct work *w, size_t a, size_t b)
+{
+    char *out = malloc(display_room(w, a, b));
+    if (out != NULL)
+        display_buf(w, a, b, out);
     return out;
 }
 
@@ -862,12 +880,14 @@ static char *display(const struct work *w, size_t a, size_t b)
 static char *make_key(const struct gazetteer *g, int type, const char *name, size_t len,
                       const char **canonical)
 {
-    char *kf = nameform_key(name, len), *res = NULL, *sk = NULL;
+    char stack[512], *kf, *res = NULL, *sk = NULL;
     const char *prefix = entity_type_name((enum entity_type)type);
     const char *body;
     if (canonical)
         *canonical = NULL;
-    if (kf == NULL)
+    kf = len * 3 + 8 <= sizeof stack ? stack : NULL;
+    if (kf != NULL ? nameform_key_buf(name, len, kf, sizeof stack) == (size_t)-1
+                   : (kf = nameform_key(name, len)) == NULL)
         return NULL;
     body = kf;
     if (type == ENTITY_PERSON && g != NULL) {
@@ -894,7 +914,8 @@ static char *make_key(const struct gazetteer *g, int type, const char *name, siz
             char *k2 = nameform_key(canon, strlen(canon));
             if (k2 == NULL)
                 goto out;
-            free(kf);
+            if (kf != stack)
+                free(kf);
             kf = k2;
             body = kf;
             if (canonical)
@@ -916,7 +937,8 @@ static char *make_key(const struct gazetteer *g, int type, const char *name, siz
         strcat(res, body);
     }
 out:
-    free(kf);
+    if (kf != stack)
+        free(kf);
     free(sk);
     return res;
 }
@@ -1090,9 +1112,16 @@ static int build_result(struct work *w, struct entity_result *out)
         }
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]];
-            char *s = display(w, c->a, c->b);
-            if (s == NULL || add_alias_new(e, s) != 0)
-                goto out;
+            char stack[256], *s = stack;
+            if (display_room(w, c->a, c->b) > sizeof stack) {
+                s = display(w, c->a, c->b);
+                if (s == NULL || add_alias_new(e, s) != 0)
+                    goto out;
+            } else {
+                display_buf(w, c->a, c->b, s); /* copied only when it is a new alias */
+                if (add_alias(e, s) != 0)
+                    goto out;
+            }
             ent_of[members[k]] = target;
         }
         if (target == out->nentities)
@@ -1146,8 +1175,7 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
 out:
     if (rc != 0)
         entity_result_free(out);
-    for (size_t k = 0; k < w.nc; k++)
-        free(w.c[k].keyform);
+    free(w.keyforms);
     free(w.c);
     free(links);
     free(w.tags);

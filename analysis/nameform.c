@@ -125,18 +125,16 @@ static int is_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 
-char *nameform_key(const char *s, size_t n)
+size_t nameform_key_buf(const char *s, size_t n, char *key, size_t cap)
 {
-    size_t cap = n * 3 + 8, w = 0;
+    size_t need = n * 3 + 8, w = 0, fl;
     char stack[512]; /* the folded form of a name fits, nearly always */
-    char *fold = cap <= sizeof stack ? stack : malloc(cap), *key = malloc(cap);
-    char *res = NULL;
-    size_t fl;
+    char *fold;
     int space = 1;
 
-    if (fold == NULL || key == NULL)
-        goto out;
-    fl = nameform_fold(s, n, fold, cap);
+    if (cap < need || (fold = need <= sizeof stack ? stack : malloc(need)) == NULL)
+        return (size_t)-1;
+    fl = nameform_fold(s, n, fold, need);
     /* a final possessive goes */
     if (fl >= 2 && fold[fl - 2] == '\'' && fold[fl - 1] == 's')
         fl -= 2;
@@ -157,15 +155,24 @@ char *nameform_key(const char *s, size_t n)
     while (w > 0 && key[w - 1] == ' ')
         w--;
     key[w] = '\0';
-    if (w > 4 && strncmp(key, "the ", 4) == 0)
+    if (w > 4 && strncmp(key, "the ", 4) == 0) {
         memmove(key, key + 4, w - 3);
-    res = key;
-    key = NULL;
-out:
+        w -= 4;
+    }
     if (fold != stack)
         free(fold);
-    free(key);
-    return res;
+    return w;
+}
+
+char *nameform_key(const char *s, size_t n)
+{
+    size_t cap = n * 3 + 8;
+    char *key = malloc(cap);
+    if (key != NULL && nameform_key_buf(s, n, key, cap) == (size_t)-1) {
+        free(key);
+        key = NULL;
+    }
+    return key;
 }
 
 /* Skeleton of one word w[0..n) written back in place; returns the new length. */

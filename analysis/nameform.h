@@ -18,6 +18,11 @@ size_t nameform_fold(const char *s, size_t n, char *out, size_t cap);
  * NULL on allocation failure. */
 char *nameform_key(const char *s, size_t n);
 
+/* nameform_key into key[0..cap), which needs n * 3 + 8 bytes (the most a key form takes):
+ * returns the key form's length, or (size_t)-1 when cap is smaller (or, for a name of more
+ * than 168 bytes, on allocation failure). */
+size_t nameform_key_buf(const char *s, size_t n, char *key, size_t cap);
+
 /* The skeleton used for personal names, from a key form, word by word: final "ey"/"ay"/
  * "iy"/consonant+"y" -> "ei"/"ai"/"i"/"i", "ks" -> "x", final consonant+"dr"
  * -> "der". "sergey lavrov" -> "sergei lavrov", "dmitry" -> "dmitri". Returns a new
