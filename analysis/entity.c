@@ -547,15 +547,12 @@ static const char *last_word(const char *k)
  * one word are chained (next_same) so that each name visits only its word's positions. */
 static int propagate(struct work *w)
 {
-    size_t nc0 = w->nc, n = w->toks.n, nwords = 0;
+    size_t nc0 = w->nc, n = w->toks.n, nwords = w->fd.nwords; /* word indices: 0..nwords-1 */
     size_t *next_same = malloc((n + 1) * sizeof *next_same), *first = NULL;
     int rc = -1;
 
     if (next_same == NULL)
         goto out;
-    for (size_t i = 0; i < n; i++)
-        if (w->fd.t[i].word + 1 > nwords)
-            nwords = w->fd.t[i].word + 1;
     first = malloc((nwords + 1) * sizeof *first);
     if (first == NULL)
         goto out;

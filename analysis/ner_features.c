@@ -63,7 +63,6 @@ struct form {
     uint32_t word, fold;   /* its word, its folded form in the pool */
     uint16_t fold_len;
     uint8_t multi;          /* the folded form has two code points or more */
-    uint8_t shaped;         /* shapes below are set (outside headlines) */
     uint32_t shape, lshape; /* as in struct nerfeat_token */
     uint32_t shape_id, lshape_id;
     uint8_t shape_len, lshape_len;
@@ -231,6 +230,55 @@ static void shapes(const char *s, size_t n, int headline, int tcase, char *sh, s
     lsh[b] = '\0';
     *shn = a;
     *lshn = b;
+}
+
+/* shapes() outside headlines of a form of up to 16 ASCII bytes, from its key sixteen bytes at
+ * a time: a character is kept in the short shape when its class differs from the previous
+ * one's, in the long shape unless the four before it have its class. Returns 0 when the
+ * form is not such, or when the short shape would reach 15 characters (where shapes()
+ * stops early). */
+static int form_shapes(const struct form *f, char *sh, size_t *shn, char *lsh, size_t *lshn)
+{
+#if defined(__SSE2__)
+    size_t n = f->len;
+    if (n > 16)
+        return 0;
+    __m128i x = _mm_loadu_si128((const __m128i *)f->key);
+    if (_mm_movemask_epi8(x) != 0)
+        return 0;
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
+    __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    __m128i k = _mm_or_si128(_mm_andnot_si128(_mm_or_si128(_mm_or_si128(up, lo), dg), x),
+                             _mm_or_si128(_mm_and_si128(up, _mm_set1_epi8('X')),
+                                          _mm_or_si128(_mm_and_si128(lo, _mm_set1_epi8('x')),
+                                                       _mm_and_si128(dg, _mm_set1_epi8('d')))));
+    unsigned valid = (1u << n) - 1;
+    unsigned same = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_slli_si128(k, 1))) & valid &
+                    ~1u; /* bit i: the class of character i - 1 */
+    unsigned keep_s = valid & ~same;
+    unsigned keep_l = valid & ~(same & same << 1 & same << 2 & same << 3);
+    unsigned char c[16];
+    size_t a = 0, b = 0;
+    if (__builtin_popcount(keep_s) >= 15)
+        return 0;
+    _mm_storeu_si128((__m128i *)c, k);
+    for (unsigned m = keep_s; m; m &= m - 1)
+        sh[a++] = (char)c[__builtin_ctz(m)];
+    for (unsigned m = keep_l; m; m &= m - 1)
+        lsh[b++] = (char)c[__builtin_ctz(m)];
+    sh[a] = '\0';
+    lsh[b] = '\0';
+    *shn = a;
+    *lshn = b;
+    return 1;
+#else
+    (void)f, (void)sh, (void)shn, (void)lsh, (void)lshn;
+    return 0;
+#endif
 }
 
 /* The word with hash h, added (with its gazetteer look-up and first form fold[0..n)) when
@@ -615,7 +663,7 @@ static void mark_runs(struct nerfeat_doc *d)
 int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const char *text,
                       const struct token *tok, size_t n)
 {
-    size_t mask = 63, smask = 63;
+    size_t mask = 63;
     struct word_stats *ws;
     struct doc_priv *p;
 
@@ -628,27 +676,19 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         return 0;
     while (mask + 1 < n * 2)
         mask = mask * 2 + 1;
-    while (smask + 1 < n * 4) /* up to two distinct shapes a token */
-        smask = smask * 2 + 1;
     d->t = calloc(n, sizeof *d->t);
     d->words = malloc(n * sizeof(struct word_stats));
     d->priv = p = calloc(1, sizeof *p);
     if (d->t == NULL || d->words == NULL || p == NULL)
         return -1;
     p->wmask = p->fmask = mask;
-    p->smask = smask;
     p->wslot = calloc(mask + 1, sizeof *p->wslot);
     p->fslot = calloc(mask + 1, sizeof *p->fslot);
     p->forms = malloc(n * sizeof *p->forms);
     p->tform = malloc(n * sizeof *p->tform);
     p->sent = malloc(n * sizeof *p->sent);
-    p->sslot = calloc(smask + 1, sizeof *p->sslot);
-    p->shape_off = malloc(2 * n * sizeof *p->shape_off);
-    p->shape_len = malloc(2 * n);
-    p->shape_key = malloc(2 * n * sizeof *p->shape_key);
     if (p->wslot == NULL || p->fslot == NULL || p->forms == NULL || p->tform == NULL ||
-        p->sent == NULL || p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL ||
-        p->shape_key == NULL)
+        p->sent == NULL)
         return -1;
     ws = d->words;
     {
@@ -733,39 +773,57 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         if ((t->flags & NERFEAT_FIRST) && t->tcase == NERFEAT_LOWER)
             t->tcase = NERFEAT_CAP;
     }
-    /* 4. shapes */
-    for (size_t i = 0; i < n; i++) {
-        struct nerfeat_token *t = &d->t[i];
-        struct form *f = &p->forms[p->tform[i]];
-        int head = (tok[i].flags & TOKEN_HEADLINE) != 0;
+    /* 4. shapes: outside headlines a shape follows from the bytes alone, so once per form;
+     * two shapes a form and a headline token at most */
+    {
+        size_t most = 2 * p->nforms, smask = 63;
+        for (size_t i = 0; i < n; i++)
+            most += (tok[i].flags & TOKEN_HEADLINE) ? 2 : 0;
+        while (smask + 1 < most * 2)
+            smask = smask * 2 + 1;
+        p->smask = smask;
+        p->sslot = calloc(smask + 1, sizeof *p->sslot);
+        p->shape_off = malloc(most * sizeof *p->shape_off);
+        p->shape_len = malloc(most);
+        p->shape_key = malloc(most * sizeof *p->shape_key);
+        if (p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL ||
+            p->shape_key == NULL)
+            return -1;
+    }
+    for (size_t fi = 0; fi < p->nforms; fi++) {
+        struct form *f = &p->forms[fi];
         char sh[32] = {0}, lsh[32] = {0};
         size_t shn, lshn;
-        if (!head && f->shaped) {
-            /* outside headlines a shape follows from the bytes alone */
-            t->shape = f->shape;
-            t->shape_id = f->shape_id;
-            t->shape_len = f->shape_len;
-            t->lshape = f->lshape;
-            t->lshape_id = f->lshape_id;
-            t->lshape_len = f->lshape_len;
+        if (!form_shapes(f, sh, &shn, lsh, &lshn))
+            shapes(text + f->start, f->len, 0, NERFEAT_NONE, sh, &shn, lsh, &lshn);
+        if (shape_put(d, p, sh, shn, &f->shape, &f->shape_id) != 0 ||
+            shape_put(d, p, lsh, lshn, &f->lshape, &f->lshape_id) != 0)
+            return -1;
+        f->shape_len = (uint8_t)shn;
+        f->lshape_len = (uint8_t)lshn;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct nerfeat_token *t = &d->t[i];
+        const struct form *f = &p->forms[p->tform[i]];
+        if (tok[i].flags & TOKEN_HEADLINE) {
+            /* headline words are shaped as truecased */
+            char sh[32] = {0}, lsh[32] = {0};
+            size_t shn, lshn;
+            shapes(text + tok[i].byte_start, tok[i].byte_end - tok[i].byte_start, 1, t->tcase, sh,
+                   &shn, lsh, &lshn);
+            if (shape_put(d, p, sh, shn, &t->shape, &t->shape_id) != 0 ||
+                shape_put(d, p, lsh, lshn, &t->lshape, &t->lshape_id) != 0)
+                return -1;
+            t->shape_len = (uint8_t)shn;
+            t->lshape_len = (uint8_t)lshn;
             continue;
         }
-        shapes(text + tok[i].byte_start, tok[i].byte_end - tok[i].byte_start, head, t->tcase, sh,
-               &shn, lsh, &lshn);
-        if (shape_put(d, p, sh, shn, &t->shape, &t->shape_id) != 0 ||
-            shape_put(d, p, lsh, lshn, &t->lshape, &t->lshape_id) != 0)
-            return -1;
-        t->shape_len = (uint8_t)shn;
-        t->lshape_len = (uint8_t)lshn;
-        if (!head) {
-            f->shaped = 1;
-            f->shape = t->shape;
-            f->shape_id = t->shape_id;
-            f->shape_len = t->shape_len;
-            f->lshape = t->lshape;
-            f->lshape_id = t->lshape_id;
-            f->lshape_len = t->lshape_len;
-        }
+        t->shape = f->shape;
+        t->shape_id = f->shape_id;
+        t->shape_len = f->shape_len;
+        t->lshape = f->lshape;
+        t->lshape_id = f->lshape_id;
+        t->lshape_len = f->lshape_len;
     }
     /* 5. phrases and runs */
     mark_phrases(d);
