@@ -3,6 +3,7 @@
  * can look one or two characters ahead. */
 #include "analysis/tokenize.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
@@ -192,6 +193,41 @@ static int span_in(const struct decoded *d, size_t a, size_t b, const char *cons
     return 0;
 }
 
+/* What the words of a long list start with and how long they are, to turn most spans down
+ * without going through the list. */
+struct list_filter {
+    const char *const *list;
+    uint64_t first[2]; /* ASCII first letters */
+    uint32_t lengths;  /* bit n: a word of n letters (all are shorter than 32) */
+};
+
+static struct list_filter filters[3];
+static pthread_once_t filters_once = PTHREAD_ONCE_INIT;
+
+static void filters_init(void)
+{
+    const char *const *lists[3] = {abbreviations, title_abbreviations, sentence_openers};
+    for (int f = 0; f < 3; f++) {
+        filters[f].list = lists[f];
+        for (size_t k = 0; lists[f][k] != NULL; k++) {
+            unsigned char c = (unsigned char)lists[f][k][0];
+            filters[f].first[c >> 6 & 1] |= (uint64_t)1 << (c & 63);
+            filters[f].lengths |= (uint32_t)1 << strlen(lists[f][k]);
+        }
+    }
+}
+
+/* span_in for list number f of filters_init. */
+static int span_in_list(const struct decoded *d, size_t a, size_t b, int f)
+{
+    const struct list_filter *lf = &filters[f];
+    uint32_t c = b > a ? d->cp[a] : 0;
+    if (b - a >= 32 || !(lf->lengths >> (b - a) & 1) || c >= 0x80 ||
+        !(lf->first[c >> 6] >> (c & 63) & 1))
+        return 0;
+    return span_in(d, a, b, lf->list);
+}
+
 /* Contraction endings split off after an apostrophe: 's 're 'll 've 'd 'm. */
 static int is_clitic(const struct decoded *d, size_t a, size_t b)
 {
@@ -284,7 +320,7 @@ static size_t scan_word(const struct decoded *d, size_t i, int *abbrev)
             keep = 1;
         else if (j - i == 1 && is_upper(d->cp[i]))
             keep = 1;
-        else if (span_in(d, i, j, abbreviations))
+        else if (span_in_list(d, i, j, 0))
             keep = 1;
         if (keep) {
             j++;
@@ -505,8 +541,8 @@ static void mark_sentences(const struct decoded *d, struct token_list *out, cons
                 terminal = pp->cp_end - pp->cp_start == 1 && is_terminal(d->cp[pp->cp_start]);
             }
             if (!terminal && (p->flags & TOKEN_ABBREV) &&
-                !span_in(d, p->cp_start, p->cp_end - 1, title_abbreviations) &&
-                span_in(d, t->cp_start, t->cp_end, sentence_openers))
+                !span_in_list(d, p->cp_start, p->cp_end - 1, 1) &&
+                span_in_list(d, t->cp_start, t->cp_end, 2))
                 terminal = 1;
             if (gap_nl[k] >= 2) {
                 t->flags |= TOKEN_PARA_START | TOKEN_LINE_START;
@@ -562,6 +598,7 @@ int tokenize_text(const char *text, size_t len, struct token_list *out)
     size_t *gap_nl = NULL, gap_cap = 0, nl = 0;
     int rc = -1;
 
+    pthread_once(&filters_once, filters_init);
     out->n = 0;
     if (decode(text, len, &d) != 0)
         goto out;
