@@ -35,6 +35,10 @@ struct cand {
     int weak;   /* a calendar or function word alone: kept only when coreference backs it */
     size_t set; /* union-find parent */
     char *keyform;
+    /* of the key form, for comparisons: its first 8 bytes big-endian (zero-padded), its
+     * length, its first word's length and where its last word starts */
+    uint64_t prefix;
+    size_t klen, first_len, last_off;
 };
 
 struct work {
@@ -512,6 +516,13 @@ static void unite(struct cand *c, size_t a, size_t b)
         c[a].set = b;
 }
 
+/* Last word of a key form. */
+static const char *last_word(const char *k)
+{
+    const char *s = strrchr(k, ' ');
+    return s ? s + 1 : k;
+}
+
 /* The key forms of all candidates (which are all known by now), in one block. */
 static int set_keyforms(struct work *w)
 {
@@ -529,18 +540,18 @@ static int set_keyforms(struct work *w)
         size_t bs = w->toks.tokens[c->a].byte_start, be = w->toks.tokens[c->b - 1].byte_end;
         size_t room = (be - bs) * 3 + 8;
         c->keyform = w->keyforms + at;
-        if (nameform_key_buf(w->text + bs, be - bs, c->keyform, room) == (size_t)-1)
+        c->klen = nameform_key_buf(w->text + bs, be - bs, c->keyform, room);
+        if (c->klen == (size_t)-1)
             return -1;
         at += room;
+        c->prefix = 0;
+        for (size_t i = 0; i < 8; i++)
+            c->prefix = c->prefix << 8 | (i < c->klen ? (unsigned char)c->keyform[i] : 0);
+        const char *sp = memchr(c->keyform, ' ', c->klen);
+        c->first_len = sp ? (size_t)(sp - c->keyform) : c->klen;
+        c->last_off = (size_t)(last_word(c->keyform) - c->keyform);
     }
     return 0;
-}
-
-/* Last word of a key form. */
-static const char *last_word(const char *k)
-{
-    const char *s = strrchr(k, ' ');
-    return s ? s + 1 : k;
 }
 
 /* Occurrences that the model missed of names it found elsewhere in the article. Tokens of
@@ -611,34 +622,30 @@ out:
     return rc;
 }
 
+/* strcmp of two candidates' key forms (the prefixes settle most). */
+static int keyform_cmp(const struct cand *a, const struct cand *b)
+{
+    if (a->prefix != b->prefix)
+        return a->prefix < b->prefix ? -1 : 1;
+    return strcmp(a->keyform, b->keyform);
+}
+
 static int cmp_by_keyform(const void *x, const void *y, void *arg)
 {
     const struct cand *c = arg;
     size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    int r = strcmp(c[a].keyform, c[b].keyform);
+    int r = keyform_cmp(&c[a], &c[b]);
     return r ? r : a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Compares the last (which == 0) or first (which == 1) word of key form k with word[0..wl)
- * (the sign of strcmp's answer, the shorter first on a common prefix). */
-static int word_cmpn(const char *k, int which, const char *word, size_t wl)
+/* Compares the last (which == 0) or first (which == 1) word of candidate k's key form with
+ * word[0..wl) (the sign of strcmp's answer, the shorter first on a common prefix). */
+static int word_cmpn(const struct cand *k, int which, const char *word, size_t wl)
 {
-    const char *kw = k;
-    size_t kl;
-    if (which == 0) {
-        kw = last_word(k);
-        kl = strlen(kw);
-    } else {
-        const char *sp = strchr(k, ' ');
-        kl = sp ? (size_t)(sp - k) : strlen(k);
-    }
+    const char *kw = which == 0 ? k->keyform + k->last_off : k->keyform;
+    size_t kl = which == 0 ? k->klen - k->last_off : k->first_len;
     int r = memcmp(kw, word, kl < wl ? kl : wl);
     return r ? r : kl < wl ? -1 : kl > wl ? 1 : 0;
-}
-
-static int word_cmp(const char *k, int which, const char *word)
-{
-    return word_cmpn(k, which, word, strlen(word));
 }
 
 /* Orders candidates by a word of their key forms, the word of y cut at 127 bytes (as it has
@@ -647,18 +654,12 @@ static int cmp_words(const void *x, const void *y, void *arg, int which)
 {
     const struct cand *c = arg;
     size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    const char *ka = c[a].keyform, *kb = c[b].keyform, *wb = kb;
-    size_t wbl;
-    if (which == 0) {
-        wb = last_word(kb);
-        wbl = strlen(wb);
-    } else {
-        const char *sp = strchr(kb, ' ');
-        wbl = sp ? (size_t)(sp - kb) : strlen(kb);
-    }
+    const struct cand *kb = &c[b];
+    const char *wb = which == 0 ? kb->keyform + kb->last_off : kb->keyform;
+    size_t wbl = which == 0 ? kb->klen - kb->last_off : kb->first_len;
     if (wbl > 127)
         wbl = 127;
-    int r = word_cmpn(ka, which, wb, wbl);
+    int r = word_cmpn(&c[a], which, wb, wbl);
     return r ? r : a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -725,7 +726,7 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         size_t e = g + 1;
         int votes[3] = {0, 0, 0}, top = -1;
         size_t first[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
-        while (e < nc && strcmp(c[byk[g]].keyform, c[byk[e]].keyform) == 0)
+        while (e < nc && keyform_cmp(&c[byk[g]], &c[byk[e]]) == 0)
             e++;
         if (c[byk[g]].keyform[0]) {
             for (size_t k = g; k < e; k++) {
@@ -768,13 +769,13 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
             size_t lo = 0, hi = nper, best = SIZE_MAX;
             while (lo < hi) { /* first entry whose word is >= the name */
                 size_t mid = (lo + hi) / 2;
-                if (word_cmp(c[per[mid]].keyform, pass, c[i].keyform) < 0)
+                if (word_cmpn(&c[per[mid]], pass, c[i].keyform, c[i].klen) < 0)
                     lo = mid + 1;
                 else
                     hi = mid;
             }
-            for (size_t k = lo; k < nper && word_cmp(c[per[k]].keyform, pass, c[i].keyform) == 0;
-                 k++) {
+            for (size_t k = lo;
+                 k < nper && word_cmpn(&c[per[k]], pass, c[i].keyform, c[i].klen) == 0; k++) {
                 size_t j = per[k];
                 if (pass == 1) {
                     best = j; /* the earliest */
