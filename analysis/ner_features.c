@@ -828,49 +828,36 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     /* 5. phrases and runs */
     mark_phrases(d);
     mark_runs(d);
-    /* 6. document evidence, each token's own share left out */
+    /* 6. document evidence, each token's own share left out (counted and compared without
+     * branches: these are data, not control) */
     for (size_t i = 0; i < n; i++) {
-        struct nerfeat_token *t = &d->t[i];
+        const struct nerfeat_token *t = &d->t[i];
         struct word_stats *w = &ws[t->word];
-        if (t->flags & NERFEAT_AFTER_TITLE)
-            w->title++;
-        if ((t->run & NERFEAT_RUN_FIRSTNAME) && t->run_pos == 3)
-            w->surname++;
-        if (t->run & NERFEAT_RUN_ORGCUE)
-            w->orgrun++;
-        if (t->run_pos == 1)
-            w->runhead++;
-        if (t->run_pos == 4)
-            w->single++;
-        if (t->place)
-            w->place++;
+        w->title += (t->flags & NERFEAT_AFTER_TITLE) != 0;
+        w->surname += (t->run & NERFEAT_RUN_FIRSTNAME) && t->run_pos == 3;
+        w->orgrun += (t->run & NERFEAT_RUN_ORGCUE) != 0;
+        w->runhead += t->run_pos == 1;
+        w->single += t->run_pos == 4;
+        w->place += t->place != 0;
     }
     for (size_t i = 0; i < n; i++) {
         struct nerfeat_token *t = &d->t[i];
         const struct word_stats *w = &ws[t->word];
-        int head = (tok[i].flags & TOKEN_HEADLINE) != 0;
-        int own_lower = !head && t->tcase == NERFEAT_LOWER;
-        int own_capmid = !head && t->tcase == NERFEAT_CAP && !(t->flags & NERFEAT_FIRST);
-        int own_upper = !head && t->tcase == NERFEAT_UPPER && !(t->flags & NERFEAT_FIRST);
+        unsigned body = !(tok[i].flags & TOKEN_HEADLINE), mid = !(t->flags & NERFEAT_FIRST);
+        unsigned own_lower = body & (t->tcase == NERFEAT_LOWER);
+        unsigned own_capmid = body & (t->tcase == NERFEAT_CAP) & mid;
+        unsigned own_upper = body & (t->tcase == NERFEAT_UPPER) & mid;
         uint32_t b = 0;
-        if (w->lower > own_lower)
-            b |= NERFEAT_DOC_LOWER;
-        if (w->capmid > own_capmid)
-            b |= NERFEAT_DOC_CAPMID;
-        if (w->upper > own_upper)
-            b |= NERFEAT_DOC_UPPER;
-        if (w->title > ((t->flags & NERFEAT_AFTER_TITLE) ? 1 : 0))
-            b |= NERFEAT_DOC_TITLE;
-        if (w->surname > (((t->run & NERFEAT_RUN_FIRSTNAME) && t->run_pos == 3) ? 1 : 0))
-            b |= NERFEAT_DOC_SURNAME;
-        if (w->orgrun > ((t->run & NERFEAT_RUN_ORGCUE) ? 1 : 0))
-            b |= NERFEAT_DOC_ORGRUN;
-        if (w->runhead > (t->run_pos == 1 ? 1 : 0))
-            b |= NERFEAT_DOC_RUNHEAD;
-        if (w->single > (t->run_pos == 4 ? 1 : 0))
-            b |= NERFEAT_DOC_SINGLE;
-        if (w->place > (t->place ? 1 : 0))
-            b |= NERFEAT_DOC_PLACE;
+        b |= (uint32_t)(w->lower > own_lower) * NERFEAT_DOC_LOWER;
+        b |= (uint32_t)(w->capmid > own_capmid) * NERFEAT_DOC_CAPMID;
+        b |= (uint32_t)(w->upper > own_upper) * NERFEAT_DOC_UPPER;
+        b |= (uint32_t)(w->title > ((t->flags & NERFEAT_AFTER_TITLE) != 0)) * NERFEAT_DOC_TITLE;
+        b |= (uint32_t)(w->surname > ((t->run & NERFEAT_RUN_FIRSTNAME) && t->run_pos == 3)) *
+             NERFEAT_DOC_SURNAME;
+        b |= (uint32_t)(w->orgrun > ((t->run & NERFEAT_RUN_ORGCUE) != 0)) * NERFEAT_DOC_ORGRUN;
+        b |= (uint32_t)(w->runhead > (t->run_pos == 1)) * NERFEAT_DOC_RUNHEAD;
+        b |= (uint32_t)(w->single > (t->run_pos == 4)) * NERFEAT_DOC_SINGLE;
+        b |= (uint32_t)(w->place > (t->place != 0)) * NERFEAT_DOC_PLACE;
         t->doc = b;
     }
     return 0;
