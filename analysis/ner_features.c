@@ -543,15 +543,23 @@ static void longest_phrases(const struct nerfeat_doc *d, size_t i, size_t len[3]
     }
 }
 
-static void mark_phrases(struct nerfeat_doc *d)
+static int mark_phrases(struct nerfeat_doc *d)
 {
     size_t skip[3] = {0, 0, 0}; /* next token each class may start a match at */
+    uint32_t *start = malloc(d->n * sizeof *start);
+    size_t nstart = 0;
+    if (start == NULL)
+        return -1;
+    /* the tokens a phrase may start at, listed first (a fifth of them, at random) */
     for (size_t i = 0; i < d->n; i++) {
-        size_t len[3];
+        start[nstart] = (uint32_t)i;
+        nstart +=
+            (d->t[i].gaz & (GAZ_PLACE_MASK | GAZ_ORG | GAZ_TITLE | GAZ_CHROME | GAZ_PREFIX)) != 0;
+    }
+    for (size_t s = 0; s < nstart; s++) {
+        size_t i = start[s], len[3];
         uint32_t bits;
         if (i < skip[0] && i < skip[1] && i < skip[2])
-            continue;
-        if (!(d->t[i].gaz & (GAZ_PLACE_MASK | GAZ_ORG | GAZ_TITLE | GAZ_CHROME | GAZ_PREFIX)))
             continue;
         longest_phrases(d, i, len, &bits);
         if (i >= skip[0] && len[0] > 0 && is_capword(&d->t[i]) &&
@@ -588,6 +596,8 @@ static void mark_phrases(struct nerfeat_doc *d)
             skip[2] = e;
         }
     }
+    free(start);
+    return 0;
 }
 
 /* Finds runs of capitalised words and records their shape and contents. */
@@ -826,7 +836,8 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         t->lshape_len = f->lshape_len;
     }
     /* 5. phrases and runs */
-    mark_phrases(d);
+    if (mark_phrases(d) != 0)
+        return -1;
     mark_runs(d);
     /* 6. document evidence, each token's own share left out (counted and compared without
      * branches: these are data, not control) */
