@@ -1163,6 +1163,15 @@ void nerfeat_scorer_free(struct nerfeat_scorer *sc)
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
+/* While scoring, the features not cached yet are hashed and their buckets asked for as they
+ * come, and looked up together at the end of the token (the sums do not depend on order),
+ * so that the misses of one token overlap. */
+struct pending {
+    uint64_t h[NERFEAT_MAX];
+    uint32_t *slot[NERFEAT_MAX]; /* where its row goes too, or NULL */
+    unsigned n;
+};
+
 struct sink {
     uint64_t *out;                   /* scoring == 0 */
     size_t n;                        /* features so far */
@@ -1170,6 +1179,7 @@ struct sink {
     struct doc_priv *p;
     v8si sum;     /* tags 0..7 */
     int32_t sum8; /* tag 8 */
+    struct pending *pend;
 };
 
 ALWAYS_INLINE void add_row(struct sink *k, uint32_t r)
@@ -1200,10 +1210,9 @@ ALWAYS_INLINE void k_str(struct sink *k, int scoring, uint32_t *slot, unsigned t
         k->out[k->n - 1] = h;
         return;
     }
-    uint32_t r = row_find(k->sc, h);
-    if (slot != NULL)
-        *slot = r + 1;
-    add_row(k, r);
+    nermodel_prefetch(k->sc->m, h);
+    k->pend->h[k->pend->n] = h;
+    k->pend->slot[k->pend->n++] = slot;
 }
 
 ALWAYS_INLINE void k_int(struct sink *k, int scoring, unsigned tmpl, uint32_t v)
@@ -1406,7 +1415,7 @@ ALWAYS_INLINE size_t features(const struct nerfeat_doc *d, size_t i, struct sink
 
 size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out)
 {
-    struct sink k = {out, 0, NULL, NULL, {0}, 0};
+    struct sink k = {out, 0, NULL, NULL, {0}, 0, NULL};
     return features(d, i, &k, 0);
 }
 
@@ -1455,9 +1464,17 @@ int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, s
         if (p->wrow == NULL || p->srow == NULL || prefill(d, sc, p) != 0)
             return -1;
     }
+    struct pending pend;
     for (size_t i = a; i < b; i++) {
-        struct sink k = {NULL, 0, sc, p, {0}, 0};
+        struct sink k = {NULL, 0, sc, p, {0}, 0, &pend};
+        pend.n = 0;
         features(d, i, &k, 1);
+        for (unsigned q = 0; q < pend.n; q++) {
+            uint32_t r = row_find(sc, pend.h[q]);
+            if (pend.slot[q] != NULL)
+                *pend.slot[q] = r + 1;
+            add_row(&k, r);
+        }
         memcpy(sums + (i - a) * NER_NTAGS, &k.sum, sizeof k.sum);
         sums[(i - a) * NER_NTAGS + 8] = k.sum8;
     }

@@ -219,6 +219,12 @@ int32_t nermodel_find(const struct nermodel *m, uint64_t h)
     }
 }
 
+void nermodel_prefetch(const struct nermodel *m, uint64_t h)
+{
+    if (m->table != NULL)
+        __builtin_prefetch(&m->table[slot_key((uint32_t)h) & m->mask]);
+}
+
 void nermodel_find_many(const struct nermodel *m, const uint64_t *h, size_t n, int32_t *rows)
 {
     /* the table is larger than the caches: ask for the slots of a batch ahead of probing

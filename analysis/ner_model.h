@@ -56,6 +56,9 @@ int nermodel_decode(const struct nermodel *m, const uint64_t *feats, const size_
 /* Row of the weights of hashed feature h (for nermodel_row), or -1 when h has none. */
 int32_t nermodel_find(const struct nermodel *m, uint64_t h);
 
+/* Starts bringing the table bucket of h into the cache, for a nermodel_find to come. */
+void nermodel_prefetch(const struct nermodel *m, uint64_t h);
+
 /* nermodel_find of h[0..n) into rows[0..n), faster than one at a time. */
 void nermodel_find_many(const struct nermodel *m, const uint64_t *h, size_t n, int32_t *rows);
 
