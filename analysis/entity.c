@@ -228,6 +228,10 @@ static int spans_from_tags(struct work *w)
 {
     size_t n = w->toks.n;
     for (size_t i = 0; i < n;) {
+        if (w->tags[i] == NER_O) { /* most tokens: no call */
+            i++;
+            continue;
+        }
         int type = nermodel_tag_type((enum ner_tag)w->tags[i]);
         size_t a = i, b = i + 1;
         if (type < 0) {
