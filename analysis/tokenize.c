@@ -410,15 +410,76 @@ static void set_classes(struct decoded *d)
         set_class(d, i);
 }
 
-static int decode(const char *text, size_t len, struct decoded *d)
+/* The scanner's working memory, kept by each thread from one text to the next: fresh memory
+ * for every text costs page faults (large blocks are mapped and unmapped each time). Blocks
+ * past SCRATCH_KEEP bytes are given back after use. Freed when the thread exits. */
+#define SCRATCH_KEEP (4u << 20)
+
+struct scratch {
+    void *buf;
+    size_t cap;
+};
+
+static _Thread_local struct scratch scratch_tls;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_free(void *p)
+{
+    struct scratch *s = p;
+    free(s->buf);
+    s->buf = NULL;
+    s->cap = 0;
+}
+
+static void scratch_key_init(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* The calling thread's scratch of at least n bytes, or NULL. */
+static void *scratch_get(size_t n)
+{
+    struct scratch *s = &scratch_tls;
+    if (s->cap < n) {
+        void *p;
+        pthread_once(&scratch_once, scratch_key_init);
+        if (s->buf == NULL && (!scratch_key_ok || pthread_setspecific(scratch_key, s) != 0))
+            return NULL;
+        free(s->buf);
+        s->buf = NULL;
+        s->cap = 0;
+        if ((p = malloc(n)) == NULL)
+            return NULL;
+        s->buf = p;
+        s->cap = n;
+    }
+    return s->buf;
+}
+
+static void scratch_done(void)
+{
+    if (scratch_tls.cap > SCRATCH_KEEP)
+        scratch_free(&scratch_tls);
+}
+
+/* Decodes text into d, its arrays in the thread's scratch (with room for len + 1 gaps in
+ * *gap_nl). Returns 0, or -1 on allocation failure. */
+static int decode(const char *text, size_t len, struct decoded *d, size_t **gap_nl)
 {
     size_t pos = 0, words = (len + 64) / 64 + 1;
+    size_t bm_bytes = BM_N * words * sizeof(uint64_t);
+    size_t cp_bytes = ((len + 1) * sizeof *d->cp + 15) & ~(size_t)15;
+    char *mem = scratch_get(bm_bytes + cp_bytes + 2 * (len + 1) * sizeof(size_t));
     d->n = 0;
-    d->cp = malloc((len + 1) * sizeof *d->cp);
-    d->off = malloc((len + 1) * sizeof *d->off);
-    d->bm[0] = calloc(BM_N * words, sizeof *d->bm[0]);
-    if (d->cp == NULL || d->off == NULL || d->bm[0] == NULL)
+    if (mem == NULL)
         return -1;
+    d->bm[0] = (uint64_t *)mem;
+    memset(d->bm[0], 0, bm_bytes);
+    d->cp = (uint32_t *)(mem + bm_bytes);
+    d->off = (size_t *)(mem + bm_bytes + cp_bytes);
+    *gap_nl = d->off + len + 1;
     for (int k = 1; k < BM_N; k++)
         d->bm[k] = d->bm[0] + k * words;
     while (pos < len) {
@@ -595,13 +656,21 @@ static void mark_sentences(const struct decoded *d, struct token_list *out, cons
 int tokenize_text(const char *text, size_t len, struct token_list *out)
 {
     struct decoded d = {0};
-    size_t *gap_nl = NULL, gap_cap = 0, nl = 0;
+    size_t *gap_nl = NULL, nl = 0;
     int rc = -1;
 
     pthread_once(&filters_once, filters_init);
     out->n = 0;
-    if (decode(text, len, &d) != 0)
+    if (decode(text, len, &d, &gap_nl) != 0)
         goto out;
+    /* room for the tokens of most texts at once (about one every five bytes) */
+    if (out->cap < len / 4 + 64) {
+        struct token *p = realloc(out->tokens, (len / 4 + 64) * sizeof *p);
+        if (p == NULL)
+            goto out;
+        out->tokens = p;
+        out->cap = len / 4 + 64;
+    }
     for (size_t i = 0; i < d.n;) {
         uint32_t c = d.cp[i];
         struct token t = {0};
@@ -642,25 +711,14 @@ int tokenize_text(const char *text, size_t len, struct token_list *out)
             t.flags |= TOKEN_ABBREV;
         if (push(out, &t) != 0)
             goto out;
-        if (out->n > gap_cap) {
-            size_t cap = out->cap;
-            size_t *p = realloc(gap_nl, cap * sizeof *p);
-            if (p == NULL)
-                goto out;
-            gap_nl = p;
-            gap_cap = cap;
-        }
-        gap_nl[out->n - 1] = nl;
+        gap_nl[out->n - 1] = nl; /* no more tokens than characters */
         nl = 0;
         i = j;
     }
     mark_sentences(&d, out, gap_nl);
     rc = 0;
 out:
-    free(d.cp);
-    free(d.off);
-    free(d.bm[0]);
-    free(gap_nl);
+    scratch_done();
     return rc;
 }
 
