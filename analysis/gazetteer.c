@@ -454,14 +454,6 @@ uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, in
     return p ? p->bits : 0;
 }
 
-uint32_t gazetteer_word_hashed(const struct gazetteer *g, uint64_t hash, int *wcase, int *freq)
-{
-    const struct phrase *p = phrase_find_hashed(g, hash);
-    *wcase = p ? p->wcase : GAZ_CASE_UNKNOWN;
-    *freq = p ? p->freq : 0;
-    return p ? p->bits : 0;
-}
-
 void gazetteer_words_hashed(const struct gazetteer *g, const uint64_t *hash, size_t n,
                             uint32_t *bits, uint8_t *wcase, uint8_t *freq)
 {

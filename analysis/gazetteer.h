@@ -58,11 +58,9 @@ uint32_t gazetteer_phrase(const struct gazetteer *g, const char *key, size_t n);
 uint32_t gazetteer_word(const struct gazetteer *g, const char *key, size_t n, int *wcase,
                         int *freq);
 
-/* gazetteer_word for a key whose gazetteer_hash is already known (look-ups are by hash). */
-uint32_t gazetteer_word_hashed(const struct gazetteer *g, uint64_t hash, int *wcase, int *freq);
-
-/* gazetteer_word_hashed of n keys: phrase bits, word-case and frequency classes of the key
- * with hash[i] into bits[i], wcase[i], freq[i]; faster than one at a time. */
+/* gazetteer_word of n keys given by their gazetteer_hash (look-ups are by hash): the phrase
+ * bits, word-case and frequency classes of the key with hash[i] into bits[i], wcase[i],
+ * freq[i]; faster than one at a time (the table is larger than the caches). */
 void gazetteer_words_hashed(const struct gazetteer *g, const uint64_t *hash, size_t n,
                             uint32_t *bits, uint8_t *wcase, uint8_t *freq);
 

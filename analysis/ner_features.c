@@ -1,7 +1,9 @@
 /* ner_features.c: token analysis and hashed features for the NER model (see
  * ner_features.h). Headlines in capitals are "truecased" from the same word's other
  * occurrences in the text, or from the word-case lexicon, so that "RUSSIA SAYS" looks like
- * "Russia says" to the model. */
+ * "Russia says" to the model. Scoring adds up the model's weights of each token's features
+ * without listing them, with what follows from a word, a form or a shape worked out once
+ * per document (see features() and nerfeat_doc_scores). */
 #include "analysis/ner_features.h"
 
 #include <stdlib.h>
@@ -23,7 +25,7 @@ struct word_stats {
     uint64_t hash;
     uint32_t fold; /* the folded form of its first occurrence, in the pool */
     uint16_t fold_len;
-    uint32_t gaz; /* gazetteer_word, looked up once per word */
+    uint32_t gaz; /* gazetteer_word: all words of a document in one batch (words_lookup) */
     uint8_t wcase, freq;
     uint16_t lower, capinit, capmid, upper;
     uint16_t title, surname, orgrun, runhead, single, place;
@@ -48,7 +50,7 @@ enum {
 };
 enum { SF_SHAPE, SF_SM1, SF_SP1, SF_LSHAPE, SF_N };
 
-/* What a document holds beyond its public fields. */
+/* A slot of the word table: words are found by hash (see word_stats). */
 struct word_slot {
     uint64_t hash;
     uint32_t word; /* index + 1 into words; 0: empty slot */
@@ -68,6 +70,7 @@ struct form {
     uint8_t shape_len, lshape_len;
 };
 
+/* What a document holds beyond its public fields. */
 struct doc_priv {
     struct word_slot *wslot; /* word table, wmask + 1 slots */
     size_t wmask;
@@ -281,8 +284,9 @@ static int form_shapes(const struct form *f, char *sh, size_t *shn, char *lsh, s
 #endif
 }
 
-/* The word with hash h, added (with its gazetteer look-up and first form fold[0..n)) when
- * new. Returns its index, or -1 on allocation failure. */
+/* The word with hash h, added with its first folded form fold[0..n) when new (its gazetteer
+ * look-up comes later, for all words at once). Returns its index, or -1 on allocation
+ * failure. */
 static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, const char *fold,
                       size_t n)
 {

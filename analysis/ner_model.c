@@ -1,6 +1,6 @@
 /* ner_model.c: weights file parsing, Viterbi decoding and serialisation for the NER
- * model (see ner_model.h). Weights live in one float array, feature-major, found through an
- * open-addressing table keyed by the low 32 bits of the feature hash. */
+ * model (see ner_model.h). Weights live in one array of stored integers, feature-major,
+ * found through a bucketed table keyed by the low 32 bits of the feature hash. */
 #include "analysis/ner_model.h"
 
 #include <float.h>

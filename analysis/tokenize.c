@@ -1,6 +1,7 @@
 /* tokenize.c: news text into tokens with offsets and sentence starts (see tokenize.h).
  * Works on a decoded copy of the text (code points and their byte offsets) so that rules
- * can look one or two characters ahead. */
+ * can look one or two characters ahead, with bit sets of character classes so that runs of
+ * letters and case flags are read a word of 64 characters at a time. */
 #include "analysis/tokenize.h"
 
 #include <pthread.h>
