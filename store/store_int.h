@@ -110,8 +110,9 @@ struct store {
      * own and the writer spent most of its time merging them. Writer only. */
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
-    int64_t next_seq;         /* the seq the next new article gets (writer only) */
-    _Atomic uint64_t version; /* committed write transactions (store_version) */
+    int64_t next_seq;          /* the seq the next new article gets (writer only) */
+    _Atomic uint64_t version;  /* committed write transactions (store_version) */
+    _Atomic int64_t narticles; /* articles stored: counted at open, kept by the writer */
     /* Bloom filter over the fingerprints of fp_index (see fpfilter.h): the
      * writer adds to it and replaces it with a larger one when it fills up
      * (under the write lock); near-duplicate look-ups test it under the read
