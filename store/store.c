@@ -568,6 +568,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
+    st->schema_version = schema_version(st->wdb);
     if (store_check_articles(st, err) != 0 || store_writer_init(st, err) != 0)
         goto fail;
     /* counted once here, then kept by the writer: count(*) reads a whole
@@ -654,7 +655,10 @@ uint64_t store_version(struct store *st)
 
 int store_schema_version(struct store *st)
 {
-    return schema_version(st->wdb);
+    /* read at open: the write connection belongs to the writer thread (a
+     * PRAGMA on it from an HTTP thread, as /readyz did, raced the writer on a
+     * connection opened without a mutex and corrupted pages) */
+    return st->schema_version;
 }
 
 int store_schema_latest(void)
