@@ -121,8 +121,15 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK) {
+            int64_t delta = 0;
+            for (b = chain; b != NULL; b = b->next)
+                for (size_t i = 0; i < b->nops; i++)
+                    if (!b->ops[i].failed)
+                        delta += b->ops[i].kind == STORE_OP_DELETE ? -1 : b->ops[i].created;
+            atomic_fetch_add(&st->narticles, delta);
             atomic_fetch_add(&st->version, 1); /* before anyone is told */
+        }
     }
     if (rc != SQLITE_OK) {
         int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
@@ -561,8 +568,17 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
+    st->schema_version = schema_version(st->wdb);
     if (store_check_articles(st, err) != 0 || store_writer_init(st, err) != 0)
         goto fail;
+    /* counted once here, then kept by the writer: count(*) reads a whole
+     * index, too slow for /metrics and /readyz on a large database */
+    if (sqlite3_prepare_v2(st->wdb, "SELECT count(*) FROM articles", -1, &stmt, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        atomic_store(&st->narticles, sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+    stmt = NULL;
     if (st->opts.fingerprint != NULL) {
         sqlite3_int64 keys = 0;
         int rc;
@@ -639,7 +655,10 @@ uint64_t store_version(struct store *st)
 
 int store_schema_version(struct store *st)
 {
-    return schema_version(st->wdb);
+    /* read at open: the write connection belongs to the writer thread (a
+     * PRAGMA on it from an HTTP thread, as /readyz did, raced the writer on a
+     * connection opened without a mutex and corrupted pages) */
+    return st->schema_version;
 }
 
 int store_schema_latest(void)
@@ -647,25 +666,19 @@ int store_schema_latest(void)
     return schema_latest();
 }
 
+int64_t store_article_count(struct store *st)
+{
+    return atomic_load(&st->narticles);
+}
+
 int store_stats(struct store *st, struct store_stats *out, struct error *err)
 {
-    struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *s;
     struct stat sb;
     char wal[1100];
 
+    (void)err;
     memset(out, 0, sizeof *out);
-    if (r == NULL)
-        return -1;
-    s = store_reader_stmt(r, RSTMT_COUNT, "SELECT count(*) FROM articles");
-    if (s == NULL || sqlite3_step(s) != SQLITE_ROW) {
-        error_set(err, ERR_INTERNAL, "count failed: %s", sqlite3_errmsg(r->db));
-        if (s)
-            sqlite3_reset(s);
-        return -1;
-    }
-    out->articles = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+    out->articles = atomic_load(&st->narticles);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);

@@ -324,6 +324,9 @@ struct store_stats {
     long long db_bytes;
 };
 
+/* Articles stored (after the last commit), without a query. */
+int64_t store_article_count(struct store *st);
+
 /* Counts for /metrics and /readyz. Returns 0 or -1. */
 int store_stats(struct store *st, struct store_stats *out, struct error *err);
 

@@ -679,7 +679,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
                          struct store_entity_rows *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *s, *tot, *self;
+    sqlite3_stmt *s, *self;
     double n_all, n_self;
     struct store_entity_rows all = {0};
     char token[STORE_ENTITY_TOKEN_MAX];
@@ -688,7 +688,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    tot = store_reader_stmt(r, RSTMT_COUNT, "SELECT count(*) FROM articles");
+
     self = store_reader_stmt(r, RSTMT_ENT_SELF, "SELECT articles FROM entities WHERE eid = ?1");
     /* co-occurrence over the entity's 5,000 most recently stored articles,
      * so a very common entity costs a bounded amount */
@@ -700,14 +700,12 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
         " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
         " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
         " WHERE e.eid <> ?1 GROUP BY e.eid");
-    if (tot == NULL || self == NULL || s == NULL) {
+    if (self == NULL || s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
     }
     store_read_begin(r);
-    rc = sqlite3_step(tot);
-    n_all = rc == SQLITE_ROW ? (double)sqlite3_column_int64(tot, 0) : 0;
-    sqlite3_reset(tot);
+    n_all = (double)store_article_count(st);
     sqlite3_bind_int64(self, 1, eid);
     rc = sqlite3_step(self);
     n_self = rc == SQLITE_ROW ? (double)sqlite3_column_int64(self, 0) : 0;

@@ -89,6 +89,9 @@ struct store_reader {
     struct store_reader *next;
 };
 
+/* The write connection (wdb) and its statements belong to the writer thread
+ * (and to store_open before it starts, store_close after it stops): it is
+ * opened without SQLite's mutex, so no other thread may touch it. */
 struct store {
     char *path;
     uint64_t generation;
@@ -110,8 +113,10 @@ struct store {
      * own and the writer spent most of its time merging them. Writer only. */
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
-    int64_t next_seq;         /* the seq the next new article gets (writer only) */
-    _Atomic uint64_t version; /* committed write transactions (store_version) */
+    int64_t next_seq;          /* the seq the next new article gets (writer only) */
+    _Atomic uint64_t version;  /* committed write transactions (store_version) */
+    _Atomic int64_t narticles; /* articles stored: counted at open, kept by the writer */
+    int schema_version;        /* PRAGMA user_version after the migrations at open */
     /* Bloom filter over the fingerprints of fp_index (see fpfilter.h): the
      * writer adds to it and replaces it with a larger one when it fills up
      * (under the write lock); near-duplicate look-ups test it under the read
