@@ -6,6 +6,7 @@
  * per document (see features() and nerfeat_doc_scores). */
 #include "analysis/ner_features.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
@@ -70,8 +71,15 @@ struct form {
     uint8_t shape_len, lshape_len;
 };
 
-/* What a document holds beyond its public fields. */
+/* What a document holds beyond its public fields. Its arrays are carved from one block (see
+ * doc_alloc), this struct first. */
+#define DOC_EXTRA 16
+
 struct doc_priv {
+    char *block; /* cap bytes, used so far */
+    size_t cap, used;
+    void *extra[DOC_EXTRA]; /* arrays that did not fit in the block (none expected) */
+    size_t nextra;
     struct word_slot *wslot; /* word table, wmask + 1 slots */
     size_t wmask;
     struct form *forms; /* nforms; fslot: index + 1 into forms, 0 empty, fmask + 1 slots */
@@ -138,6 +146,87 @@ enum {
     T_CHROME,
     T_COUNT
 };
+
+/* ---- memory of a document ----
+ * A document's arrays come from one block sized for its tokens (a bump allocator), and the
+ * thread keeps the block of a freed document for the next one: per article, no allocation
+ * and memory already in the caches rather than fresh pages. Blocks past BLOCK_KEEP bytes
+ * are freed; the kept one is freed when the thread exits. */
+#define BLOCK_KEEP (4u << 20)
+
+struct spare {
+    char *block;
+    size_t cap;
+};
+
+static _Thread_local struct spare spare_tls;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_key_ok;
+
+static void spare_free(void *s)
+{
+    struct spare *sp = s;
+    free(sp->block);
+    sp->block = NULL;
+    sp->cap = 0;
+}
+
+static void spare_key_init(void)
+{
+    spare_key_ok = pthread_key_create(&spare_key, spare_free) == 0;
+}
+
+/* A block of at least n bytes: the thread's kept one if it is large enough, else a new one
+ * (NULL when out of memory); its size in *cap. */
+static char *block_take(size_t n, size_t *cap)
+{
+    struct spare *sp = &spare_tls;
+    if (sp->block != NULL && sp->cap >= n) {
+        char *b = sp->block;
+        *cap = sp->cap;
+        sp->block = NULL;
+        sp->cap = 0;
+        return b;
+    }
+    *cap = n;
+    return malloc(n);
+}
+
+/* Gives a document's block back: the thread keeps the larger of it and the one it keeps
+ * (unless too large), and frees the other. */
+static void block_give(char *b, size_t cap)
+{
+    struct spare *sp = &spare_tls;
+    if (cap > sp->cap && cap <= BLOCK_KEEP) {
+        pthread_once(&spare_once, spare_key_init);
+        if (spare_key_ok && pthread_setspecific(spare_key, sp) == 0) {
+            free(sp->block);
+            sp->block = b;
+            sp->cap = cap;
+            return;
+        }
+    }
+    free(b);
+}
+
+/* n bytes of the document's memory (16-aligned; zeroed when zero), or NULL. */
+static void *doc_alloc(struct doc_priv *p, size_t n, int zero)
+{
+    void *r;
+    n = (n + 15) & ~(size_t)15;
+    if (p->cap - p->used >= n) {
+        r = p->block + p->used;
+        p->used += n;
+    } else if (p->nextra < DOC_EXTRA && (r = malloc(n)) != NULL) {
+        p->extra[p->nextra++] = r;
+    } else {
+        return NULL;
+    }
+    if (zero)
+        memset(r, 0, n);
+    return r;
+}
 
 /* Zero bytes the pool keeps past its capacity, so that any of its strings can be read in
  * fixed blocks of up to 64 bytes (feature_hash_padded, hash_str2_padded). */
@@ -407,7 +496,7 @@ static int words_lookup(struct nerfeat_doc *d)
 {
     struct word_stats *ws = d->words;
     size_t n = d->nwords;
-    uint64_t *h = malloc(n * (sizeof *h + sizeof(uint32_t) + 2));
+    uint64_t *h = doc_alloc(d->priv, n * (sizeof *h + sizeof(uint32_t) + 2), 0);
     if (h == NULL)
         return -1;
     uint32_t *bits = (uint32_t *)(h + n);
@@ -420,7 +509,6 @@ static int words_lookup(struct nerfeat_doc *d)
         ws[w].wcase = wcase[w];
         ws[w].freq = freq[w];
     }
-    free(h);
     return 0;
 }
 
@@ -550,7 +638,7 @@ static void longest_phrases(const struct nerfeat_doc *d, size_t i, size_t len[3]
 static int mark_phrases(struct nerfeat_doc *d)
 {
     size_t skip[3] = {0, 0, 0}; /* next token each class may start a match at */
-    uint32_t *start = malloc(d->n * sizeof *start);
+    uint32_t *start = doc_alloc(d->priv, d->n * sizeof *start, 0);
     size_t nstart = 0;
     if (start == NULL)
         return -1;
@@ -600,7 +688,6 @@ static int mark_phrases(struct nerfeat_doc *d)
             skip[2] = e;
         }
     }
-    free(start);
     return 0;
 }
 
@@ -690,19 +777,31 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         return 0;
     while (mask + 1 < n * 2)
         mask = mask * 2 + 1;
-    d->t = calloc(n, sizeof *d->t);
-    d->words = malloc(n * sizeof(struct word_stats));
-    d->priv = p = calloc(1, sizeof *p);
-    if (d->t == NULL || d->words == NULL || p == NULL)
-        return -1;
+    {
+        /* room for all the document's arrays (see below and nerfeat_doc_scores): per token
+         * its analysis, word, form, two table slots, shapes and caches, at most */
+        size_t per_token = sizeof(struct nerfeat_token) + sizeof(struct word_stats) +
+                           sizeof(struct form) + 4 * sizeof(struct word_slot) + 24 * 16 + 256;
+        size_t cap;
+        char *b = block_take(sizeof *p + 64 * 16 + n * per_token, &cap);
+        if (b == NULL)
+            return -1;
+        d->priv = p = (struct doc_priv *)b;
+        memset(p, 0, sizeof *p);
+        p->block = b;
+        p->cap = cap;
+        p->used = (sizeof *p + 15) & ~(size_t)15;
+    }
+    d->t = doc_alloc(p, n * sizeof *d->t, 1);
+    d->words = doc_alloc(p, n * sizeof(struct word_stats), 0);
     p->wmask = p->fmask = mask;
-    p->wslot = calloc(mask + 1, sizeof *p->wslot);
-    p->fslot = calloc(mask + 1, sizeof *p->fslot);
-    p->forms = malloc(n * sizeof *p->forms);
-    p->tform = malloc(n * sizeof *p->tform);
-    p->sent = malloc(n * sizeof *p->sent);
-    if (p->wslot == NULL || p->fslot == NULL || p->forms == NULL || p->tform == NULL ||
-        p->sent == NULL)
+    p->wslot = doc_alloc(p, (mask + 1) * sizeof *p->wslot, 1);
+    p->fslot = doc_alloc(p, (mask + 1) * sizeof *p->fslot, 1);
+    p->forms = doc_alloc(p, n * sizeof *p->forms, 0);
+    p->tform = doc_alloc(p, n * sizeof *p->tform, 0);
+    p->sent = doc_alloc(p, n * sizeof *p->sent, 0);
+    if (d->t == NULL || d->words == NULL || p->wslot == NULL || p->fslot == NULL ||
+        p->forms == NULL || p->tform == NULL || p->sent == NULL)
         return -1;
     ws = d->words;
     {
@@ -796,10 +895,10 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         while (smask + 1 < most * 2)
             smask = smask * 2 + 1;
         p->smask = smask;
-        p->sslot = calloc(smask + 1, sizeof *p->sslot);
-        p->shape_off = malloc(most * sizeof *p->shape_off);
-        p->shape_len = malloc(most);
-        p->shape_key = malloc(most * sizeof *p->shape_key);
+        p->sslot = doc_alloc(p, (smask + 1) * sizeof *p->sslot, 1);
+        p->shape_off = doc_alloc(p, most * sizeof *p->shape_off, 0);
+        p->shape_len = doc_alloc(p, most, 0);
+        p->shape_key = doc_alloc(p, most * sizeof *p->shape_key, 0);
         if (p->sslot == NULL || p->shape_off == NULL || p->shape_len == NULL ||
             p->shape_key == NULL)
             return -1;
@@ -885,22 +984,11 @@ void nerfeat_doc_free(struct nerfeat_doc *d)
         return;
     p = d->priv;
     if (p != NULL) {
-        free(p->wslot);
-        free(p->fslot);
-        free(p->forms);
-        free(p->tform);
-        free(p->sent);
-        free(p->sslot);
-        free(p->shape_off);
-        free(p->shape_len);
-        free(p->shape_key);
-        free(p->wrow);
-        free(p->srow);
-        free(p);
+        for (size_t k = 0; k < p->nextra; k++)
+            free(p->extra[k]);
+        block_give(p->block, p->cap); /* p itself is in the block */
     }
-    free(d->t);
     free(d->pool);
-    free(d->words);
     memset(d, 0, sizeof *d);
 }
 
@@ -1434,7 +1522,7 @@ static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc,
 
     if (p->clash)
         return 0;
-    h = malloc(n * (sizeof *h + sizeof *r));
+    h = doc_alloc(p, n * (sizeof *h + sizeof *r), 0);
     if (h == NULL)
         return -1;
     r = (int32_t *)(h + n);
@@ -1452,7 +1540,6 @@ static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc,
         p->wrow[w][WF_WM1] = (uint32_t)(r[w * NT + 1] + 2);
         p->wrow[w][WF_WP1] = (uint32_t)(r[w * NT + 2] + 2);
     }
-    free(h);
     return 0;
 }
 
@@ -1463,8 +1550,8 @@ int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, s
     if (a >= b)
         return 0;
     if (p->wrow == NULL) {
-        p->wrow = calloc(d->nwords, sizeof *p->wrow);
-        p->srow = calloc(p->nshapes, sizeof *p->srow);
+        p->wrow = doc_alloc(p, d->nwords * sizeof *p->wrow, 1);
+        p->srow = doc_alloc(p, p->nshapes * sizeof *p->srow, 1);
         if (p->wrow == NULL || p->srow == NULL || prefill(d, sc, p) != 0)
             return -1;
     }
