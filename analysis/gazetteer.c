@@ -33,9 +33,15 @@ struct canon {
     uint32_t name; /* offset into pool */
 };
 
+/* A filter over the phrase table's hashes (2^PHRASE_FILTER_BITS bits, one per hash): a key
+ * whose bit is clear is not in the table, known without touching the table, which is far
+ * larger than the caches (most look-ups of two-word keys are for keys that are not there). */
+#define PHRASE_FILTER_BITS 20
+
 struct gazetteer {
     struct phrase *phrases;
     size_t nphrases, phrase_mask;
+    uint64_t *phrase_filter; /* NULL while the tables are built */
     struct canon *canons;
     size_t ncanons, canon_mask;
     char *pool;
@@ -87,6 +93,11 @@ static struct phrase *phrase_slot(struct gazetteer *g, uint64_t h)
 static const struct phrase *phrase_find_hashed(const struct gazetteer *g, uint64_t h)
 {
     size_t j = h & g->phrase_mask;
+    if (g->phrase_filter != NULL) {
+        uint64_t k = h >> (64 - PHRASE_FILTER_BITS); /* the table indexes by the low bits */
+        if (!(g->phrase_filter[k >> 6] >> (k & 63) & 1))
+            return NULL;
+    }
     while (g->phrases[j].hash != 0) {
         if (g->phrases[j].hash == h)
             return &g->phrases[j];
@@ -404,6 +415,7 @@ static void gazetteer_free(struct gazetteer *g)
     free(g->phrases);
     free(g->canons);
     free(g->pool);
+    free(g->phrase_filter);
     free(g);
 }
 
@@ -424,6 +436,17 @@ static void shared_build(void)
     if (load_places(g, &toks, &shared_err) != 0 || load_aliases(g, &toks, &shared_err) != 0 ||
         load_words(g, &toks, &shared_err) != 0)
         goto fail;
+    /* the filter, once the table is complete */
+    g->phrase_filter = calloc((size_t)1 << (PHRASE_FILTER_BITS - 6), sizeof(uint64_t));
+    if (g->phrase_filter == NULL) {
+        error_set(&shared_err, ERR_INTERNAL, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i <= g->phrase_mask; i++) {
+        uint64_t k = g->phrases[i].hash >> (64 - PHRASE_FILTER_BITS);
+        if (g->phrases[i].hash != 0)
+            g->phrase_filter[k >> 6] |= (uint64_t)1 << (k & 63);
+    }
     tokenize_list_free(&toks);
     shared = g;
     return;
