@@ -37,11 +37,13 @@ struct canon {
  * whose bit is clear is not in the table, known without touching the table, which is far
  * larger than the caches (most look-ups of two-word keys are for keys that are not there). */
 #define PHRASE_FILTER_BITS 20
+#define CANON_FILTER_BITS  18 /* the same for the canonical names */
 
 struct gazetteer {
     struct phrase *phrases;
     size_t nphrases, phrase_mask;
     uint64_t *phrase_filter; /* NULL while the tables are built */
+    uint64_t *canon_filter;
     struct canon *canons;
     size_t ncanons, canon_mask;
     char *pool;
@@ -416,6 +418,7 @@ static void gazetteer_free(struct gazetteer *g)
     free(g->canons);
     free(g->pool);
     free(g->phrase_filter);
+    free(g->canon_filter);
     free(g);
 }
 
@@ -438,7 +441,8 @@ static void shared_build(void)
         goto fail;
     /* the filter, once the table is complete */
     g->phrase_filter = calloc((size_t)1 << (PHRASE_FILTER_BITS - 6), sizeof(uint64_t));
-    if (g->phrase_filter == NULL) {
+    g->canon_filter = calloc((size_t)1 << (CANON_FILTER_BITS - 6), sizeof(uint64_t));
+    if (g->phrase_filter == NULL || g->canon_filter == NULL) {
         error_set(&shared_err, ERR_INTERNAL, "out of memory");
         goto fail;
     }
@@ -446,6 +450,11 @@ static void shared_build(void)
         uint64_t k = g->phrases[i].hash >> (64 - PHRASE_FILTER_BITS);
         if (g->phrases[i].hash != 0)
             g->phrase_filter[k >> 6] |= (uint64_t)1 << (k & 63);
+    }
+    for (size_t i = 0; g->canon_mask && i <= g->canon_mask; i++) {
+        uint64_t k = g->canons[i].hash >> (64 - CANON_FILTER_BITS);
+        if (g->canons[i].hash != 0)
+            g->canon_filter[k >> 6] |= (uint64_t)1 << (k & 63);
     }
     tokenize_list_free(&toks);
     shared = g;
@@ -515,6 +524,11 @@ const char *gazetteer_canonical(const struct gazetteer *g, enum gazetteer_kind k
     if (g->canon_mask == 0)
         return NULL;
     h = canon_hash(kind, keyform);
+    if (g->canon_filter != NULL) {
+        uint64_t k = h >> (64 - CANON_FILTER_BITS);
+        if (!(g->canon_filter[k >> 6] >> (k & 63) & 1))
+            return NULL;
+    }
     j = h & g->canon_mask;
     while (g->canons[j].hash != 0) {
         if (g->canons[j].hash == h)
