@@ -333,7 +333,7 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     atomic_store(&bs->pending, 1);
     http_request_suspend(req, bulk_finish, bs, bulk_state_free);
     bs->app = app;
-    if (workpool_submit(app->pool, bulk_analyse, bs) != 0)
+    if (workpool_submit(app->bulk_pool, bulk_analyse, bs) != 0)
         bulk_analyse(bs); /* no pool (stopping): here */
     return HANDLER_SUSPEND;
 }

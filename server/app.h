@@ -25,6 +25,7 @@ struct app {
     struct auth *auth;                  /* API keys, or NULL: the API is open */
     struct ratelimit *search_limit;     /* per-client search limit, or NULL: none */
     struct workpool *pool;              /* threads that analyse writes (workpool.h) */
+    struct workpool *bulk_pool;         /* the one thread that analyses _bulk requests */
     struct respcache *search_cache;     /* rendered search answers, or NULL (respcache.h) */
 };
 

@@ -129,6 +129,11 @@ int main(int argc, char **argv)
     router_routes(&nroutes);
     app.metrics = metrics_new(nroutes);
     app.pool = workpool_new(app.cfg.threads);
+    /* _bulk requests are analysed one at a time, in order: the single writer
+     * cannot take more than one thread's worth of analysis, and each request
+     * in analysis holds its lines' analysis in memory (tens of MB for
+     * 10,000 lines) */
+    app.bulk_pool = workpool_new(1);
     /* answers up to 256 KiB: 100 hits of long titles and snippets fit */
     app.search_cache = respcache_new(app.cfg.search_cache, 256 * 1024);
     if (app.pool == NULL)
@@ -137,6 +142,7 @@ int main(int argc, char **argv)
         main_log_error("cannot start the HTTP server", app.metrics ? errbuf : "out of memory");
         fprintf(stderr, "articled: %s\n", app.metrics ? errbuf : "out of memory");
         workpool_free(app.pool);
+        workpool_free(app.bulk_pool);
         respcache_free(app.search_cache);
         store_close(app.store);
         metrics_free(app.metrics);
@@ -165,7 +171,8 @@ int main(int argc, char **argv)
     }
     admin_snapshot_drain();  /* a running snapshot stops early and resumes its request */
     workpool_free(app.pool); /* queued analyses run (and resume their requests) first */
-    app.pool = NULL;
+    workpool_free(app.bulk_pool);
+    app.pool = app.bulk_pool = NULL;
     http_server_stop(srv);
     respcache_free(app.search_cache);
     store_close(app.store);

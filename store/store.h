@@ -21,8 +21,9 @@ struct store_options {
     /* Relevance search scores at most this many matches: when a query without
      * filters matches more, only the newest this-many (by ingestion) are
      * ranked, so a common word costs the same at a million articles as at a
-     * hundred thousand; older matches stay reachable with sort=newest or a time
-     * window. 0: the default, 20,000. */
+     * hundred thousand; with filters, a window expected to hold an eighth as
+     * many that pass them (store_search). Older matches stay reachable with
+     * sort=newest or a time window. 0: the default, 20,000. */
     unsigned rank_candidates;
     /* Computes an article's fingerprints: the whole set (for containment)
      * and its index subset. Used to verify near-duplicate candidates (their

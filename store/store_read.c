@@ -231,15 +231,31 @@ static const char SQL_SEARCH_NEWEST_WALK[] =
     " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
-/* Above this many matches, newest-first search walks the time index. */
+/* When a good share of all articles match (a common word), building the
+ * list of matching rowids costs more than the page: walk the time index and
+ * ask FTS5 about each article in turn (a rowid look-up), stopping at the
+ * page; a few dozen articles are enough. */
+static const char SQL_SEARCH_NEWEST_PROBE[] =
+    "SELECT a.seq, 0, 1 FROM articles a INDEXED BY articles_ts"
+    " WHERE a.ts >= ?4 AND a.ts < ?5 AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+    " AND a.seq <= ?2"
+    " AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = a.seq)"
+    " AND (?3 IS NULL OR a.source = ?3)"
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+    " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
+
+/* Above this many matches, newest-first search walks the time index; above
+ * one in SEARCH_PROBE_SHARE of all articles, it probes as it walks. */
 #define SEARCH_WALK_MIN_MATCHES 2000
+#define SEARCH_PROBE_SHARE      20
 
 static const char SQL_SEARCH_TOTAL[] =
     "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
     "f.rowid"
     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
     " AND (?3 IS NULL OR a.source = ?3) AND a.ts >= ?4 AND a.ts < ?5"
-    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))";
+    " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+    " AND f.rowid >= ?11";
 
 /* Collapsed search, phase 1: one row per copy group (grp), its best rank,
  * earliest matching member and matching copies; phase 2 renders that member. */
@@ -389,6 +405,8 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     size_t nrows = 0;
     int rc, ret = -1, in_txn = 0, unfiltered;
     int64_t floor = 0;
+    long long window = 0;      /* rank only the newest this many matches (0: all) */
+    long long all_matches = 0; /* matches without the filters */
 
     memset(out, 0, sizeof *out);
     out->total = -1;
@@ -428,6 +446,8 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
             sqlite3_bind_int64(s, 2, max_seq);
         } else {
             store_search_bind_common(s, q, max_seq);
+            if (!q->collapse)
+                sqlite3_bind_int64(s, 11, 0);
         }
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
@@ -440,9 +460,48 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
             goto out;
     }
 
-    /* Many matches and no filters: rank only the newest candidates. */
-    if (q->sort == STORE_SORT_RELEVANCE && !q->collapse && unfiltered &&
-        out->total > st->opts.rank_candidates) {
+    /* Many matches: rank only the newest candidates. Without filters, the
+     * newest rank_candidates matches. With filters (checked after FTS5 has
+     * ranked a window, so the window is what costs), the newest window of
+     * matches expected to hold an eighth as many that pass them, from the
+     * filters' share of all matches: deterministic for the snapshot, so
+     * every page ranks the same window. */
+    if (q->sort == STORE_SORT_RELEVANCE && !q->collapse && !unfiltered &&
+        out->total > st->opts.rank_candidates / 8) {
+        s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS);
+        if (s == NULL) {
+            error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, max_seq);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            all_matches = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_ROW) {
+            store_search_error(r, rc, err);
+            goto out;
+        }
+        window = (long long)((double)(st->opts.rank_candidates / 8) * (double)all_matches /
+                             (double)(out->total > 0 ? out->total : 1)) +
+                 1;
+        if (window < all_matches)
+            out->ranked = st->opts.rank_candidates / 8;
+        else
+            window = 0;
+    } else if (q->sort == STORE_SORT_RELEVANCE && !q->collapse && unfiltered &&
+               out->total > st->opts.rank_candidates) {
+        window = st->opts.rank_candidates;
+        out->ranked = st->opts.rank_candidates;
+    }
+    /* The window's floor: the rowid of its oldest match (FTS5 walks its
+     * doclists backwards, scoring nothing). With filters, a window that
+     * turns out to hold fewer than its share of passing matches (they are
+     * older than most) grows fourfold until it does, or spans everything. */
+    while (window > 0) {
+        long long passing = 0;
         s = store_reader_stmt(r, RSTMT_SEARCH_FLOOR, SQL_SEARCH_FLOOR);
         if (s == NULL) {
             error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
@@ -450,17 +509,41 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
         }
         sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, max_seq);
-        sqlite3_bind_int64(s, 3, st->opts.rank_candidates - 1);
+        sqlite3_bind_int64(s, 3, window - 1);
         rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            floor = sqlite3_column_int64(s, 0);
+        floor = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             store_search_error(r, rc, err);
             goto out;
         }
-        out->ranked = st->opts.rank_candidates;
+        if (unfiltered || floor == 0)
+            break;
+        s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL, SQL_SEARCH_TOTAL);
+        if (s == NULL) {
+            error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        store_search_bind_common(s, q, max_seq);
+        sqlite3_bind_int64(s, 11, floor);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            passing = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_ROW) {
+            store_search_error(r, rc, err);
+            goto out;
+        }
+        if (passing >= (long long)out->ranked)
+            break;
+        window *= 4;
+        if (window >= all_matches) {
+            floor = 0;
+            out->ranked = 0;
+            break;
+        }
     }
 
     rows = calloc(limit + 1, sizeof *rows);
@@ -503,6 +586,9 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     /* Phase 1: the page's rows. */
     if (q->collapse)
         s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
+    else if (out->total > SEARCH_WALK_MIN_MATCHES &&
+             out->total > store_article_count(st) / SEARCH_PROBE_SHARE)
+        s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_PROBE, SQL_SEARCH_NEWEST_PROBE);
     else if (out->total > SEARCH_WALK_MIN_MATCHES)
         s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_WALK, SQL_SEARCH_NEWEST_WALK);
     else

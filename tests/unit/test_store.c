@@ -426,6 +426,7 @@ Test(store, relevance_ranks_only_the_newest_candidates_when_asked)
         snprintf(body, sizeof body, i < 10 ? "storm storm storm %d" : "storm and more words %d", i);
         ops[i].kind = STORE_OP_CREATE;
         fill(&ops[i].article, id, body);
+        ops[i].article.source = strdup(i < 10 ? "AAA" : "BBB");
     }
     b.ops = ops;
     b.nops = 120;
@@ -443,12 +444,27 @@ Test(store, relevance_ranks_only_the_newest_candidates_when_asked)
                       hits.items[i].id);
     store_hits_free(&hits);
 
-    /* with a filter (here a time window) every match is ranked */
+    /* with a filter (here a time window every article passes), an eighth as
+     * many (6) are expected in the ranked window: the newest 7 matches */
     q.from = 0;
     cr_assert_eq(store_search(st, &q, &hits, &err), 0);
-    cr_expect_eq(hits.ranked, 0);
-    cr_expect_lt(atoi(hits.items[0].id + 1), 10, "the most relevant (oldest) first: %s",
-                 hits.items[0].id);
+    cr_expect_eq(hits.total, 120);
+    cr_expect_eq(hits.ranked, 6);
+    cr_expect_eq(hits.n, 7);
+    for (size_t i = 0; i < hits.n; i++)
+        cr_expect_geq(atoi(hits.items[i].id + 1), 113, "%s is outside the window",
+                      hits.items[i].id);
+    store_hits_free(&hits);
+
+    /* a filter that only the oldest pass: the window grows until it holds
+     * them, and the most relevant come first */
+    q.from = INT64_MIN;
+    q.source = "AAA"; /* the ten oldest, the most relevant */
+    cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+    cr_expect_eq(hits.total, 10);
+    cr_expect_geq(hits.n, 6);
+    for (size_t i = 0; i < hits.n; i++)
+        cr_expect_lt(atoi(hits.items[i].id + 1), 10, "%s has not the source", hits.items[i].id);
     store_hits_free(&hits);
     for (int i = 0; i < 120; i++)
         article_clear(&ops[i].article);
