@@ -150,6 +150,11 @@ int main(int argc, char **argv)
         main_security_free(&app);
         return 1;
     }
+    if (store_check_skipped(app.store)) {
+        fields = json_pack("{s:s}", "db", app.cfg.db);
+        log_event(LOG_WARN, "database over 1 GiB: integrity check at open skipped", fields);
+        json_decref(fields);
+    }
     fields = json_pack("{s:i,s:s,s:s,s:i,s:i}", "port", (int)port, "bind", app.cfg.bind, "db",
                        app.cfg.db, "threads", (int)app.cfg.threads, "schema_version",
                        store_schema_version(app.store));

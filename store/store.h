@@ -25,6 +25,9 @@ struct store_options {
      * many that pass them (store_search). Older matches stay reachable with
      * sort=newest or a time window. 0: the default, 20,000. */
     unsigned rank_candidates;
+    /* Files larger than this many bytes skip the integrity check at open
+     * (store_check_skipped). 0: the default, 1 GiB. */
+    long long check_max_bytes;
     /* Computes an article's fingerprints: the whole set (for containment)
      * and its index subset. Used to verify near-duplicate candidates (their
      * sets are computed again from their bodies) and at open to fill in
@@ -72,6 +75,10 @@ void store_close(struct store *st);
  * answer computed after reading v reflects at least the data of v, so an
  * answer cached under v may be served as long as the version is still v. */
 uint64_t store_version(struct store *st);
+
+/* Nonzero when the file was larger than the integrity check at open reads
+ * (check_max_bytes): a damaged page then shows as errors on the requests that read it. */
+int store_check_skipped(struct store *st);
 
 /* Current schema version (PRAGMA user_version) of an open store. */
 int store_schema_version(struct store *st);

@@ -634,3 +634,61 @@ Test(store, migration_keeps_entity_links)
     store_entity_row_clear(&row);
     store_close(st);
 }
+
+/* A page of the articles table overwritten: refused at open, unless the file
+ * is above the size the check reads (then opened, and said so). */
+Test(store, integrity_check_at_open_and_its_size_bound)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op op;
+    sqlite3 *db;
+    sqlite3_stmt *s = NULL;
+    long long page = -1;
+    unsigned char junk[4096];
+    char id[32], body[600];
+    FILE *f;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_expect_eq(store_check_skipped(st), 0);
+    for (int i = 0; i < 200; i++) {
+        snprintf(id, sizeof id, "a%d", i);
+        for (size_t k = 0; k + 1 < sizeof body; k++)
+            body[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+        body[sizeof body - 1] = 0;
+        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, body, &op), 0);
+        article_clear(&op.article);
+    }
+    store_close(st);
+    st = NULL;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf'"
+                           " ORDER BY pageno LIMIT 1 OFFSET 3",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        page = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close_v2(db);
+    if (page < 0)
+        cr_skip_test("this SQLite has no dbstat table to find a page of articles");
+    memset(junk, 0x5a, sizeof junk);
+    f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, (long)((page - 1) * 4096), SEEK_SET), 0);
+    cr_assert_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+
+    cr_expect_neq(store_open(path, &o, &st, &err), 0, "a damaged articles page was accepted");
+    cr_expect(strstr(err.msg, "corrupt") != NULL, "error: %s", err.msg);
+    store_close(st);
+    st = NULL;
+
+    o.check_max_bytes = 4096;
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_expect_eq(store_check_skipped(st), 1);
+    store_close(st);
+}
