@@ -45,8 +45,8 @@ static void store_conn_error(struct error *err, const char *what, const char *pa
               sys ? strerror(sys) : "");
 }
 
-static int store_conn_open(const char *path, int writer, const struct store_options *opts,
-                           sqlite3 **out, struct error *err)
+int store_conn_open(const char *path, int writer, const struct store_options *opts,
+                    sqlite3 **out, struct error *err)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
@@ -609,6 +609,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     }
     if (store_backfill_fingerprints(st, err) != 0 || store_backfill_entities(st, err) != 0)
         goto fail;
+    if (store_checkpointer_start(st, err) != 0)
+        goto fail;
     if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
         error_set(err, ERR_INTERNAL, "cannot start the writer thread");
         goto fail;
@@ -636,6 +638,7 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     if (st->writer_started)
         pthread_join(st->writer, NULL);
+    store_checkpointer_stop(st);
     for (r = st->readers; r != NULL; r = next) {
         next = r->next;
         store_reader_close(r);

@@ -28,6 +28,9 @@ struct store_options {
     /* Files larger than this many bytes skip the integrity check at open
      * (store_check_skipped). 0: the default, 1 GiB. */
     long long check_max_bytes;
+    /* WAL size in pages that wakes the checkpoint thread; the writer
+     * checkpoints in its own commit at 8 times as many. 0: 8,192 (32 MiB). */
+    unsigned wal_checkpoint_pages;
     /* Computes an article's fingerprints: the whole set (for containment)
      * and its index subset. Used to verify near-duplicate candidates (their
      * sets are computed again from their bodies) and at open to fill in
@@ -79,6 +82,10 @@ uint64_t store_version(struct store *st);
 /* Nonzero when the file was larger than the integrity check at open reads
  * (check_max_bytes): a damaged page then shows as errors on the requests that read it. */
 int store_check_skipped(struct store *st);
+
+/* Checkpoints completed so far by the checkpoint thread and by the writer in
+ * its commit (when the WAL outgrew the thread). */
+void store_checkpoint_counts(struct store *st, uint64_t *background, uint64_t *inline_);
 
 /* Current schema version (PRAGMA user_version) of an open store. */
 int store_schema_version(struct store *st);

@@ -128,12 +128,27 @@ struct store {
     /* The writer's entity cache and this transaction's count deltas
      * (store_entities.c). Writer only. */
     struct store_ent_cache *ent_cache;
+    /* WAL checkpoints on their own thread and connection
+     * (store_checkpoint.c); the flag and the cv under ckpt_mu. */
+    sqlite3 *cdb;
+    pthread_t ckpt_thread;
+    int ckpt_init, ckpt_started;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    int ckpt_wanted, ckpt_stopping;
+    _Atomic uint64_t ckpt_background, ckpt_inline; /* checkpoints done, for tests */
 };
 
 /* Databases larger than this are not checked at open: quick_check reads
  * every page of the articles table, and with it a 4 GB file of a million
  * articles took 20-31 s to start. */
 #define STORE_CHECK_MAX_BYTES (1024LL * 1024 * 1024)
+
+/* The WAL size, in pages, at which the checkpoint thread is woken (32 MiB
+ * of 4 KiB pages), and the multiple of it at which the writer checkpoints
+ * in its own commit (store_checkpoint.c). */
+#define STORE_WAL_CHECKPOINT_PAGES 8192u
+#define STORE_WAL_INLINE_FACTOR 8u
 
 /* The writer's page cache (64 MiB measured no faster at 40,000 articles). */
 #define STORE_WRITER_CACHE_KB 32768
@@ -183,6 +198,18 @@ sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql);
 
 /* Prepares what the writer needs. Returns 0 or -1 with err. */
 int store_writer_init(struct store *st, struct error *err);
+
+/* Opens a connection to path with the pragmas every connection needs (the
+ * writer's when writer is nonzero). 0, or -1 with err set. */
+int store_conn_open(const char *path, int writer, const struct store_options *opts,
+                    sqlite3 **out, struct error *err);
+
+/* Starts the checkpoint thread and hooks the writer's commits to it (after
+ * the writer connection is open, before its thread starts). 0 or -1. */
+int store_checkpointer_start(struct store *st, struct error *err);
+
+/* Unhooks and stops the checkpoint thread; safe when it never started. */
+void store_checkpointer_stop(struct store *st);
 
 /* Applies one op inside the open write transaction, in a savepoint of its own;
  * fills the op's outcome. Runs on the writer thread only. */

@@ -692,3 +692,52 @@ Test(store, integrity_check_at_open_and_its_size_bound)
     cr_expect_eq(store_check_skipped(st), 1);
     store_close(st);
 }
+
+/* With a small threshold, commits past it are checkpointed by the thread (the
+ * WAL is copied into the database while the writer goes on); a reader on its
+ * own connection sees everything, and so does a reopened store. */
+Test(store, wal_checkpointed_on_its_own_thread)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_stats stats;
+    struct store_op op;
+    uint64_t background = 0, inline_ = 0;
+    char id[32], body[2048];
+    struct stat sb;
+    char db[160];
+
+    o.wal_checkpoint_pages = 16;
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "w%d", i);
+        for (size_t k = 0; k + 1 < sizeof body; k++)
+            body[k] = (k % 9 == 8) ? ' ' : (char)('a' + (k * 13 + (size_t)i * 7) % 26);
+        body[sizeof body - 1] = 0;
+        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, body, &op), 0);
+        article_clear(&op.article);
+    }
+    for (int i = 0; i < 500 && background == 0; i++) {
+        store_checkpoint_counts(st, &background, &inline_);
+        if (background == 0)
+            usleep(10000);
+    }
+    cr_expect_gt(background, 0, "no checkpoint on the thread (%llu in the writer)",
+                 (unsigned long long)inline_);
+    /* the database file itself holds pages now, not only the WAL */
+    snprintf(db, sizeof db, "%s", path);
+    cr_assert_eq(stat(db, &sb), 0);
+    cr_expect_gt(sb.st_size, 300 * 2048 / 2, "database file only %lld bytes",
+                 (long long)sb.st_size);
+    cr_assert_eq(store_stats(st, &stats, &err), 0, "%s", err.msg);
+    cr_expect_eq(stats.articles, 300);
+    store_close(st);
+
+    st = NULL;
+    o.wal_checkpoint_pages = 0;
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_stats(st, &stats, &err), 0, "%s", err.msg);
+    cr_expect_eq(stats.articles, 300);
+    store_close(st);
+}
