@@ -558,6 +558,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     pthread_cond_init(&st->cv, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
     pthread_rwlock_init(&st->filter_lock, NULL);
+    pthread_mutex_init(&st->ckpt_mu, NULL);
+    pthread_cond_init(&st->ckpt_cv, NULL);
     if (st->path == NULL || store_conn_open(path, 1, &st->opts, &st->wdb, err) != 0)
         goto fail;
 
@@ -655,6 +657,8 @@ void store_close(struct store *st)
     store_entities_close(st);
     fpfilter_free(st->filter);
     pthread_rwlock_destroy(&st->filter_lock);
+    pthread_mutex_destroy(&st->ckpt_mu);
+    pthread_cond_destroy(&st->ckpt_cv);
     store_fts_drop(st, 0);
     free(st->fts);
     free(st->path);

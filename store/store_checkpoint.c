@@ -12,8 +12,6 @@
  * a checkpoint that copied all of it; under a load that never pauses, the
  * writer checkpoints in its own commit once the WAL reaches
  * STORE_WAL_INLINE_FACTOR times the threshold, which bounds the file. */
-#include <stdlib.h>
-
 #include "store/store_int.h"
 
 /* SQLite calls this after every commit on the writer's connection (writer
@@ -69,9 +67,6 @@ int store_checkpointer_start(struct store *st, struct error *err)
 {
     if (st->opts.wal_checkpoint_pages == 0)
         st->opts.wal_checkpoint_pages = STORE_WAL_CHECKPOINT_PAGES;
-    pthread_mutex_init(&st->ckpt_mu, NULL);
-    pthread_cond_init(&st->ckpt_cv, NULL);
-    st->ckpt_init = 1;
     if (store_conn_open(st->path, 0, &st->opts, &st->cdb, err) != 0)
         return -1;
     if (pthread_create(&st->ckpt_thread, NULL, store_checkpoint_main, st) != 0) {
@@ -86,8 +81,6 @@ int store_checkpointer_start(struct store *st, struct error *err)
 
 void store_checkpointer_stop(struct store *st)
 {
-    if (!st->ckpt_init)
-        return;
     if (st->wdb != NULL)
         sqlite3_wal_hook(st->wdb, NULL, NULL);
     if (st->ckpt_started) {
@@ -100,9 +93,6 @@ void store_checkpointer_stop(struct store *st)
     }
     sqlite3_close_v2(st->cdb);
     st->cdb = NULL;
-    pthread_mutex_destroy(&st->ckpt_mu);
-    pthread_cond_destroy(&st->ckpt_cv);
-    st->ckpt_init = 0;
 }
 
 void store_checkpoint_counts(struct store *st, uint64_t *background, uint64_t *inline_)

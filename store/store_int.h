@@ -132,7 +132,7 @@ struct store {
      * (store_checkpoint.c); the flag and the cv under ckpt_mu. */
     sqlite3 *cdb;
     pthread_t ckpt_thread;
-    int ckpt_init, ckpt_started;
+    int ckpt_started;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     int ckpt_wanted, ckpt_stopping;

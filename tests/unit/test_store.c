@@ -635,6 +635,26 @@ Test(store, migration_keeps_entity_links)
     store_close(st);
 }
 
+/* Writes n articles "<prefix><i>" whose bodies are body_len - 1 letters with a
+ * space every ninth byte, different for each i. */
+static void write_generated(struct store *st, const char *prefix, int n, size_t body_len)
+{
+    struct store_op op;
+    char id[32];
+    char *body = malloc(body_len);
+
+    cr_assert_not_null(body);
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "%s%d", prefix, i);
+        for (size_t k = 0; k + 1 < body_len; k++)
+            body[k] = (k % 9 == 8) ? ' ' : (char)('a' + (k * 13 + (size_t)i * 7) % 26);
+        body[body_len - 1] = 0;
+        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, body, &op), 0);
+        article_clear(&op.article);
+    }
+    free(body);
+}
+
 /* A page of the articles table overwritten: refused at open, unless the file
  * is above the size the check reads (then opened, and said so). */
 Test(store, integrity_check_at_open_and_its_size_bound)
@@ -642,24 +662,15 @@ Test(store, integrity_check_at_open_and_its_size_bound)
     struct store *st = NULL;
     struct error err = {0};
     struct store_options o = {0};
-    struct store_op op;
     sqlite3 *db;
     sqlite3_stmt *s = NULL;
     long long page = -1;
     unsigned char junk[4096];
-    char id[32], body[600];
     FILE *f;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     cr_expect_eq(store_check_skipped(st), 0);
-    for (int i = 0; i < 200; i++) {
-        snprintf(id, sizeof id, "a%d", i);
-        for (size_t k = 0; k + 1 < sizeof body; k++)
-            body[k] = (char)('a' + (k * 7 + (size_t)i) % 26);
-        body[sizeof body - 1] = 0;
-        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, body, &op), 0);
-        article_clear(&op.article);
-    }
+    write_generated(st, "a", 200, 600);
     store_close(st);
     st = NULL;
 
@@ -702,22 +713,12 @@ Test(store, wal_checkpointed_on_its_own_thread)
     struct error err = {0};
     struct store_options o = {0};
     struct store_stats stats;
-    struct store_op op;
     uint64_t background = 0, inline_ = 0;
-    char id[32], body[2048];
     struct stat sb;
-    char db[160];
 
     o.wal_checkpoint_pages = 16;
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
-    for (int i = 0; i < 300; i++) {
-        snprintf(id, sizeof id, "w%d", i);
-        for (size_t k = 0; k + 1 < sizeof body; k++)
-            body[k] = (k % 9 == 8) ? ' ' : (char)('a' + (k * 13 + (size_t)i * 7) % 26);
-        body[sizeof body - 1] = 0;
-        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, body, &op), 0);
-        article_clear(&op.article);
-    }
+    write_generated(st, "w", 300, 2048);
     for (int i = 0; i < 500 && background == 0; i++) {
         store_checkpoint_counts(st, &background, &inline_);
         if (background == 0)
@@ -726,8 +727,7 @@ Test(store, wal_checkpointed_on_its_own_thread)
     cr_expect_gt(background, 0, "no checkpoint on the thread (%llu in the writer)",
                  (unsigned long long)inline_);
     /* the database file itself holds pages now, not only the WAL */
-    snprintf(db, sizeof db, "%s", path);
-    cr_assert_eq(stat(db, &sb), 0);
+    cr_assert_eq(stat(path, &sb), 0);
     cr_expect_gt(sb.st_size, 300 * 2048 / 2, "database file only %lld bytes",
                  (long long)sb.st_size);
     cr_assert_eq(store_stats(st, &stats, &err), 0, "%s", err.msg);
