@@ -25,6 +25,7 @@ static void *workpool_main(void *arg)
 {
     struct workpool *p = arg;
 
+    pthread_setname_np(pthread_self(), "articled-work"); /* for top -H, perf */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct workpool_job *j;

@@ -167,6 +167,7 @@ struct store_fts_change {
     int del;
     const char *title, *body;
     int title_len, body_len;
+    const char *source; /* articles_fts: the article's source, or NULL */
     char *owned;
 };
 

@@ -394,9 +394,43 @@ static int store_search_render(struct store_reader *r, const char *match,
     return rc;
 }
 
-int store_search(struct store *st, const struct store_search_query *q, struct store_hits *out,
-                 struct error *err)
+/* The FTS5 expression store_search runs for q (malloc'd, or NULL when out of
+ * memory). A source filter becomes the article's source token (schema.c,
+ * migration 10: "zzs" + the source's bytes in upper-case hex + "q"), so FTS5
+ * intersects it with the query; an empty source has no token and stays a
+ * filter on the rows (*in_fts 0). The query's own terms are kept to title
+ * and body when one is a prefix ("ab" *), which could otherwise match source
+ * tokens; a false alarm (the same characters inside a phrase) only costs
+ * the column check. */
+static char *store_search_match(const struct store_search_query *q, int *in_fts)
 {
+    static const char hex[] = "0123456789ABCDEF";
+    const char *cols = strstr(q->match, "\" *") != NULL ? "{title body} : " : "";
+    size_t ml = strlen(q->match), sl = 0, n = 0;
+    char *m;
+
+    *in_fts = q->source != NULL && q->source[0] != '\0';
+    if (*in_fts)
+        sl = strlen(q->source);
+    m = malloc(ml + 2 * sl + 64);
+    if (m == NULL)
+        return NULL;
+    n = (size_t)sprintf(m, "%s(%s)", cols, q->match);
+    if (*in_fts) {
+        n += (size_t)sprintf(m + n, " AND src : \"zzs");
+        for (size_t i = 0; i < sl; i++) {
+            m[n++] = hex[(unsigned char)q->source[i] >> 4];
+            m[n++] = hex[(unsigned char)q->source[i] & 15];
+        }
+        memcpy(m + n, "q\"", 3);
+    }
+    return m;
+}
+
+int store_search(struct store *st, const struct store_search_query *q_in,
+                 struct store_hits *out, struct error *err)
+{
+    struct store_search_query qs = *q_in, *q = &qs;
     struct store_reader *r = store_reader_get(st, err);
     sqlite3_stmt *s;
     unsigned limit = q->limit ? q->limit : 20;
@@ -407,11 +441,19 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     int64_t floor = 0;
     long long window = 0;      /* rank only the newest this many matches (0: all) */
     long long all_matches = 0; /* matches without the filters */
+    char *match = NULL;
+    int source_in_fts;
 
     memset(out, 0, sizeof *out);
     out->total = -1;
     if (r == NULL)
         return -1;
+    match = store_search_match(q_in, &source_in_fts);
+    if (match == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    qs.match = match;
     /* One read transaction, so the two phases see the same snapshot. */
     if (store_read_begin(r) == SQLITE_OK)
         in_txn = 1;
@@ -431,7 +473,9 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
     }
     out->max_seq = max_seq;
 
-    unfiltered = q->source == NULL && q->from == INT64_MIN && q->to == INT64_MAX && q->entity == 0;
+    /* a source in the FTS5 expression is no filter on the rows */
+    unfiltered = (q->source == NULL || source_in_fts) && q->from == INT64_MIN &&
+                 q->to == INT64_MAX && q->entity == 0;
     if (q->want_total) {
         s = q->collapse
                 ? store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE_TOTAL, SQL_SEARCH_COLLAPSE_TOTAL)
@@ -634,6 +678,7 @@ out:
     if (in_txn)
         store_read_end(r);
     free(rows);
+    free(match);
     if (ret != 0)
         store_hits_free(out);
     return ret;

@@ -10,7 +10,7 @@
 #include "store/store_int.h"
 
 static const char SQL_FIND_ID[] =
-    "SELECT seq, content_hash, title, body FROM articles WHERE id = ?1";
+    "SELECT seq, content_hash, title, body, source FROM articles WHERE id = ?1";
 static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
@@ -36,10 +36,12 @@ static const char SQL_FPSET_DELETE[] = "DELETE FROM article_fps WHERE seq = ?1";
 static const char SQL_FPX_INSERT[] = "INSERT INTO fp_index (rowid, fp) VALUES (?1, ?2)";
 static const char SQL_FPX_DELETE[] =
     "INSERT INTO fp_index (fp_index, rowid, fp) VALUES ('delete', ?1, ?2)";
-static const char SQL_FTS_INSERT[] =
-    "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
-static const char SQL_FTS_DELETE[] =
-    "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?1, ?2, ?3)";
+/* ?4 is the source; its token is the view's (schema.c, migration 10) */
+#define SQL_SRC_TOKEN "CASE WHEN ?4 IS NULL OR ?4 = '' THEN NULL ELSE 'zzs' || hex(?4) || 'q' END"
+static const char SQL_FTS_INSERT[] = "INSERT INTO articles_fts (rowid, title, body, src)"
+                                     " VALUES (?1, ?2, ?3, " SQL_SRC_TOKEN ")";
+static const char SQL_FTS_DELETE[] = "INSERT INTO articles_fts (articles_fts, rowid, title, body,"
+                                     " src) VALUES ('delete', ?1, ?2, ?3, " SQL_SRC_TOKEN ")";
 static const char SQL_ENX_INSERT[] = "INSERT INTO ent_index (rowid, e) VALUES (?1, ?2)";
 static const char SQL_ENX_DELETE[] =
     "INSERT INTO ent_index (ent_index, rowid, e) VALUES ('delete', ?1, ?2)";
@@ -183,13 +185,14 @@ static struct store_fts_change *store_fts_next(struct store *st)
     return c;
 }
 
-/* Queues a change of articles_fts. For a delete, title and body are copied
- * (the row is about to change); an insert borrows the op's strings. SQLite rc. */
+/* Queues a change of articles_fts. For a delete, title, body and source are
+ * copied (the row is about to change); an insert borrows the op's strings.
+ * source may be NULL. SQLite rc. */
 static int store_fts_queue(struct store *st, int64_t seq, int del, const char *title,
-                           const char *body, size_t body_len)
+                           const char *body, size_t body_len, const char *source)
 {
     struct store_fts_change *c = store_fts_next(st);
-    size_t tl = strlen(title);
+    size_t tl = strlen(title), sl = source ? strlen(source) : 0;
 
     if (c == NULL)
         return SQLITE_NOMEM;
@@ -199,7 +202,7 @@ static int store_fts_queue(struct store *st, int64_t seq, int del, const char *t
     c->title_len = (int)tl;
     c->body_len = (int)body_len;
     if (del) {
-        c->owned = malloc(tl + body_len + 2);
+        c->owned = malloc(tl + body_len + sl + 3);
         if (c->owned == NULL)
             return SQLITE_NOMEM;
         memcpy(c->owned, title, tl + 1);
@@ -207,9 +210,14 @@ static int store_fts_queue(struct store *st, int64_t seq, int del, const char *t
         c->owned[tl + 1 + body_len] = '\0';
         title = c->owned;
         body = c->owned + tl + 1;
+        if (source != NULL) {
+            memcpy(c->owned + tl + body_len + 2, source, sl + 1);
+            source = c->owned + tl + body_len + 2;
+        }
     }
     c->title = title;
     c->body = body;
+    c->source = source;
     st->nfts++;
     return SQLITE_OK;
 }
@@ -343,6 +351,8 @@ int store_fts_flush(struct store *st)
             s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
             sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
             sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
+            if (c->source != NULL)
+                sqlite3_bind_text(s, 4, c->source, -1, SQLITE_STATIC);
         } else {
             s = st->wstmts[c->table == STORE_FTS_FINGERPRINTS
                                ? (c->del ? WSTMT_FPX_DELETE : WSTMT_FPX_INSERT)
@@ -415,7 +425,8 @@ static int store_find_old(struct store *st, const char *id, int64_t *seq, char *
         *seq = sqlite3_column_int64(s, 0);
         snprintf(hash, hash_size, "%s", h ? (const char *)h : "");
         *rc = store_fts_queue(st, *seq, 1, title ? title : "", body ? body : "",
-                              (size_t)sqlite3_column_bytes(s, 3));
+                              (size_t)sqlite3_column_bytes(s, 3),
+                              (const char *)sqlite3_column_text(s, 4));
     } else if (*rc == SQLITE_DONE) {
         *rc = SQLITE_OK;
     }
@@ -516,7 +527,7 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         store_op_fail(st, op, rc, exists ? "update failed" : "insert failed");
         return rc;
     }
-    rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len);
+    rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len, a->source);
     if (rc == SQLITE_OK && !exists)
         st->next_seq++;
     if (rc == SQLITE_OK && exists)
