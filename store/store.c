@@ -141,6 +141,10 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         store_fts_drop(st, 0);
         store_entities_reset(st);
         st->next_seq = next_seq;
+        for (b = chain; b != NULL && st->sizes != NULL; b = b->next)
+            for (size_t i = 0; i < b->nops; i++)
+                if (b->ops[i].article.seq > 0)
+                    fpsizes_clear(st->sizes, b->ops[i].article.seq);
         store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
         /* ops marked created or replaced did not survive the rollback */
     }
@@ -424,8 +428,8 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
 }
 
 /* Builds a filter rated for at least `keys` fingerprints from every stored
- * article's index set (on the write connection). SQLite rc; *out NULL on
- * failure. */
+ * article's index set (on the write connection), and records every
+ * article's set sizes on the way. SQLite rc; *out NULL on failure. */
 static int store_filter_build(struct store *st, size_t keys, struct fpfilter **out)
 {
     sqlite3_stmt *s = NULL;
@@ -434,11 +438,14 @@ static int store_filter_build(struct store *st, size_t keys, struct fpfilter **o
 
     *out = NULL;
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->wdb, "SELECT idx FROM article_fps", -1, &s, NULL);
+        rc = sqlite3_prepare_v2(st->wdb, "SELECT idx, seq, n FROM article_fps", -1, &s, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_blob(s, 0);
         int bytes = sqlite3_column_bytes(s, 0);
         rc = SQLITE_OK;
+        /* a seq out of the table's range is read from article_fps instead */
+        (void)fpsizes_set(st->sizes, sqlite3_column_int64(s, 1),
+                          (size_t)sqlite3_column_int64(s, 2), (size_t)bytes / 8);
         for (int i = 0; i + 8 <= bytes; i += 8) {
             uint64_t v = 0;
             for (int b = 0; b < 8; b++)
@@ -603,7 +610,9 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         stmt = NULL;
         /* room for what is stored and a quarter more (at least a million
          * tokens), growing by half when it fills */
-        rc = store_filter_build(st, (size_t)keys * 5 / 4 + 1000000, &st->filter);
+        st->sizes = fpsizes_new();
+        rc = st->sizes == NULL ? SQLITE_NOMEM
+                               : store_filter_build(st, (size_t)keys * 5 / 4 + 1000000, &st->filter);
         if (rc != SQLITE_OK) {
             error_set(err, ERR_INTERNAL, "cannot load the fingerprint filter: %s",
                       sqlite3_errstr(rc));
@@ -657,6 +666,7 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->readers_mu);
     store_entities_close(st);
     fpfilter_free(st->filter);
+    fpsizes_free(st->sizes);
     pthread_rwlock_destroy(&st->filter_lock);
     pthread_mutex_destroy(&st->ckpt_mu);
     pthread_cond_destroy(&st->ckpt_cv);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "store/fpfilter.h"
+#include "store/fpsizes.h"
 #include "store/snippet.h"
 #include "store/store.h"
 
@@ -125,6 +126,9 @@ struct store {
      * lock. */
     pthread_rwlock_t filter_lock;
     struct fpfilter *filter;
+    /* every stored article's set sizes (fpsizes.h): the writer sets them
+     * before the commit, look-ups read them with no lock */
+    struct fpsizes *sizes;
     /* The writer's entity cache and this transaction's count deltas
      * (store_entities.c). Writer only. */
     struct store_ent_cache *ent_cache;

@@ -870,19 +870,27 @@ int store_near_find(struct store *st, const struct fingerprint_set *fps,
          * k-grams (1 for a short text), so the hits (scaled up for the
          * tokens not looked up) stand for about hits / min(d) shared
          * k-grams. Far below the threshold: skip. */
-        sqlite3_bind_int64(sizes, 1, cand[c].seq);
-        if (sqlite3_step(sizes) == SQLITE_ROW) {
-            double n_c = (double)sqlite3_column_int64(sizes, 0);
-            double d_c = n_c > 0 ? (double)sqlite3_column_int64(sizes, 1) / n_c : 1.0;
+        size_t n_all = 0, n_index = 0;
+        int known = st->sizes != NULL && fpsizes_get(st->sizes, cand[c].seq, &n_all, &n_index);
+        if (!known) {
+            /* not in memory (a seq past the table's range): from the table */
+            sqlite3_bind_int64(sizes, 1, cand[c].seq);
+            if (sqlite3_step(sizes) == SQLITE_ROW) {
+                known = 1;
+                n_all = (size_t)sqlite3_column_int64(sizes, 0);
+                n_index = (size_t)sqlite3_column_int64(sizes, 1);
+            }
+            sqlite3_reset(sizes);
+        }
+        if (known) {
+            double n_c = (double)n_all;
+            double d_c = n_c > 0 ? (double)n_index / n_c : 1.0;
             double d_q = (double)index->n / (double)fps->n;
             double d = d_c < d_q ? d_c : d_q, n = n_c < (double)fps->n ? n_c : (double)fps->n;
             double estimate = d > 0 && n > 0 ? (double)cand[c].hits * scale / d / n : 0.0;
-            if (estimate < STORE_NEAR_ESTIMATE_SLACK * min_containment) {
-                sqlite3_reset(sizes);
+            if (estimate < STORE_NEAR_ESTIMATE_SLACK * min_containment)
                 continue;
-            }
         }
-        sqlite3_reset(sizes);
         sqlite3_bind_int64(row, 1, cand[c].seq);
         rc = sqlite3_step(row);
         if (rc != SQLITE_ROW) {

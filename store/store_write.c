@@ -320,9 +320,12 @@ int store_fps_write(struct store *st, int64_t seq, size_t full_n,
     if (rc == SQLITE_OK)
         rc = store_fpx_queue(st, seq, 0, index);
     /* added before the commit: a look-up that starts after the article is
-     * acknowledged must see it (a rolled-back add only costs a probe) */
+     * acknowledged must see it (a rolled-back add only costs a probe; the
+     * sizes of a rolled-back seq are set again when the seq is reused) */
     if (rc == SQLITE_OK)
         rc = store_filter_add(st, index);
+    if (rc == SQLITE_OK && st->sizes != NULL && fpsizes_set(st->sizes, seq, full_n, index->n) != 0)
+        fpsizes_clear(st->sizes, seq); /* unknown: read from article_fps */
     return rc;
 }
 
@@ -384,6 +387,8 @@ static int store_fps_remove(struct store *st, int64_t seq)
     else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_reset(s);
+    if (found && st->sizes != NULL)
+        fpsizes_clear(st->sizes, seq);
     if (rc == SQLITE_OK && found)
         rc = store_fpx_queue(st, seq, 1, &old);
     fingerprint_set_free(&old);
@@ -630,6 +635,9 @@ void store_op_apply(struct store *st, struct store_op *op)
         store_fts_drop(st, nfts);
         store_entities_rollback(st, ents);
         st->next_seq = next_seq;
+        /* sizes it set may name sets that were rolled back: unknown again */
+        if (st->sizes != NULL && op->article.seq > 0)
+            fpsizes_clear(st->sizes, op->article.seq);
     }
     store_savepoint_step(st, WSTMT_RELEASE);
 }
