@@ -3,6 +3,8 @@
  * far as that window, and writes the excerpt HTML-escaped with the matched tokens marked. */
 #include "store/snippet.h"
 
+#include "store/rank.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>
@@ -353,18 +355,8 @@ out:
 
 int snippet_register(sqlite3 *db)
 {
-    fts5_api *api = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_OK && (api == NULL || api->iVersion < 2))
-        rc = SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = api->xCreateFunction(api, "html_snippet", NULL, snippet_fn, NULL);
-    return rc;
+    fts5_api *api = rank_fts5_api(db);
+    if (api == NULL)
+        return SQLITE_ERROR;
+    return api->xCreateFunction(api, "html_snippet", NULL, snippet_fn, NULL);
 }

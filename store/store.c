@@ -68,8 +68,10 @@ int store_conn_open(const char *path, int writer, const struct store_options *op
         goto fail;
     }
     rc = snippet_register(db);
+    if (rc == SQLITE_OK)
+        rc = rank_register(db);
     if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "cannot register html_snippet: %s", sqlite3_errstr(rc));
+        error_set(err, ERR_INTERNAL, "cannot register the FTS5 functions: %s", sqlite3_errstr(rc));
         goto fail;
     }
     *out = db;

@@ -11,6 +11,7 @@
 
 #include "store/fpfilter.h"
 #include "store/fpsizes.h"
+#include "store/rank.h"
 #include "store/snippet.h"
 #include "store/store.h"
 
