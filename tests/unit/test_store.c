@@ -170,6 +170,23 @@ Test(store, batch_ops_fail_alone)
 }
 
 /* Hits of match, as "id,id,..." in rowid order (static buffer). */
+/* FTS5's integrity-check with content (index against what the content view
+ * reads) on the closed store file. */
+static void expect_fulltext_consistent(void)
+{
+    sqlite3 *db;
+    char *msg = NULL;
+
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_expect_eq(sqlite3_exec(db,
+                              "INSERT INTO articles_fts(articles_fts, rank)"
+                              " VALUES('integrity-check', 1)",
+                              NULL, NULL, &msg),
+                 SQLITE_OK, "%s", msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
 static const char *hit_ids(struct store *st, const char *match)
 {
     static char buf[256];
@@ -200,8 +217,6 @@ Test(store, fulltext_index_follows_every_op_of_one_transaction)
     struct store_options o = {0};
     struct store_op ops[7];
     struct store_batch b = {0};
-    sqlite3 *db;
-    char *msg = NULL;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(write_one(st, STORE_OP_CREATE, "old", "walrus tusk", &ops[0]), 0);
@@ -238,14 +253,7 @@ Test(store, fulltext_index_follows_every_op_of_one_transaction)
     store_close(st);
 
     /* FTS5's own check, content included, on the closed file */
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_expect_eq(sqlite3_exec(db,
-                              "INSERT INTO articles_fts(articles_fts, rank)"
-                              " VALUES('integrity-check', 1)",
-                              NULL, NULL, &msg),
-                 SQLITE_OK, "%s", msg ? msg : "");
-    sqlite3_free(msg);
-    sqlite3_close(db);
+    expect_fulltext_consistent();
 }
 
 Test(store, exact_copy_groups)
@@ -697,8 +705,6 @@ Test(store, search_by_source_is_exact_and_follows_writes)
     struct store_options o = {0};
     struct store_batch b = {0};
     struct store_op op;
-    sqlite3 *db;
-    char *msg = NULL;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -742,14 +748,7 @@ Test(store, search_by_source_is_exact_and_follows_writes)
     store_close(st);
 
     /* FTS5's own check reads the tokens back through the content view */
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_expect_eq(sqlite3_exec(db,
-                              "INSERT INTO articles_fts(articles_fts, rank)"
-                              " VALUES('integrity-check', 1)",
-                              NULL, NULL, &msg),
-                 SQLITE_OK, "%s", msg ? msg : "");
-    sqlite3_free(msg);
-    sqlite3_close(db);
+    expect_fulltext_consistent();
 }
 
 /* A page of the articles table overwritten: refused at open, unless the file
