@@ -173,7 +173,7 @@ static const char *const migrations[] = {
      * no token for a missing or empty source. The content is a view, so
      * FTS5 reads the token as it reads title and body; the writer indexes
      * the same expression (store_write.c, SQL_FTS_INSERT). The index is
-     * built again from the articles (about a minute per 1,000,000). */
+     * built again from the articles (4.4 s at 50,000 articles, measured). */
     "DROP TABLE articles_fts;"
     "CREATE VIEW articles_fts_content AS SELECT seq, title, body,"
     "  CASE WHEN source IS NULL OR source = '' THEN NULL ELSE 'zzs' || hex(source) || 'q' END"

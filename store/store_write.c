@@ -320,8 +320,9 @@ int store_fps_write(struct store *st, int64_t seq, size_t full_n,
     if (rc == SQLITE_OK)
         rc = store_fpx_queue(st, seq, 0, index);
     /* added before the commit: a look-up that starts after the article is
-     * acknowledged must see it (a rolled-back add only costs a probe; the
-     * sizes of a rolled-back seq are set again when the seq is reused) */
+     * acknowledged must see it (a rolled-back add only costs a probe; sizes
+     * set by an op that rolls back are cleared by store_op_apply or
+     * store_commit_chain) */
     if (rc == SQLITE_OK)
         rc = store_filter_add(st, index);
     if (rc == SQLITE_OK && st->sizes != NULL && fpsizes_set(st->sizes, seq, full_n, index->n) != 0)
