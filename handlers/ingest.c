@@ -239,6 +239,7 @@ void ingest_op_trim(struct store_op *op)
     a->title = a->body = a->url = a->source = a->author = a->language = a->published_at =
         a->tags_json = a->ingested_at = a->duplicate_of = NULL;
     a->body_len = 0;
+    fingerprint_set_free(&op->fps);
     fingerprint_set_free(&op->index);
     store_near_list_free(&op->near);
     if (op->ents.release != NULL)
@@ -247,8 +248,12 @@ void ingest_op_trim(struct store_op *op)
 
 /* ---- near copies inside one request -------------------------------------- */
 
-/* Open-addressing map: index token -> the first op of the request that has
- * it (the same tokens as the store's index, so the same guarantee). */
+/* Open-addressing map: index token -> the first op of the request not yet
+ * committed that has it (the same tokens as the store's index, so the same
+ * guarantee). An entry naming a committed op is stale: the store's look-up
+ * finds that op, a later op with the token takes the slot over, and stale
+ * entries are dropped when the map fills, so it holds the ops in flight, not
+ * the whole request. */
 struct batch_entry {
     uint64_t token; /* 0: empty slot (a token of 0 is stored as 1) */
     uint32_t op;
@@ -288,13 +293,18 @@ static size_t batch_slot(const struct ingest_batch *b, uint64_t key)
     return i;
 }
 
-static int batch_grow(struct ingest_batch *b, size_t need)
+/* Makes room for need more entries: drops the stale ones (ops below
+ * visible), then doubles the map while it would be more than half full. */
+static int batch_grow(struct ingest_batch *b, size_t need, size_t visible)
 {
     struct batch_entry *old = b->slots;
-    size_t old_cap = b->cap, cap = b->cap ? b->cap : 4096;
+    size_t old_cap = b->cap, cap = b->cap ? b->cap : 4096, live = 0;
     if ((b->n + need) * 2 <= b->cap)
         return 0;
-    while ((b->n + need) * 2 > cap)
+    for (size_t i = 0; i < old_cap; i++)
+        live += old[i].token != 0 && old[i].op >= visible;
+    /* rebuilt at the same size if that leaves it at most a quarter full */
+    while ((live + need) * 4 > cap)
         cap *= 2;
     b->slots = calloc(cap, sizeof *b->slots);
     if (b->slots == NULL) {
@@ -302,10 +312,20 @@ static int batch_grow(struct ingest_batch *b, size_t need)
         return -1;
     }
     b->cap = cap;
+    b->n = live;
     for (size_t i = 0; i < old_cap; i++)
-        if (old[i].token != 0)
+        if (old[i].token != 0 && old[i].op >= visible)
             b->slots[batch_slot(b, old[i].token)] = old[i];
     free(old);
+    return 0;
+}
+
+/* 1 if near already names id (the store's look-up found it). */
+static int near_has(const struct store_near_list *near, const char *id)
+{
+    for (size_t i = 0; i < near->n; i++)
+        if (strcmp(near->items[i].id, id) == 0)
+            return 1;
     return 0;
 }
 
@@ -315,7 +335,7 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
+void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx, size_t visible,
                       double min_containment)
 {
     struct store_op *op = &ops[idx];
@@ -334,7 +354,7 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
     if (b->cap > 0)
         for (size_t i = 0; i < op->index.n; i++) {
             size_t s = batch_slot(b, batch_key(op->index.hashes[i]));
-            if (b->slots[s].token != 0)
+            if (b->slots[s].token != 0 && b->slots[s].op >= visible)
                 b->found[nfound++] = b->slots[s].op;
         }
     /* The candidate that shares the most tokens, scored exactly. */
@@ -355,10 +375,18 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
         size_t smaller = op->fps.n < ops[best].fps.n ? op->fps.n : ops[best].fps.n;
         best_c = smaller ? (double)shared / (double)smaller : 0.0;
         if (best_c >= INGEST_GROUP_MIN_CONTAINMENT && op->near_grp == 0) {
-            /* join best's group only if this is also close to the group's founder */
+            /* join best's group only if this is also close to the group's
+             * founder; a committed founder (its sets freed) was seen by the
+             * store's look-up, which gave its containment */
             const struct store_op *b = &ops[best];
+            size_t founder = b->near_op != NULL ? (size_t)(b->near_op - ops) : SIZE_MAX;
             if (b->near_op == NULL && b->near_grp == 0)
                 op->near_op = &ops[best];
+            else if (founder < visible)
+                op->near_grp = near_containment_of(&op->near, b->near_op->article.grp) >=
+                                       INGEST_GROUP_MIN_CONTAINMENT
+                                   ? b->near_op->article.grp
+                                   : 0;
             else if (b->near_op != NULL && fingerprint_containment(&op->fps, &b->near_op->fps) >=
                                                INGEST_GROUP_MIN_CONTAINMENT)
                 op->near_op = b->near_op;
@@ -366,7 +394,8 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
                      near_containment_of(&op->near, b->near_grp) >= INGEST_GROUP_MIN_CONTAINMENT)
                 op->near_grp = b->near_grp;
         }
-        if (best_c >= min_containment) {
+        /* a chunk that committed after the look-up began may be in both */
+        if (best_c >= min_containment && !near_has(&op->near, ops[best].article.id)) {
             struct store_near *items =
                 realloc(op->near.items, (op->near.n + 1) * sizeof *op->near.items);
             if (items != NULL) {
@@ -382,15 +411,15 @@ void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
             }
         }
     }
-    if (batch_grow(b, op->index.n) != 0)
+    if (batch_grow(b, op->index.n, visible) != 0)
         return;
     for (size_t i = 0; i < op->index.n; i++) {
         uint64_t key = batch_key(op->index.hashes[i]);
         size_t s = batch_slot(b, key);
-        if (b->slots[s].token == 0) {
-            b->slots[s] = (struct batch_entry){key, (uint32_t)idx};
+        if (b->slots[s].token == 0)
             b->n++;
-        }
+        if (b->slots[s].token == 0 || b->slots[s].op < visible)
+            b->slots[s] = (struct batch_entry){key, (uint32_t)idx};
     }
 }
 

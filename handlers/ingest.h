@@ -46,16 +46,18 @@ int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity
 void ingest_op_clear(struct store_op *op);
 
 /* Frees what a written and answered op no longer needs, keeping what later
- * ops of the same request read (id, content hash, seq, group, outcome, whole
- * fingerprint set). ingest_op_clear still frees the rest. */
+ * ops of the same request read (id, content hash, seq, group, outcome).
+ * ingest_op_clear still frees the rest. */
 void ingest_op_trim(struct store_op *op);
 
 /* Near copies inside one request (a _bulk batch): compares ops[idx] with the
- * ops before it, records the best match as ops[idx].near_op and in its near
- * list, then indexes it. */
+ * ops before it that the store's look-up could not see, records the best
+ * match as ops[idx].near_op and in its near list, then indexes it. The ops
+ * below visible were committed (or failed) before ops[idx]'s look-up began:
+ * the store found them, and they may be trimmed (ingest_op_trim). */
 struct ingest_batch;
 struct ingest_batch *ingest_batch_new(void);
-void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx,
+void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx, size_t visible,
                       double min_containment);
 void ingest_batch_free(struct ingest_batch *b);
 

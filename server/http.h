@@ -74,6 +74,11 @@ void http_request_suspend(struct http_request *req, http_continue_fn cont, void 
 /* Wakes a suspended request; safe from any thread. */
 void http_request_resume(struct http_request *req);
 
+/* The handler will not read body[0, upto) again: the whole pages inside it go
+ * back to the system (they read as zeros from now on). For a large body that
+ * is parsed front to back while it is processed (_bulk). Any thread. */
+void http_request_body_consumed(struct http_request *req, size_t upto);
+
 struct http_server;
 
 /* Starts listening as app->cfg says. Returns 0 and a new server, or -1 with a

@@ -321,3 +321,91 @@ Test(duplicates, bulk_finds_copies_inside_one_request_and_collapse_folds_them)
     free(tmp);
     free(glued_body);
 }
+
+/* Unrelated filler of n words, deterministic from *state. */
+static void filler(unsigned *state, char *buf, size_t size, unsigned n)
+{
+    static const char *syll[] = {"ka", "lo", "mi", "nu", "pe", "ro", "sa", "ti", "vo", "ze"};
+    size_t len = 0;
+    for (unsigned w = 0; w < n && len + 16 < size; w++) {
+        for (int s = 0; s < 3; s++) {
+            *state = *state * 1103515245u + 12345u;
+            len += (size_t)snprintf(buf + len, size - len, "%s", syll[(*state >> 16) % 10]);
+        }
+        buf[len++] = ' ';
+    }
+    buf[len ? len - 1 : 0] = '\0';
+}
+
+/* Copies far apart in one request: the earlier chunks commit while later
+ * lines are analysed, so a copy is found by the store's look-up, not the
+ * request's own index; it must be named once and join the same group. */
+Test(duplicates, bulk_copies_across_committed_chunks_named_once_one_group)
+{
+    struct apitest_resp r;
+    char *tmp = replace_all(story, "Economists had expected", "Analysts had forecast");
+    char *glued_body, *nd;
+    size_t len = 0, cap = 1 << 20;
+    unsigned state = 7;
+    char words[2048];
+    const unsigned lines = 1500;
+
+    if (asprintf(&glued_body, "%s %s", story, related) < 0)
+        cr_assert_fail();
+    nd = malloc(cap);
+    cr_assert_not_null(nd);
+    for (unsigned i = 0; i < lines; i++) {
+        char id[32], *js;
+        snprintf(id, sizeof id, "f%u", i);
+        if (i == 0)
+            js = json_article("w1", "Inflation falls", story);
+        else if (i == 700)
+            js = json_article("w2", "Inflation eases", tmp);
+        else if (i == lines - 1)
+            js = json_article("w3", "Prices", glued_body);
+        else {
+            filler(&state, words, sizeof words, 60);
+            js = json_article(id, "Filler", words);
+        }
+        size_t n = strlen(js);
+        if (len + n + 2 > cap) {
+            cap *= 2;
+            nd = realloc(nd, cap);
+            cr_assert_not_null(nd);
+        }
+        memcpy(nd + len, js, n);
+        len += n;
+        nd[len++] = '\n';
+        free(js);
+    }
+    apitest_request(&srv, "POST", "/v1/articles/_bulk", "application/x-ndjson", nd, len, &r);
+    cr_assert_eq(r.status, 200, "%.500s", r.body);
+    cr_assert_eq(json_integer_value(json_object_get(r.json, "written")), lines);
+    json_t *items = json_object_get(r.json, "items");
+    size_t copies[] = {700, lines - 1};
+    for (size_t c = 0; c < 2; c++) {
+        json_t *near = json_object_get(
+            json_object_get(json_array_get(items, copies[c]), "duplicates"), "near");
+        size_t i, named = 0;
+        json_t *n;
+        json_array_foreach(near, i, n)
+        {
+            named += strcmp(json_string_value(json_object_get(n, "id")), "w1") == 0;
+        }
+        cr_expect_eq(named, 1, "line %zu names w1 %zu times: %s", copies[c] + 1, named,
+                     json_dumps(near, JSON_COMPACT));
+    }
+    apitest_resp_free(&r);
+
+    /* one story: the two copies are in w1's group */
+    apitest_get(&srv, "/v1/search?q=inflation&duplicates=collapse", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 1, "%s", r.body);
+    json_t *hit = json_array_get(json_object_get(r.json, "hits"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(hit, "id")), "w1");
+    cr_expect_eq(json_integer_value(json_object_get(hit, "copies")), 3, "%s", r.body);
+    apitest_resp_free(&r);
+    free(tmp);
+    free(glued_body);
+    free(nd);
+}
