@@ -155,6 +155,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         b->next = NULL;
         b->done(b, b->arg);
     }
+    store_filter_after_commit(st);
 }
 
 static void *store_writer_main(void *arg)
@@ -415,6 +416,7 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         store_fts_drop(st, 0);
+        store_filter_after_commit(st);
         done += picked;
         if (picked == 0)
             break;
@@ -427,67 +429,6 @@ static int store_backfill_fingerprints(struct store *st, struct error *err)
         return -1;
     }
     return 0;
-}
-
-/* Builds a filter rated for at least `keys` fingerprints from every stored
- * article's index set (on the write connection), and records every
- * article's set sizes on the way. SQLite rc; *out NULL on failure. */
-static int store_filter_build(struct store *st, size_t keys, struct fpfilter **out)
-{
-    sqlite3_stmt *s = NULL;
-    struct fpfilter *f = fpfilter_new(keys);
-    int rc = f ? SQLITE_OK : SQLITE_NOMEM;
-
-    *out = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->wdb, "SELECT idx, seq, n FROM article_fps", -1, &s, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *p = sqlite3_column_blob(s, 0);
-        int bytes = sqlite3_column_bytes(s, 0);
-        rc = SQLITE_OK;
-        /* a seq out of the table's range is read from article_fps instead */
-        (void)fpsizes_set(st->sizes, sqlite3_column_int64(s, 1),
-                          (size_t)sqlite3_column_int64(s, 2), (size_t)bytes / 8);
-        for (int i = 0; i + 8 <= bytes; i += 8) {
-            uint64_t v = 0;
-            for (int b = 0; b < 8; b++)
-                v |= (uint64_t)p[i + b] << (8 * b);
-            fpfilter_add(f, (int64_t)v);
-        }
-    }
-    if (rc == SQLITE_DONE)
-        rc = SQLITE_OK;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_OK) {
-        fpfilter_free(f);
-        return rc;
-    }
-    *out = f;
-    return SQLITE_OK;
-}
-
-int store_filter_add(struct store *st, const struct fingerprint_set *hashes)
-{
-    struct fpfilter *f = st->filter;
-
-    if (f != NULL && fpfilter_count(f) + hashes->n > fpfilter_capacity(f)) {
-        /* Outgrown: a filter rated for half as many again, from the stored sets
-         * (this transaction's included), replaces it. The rebuilt one no
-         * longer holds deleted articles' fingerprints. */
-        struct fpfilter *bigger;
-        int rc = store_filter_build(st, (fpfilter_count(f) + hashes->n) * 3 / 2, &bigger);
-        if (rc != SQLITE_OK)
-            return rc;
-        pthread_rwlock_wrlock(&st->filter_lock);
-        st->filter = bigger;
-        pthread_rwlock_unlock(&st->filter_lock);
-        fpfilter_free(f);
-        f = bigger;
-    }
-    if (f != NULL)
-        for (size_t i = 0; i < hashes->n; i++)
-            fpfilter_add(f, hashes->hashes[i]);
-    return SQLITE_OK;
 }
 
 /* Refuses a database whose articles table or its indexes are damaged (a
@@ -601,26 +542,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         atomic_store(&st->narticles, sqlite3_column_int64(stmt, 0));
     sqlite3_finalize(stmt);
     stmt = NULL;
-    if (st->opts.fingerprint != NULL) {
-        sqlite3_int64 keys = 0;
-        int rc;
-        if (sqlite3_prepare_v2(st->wdb, "SELECT coalesce(sum(length(idx)), 0) / 8 FROM article_fps",
-                               -1, &stmt, NULL) == SQLITE_OK &&
-            sqlite3_step(stmt) == SQLITE_ROW)
-            keys = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        stmt = NULL;
-        /* room for what is stored and a quarter more (at least a million
-         * tokens), growing by half when it fills */
-        st->sizes = fpsizes_new();
-        rc = st->sizes == NULL ? SQLITE_NOMEM
-                               : store_filter_build(st, (size_t)keys * 5 / 4 + 1000000, &st->filter);
-        if (rc != SQLITE_OK) {
-            error_set(err, ERR_INTERNAL, "cannot load the fingerprint filter: %s",
-                      sqlite3_errstr(rc));
-            goto fail;
-        }
-    }
+    if (store_filter_open(st, err) != 0)
+        goto fail;
     if (store_backfill_fingerprints(st, err) != 0 || store_backfill_entities(st, err) != 0)
         goto fail;
     if (store_checkpointer_start(st, err) != 0)
@@ -652,6 +575,7 @@ void store_close(struct store *st)
     pthread_mutex_unlock(&st->mu);
     if (st->writer_started)
         pthread_join(st->writer, NULL);
+    store_filter_close(st);
     store_checkpointer_stop(st);
     for (r = st->readers; r != NULL; r = next) {
         next = r->next;
@@ -667,7 +591,6 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
     store_entities_close(st);
-    fpfilter_free(st->filter);
     fpsizes_free(st->sizes);
     pthread_rwlock_destroy(&st->filter_lock);
     pthread_mutex_destroy(&st->ckpt_mu);

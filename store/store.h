@@ -31,6 +31,14 @@ struct store_options {
     /* WAL size in pages that wakes the checkpoint thread; the writer
      * checkpoints in its own commit at 8 times as many. 0: 8,192 (32 MiB). */
     unsigned wal_checkpoint_pages;
+    /* The near-duplicate filter's headroom at open, in fingerprints, beyond a
+     * quarter more than are stored (it grows by half when full). 0: the
+     * default, 1,000,000; tests set it small to make it grow. */
+    size_t filter_headroom;
+    /* Called on the filter's builder thread once its snapshot is taken, before
+     * it reads (tests hold a rebuild there). NULL: none. */
+    void (*filter_build_hook)(void *arg);
+    void *filter_build_arg;
     /* Computes an article's fingerprints: the whole set (for containment)
      * and its index subset. Used to verify near-duplicate candidates (their
      * sets are computed again from their bodies) and at open to fill in
@@ -86,6 +94,9 @@ int store_check_skipped(struct store *st);
 /* Checkpoints completed so far by the checkpoint thread and by the writer in
  * its commit (when the WAL outgrew the thread). */
 void store_checkpoint_counts(struct store *st, uint64_t *background, uint64_t *inline_);
+
+/* Times the near-duplicate filter was rebuilt larger since open (for tests). */
+uint64_t store_filter_rebuilds(struct store *st);
 
 /* Current schema version (PRAGMA user_version) of an open store. */
 int store_schema_version(struct store *st);

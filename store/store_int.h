@@ -121,12 +121,24 @@ struct store {
     _Atomic int64_t narticles; /* articles stored: counted at open, kept by the writer */
     int schema_version;        /* PRAGMA user_version after the migrations at open */
     int check_skipped;         /* the file was too large for the check at open */
-    /* Bloom filter over the fingerprints of fp_index (see fpfilter.h): the
-     * writer adds to it and replaces it with a larger one when it fills up
-     * (under the write lock); near-duplicate look-ups test it under the read
-     * lock. */
+    /* Bloom filter over the fingerprints of fp_index (see fpfilter.h and
+     * store_filter.c): the writer adds to it under filter_mu; a builder
+     * thread replaces it with a larger one when it fills up (pointer changes
+     * under the write lock); near-duplicate look-ups test it under the read
+     * lock, and go without it (NULL) while it is rebuilt. */
     pthread_rwlock_t filter_lock;
     struct fpfilter *filter;
+    size_t filter_keys; /* what the filter is (to be) rated for; 0: no filter */
+    pthread_mutex_t filter_mu;
+    int filter_mu_ready;
+    int filter_grow;     /* full: rebuild after the commit (writer) */
+    int filter_building; /* a builder runs; adds go to pending (filter_mu) */
+    int64_t *pending;
+    size_t npending, pending_cap;
+    pthread_t builder;
+    int builder_started; /* joined by the writer or at close */
+    atomic_int filter_stop;
+    _Atomic uint64_t filter_rebuilds;
     /* every stored article's set sizes (fpsizes.h): the writer sets them
      * before the commit, look-ups read them with no lock */
     struct fpsizes *sizes;
@@ -244,10 +256,15 @@ void store_entity_token(int64_t eid, char out[STORE_ENTITY_TOKEN_MAX]);
 int store_fts_queue_tokens(struct store *st, enum store_fts_table table, int64_t seq, int del,
                            const char *text, size_t len);
 
-/* Adds hashes to the filter, growing it first when they would pass its
- * rated load (rebuilt from article_fps on the write connection, so the
- * caller's transaction is seen). Writer thread only. SQLite rc. */
+/* The filter (store_filter.c). open: builds it from article_fps (and fills
+ * st->sizes) when fingerprints are on; 0 or -1 with err. add: adds hashes
+ * (writer, inside its transaction); SQLite rc. after_commit: starts the
+ * rebuild of a filter that filled up (writer, between transactions). close:
+ * stops a rebuild and frees the filter. */
+int store_filter_open(struct store *st, struct error *err);
 int store_filter_add(struct store *st, const struct fingerprint_set *hashes);
+void store_filter_after_commit(struct store *st);
+void store_filter_close(struct store *st);
 
 /* Removes article seq's entity links and mentions, uncounting them; writes
  * set for it. Inside the write transaction; SQLite rc. */

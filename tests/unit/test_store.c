@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/fingerprint.h"
+#include "handlers/ingest.h"
 #include "store/schema.h"
 #include "store/store.h"
 
@@ -835,5 +837,190 @@ Test(store, wal_checkpointed_on_its_own_thread)
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(store_stats(st, &stats, &err), 0, "%s", err.msg);
     cr_expect_eq(stats.articles, 300);
+    store_close(st);
+}
+
+/* n words of unrelated text, deterministic from seed. */
+static char *words_text(unsigned seed, unsigned n, const char *tail)
+{
+    static const char *syll[] = {"ba", "de", "fi", "go", "ku", "la", "me", "no", "pi", "ru"};
+    size_t cap = (size_t)n * 8 + strlen(tail) + 2, len = 0;
+    char *s = malloc(cap);
+    cr_assert_not_null(s);
+    for (unsigned w = 0; w < n; w++) {
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            len += (size_t)snprintf(s + len, cap - len, "%s", syll[(seed >> 16) % 10]);
+        }
+        s[len++] = ' ';
+    }
+    snprintf(s + len, cap - len, "%s", tail);
+    return s;
+}
+
+/* The containment store_near_find reports for id, or -1. */
+static double near_of(struct store *st, const char *body, const char *id)
+{
+    struct fingerprint_set full = {0}, index = {0};
+    struct store_near_list near = {0};
+    struct error err = {0};
+    double c = -1.0;
+    cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &full, &index), 0);
+    cr_assert_eq(store_near_find(st, &full, &index, "probe", "h:probe", 0.5, &near, &err), 0, "%s",
+                 err.msg);
+    for (size_t i = 0; i < near.n; i++)
+        if (strcmp(near.items[i].id, id) == 0)
+            c = near.items[i].containment;
+    store_near_list_free(&near);
+    fingerprint_set_free(&full);
+    fingerprint_set_free(&index);
+    return c;
+}
+
+/* The near-duplicate filter starts small here and is rebuilt larger many
+ * times (the old one dropped first, look-ups going to the index meanwhile):
+ * copies of articles stored before, between and after the rebuilds are all
+ * found, unrelated text is not, and the same after a reopen. */
+Test(store, near_copies_found_across_filter_rebuilds)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {.fingerprint = ingest_fingerprints_cb, .filter_headroom = 100};
+    const unsigned n = 300; /* about 19,000 index tokens: the smallest filter holds 4,096 */
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    for (unsigned i = 0; i < n; i++) {
+        struct store_op op = {0};
+        struct store_batch b = {.ops = &op, .nops = 1};
+        char id[16], *body = words_text(i + 1, 400, "");
+        snprintf(id, sizeof id, "a%u", i);
+        op.kind = STORE_OP_PUT;
+        fill(&op.article, id, body);
+        cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
+        op.fingerprinted = 1;
+        cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
+        cr_assert_eq(op.failed, 0, "%s", op.err.msg);
+        article_clear(&op.article);
+        fingerprint_set_free(&op.fps);
+        fingerprint_set_free(&op.index);
+        free(body);
+    }
+    cr_expect_geq(store_filter_rebuilds(st), 2, "the filter grew %llu times",
+                  (unsigned long long)store_filter_rebuilds(st));
+    for (int round = 0; round < 2; round++) {
+        static const unsigned probe[] = {0, 1, 70, 200, 299};
+        for (size_t k = 0; k < sizeof probe / sizeof probe[0]; k++) {
+            char id[16], *copy = words_text(probe[k] + 1, 400, " and a sentence glued on");
+            snprintf(id, sizeof id, "a%u", probe[k]);
+            cr_expect_geq(near_of(st, copy, id), 0.9, "round %d: copy of %s not found", round, id);
+            free(copy);
+        }
+        char *other = words_text(9999, 400, "");
+        struct fingerprint_set full = {0}, index = {0};
+        struct store_near_list near = {0};
+        cr_assert_eq(ingest_fingerprints_cb(other, strlen(other), &full, &index), 0);
+        cr_assert_eq(store_near_find(st, &full, &index, "x", "h:x", 0.5, &near, &err), 0);
+        cr_expect_eq(near.n, 0, "unrelated text matched %s", near.n ? near.items[0].id : "");
+        store_near_list_free(&near);
+        fingerprint_set_free(&full);
+        fingerprint_set_free(&index);
+        free(other);
+        /* reopened: the filter is built from the stored sets */
+        store_close(st);
+        st = NULL;
+        cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    }
+    store_close(st);
+}
+
+/* Holds the filter's builder after its snapshot until released. */
+struct build_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int entered, open;
+};
+
+static void gate_hook(void *arg)
+{
+    struct build_gate *g = arg;
+    pthread_mutex_lock(&g->mu);
+    g->entered++;
+    pthread_cond_broadcast(&g->cv);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void write_fp(struct store *st, const char *id, const char *body)
+{
+    struct store_op op = {0};
+    struct store_batch b = {.ops = &op, .nops = 1};
+    struct error err = {0};
+    op.kind = STORE_OP_PUT;
+    fill(&op.article, id, body);
+    cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
+    op.fingerprinted = 1;
+    cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
+    cr_assert_eq(op.failed, 0, "%s", op.err.msg);
+    article_clear(&op.article);
+    fingerprint_set_free(&op.fps);
+    fingerprint_set_free(&op.index);
+}
+
+/* Articles written while a rebuild runs are not in its snapshot: found
+ * meanwhile (no filter), and still found once the new filter is in place. */
+Test(store, writes_during_a_filter_rebuild_are_found_after_it)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct build_gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    struct store_options o = {.fingerprint = ingest_fingerprints_cb,
+                              .filter_headroom = 100,
+                              .filter_build_hook = gate_hook,
+                              .filter_build_arg = &g};
+    unsigned i = 0;
+    int entered = 0;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    /* until a rebuild starts (and waits at the gate) */
+    while (!entered && i < 2000) {
+        char id[16], *body = words_text(i + 1, 400, "");
+        snprintf(id, sizeof id, "a%u", i++);
+        write_fp(st, id, body);
+        free(body);
+        pthread_mutex_lock(&g.mu);
+        entered = g.entered;
+        pthread_mutex_unlock(&g.mu);
+    }
+    cr_assert(entered, "no rebuild started in %u articles", i);
+    /* written after the snapshot */
+    for (unsigned k = 0; k < 5; k++) {
+        char id[16], *body = words_text(50000 + k, 400, "");
+        snprintf(id, sizeof id, "late%u", k);
+        write_fp(st, id, body);
+        free(body);
+    }
+    for (int phase = 0; phase < 2; phase++) {
+        if (phase == 1) {
+            uint64_t before = store_filter_rebuilds(st);
+            pthread_mutex_lock(&g.mu);
+            g.open = 1;
+            pthread_cond_broadcast(&g.cv);
+            pthread_mutex_unlock(&g.mu);
+            for (int w = 0; w < 500 && store_filter_rebuilds(st) == before; w++)
+                usleep(10000);
+            cr_assert_gt(store_filter_rebuilds(st), before, "the rebuild did not finish");
+        }
+        for (unsigned k = 0; k < 5; k++) {
+            char id[16], *copy = words_text(50000 + k, 400, " with a tail");
+            snprintf(id, sizeof id, "late%u", k);
+            cr_expect_geq(near_of(st, copy, id), 0.9, "%s: copy not found %s", id,
+                          phase ? "after the rebuild" : "during it");
+            free(copy);
+        }
+        char *copy = words_text(1, 400, " with a tail");
+        cr_expect_geq(near_of(st, copy, "a0"), 0.9, "a0 (in the snapshot), phase %d", phase);
+        free(copy);
+    }
     store_close(st);
 }
