@@ -858,6 +858,22 @@ static char *words_text(unsigned seed, unsigned n, const char *tail)
     return s;
 }
 
+static void write_fp(struct store *st, const char *id, const char *body)
+{
+    struct store_op op = {0};
+    struct store_batch b = {.ops = &op, .nops = 1};
+    struct error err = {0};
+    op.kind = STORE_OP_PUT;
+    fill(&op.article, id, body);
+    cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
+    op.fingerprinted = 1;
+    cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
+    cr_assert_eq(op.failed, 0, "%s", op.err.msg);
+    article_clear(&op.article);
+    fingerprint_set_free(&op.fps);
+    fingerprint_set_free(&op.index);
+}
+
 /* The containment store_near_find reports for id, or -1. */
 static double near_of(struct store *st, const char *body, const char *id)
 {
@@ -890,19 +906,9 @@ Test(store, near_copies_found_across_filter_rebuilds)
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     for (unsigned i = 0; i < n; i++) {
-        struct store_op op = {0};
-        struct store_batch b = {.ops = &op, .nops = 1};
         char id[16], *body = words_text(i + 1, 400, "");
         snprintf(id, sizeof id, "a%u", i);
-        op.kind = STORE_OP_PUT;
-        fill(&op.article, id, body);
-        cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
-        op.fingerprinted = 1;
-        cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
-        cr_assert_eq(op.failed, 0, "%s", op.err.msg);
-        article_clear(&op.article);
-        fingerprint_set_free(&op.fps);
-        fingerprint_set_free(&op.index);
+        write_fp(st, id, body);
         free(body);
     }
     cr_expect_geq(store_filter_rebuilds(st), 2, "the filter grew %llu times",
@@ -949,22 +955,6 @@ static void gate_hook(void *arg)
     while (!g->open)
         pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
-}
-
-static void write_fp(struct store *st, const char *id, const char *body)
-{
-    struct store_op op = {0};
-    struct store_batch b = {.ops = &op, .nops = 1};
-    struct error err = {0};
-    op.kind = STORE_OP_PUT;
-    fill(&op.article, id, body);
-    cr_assert_eq(ingest_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
-    op.fingerprinted = 1;
-    cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
-    cr_assert_eq(op.failed, 0, "%s", op.err.msg);
-    article_clear(&op.article);
-    fingerprint_set_free(&op.fps);
-    fingerprint_set_free(&op.index);
 }
 
 /* Articles written while a rebuild runs are not in its snapshot: found
