@@ -304,10 +304,13 @@ static struct http_ctx *http_ctx_new(struct app *app, struct MHD_Connection *con
                      ? app->cfg.max_bulk
                      : app->cfg.max_body;
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl != NULL && strtoull(cl, NULL, 10) > ctx->limit)
-        ctx->too_big = 1;
-    else if (cl != NULL)
-        ctx->declared = (size_t)strtoull(cl, NULL, 10);
+    if (cl != NULL) {
+        unsigned long long declared = strtoull(cl, NULL, 10);
+        if (declared > ctx->limit)
+            ctx->too_big = 1;
+        else
+            ctx->declared = (size_t)declared;
+    }
     http_ctx_access(ctx);
     return ctx;
 }
@@ -325,16 +328,17 @@ static void http_ctx_append(struct http_ctx *ctx, const char *data, size_t n)
         return;
     }
     if (ctx->len + n + 1 > ctx->cap) {
-        /* the declared length at once: doubling up to it held a 13 MB
-         * _bulk body in a 16 MB buffer, and copied it on the way */
-        size_t cap = ctx->cap          ? ctx->cap
-                     : ctx->declared > 0 ? ctx->declared + 1
-                                         : 16384;
+        size_t cap = ctx->cap ? ctx->cap : 16384;
         char *bigger;
         while (cap < ctx->len + n + 1)
             cap *= 2;
         if (cap > ctx->limit + 1)
             cap = ctx->limit + 1;
+        /* no more than the declared length: doubling past it held a 13 MB
+         * _bulk body in a 16 MB buffer (and it never reserves more than
+         * twice what has come, however large the declared length) */
+        if (ctx->declared >= ctx->len + n && cap > ctx->declared + 1)
+            cap = ctx->declared + 1;
         bigger = realloc(ctx->body, cap);
         if (bigger == NULL) {
             ctx->too_big = 1; /* treated as too large for this server */

@@ -170,8 +170,14 @@ static void *store_filter_builder(void *arg)
 void store_filter_after_commit(struct store *st)
 {
     struct fpfilter *old;
+    int start;
 
-    if (!st->filter_grow || st->filter_building)
+    if (st->filter_keys == 0)
+        return;
+    pthread_mutex_lock(&st->filter_mu); /* the builder sets both */
+    start = st->filter_grow && !st->filter_building;
+    pthread_mutex_unlock(&st->filter_mu);
+    if (!start)
         return;
     if (st->builder_started) {
         pthread_join(st->builder, NULL); /* the last one, finished */
