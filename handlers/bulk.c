@@ -2,9 +2,11 @@
  * is parsed and analysed on its own; the good ones go to the store in chunks
  * (create-or-replace by id), each chunk queued as soon as it is analysed so the
  * writer commits one while the next is analysed; the bad ones are reported by
- * line and never stop the others. The answer comes after the last commit, and
- * every item says what happened to its own line. */
+ * line and never stop the others. The answer is streamed (chunked) as chunks
+ * commit, in line order, every item saying what happened to its own line; the
+ * totals come last. */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,9 @@ struct bulk_bad {
  * line is copied into its op, and a 10,000-line body is about 13 MB. */
 #define BULK_BODY_RELEASE (1u << 20)
 
+/* An answer buffer larger than this is given back once it has been sent. */
+#define BULK_OUT_KEEP (1u << 20)
+
 /* A growing output buffer; a failed append marks it broken. */
 struct bulk_out {
     char *buf;
@@ -37,13 +42,28 @@ struct bulk_out {
     int broken;
 };
 
+/* A request's state has two owners, the HTTP request (its client may go
+ * away mid-answer) and the pipeline (analysis and chunks still to commit);
+ * the last one to let go frees it. */
 struct bulk_state {
     struct store_batch *chunks;
     atomic_int *committed; /* per chunk: 1 once its transaction ended */
     size_t nchunks;
     atomic_int pending; /* chunks queued and not committed, +1 while submitting */
-    /* The answer, written in line order as chunks commit (see bulk_render) */
+    atomic_int refs;
+    char *body; /* the request's body, ours (http_request_take_body) */
+    size_t body_len;
+    /* Under mu: the answer, written in line order as chunks commit (see
+     * bulk_render) by the analysis thread while it runs, then by the stream;
+     * the stream sends out.buf[sent, len) and parks when that is empty. */
+    pthread_mutex_t mu;
     struct bulk_out out;
+    size_t sent;
+    int analysed; /* the analysis thread is done with ops */
+    int finished; /* every chunk committed (or was refused) */
+    int tail;     /* the totals are written: the answer ends at out.len */
+    int parked;   /* the stream waits for http_request_resume */
+    int gone;     /* the request has ended: req must not be touched */
     size_t ri, rj;  /* next op, next refused line to write */
     size_t rchunks; /* chunks written */
     size_t written, failed;
@@ -57,10 +77,9 @@ struct bulk_state {
     double min_containment;
 };
 
-static void bulk_state_free(void *p)
+static void bulk_state_unref(struct bulk_state *bs)
 {
-    struct bulk_state *bs = p;
-    if (bs == NULL)
+    if (bs == NULL || atomic_fetch_sub(&bs->refs, 1) != 1)
         return;
     for (size_t i = 0; i < bs->nops; i++)
         ingest_op_clear(&bs->ops[i]);
@@ -72,23 +91,58 @@ static void bulk_state_free(void *p)
     free(bs->chunks);
     free(bs->committed);
     free(bs->out.buf);
+    free(bs->body);
+    pthread_mutex_destroy(&bs->mu);
     free(bs);
     /* a large request's analysis is many small blocks: hand the freed pages
      * back to the system, or the process keeps its peak size for good */
     malloc_trim(0);
 }
 
-/* The last of the chunks (or the submitter, if it finishes last) resumes. */
-static void bulk_release(struct bulk_state *bs)
+/* The request's side lets go (its end, http.c). */
+static void bulk_request_gone(void *p)
 {
-    if (atomic_fetch_sub(&bs->pending, 1) == 1)
-        http_request_resume(bs->req);
+    struct bulk_state *bs = p;
+    pthread_mutex_lock(&bs->mu);
+    bs->gone = 1;
+    pthread_mutex_unlock(&bs->mu);
+    bulk_state_unref(bs);
 }
 
+/* Under mu: wakes the parked stream when it has something to do. */
+static void bulk_wake(struct bulk_state *bs)
+{
+    if (bs->parked && !bs->gone &&
+        (bs->out.len > bs->sent || bs->finished ||
+         (bs->analysed && bs->rchunks < bs->nchunks &&
+          atomic_load(&bs->committed[bs->rchunks])))) {
+        bs->parked = 0;
+        http_request_resume(bs->req);
+    }
+}
+
+/* The last of the chunks (or the submitter, if it finishes last) ends the
+ * pipeline: the stream may write the totals. */
+static void bulk_release(struct bulk_state *bs)
+{
+    if (atomic_fetch_sub(&bs->pending, 1) != 1)
+        return;
+    pthread_mutex_lock(&bs->mu);
+    bs->finished = 1;
+    bulk_wake(bs);
+    pthread_mutex_unlock(&bs->mu);
+    bulk_state_unref(bs);
+}
+
+/* On the writer's thread: the chunk's items may be written. Once the
+ * analysis is over, the stream writes them (woken here). */
 static void bulk_done(struct store_batch *batch, void *arg)
 {
     struct bulk_state *bs = arg;
     atomic_store(&bs->committed[batch - bs->chunks], 1);
+    pthread_mutex_lock(&bs->mu);
+    bulk_wake(bs);
+    pthread_mutex_unlock(&bs->mu);
     bulk_release(bs);
 }
 
@@ -207,10 +261,10 @@ static void bulk_render(struct bulk_state *bs)
     }
 }
 
-/* The rest of the answer, once every chunk has committed. */
-static int bulk_finish(struct app *app, struct http_request *req, struct http_response *res)
+/* Under mu, once every chunk has ended: the items not written yet and the
+ * totals. */
+static void bulk_write_tail(struct bulk_state *bs)
 {
-    struct bulk_state *bs = req->state;
     char tail[160];
     size_t failed;
 
@@ -227,17 +281,49 @@ static int bulk_finish(struct app *app, struct http_request *req, struct http_re
     snprintf(tail, sizeof tail, "],\"errors\":%s,\"written\":%zu,\"failed\":%zu}",
              failed > 0 ? "true" : "false", bs->written, failed);
     bulk_put(&bs->out, tail, strlen(tail));
-    metrics_ingested(app->metrics, bs->written, failed);
+    metrics_ingested(bs->app->metrics, bs->written, failed);
+    bs->tail = 1;
+}
+
+/* The answer's stream (http.h), on an HTTP thread: what is written so far,
+ * then parked until more is. A client that reads slowly leaves the text in
+ * out; one that keeps up holds it to a few blocks. */
+static long bulk_stream(struct http_request *req, char *buf, size_t max)
+{
+    struct bulk_state *bs = req->state;
+    long n;
+
+    pthread_mutex_lock(&bs->mu);
+    if (bs->analysed && !bs->tail)
+        bulk_render(bs);
+    if (bs->finished && !bs->tail)
+        bulk_write_tail(bs);
     if (bs->out.broken) {
-        reply_problem(res, 500, NULL, "cannot render the answer (out of memory)");
-        return HANDLER_DONE;
+        n = HTTP_STREAM_ERROR; /* out of memory: the answer cannot be whole */
+    } else if (bs->out.len > bs->sent) {
+        size_t k = bs->out.len - bs->sent;
+        if (k > max)
+            k = max;
+        memcpy(buf, bs->out.buf + bs->sent, k);
+        bs->sent += k;
+        if (bs->sent == bs->out.len) {
+            bs->sent = bs->out.len = 0;
+            if (bs->out.cap > BULK_OUT_KEEP) { /* a slow client's backlog */
+                free(bs->out.buf);
+                bs->out.buf = NULL;
+                bs->out.cap = 0;
+            }
+        }
+        n = (long)k;
+    } else if (bs->tail) {
+        n = HTTP_STREAM_END;
+    } else {
+        bs->parked = 1;
+        http_stream_park(req);
+        n = 0;
     }
-    res->status = 200;
-    res->body = bs->out.buf;
-    res->len = bs->out.len;
-    res->content_type = "application/json";
-    bs->out.buf = NULL; /* now the response's */
-    return HANDLER_DONE;
+    pthread_mutex_unlock(&bs->mu);
+    return n;
 }
 
 /* On a pool thread: every line parsed and analysed in order, chunks queued
@@ -253,7 +339,7 @@ static void bulk_analyse(void *arg)
     size_t line, len, chunk_start = 0, released = 0;
 
     batch = ingest_batch_new();
-    ndjson_init(&it, bs->req->body, bs->req->body_len);
+    ndjson_init(&it, bs->body, bs->body_len);
     while (ndjson_next(&it, &p, &len, &line)) {
         struct store_op *op = &bs->ops[bs->nops];
         struct error err = {0};
@@ -277,11 +363,16 @@ static void bulk_analyse(void *arg)
                 bulk_submit(app, bs, chunk_start, bs->nops);
                 chunk_start = bs->nops;
             }
-            bulk_render(bs);
+            if (bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])) {
+                pthread_mutex_lock(&bs->mu);
+                bulk_render(bs);
+                bulk_wake(bs);
+                pthread_mutex_unlock(&bs->mu);
+            }
         }
-        if ((size_t)(p + len - bs->req->body) - released >= BULK_BODY_RELEASE) {
-            released = (size_t)(p + len - bs->req->body);
-            http_request_body_consumed(bs->req, released);
+        if ((size_t)(p + len - bs->body) - released >= BULK_BODY_RELEASE) {
+            released = (size_t)(p + len - bs->body);
+            http_body_consumed(bs->body, bs->body_len, released);
         }
         if (err.code != ERR_NONE) {
             struct bulk_bad *b = &bs->bad[bs->nbad++];
@@ -295,6 +386,11 @@ static void bulk_analyse(void *arg)
     }
     ingest_batch_free(batch);
     bulk_submit(app, bs, chunk_start, bs->nops);
+    /* from now on the stream writes the items as their chunks commit */
+    pthread_mutex_lock(&bs->mu);
+    bs->analysed = 1;
+    bulk_wake(bs);
+    pthread_mutex_unlock(&bs->mu);
     bulk_release(bs);
 }
 
@@ -322,29 +418,34 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         return HANDLER_DONE;
     }
     bs = calloc(1, sizeof *bs);
-    if (bs == NULL || (bs->ops = calloc(nlines, sizeof *bs->ops)) == NULL ||
+    if (bs == NULL)
+        goto oom;
+    atomic_store(&bs->refs, 1); /* the request's, until the pipeline starts */
+    pthread_mutex_init(&bs->mu, NULL);
+    if ((bs->ops = calloc(nlines, sizeof *bs->ops)) == NULL ||
         (bs->op_line = calloc(nlines, sizeof *bs->op_line)) == NULL ||
-        (bs->bad = calloc(nlines, sizeof *bs->bad)) == NULL) {
-        bulk_state_free(bs);
-        reply_problem(res, 500, NULL, "out of memory");
-        return HANDLER_DONE;
-    }
-    bs->chunks = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->chunks);
-    bs->committed = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->committed);
-    if (bs->chunks == NULL || bs->committed == NULL) {
-        bulk_state_free(bs);
-        reply_problem(res, 500, NULL, "out of memory");
-        return HANDLER_DONE;
-    }
+        (bs->bad = calloc(nlines, sizeof *bs->bad)) == NULL ||
+        (bs->chunks = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->chunks)) == NULL ||
+        (bs->committed = calloc(nlines / BULK_CHUNK + 2, sizeof *bs->committed)) == NULL)
+        goto oom;
     bs->min_containment = min_containment;
     bs->req = req;
-    /* Suspended from the start: chunks may commit while later lines are still
-     * being analysed; the +1 in pending keeps the request asleep until every
-     * chunk is queued. */
-    atomic_store(&bs->pending, 1);
-    http_request_suspend(req, bulk_finish, bs, bulk_state_free);
     bs->app = app;
+    bs->body_len = req->body_len;
+    bs->body = http_request_take_body(req);
+    http_request_keep(req, bs, bulk_request_gone);
+    /* the pipeline's reference, and +1 in pending until every chunk is
+     * queued: chunks may commit while later lines are still being analysed */
+    atomic_store(&bs->refs, 2);
+    atomic_store(&bs->pending, 1);
     if (workpool_submit(app->bulk_pool, bulk_analyse, bs) != 0)
         bulk_analyse(bs); /* no pool (stopping): here */
-    return HANDLER_SUSPEND;
+    res->status = 200;
+    res->content_type = "application/json";
+    res->stream = bulk_stream;
+    return HANDLER_DONE;
+oom:
+    bulk_state_unref(bs);
+    reply_problem(res, 500, NULL, "out of memory");
+    return HANDLER_DONE;
 }

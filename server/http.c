@@ -46,6 +46,9 @@ struct http_ctx {
     int too_big;
     int suspended;
     int replied;
+    http_stream_fn stream; /* a streamed answer: logged when it ends */
+    unsigned stream_status;
+    size_t stream_sent;
     struct timespec start;
     enum auth_result auth; /* decided on the first call, from the headers */
     const char *key_name;  /* the request's key's name (borrowed from app->auth), or NULL */
@@ -80,13 +83,18 @@ const char *http_request_header(const struct http_request *req, const char *name
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+void http_request_keep(struct http_request *req, void *state, void (*state_free)(void *state))
+{
+    req->state = state;
+    req->state_free = state_free;
+}
+
 void http_request_suspend(struct http_request *req, http_continue_fn cont, void *state,
                           void (*state_free)(void *state))
 {
     struct http_ctx *ctx = (struct http_ctx *)req; /* req is the first member */
     req->cont = cont;
-    req->state = state;
-    req->state_free = state_free;
+    http_request_keep(req, state, state_free);
     ctx->suspended = 1;
     MHD_suspend_connection(req->conn);
 }
@@ -96,15 +104,32 @@ void http_request_resume(struct http_request *req)
     MHD_resume_connection(req->conn);
 }
 
-void http_request_body_consumed(struct http_request *req, size_t upto)
+void http_stream_park(struct http_request *req)
+{
+    /* microhttpd's way for a content reader with nothing to give: suspend,
+     * return 0, and be called again once resumed */
+    MHD_suspend_connection(req->conn);
+}
+
+char *http_request_take_body(struct http_request *req)
+{
+    struct http_ctx *ctx = (struct http_ctx *)req;
+    char *body = ctx->body;
+    ctx->body = NULL;
+    ctx->len = ctx->cap = 0;
+    req->body = "";
+    req->body_len = 0;
+    return body;
+}
+
+void http_body_consumed(const char *body, size_t len, size_t upto)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t from = ((uintptr_t)req->body + page - 1) & ~(page - 1);
-    uintptr_t to = ((uintptr_t)req->body + (upto < req->body_len ? upto : req->body_len)) &
-                   ~(page - 1);
-    /* the buffer is this request's own (http_ctx_append); MADV_DONTNEED keeps
-     * it mapped, so freeing it later is unchanged */
-    if (req->body_len > 0 && to > from)
+    uintptr_t from = ((uintptr_t)body + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)body + (upto < len ? upto : len)) & ~(page - 1);
+    /* the buffer is malloc'ed and its owner's alone; MADV_DONTNEED keeps it
+     * mapped, so freeing it later is unchanged */
+    if (len > 0 && to > from)
         madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
@@ -121,19 +146,53 @@ static enum MHD_Result http_collect_arg(void *cls, enum MHD_ValueKind kind, cons
     return MHD_YES;
 }
 
+/* The access log line and the route's metrics, once the answer is out. */
+static void http_log(struct http_ctx *ctx, unsigned status, size_t len)
+{
+    long long us = http_elapsed_us(&ctx->start);
+    const char *path = ctx->req.path;
+    metrics_observe(ctx->app->metrics, ctx->route_index, status, us);
+    if (utf8_check(path, strlen(path), NULL) != 0)
+        path = "(invalid UTF-8)";
+    log_access(ctx->req.method, path, status, len, us, ctx->key_name);
+}
+
+/* Most bytes a stream function is asked for at once. */
+#define HTTP_STREAM_BLOCK (64u * 1024u)
+
+static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct http_ctx *ctx = cls;
+    long n = ctx->stream(&ctx->req, buf, max);
+    (void)pos;
+    if (n == HTTP_STREAM_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    ctx->stream_sent += (size_t)n;
+    return (ssize_t)n;
+}
+
 /* Turns res into an MHD response, queues it and writes the access log line. */
 static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
-    const char *path = ctx->req.path;
     size_t len = res->len;
     char ra[24];
 
     if (res->status == 0)
         reply_problem(res, 500, "Internal Server Error", "the handler produced no answer");
-    r = MHD_create_response_from_buffer(res->len, res->body ? res->body : (void *)"",
-                                        res->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (res->stream != NULL) {
+        ctx->stream = res->stream;
+        ctx->stream_status = res->status;
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
+                                              http_stream_read, ctx, NULL);
+    } else {
+        r = MHD_create_response_from_buffer(res->len, res->body ? res->body : (void *)"",
+                                            res->body ? MHD_RESPMEM_MUST_FREE
+                                                      : MHD_RESPMEM_PERSISTENT);
+    }
     if (r == NULL) {
         free(res->body);
         free(res->location);
@@ -178,14 +237,8 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
     free(res->location);
     res->location = NULL;
     ctx->replied = 1;
-
-    {
-        long long us = http_elapsed_us(&ctx->start);
-        metrics_observe(ctx->app->metrics, ctx->route_index, res->status, us);
-        if (utf8_check(path, strlen(path), NULL) != 0)
-            path = "(invalid UTF-8)";
-        log_access(ctx->req.method, path, res->status, len, us, ctx->key_name);
-    }
+    if (ctx->stream == NULL)
+        http_log(ctx, res->status, len);
     return ret;
 }
 
@@ -203,10 +256,14 @@ static void http_ctx_free(struct http_ctx *ctx)
 static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
+    struct http_ctx *ctx = *con_cls;
     (void)cls;
     (void)conn;
     (void)toe;
-    http_ctx_free(*con_cls);
+    /* a streamed answer is logged when it ends, with the bytes it sent */
+    if (ctx != NULL && ctx->stream != NULL)
+        http_log(ctx, ctx->stream_status, ctx->stream_sent);
+    http_ctx_free(ctx);
     *con_cls = NULL;
 }
 

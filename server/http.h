@@ -19,17 +19,30 @@ struct http_arg {
     const char *value; /* NULL for a key without '=' */
 };
 
+struct http_request;
+
+/* A body written while it is sent, in chunked transfer coding: for an answer
+ * that would otherwise be held whole until its end (a 10,000-line _bulk
+ * answer is 13 MB). It copies up to max bytes into buf and returns how many;
+ * or HTTP_STREAM_END after the last byte; or HTTP_STREAM_ERROR to cut the
+ * connection (the client sees a chunked body without its end). When nothing
+ * is ready it calls http_stream_park(req) and returns 0, and the producer
+ * wakes it with http_request_resume. Runs on an HTTP thread. */
+typedef long (*http_stream_fn)(struct http_request *req, char *buf, size_t max);
+#define HTTP_STREAM_END   (-1L)
+#define HTTP_STREAM_ERROR (-2L)
+
 struct http_response {
     unsigned status;
     char *body; /* owned; NULL for no body */
     size_t len;
+    http_stream_fn stream; /* when set, the body comes from it (body, len unused) */
     const char *content_type; /* static string */
     char *location;           /* owned; adds a Location header */
     const char *allow;        /* static; adds Allow (405) */
     unsigned retry_after;     /* seconds; adds Retry-After when > 0 */
 };
 
-struct http_request;
 typedef int (*http_continue_fn)(struct app *app, struct http_request *req,
                                 struct http_response *res);
 
@@ -71,13 +84,25 @@ const char *http_request_header(const struct http_request *req, const char *name
 void http_request_suspend(struct http_request *req, http_continue_fn cont, void *state,
                           void (*state_free)(void *state));
 
-/* Wakes a suspended request; safe from any thread. */
+/* Wakes a suspended request, or a parked stream; safe from any thread, but
+ * only after the suspend (or park) it answers. */
 void http_request_resume(struct http_request *req);
 
-/* The handler will not read body[0, upto) again: the whole pages inside it go
- * back to the system (they read as zeros from now on). For a large body that
- * is parsed front to back while it is processed (_bulk). Any thread. */
-void http_request_body_consumed(struct http_request *req, size_t upto);
+/* Gives req state (owned by the request from now on, freed with state_free
+ * when the request ends) without suspending it: for a streamed answer. */
+void http_request_keep(struct http_request *req, void *state, void (*state_free)(void *state));
+
+/* Takes the request's body buffer (NUL-terminated, req->body_len bytes): the
+ * caller frees it, so it can outlive a request whose client went away. */
+char *http_request_take_body(struct http_request *req);
+
+/* Inside a stream function with nothing to send: sleeps until resumed. */
+void http_stream_park(struct http_request *req);
+
+/* body[0, upto) of a buffer of len bytes will not be read again: the whole
+ * pages inside it go back to the system (they read as zeros from now on).
+ * For a large body parsed front to back while it is processed (_bulk). */
+void http_body_consumed(const char *body, size_t len, size_t upto);
 
 struct http_server;
 

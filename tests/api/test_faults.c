@@ -1612,3 +1612,101 @@ Test(faults, disconnects_mid_upload_write_nothing_and_harm_no_one, .init = fx_in
     sb_free(&body);
     free(ok.v);
 }
+
+/* ========================================================================= */
+/* 6. a streamed _bulk answer whose client stops reading or goes away        */
+/* ========================================================================= */
+
+#define SA_LINES 1200 /* six chunks of 200: the answer is written as they commit */
+
+/* Reads from fd until n bytes came or it closed; returns what came. */
+static size_t sa_read(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, buf + got, n - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
+Test(faults, bulk_answer_cut_off_by_its_client_writes_every_line, .init = fx_init, .fini = fx_fini)
+{
+    uint64_t seed = fault_seed() ^ 0x5a;
+    struct sbuf head = {0}, body = {0};
+    struct fault_client c;
+    struct apitest_resp r;
+    char db[320], log[320], buf[4096];
+    int fds[3];
+    long long stored = -1;
+
+    snprintf(db, sizeof db, "%s/sa.db", fx.dir);
+    snprintf(log, sizeof log, "%s/server.log", fx.dir);
+    cr_assert_eq(fault_start(&fx.srv, db, log, NULL, NULL), 0, "the server did not start");
+    cr_assert_eq(fault_client_init(&c, fx.srv.port), 0);
+
+    /* 0: reads the head and the first items, then resets the connection;
+     * 1: reads the head, then closes; 2: never reads a byte, then closes */
+    for (int i = 0; i < 3; i++) {
+        size_t got;
+        sb_reset(&head);
+        sb_reset(&body);
+        dc_lines(&body, "sa", i, SA_LINES, i == 2 ? "fxsaunread" : "fxsacut", 40, seed);
+        dc_head(&head, "/v1/articles/_bulk", "application/x-ndjson", body.len);
+        fds[i] = fault_connect(fx.srv.port);
+        cr_assert_geq(fds[i], 0);
+        cr_assert_eq(fault_send(fds[i], head.p, head.len), 0);
+        cr_assert_eq(fault_send(fds[i], body.p, body.len), 0);
+        if (i == 2)
+            continue;
+        got = sa_read(fds[i], buf, i == 0 ? sizeof buf - 1 : 200);
+        buf[got] = '\0';
+        cr_expect(strncmp(buf, "HTTP/1.1 200", 12) == 0, "answer %d begins: %.100s", i, buf);
+        cr_expect(strstr(buf, "Transfer-Encoding: chunked") != NULL || i == 1,
+                  "the answer is not streamed: %.300s", buf);
+        if (i == 0) {
+            cr_expect(strstr(buf, "{\"items\":[{") != NULL, "no first item in %.600s", buf);
+            fault_reset(fds[i]);
+        } else {
+            close(fds[i]);
+        }
+    }
+    usleep(300 * 1000);
+    close(fds[2]);
+
+    /* every line is written all the same (the pipeline does not depend on
+     * the client), and the server goes on answering */
+    for (int i = 0; i < 150 && stored != 3 * SA_LINES; i++) {
+        usleep(100 * 1000);
+        stored = readyz_articles(&c);
+    }
+    cr_expect_eq(stored, 3 * SA_LINES, "articles stored after three cut-off answers");
+    fault_request(&c, "GET", "/v1/search?q=fxsaunread&limit=1", NULL, NULL, 0, &r);
+    cr_expect_eq(r.status, 200);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), SA_LINES, "%.300s", r.body);
+    apitest_resp_free(&r);
+    fault_request(&c, "GET", "/v1/articles/sa-1-1199", NULL, NULL, 0, &r);
+    cr_expect_eq(r.status, 200, "the last line of a closed answer: %ld", r.status);
+    apitest_resp_free(&r);
+
+    /* a client that reads the whole answer still gets it whole */
+    sb_reset(&body);
+    dc_lines(&body, "sb", 0, 450, "fxsawhole", 30, seed);
+    cr_assert_eq(fault_request(&c, "POST", "/v1/articles/_bulk", "application/x-ndjson", body.p,
+                               body.len, &r),
+                 0);
+    cr_expect_eq(r.status, 200);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "items")), 450, "%.200s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "written")), 450);
+    cr_expect(json_is_false(json_object_get(r.json, "errors")));
+    apitest_resp_free(&r);
+    fault_client_free(&c);
+
+    cr_expect_eq(apitest_stop(&fx.srv), 0, "exit status after SIGTERM");
+    expect_log_clean(log);
+    expect_db_sound(db, "after cut-off answers");
+    sb_free(&head);
+    sb_free(&body);
+}
