@@ -59,11 +59,11 @@ struct bulk_state {
     pthread_mutex_t mu;
     struct bulk_out out;
     size_t sent;
-    int analysed; /* the analysis thread is done with ops */
-    int finished; /* every chunk committed (or was refused) */
-    int tail;     /* the totals are written: the answer ends at out.len */
-    int parked;   /* the stream waits for http_request_resume */
-    int gone;     /* the request has ended: req must not be touched */
+    int analysed;   /* the analysis thread is done with ops */
+    int finished;   /* every chunk committed (or was refused) */
+    int tail;       /* the totals are written: the answer ends at out.len */
+    int parked;     /* the stream waits for http_request_resume */
+    int gone;       /* the request has ended: req must not be touched */
     size_t ri, rj;  /* next op, next refused line to write */
     size_t rchunks; /* chunks written */
     size_t written, failed;
@@ -114,8 +114,7 @@ static void bulk_wake(struct bulk_state *bs)
 {
     if (bs->parked && !bs->gone &&
         (bs->out.len > bs->sent || bs->finished ||
-         (bs->analysed && bs->rchunks < bs->nchunks &&
-          atomic_load(&bs->committed[bs->rchunks])))) {
+         (bs->analysed && bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])))) {
         bs->parked = 0;
         http_request_resume(bs->req);
     }

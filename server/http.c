@@ -186,8 +186,8 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
     if (res->stream != NULL) {
         ctx->stream = res->stream;
         ctx->stream_status = res->status;
-        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK,
-                                              http_stream_read, ctx, NULL);
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, http_stream_read,
+                                              ctx, NULL);
     } else {
         r = MHD_create_response_from_buffer(res->len, res->body ? res->body : (void *)"",
                                             res->body ? MHD_RESPMEM_MUST_FREE

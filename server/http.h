@@ -36,7 +36,7 @@ struct http_response {
     unsigned status;
     char *body; /* owned; NULL for no body */
     size_t len;
-    http_stream_fn stream; /* when set, the body comes from it (body, len unused) */
+    http_stream_fn stream;    /* when set, the body comes from it (body, len unused) */
     const char *content_type; /* static string */
     char *location;           /* owned; adds a Location header */
     const char *allow;        /* static; adds Allow (405) */
