@@ -39,12 +39,17 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-TOOLS="$ROOT/build-bench/bench"
-if [ -z "$BIN" ] || [ ! -x "$TOOLS/loadgen" ]; then
+# as bench/run does: with --bin, only the bench tools are built, on their own
+if [ -n "$BIN" ]; then
+    TOOLS="$ROOT/build-bench-tools"
+    cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen >/dev/null
+else
+    TOOLS="$ROOT/build-bench/bench"
+    BIN="$ROOT/build-bench/articled"
     cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen >/dev/null
 fi
-BIN=${BIN:-$ROOT/build-bench/articled}
 TMP=$(mktemp -d)
 PID=""
 SAMPLER=""
@@ -67,7 +72,8 @@ setsid env ${ENVS[@]+"${ENVS[@]}"} "$BIN" --port 0 --bind 127.0.0.1 --db "$TMP/i
 PID=$!
 PORT=""
 for _ in $(seq 100); do
-    PORT=$(grep -o '"port":[0-9]*' "$TMP/server.log" 2>/dev/null | head -1 | cut -d: -f2 || true)
+    PORT=$(grep -m 1 '"msg":"listening"' "$TMP/server.log" 2>/dev/null |
+        sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)
     [ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
     sleep 0.1
 done

@@ -109,12 +109,17 @@ static void bulk_request_gone(void *p)
     bulk_state_unref(bs);
 }
 
+/* The next chunk whose items are to be written has committed. */
+static int bulk_next_committed(const struct bulk_state *bs)
+{
+    return bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks]);
+}
+
 /* Under mu: wakes the parked stream when it has something to do. */
 static void bulk_wake(struct bulk_state *bs)
 {
     if (bs->parked && !bs->gone &&
-        (bs->out.len > bs->sent || bs->finished ||
-         (bs->analysed && bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])))) {
+        (bs->out.len > bs->sent || bs->finished || (bs->analysed && bulk_next_committed(bs)))) {
         bs->parked = 0;
         http_request_resume(bs->req);
     }
@@ -253,7 +258,7 @@ static void bulk_render_ops(struct bulk_state *bs, size_t to)
  * (those were most of the memory it took). */
 static void bulk_render(struct bulk_state *bs)
 {
-    while (bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])) {
+    while (bulk_next_committed(bs)) {
         const struct store_batch *c = &bs->chunks[bs->rchunks];
         bulk_render_ops(bs, (size_t)(c->ops - bs->ops) + c->nops);
         bs->rchunks++;
@@ -362,7 +367,7 @@ static void bulk_analyse(void *arg)
                 bulk_submit(app, bs, chunk_start, bs->nops);
                 chunk_start = bs->nops;
             }
-            if (bs->rchunks < bs->nchunks && atomic_load(&bs->committed[bs->rchunks])) {
+            if (bulk_next_committed(bs)) {
                 pthread_mutex_lock(&bs->mu);
                 bulk_render(bs);
                 bulk_wake(bs);
