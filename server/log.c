@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <unistr.h>
 
 static enum log_format log_fmt = LOG_FORMAT_JSON;
 static enum log_level log_min = LOG_INFO;
@@ -30,9 +31,269 @@ static void log_timestamp(char *buf, size_t size)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
 }
 
-static void log_write_line(char *line)
+/* A line being built in a fixed buffer. `end` is the last byte it may use
+ * (one is kept for the NUL); a piece that does not fit whole is left out,
+ * so a line is cut between characters and escapes, never inside one. */
+struct log_line {
+    char *buf;
+    size_t len, end;
+};
+
+static int log_put(struct log_line *l, const char *s, size_t n)
 {
-    size_t len = strlen(line);
+    if (l->len + n > l->end)
+        return -1;
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+    return 0;
+}
+
+static int log_puts(struct log_line *l, const char *s)
+{
+    return log_put(l, s, strlen(s));
+}
+
+/* A code point that must be escaped in a log line: C0 and C1 controls, DEL
+ * and the Unicode line and paragraph separators (a line reader may split on
+ * any of them). */
+static int log_is_control(ucs4_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+}
+
+/* Appends s as the inside of a JSON string: '"' and '\' escaped, controls as
+ * \u00XX, bytes that are not UTF-8 as \ufffd, so the line is always valid
+ * UTF-8 JSON. Stops at the first piece that does not fit. */
+static void log_put_json(struct log_line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
+
+    while (p < e) {
+        ucs4_t c;
+        int n = u8_mbtoucr(&c, p, (size_t)(e - p));
+        char esc[8];
+        int rc;
+        if (n < 0) {
+            rc = log_puts(l, "\\ufffd");
+            n = 1;
+        } else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            rc = log_put(l, esc, 2);
+        } else if (log_is_control(c)) {
+            memcpy(esc, "\\u", 2);
+            esc[2] = hex[(c >> 12) & 15];
+            esc[3] = hex[(c >> 8) & 15];
+            esc[4] = hex[(c >> 4) & 15];
+            esc[5] = hex[c & 15];
+            rc = log_put(l, esc, 6);
+        } else {
+            rc = log_put(l, (const char *)p, (size_t)n);
+        }
+        if (rc != 0)
+            return;
+        p += n;
+    }
+}
+
+/* Appends s as a text-format value: as it is when it is non-empty printable
+ * UTF-8 without spaces, '=', '"' or '\'; otherwise in double quotes with
+ * those escaped (\", \\, \n, \uXXXX for controls, \xHH for bytes that are
+ * not UTF-8), so a value can never end a line or start another field. */
+static void log_put_text(struct log_line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
+    int plain = p < e;
+    size_t closing;
+
+    for (const uint8_t *q = p; plain && q < e;) {
+        ucs4_t c;
+        int n = u8_mbtoucr(&c, q, (size_t)(e - q));
+        if (n < 0 || log_is_control(c) || c == ' ' || c == '=' || c == '"' || c == '\\' ||
+            c == 0xa0 || c == 0xfeff)
+            plain = 0;
+        q += n < 0 ? 1 : n;
+    }
+    if (plain) {
+        for (; p < e;) {
+            ucs4_t c;
+            int n = u8_mbtoucr(&c, p, (size_t)(e - p));
+            if (log_put(l, (const char *)p, (size_t)n) != 0)
+                return;
+            p += n;
+        }
+        return;
+    }
+    /* the closing quote is always written: reserve it */
+    if (log_put(l, "\"", 1) != 0)
+        return;
+    closing = l->end;
+    l->end--;
+    while (p < e) {
+        ucs4_t c;
+        int n = u8_mbtoucr(&c, p, (size_t)(e - p));
+        char esc[8];
+        int rc;
+        if (n < 0) {
+            esc[0] = '\\';
+            esc[1] = 'x';
+            esc[2] = hex[*p >> 4];
+            esc[3] = hex[*p & 15];
+            rc = log_put(l, esc, 4);
+            n = 1;
+        } else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            rc = log_put(l, esc, 2);
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            esc[0] = '\\';
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            rc = log_put(l, esc, 2);
+        } else if (log_is_control(c)) {
+            memcpy(esc, "\\u", 2);
+            esc[2] = hex[(c >> 12) & 15];
+            esc[3] = hex[(c >> 8) & 15];
+            esc[4] = hex[(c >> 4) & 15];
+            esc[5] = hex[c & 15];
+            rc = log_put(l, esc, 6);
+        } else {
+            rc = log_put(l, (const char *)p, (size_t)n);
+        }
+        if (rc != 0)
+            break;
+        p += n;
+    }
+    l->end = closing;
+    log_put(l, "\"", 1);
+}
+
+/* Appends one field: JSON `,"key":"value"` or text ` key=value` (the first
+ * three text fields, ts level msg, as bare values). The value may be cut to
+ * fit; the field's frame (key, quotes) is written whole or not at all. */
+static void log_put_field(struct log_line *l, enum log_format fmt, const char *key,
+                          const char *value, int bare)
+{
+    size_t start = l->len;
+
+    if (fmt == LOG_FORMAT_JSON) {
+        if (log_puts(l, l->len > 1 ? ",\"" : "\"") != 0)
+            return;
+        log_put_json(l, key);
+        if (log_puts(l, "\":\"") != 0 || l->len + 1 > l->end) {
+            l->len = start;
+            return;
+        }
+        l->end--; /* the closing quote */
+        log_put_json(l, value);
+        l->end++;
+        log_puts(l, "\"");
+        return;
+    }
+    if (l->len > 0 && log_puts(l, " ") != 0)
+        return;
+    if (!bare) {
+        log_put_text(l, key);
+        if (log_puts(l, "=") != 0) {
+            l->len = start;
+            return;
+        }
+    }
+    log_put_text(l, value);
+}
+
+/* A field whose value is already JSON text (a number, true, null...),
+ * written whole or not at all. */
+static void log_put_raw(struct log_line *l, enum log_format fmt, const char *key, const char *value)
+{
+    size_t start = l->len;
+    int rc;
+
+    if (fmt == LOG_FORMAT_JSON) {
+        rc = log_puts(l, ",\"");
+        if (rc == 0)
+            log_put_json(l, key);
+        rc = rc == 0 ? log_puts(l, "\":") : rc;
+        rc = rc == 0 ? log_puts(l, value) : rc;
+    } else {
+        rc = log_puts(l, " ");
+        if (rc == 0)
+            log_put_text(l, key);
+        rc = rc == 0 ? log_puts(l, "=") : rc;
+        if (rc == 0)
+            log_put_text(l, value);
+    }
+    if (rc != 0)
+        l->len = start;
+}
+
+static void log_put_number(struct log_line *l, enum log_format fmt, const char *key, long long v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%lld", v);
+    log_put_raw(l, fmt, key, num);
+}
+
+/* Closes the line: the JSON object's brace (room for it was kept) and the
+ * NUL. Returns the length. */
+static size_t log_line_finish(struct log_line *l, enum log_format fmt)
+{
+    if (fmt == LOG_FORMAT_JSON) {
+        l->end++;
+        log_puts(l, "}");
+    }
+    l->buf[l->len] = '\0';
+    return l->len;
+}
+
+static void log_line_start(struct log_line *l, char *buf, size_t size, enum log_format fmt)
+{
+    l->buf = buf;
+    l->len = 0;
+    l->end = size - 1; /* the NUL */
+    if (fmt == LOG_FORMAT_JSON) {
+        l->end--; /* the closing brace */
+        log_puts(l, "{");
+    }
+}
+
+size_t log_format_access(char *buf, size_t size, enum log_format fmt, const char *ts,
+                         const char *method, const char *path, unsigned status, size_t bytes,
+                         long long micros, const char *key_name)
+{
+    struct log_line l;
+    size_t path_end;
+
+    if (size < LOG_LINE_MIN) {
+        if (size > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    log_line_start(&l, buf, size, fmt);
+    log_put_field(&l, fmt, "ts", ts, 1);
+    log_put_field(&l, fmt, "level", "info", 1);
+    log_put_field(&l, fmt, "msg", "access", 1);
+    /* method and path are the client's bytes: capped so the numbers and
+     * the key's name always fit after them */
+    path_end = l.end;
+    l.end = l.len + 64 < path_end ? l.len + 64 : path_end;
+    log_put_field(&l, fmt, "method", method, 0);
+    l.end = path_end > 160 ? path_end - 160 : l.len;
+    if (l.end < l.len)
+        l.end = l.len;
+    log_put_field(&l, fmt, "path", path, 0);
+    l.end = path_end;
+    log_put_number(&l, fmt, "status", status);
+    log_put_number(&l, fmt, "bytes", (long long)bytes);
+    log_put_number(&l, fmt, "us", micros);
+    if (key_name != NULL)
+        log_put_field(&l, fmt, "key", key_name, 0);
+    return log_line_finish(&l, fmt);
+}
+
+static void log_write_line(char *line, size_t len)
+{
     ssize_t n;
     line[len] = '\n';
     n = write(STDOUT_FILENO, line, len + 1);
@@ -40,138 +301,56 @@ static void log_write_line(char *line)
     line[len] = '\0';
 }
 
-/* Renders obj (owned by the caller) as one line, JSON or key=value text. */
-static void log_emit(json_t *obj)
+/* Renders an event (ts, level, msg, then fields' members in order) and
+ * writes it. Numbers, booleans and null are written as JSON values in both
+ * formats; strings through the same escaping as access lines. */
+static void log_emit(const char *ts, const char *level, const char *msg, const json_t *fields)
 {
-    char *line = NULL;
+    char line[LOG_LINE_MAX + 1];
+    struct log_line l;
+    const char *key;
+    json_t *value;
 
-    if (log_fmt == LOG_FORMAT_JSON) {
-        char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (s != NULL) {
-            line = realloc(s, strlen(s) + 2);
-            if (line == NULL)
-                free(s);
-        }
-    } else {
-        size_t cap = 256, len = 0;
-        const char *key;
-        json_t *value;
-        line = malloc(cap);
-        if (line == NULL)
-            return;
-        line[0] = '\0';
-        json_object_foreach(obj, key, value)
+    log_line_start(&l, line, LOG_LINE_MAX, log_fmt);
+    log_put_field(&l, log_fmt, "ts", ts, 1);
+    log_put_field(&l, log_fmt, "level", level, 1);
+    log_put_field(&l, log_fmt, "msg", msg, 1);
+    if (fields != NULL) {
+        json_object_foreach((json_t *)fields, key, value)
         {
-            char *v = json_is_string(value) ? strdup(json_string_value(value))
-                                            : json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
-            size_t need = strlen(key) + (v ? strlen(v) : 0) + 4;
-            if (len + need + 2 > cap) {
-                char *bigger;
-                while (len + need + 2 > cap)
-                    cap *= 2;
-                bigger = realloc(line, cap);
-                if (bigger == NULL) {
-                    free(v);
-                    break;
-                }
-                line = bigger;
+            if (json_is_string(value)) {
+                log_put_field(&l, log_fmt, key, json_string_value(value), 0);
+            } else {
+                char *v = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+                if (v != NULL)
+                    log_put_raw(&l, log_fmt, key, v);
+                free(v);
             }
-            if (strcmp(key, "ts") == 0 || strcmp(key, "level") == 0 || strcmp(key, "msg") == 0)
-                len += (size_t)sprintf(line + len, "%s%s", len ? " " : "", v ? v : "");
-            else
-                len += (size_t)sprintf(line + len, " %s=%s", key, v ? v : "");
-            free(v);
         }
     }
-    if (line != NULL)
-        log_write_line(line);
-    free(line);
+    log_write_line(line, log_line_finish(&l, log_fmt));
 }
 
 void log_event(enum log_level level, const char *msg, const json_t *fields)
 {
     char ts[80];
-    json_t *obj;
 
     if (level < log_min)
         return;
     log_timestamp(ts, sizeof ts);
-    obj = json_object();
-    if (obj == NULL)
-        return;
-    json_object_set_new(obj, "ts", json_string(ts));
-    json_object_set_new(obj, "level", json_string(level_names[level]));
-    json_object_set_new(obj, "msg", json_string(msg));
-    if (fields != NULL)
-        json_object_update(obj, (json_t *)fields);
-    log_emit(obj);
-    json_decref(obj);
-}
-
-/* Appends s as a JSON string body (no quotes) to buf[*len..size), escaping
- * what JSON requires; stops short rather than overflow (the caller leaves
- * room). */
-static void log_json_escape(char *buf, size_t *len, size_t size, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = *len;
-    for (; *s && n + 7 < size; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf[n++] = '\\';
-            buf[n++] = (char)c;
-        } else if (c < 0x20) {
-            buf[n++] = '\\';
-            buf[n++] = 'u';
-            buf[n++] = '0';
-            buf[n++] = '0';
-            buf[n++] = hex[c >> 4];
-            buf[n++] = hex[c & 15];
-        } else {
-            buf[n++] = (char)c;
-        }
-    }
-    *len = n;
+    log_emit(ts, level_names[level], msg, fields);
 }
 
 void log_access(const char *method, const char *path, unsigned status, size_t bytes,
                 long long micros, const char *key_name)
 {
-    char ts[80], line[4200];
+    char ts[80], line[LOG_LINE_MAX + 1];
     size_t n;
-    json_t *obj;
 
     if (LOG_INFO < log_min || !log_access_on)
         return;
     log_timestamp(ts, sizeof ts);
-    if (log_fmt == LOG_FORMAT_JSON) {
-        /* written by hand: one line a request, and jansson's objects and
-         * allocations cost more than the request itself on /healthz */
-        n = (size_t)snprintf(line, sizeof line,
-                             "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"access\",\"method\":\"",
-                             ts);
-        log_json_escape(line, &n, 64 + n, method);
-        n += (size_t)snprintf(line + n, sizeof line - n, "\",\"path\":\"");
-        log_json_escape(line, &n, sizeof line - 300, path);
-        n += (size_t)snprintf(line + n, sizeof line - n,
-                              "\",\"status\":%u,\"bytes\":%zu,\"us\":%lld", status, bytes, micros);
-        if (key_name != NULL) {
-            n += (size_t)snprintf(line + n, sizeof line - n, ",\"key\":\"");
-            log_json_escape(line, &n, sizeof line - 8, key_name);
-            line[n++] = '"';
-        }
-        line[n++] = '}';
-        line[n] = '\0';
-        log_write_line(line);
-        return;
-    }
-    obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "ts", ts, "level", "info", "msg", "access",
-                    "method", method, "path", path, "status", (json_int_t)status, "bytes",
-                    (json_int_t)bytes, "us", (json_int_t)micros);
-    if (obj == NULL)
-        return;
-    if (key_name != NULL)
-        json_object_set_new(obj, "key", json_string(key_name));
-    log_emit(obj);
-    json_decref(obj);
+    n = log_format_access(line, LOG_LINE_MAX, log_fmt, ts, method, path, status, bytes, micros,
+                          key_name);
+    log_write_line(line, n);
 }
