@@ -1,6 +1,6 @@
 /* app.h: what every handler can reach: configuration, the store, the shared
- * analysis state and the metrics. Built once in main and shared read-only,
- * apart from the atomic flags. */
+ * analysis state and the metrics. Built once by app_open and shared read-only,
+ * apart from the atomic flags; app_close takes it down. */
 #ifndef ARTICLED_APP_H
 #define ARTICLED_APP_H
 
@@ -12,6 +12,7 @@
 #include "store/store.h"
 
 struct auth;
+struct http_server;
 struct ratelimit;
 struct workpool;
 struct respcache;
@@ -27,6 +28,28 @@ struct app {
     struct workpool *pool;              /* threads that analyse writes (workpool.h) */
     struct workpool *bulk_pool;         /* the one thread that analyses _bulk requests */
     struct respcache *search_cache;     /* rendered search answers, or NULL (respcache.h) */
+    uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */
+    struct http_server *http;           /* the listening daemon (http.h) */
 };
+
+/* What app_open returns when it does not return a port. */
+#define APP_OPEN_DONE    0  /* --help or --version was printed: exit 0 */
+#define APP_OPEN_FAILED  -1 /* the store, a pool or the daemon could not start: exit 1 */
+#define APP_OPEN_REFUSED -2 /* the configuration was refused: exit 2 */
+
+/* Starts the service in *app (zeroed here first) from argv, the environment
+ * and defaults: configuration, log, access control, store, pools, metrics,
+ * search cache, entity extractor, then the HTTP daemon. Returns the port it
+ * listens on (> 0); or APP_OPEN_DONE; or APP_OPEN_FAILED / APP_OPEN_REFUSED
+ * with err filled (the failure is logged, and everything started is taken
+ * down again). The caller blocks the signals it waits for before calling:
+ * the threads started here inherit the mask. */
+int app_open(struct app *app, int argc, char **argv, struct error *err);
+
+/* The shutdown: new requests get 503, the daemon stops accepting, in-flight
+ * requests get a grace period, running snapshots and queued analyses finish,
+ * then the daemon, the store (checkpointed) and the rest are freed. Only after
+ * app_open returned a port. */
+void app_close(struct app *app);
 
 #endif

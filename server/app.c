@@ -1,0 +1,180 @@
+/* app.c: the service's lifetime apart from the process around it: app_open
+ * builds everything a request can reach and starts the HTTP daemon,
+ * app_close lets in-flight work finish and takes it all down. main.c owns
+ * the signals; a fuzzer or a test can run the service in-process. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "handlers/handlers.h"
+#include "handlers/ingest.h"
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/http.h"
+#include "server/log.h"
+#include "server/ratelimit.h"
+#include "server/respcache.h"
+#include "server/router.h"
+#include "server/workpool.h"
+
+/* How long a shutdown waits for in-flight requests. */
+#define APP_SHUTDOWN_GRACE_MS 10000
+
+/* answers up to 256 KiB: 100 hits of long titles and snippets fit */
+#define APP_SEARCH_CACHE_MAX (256 * 1024)
+
+static void app_log_error(const char *msg, const char *detail)
+{
+    json_t *f = json_pack("{s:s}", "error", detail);
+    log_event(LOG_ERROR, msg, f);
+    json_decref(f);
+}
+
+/* API keys, the search limit and the snapshot folder, from app->cfg.
+ * Returns 0, or -1 with err (a bad key file refuses to start). */
+static int app_security_setup(struct app *app, struct error *err)
+{
+    struct stat sb;
+    json_t *f;
+
+    if (app->cfg.api_key_file[0] != '\0' && auth_load(app->cfg.api_key_file, &app->auth, err) != 0)
+        return -1;
+    if (app->cfg.snapshot_dir[0] != '\0' &&
+        (stat(app->cfg.snapshot_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        error_set(err, ERR_INVALID, "--snapshot-dir %s is not a folder", app->cfg.snapshot_dir);
+        return -1;
+    }
+    if (app->cfg.search_rate > 0) {
+        app->search_limit = ratelimit_new(app->cfg.search_rate, app->cfg.search_burst);
+        if (app->search_limit == NULL) {
+            error_set(err, ERR_INTERNAL, "out of memory");
+            return -1;
+        }
+    }
+    f = json_pack("{s:i,s:b,s:s,s:i,s:i}", "api_keys", (int)auth_count(app->auth), "public_read",
+                  app->auth == NULL || app->cfg.public_read, "cors_origin", app->cfg.cors_origin,
+                  "search_rate", (int)app->cfg.search_rate, "search_burst",
+                  (int)app->cfg.search_burst);
+    log_event(app->auth ? LOG_INFO : LOG_WARN,
+              app->auth ? "access control" : "access control: no --api-key-file, the API is open",
+              f);
+    json_decref(f);
+    return 0;
+}
+
+/* Frees what app_open built, in the reverse order of its use: the pools
+ * first (queued analyses run and resume their requests), then the daemon,
+ * then what requests read. Every member may be NULL. */
+static void app_free(struct app *app)
+{
+    workpool_free(app->pool);
+    workpool_free(app->bulk_pool);
+    app->pool = app->bulk_pool = NULL;
+    http_server_stop(app->http);
+    app->http = NULL;
+    respcache_free(app->search_cache);
+    store_close(app->store);
+    metrics_free(app->metrics);
+    entity_extractor_free(app->extractor);
+    auth_free(app->auth);
+    ratelimit_free(app->search_limit);
+    app->search_cache = NULL;
+    app->store = NULL;
+    app->metrics = NULL;
+    app->extractor = NULL;
+    app->auth = NULL;
+    app->search_limit = NULL;
+}
+
+int app_open(struct app *app, int argc, char **argv, struct error *err)
+{
+    struct store_options sopts = {0};
+    unsigned port = 0;
+    char errbuf[256];
+    size_t nroutes;
+    json_t *fields;
+    int rc;
+
+    memset(app, 0, sizeof *app);
+
+    /* Configuration and log: a refusal here is the operator's to fix (exit 2). */
+    rc = config_load(&app->cfg, argc, argv, err);
+    if (rc != 0)
+        return rc > 0 ? APP_OPEN_DONE : APP_OPEN_REFUSED;
+    log_setup(app->cfg.log_format, LOG_INFO, app->cfg.access_log);
+
+    /* Access control: keys, search limit, snapshot folder. */
+    if (app_security_setup(app, err) != 0) {
+        app_log_error("cannot start", err->msg);
+        app_free(app);
+        return APP_OPEN_REFUSED;
+    }
+
+    /* The entity extractor and the store. Articles stored while a feature
+     * was off are analysed when it is on. */
+    sopts.durability_full = app->cfg.durability == DURABILITY_FULL;
+    sopts.group_commit_max = app->cfg.group_commit_max;
+    if (app->cfg.duplicates)
+        sopts.fingerprint = ingest_fingerprints_cb;
+    if (app->cfg.entities) {
+        if (entity_extractor_new(&app->extractor, err) != 0) {
+            app_log_error("cannot build the entity extractor", err->msg);
+            app_free(app);
+            return APP_OPEN_FAILED;
+        }
+        sopts.entities = ingest_entities;
+        sopts.entities_ctx = app->extractor;
+    }
+    if (store_open(app->cfg.db, &sopts, &app->store, err) != 0) {
+        app_log_error("cannot open the database", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
+
+    /* Metrics, the analysis pools and the search answer cache. */
+    router_routes(&nroutes);
+    app->metrics = metrics_new(nroutes);
+    app->pool = workpool_new(app->cfg.threads);
+    /* _bulk requests are analysed one at a time, in order: the single writer
+     * cannot take more than one thread's worth of analysis, and each request
+     * in analysis holds its lines' analysis in memory (tens of MB for
+     * 10,000 lines) */
+    app->bulk_pool = workpool_new(1);
+    app->search_cache = respcache_new(app->cfg.search_cache, APP_SEARCH_CACHE_MAX);
+    if (app->pool == NULL)
+        log_event(LOG_WARN, "no analysis threads: writes are analysed on the HTTP threads", NULL);
+
+    /* The HTTP daemon: requests arrive from here on. */
+    if (app->metrics == NULL) {
+        snprintf(errbuf, sizeof errbuf, "out of memory");
+        rc = -1;
+    } else {
+        rc = http_server_start(app, &app->http, &port, errbuf, sizeof errbuf);
+    }
+    if (rc != 0) {
+        error_set(err, ERR_INTERNAL, "%s", errbuf);
+        app_log_error("cannot start the HTTP server", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
+    if (store_check_skipped(app->store)) {
+        fields = json_pack("{s:s}", "db", app->cfg.db);
+        log_event(LOG_WARN, "database over 1 GiB: integrity check at open skipped", fields);
+        json_decref(fields);
+    }
+    return (int)port;
+}
+
+void app_close(struct app *app)
+{
+    atomic_store(&app->stopping, 1);
+    http_server_quiesce(app->http);
+    for (int waited = 0; waited < APP_SHUTDOWN_GRACE_MS && http_server_connections(app->http) > 0;
+         waited += 20) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    admin_snapshot_drain(); /* a running snapshot stops early and resumes its request */
+    app_free(app);
+}
