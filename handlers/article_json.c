@@ -257,7 +257,7 @@ json_t *article_json_render(const struct article *a, int with_body)
     return o;
 }
 
-json_t *article_page_json(const struct store_article_list *list, uint32_t qhash)
+json_t *article_page_json(const struct store_article_list *list, uint32_t qhash, const uint8_t *key)
 {
     json_t *items = json_array(), *body;
     for (size_t i = 0; i < list->n; i++)
@@ -271,7 +271,7 @@ json_t *article_page_json(const struct store_article_list *list, uint32_t qhash)
                            .seq = list->items[list->n - 1].seq,
                            .query = qhash};
         char text[CURSOR_MAX];
-        cursor_encode(&c, text);
+        cursor_encode(&c, key, text);
         json_object_set_new(body, "next_cursor", json_string(text));
     } else {
         json_object_set_new(body, "next_cursor", json_null());

@@ -33,9 +33,10 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
 struct store_article_list;
 
 /* A page of articles without bodies, {articles: [...], next_cursor}, the
- * cursor bound to qhash (cursor_query_hash of the listing's parameters). New
- * reference. */
-json_t *article_page_json(const struct store_article_list *list, uint32_t qhash);
+ * cursor bound to qhash (cursor_query_hash of the listing's parameters) and
+ * signed with key (CURSOR_KEY_LEN bytes). New reference. */
+json_t *article_page_json(const struct store_article_list *list, uint32_t qhash,
+                          const uint8_t *key);
 
 /* The article as a JSON object (new reference); the body only when with_body. */
 json_t *article_json_render(const struct article *a, int with_body);

@@ -204,7 +204,7 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
     qhash = cursor_query_hash(parts, 4);
     if (cursor_text != NULL) {
         struct cursor c;
-        if (cursor_decode(cursor_text, &c) != 0 || c.kind != 'l' || c.query != qhash) {
+        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' || c.query != qhash) {
             json_t *errors = json_pack("[{s:s,s:s}]", "field", "cursor", "message",
                                        "not a cursor of this listing");
             reply_problem_errors(res, 400, NULL,
@@ -220,7 +220,7 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    body = article_page_json(&list, qhash);
+    body = article_page_json(&list, qhash, app->cursor_key);
     store_article_list_free(&list);
     reply_json(res, 200, body);
     return HANDLER_DONE;

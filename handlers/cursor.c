@@ -2,6 +2,8 @@
 #include "handlers/cursor.h"
 
 #include <inttypes.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,39 +60,57 @@ static int b64_decode(const char *in, unsigned char *out, size_t cap, size_t *ou
     return 0;
 }
 
-void cursor_encode(const struct cursor *c, char *out)
+static void cursor_mac(const uint8_t *key, const unsigned char *plain, size_t n,
+                       uint8_t mac[CURSOR_MAC_LEN])
+{
+    struct hmac_sha256_ctx ctx;
+    hmac_sha256_set_key(&ctx, CURSOR_KEY_LEN, key);
+    hmac_sha256_update(&ctx, n, plain);
+    hmac_sha256_digest(&ctx, CURSOR_MAC_LEN, mac);
+}
+
+void cursor_encode(const struct cursor *c, const uint8_t *key, char *out)
 {
     /* the longest plain form: 5 fields of 20 digits, a %a double (~24),
-     * separators: under 160 bytes, so its base64 fits CURSOR_MAX */
-    char plain[CURSOR_PLAIN_MAX];
-    int n = snprintf(plain, sizeof plain,
+     * separators: under 160 bytes; with the signature its base64 fits
+     * CURSOR_MAX */
+    unsigned char buf[CURSOR_PLAIN_MAX + CURSOR_MAC_LEN];
+    int n = snprintf((char *)buf, CURSOR_PLAIN_MAX,
                      "1|%c|%a|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%08" PRIx32, c->kind,
                      c->score, c->ts, c->seq, c->max_seq, c->offset, c->query);
     if (n < 0)
         n = 0;
-    if ((size_t)n >= sizeof plain)
-        n = (int)sizeof plain - 1; /* cannot happen with the bound above */
-    b64_encode((const unsigned char *)plain, (size_t)n, out);
+    if (n >= CURSOR_PLAIN_MAX)
+        n = CURSOR_PLAIN_MAX - 1; /* cannot happen with the bound above */
+    cursor_mac(key, buf, (size_t)n, buf + n);
+    b64_encode(buf, (size_t)n + CURSOR_MAC_LEN, out);
 }
 
-int cursor_decode(const char *s, struct cursor *out)
+int cursor_decode(const char *s, const uint8_t *key, struct cursor *out)
 {
-    unsigned char plain[CURSOR_PLAIN_MAX];
+    unsigned char buf[CURSOR_PLAIN_MAX + CURSOR_MAC_LEN];
+    uint8_t mac[CURSOR_MAC_LEN];
     size_t n;
     char kind, tail;
     long long ts, seq, max_seq, offset;
     unsigned query;
     double score;
 
-    if (strlen(s) >= CURSOR_MAX || b64_decode(s, plain, sizeof plain - 1, &n) != 0)
+    if (strlen(s) >= CURSOR_MAX || b64_decode(s, buf, sizeof buf - 1, &n) != 0 ||
+        n <= CURSOR_MAC_LEN)
         return -1;
-    plain[n] = '\0';
-    if (memchr(plain, '\0', n) != NULL)
+    n -= CURSOR_MAC_LEN;
+    cursor_mac(key, buf, n, mac);
+    if (!memeql_sec(mac, buf + n, CURSOR_MAC_LEN))
         return -1;
-    if (sscanf((const char *)plain, "1|%c|%la|%lld|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n) != NULL)
+        return -1;
+    if (sscanf((const char *)buf, "1|%c|%la|%lld|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
                &max_seq, &offset, &query, &tail) != 7)
         return -1;
-    if ((kind != 'l' && kind != 'r' && kind != 'n') || offset < 0)
+    if ((kind != 'l' && kind != 'r' && kind != 'n') || offset < 0 || offset > CURSOR_OFFSET_MAX ||
+        seq < 0 || max_seq < 0)
         return -1;
     out->kind = kind;
     out->score = score;

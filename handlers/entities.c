@@ -133,7 +133,7 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
     qhash = cursor_query_hash(parts, 5);
     if (cursor_text != NULL) {
         struct cursor c;
-        if (cursor_decode(cursor_text, &c) != 0 || c.kind != 'l' || c.query != qhash) {
+        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' || c.query != qhash) {
             entity_param_error(res, "cursor",
                                "'cursor' must be a next_cursor value from the same listing");
             return HANDLER_DONE;
@@ -162,7 +162,7 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
     if (rows.more) {
         struct cursor c = {.kind = 'l', .offset = q.offset + (int64_t)rows.n, .query = qhash};
         char text[CURSOR_MAX];
-        cursor_encode(&c, text);
+        cursor_encode(&c, app->cursor_key, text);
         json_object_set_new(body, "next_cursor", json_string(text));
     } else {
         json_object_set_new(body, "next_cursor", json_null());
@@ -206,7 +206,7 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
     qhash = cursor_query_hash(parts, 4);
     if (cursor_text != NULL) {
         struct cursor c;
-        if (cursor_decode(cursor_text, &c) != 0 || c.kind != 'l' || c.query != qhash) {
+        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' || c.query != qhash) {
             store_entity_row_clear(&row);
             entity_param_error(res, "cursor",
                                "'cursor' must be a next_cursor value from the same listing");
@@ -221,7 +221,7 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    body = article_page_json(&list, qhash);
+    body = article_page_json(&list, qhash, app->cursor_key);
     json_object_set_new(body, "entity", entity_row_json(&row, 0));
     store_article_list_free(&list);
     store_entity_row_clear(&row);

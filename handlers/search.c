@@ -18,6 +18,44 @@ static void search_param_error(struct http_response *res, unsigned status, const
     reply_problem_errors(res, status, NULL, msg, errors);
 }
 
+/* Appends one field to a cache key as its length, ':' and its bytes (a NULL
+ * field as '-'), so no two different searches share a key whatever bytes
+ * their values hold. Returns the new length, or size when it did not fit. */
+static size_t search_key_field(char *key, size_t size, size_t n, const char *field)
+{
+    int w;
+    if (n >= size)
+        return size;
+    if (field == NULL) {
+        key[n] = '-';
+        return n + 1;
+    }
+    w = snprintf(key + n, size - n, "%zu:", strlen(field));
+    if (w < 0 || (size_t)w + strlen(field) >= size - n)
+        return size;
+    memcpy(key + n + (size_t)w, field, strlen(field));
+    return n + (size_t)w + strlen(field);
+}
+
+/* The answer cache's key for a search: every parameter that shapes the
+ * answer, each length-prefixed. Returns its length (>= size: no key). */
+static size_t search_cache_key(char *key, size_t size, const struct store_search_query *q,
+                               const char *text, const char *from, const char *to,
+                               const char *cursor, const char *entity)
+{
+    char fixed[32];
+    size_t n = 0;
+    snprintf(fixed, sizeof fixed, "%u%c%c", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
+             q->collapse ? 'c' : '-');
+    n = search_key_field(key, size, n, fixed);
+    n = search_key_field(key, size, n, text);
+    n = search_key_field(key, size, n, q->source);
+    n = search_key_field(key, size, n, from);
+    n = search_key_field(key, size, n, to);
+    n = search_key_field(key, size, n, cursor);
+    return search_key_field(key, size, n, entity);
+}
+
 int handle_search(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_search_query q = {0};
@@ -91,7 +129,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     qhash = cursor_query_hash(parts, 8);
     if (cursor_text != NULL) {
         struct cursor c;
-        if (cursor_decode(cursor_text, &c) != 0 || c.query != qhash ||
+        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
             c.kind != (q.sort == STORE_SORT_NEWEST ? 'n' : 'r')) {
             search_param_error(res, 400, "cursor",
                                "'cursor' must be a next_cursor value from the same search");
@@ -107,10 +145,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     q.want_total = 1;
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
-    keylen = (size_t)snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%u\x1f%c%c\x1f%s\x1f%s",
-                              text, q.source ? q.source : "\x1e", parts[3] ? parts[3] : "",
-                              parts[4] ? parts[4] : "", q.limit, *parts[5], q.collapse ? 'c' : '-',
-                              cursor_text ? cursor_text : "", entity ? entity : "\x1e");
+    keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity);
     if (keylen < sizeof key &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         free(match);
@@ -148,7 +183,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
                            .max_seq = hits.max_seq,
                            .query = qhash};
         char ctext[CURSOR_MAX];
-        cursor_encode(&c, ctext);
+        cursor_encode(&c, app->cursor_key, ctext);
         json_object_set_new(body, "next_cursor", json_string(ctext));
     } else {
         json_object_set_new(body, "next_cursor", json_null());

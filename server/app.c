@@ -131,6 +131,7 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
         app_free(app);
         return APP_OPEN_FAILED;
     }
+    store_cursor_key(app->store, app->cursor_key);
 
     /* Metrics, the analysis pools and the search answer cache. */
     router_routes(&nroutes);

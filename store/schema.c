@@ -183,6 +183,12 @@ static const char *const migrations[] = {
     "  tokenize='porter unicode61 remove_diacritics 2');"
     "INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 0.0)');"
     "INSERT INTO articles_fts(articles_fts) VALUES('rebuild');",
+
+    /* 11: the database's own secrets, made once when it is created or
+     * migrated: the key that signs page cursors (a cursor from one database
+     * means nothing to another, and a client cannot forge one). */
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO meta (name, value) VALUES ('cursor_key', randomblob(32));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

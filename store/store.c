@@ -45,8 +45,8 @@ static void store_conn_error(struct error *err, const char *what, const char *pa
               sys ? strerror(sys) : "");
 }
 
-int store_conn_open(const char *path, int writer, const struct store_options *opts,
-                    sqlite3 **out, struct error *err)
+int store_conn_open(const char *path, int writer, const struct store_options *opts, sqlite3 **out,
+                    struct error *err)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
@@ -532,6 +532,15 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     if (schema_migrate(st->wdb, schema_latest(), err) != 0)
         goto fail;
     st->schema_version = schema_version(st->wdb);
+    if (sqlite3_prepare_v2(st->wdb, "SELECT value FROM meta WHERE name = 'cursor_key'", -1, &stmt,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW || sqlite3_column_bytes(stmt, 0) != STORE_SECRET_LEN) {
+        error_set(err, ERR_INTERNAL, "database %s has no cursor key (table meta)", path);
+        goto fail;
+    }
+    memcpy(st->cursor_key, sqlite3_column_blob(stmt, 0), STORE_SECRET_LEN);
+    sqlite3_finalize(stmt);
+    stmt = NULL;
     if (store_check_articles(st, err) != 0 || store_writer_init(st, err) != 0)
         goto fail;
     /* counted once here, then kept by the writer: count(*) reads a whole
@@ -604,6 +613,11 @@ void store_close(struct store *st)
 uint64_t store_version(struct store *st)
 {
     return atomic_load(&st->version);
+}
+
+void store_cursor_key(struct store *st, uint8_t out[STORE_SECRET_LEN])
+{
+    memcpy(out, st->cursor_key, STORE_SECRET_LEN);
 }
 
 int store_check_skipped(struct store *st)

@@ -98,6 +98,13 @@ void store_checkpoint_counts(struct store *st, uint64_t *background, uint64_t *i
 /* Times the near-duplicate filter was rebuilt larger since open (for tests). */
 uint64_t store_filter_rebuilds(struct store *st);
 
+/* Bytes of a database secret (store_cursor_key). */
+#define STORE_SECRET_LEN 32
+
+/* The database's own key for signing page cursors (random, made when the
+ * schema was created; snapshots carry it). Copies STORE_SECRET_LEN bytes. */
+void store_cursor_key(struct store *st, uint8_t out[STORE_SECRET_LEN]);
+
 /* Current schema version (PRAGMA user_version) of an open store. */
 int store_schema_version(struct store *st);
 

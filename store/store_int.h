@@ -116,11 +116,12 @@ struct store {
      * own and the writer spent most of its time merging them. Writer only. */
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
-    int64_t next_seq;          /* the seq the next new article gets (writer only) */
-    _Atomic uint64_t version;  /* committed write transactions (store_version) */
-    _Atomic int64_t narticles; /* articles stored: counted at open, kept by the writer */
-    int schema_version;        /* PRAGMA user_version after the migrations at open */
-    int check_skipped;         /* the file was too large for the check at open */
+    int64_t next_seq;                     /* the seq the next new article gets (writer only) */
+    _Atomic uint64_t version;             /* committed write transactions (store_version) */
+    _Atomic int64_t narticles;            /* articles stored: counted at open, kept by the writer */
+    int schema_version;                   /* PRAGMA user_version after the migrations at open */
+    int check_skipped;                    /* the file was too large for the check at open */
+    uint8_t cursor_key[STORE_SECRET_LEN]; /* meta.cursor_key, read at open */
     /* Bloom filter over the fingerprints of fp_index (see fpfilter.h and
      * store_filter.c): the writer adds to it under filter_mu; a builder
      * thread replaces it with a larger one when it fills up (pointer changes
@@ -165,7 +166,7 @@ struct store {
  * of 4 KiB pages), and the multiple of it at which the writer checkpoints
  * in its own commit (store_checkpoint.c). */
 #define STORE_WAL_CHECKPOINT_PAGES 8192u
-#define STORE_WAL_INLINE_FACTOR 8u
+#define STORE_WAL_INLINE_FACTOR    8u
 
 /* The writer's page cache (64 MiB measured no faster at 40,000 articles). */
 #define STORE_WRITER_CACHE_KB 32768
@@ -219,8 +220,8 @@ int store_writer_init(struct store *st, struct error *err);
 
 /* Opens a connection to path with the pragmas every connection needs (the
  * writer's when writer is nonzero). 0, or -1 with err set. */
-int store_conn_open(const char *path, int writer, const struct store_options *opts,
-                    sqlite3 **out, struct error *err);
+int store_conn_open(const char *path, int writer, const struct store_options *opts, sqlite3 **out,
+                    struct error *err);
 
 /* Starts the checkpoint thread and hooks the writer's commits to it (after
  * the writer connection is open, before its thread starts). 0 or -1. */

@@ -1,6 +1,7 @@
 /* Unit tests for analysis/datetime (RFC 3339 table) and handlers/cursor
  * (round trips, tampering, binding to the query). */
 #include <criterion/criterion.h>
+#include <nettle/hmac.h>
 #include <string.h>
 
 #include "analysis/datetime.h"
@@ -63,6 +64,9 @@ Test(datetime, format_roundtrip)
     cr_expect_str_eq(buf, "2025-03-01T12:00:00Z");
 }
 
+static const uint8_t key[CURSOR_KEY_LEN] = "0123456789abcdef0123456789abcde";
+static const uint8_t other_key[CURSOR_KEY_LEN] = "0123456789abcdef0123456789abcdX";
+
 Test(cursor, roundtrip)
 {
     struct cursor in = {.kind = 'r',
@@ -74,10 +78,10 @@ Test(cursor, roundtrip)
                         .query = 0xdeadbeef};
     struct cursor out;
     char text[CURSOR_MAX];
-    cursor_encode(&in, text);
+    cursor_encode(&in, key, text);
     cr_assert_eq(strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
                  strlen(text), "URL-safe");
-    cr_assert_eq(cursor_decode(text, &out), 0);
+    cr_assert_eq(cursor_decode(text, key, &out), 0);
     cr_expect_eq(out.kind, 'r');
     cr_expect(out.score == in.score, "score bit-exact");
     cr_expect_eq(out.ts, in.ts);
@@ -93,14 +97,68 @@ Test(cursor, rejects_garbage)
         "", "x", "garbage!", "MXxxfDB4MHAr", "////", "AAAA", "MXx6fDB4MHArMHwxfDJ8M3wwMDAwMDAwMA"};
     struct cursor out;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_expect_eq(cursor_decode(bad[i], &out), -1, "%s", bad[i]);
-    /* a valid cursor with a byte flipped fails or decodes to other values */
+        cr_expect_eq(cursor_decode(bad[i], key, &out), -1, "%s", bad[i]);
+    /* every character of a valid cursor changed: refused (a change in the
+     * unused low bits of the last character decodes to the same bytes) */
     struct cursor in = {.kind = 'l', .ts = 5, .seq = 6, .query = 7};
     char text[CURSOR_MAX];
-    cursor_encode(&in, text);
-    text[3] = text[3] == 'A' ? 'B' : 'A';
-    if (cursor_decode(text, &out) == 0)
-        cr_expect(out.ts != 5 || out.seq != 6 || out.query != 7 || out.kind != 'l');
+    cursor_encode(&in, key, text);
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        char was = text[i];
+        text[i] = was == 'A' ? 'B' : 'A';
+        if (cursor_decode(text, key, &out) == 0)
+            cr_expect(out.ts == 5 && out.seq == 6 && out.query == 7 && out.kind == 'l' &&
+                          text[i + 1] == '\0',
+                      "changed at %zu, accepted", i);
+        text[i] = was;
+    }
+    cr_expect_eq(cursor_decode(text, other_key, &out), -1, "another database's key");
+    cr_expect_eq(cursor_decode(text, key, &out), 0);
+}
+
+/* The plain fields of a cursor, signed as cursor.c signs them, in base64url:
+ * what a client holding the key could make. */
+static void forge(const char *plain, char *out)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char buf[256];
+    size_t n = strlen(plain), o = 0;
+    struct hmac_sha256_ctx ctx;
+    memcpy(buf, plain, n);
+    hmac_sha256_set_key(&ctx, CURSOR_KEY_LEN, key);
+    hmac_sha256_update(&ctx, n, buf);
+    hmac_sha256_digest(&ctx, CURSOR_MAC_LEN, buf + n);
+    n += CURSOR_MAC_LEN;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)buf[i] << 16 | (i + 1 < n ? (uint32_t)buf[i + 1] << 8 : 0) |
+                     (i + 2 < n ? buf[i + 2] : 0);
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        if (i + 1 < n)
+            out[o++] = b64[v >> 6 & 63];
+        if (i + 2 < n)
+            out[o++] = b64[v & 63];
+    }
+    out[o] = '\0';
+}
+
+Test(cursor, fields_out_of_range_refused_even_when_signed)
+{
+    struct cursor out;
+    char text[CURSOR_MAX + 64];
+    forge("1|r|0x0p+0|0|0|10|9223372036854775807|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), -1, "offset 2^63-1");
+    forge("1|r|0x0p+0|0|0|10|1000000001|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), -1, "offset past CURSOR_OFFSET_MAX");
+    forge("1|n|0x0p+0|0|-1|10|0|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), -1, "negative seq");
+    forge("1|n|0x0p+0|0|1|-10|0|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), -1, "negative max_seq");
+    forge("1|x|0x0p+0|0|1|10|0|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), -1, "unknown kind");
+    forge("1|r|0x0p+0|0|1|10|1000000000|00000001", text);
+    cr_expect_eq(cursor_decode(text, key, &out), 0, "the largest offset");
+    cr_expect_eq(out.offset, CURSOR_OFFSET_MAX);
 }
 
 Test(cursor, query_hash_binds)
