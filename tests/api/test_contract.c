@@ -1917,6 +1917,8 @@ Test(contract, every_operation_and_status)
         huge[5999] = '\0';
         for (size_t i = 0; i < nops; i++) {
             const char *ctype, *b;
+            if (strcmp(ops[i].method, "HEAD") == 0)
+                continue; /* libcurl sends no body with HEAD: see step 8 */
             op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
             run_one(&r, NULL, ops[i].method, path, ctype ? ctype : "text/plain", huge, strlen(huge),
                     413, &x);
@@ -1983,7 +1985,7 @@ Test(contract, every_operation_and_status)
         for (size_t i = 0; i < nops; i++) {
             const char *ctype, *b;
             int open = strcmp(ops[i].tmpl, "/healthz") == 0 || strcmp(ops[i].tmpl, "/readyz") == 0;
-            int write = strcmp(ops[i].method, "GET") != 0;
+            int write = strcmp(ops[i].method, "GET") != 0 && strcmp(ops[i].method, "HEAD") != 0;
             op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
             if (strcmp(ops[i].tmpl, "/v1/search") == 0)
                 snprintf(path, sizeof path, "/v1/search?q=storm");
@@ -2008,6 +2010,9 @@ Test(contract, every_operation_and_status)
             exchange_free(&x);
         }
         cr_expect(limited, "no 429 from a search rate of 1/s");
+        /* ... and so is a HEAD search right after it */
+        run_one(&r, NULL, "HEAD", "/v1/search?q=storm", NULL, NULL, 0, 429, &x);
+        exchange_free(&x);
         send_key = NULL;
         cr_expect_eq(apitest_stop(&srv), 0);
         apitest_cleanup(&srv);
@@ -2018,7 +2023,8 @@ Test(contract, every_operation_and_status)
     cr_expect_gt(r.exchanges, 200, "the test ran too few requests");
 
     /* 8. every operation was reached, and every status it documents was seen
-     * (but 500 and 507, which need a broken disk) */
+     * (but 500 and 507, which need a broken disk, and a HEAD's 413, as libcurl
+     * sends no body with HEAD: tests/contract/run.sh sends one) */
     for (size_t i = 0; i < nops; i++) {
         char key[512];
         const char *code;
@@ -2027,7 +2033,8 @@ Test(contract, every_operation_and_status)
         seen = json_object_get(r.seen, key);
         json_object_foreach(json_object_get(ops[i].op, "responses"), code, resp)
         {
-            if (strcmp(code, "500") == 0 || strcmp(code, "507") == 0)
+            if (strcmp(code, "500") == 0 || strcmp(code, "507") == 0 ||
+                (strcmp(ops[i].method, "HEAD") == 0 && strcmp(code, "413") == 0))
                 continue;
             cr_expect_not_null(json_object_get(seen, code),
                                "%s: documents %s, but no request produced it", key, code);
