@@ -3,9 +3,10 @@
 # with clang, ASan + UBSan and libFuzzer's coverage instrumentation in their own build
 # directory, then each harness with -fsanitize=fuzzer,address,undefined against them.
 # Needs clang and libclang-rt-14-dev (libFuzzer's runtime). Usage: tests/fuzz/build.sh
+# FUZZ_BUILD_DIR=<dir> builds into <dir> instead of build-fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=build-fuzz
+out=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=$(nproc)
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 
