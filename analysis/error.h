@@ -15,6 +15,7 @@ enum error_code {
     ERR_TOO_LARGE,     /* 413 */
     ERR_FULL,          /* storage full (507) */
     ERR_UNAVAILABLE,   /* shutting down or not ready (503) */
+    ERR_TIMEOUT,       /* a read ran past its time budget (503, --search-timeout) */
     ERR_INTERNAL       /* a bug or an I/O failure (500) */
 };
 

@@ -21,6 +21,10 @@ int article_id_valid(const char *id)
               c == '.' || c == '_' || c == ':' || c == '-'))
             return 0;
     }
+    /* "." and ".." are path segments to every URL library: such an
+     * article could be stored but never reached through its URL */
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return 0;
     return n >= 1 && n <= ARTICLE_ID_MAX;
 }
 
@@ -183,7 +187,8 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
     if (idv != NULL && !json_is_null(idv)) {
         if (!json_is_string(idv) || !article_id_valid(json_string_value(idv)) ||
             strlen(json_string_value(idv)) != json_string_length(idv)) {
-            error_set_field(err, ERR_INVALID, "id", "'id' must match [A-Za-z0-9._:-]{1,128}");
+            error_set_field(err, ERR_INVALID, "id",
+                            "'id' must match [A-Za-z0-9._:-]{1,128} and not be . or ..");
             goto out;
         }
         if (path_id != NULL && strcmp(path_id, json_string_value(idv)) != 0) {

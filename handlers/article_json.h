@@ -19,7 +19,7 @@
 #define ARTICLE_TAGS_MAX     100
 #define ARTICLE_TAG_MAX      256
 
-/* 1 when id matches [A-Za-z0-9._:-]{1,128}. */
+/* 1 when id matches [A-Za-z0-9._:-]{1,128} and is not "." or "..". */
 int article_id_valid(const char *id);
 
 /* Parses text[0..len) (one JSON object) into *a. path_id, when not NULL, is

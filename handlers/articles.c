@@ -142,8 +142,8 @@ int handle_article_create(struct app *app, struct http_request *req, struct http
 int handle_article_put(struct app *app, struct http_request *req, struct http_response *res)
 {
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
-        json_t *errors =
-            json_pack("[{s:s,s:s}]", "field", "id", "message", "ids match [A-Za-z0-9._:-]{1,128}");
+        json_t *errors = json_pack("[{s:s,s:s}]", "field", "id", "message",
+                                   "ids match [A-Za-z0-9._:-]{1,128}, not . or ..");
         reply_problem_errors(res, 400, NULL, "the id in the URL is not valid", errors);
         return HANDLER_DONE;
     }
@@ -204,7 +204,8 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
     qhash = cursor_query_hash(parts, 4);
     if (cursor_text != NULL) {
         struct cursor c;
-        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' || c.query != qhash) {
+        if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' ||
+            c.query != qhash) {
             json_t *errors = json_pack("[{s:s,s:s}]", "field", "cursor", "message",
                                        "not a cursor of this listing");
             reply_problem_errors(res, 400, NULL,

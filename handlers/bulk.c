@@ -91,7 +91,7 @@ static void bulk_state_unref(struct bulk_state *bs)
     free(bs->chunks);
     free(bs->committed);
     free(bs->out.buf);
-    free(bs->body);
+    http_body_free(bs->body);
     pthread_mutex_destroy(&bs->mu);
     free(bs);
     /* a large request's analysis is many small blocks: hand the freed pages

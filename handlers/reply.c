@@ -21,12 +21,18 @@ static const char *reply_reason(unsigned status)
         return "Conflict";
     case 413:
         return "Content Too Large";
+    case 414:
+        return "URI Too Long";
     case 415:
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
     case 429:
         return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     case 507:
@@ -96,6 +102,7 @@ unsigned reply_status(enum error_code code)
     case ERR_FULL:
         return 507;
     case ERR_UNAVAILABLE:
+    case ERR_TIMEOUT:
         return 503;
     case ERR_INTERNAL:
         return 500;
@@ -103,10 +110,26 @@ unsigned reply_status(enum error_code code)
     return 500;
 }
 
+void reply_limit(struct http_response *res, unsigned status, const char *limit, const char *detail)
+{
+    json_t *p =
+        json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "about:blank", "title", reply_reason(status),
+                  "status", (int)status, "detail", detail, "limit", limit);
+    reply_json(res, status, p);
+    res->content_type = "application/problem+json";
+    res->retry_after = 1;
+}
+
 void reply_error(struct http_response *res, const struct error *err)
 {
     unsigned status = reply_status(err->code);
     json_t *errors = NULL;
+    if (err->code == ERR_TIMEOUT) {
+        reply_limit(res, 503, "search-timeout",
+                    "the request ran past --search-timeout and was stopped: narrow it (fewer "
+                    "prefixes or alternatives, a source, a from/to window)");
+        return;
+    }
     if (err->field[0] != '\0')
         errors = json_pack("[{s:s,s:s}]", "field", err->field, "message", err->msg);
     reply_problem_errors(res, status, NULL, err->msg, errors);

@@ -20,6 +20,11 @@ void reply_problem_errors(struct http_response *res, unsigned status, const char
 void reply_problem(struct http_response *res, unsigned status, const char *title,
                    const char *detail);
 
+/* Sets res to a problem+json answer for a limit of the service that the
+ * request ran into (an extension member "limit" names it: search-timeout,
+ * search-queue, body-memory), with Retry-After: 1. */
+void reply_limit(struct http_response *res, unsigned status, const char *limit, const char *detail);
+
 /* The HTTP status for an internal error code. */
 unsigned reply_status(enum error_code code);
 

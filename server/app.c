@@ -40,6 +40,16 @@ static int app_security_setup(struct app *app, struct error *err)
 
     if (app->cfg.api_key_file[0] != '\0' && auth_load(app->cfg.api_key_file, &app->auth, err) != 0)
         return -1;
+    /* an open, writable API reachable from other machines is a choice the
+     * operator makes in so many words, never a default */
+    if (app->auth == NULL && !app->cfg.allow_open_api && !config_bind_is_loopback(app->cfg.bind)) {
+        error_set(err, ERR_INVALID,
+                  "--bind %s reaches other machines and there is no --api-key-file (anyone "
+                  "could read and write): give --api-key-file, bind 127.0.0.1, or say "
+                  "--allow-open-api on",
+                  app->cfg.bind);
+        return -1;
+    }
     if (app->cfg.snapshot_dir[0] != '\0' &&
         (stat(app->cfg.snapshot_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
         error_set(err, ERR_INVALID, "--snapshot-dir %s is not a folder", app->cfg.snapshot_dir);
@@ -68,9 +78,10 @@ static int app_security_setup(struct app *app, struct error *err)
  * then what requests read. Every member may be NULL. */
 static void app_free(struct app *app)
 {
+    workpool_free(app->read_pool);
     workpool_free(app->pool);
     workpool_free(app->bulk_pool);
-    app->pool = app->bulk_pool = NULL;
+    app->pool = app->bulk_pool = app->read_pool = NULL;
     http_server_stop(app->http);
     app->http = NULL;
     respcache_free(app->search_cache);
@@ -103,6 +114,9 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     if (rc != 0)
         return rc > 0 ? APP_OPEN_DONE : APP_OPEN_REFUSED;
     log_setup(app->cfg.log_format, LOG_INFO, app->cfg.access_log);
+    /* the database, its WAL and snapshots hold every article: private to
+     * the service's user, whatever umask it was started with */
+    umask(umask(077) | 077);
 
     /* Access control: keys, search limit, snapshot folder. */
     if (app_security_setup(app, err) != 0) {
@@ -136,15 +150,21 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     /* Metrics, the analysis pools and the search answer cache. */
     router_routes(&nroutes);
     app->metrics = metrics_new(nroutes);
-    app->pool = workpool_new(app->cfg.threads);
+    app->pool = workpool_new(app->cfg.threads, "articled-work");
     /* _bulk requests are analysed one at a time, in order: the single writer
      * cannot take more than one thread's worth of analysis, and each request
      * in analysis holds its lines' analysis in memory (tens of MB for
      * 10,000 lines) */
-    app->bulk_pool = workpool_new(1);
+    app->bulk_pool = workpool_new(1, "articled-bulk");
+    /* reads run apart from the HTTP threads, which then always answer
+     * /healthz, /readyz and /metrics at once, however slow a search is */
+    app->read_pool = workpool_new(
+        app->cfg.search_threads ? app->cfg.search_threads : app->cfg.threads, "articled-read");
     app->search_cache = respcache_new(app->cfg.search_cache, APP_SEARCH_CACHE_MAX);
     if (app->pool == NULL)
         log_event(LOG_WARN, "no analysis threads: writes are analysed on the HTTP threads", NULL);
+    if (app->read_pool == NULL)
+        log_event(LOG_WARN, "no read threads: reads run on the HTTP threads", NULL);
 
     /* The HTTP daemon: requests arrive from here on. */
     if (app->metrics == NULL) {

@@ -21,15 +21,16 @@ struct app {
     struct config cfg;
     struct store *store;
     struct metrics *metrics;
-    struct entity_extractor *extractor; /* shared read-only by all threads */
-    atomic_int stopping;                /* 1 after SIGTERM/SIGINT: new requests get 503 */
-    struct auth *auth;                  /* API keys, or NULL: the API is open */
-    struct ratelimit *search_limit;     /* per-client search limit, or NULL: none */
-    struct workpool *pool;              /* threads that analyse writes (workpool.h) */
-    struct workpool *bulk_pool;         /* the one thread that analyses _bulk requests */
-    struct respcache *search_cache;     /* rendered search answers, or NULL (respcache.h) */
+    struct entity_extractor *extractor;   /* shared read-only by all threads */
+    atomic_int stopping;                  /* 1 after SIGTERM/SIGINT: new requests get 503 */
+    struct auth *auth;                    /* API keys, or NULL: the API is open */
+    struct ratelimit *search_limit;       /* per-client search limit, or NULL: none */
+    struct workpool *pool;                /* threads that analyse writes (workpool.h) */
+    struct workpool *bulk_pool;           /* the one thread that analyses _bulk requests */
+    struct workpool *read_pool;           /* threads that run read requests (ROUTE_READ_THREAD) */
+    struct respcache *search_cache;       /* rendered search answers, or NULL (respcache.h) */
     uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */
-    struct http_server *http;           /* the listening daemon (http.h) */
+    struct http_server *http;             /* the listening daemon (http.h) */
 };
 
 /* What app_open returns when it does not return a port. */

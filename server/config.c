@@ -2,6 +2,7 @@
  * a row: flag, environment variable, kind, bounds, default, help text. */
 #include "server/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -29,8 +30,13 @@ struct config_option {
 static const struct config_option options[] = {
     {"port", "ARTICLED_PORT", KIND_UINT, OFF(port), 0, 0, 65535, "8080", NULL,
      "TCP port; 0 binds an ephemeral port and logs it"},
-    {"bind", "ARTICLED_BIND", KIND_STRING, OFF(bind), SZ(bind), 0, 0, "0.0.0.0", NULL,
-     "address to listen on (IPv4 or IPv6 literal)"},
+    {"bind", "ARTICLED_BIND", KIND_STRING, OFF(bind), SZ(bind), 0, 0, "127.0.0.1", NULL,
+     "address to listen on (IPv4 or IPv6 literal); beyond loopback needs --api-key-file or "
+     "--allow-open-api on"},
+    {"allow-open-api", "ARTICLED_ALLOW_OPEN_API", KIND_ENUM, OFF(allow_open_api), 0, 0, 0, "off",
+     "off|on",
+     "on: listen beyond loopback without --api-key-file (anyone who reaches the port "
+     "may read and write)"},
     {"db", "ARTICLED_DB", KIND_STRING, OFF(db), SZ(db), 0, 0, "./articled.db", NULL,
      "SQLite database file (created and migrated on start)"},
     {"threads", "ARTICLED_THREADS", KIND_UINT, OFF(threads), 0, 1, 256, NULL, NULL,
@@ -69,10 +75,25 @@ static const struct config_option options[] = {
      "searches per second per client (key name, else IP address); 0: no limit"},
     {"search-burst", "ARTICLED_SEARCH_BURST", KIND_UINT, OFF(search_burst), 0, 1, 1000000, "100",
      NULL, "searches a client may send at once before --search-rate applies"},
+    {"search-timeout", "ARTICLED_SEARCH_TIMEOUT", KIND_UINT, OFF(search_timeout_ms), 0, 10, 600000,
+     "3000", NULL,
+     "milliseconds a read request (search, lists, entities) may run before it is stopped (503)"},
+    {"search-threads", "ARTICLED_SEARCH_THREADS", KIND_UINT, OFF(search_threads), 0, 0, 256, "0",
+     NULL, "threads that run read requests, apart from the HTTP threads (0: number of cores)"},
+    {"search-queue", "ARTICLED_SEARCH_QUEUE", KIND_UINT, OFF(search_queue), 0, 1, 100000, "64",
+     NULL, "read requests that may wait for a read thread; more get 503"},
+    {"max-body-memory", "ARTICLED_MAX_BODY_MEMORY", KIND_SIZE, OFF(max_body_memory), 0, 1 << 20,
+     64ULL << 30, "256M", NULL,
+     "request body bytes held in memory at once, over all requests (503 past it)"},
     {"search-cache", "ARTICLED_SEARCH_CACHE", KIND_UINT, OFF(search_cache), 0, 0, 1000000, "1024",
      NULL, "search answers kept until the next write (0: none)"},
     {"snapshot-dir", "ARTICLED_SNAPSHOT_DIR", KIND_STRING, OFF(snapshot_dir), SZ(snapshot_dir), 0,
      0, "", NULL, "folder for POST /v1/admin/snapshot (none: the database's folder)"},
+    {"snapshot-min-free", "ARTICLED_SNAPSHOT_MIN_FREE", KIND_SIZE, OFF(snapshot_min_free), 0, 0,
+     1ULL << 50, "256M", NULL,
+     "free space a snapshot must leave on its filesystem (507 otherwise; bytes, K/M/G)"},
+    {"snapshot-keep", "ARTICLED_SNAPSHOT_KEEP", KIND_UINT, OFF(snapshot_keep), 0, 0, 100000, "0",
+     NULL, "automatic snapshots (articled-*.db) kept; older ones are removed (0: keep all)"},
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -154,6 +175,17 @@ static int option_set(struct config *cfg, const struct config_option *o, const c
     }
     }
     return -1;
+}
+
+int config_bind_is_loopback(const char *bind)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, bind, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, bind, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+    return 0;
 }
 
 void config_usage(const char *prog)

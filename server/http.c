@@ -1,13 +1,18 @@
 /* http.c: libmicrohttpd glue (see http.h). The daemon runs its own epoll
- * thread pool; each request gets a context that routes it, accumulates its body
- * under a cap, dispatches to a handler on the final call and, for writes,
- * suspends the connection until the group commit resumes it. */
+ * thread pool; each request gets a context that routes it, checks its framing
+ * and key, refuses a body nobody will read before reading it, accumulates an
+ * accepted body under its route's cap and a global one, dispatches to a
+ * handler on the final call (reads on a read thread, under a time budget)
+ * and, for writes, suspends the connection until the group commit resumes
+ * it. */
 #include "server/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +28,29 @@
 #include "server/log.h"
 #include "server/ratelimit.h"
 #include "server/router.h"
+#include "server/workpool.h"
+#include "store/store.h"
 
 /* Seconds a browser may cache a CORS preflight answer. */
 #define HTTP_CORS_MAX_AGE "600"
 
+/* The longest request target (path and query) answered; longer is a 414.
+ * As long as nginx's default header buffer. */
+#define HTTP_MAX_URI 8192
+
 struct http_server {
     struct MHD_Daemon *daemon;
     struct app *app;
+    unsigned read_delay_ms; /* test builds: ARTICLED_TEST_READ_DELAY_MS */
+};
+
+/* Request body bytes held by every request and by the pipelines that took
+ * bodies over (http_request_take_body), against --max-body-memory. */
+static _Atomic size_t http_body_bytes;
+
+/* A body buffer starts with this header (its capacity, for the count above). */
+struct http_body_hdr {
+    alignas(max_align_t) size_t cap;
 };
 
 struct http_ctx {
@@ -40,13 +61,20 @@ struct http_ctx {
     enum router_result routed;
     char allow[64];
     char *scratch; /* path segments for params */
-    char *body;
+    char *query;   /* the query string, copied when the request line came; parsed in place */
+    char *body;    /* after a struct http_body_hdr; counted in http_body_bytes */
     size_t len, cap, limit;
     size_t declared; /* Content-Length, when given and within the limit; else 0 */
+    int begun;       /* the first call (headers) was made */
     int too_big;
+    int unwanted_body; /* a body on a route that takes none */
+    int over_memory;   /* the body would pass --max-body-memory */
+    int uri_too_long;
+    int close; /* answer with Connection: close */
     int suspended;
     int replied;
-    http_stream_fn stream; /* a streamed answer: logged when it ends */
+    struct http_response read_res; /* a read's answer, made on a read thread */
+    http_stream_fn stream;         /* a streamed answer: logged when it ends */
     unsigned stream_status;
     size_t stream_sent;
     struct timespec start;
@@ -111,6 +139,57 @@ void http_stream_park(struct http_request *req)
     MHD_suspend_connection(req->conn);
 }
 
+void http_body_free(char *body)
+{
+    struct http_body_hdr *h;
+    if (body == NULL)
+        return;
+    h = (struct http_body_hdr *)(void *)(body - sizeof *h);
+    atomic_fetch_sub(&http_body_bytes, h->cap);
+    free(h);
+}
+
+/* Grows ctx's body buffer to hold at least need bytes, counting the growth
+ * against --max-body-memory. Returns 0, or -1 (over the cap, or out of
+ * memory: the buffer is freed and ctx flagged). */
+static int http_body_grow(struct http_ctx *ctx, size_t need)
+{
+    size_t cap = ctx->cap ? ctx->cap : 16384, delta;
+    struct http_body_hdr *h = ctx->body ? (struct http_body_hdr *)(void *)(ctx->body - sizeof *h)
+                                        : NULL,
+                         *bigger;
+    while (cap < need)
+        cap *= 2;
+    if (cap > ctx->limit + 1)
+        cap = ctx->limit + 1;
+    /* no more than the declared length: doubling past it held a 13 MB
+     * _bulk body in a 16 MB buffer (and it never reserves more than twice
+     * what has come, however large the declared length) */
+    if (ctx->declared + 1 >= need && cap > ctx->declared + 1)
+        cap = ctx->declared + 1;
+    delta = cap - ctx->cap;
+    if (atomic_fetch_add(&http_body_bytes, delta) + delta > ctx->app->cfg.max_body_memory) {
+        atomic_fetch_sub(&http_body_bytes, delta);
+        ctx->over_memory = 1;
+        goto fail;
+    }
+    bigger = realloc(h, sizeof *h + cap);
+    if (bigger == NULL) {
+        atomic_fetch_sub(&http_body_bytes, delta);
+        ctx->too_big = 1; /* treated as too large for this server */
+        goto fail;
+    }
+    bigger->cap = cap;
+    ctx->body = (char *)(bigger + 1);
+    ctx->cap = cap;
+    return 0;
+fail:
+    http_body_free(ctx->body);
+    ctx->body = NULL;
+    ctx->len = ctx->cap = 0;
+    return -1;
+}
+
 char *http_request_take_body(struct http_request *req)
 {
     struct http_ctx *ctx = (struct http_ctx *)req;
@@ -133,28 +212,71 @@ void http_body_consumed(const char *body, size_t len, size_t upto)
         madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
-static enum MHD_Result http_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                        const char *value)
+static int http_hex(char c)
 {
-    struct http_request *req = cls;
-    (void)kind;
-    if (req->nargs == HTTP_MAX_ARGS) {
-        req->too_many_args = 1;
-        return MHD_NO;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decodes one query component in place ('+' is a space, %XX a byte; a '%'
+ * not followed by two hex digits stays as it is). Returns -1 when it
+ * decodes to a NUL byte, which no parameter may hold. */
+static int http_unescape(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p; p++) {
+        if (*p == '+') {
+            *o++ = ' ';
+        } else if (*p == '%' && http_hex(p[1]) >= 0 && http_hex(p[2]) >= 0) {
+            char c = (char)(http_hex(p[1]) << 4 | http_hex(p[2]));
+            if (c == '\0')
+                return -1;
+            *o++ = c;
+            p += 2;
+        } else {
+            *o++ = *p;
+        }
     }
-    req->args[req->nargs++] = (struct http_arg){key, value};
-    return MHD_YES;
+    *o = '\0';
+    return 0;
+}
+
+/* Splits ctx->query into req.args (at most HTTP_MAX_ARGS; past that
+ * too_many_args is set). Returns 0, or -1 for a NUL byte in a parameter. */
+static int http_parse_query(struct http_ctx *ctx)
+{
+    struct http_request *req = &ctx->req;
+    char *p = ctx->query;
+
+    while (p != NULL && *p != '\0') {
+        char *amp = strchr(p, '&'), *eq;
+        if (amp != NULL)
+            *amp = '\0';
+        if (*p != '\0') {
+            eq = strchr(p, '=');
+            if (eq != NULL)
+                *eq = '\0';
+            if (http_unescape(p) != 0 || (eq != NULL && http_unescape(eq + 1) != 0))
+                return -1;
+            if (req->nargs == HTTP_MAX_ARGS) {
+                req->too_many_args = 1;
+                return 0;
+            }
+            req->args[req->nargs++] = (struct http_arg){p, eq ? eq + 1 : NULL};
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
 }
 
 /* The access log line and the route's metrics, once the answer is out. */
 static void http_log(struct http_ctx *ctx, unsigned status, size_t len)
 {
     long long us = http_elapsed_us(&ctx->start);
-    const char *path = ctx->req.path;
     metrics_observe(ctx->app->metrics, ctx->route_index, status, us);
-    if (utf8_check(path, strlen(path), NULL) != 0)
-        path = "(invalid UTF-8)";
-    log_access(ctx->req.method, path, status, len, us, ctx->key_name);
+    log_access(ctx->req.method, ctx->req.path, status, len, us, ctx->key_name);
 }
 
 /* Most bytes a stream function is asked for at once. */
@@ -209,7 +331,7 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
         snprintf(ra, sizeof ra, "%u", res->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
-    if (atomic_load(&ctx->app->stopping))
+    if (atomic_load(&ctx->app->stopping) || ctx->close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     if (ctx->auth != AUTH_OK && (res->status == 401 || res->status == 403))
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -248,8 +370,11 @@ static void http_ctx_free(struct http_ctx *ctx)
         return;
     if (ctx->req.state_free)
         ctx->req.state_free(ctx->req.state);
+    free(ctx->read_res.body);
+    free(ctx->read_res.location);
     free(ctx->scratch);
-    free(ctx->body);
+    free(ctx->query);
+    http_body_free(ctx->body);
     free(ctx);
 }
 
@@ -283,8 +408,7 @@ static void http_ctx_access(struct http_ctx *ctx)
     ctx->preflight = ctx->cors && ctx->routed == ROUTER_BAD_METHOD && strcmp(m, "OPTIONS") == 0 &&
                      MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND,
                                                  "Access-Control-Request-Method") != NULL;
-    if (ctx->routed != ROUTER_FOUND || strcmp(ctx->route->pattern, "/healthz") == 0 ||
-        strcmp(ctx->route->pattern, "/readyz") == 0)
+    if (ctx->routed != ROUTER_FOUND || (ctx->route->flags & ROUTE_OPEN))
         return;
     ctx->auth = auth_check(
         app->auth,
@@ -328,27 +452,124 @@ static size_t http_client_key(const struct http_ctx *ctx, char *buf, size_t size
     return 1;
 }
 
-/* Creates the context on the first call: route, size cap, early 413. */
-static struct http_ctx *http_ctx_new(struct app *app, struct MHD_Connection *conn, const char *url,
-                                     const char *method)
+/* The request target has arrived (before its headers): the context starts
+ * here, with the query string copied aside. libmicrohttpd would parse the
+ * arguments itself, into the connection's memory pool, and 0.9.75 leaves a
+ * connection whose arguments fill that pool without any answer until its
+ * timeout (about 480 parameters); the query is cut from its copy of the
+ * target so that it parses none, and http_parse_query parses ours. */
+static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct http_ctx *ctx = calloc(1, sizeof *ctx);
-    size_t nroutes;
-    const char *cl;
+    char *q = strchr(uri, '?');
 
     if (ctx == NULL)
         return NULL;
     clock_gettime(CLOCK_MONOTONIC, &ctx->start);
-    ctx->app = app;
+    ctx->app = cls;
     ctx->req.conn = conn;
+    if (strlen(uri) > HTTP_MAX_URI)
+        ctx->uri_too_long = 1;
+    else if (q != NULL && (ctx->query = strdup(q + 1)) == NULL)
+        ctx->too_big = 1; /* out of memory: refused as too large for this server */
+    if (q != NULL)
+        q[1] = '\0'; /* the buffer is the connection's, and read by no one else yet */
+    return ctx;
+}
+
+/* What the headers say about the body's framing (RFC 9112 section 6). */
+struct http_framing {
+    int content_lengths; /* Content-Length fields */
+    int length_conflict; /* two of them differ, or one is not a number */
+    unsigned long long length;
+    int transfer_encodings;
+    int chunked_last; /* the last coding of the last Transfer-Encoding is chunked */
+    int other_coding; /* a coding other than chunked */
+};
+
+static enum MHD_Result http_scan_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    struct http_framing *f = cls;
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        char *end = NULL;
+        unsigned long long v = value[0] >= '0' && value[0] <= '9' ? strtoull(value, &end, 10) : 0;
+        if (end == NULL || *end != '\0' || (f->content_lengths > 0 && v != f->length))
+            f->length_conflict = 1;
+        f->length = v;
+        f->content_lengths++;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        const char *p = value;
+        f->transfer_encodings++;
+        f->chunked_last = 0;
+        while (*p != '\0') {
+            size_t n;
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            n = strcspn(p, ",");
+            while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+                n--;
+            if (n == 0)
+                break;
+            f->chunked_last = n == 7 && strncasecmp(p, "chunked", 7) == 0;
+            if (!f->chunked_last)
+                f->other_coding = 1;
+            p += n;
+            while (*p != '\0' && *p != ',')
+                p++;
+        }
+    }
+    return MHD_YES;
+}
+
+/* Sets res to the answer for a request whose body cannot be framed safely,
+ * and returns 1; else 0. Two different lengths, a length with a transfer
+ * coding, or codings that do not end in chunked leave the body's end in
+ * doubt (a proxy in front may read it otherwise: request smuggling): 400;
+ * a coding this server does not know before the final chunked: 501. */
+static int http_framing_problem(struct http_ctx *ctx, struct http_response *res, int *has_body)
+{
+    struct http_framing f = {0};
+
+    MHD_get_connection_values(ctx->req.conn, MHD_HEADER_KIND, http_scan_framing, &f);
+    *has_body = (f.content_lengths > 0 && f.length > 0) || f.transfer_encodings > 0;
+    if (f.length_conflict) {
+        reply_problem(res, 400, NULL,
+                      "Content-Length is not one number (two different values, or not a number)");
+        return 1;
+    }
+    if (f.transfer_encodings > 0 && f.content_lengths > 0) {
+        reply_problem(res, 400, NULL,
+                      "a request may have Content-Length or Transfer-Encoding, "
+                      "not both");
+        return 1;
+    }
+    if (f.transfer_encodings > 0 && !f.chunked_last) {
+        reply_problem(res, 400, NULL, "Transfer-Encoding must end with chunked");
+        return 1;
+    }
+    if (f.other_coding) {
+        reply_problem(res, 501, NULL, "the only transfer coding accepted is chunked");
+        return 1;
+    }
+    return 0;
+}
+
+/* The headers have come (libmicrohttpd's first call): route, key, caps. */
+static int http_ctx_begin(struct http_ctx *ctx, const char *url, const char *method)
+{
+    struct app *app = ctx->app;
+    size_t nroutes;
+    const char *cl;
+
+    ctx->begun = 1;
     ctx->req.method = method;
     ctx->req.path = url;
     ctx->req.body = "";
     ctx->scratch = malloc(strlen(url) + 1);
-    if (ctx->scratch == NULL) {
-        free(ctx);
-        return NULL;
-    }
+    if (ctx->scratch == NULL)
+        return -1;
     router_routes(&nroutes);
     ctx->route_index = nroutes;
     ctx->routed = router_match(method, url, &ctx->route, &ctx->route_index, ctx->req.params,
@@ -360,7 +581,8 @@ static struct http_ctx *http_ctx_new(struct app *app, struct MHD_Connection *con
     ctx->limit = ctx->routed == ROUTER_FOUND && ctx->route->body == ROUTE_BODY_BULK
                      ? app->cfg.max_bulk
                      : app->cfg.max_body;
-    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    cl =
+        MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         unsigned long long declared = strtoull(cl, NULL, 10);
         if (declared > ctx->limit)
@@ -369,47 +591,168 @@ static struct http_ctx *http_ctx_new(struct app *app, struct MHD_Connection *con
             ctx->declared = (size_t)declared;
     }
     http_ctx_access(ctx);
-    return ctx;
+    return 0;
 }
 
-/* Appends upload data, or remembers that the body grew past the cap. */
+/* Appends upload data, or remembers that the body grew past a cap. */
 static void http_ctx_append(struct http_ctx *ctx, const char *data, size_t n)
 {
-    if (ctx->too_big || ctx->auth != AUTH_OK || ctx->preflight)
-        return; /* a request refused for its key or a preflight keeps no body */
+    if (ctx->too_big || ctx->over_memory || ctx->unwanted_body || ctx->auth != AUTH_OK ||
+        ctx->preflight || ctx->routed != ROUTER_FOUND)
+        return; /* a refused request keeps no body */
     if (ctx->len + n > ctx->limit) {
         ctx->too_big = 1;
-        free(ctx->body);
+        http_body_free(ctx->body);
         ctx->body = NULL;
         ctx->len = ctx->cap = 0;
         return;
     }
-    if (ctx->len + n + 1 > ctx->cap) {
-        size_t cap = ctx->cap ? ctx->cap : 16384;
-        char *bigger;
-        while (cap < ctx->len + n + 1)
-            cap *= 2;
-        if (cap > ctx->limit + 1)
-            cap = ctx->limit + 1;
-        /* no more than the declared length: doubling past it held a 13 MB
-         * _bulk body in a 16 MB buffer (and it never reserves more than
-         * twice what has come, however large the declared length) */
-        if (ctx->declared >= ctx->len + n && cap > ctx->declared + 1)
-            cap = ctx->declared + 1;
-        bigger = realloc(ctx->body, cap);
-        if (bigger == NULL) {
-            ctx->too_big = 1; /* treated as too large for this server */
-            free(ctx->body);
-            ctx->body = NULL;
-            ctx->len = ctx->cap = 0;
-            return;
-        }
-        ctx->body = bigger;
-        ctx->cap = cap;
-    }
+    if (ctx->len + n + 1 > ctx->cap && http_body_grow(ctx, ctx->len + n + 1) != 0)
+        return;
     memcpy(ctx->body + ctx->len, data, n);
     ctx->len += n;
     ctx->body[ctx->len] = '\0';
+}
+
+/* Sets res to the answer for a request that goes no further than the HTTP
+ * layer (shutting down, no such path or method, a preflight, the key, the
+ * search limit, the body's size) and returns 1; or returns 0. */
+static int http_refusal(struct http_ctx *ctx, struct http_response *res)
+{
+    struct app *app = ctx->app;
+
+    if (atomic_load(&app->stopping)) {
+        reply_problem(res, 503, "Service Unavailable", "the service is shutting down");
+        res->retry_after = 1;
+        return 1;
+    }
+    if (ctx->routed == ROUTER_NOT_FOUND) {
+        reply_problem(res, 404, "Not Found", "no resource at this path");
+        return 1;
+    }
+    if (ctx->preflight) {
+        res->status = 204;
+        return 1;
+    }
+    if (ctx->routed == ROUTER_BAD_METHOD) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "this path accepts %s", ctx->allow);
+        reply_problem(res, 405, "Method Not Allowed", detail);
+        res->allow = ctx->allow;
+        return 1;
+    }
+    if (ctx->auth == AUTH_MISSING || ctx->auth == AUTH_INVALID) {
+        reply_problem(res, 401, "Unauthorized",
+                      ctx->auth == AUTH_MISSING
+                          ? "this request needs an API key: Authorization: Bearer <key>"
+                          : "the API key is not valid");
+        return 1;
+    }
+    if (ctx->auth == AUTH_FORBIDDEN) {
+        reply_problem(res, 403, "Forbidden", "this API key may only read");
+        return 1;
+    }
+    if (ctx->unwanted_body) {
+        reply_problem(res, 413, "Content Too Large", "this request takes no body");
+        return 1;
+    }
+    if (ctx->too_big) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "the request body is larger than the limit of %zu bytes",
+                 ctx->limit);
+        reply_problem(res, 413, "Content Too Large", detail);
+        return 1;
+    }
+    if (ctx->over_memory) {
+        reply_limit(res, 503, "body-memory",
+                    "the request bodies held in memory have reached --max-body-memory; retry");
+        return 1;
+    }
+    if (app->search_limit != NULL && (ctx->route->flags & ROUTE_RATE_LIMIT)) {
+        char key[AUTH_NAME_MAX + 2];
+        unsigned wait =
+            ratelimit_take(app->search_limit, key, http_client_key(ctx, key, sizeof key));
+        if (wait > 0) {
+            reply_problem(res, 429, "Too Many Requests",
+                          "too many searches from this client; try again after Retry-After "
+                          "seconds");
+            res->retry_after = wait;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The headers' call: a request that cannot be read safely, or whose body
+ * would be refused anyway, is answered now, before its body is read (and
+ * before a 100 Continue goes out): the connection then closes, so a refused
+ * body is never read, let alone kept. Others go on to their body. */
+static enum MHD_Result http_on_headers(struct http_ctx *ctx)
+{
+    struct http_response res = {0};
+    int has_body = 0;
+
+    if (ctx->uri_too_long) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "the request target is longer than %d bytes", HTTP_MAX_URI);
+        reply_problem(&res, 414, NULL, detail);
+    } else if (!http_framing_problem(ctx, &res, &has_body)) {
+        if (!has_body)
+            return MHD_YES; /* answered on a later call: keep-alive stays */
+        if (ctx->routed == ROUTER_FOUND && ctx->route->body == ROUTE_BODY_NONE)
+            ctx->unwanted_body = 1;
+        else if (ctx->declared > 0 &&
+                 atomic_load(&http_body_bytes) + ctx->declared > ctx->app->cfg.max_body_memory)
+            ctx->over_memory = 1;
+        if (!http_refusal(ctx, &res))
+            return MHD_YES;
+    }
+    ctx->close = 1;
+    return http_queue(ctx, &res);
+}
+
+/* A read's answer, made on a read thread (http_read_job), goes out. */
+static int http_read_done(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct http_ctx *ctx = (struct http_ctx *)req;
+    (void)app;
+    *res = ctx->read_res;
+    memset(&ctx->read_res, 0, sizeof ctx->read_res);
+    return HANDLER_DONE;
+}
+
+/* Runs a read request's handler on a read thread, under --search-timeout:
+ * past it SQLite stops the statement, and whatever the handler made of that
+ * is replaced by the 503 that names the limit. */
+static void http_read_job(void *arg)
+{
+    struct http_ctx *ctx = arg;
+    struct app *app = ctx->app;
+    struct http_response *res = &ctx->read_res;
+    int rc;
+
+#ifdef ARTICLED_TEST_HOOKS
+    if (app->http != NULL && app->http->read_delay_ms > 0) {
+        struct timespec ts = {app->http->read_delay_ms / 1000,
+                              (long)(app->http->read_delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+#endif
+    store_read_budget(app->cfg.search_timeout_ms);
+    rc = ctx->route->handler(app, &ctx->req, res);
+    if (rc == HANDLER_SUSPEND) { /* a read route never suspends */
+        memset(res, 0, sizeof *res);
+        reply_problem(res, 500, NULL, "a read handler suspended its request");
+    }
+    if (store_read_budget_exceeded()) {
+        struct error err = {.code = ERR_TIMEOUT};
+        free(res->body);
+        free(res->location);
+        memset(res, 0, sizeof *res);
+        reply_error(res, &err);
+    }
+    store_read_budget(0);
+    http_request_resume(&ctx->req);
 }
 
 static enum MHD_Result http_dispatch(struct http_ctx *ctx)
@@ -418,64 +761,33 @@ static enum MHD_Result http_dispatch(struct http_ctx *ctx)
     struct app *app = ctx->app;
     int rc;
 
-    if (atomic_load(&app->stopping)) {
-        reply_problem(&res, 503, "Service Unavailable", "the service is shutting down");
-        res.retry_after = 1;
+    if (http_refusal(ctx, &res))
         return http_queue(ctx, &res);
-    }
-    if (ctx->routed == ROUTER_NOT_FOUND) {
-        reply_problem(&res, 404, "Not Found", "no resource at this path");
-        return http_queue(ctx, &res);
-    }
-    if (ctx->preflight) {
-        res.status = 204;
-        return http_queue(ctx, &res);
-    }
-    if (ctx->routed == ROUTER_BAD_METHOD) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "this path accepts %s", ctx->allow);
-        reply_problem(&res, 405, "Method Not Allowed", detail);
-        res.allow = ctx->allow;
-        return http_queue(ctx, &res);
-    }
-    if (ctx->auth == AUTH_MISSING || ctx->auth == AUTH_INVALID) {
-        reply_problem(&res, 401, "Unauthorized",
-                      ctx->auth == AUTH_MISSING
-                          ? "this request needs an API key: Authorization: Bearer <key>"
-                          : "the API key is not valid");
-        return http_queue(ctx, &res);
-    }
-    if (ctx->auth == AUTH_FORBIDDEN) {
-        reply_problem(&res, 403, "Forbidden", "this API key may only read");
-        return http_queue(ctx, &res);
-    }
-    if (app->search_limit != NULL && strcmp(ctx->route->pattern, "/v1/search") == 0) {
-        char key[AUTH_NAME_MAX + 2];
-        unsigned wait =
-            ratelimit_take(app->search_limit, key, http_client_key(ctx, key, sizeof key));
-        if (wait > 0) {
-            reply_problem(&res, 429, "Too Many Requests",
-                          "too many searches from this client; try again after Retry-After "
-                          "seconds");
-            res.retry_after = wait;
-            return http_queue(ctx, &res);
-        }
-    }
-    if (ctx->too_big) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "the request body is larger than the limit of %zu bytes",
-                 ctx->limit);
-        reply_problem(&res, 413, "Content Too Large", detail);
-        return http_queue(ctx, &res);
-    }
     if (ctx->body != NULL) {
         ctx->req.body = ctx->body;
         ctx->req.body_len = ctx->len;
     }
-    MHD_get_connection_values(ctx->req.conn, MHD_GET_ARGUMENT_KIND, http_collect_arg, &ctx->req);
+    if (http_parse_query(ctx) != 0) {
+        reply_problem(&res, 400, "Bad Request", "a query parameter holds a NUL byte (%00)");
+        return http_queue(ctx, &res);
+    }
     if (ctx->req.too_many_args) {
         reply_problem(&res, 400, "Bad Request", "too many query parameters");
         return http_queue(ctx, &res);
+    }
+    if ((ctx->route->flags & ROUTE_READ_THREAD) && app->read_pool != NULL) {
+        if (workpool_reserve(app->read_pool, app->cfg.search_queue) != 0) {
+            reply_limit(&res, 503, "search-queue",
+                        "every read thread is busy and --search-queue reads wait already; retry");
+            return http_queue(ctx, &res);
+        }
+        http_request_suspend(&ctx->req, http_read_done, NULL, NULL);
+        if (workpool_submit_reserved(app->read_pool, http_read_job, ctx) != 0) {
+            reply_problem(&ctx->read_res, 503, NULL, "the service is shutting down");
+            ctx->read_res.retry_after = 1;
+            http_request_resume(&ctx->req);
+        }
+        return MHD_YES;
     }
     rc = ctx->route->handler(app, &ctx->req, &res);
     if (rc == HANDLER_SUSPEND)
@@ -491,13 +803,16 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
     struct http_ctx *ctx = *con_cls;
     (void)version;
 
-    if (ctx == NULL) {
-        /* First call: headers only. Answer on a later call (see STYLE.md). */
-        ctx = http_ctx_new(cls, conn, url, method);
-        if (ctx == NULL)
+    if (ctx == NULL) { /* http_on_uri ran out of memory */
+        *upload_data_size = 0;
+        return MHD_NO;
+    }
+    (void)cls;
+    (void)conn; /* the context has it (http_on_uri) */
+    if (!ctx->begun) {
+        if (http_ctx_begin(ctx, url, method) != 0)
             return MHD_NO;
-        *con_cls = ctx;
-        return MHD_YES;
+        return http_on_headers(ctx);
     }
     if (*upload_data_size > 0) {
         http_ctx_append(ctx, upload_data, *upload_data_size);
@@ -507,7 +822,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
     if (ctx->replied)
         return MHD_YES;
     if (ctx->suspended) {
-        /* Resumed after the group commit: render the outcome. */
+        /* Resumed after the group commit or a read thread: render the outcome. */
         struct http_response res = {0};
         ctx->suspended = 0;
         ctx->req.cont(ctx->app, &ctx->req, &res);
@@ -533,6 +848,12 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         return -1;
     }
     srv->app = app;
+#ifdef ARTICLED_TEST_HOOKS
+    {
+        const char *d = getenv("ARTICLED_TEST_READ_DELAY_MS");
+        srv->read_delay_ms = d ? (unsigned)strtoul(d, NULL, 10) : 0;
+    }
+#endif
     memset(&sin4, 0, sizeof sin4);
     memset(&sin6, 0, sizeof sin6);
     if (inet_pton(AF_INET, app->cfg.bind, &sin4.sin_addr) == 1) {
@@ -555,7 +876,8 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         (unsigned)app->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)app->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, app,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri,
+        app, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %u (in use, or not permitted)",
                  app->cfg.bind, app->cfg.port);

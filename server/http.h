@@ -93,8 +93,12 @@ void http_request_resume(struct http_request *req);
 void http_request_keep(struct http_request *req, void *state, void (*state_free)(void *state));
 
 /* Takes the request's body buffer (NUL-terminated, req->body_len bytes): the
- * caller frees it, so it can outlive a request whose client went away. */
+ * caller frees it with http_body_free, so it can outlive a request whose
+ * client went away (it counts against --max-body-memory until then). */
 char *http_request_take_body(struct http_request *req);
+
+/* Frees a body taken with http_request_take_body. NULL-safe. */
+void http_body_free(char *body);
 
 /* Inside a stream function with nothing to send: sleeps until resumed. */
 void http_stream_park(struct http_request *req);

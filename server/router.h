@@ -9,11 +9,18 @@
 
 enum route_body { ROUTE_BODY_NONE, ROUTE_BODY_ARTICLE, ROUTE_BODY_BULK };
 
+/* A route's policy (struct route.flags). */
+#define ROUTE_OPEN        1u /* no key needed, even with --api-key-file (health checks) */
+#define ROUTE_READ_THREAD 2u /* runs on a read thread under --search-timeout, not an HTTP thread   \
+                              */
+#define ROUTE_RATE_LIMIT 4u  /* counted by the per-client --search-rate limit */
+
 struct route {
     const char *method;
     const char *pattern;
     http_handler_fn handler;
-    enum route_body body; /* which size cap applies to the request body */
+    enum route_body body; /* which size cap applies to the request body (NONE: no body) */
+    unsigned flags;       /* ROUTE_* */
 };
 
 enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };

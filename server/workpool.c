@@ -4,6 +4,7 @@
 #include "server/workpool.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct workpool_job {
@@ -18,14 +19,16 @@ struct workpool {
     struct workpool_job *head, *tail;
     int stopping;
     unsigned nthreads;
+    unsigned waiting; /* jobs queued and places reserved, not yet running */
     pthread_t *threads;
+    char name[16];
 };
 
 static void *workpool_main(void *arg)
 {
     struct workpool *p = arg;
 
-    pthread_setname_np(pthread_self(), "articled-work"); /* for top -H, perf */
+    pthread_setname_np(pthread_self(), p->name); /* for top -H, perf */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct workpool_job *j;
@@ -34,6 +37,7 @@ static void *workpool_main(void *arg)
         if (p->head == NULL)
             break; /* stopping, and nothing left to run */
         j = p->head;
+        p->waiting--;
         p->head = j->next;
         if (p->head == NULL)
             p->tail = NULL;
@@ -46,12 +50,13 @@ static void *workpool_main(void *arg)
     return NULL;
 }
 
-struct workpool *workpool_new(unsigned nthreads)
+struct workpool *workpool_new(unsigned nthreads, const char *name)
 {
     struct workpool *p = calloc(1, sizeof *p);
 
     if (p == NULL)
         return NULL;
+    snprintf(p->name, sizeof p->name, "%s", name);
     if (nthreads == 0)
         nthreads = 1;
     pthread_mutex_init(&p->mu, NULL);
@@ -73,21 +78,34 @@ struct workpool *workpool_new(unsigned nthreads)
     return p;
 }
 
-int workpool_submit(struct workpool *p, void (*fn)(void *arg), void *arg)
+/* Queues a job; reserved: a place was taken by workpool_reserve. */
+static int workpool_push(struct workpool *p, void (*fn)(void *arg), void *arg, int reserved)
 {
     struct workpool_job *j;
 
-    if (p == NULL || (j = malloc(sizeof *j)) == NULL)
+    if (p == NULL)
         return -1;
+    if ((j = malloc(sizeof *j)) == NULL) {
+        if (reserved) {
+            pthread_mutex_lock(&p->mu);
+            p->waiting--;
+            pthread_mutex_unlock(&p->mu);
+        }
+        return -1;
+    }
     j->fn = fn;
     j->arg = arg;
     j->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->stopping) {
+        if (reserved)
+            p->waiting--;
         pthread_mutex_unlock(&p->mu);
         free(j);
         return -1;
     }
+    if (!reserved)
+        p->waiting++;
     if (p->tail != NULL)
         p->tail->next = j;
     else
@@ -96,6 +114,30 @@ int workpool_submit(struct workpool *p, void (*fn)(void *arg), void *arg)
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return 0;
+}
+
+int workpool_submit(struct workpool *p, void (*fn)(void *arg), void *arg)
+{
+    return workpool_push(p, fn, arg, 0);
+}
+
+int workpool_reserve(struct workpool *p, unsigned max_waiting)
+{
+    int rc = -1;
+    if (p == NULL)
+        return -1;
+    pthread_mutex_lock(&p->mu);
+    if (!p->stopping && p->waiting < max_waiting) {
+        p->waiting++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+int workpool_submit_reserved(struct workpool *p, void (*fn)(void *arg), void *arg)
+{
+    return workpool_push(p, fn, arg, 1);
 }
 
 void workpool_free(struct workpool *p)

@@ -17,6 +17,44 @@ static atomic_uint_fast64_t store_generation = 1;
  * only followed when the generation matches a live store (a closed store's
  * generation is never reused). */
 static __thread struct store_reader *tls_reader;
+
+/* The calling thread's read budget (store_read_budget): a deadline on the
+ * monotonic clock in ns (0: none), and whether a read has hit it. */
+static __thread int64_t tls_deadline_ns;
+static __thread int tls_budget_hit;
+
+/* SQLite VM steps between two looks at the clock: a step is tens of ns,
+ * so a statement past its deadline stops within a few microseconds. */
+#define STORE_BUDGET_STEPS 1000
+
+static int64_t store_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* SQLite's progress handler on read connections: a nonzero return stops the
+ * statement with SQLITE_INTERRUPT. */
+static int store_budget_check(void *arg)
+{
+    (void)arg;
+    if (tls_deadline_ns == 0 || store_now_ns() < tls_deadline_ns)
+        return 0;
+    tls_budget_hit = 1;
+    return 1;
+}
+
+void store_read_budget(unsigned ms)
+{
+    tls_deadline_ns = ms == 0 ? 0 : store_now_ns() + (int64_t)ms * 1000000LL;
+    tls_budget_hit = 0;
+}
+
+int store_read_budget_exceeded(void)
+{
+    return tls_budget_hit;
+}
 static __thread uint64_t tls_generation;
 
 /* Applies the pragmas every connection needs. */
@@ -261,6 +299,7 @@ struct store_reader *store_reader_get(struct store *st, struct error *err)
         free(r);
         return NULL;
     }
+    sqlite3_progress_handler(r->db, STORE_BUDGET_STEPS, store_budget_check, NULL);
     r->generation = st->generation;
     pthread_mutex_lock(&st->readers_mu);
     r->next = st->readers;
@@ -295,6 +334,9 @@ void store_read_end(struct store_reader *r)
         sqlite3_step(s);
         sqlite3_reset(s);
     }
+    /* a read transaction left open would hold back every checkpoint */
+    if (!sqlite3_get_autocommit(r->db))
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql)

@@ -87,6 +87,17 @@ void store_close(struct store *st);
  * answer cached under v may be served as long as the version is still v. */
 uint64_t store_version(struct store *st);
 
+/* Sets the time budget of the reads the calling thread makes from now on: a
+ * statement still running ms milliseconds from now is stopped inside SQLite
+ * (its progress handler), and the read fails (ERR_TIMEOUT where the store
+ * can tell; store_read_budget_exceeded in any case). 0: no budget, the
+ * default on every thread. Writes are never stopped. */
+void store_read_budget(unsigned ms);
+
+/* Nonzero when a read on the calling thread was stopped by its budget since
+ * the last store_read_budget. */
+int store_read_budget_exceeded(void);
+
 /* Nonzero when the file was larger than the integrity check at open reads
  * (check_max_bytes): a damaged page then shows as errors on the requests that read it. */
 int store_check_skipped(struct store *st);

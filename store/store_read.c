@@ -173,7 +173,9 @@ void store_hits_free(struct store_hits *hits)
 static void store_search_error(struct store_reader *r, int rc, struct error *err)
 {
     const char *msg = sqlite3_errmsg(r->db);
-    if ((rc & 0xff) == SQLITE_ERROR && strstr(msg, "fts5") != NULL)
+    if ((rc & 0xff) == SQLITE_INTERRUPT || store_read_budget_exceeded())
+        error_set(err, ERR_TIMEOUT, "the search ran past its time budget");
+    else if ((rc & 0xff) == SQLITE_ERROR && strstr(msg, "fts5") != NULL)
         error_set(err, ERR_INVALID, "the search query is not valid: %s", msg);
     else
         error_set(err, ERR_INTERNAL, "search failed: %s", msg);
@@ -432,8 +434,8 @@ static char *store_search_match(const struct store_search_query *q, int *in_fts)
     return m;
 }
 
-int store_search(struct store *st, const struct store_search_query *q_in,
-                 struct store_hits *out, struct error *err)
+int store_search(struct store *st, const struct store_search_query *q_in, struct store_hits *out,
+                 struct error *err)
 {
     struct store_search_query qs = *q_in, *q = &qs;
     struct store_reader *r = store_reader_get(st, err);

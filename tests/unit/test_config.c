@@ -12,7 +12,13 @@ Test(config, defaults)
     unsetenv("ARTICLED_PORT");
     cr_assert_eq(config_load(&c, 1, argv, &e), 0, "%s", e.msg);
     cr_expect_eq(c.port, 8080);
-    cr_expect_str_eq(c.bind, "0.0.0.0");
+    cr_expect_str_eq(c.bind, "127.0.0.1", "a first start listens on loopback only");
+    cr_expect_eq(c.allow_open_api, 0);
+    cr_expect_eq(c.search_timeout_ms, 3000);
+    cr_expect_eq(c.search_queue, 64);
+    cr_expect_eq(c.max_body_memory, 256u << 20);
+    cr_expect_eq(c.snapshot_min_free, 256u << 20);
+    cr_expect_eq(c.snapshot_keep, 0);
     cr_expect_str_eq(c.db, "./articled.db");
     cr_expect_eq(c.max_body, 8u << 20);
     cr_expect_eq(c.max_bulk, 64u << 20);
@@ -59,4 +65,15 @@ Test(config, rejects_bad_values)
     char *argv[] = {"articled", NULL};
     cr_expect_eq(config_load(&c, 1, argv, &e), -1, "bad environment value refused");
     unsetenv("ARTICLED_PORT");
+}
+
+Test(config, loopback_addresses)
+{
+    static const char *loop[] = {"127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"};
+    static const char *open_[] = {"0.0.0.0",         "::",      "10.0.0.1",  "192.168.1.1",
+                                  "::ffff:10.0.0.1", "fe80::1", "128.0.0.1", "not-an-address"};
+    for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++)
+        cr_expect(config_bind_is_loopback(loop[i]), "%s", loop[i]);
+    for (size_t i = 0; i < sizeof open_ / sizeof open_[0]; i++)
+        cr_expect(!config_bind_is_loopback(open_[i]), "%s", open_[i]);
 }
