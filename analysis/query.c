@@ -65,6 +65,22 @@ static int query_has_alnum(const char *s, size_t len)
     return 0;
 }
 
+/* The letters and digits of the token a prefix term expands: the last run
+ * of them in the term (the tokenizer splits at anything else, so `u.s*`
+ * expands `s`, and `ab-*` expands `ab`). */
+static size_t query_prefix_letters(const char *s, size_t len)
+{
+    size_t pos = 0, run = 0, last = 0;
+    uint32_t cp;
+    while (utf8_next(s, len, &pos, &cp) > 0) {
+        if (uc_is_general_category(cp, UC_CATEGORY_L) || uc_is_general_category(cp, UC_CATEGORY_N))
+            run++;
+        else if (run > 0)
+            last = run, run = 0;
+    }
+    return run > 0 ? run : last;
+}
+
 static void query_buf_put(struct query_buf *b, const char *s, size_t n)
 {
     if (b->failed)
@@ -224,6 +240,7 @@ static int query_parse(const char *q, size_t len, struct query_parsed *p, struct
     int pending_or = 0;       /* an OR waits for its right-hand term */
     size_t pending_or_ch = 0; /* where that OR is */
     int last_neg = 0;         /* the previous item was an exclusion */
+    int nprefixes = 0;
 
     p->nterms = p->ngroups = p->any_neg = 0;
     for (;;) {
@@ -288,6 +305,22 @@ static int query_parse(const char *q, size_t len, struct query_parsed *p, struct
             return -1;
         }
         t.keep = query_has_alnum(t.text, t.len);
+        /* a prefix makes FTS5 merge the lists of every word it starts, at
+         * every evaluation: short prefixes and many of them are refused */
+        if (t.prefix && t.keep && query_prefix_letters(t.text, t.len) < QUERY_PREFIX_MIN) {
+            error_set(err, ERR_INVALID,
+                      "the prefix at character %zu is too short: at least %d letters or digits "
+                      "before '*'",
+                      item_ch, QUERY_PREFIX_MIN);
+            return -1;
+        }
+        if (t.prefix && t.keep && ++nprefixes > QUERY_MAX_PREFIXES) {
+            error_set(err, ERR_INVALID,
+                      "too many prefixes: at most %d terms ending in '*' (character %zu is past "
+                      "the limit)",
+                      QUERY_MAX_PREFIXES, item_ch);
+            return -1;
+        }
         if (t.neg)
             p->any_neg = 1;
         else

@@ -8,8 +8,10 @@
 
 #include "analysis/error.h"
 
-#define QUERY_MAX_BYTES 1024 /* longest accepted query, in bytes */
-#define QUERY_MAX_TERMS 32   /* most words + phrases (OR operators not counted) */
+#define QUERY_MAX_BYTES    1024 /* longest accepted query, in bytes */
+#define QUERY_MAX_TERMS    32   /* most words + phrases (OR operators not counted) */
+#define QUERY_MAX_PREFIXES 4    /* most terms ending in '*' */
+#define QUERY_PREFIX_MIN   2    /* fewest letters or digits a prefix expands from */
 
 /* Parses q[0..len) into a safe FTS5 MATCH expression. Returns 0 and a new string in *out
  * (caller frees with free()), or -1 with err->code = ERR_INVALID and err->msg saying what is
@@ -33,12 +35,12 @@
  * `"a" NOT ("x" OR "y")`, a prefix as `"ab" *`.
  *
  * Errors (ERR_INVALID): empty or whitespace-only query; more than QUERY_MAX_BYTES bytes or
- * QUERY_MAX_TERMS terms; an unclosed quote (names the character); OR at the start, at the
- * end, doubled, or next to an exclusion; a lone '*' or '-'; a query that only excludes; a
- * query with no letter or digit to search for.
- * Terms with no letter or digit (Unicode L or N: `&&`, `"..."`, an emoji alone) are dropped
- * (they cannot match anything through the tokenizer); when that leaves nothing to match,
- * the query is an error. */
+ * QUERY_MAX_TERMS terms; more than QUERY_MAX_PREFIXES prefix terms, or a prefix whose last run
+ * of letters and digits (the token it expands) is shorter than QUERY_PREFIX_MIN; an unclosed quote
+ * (names the character); OR at the start, at the end, doubled, or next to an exclusion; a lone '*'
+ * or '-'; a query that only excludes; a query with no letter or digit to search for. Terms with no
+ * letter or digit (Unicode L or N: `&&`, `"..."`, an emoji alone) are dropped (they cannot match
+ * anything through the tokenizer); when that leaves nothing to match, the query is an error. */
 int query_to_fts5(const char *q, size_t len, char **out, struct error *err);
 
 #endif

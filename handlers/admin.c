@@ -24,6 +24,7 @@ struct admin_job {
     struct app *app;
     struct http_request *req;
     char *path;
+    int automatic; /* the default name (--snapshot-keep counts it) */
     struct store_snapshot_info info;
     struct error err;
     int rc;
@@ -60,14 +61,17 @@ static int admin_name_valid(const char *name)
     return n >= 1 && n <= ADMIN_NAME_MAX;
 }
 
-/* articled-<UTC time to the millisecond>.db */
+/* Automatic snapshots' names start so (--snapshot-keep prunes them). */
+#define ADMIN_AUTO_PREFIX "articled-"
+
+/* articled-<UTC time to the millisecond>.db: names sort by age */
 static void admin_default_name(char *out, size_t size)
 {
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, size, "articled-%04d%02d%02dT%02d%02d%02d.%03dZ.db", tm.tm_year + 1900,
+    snprintf(out, size, ADMIN_AUTO_PREFIX "%04d%02d%02dT%02d%02d%02d.%03dZ.db", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
              (int)(ts.tv_nsec / 1000000));
 }
@@ -87,9 +91,10 @@ static int admin_snapshot_done(struct app *app, struct http_request *req, struct
         reply_error(res, &job->err);
         return HANDLER_DONE;
     }
-    f = json_pack("{s:s,s:I,s:I,s:I}", "path", job->path, "bytes", (json_int_t)job->info.bytes,
-                  "articles", (json_int_t)job->info.articles, "took_ms",
-                  (json_int_t)job->info.took_ms);
+    /* the file's name only: the server's folders are no client's business */
+    f = json_pack("{s:s,s:I,s:I,s:I}", "name", strrchr(job->path, '/') + 1, "bytes",
+                  (json_int_t)job->info.bytes, "articles", (json_int_t)job->info.articles,
+                  "took_ms", (json_int_t)job->info.took_ms);
     log_event(LOG_INFO, "snapshot written", f);
     reply_json(res, 201, f);
     return HANDLER_DONE;
@@ -102,6 +107,12 @@ static int admin_snapshot_done(struct app *app, struct http_request *req, struct
 static void admin_job_run(struct admin_job *job)
 {
     job->rc = store_snapshot(job->app->store, job->path, &job->info, &job->err);
+    if (job->rc == 0 && job->automatic && job->app->cfg.snapshot_keep > 0) {
+        char *dir = strdup(job->path);
+        if (dir != NULL)
+            store_snapshot_prune(dirname(dir), ADMIN_AUTO_PREFIX, job->app->cfg.snapshot_keep);
+        free(dir);
+    }
     pthread_mutex_lock(&admin_mu);
     admin_running = 0;
     pthread_mutex_unlock(&admin_mu);
@@ -157,6 +168,8 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
     job->req = req;
     job->info.cancelled = admin_cancelled;
     job->info.cancel_arg = app;
+    job->info.min_free = app->cfg.snapshot_min_free;
+    job->automatic = name == defname;
 
     pthread_mutex_lock(&admin_mu);
     started = admin_running;

@@ -2,7 +2,9 @@
  * builds everything a request can reach and starts the HTTP daemon,
  * app_close lets in-flight work finish and takes it all down. main.c owns
  * the signals; a fuzzer or a test can run the service in-process. */
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -71,6 +73,24 @@ static int app_security_setup(struct app *app, struct error *err)
               f);
     json_decref(f);
     return 0;
+}
+
+/* Removes what snapshots interrupted by a crash left in the snapshot folder
+ * (a copy can be as large as the database), and says so. */
+static void app_snapshot_clean(struct app *app)
+{
+    char *dbcopy = strdup(app->cfg.db);
+    const char *dir = app->cfg.snapshot_dir[0] ? app->cfg.snapshot_dir
+                      : dbcopy                 ? dirname(dbcopy)
+                                               : NULL;
+    char names[512];
+    int removed = dir ? store_snapshot_clean(dir, names, sizeof names) : -1;
+    if (removed > 0) {
+        json_t *f = json_pack("{s:s,s:i,s:s}", "folder", dir, "count", removed, "files", names);
+        log_event(LOG_WARN, "removed the temporaries of interrupted snapshots", f);
+        json_decref(f);
+    }
+    free(dbcopy);
 }
 
 /* Frees what app_open built, in the reverse order of its use: the pools
@@ -146,6 +166,7 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
         return APP_OPEN_FAILED;
     }
     store_cursor_key(app->store, app->cursor_key);
+    app_snapshot_clean(app);
 
     /* Metrics, the analysis pools and the search answer cache. */
     router_routes(&nroutes);

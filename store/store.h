@@ -379,6 +379,11 @@ struct store_snapshot_info {
      * (ERR_UNAVAILABLE). May be NULL. */
     int (*cancelled)(void *arg);
     void *cancel_arg;
+    /* in: bytes that must stay free on the folder's filesystem once the
+     * copy is written (it is estimated as the database's size): a snapshot
+     * that would leave less is refused (ERR_FULL) before it starts, so that
+     * snapshots never take the space the writes need */
+    unsigned long long min_free;
     /* out */
     long long bytes, articles, took_ms;
 };
@@ -388,9 +393,24 @@ struct store_snapshot_info {
  * exist: the copy is written under a temporary name in path's folder, synced,
  * and only then given its name without replacing anything. Returns 0 with info
  * filled, or -1 with err: ERR_CONFLICT when path exists, ERR_FULL when the disk
- * is full, ERR_UNAVAILABLE when cancelled, else ERR_INTERNAL. No partial file
- * is left behind. */
+ * is full or would keep less than info->min_free, ERR_UNAVAILABLE when
+ * cancelled, else ERR_INTERNAL. No partial file is left behind (the
+ * temporary and its journal are removed; a process killed mid-copy leaves
+ * them to store_snapshot_clean). */
 int store_snapshot(struct store *st, const char *path, struct store_snapshot_info *info,
                    struct error *err);
+
+/* Removes the temporaries of snapshots interrupted by a crash or kill -9
+ * (".snapshot-XXXXXX" and its "-journal") from folder dir: call at start,
+ * before any snapshot runs. Returns how many files were removed, or -1 when
+ * dir cannot be read; names (size bytes, may be 0) gets their names, ", "
+ * between them, cut to fit. */
+int store_snapshot_clean(const char *dir, char *names, size_t size);
+
+/* Removes the oldest files of dir whose names start with prefix and end with
+ * ".db" (automatic snapshots, named by time so that names sort by age) until
+ * keep are left. Returns how many were removed, or -1 when dir cannot be
+ * read. */
+int store_snapshot_prune(const char *dir, const char *prefix, unsigned keep);
 
 #endif

@@ -252,9 +252,30 @@ static const char SQL_SEARCH_NEWEST_PROBE[] =
     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8";
 
 /* Above this many matches, newest-first search walks the time index; above
- * one in SEARCH_PROBE_SHARE of all articles, it probes as it walks. */
+ * one in SEARCH_PROBE_SHARE of all articles, it probes as it walks, when
+ * a probe is cheap (store_search_probe_cheap). */
 #define SEARCH_WALK_MIN_MATCHES 2000
 #define SEARCH_PROBE_SHARE      20
+#define SEARCH_PROBE_MAX_TERMS  8
+
+/* Whether asking FTS5 about one article at a time is cheap for match: each
+ * probe evaluates the whole expression again, and a prefix term merges the
+ * lists of every word it starts at every evaluation (32 prefixes, a page of
+ * 100: 41 s on 21,000 articles); so do many terms, less so. Such queries
+ * build their list of matches once instead (SQL_SEARCH_NEWEST_WALK). */
+static int store_search_probe_cheap(const char *match)
+{
+    int terms = 0;
+    if (strstr(match, "\" *") != NULL)
+        return 0;
+    /* every term is one quoted FTS5 string: two quotes, "" inside one */
+    for (const char *p = match; *p; p++)
+        if (*p == '"' && p[1] != '"')
+            terms++;
+        else if (*p == '"')
+            p++;
+    return terms / 2 <= SEARCH_PROBE_MAX_TERMS;
+}
 
 static const char SQL_SEARCH_TOTAL[] =
     "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
@@ -406,13 +427,24 @@ static int store_search_render(struct store_reader *r, const char *match,
  * migration 10: "zzs" + the source's bytes in upper-case hex + "q"), so FTS5
  * intersects it with the query; an empty source has no token and stays a
  * filter on the rows (*in_fts 0). The query's own terms are kept to title
- * and body when one is a prefix ("ab" *), which could otherwise match source
- * tokens; a false alarm (the same characters inside a phrase) only costs
- * the column check. */
+ * and body when one could match a source token: a prefix ("ab" *), or a
+ * term holding "zzs" in any case, or any letter outside ASCII (the
+ * tokenizer folds case and drops diacritics: "ẐZS..." is "zzs..."). A false
+ * alarm only costs the column check. */
+static int store_search_may_reach_src(const char *match)
+{
+    if (strstr(match, "\" *") != NULL || strcasestr(match, "zzs") != NULL)
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)match; *p; p++)
+        if (*p >= 0x80)
+            return 1;
+    return 0;
+}
+
 static char *store_search_match(const struct store_search_query *q, int *in_fts)
 {
     static const char hex[] = "0123456789ABCDEF";
-    const char *cols = strstr(q->match, "\" *") != NULL ? "{title body} : " : "";
+    const char *cols = store_search_may_reach_src(q->match) ? "{title body} : " : "";
     size_t ml = strlen(q->match), sl = 0, n = 0;
     char *m;
 
@@ -643,7 +675,8 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     if (q->collapse)
         s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
     else if (out->total > SEARCH_WALK_MIN_MATCHES &&
-             out->total > store_article_count(st) / SEARCH_PROBE_SHARE)
+             out->total > store_article_count(st) / SEARCH_PROBE_SHARE &&
+             store_search_probe_cheap(q->match))
         s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_PROBE, SQL_SEARCH_NEWEST_PROBE);
     else if (out->total > SEARCH_WALK_MIN_MATCHES)
         s = store_reader_stmt(r, RSTMT_SEARCH_NEWEST_WALK, SQL_SEARCH_NEWEST_WALK);

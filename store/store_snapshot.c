@@ -2,6 +2,7 @@
  * VACUUM INTO runs on a read-only connection of its own: it reads one WAL
  * snapshot, so the writer and the readers go on while it copies. The copy is
  * made under a temporary name, synced, then renamed without replacing. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -103,6 +106,125 @@ static int snapshot_count(const char *path, long long *articles, struct error *e
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The prefix of a snapshot's temporary name in its folder (mkstemp adds
+ * six characters; SQLite may add "-journal"). */
+#define SNAPSHOT_TMP_PREFIX ".snapshot-"
+
+/* Refuses (ERR_FULL) a copy of the database that would leave less than
+ * min_free bytes free in dir. The copy is compacted, so the database file
+ * and its WAL are an upper bound of its size. */
+static int snapshot_space(struct store *st, const char *dir, unsigned long long min_free,
+                          struct error *err)
+{
+    struct statvfs vfs;
+    struct stat sb;
+    unsigned long long need = 0, avail;
+    char *wal = NULL;
+
+    if (stat(st->path, &sb) == 0)
+        need += (unsigned long long)sb.st_size;
+    if (asprintf(&wal, "%s-wal", st->path) >= 0 && stat(wal, &sb) == 0)
+        need += (unsigned long long)sb.st_size;
+    free(wal);
+    if (statvfs(dir, &vfs) != 0)
+        return 0; /* nothing to go by: the copy's own errors still count */
+    avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+    if (avail >= need && avail - need >= min_free)
+        return 0;
+    error_set(err, ERR_FULL,
+              "not enough space for a snapshot: %llu MB free, a copy needs up to %llu MB and "
+              "--snapshot-min-free keeps %llu MB for the database",
+              avail >> 20, need >> 20, min_free >> 20);
+    return -1;
+}
+
+/* Removes a temporary copy and the journal SQLite may have left beside it. */
+static void snapshot_unlink_tmp(const char *tmp)
+{
+    char journal[PATH_MAX];
+    unlink(tmp);
+    if ((size_t)snprintf(journal, sizeof journal, "%s-journal", tmp) < sizeof journal)
+        unlink(journal);
+}
+
+int store_snapshot_clean(const char *dir, char *names, size_t size)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int removed = 0;
+    size_t used = 0;
+
+    if (size > 0)
+        names[0] = '\0';
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char path[PATH_MAX];
+        size_t n = strlen(e->d_name), plen = strlen(SNAPSHOT_TMP_PREFIX);
+        /* exactly what store_snapshot makes: the prefix, six characters,
+         * and nothing more but SQLite's "-journal" */
+        if (strncmp(e->d_name, SNAPSHOT_TMP_PREFIX, plen) != 0 ||
+            (n != plen + 6 &&
+             !(n == plen + 6 + 8 && strcmp(e->d_name + plen + 6, "-journal") == 0)))
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+            unlink(path) != 0)
+            continue;
+        removed++;
+        if (used < size) {
+            int w = snprintf(names + used, size - used, "%s%s", used ? ", " : "", e->d_name);
+            used = w < 0 ? size : used + (size_t)w;
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
+static int snapshot_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_snapshot_prune(const char *dir, const char *prefix, unsigned keep)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int removed = 0;
+
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || len < 3 ||
+            strcmp(e->d_name + len - 3, ".db") != 0)
+            continue;
+        if (n == cap) {
+            char **bigger = realloc(names, (cap ? cap * 2 : 16) * sizeof *names);
+            if (bigger == NULL)
+                break;
+            names = bigger;
+            cap = cap ? cap * 2 : 16;
+        }
+        if ((names[n] = strdup(e->d_name)) == NULL)
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, snapshot_cmp_names);
+    for (size_t i = 0; i + keep < n; i++) {
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) < sizeof path &&
+            unlink(path) == 0)
+            removed++;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return removed;
+}
+
 /* Gives tmp the name path unless path exists (atomically where the file
  * system can; else by a hard link, which cannot replace either). */
 static int snapshot_name(const char *tmp, const char *path, struct error *err)
@@ -149,9 +271,11 @@ int store_snapshot(struct store *st, const char *path, struct store_snapshot_inf
         error_set(err, ERR_CONFLICT, "a file with this name exists");
         goto out;
     }
+    if (snapshot_space(st, dir, info->min_free, err) != 0)
+        goto out;
     /* VACUUM INTO writes into an empty file; mkstemp makes one (mode 0600)
      * with a name nobody else uses, in the same folder for the rename */
-    snprintf(tmp, strlen(path) + 32, "%s/.snapshot-XXXXXX", dir);
+    snprintf(tmp, strlen(path) + 32, "%s/" SNAPSHOT_TMP_PREFIX "XXXXXX", dir);
     fd = mkstemp(tmp);
     if (fd < 0) {
         if (errno == ENOSPC)
@@ -180,7 +304,7 @@ int store_snapshot(struct store *st, const char *path, struct store_snapshot_inf
     ret = 0;
 out:
     if (tmp_made)
-        unlink(tmp);
+        snapshot_unlink_tmp(tmp);
     free(tmp);
     free(dir);
     return ret;

@@ -782,7 +782,10 @@ Test(snapshot, writes_a_copy_that_opens_refuses_overwrite_and_bad_names)
                 &r);
     cr_assert_eq(r.status, 201, "%s", r.body);
     snprintf(want, sizeof want, "%s/snap-1.db", s.dir);
-    cr_expect_str_eq(json_string_value(json_object_get(r.json, "path")), want);
+    /* the answer names the file, never the server's folders */
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "name")), "snap-1.db");
+    cr_expect_null(json_object_get(r.json, "path"));
+    cr_expect_null(strstr(r.body, s.dir), "%s", r.body);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "articles")), 50);
     cr_expect(json_integer_value(json_object_get(r.json, "took_ms")) >= 0);
     cr_assert_eq(stat(want, &sb), 0);
@@ -820,11 +823,16 @@ Test(snapshot, writes_a_copy_that_opens_refuses_overwrite_and_bad_names)
     /* the default name: articled-<UTC time>.db */
     sec_request(&s, "POST", "/v1/admin/snapshot", SEC_WRITE_KEY, NULL, NULL, NULL, &r);
     cr_assert_eq(r.status, 201, "%s", r.body);
-    cr_assert_eq(regcomp(&re, "/articled-[0-9]{8}T[0-9]{6}\\.[0-9]{3}Z\\.db$", REG_EXTENDED), 0);
-    cr_expect_eq(regexec(&re, json_string_value(json_object_get(r.json, "path")), 0, NULL, 0), 0,
-                 "%s", r.body);
+    cr_assert_eq(regcomp(&re, "^articled-[0-9]{8}T[0-9]{6}\\.[0-9]{3}Z\\.db$", REG_EXTENDED), 0);
+    cr_expect_eq(regexec(&re, json_string_value(json_object_get(r.json, "name")) ?: "", 0, NULL, 0),
+                 0, "%s", r.body);
     regfree(&re);
-    expect_good_snapshot(json_string_value(json_object_get(r.json, "path")), 55);
+    {
+        char file[600];
+        snprintf(file, sizeof file, "%s/%s", s.dir,
+                 json_string_value(json_object_get(r.json, "name")) ?: "");
+        expect_good_snapshot(file, 55);
+    }
     apitest_resp_free(&r);
     cr_expect_eq(dir_entries(s.dir, ".snapshot-"), 0, "a temporary file was left");
     cr_expect_eq(apitest_stop(&s), 0);
@@ -894,8 +902,12 @@ Test(snapshot, consistent_while_writes_go_on)
         cr_expect(n >= 100 && n <= 600 && n % 20 == 0 && n >= last,
                   "snapshot %d holds %lld articles: not whole batches", i, n);
         last = n;
-        if (r.status == 201)
-            expect_good_snapshot(json_string_value(json_object_get(r.json, "path")), n);
+        if (r.status == 201) {
+            char file[600];
+            snprintf(file, sizeof file, "%s/%s", s.dir,
+                     json_string_value(json_object_get(r.json, "name")) ?: "");
+            expect_good_snapshot(file, n);
+        }
         apitest_resp_free(&r);
     }
     pthread_join(t, NULL);
@@ -924,7 +936,7 @@ Test(snapshot, into_snapshot_dir)
     apitest_request(&s, "POST", "/v1/admin/snapshot?name=here.db", NULL, NULL, 0, &r);
     cr_expect_eq(r.status, 201, "%s", r.body);
     snprintf(want, sizeof want, "%s/here.db", dir);
-    cr_expect_str_eq(json_string_value(json_object_get(r.json, "path")) ?: "", want);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "name")) ?: "", "here.db");
     apitest_resp_free(&r);
     expect_good_snapshot(want, 3);
     stop_clean(&s);
