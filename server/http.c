@@ -384,10 +384,22 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     struct http_ctx *ctx = *con_cls;
     (void)cls;
     (void)conn;
-    (void)toe;
-    /* a streamed answer is logged when it ends, with the bytes it sent */
-    if (ctx != NULL && ctx->stream != NULL)
+    /* a streamed answer is logged when it ends, with the bytes it sent; one
+     * its client did not read to the end is cut off without its last part
+     * (a _bulk answer's totals), which the log says */
+    if (ctx != NULL && ctx->stream != NULL) {
         http_log(ctx, ctx->stream_status, ctx->stream_sent);
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+            json_t *f =
+                json_pack("{s:s,s:s,s:I}", "path", ctx->req.path ? ctx->req.path : "", "reason",
+                          toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED
+                              ? "the client read nothing for --timeout"
+                              : "the connection ended first",
+                          "bytes", (json_int_t)ctx->stream_sent);
+            log_event(LOG_WARN, "streamed answer cut off", f);
+            json_decref(f);
+        }
+    }
     http_ctx_free(ctx);
     *con_cls = NULL;
 }
