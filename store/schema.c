@@ -187,8 +187,8 @@ static const char *const migrations[] = {
     /* 11: the database's own secrets, made once when it is created or
      * migrated: the key that signs page cursors (a cursor from one database
      * means nothing to another, and a client cannot forge one). */
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
-    "INSERT INTO meta (name, value) VALUES ('cursor_key', randomblob(32));",
+    ("CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+     "INSERT INTO meta (name, value) VALUES ('cursor_key', randomblob(32));"),
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
