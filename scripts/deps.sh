@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# Installs what articled needs to build and test, from Debian 12's packages.
-# Idempotent; runs as root (or through sudo when available).
+# Installs the Debian 12 packages of the named groups (scripts/packages.sh lists them), those
+# not installed yet; idempotent. Runs as root, or through sudo when available.
+# Usage: scripts/deps.sh [GROUP...]   groups: build runtime test fuzz bench contract container
+#                                     (default: build runtime, what scripts/run.sh needs)
 set -euo pipefail
-packages=(
-  build-essential cmake pkg-config
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev
-  libunistring-dev libxxhash-dev nettle-dev
-  libcriterion-dev libcurl4-openssl-dev libyaml-dev curl
-  clang libclang-rt-14-dev
-)
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/packages.sh
+. "$here/packages.sh"
+[ $# -gt 0 ] || set -- build runtime
+wanted=$(articled_packages "$@")
+
+# Installed, or provided by an installed package (a Node.js build that bundles npm provides
+# npm, and Debian's npm would conflict with it).
+have=$(dpkg-query -W -f='${db:Status-Abbrev}|${Package}|${Provides}\n' 2>/dev/null |
+    awk -F'|' '$1 ~ /^ii/ {
+        print $2
+        n = split($3, p, /, */)
+        for (i = 1; i <= n; i++) { sub(/ .*/, "", p[i]); if (p[i] != "") print p[i] }
+    }' | sort -u)
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+for p in $wanted; do
+    grep -qxF "$p" <<<"$have" || missing+=("$p")
 done
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "deps: the $(wc -l <<<"$wanted") packages of '$*' are installed"
+    exit 0
 fi
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+        echo "deps: not root and no sudo; install them as root: ${missing[*]}" >&2
+        exit 1
+    }
+    SUDO=(sudo)
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q >/dev/null
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
