@@ -8,9 +8,12 @@
 #   4. exports the image and checks its metadata (USER, EXPOSE, VOLUME, ENV, HEALTHCHECK, CMD)
 #      and its files (binary's libraries present, no compiler, /data owned by the user);
 #   5. runs the exported filesystem with chroot as the image's user, its ENV and CMD
-#      (podman run cannot set rlimits here): /healthz, the image's HEALTHCHECK command inside
-#      the chroot, one article POSTed, read back and searched, SIGTERM -> exit 0, the
-#      database on /data, and the article still there after a restart;
+#      (podman run cannot set rlimits here), in a network namespace of its own: without a
+#      key file it refuses to start, and with ARTICLED_API_KEY_FILE empty it refuses too
+#      unless ARTICLED_ALLOW_OPEN_API=on; with a key file mounted on
+#      /run/secrets/articled-keys: /healthz, the image's HEALTHCHECK command inside the
+#      chroot, keys required, one article POSTed, read back and searched, SIGTERM -> exit 0,
+#      the database on /data, and the article still there after a restart;
 #   6. prints "container: ok".
 # Needs root. Bounded: the whole script runs under `timeout` (ARTICLED_CONTAINER_TIMEOUT,
 # default 1200 s).
@@ -59,8 +62,9 @@ done_step() {
 [ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "untested architecture $(uname -m)"
 
 step "install debootstrap, podman"
-packages=(debootstrap podman uidmap fuse-overlayfs slirp4netns debian-archive-keyring jq curl
-          util-linux coreutils tar)
+# shellcheck source=scripts/packages.sh
+. "$repo/scripts/packages.sh"
+mapfile -t packages < <(articled_packages container)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -74,7 +78,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
       || skip "cannot install ${missing[*]} with apt-get"
   fi
 fi
-for c in podman debootstrap jq curl unshare chroot nsenter; do
+for c in podman debootstrap jq curl unshare chroot nsenter ip; do
   command -v "$c" >/dev/null || skip "$c not available after installing"
 done
 done_step
@@ -315,6 +319,9 @@ envval() {
 [ "$(envval ARTICLED_DB)" = /data/articled.db ] || fail "ENV ARTICLED_DB is '$(envval ARTICLED_DB)'"
 [ "$(envval ARTICLED_PORT)" = 8080 ] || fail "ENV ARTICLED_PORT is '$(envval ARTICLED_PORT)'"
 [ "$(envval ARTICLED_BIND)" = 0.0.0.0 ] || fail "ENV ARTICLED_BIND is '$(envval ARTICLED_BIND)' (unreachable from outside)"
+[ "$(envval ARTICLED_API_KEY_FILE)" = /run/secrets/articled-keys ] \
+  || fail "ENV ARTICLED_API_KEY_FILE is '$(envval ARTICLED_API_KEY_FILE)', not /run/secrets/articled-keys"
+[ -z "$(envval ARTICLED_ALLOW_OPEN_API)" ] || fail "the image sets ARTICLED_ALLOW_OPEN_API"
 [ -n "$(envval PATH)" ] || fail "no PATH in the image's ENV"
 hc=$(jq -c '.[0].Config.Healthcheck // .[0].Healthcheck // empty' "$logs/inspect.json")
 [ -n "$hc" ] || fail "no HEALTHCHECK in the image"
@@ -344,24 +351,27 @@ rootfs_size=$(du -sb "$root" | cut -f1)
 done_step
 
 # ---- 5. run it: chroot as the image's user, its ENV and CMD ------------------------------
+# Each run is in a network namespace of its own (its loopback only), so the image's ENV is
+# used as it is (0.0.0.0:8080) without listening on this machine's network; the checks'
+# curl runs in the same namespace. The image's access choice is checked both ways:
+#   a. no key file at $ARTICLED_API_KEY_FILE: the server refuses to start;
+#   b. no key file (ARTICLED_API_KEY_FILE empty) and no ARTICLED_ALLOW_OPEN_API: refuses;
+#   c. ARTICLED_API_KEY_FILE empty, ARTICLED_ALLOW_OPEN_API=on: starts, open on purpose;
+#   d. a key file mounted at $ARTICLED_API_KEY_FILE: keys are required; the article is
+#      written, read back, searched, and still there after a restart on the same volume.
 step "run the exported image with chroot"
-data=$work/data
-mkdir -p "$data"
-chown "$uid:$gid" "$data"
-chmod 755 "$data"
-port=8080
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if port_busy "$port"; then
-  for _ in $(seq 50); do port=$((20000 + RANDOM % 40000)); port_busy "$port" || break; done
-fi
-run_env=(HOME=/data HOSTNAME=articled-test)
-for e in "${image_env[@]}"; do
-  case "${e%%=*}" in ARTICLED_PORT|ARTICLED_BIND) ;; *) run_env+=("$e") ;; esac
-done
-run_env+=("ARTICLED_PORT=$port" ARTICLED_BIND=127.0.0.1)
+port=$(envval ARTICLED_PORT)
+key_path=$(envval ARTICLED_API_KEY_FILE)
+secrets=$work/secrets
+mkdir -p "$secrets"
+write_key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+read_key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+printf '%s write ctr-writer\n%s read ctr-reader\n' "$write_key" "$read_key" >"$secrets/keys"
+chown "$uid:$gid" "$secrets/keys"
+chmod 600 "$secrets/keys"
 mapfile -t cmd < <(jq -r '.[0].Config.Cmd[]' "$logs/inspect.json")
 
-mkdir -p "$root/proc" "$root/dev" "$root/data"
+mkdir -p "$root/proc" "$root/dev" "$root/data" "$root$(dirname "$key_path")"
 # Running, not a zombie waiting to be reaped.
 alive() {
   local st
@@ -369,73 +379,147 @@ alive() {
   [ -n "$st" ] && [ "$st" != Z ]
 }
 
-# In a private mount namespace (mounts vanish with the process): /proc, /dev, the volume;
-# then exec chroot -> env -> the image's CMD, so $! is the server's pid.
-start_server() {
-  unshare --mount --propagation private -- /bin/bash -c '
-      set -e; root=$1; data=$2; shift 2
+# launch NAME DATA KEYS [VAR=VALUE...]: starts the image's CMD as its user with its ENV (and
+# those variables) in private mount and network namespaces (mounts vanish with the process):
+# /proc, /dev, DATA on /data, and with KEYS=keys the key file on $key_path. chroot -> env ->
+# the CMD are exec'd, so $! is the server's pid. Its output goes to $logs/NAME.log.
+launch() {
+  local name=$1 vol=$2 keys=$3
+  shift 3
+  run_env=(HOME=/data HOSTNAME=articled-test "${image_env[@]}" "$@")
+  server_log=$logs/$name.log
+  mkdir -p "$vol"
+  chown "$uid:$gid" "$vol"
+  chmod 755 "$vol"
+  rm -f "$root$key_path" # a mount point left by an earlier run with keys: now no file
+  unshare --mount --net --propagation private -- /bin/bash -c '
+      set -e; root=$1; data=$2; keys=$3; key_path=$4; shift 4
+      ip link set lo up
       mount -t proc proc "$root/proc"
       mount --bind /dev "$root/dev"
       mount --bind "$data" "$root/data"
-      exec "$@"' start "$root" "$data" \
+      if [ -n "$keys" ]; then
+        touch "$root$key_path"
+        mount --bind -o ro "$keys" "$root$key_path"
+      fi
+      exec "$@"' start "$root" "$vol" "$([ "$keys" = keys ] && echo "$secrets/keys")" "$key_path" \
     env -i "${run_env[@]}" chroot --userspec="$uid:$gid" --groups="$gid" "$root" \
-    /usr/bin/env --chdir=/data "${cmd[@]}" >>"$logs/server.log" 2>&1 &
+    /usr/bin/env --chdir=/data "${cmd[@]}" >>"$server_log" 2>&1 &
   server_pid=$!
+}
+# curl in the server's network namespace.
+ncurl() { nsenter --target "$server_pid" --net -- curl "$@"; }
+wait_ready() {
   local i
   for i in $(seq 150); do
-    curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
-    alive "$server_pid" || { cat "$logs/server.log" >&2; fail "the server exited while starting"; }
+    ncurl -fsS -m 2 -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
+    alive "$server_pid" || { cat "$server_log" >&2; fail "the server exited while starting"; }
     sleep 0.2
   done
-  cat "$logs/server.log" >&2; fail "no /healthz answer on port $port within 30 s"
+  cat "$server_log" >&2; fail "no /healthz answer on port $port within 30 s"
 }
 stop_server() {
   kill -TERM "$server_pid"
   local rc=0 i
   for i in $(seq 150); do alive "$server_pid" || break; sleep 0.1; done
-  if alive "$server_pid"; then cat "$logs/server.log" >&2; fail "still running 15 s after SIGTERM"; fi
+  if alive "$server_pid"; then cat "$server_log" >&2; fail "still running 15 s after SIGTERM"; fi
   wait "$server_pid" || rc=$?
   server_pid=""
-  [ "$rc" -eq 0 ] || { cat "$logs/server.log" >&2; fail "exit status $rc after SIGTERM, not 0"; }
+  [ "$rc" -eq 0 ] || { cat "$server_log" >&2; fail "exit status $rc after SIGTERM, not 0"; }
 }
-# Runs a command inside the server's mount namespace and chroot, as the image's user and ENV.
+# expect_refusal WHAT REGEX: the server just launched exits non-zero within 10 s, without
+# listening, and its message matches REGEX (grep -iE).
+expect_refusal() {
+  local what=$1 regex=$2 rc=0
+  for _ in $(seq 100); do alive "$server_pid" || break; sleep 0.1; done
+  if alive "$server_pid"; then
+    local answer
+    answer=$(ncurl -sS -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" 2>&1 || true)
+    kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=""
+    cat "$server_log" >&2
+    fail "$what: still running after 10 s (/healthz: $answer), expected a refusal to start"
+  fi
+  wait "$server_pid" || rc=$?
+  server_pid=""
+  [ "$rc" -ne 0 ] || { cat "$server_log" >&2; fail "$what: exit status 0, expected a refusal"; }
+  ! grep -q '"msg":"listening"' "$server_log" || fail "$what: it listened before exiting"
+  grep -qiE -- "$regex" "$server_log" || { cat "$server_log" >&2; fail "$what: the message does not match '$regex'"; }
+  echo "refused as it should, $what: exit $rc: $(grep -m 1 '^articled: ' "$server_log" || tail -n 1 "$server_log")"
+}
+# Runs a command inside the server's namespaces and chroot, as the image's user and ENV.
 in_image() {
-  nsenter --target "$server_pid" --mount -- env -i "${run_env[@]}" \
+  nsenter --target "$server_pid" --mount --net -- env -i "${run_env[@]}" \
     chroot --userspec="$uid:$gid" --groups="$gid" "$root" "$@"
 }
+# status METHOD PATH [KEY] [BODY]: the HTTP status of one request (answer in $work/answer.json).
+status() {
+  local auth=() body=()
+  [ -z "${3:-}" ] || auth=(-H "Authorization: Bearer $3")
+  [ -z "${4:-}" ] || body=(-H 'Content-Type: application/json' --data-binary "$4")
+  ncurl -sS -m 10 -o "$work/answer.json" -w '%{http_code}' -X "$1" "${auth[@]}" "${body[@]}" \
+    "http://127.0.0.1:$port$2"
+}
 
-start_server
+# a. The image as it is, nothing mounted.
+launch refuse-no-keyfile "$work/data-a" none
+expect_refusal "no key file at $key_path" "$key_path"
+
+# b. No key file and no explicit choice: listening beyond loopback must be refused.
+launch refuse-open "$work/data-b" none ARTICLED_API_KEY_FILE=
+expect_refusal "no key file and no ARTICLED_ALLOW_OPEN_API" "allow[-_]open[-_]api"
+
+article='{"id":"ctr:0001","title":"Container check: central bank raises rates",
+  "body":"The central bank raised interest rates by half a point on Tuesday, its containers said.",
+  "source":"CTR","published_at":"2025-03-04T09:30:00Z","tags":["economy"]}'
+
+# c. Open on purpose.
+launch open "$work/data-c" none ARTICLED_API_KEY_FILE= ARTICLED_ALLOW_OPEN_API=on
+wait_ready
+code=$(status POST /v1/articles "" "$article")
+[ "$code" = 201 ] || fail "open API: POST /v1/articles without a key: $code $(cat "$work/answer.json")"
+stop_server
+echo "open on purpose (ARTICLED_ALLOW_OPEN_API=on): started, a write without a key was stored"
+
+# d. The key file mounted as a secret.
+data=$work/data
+launch server "$data" keys
+wait_ready
 uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$server_pid/status")
 [ "$uids" = "$uid $uid $uid $uid" ] || fail "the server runs with uids $uids, not $uid"
-grep -q listening "$logs/server.log" || fail "no 'listening' log line: $(head -3 "$logs/server.log")"
-head -1 "$logs/server.log" | jq -e . >/dev/null 2>&1 || fail "log lines are not JSON: $(head -1 "$logs/server.log")"
+grep -q listening "$server_log" || fail "no 'listening' log line: $(head -3 "$server_log")"
+head -1 "$server_log" | jq -e . >/dev/null 2>&1 || fail "log lines are not JSON: $(head -1 "$server_log")"
 
 # The image's own HEALTHCHECK, as Docker would run it.
 if [ "$hc_kind" = CMD-SHELL ]; then hc_run=(/bin/sh -c "$hc_cmd"); else mapfile -t hc_run < <(jq -r '.Test[1:][]' <<<"$hc"); fi
 out=$(in_image "${hc_run[@]}" 2>&1) || fail "HEALTHCHECK command failed: $out"
 echo "HEALTHCHECK inside the image: $out"
 
-base="http://127.0.0.1:$port"
-article='{"id":"ctr:0001","title":"Container check: central bank raises rates",
-  "body":"The central bank raised interest rates by half a point on Tuesday, its containers said.",
-  "source":"CTR","published_at":"2025-03-04T09:30:00Z","tags":["economy"]}'
-code=$(curl -sS -m 10 -o "$work/post.json" -w '%{http_code}' -XPOST "$base/v1/articles" \
-        -H 'Content-Type: application/json' -d "$article")
-[ "$code" = 201 ] || fail "POST /v1/articles: $code $(cat "$work/post.json")"
-curl -fsS -m 10 "$base/v1/articles/ctr:0001" >"$work/get.json" || fail "GET /v1/articles/ctr:0001"
-[ "$(jq -r .title "$work/get.json")" = "Container check: central bank raises rates" ] \
-  || fail "GET returned $(cat "$work/get.json")"
-curl -fsS -m 10 "$base/v1/search?q=interest+rates&source=CTR" >"$work/search.json" || fail "GET /v1/search"
-jq -e '[.. | objects | select(.id? == "ctr:0001")] | length > 0' "$work/search.json" >/dev/null \
-  || fail "search did not find the article: $(head -c 400 "$work/search.json")"
+code=$(status POST /v1/articles "" "$article")
+[ "$code" = 401 ] || fail "with the key file: POST without a key is $code, not 401"
+code=$(status POST /v1/articles "$read_key" "$article")
+[ "$code" = 403 ] || fail "with the key file: POST with a read key is $code, not 403"
+code=$(status POST /v1/articles "$write_key" "$article")
+[ "$code" = 201 ] || fail "POST /v1/articles with the write key: $code $(cat "$work/answer.json")"
+code=$(status GET /v1/articles/ctr:0001 "$read_key")
+[ "$code" = 200 ] || fail "GET /v1/articles/ctr:0001: $code"
+[ "$(jq -r .title "$work/answer.json")" = "Container check: central bank raises rates" ] \
+  || fail "GET returned $(cat "$work/answer.json")"
+code=$(status GET "/v1/search?q=interest+rates&source=CTR" "$read_key")
+[ "$code" = 200 ] || fail "GET /v1/search: $code"
+jq -e '[.. | objects | select(.id? == "ctr:0001")] | length > 0' "$work/answer.json" >/dev/null \
+  || fail "search did not find the article: $(head -c 400 "$work/answer.json")"
 stop_server
 [ -s "$data/articled.db" ] || fail "no /data/articled.db after the run"
 [ "$(stat -c %u "$data/articled.db")" = "$uid" ] || fail "/data/articled.db not owned by $uid"
 
 # A second start on the same volume: migrations are a no-op and the article is still there.
-start_server
-curl -fsS -m 10 -o /dev/null "$base/v1/articles/ctr:0001" || fail "article lost across a restart on the volume"
+launch server "$data" keys
+wait_ready
+code=$(status GET /v1/articles/ctr:0001 "$read_key")
+[ "$code" = 200 ] || fail "article lost across a restart on the volume ($code)"
 stop_server
+echo "with the key file on $key_path: 401 without a key, 403 read key on a write, stored," \
+  "read, searched, kept across a restart"
 done_step
 
 # ---- 6. report -------------------------------------------------------------------------
@@ -445,6 +529,6 @@ echo "base:        ${base_names[*]} = debootstrap minbase bookworm (${base_id:0:
 echo "image:       $image $(echo "$new_image" | cut -c1-12), $((image_size / 1000000)) MB:" \
      "base $((base_size / 1000000)) MB + $added_mb MB from the runtime stage" \
      "(exported rootfs $((rootfs_size / 1000000)) MB; binary $(($(stat -c %s "$bin") / 1000)) kB)"
-echo "port used:   $port"
+echo "port used:   $port (in each run's own network namespace)"
 printf '  %s\n' "${timings[@]}"
 echo "container: ok"
