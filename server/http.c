@@ -139,6 +139,11 @@ void http_stream_park(struct http_request *req)
     MHD_suspend_connection(req->conn);
 }
 
+size_t http_body_memory(void)
+{
+    return atomic_load(&http_body_bytes);
+}
+
 void http_body_free(char *body)
 {
     struct http_body_hdr *h;
@@ -676,6 +681,7 @@ static int http_refusal(struct http_ctx *ctx, struct http_response *res)
         return 1;
     }
     if (ctx->over_memory) {
+        metrics_limit(app->metrics, METRICS_LIMIT_BODY_MEMORY);
         reply_limit(res, 503, "body-memory",
                     "the request bodies held in memory have reached --max-body-memory; retry");
         return 1;
@@ -758,6 +764,7 @@ static void http_read_job(void *arg)
     }
     if (store_read_budget_exceeded()) {
         struct error err = {.code = ERR_TIMEOUT};
+        metrics_limit(app->metrics, METRICS_LIMIT_SEARCH_TIMEOUT);
         free(res->body);
         free(res->location);
         memset(res, 0, sizeof *res);
@@ -789,6 +796,7 @@ static enum MHD_Result http_dispatch(struct http_ctx *ctx)
     }
     if ((ctx->route->flags & ROUTE_READ_THREAD) && app->read_pool != NULL) {
         if (workpool_reserve(app->read_pool, app->cfg.search_queue) != 0) {
+            metrics_limit(app->metrics, METRICS_LIMIT_SEARCH_QUEUE);
             reply_limit(&res, 503, "search-queue",
                         "every read thread is busy and --search-queue reads wait already; retry");
             return http_queue(ctx, &res);

@@ -100,6 +100,9 @@ char *http_request_take_body(struct http_request *req);
 /* Frees a body taken with http_request_take_body. NULL-safe. */
 void http_body_free(char *body);
 
+/* Request body bytes held in memory now (against --max-body-memory). */
+size_t http_body_memory(void);
+
 /* Inside a stream function with nothing to send: sleeps until resumed. */
 void http_stream_park(struct http_request *req);
 

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned status_codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409,
-                                        413, 415, 422, 429, 500, 503, 507, 0};
+static const unsigned status_codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413,
+                                        414, 415, 422, 429, 500, 501, 503, 507, 0};
+
+static const char *const limit_names[METRICS_NLIMITS] = {"search-timeout", "search-queue",
+                                                         "body-memory"};
 #define NSTATUS (sizeof status_codes / sizeof status_codes[0]) /* last: other */
 
 /* Latency buckets in seconds (upper bounds); the last is +Inf. */
@@ -27,6 +30,7 @@ struct metrics_route {
 struct metrics {
     size_t nroutes;
     atomic_ullong ingested, ingest_failed;
+    atomic_ullong limits[METRICS_NLIMITS];
     struct metrics_route routes[]; /* nroutes + 1 */
 };
 
@@ -41,6 +45,12 @@ struct metrics *metrics_new(size_t nroutes)
 void metrics_free(struct metrics *m)
 {
     free(m);
+}
+
+void metrics_limit(struct metrics *m, enum metrics_limit which)
+{
+    if (m != NULL && which < METRICS_NLIMITS)
+        atomic_fetch_add_explicit(&m->limits[which], 1, memory_order_relaxed);
 }
 
 void metrics_observe(struct metrics *m, size_t route, unsigned status, long long micros)
@@ -108,7 +118,7 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 char *metrics_render(struct metrics *m, const char *const *route_names, long long articles,
-                     long long db_bytes)
+                     long long db_bytes, long long body_bytes)
 {
     struct buf b = {malloc(4096), 0, 4096, 0};
 
@@ -166,6 +176,16 @@ char *metrics_render(struct metrics *m, const char *const *route_names, long lon
                "# HELP articled_ingest_failed_total Article writes refused or failed.\n"
                "# TYPE articled_ingest_failed_total counter\narticled_ingest_failed_total %llu\n",
                articles, db_bytes, atomic_load(&m->ingested), atomic_load(&m->ingest_failed));
+    buf_printf(&b, "# HELP articled_limited_total Requests refused or stopped by a limit "
+                   "(--search-timeout, --search-queue, --max-body-memory).\n"
+                   "# TYPE articled_limited_total counter\n");
+    for (size_t i = 0; i < METRICS_NLIMITS; i++)
+        buf_printf(&b, "articled_limited_total{limit=\"%s\"} %llu\n", limit_names[i],
+                   atomic_load(&m->limits[i]));
+    buf_printf(&b,
+               "# HELP articled_body_memory_bytes Request bodies held in memory.\n"
+               "# TYPE articled_body_memory_bytes gauge\narticled_body_memory_bytes %lld\n",
+               body_bytes);
     if (b.failed) {
         free(b.s);
         return NULL;

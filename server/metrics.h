@@ -15,13 +15,25 @@ void metrics_free(struct metrics *m);
 /* Records one request. route is an index from the router, or nroutes. */
 void metrics_observe(struct metrics *m, size_t route, unsigned status, long long micros);
 
+/* The limits a request can run into (counted by metrics_limit). */
+enum metrics_limit {
+    METRICS_LIMIT_SEARCH_TIMEOUT, /* a read stopped by --search-timeout */
+    METRICS_LIMIT_SEARCH_QUEUE,   /* a read refused: --search-queue full */
+    METRICS_LIMIT_BODY_MEMORY,    /* a body refused: --max-body-memory */
+    METRICS_NLIMITS
+};
+
+/* Counts one request refused or stopped by a limit. */
+void metrics_limit(struct metrics *m, enum metrics_limit which);
+
 /* Records the outcome of one article write (ingest counters). */
 void metrics_ingested(struct metrics *m, size_t created, size_t failed);
 
 /* Appends the Prometheus text exposition to a new string (caller frees);
- * route_names[i] names route i. articles and db_bytes are gauges read by the
- * caller. NULL on allocation failure. */
+ * route_names[i] names route i. articles, db_bytes and body_bytes (request
+ * bodies held in memory) are gauges read by the caller. NULL on allocation
+ * failure. */
 char *metrics_render(struct metrics *m, const char *const *route_names, long long articles,
-                     long long db_bytes);
+                     long long db_bytes, long long body_bytes);
 
 #endif
