@@ -190,7 +190,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     store_hits_free(&hits);
     reply_json(res, 200, body);
-    if (res->status == 200 && keylen < sizeof key)
+    /* an answer cut short by the time budget is never kept */
+    if (res->status == 200 && keylen < sizeof key && !store_read_budget_exceeded())
         respcache_put(app->search_cache, key, keylen, version, res->body, res->len);
     return HANDLER_DONE;
 }
