@@ -3,12 +3,13 @@
  * that its paths and methods are exactly the routing table's, that the binary
  * serves it byte for byte, and then drives real servers with a table of good
  * and bad requests plus requests derived from the document (parameter bounds,
- * enums, required parameters, 413s, 400 for too many parameters, 503 while
- * shutting down). Every answer's status must be documented for its operation,
- * its body must validate against the documented schema (support/schema_check.c)
- * and its headers must be the documented ones; in the end every documented
- * status but 500 and 507 must have been seen. The converter, the validator
- * and the checks themselves are tested to fail on wrong input. */
+ * enums, required parameters, 413s, 400 for too many parameters, 414 for a
+ * long request target, 503 while shutting down). Every answer's status must
+ * be documented for its operation, its body must validate against the
+ * documented schema (support/schema_check.c) and its headers must be the
+ * documented ones; in the end every documented status but 500 and 507 must
+ * have been seen. The converter, the validator and the checks themselves are
+ * tested to fail on wrong input. */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <curl/curl.h>
@@ -308,7 +309,7 @@ static int http_send(CURL *handle, unsigned port, const char *method, const char
 {
     CURL *c = handle ? handle : curl_easy_init();
     struct curl_slist *hdrs = NULL;
-    char url[8192], ct[256], auth[512];
+    char url[16384], ct[256], auth[512];
     CURLcode rc;
 
     exchange_init(x);
@@ -1787,7 +1788,7 @@ Test(contract, every_operation_and_status)
     struct run r = {&srv, json_array(), json_object(), 0};
     struct op_iter ops[64];
     size_t nops = doc_operations(ops, 64);
-    char bulk[8192], path[8192];
+    char bulk[8192], path[16384];
     size_t n = 0, listed, searched;
     struct exchange x;
     json_t *body;
@@ -1902,6 +1903,15 @@ Test(contract, every_operation_and_status)
         for (int k = 0; k < 33; k++)
             len += (size_t)snprintf(path + len, sizeof path - len, "%cp%d=1", k ? '&' : '?', k);
         run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, 400, &x);
+        exchange_free(&x);
+        /* a request target over 8 KiB: a 414 everywhere */
+        op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
+        len = strlen(path);
+        len += (size_t)snprintf(path + len, sizeof path - len,
+                                "%cpad=", strchr(path, '?') ? '&' : '?');
+        memset(path + len, 'a', 8200);
+        path[len + 8200] = '\0';
+        run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, 414, &x);
         exchange_free(&x);
     }
     cr_expect_eq(apitest_stop(&srv), 0, "server did not exit 0");
