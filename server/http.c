@@ -890,6 +890,8 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         free(srv);
         return -1;
     }
+    /* published before the daemon's threads start (they read app->http) */
+    *out = srv;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_on_request, app, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -901,12 +903,12 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
     if (srv->daemon == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s port %u (in use, or not permitted)",
                  app->cfg.bind, app->cfg.port);
+        *out = NULL;
         free(srv);
         return -1;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     *port = info ? info->port : app->cfg.port;
-    *out = srv;
     return 0;
 }
 
