@@ -301,6 +301,24 @@ static void f1_hostile_query(char *out, size_t size)
         n += (size_t)snprintf(out + n, size - n, "%s%c*", i ? "%20OR%20" : "", chars[i]);
 }
 
+/* The value of one sample of GET /metrics (name with its labels), or -1. */
+static long long metric_value(const struct apitest_server *s, const char *sample)
+{
+    struct apitest_resp r;
+    long long v = -1;
+    size_t n = strlen(sample);
+    if (apitest_get(s, "/metrics", &r) == 0 && r.status == 200 && r.body != NULL) {
+        for (const char *p = r.body; p != NULL && *p != '\0';
+             p = strchr(p, '\n'), p = p ? p + 1 : p)
+            if (strncmp(p, sample, n) == 0 && p[n] == ' ') {
+                v = atoll(p + n + 1);
+                break;
+            }
+    }
+    apitest_resp_free(&r);
+    return v;
+}
+
 /* 1 when r is the search-timeout refusal: 503 problem, Retry-After 1 and
  * "limit": "search-timeout". */
 static int is_search_timeout(const struct apitest_resp *r)
@@ -387,6 +405,8 @@ static void f1_prefix_queries(void)
     }
     cr_log_info("F1: --search-timeout 10 over 3,000 articles: %d answered, %d search-timeout",
                 answered, timed_out);
+    /* the operator sees each stopped read in /metrics */
+    cr_expect_eq(metric_value(&s, "articled_limited_total{limit=\"search-timeout\"}"), timed_out);
     stop(&s);
 }
 
@@ -660,6 +680,18 @@ static void f2_global_body_cap(void)
     cr_expect_geq(capped, 1, "no 503 body-memory: %d created, %d other", created, other);
     cr_expect_eq(other, 0);
     cr_expect(still_serves(&s));
+    cr_expect_eq(metric_value(&s, "articled_limited_total{limit=\"body-memory\"}"), capped);
+    /* every body is given back when its request ends (the server may see the
+     * closed connections a moment later: up to 10 s) */
+    {
+        long long held = -1;
+        for (int i = 0; i < 100 && held != 0; i++) {
+            held = metric_value(&s, "articled_body_memory_bytes");
+            if (held != 0)
+                sec_sleep_ms(100);
+        }
+        cr_expect_eq(held, 0, "body bytes still held after every request ended");
+    }
     stop(&s);
 }
 
