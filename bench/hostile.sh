@@ -139,7 +139,8 @@ start_server() { # start_server DB
     for _ in $(seq 300); do
         PORT=$(grep '"msg":"listening"' "$TMP/server.log" 2>/dev/null | tail -n 1 |
             sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)
-        [ -n "$PORT" ] && curl -sf -m 5 "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0
+        URL="http://127.0.0.1:$PORT"
+        [ -n "$PORT" ] && curl -sf -m 5 "$URL/healthz" >/dev/null && return 0
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.2
     done
@@ -169,7 +170,6 @@ LOADED=""
 if [ -s "$DB" ]; then
     say "reusing $DB"
     start_server "$DB"
-    URL="http://127.0.0.1:$PORT"
 else
     if [ -z "$CORPUS" ]; then
         say "generating $N articles (seed $SEED)"
@@ -181,7 +181,6 @@ else
         CORPUS="$TMP/corpus.ndjson"
     fi
     start_server "$DB"
-    URL="http://127.0.0.1:$PORT"
     say "loading $(wc -l <"$CORPUS") articles (_bulk, 10,000 lines a request, two in flight)"
     LOADED=$("$TOOLS/loadgen" --url "$URL" --mode bulk --file "$CORPUS" --batch 10000 \
         --concurrency 2 --duration 7200 --timeout 600 2>"$OUT/loadgen_bulk.log") ||
@@ -192,6 +191,7 @@ else
     start_server "$DB"
 fi
 NART=$(articles)
+[ "$NART" -gt 0 ] || { say "the server at $URL holds no articles (or does not answer /readyz)"; exit 1; }
 # the commit of the tree the binary was built in (a baseline built in a worktree: that one's)
 BIN_COMMIT=$(git -C "$(dirname "$BIN")" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DEADLINE=$((SECONDS + TIME_LIMIT))
