@@ -155,7 +155,7 @@ stage_tsan() {
         >/dev/null
     quietly "$work/tsan.log" cmake --build "$build-tsan" -j"$jobs" --target articled
     tsan_bin=$repo/$build-tsan/articled
-    ldd "$tsan_bin" | grep -q libtsan || { echo "$tsan_bin is not linked with libtsan"; return 1; }
+    grep -q libtsan <<<"$(ldd "$tsan_bin")" || { echo "$tsan_bin is not linked with libtsan"; return 1; }
     [ -f "$build/CMakeCache.txt" ] || configure_normal
     quietly "$work/tsan-tests.log" cmake --build "$build" -j"$jobs"
 
@@ -188,7 +188,14 @@ stage_tsan() {
     echo "tsan: $(wc -w <<<"$names") API test programs, $starts server starts under" \
         "ThreadSanitizer, $reports reports"
     if [ "$reports" -gt 0 ]; then
+        # every kind of report counted; each kind shown in full once
+        echo "tsan: reports by kind (count, summary):"
+        cat "$t"/reports/* | grep '^SUMMARY: ' | sort | uniq -c | sort -rn
+        local f kind seen=""
         for f in "$t"/reports/*; do
+            kind=$(grep -m 1 '^SUMMARY: ' "$f" || echo "(no summary line)")
+            case "$seen" in *"|$kind|"*) continue ;; esac
+            seen="$seen|$kind|"
             echo "---- $f"
             cat "$f"
         done
