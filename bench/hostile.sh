@@ -32,6 +32,9 @@ usage: bench/hostile.sh [--n N] [--bin PATH] [--db PATH] [--corpus FILE] [--seed
   --pages P       pages walked by the deep-paging shapes (default 50)
   --healthz N     /healthz requests under load (default 200, one every 50 ms)
   --hostile C     hostile searches at once during the /healthz sample (default 6)
+  --shapes REGEX  run only the shapes whose name matches (bash regex; default all)
+  --healthz-shape NAME  the shape run during the /healthz sample (default: the slowest run
+                  that was not refused)
   --out DIR       hostile.jsonl, hostile.md and the server log (default bench/out/hostile-<date>-n<N>)
   --build-dir DIR where to build (default build-bench, as bench/run)
 EOF
@@ -52,6 +55,8 @@ HOSTILE_C=6
 OUT=""
 BUILD="$ROOT/build-bench"
 FLAGS=""
+SHAPES="."
+HZ_SHAPE=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --n) N="$2"; shift 2 ;;
@@ -68,6 +73,8 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --build-dir) BUILD="$2"; shift 2 ;;
     --articled-flags) FLAGS="$2"; shift 2 ;;
+    --shapes) SHAPES="$2"; shift 2 ;;
+    --healthz-shape) HZ_SHAPE="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench/hostile.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -255,9 +262,14 @@ row() { # row SHAPE Q PARAMS STATUS MIN MED MAX TOTAL
         "$8" >>"$TABLE"
 }
 
+# every shape's q and params, run or not (for --healthz-shape)
+declare -A SHAPE_Q SHAPE_P
 # shape NAME Q PARAMS: REPEAT runs of GET /v1/search?q=Q&PARAMS.
 shape() {
     local name="$1" q="$2" params="$3" st ms total="" limit="" statuses=() times=() args=()
+    SHAPE_Q[$name]=$q
+    SHAPE_P[$name]=$params
+    [[ "$name" =~ $SHAPES ]] || return 0
     if [ "$SECONDS" -ge "$DEADLINE" ]; then
         say "time limit reached, skipping $name"
         return 0
@@ -296,6 +308,7 @@ shape() {
 # walk NAME Q PARAMS: PAGES pages of one search, each page's next_cursor fetching the next.
 walk() {
     local name="$1" q="$2" params="$3" st ms cursor="" total="" n=0 times=() statuses=() args=()
+    [[ "$name" =~ $SHAPES ]] || return 0
     if [ "$SECONDS" -ge "$DEADLINE" ]; then
         say "time limit reached, skipping $name"
         return 0
@@ -417,10 +430,14 @@ if [ "$SECONDS" -lt "$DEADLINE" ]; then
     IDLE=$(hz 50 idle)
     emit "$IDLE"
     # the slowest shape this server accepted (not a 400), six at once, over and over
-    read -r _ _ HNAME < <(grep -v -E '^[^ ]+ (400|404|error) ' "$TMP/medians" | sort -g -r | head -n 1 || true)
+    HNAME=$HZ_SHAPE
+    if [ -z "$HNAME" ] && [ -s "$TMP/medians" ]; then
+        read -r _ _ HNAME < <(grep -v -E '^[^ ]+ (400|404|error) ' "$TMP/medians" | sort -g -r | head -n 1 || true)
+    fi
     HNAME=${HNAME:-or32_newest}
-    HQ=$(jq -r --arg s "$HNAME" 'select(.shape == $s) | .q' "$JSONL" | head -n 1)
-    HP=$(jq -r --arg s "$HNAME" 'select(.shape == $s) | .params' "$JSONL" | head -n 1)
+    [ -n "${SHAPE_Q[$HNAME]+x}" ] || { say "no shape named $HNAME"; exit 2; }
+    HQ=${SHAPE_Q[$HNAME]}
+    HP=${SHAPE_P[$HNAME]}
     mapfile -d '' HARGS < <(args_of "$HP")
     say "/healthz while $HOSTILE_C x $HNAME run"
     : >"$TMP/hostile_runs"
