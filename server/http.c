@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct app *app;
     unsigned read_delay_ms; /* test builds: ARTICLED_TEST_READ_DELAY_MS */
+    MHD_socket quiesced;    /* the listening socket once quiesced, closed at the stop */
 };
 
 /* Request body bytes held by every request and by the pipelines that took
@@ -868,6 +870,7 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         return -1;
     }
     srv->app = app;
+    srv->quiesced = MHD_INVALID_SOCKET;
 #ifdef ARTICLED_TEST_HOOKS
     {
         const char *d = getenv("ARTICLED_TEST_READ_DELAY_MS");
@@ -914,9 +917,13 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
 
 void http_server_quiesce(struct http_server *srv)
 {
-    MHD_socket s = MHD_quiesce_daemon(srv->daemon);
-    if (s != MHD_INVALID_SOCKET)
-        close(s);
+    /* the listening socket is ours from now on, but a daemon thread may
+     * still hold it in its epoll set: closed after MHD_stop_daemon (as
+     * libmicrohttpd's manual says; ThreadSanitizer saw the race), and shut
+     * down now so that new connections are refused, not left waiting */
+    srv->quiesced = MHD_quiesce_daemon(srv->daemon);
+    if (srv->quiesced != MHD_INVALID_SOCKET)
+        shutdown(srv->quiesced, SHUT_RDWR);
 }
 
 unsigned http_server_connections(struct http_server *srv)
@@ -931,5 +938,7 @@ void http_server_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     MHD_stop_daemon(srv->daemon);
+    if (srv->quiesced != MHD_INVALID_SOCKET)
+        close(srv->quiesced);
     free(srv);
 }
