@@ -49,6 +49,7 @@ enum store_rstmt {
     RSTMT_ENT_MENTIONS,
     RSTMT_BEGIN,
     RSTMT_COMMIT,
+    RSTMT_SEARCH_RANK_ROWS,
     STORE_MAX_STMTS = 48
 };
 

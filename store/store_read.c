@@ -201,6 +201,26 @@ static const char SQL_SEARCH_RANK[] =
  * articled_bm25 (rank.h), which ranks as bm25 does and reads fewer pages. */
 #define STORE_RANK_WEIGHTS "4.0, 1.0, 0.0"
 
+/* Relevance with filters that few matches pass, of a query with many
+ * matches: SQL_SEARCH_RANK would have FTS5 rank every match in its own
+ * sorter, one call that SQLite's progress handler cannot interrupt (a
+ * common word in a 6-hour window at 1,000,000 articles: 4-5 s past a 3 s
+ * budget). Instead the passing rows are ranked one by one, each a step the
+ * budget can stop, found by walking the matches and checking the filters
+ * (0.5 s for that window, sqlite3 CLI); bm25 is computed for the passing
+ * rows only. (Driving from the time index instead asks FTS5 about one
+ * article at a time, and each probe of a common word read its whole
+ * doclist: 27 s.) Ties go by seq. Phase 1 (the page's rows; phase 2
+ * renders them, with snippets for the page only). */
+static const char SQL_SEARCH_RANK_ROWS[] =
+    "SELECT a.seq, articled_bm25(articles_fts, -1, " STORE_RANK_WEIGHTS ") AS r, 1"
+    " FROM articles_fts f CROSS JOIN articles m INDEXED BY articles_meta ON m.seq = f.rowid"
+    " CROSS JOIN articles a ON a.seq = f.rowid"
+    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2"
+    " AND (?3 IS NULL OR m.source = ?3) AND m.ts >= ?4 AND m.ts < ?5"
+    " AND (?10 IS NULL OR m.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+    " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9";
+
 /* Newest-first and collapsed search run in two phases: phase 1 picks the
  * page's rows (seq, rank, copies) without snippets; phase 2 renders them
  * with html_snippet in one pass over the matches between the page's
@@ -481,7 +501,7 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     long long window = 0;      /* rank only the newest this many matches (0: all) */
     long long all_matches = 0; /* matches without the filters */
     char *match = NULL, rank_fn[96];
-    int source_in_fts;
+    int source_in_fts, rank_rows = 0;
 
     memset(out, 0, sizeof *out);
     out->total = -1;
@@ -636,7 +656,29 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
         goto out;
     }
 
-    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE) {
+    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE && !unfiltered && floor == 0) {
+        /* every match would be ranked: how many are there? */
+        if (all_matches == 0) {
+            s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS);
+            if (s == NULL) {
+                error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+                goto out;
+            }
+            sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 2, max_seq);
+            rc = sqlite3_step(s);
+            if (rc == SQLITE_ROW)
+                all_matches = sqlite3_column_int64(s, 0);
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            if (rc != SQLITE_ROW) {
+                store_search_error(r, rc, err);
+                goto out;
+            }
+        }
+        rank_rows = all_matches > (long long)st->opts.rank_candidates;
+    }
+    if (!q->collapse && q->sort == STORE_SORT_RELEVANCE && !rank_rows) {
         /* one statement: the page, ranked and rendered */
         s = store_reader_stmt(r, RSTMT_SEARCH_RANK, SQL_SEARCH_RANK);
         if (s == NULL) {
@@ -672,7 +714,9 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     }
 
     /* Phase 1: the page's rows. */
-    if (q->collapse)
+    if (rank_rows)
+        s = store_reader_stmt(r, RSTMT_SEARCH_RANK_ROWS, SQL_SEARCH_RANK_ROWS);
+    else if (q->collapse)
         s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE, SQL_SEARCH_COLLAPSE);
     else if (out->total > SEARCH_WALK_MIN_MATCHES &&
              out->total > store_article_count(st) / SEARCH_PROBE_SHARE &&
@@ -687,7 +731,9 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
         goto out;
     }
     store_search_bind_common(s, q, max_seq);
-    if (q->collapse) {
+    if (rank_rows) {
+        sqlite3_bind_int64(s, 9, q->offset);
+    } else if (q->collapse) {
         sqlite3_bind_int(s, 6, q->sort == STORE_SORT_NEWEST);
         sqlite3_bind_int64(s, 9, q->offset);
     } else if (q->has_after) {
@@ -712,8 +758,8 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     if (rc != SQLITE_DONE)
         goto out;
 
-    /* Phase 2: render the page. */
-    rc = store_search_render(r, q->match, rows, nrows, q->collapse, out);
+    /* Phase 2: render the page (ranked rows keep the rank phase 1 gave). */
+    rc = store_search_render(r, q->match, rows, nrows, q->collapse || rank_rows, out);
     if (rc != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "search failed: %s", sqlite3_errstr(rc));
         goto out;

@@ -705,8 +705,14 @@ Test(store, search_by_source_is_exact_and_follows_writes)
 {
     static const struct {
         const char *id, *source;
-    } rows[] = {{"s1", "AFP"},       {"s2", "afp"},        {"s3", "BBC"}, {"s4", "BBC News"},
-                {"s5", "Le Monde \xc3\xa9"}, {"s6", NULL}, {"s7", ""},    {"s8", "AFP"}};
+    } rows[] = {{"s1", "AFP"},
+                {"s2", "afp"},
+                {"s3", "BBC"},
+                {"s4", "BBC News"},
+                {"s5", "Le Monde \xc3\xa9"},
+                {"s6", NULL},
+                {"s7", ""},
+                {"s8", "AFP"}};
     struct store *st = NULL;
     struct error err = {0};
     struct store_options o = {0};
@@ -1016,6 +1022,86 @@ Test(store, writes_during_a_filter_rebuild_are_found_after_it)
         char *copy = words_text(1, 400, " with a tail");
         cr_expect_geq(near_of(st, copy, "a0"), 0.9, "a0 (in the snapshot), phase %d", phase);
         free(copy);
+    }
+    store_close(st);
+}
+
+/* Runs one relevance search and copies its ids (in order) and scores. */
+static size_t rank_page(struct store *st, struct store_search_query *q, char ids[][16],
+                        double *scores)
+{
+    struct store_hits hits;
+    struct error err = {0};
+    size_t n;
+    cr_assert_eq(store_search(st, q, &hits, &err), 0, "%s", err.msg);
+    for (n = 0; n < hits.n; n++) {
+        snprintf(ids[n], 16, "%s", hits.items[n].id);
+        scores[n] = hits.items[n].score;
+    }
+    store_hits_free(&hits);
+    return n;
+}
+
+/* Relevance with a filter few of many matches pass ranks those rows one by
+ * one (walking the matches) instead of having FTS5 rank every match: the
+ * same hits, order and scores as FTS5's own sorter. */
+Test(store, selective_filters_rank_the_passing_rows_like_fts5)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    /* 48: an eighth (6) holds every passing row, so the window spans all */
+    struct store_options few = {.rank_candidates = 48}, many = {.rank_candidates = 100000};
+    struct store_op ops[200];
+    struct store_batch b = {0};
+    char got[2][20][16];
+    double score[2][20];
+    size_t n[2];
+
+    cr_assert_eq(store_open(path, &few, &st, &err), 0, "%s", err.msg);
+    memset(ops, 0, sizeof ops);
+    for (int i = 0; i < 200; i++) {
+        char id[16], body[160];
+        snprintf(id, sizeof id, "s%03d", i);
+        /* one to five storms, and a length that varies: distinct scores */
+        snprintf(body, sizeof body, "%.*s and %.*s %d", 6 * (i % 5 + 1),
+                 "storm storm storm storm storm ", (i * 7) % 40,
+                 "words of filler text to vary the length.....", i);
+        ops[i].kind = STORE_OP_CREATE;
+        fill(&ops[i].article, id, body);
+        ops[i].article.published_at = strdup("2023-11-14T22:13:20Z");
+        ops[i].article.published_ts = 1700000000 + (int64_t)i * 3600;
+        ops[i].article.source = strdup(i % 37 == 3 ? "" : "X");
+    }
+    b.ops = ops;
+    b.nops = 200;
+    cr_assert_eq(store_write(st, &b, &err), 0);
+    for (int i = 0; i < 200; i++)
+        article_clear(&ops[i].article);
+
+    /* a 6-hour window, then an empty source (not a token of the index):
+     * each against FTS5's sorter on the same file */
+    for (int c = 0; c < 2; c++) {
+        struct store_search_query q = {.match = "\"storm\"",
+                                       .from = c == 0 ? 1700000000 + 50 * 3600 : INT64_MIN,
+                                       .to = c == 0 ? 1700000000 + 56 * 3600 : INT64_MAX,
+                                       .source = c == 0 ? NULL : "",
+                                       .limit = 20,
+                                       .want_total = 1};
+        for (int k = 0; k < 2; k++) {
+            if (k == 1) {
+                store_close(st);
+                cr_assert_eq(store_open(path, &many, &st, &err), 0, "%s", err.msg);
+            }
+            n[k] = rank_page(st, &q, got[k], score[k]);
+        }
+        cr_expect_eq(n[0], 6, "case %d: %zu and %zu hits", c, n[0], n[1]);
+        cr_assert_eq(n[0], n[1], "case %d", c);
+        for (size_t i = 0; i < n[0]; i++) {
+            cr_expect_str_eq(got[0][i], got[1][i], "case %d, hit %zu", c, i);
+            cr_expect_float_eq(score[0][i], score[1][i], 1e-9, "case %d, hit %zu", c, i);
+        }
+        store_close(st);
+        cr_assert_eq(store_open(path, &few, &st, &err), 0, "%s", err.msg);
     }
     store_close(st);
 }
