@@ -61,25 +61,36 @@ static int log_is_control(ucs4_t c)
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
 }
 
-/* Appends s as the inside of a JSON string: '"' and '\' escaped, controls as
- * \u00XX, bytes that are not UTF-8 as \ufffd, so the line is always valid
- * UTF-8 JSON. Stops at the first piece that does not fit. */
-static void log_put_json(struct log_line *l, const char *s)
+/* Appends the characters [p, e) escaped: '"' and '\' with a backslash,
+ * controls as \uXXXX, and bytes that are not UTF-8 as \ufffd (JSON) or \xHH
+ * (text, which also writes \n, \r and \t short). Stops at the first piece
+ * that does not fit. */
+static void log_put_escaped(struct log_line *l, const uint8_t *p, const uint8_t *e, int text)
 {
     static const char hex[] = "0123456789abcdef";
-    const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
 
     while (p < e) {
         ucs4_t c;
         int n = u8_mbtoucr(&c, p, (size_t)(e - p));
         char esc[8];
         int rc;
-        if (n < 0) {
+        if (n < 0 && !text) {
             rc = log_puts(l, "\\ufffd");
+            n = 1;
+        } else if (n < 0) {
+            esc[0] = '\\';
+            esc[1] = 'x';
+            esc[2] = hex[*p >> 4];
+            esc[3] = hex[*p & 15];
+            rc = log_put(l, esc, 4);
             n = 1;
         } else if (c == '"' || c == '\\') {
             esc[0] = '\\';
             esc[1] = (char)c;
+            rc = log_put(l, esc, 2);
+        } else if (text && (c == '\n' || c == '\r' || c == '\t')) {
+            esc[0] = '\\';
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
             rc = log_put(l, esc, 2);
         } else if (log_is_control(c)) {
             memcpy(esc, "\\u", 2);
@@ -97,13 +108,18 @@ static void log_put_json(struct log_line *l, const char *s)
     }
 }
 
+/* Appends s as the inside of a JSON string, always valid UTF-8 JSON. */
+static void log_put_json(struct log_line *l, const char *s)
+{
+    log_put_escaped(l, (const uint8_t *)s, (const uint8_t *)s + strlen(s), 0);
+}
+
 /* Appends s as a text-format value: as it is when it is non-empty printable
- * UTF-8 without spaces, '=', '"' or '\'; otherwise in double quotes with
- * those escaped (\", \\, \n, \uXXXX for controls, \xHH for bytes that are
- * not UTF-8), so a value can never end a line or start another field. */
+ * UTF-8 without spaces, '=', '"' or '\'; otherwise in double quotes, escaped
+ * (log_put_escaped), so a value can never end a line or start another
+ * field. */
 static void log_put_text(struct log_line *l, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
     int plain = p < e;
     size_t closing;
@@ -117,13 +133,7 @@ static void log_put_text(struct log_line *l, const char *s)
         q += n < 0 ? 1 : n;
     }
     if (plain) {
-        for (; p < e;) {
-            ucs4_t c;
-            int n = u8_mbtoucr(&c, p, (size_t)(e - p));
-            if (log_put(l, (const char *)p, (size_t)n) != 0)
-                return;
-            p += n;
-        }
+        log_put_escaped(l, p, e, 1); /* nothing in it is escaped */
         return;
     }
     /* the closing quote is always written: reserve it */
@@ -131,40 +141,7 @@ static void log_put_text(struct log_line *l, const char *s)
         return;
     closing = l->end;
     l->end--;
-    while (p < e) {
-        ucs4_t c;
-        int n = u8_mbtoucr(&c, p, (size_t)(e - p));
-        char esc[8];
-        int rc;
-        if (n < 0) {
-            esc[0] = '\\';
-            esc[1] = 'x';
-            esc[2] = hex[*p >> 4];
-            esc[3] = hex[*p & 15];
-            rc = log_put(l, esc, 4);
-            n = 1;
-        } else if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            rc = log_put(l, esc, 2);
-        } else if (c == '\n' || c == '\r' || c == '\t') {
-            esc[0] = '\\';
-            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-            rc = log_put(l, esc, 2);
-        } else if (log_is_control(c)) {
-            memcpy(esc, "\\u", 2);
-            esc[2] = hex[(c >> 12) & 15];
-            esc[3] = hex[(c >> 8) & 15];
-            esc[4] = hex[(c >> 4) & 15];
-            esc[5] = hex[c & 15];
-            rc = log_put(l, esc, 6);
-        } else {
-            rc = log_put(l, (const char *)p, (size_t)n);
-        }
-        if (rc != 0)
-            break;
-        p += n;
-    }
+    log_put_escaped(l, p, e, 1);
     l->end = closing;
     log_put(l, "\"", 1);
 }

@@ -486,6 +486,32 @@ static char *store_search_match(const struct store_search_query *q, int *in_fts)
     return m;
 }
 
+/* Counts every match of match up to max_seq, filters aside, into *count.
+ * Returns 0, or -1 with err. */
+static int store_search_count_all(struct store_reader *r, const char *match, int64_t max_seq,
+                                  long long *count, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS);
+    int rc;
+
+    if (s == NULL) {
+        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, max_seq);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *count = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW) {
+        store_search_error(r, rc, err);
+        return -1;
+    }
+    return 0;
+}
+
 int store_search(struct store *st, const struct store_search_query *q_in, struct store_hits *out,
                  struct error *err)
 {
@@ -571,22 +597,8 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
      * every page ranks the same window. */
     if (q->sort == STORE_SORT_RELEVANCE && !q->collapse && !unfiltered &&
         out->total > st->opts.rank_candidates / 8) {
-        s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS);
-        if (s == NULL) {
-            error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        if (store_search_count_all(r, q->match, max_seq, &all_matches, err) != 0)
             goto out;
-        }
-        sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, max_seq);
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            all_matches = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        if (rc != SQLITE_ROW) {
-            store_search_error(r, rc, err);
-            goto out;
-        }
         window = (long long)((double)(st->opts.rank_candidates / 8) * (double)all_matches /
                              (double)(out->total > 0 ? out->total : 1)) +
                  1;
@@ -658,24 +670,9 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
 
     if (!q->collapse && q->sort == STORE_SORT_RELEVANCE && !unfiltered && floor == 0) {
         /* every match would be ranked: how many are there? */
-        if (all_matches == 0) {
-            s = store_reader_stmt(r, RSTMT_SEARCH_TOTAL_FTS, SQL_SEARCH_TOTAL_FTS);
-            if (s == NULL) {
-                error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
-                goto out;
-            }
-            sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(s, 2, max_seq);
-            rc = sqlite3_step(s);
-            if (rc == SQLITE_ROW)
-                all_matches = sqlite3_column_int64(s, 0);
-            sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
-            if (rc != SQLITE_ROW) {
-                store_search_error(r, rc, err);
-                goto out;
-            }
-        }
+        if (all_matches == 0 &&
+            store_search_count_all(r, q->match, max_seq, &all_matches, err) != 0)
+            goto out;
         rank_rows = all_matches > (long long)st->opts.rank_candidates;
     }
     if (!q->collapse && q->sort == STORE_SORT_RELEVANCE && !rank_rows) {

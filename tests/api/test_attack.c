@@ -778,7 +778,7 @@ static void f3_text_log(void)
     char *log, *line, *save = NULL;
 
     cr_assert_eq(sec_prepare(&s), 0);
-    if (track(&s, atk_start_any_log(&s, extra)) != 0) {
+    if (track(&s, apitest_start(&s, s.db, extra)) != 0) {
         char *log = sec_read_log(&s);
         cr_expect_fail("no server with --log-format text: %.300s", log);
         free(log);

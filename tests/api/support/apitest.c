@@ -34,14 +34,21 @@ static unsigned apitest_read_port(const char *log)
     unsigned port = 0;
     if (f == NULL)
         return 0;
+    /* the "listening" line, JSON ("port":N) or --log-format text (port=N) */
     while (fgets(line, sizeof line, f) != NULL) {
         const char *p;
-        if (strstr(line, "\"msg\":\"listening\"") == NULL)
-            continue;
-        p = strstr(line, "\"port\":");
-        if (p != NULL)
-            port = (unsigned)strtoul(p + 7, NULL, 10);
-        break;
+        if (strstr(line, "\"msg\":\"listening\"") != NULL) {
+            p = strstr(line, "\"port\":");
+            if (p != NULL)
+                port = (unsigned)strtoul(p + 7, NULL, 10);
+            break;
+        }
+        if (strstr(line, " listening ") != NULL) {
+            p = strstr(line, " port=");
+            if (p != NULL)
+                port = (unsigned)strtoul(p + 6, NULL, 10);
+            break;
+        }
     }
     fclose(f);
     return port;

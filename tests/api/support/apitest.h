@@ -18,8 +18,9 @@ struct apitest_server {
 
 /* Starts the binary named by $ARTICLED_BIN. db: an existing path to reuse
  * (restart tests), or NULL for a fresh one in a new temp dir. extra: more
- * arguments, NULL-terminated, or NULL. Returns 0, or -1 when it did not come
- * up within 10 s. Linking this harness sets ARTICLED_SEARCH_RATE=0 in the
+ * arguments, NULL-terminated, or NULL (--log-format text works: the port is
+ * read from the "listening" line in either format). Returns 0, or -1 when it
+ * did not come up within 10 s. Linking this harness sets ARTICLED_SEARCH_RATE=0 in the
  * test's environment (unless set): servers have no search rate limit unless a
  * test passes --search-rate. */
 int apitest_start(struct apitest_server *s, const char *db, const char *const *extra);

@@ -49,13 +49,6 @@ int atk_is_problem(const struct atk_resp *r, long status);
 /* 1 when the JSON problem p has an errors[] entry whose "field" is field. */
 int atk_problem_names_field(const json_t *p, const char *field);
 
-/* Starts $ARTICLED_BIN as apitest_start does (port 0, --bind 127.0.0.1, --db
- * s->db, --threads 2, extra), for a server whose log may be in either format:
- * the port is read from the "listening" line, JSON or text. s must have its
- * directory and db set (sec_prepare). Returns 0, or -1 when it did not come
- * up within 10 s. */
-int atk_start_any_log(struct apitest_server *s, const char *const *extra);
-
 /* A blocking TCP connection to 127.0.0.1:port whose receive buffer is set to
  * rcvbuf bytes before it connects (a small window: the server's writes stall
  * as soon as the client stops reading), or -1. */
