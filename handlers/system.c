@@ -61,8 +61,7 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
     for (size_t i = 0; i < n; i++)
         names[i] = routes[i].pattern;
     store_stats(app->store, &stats, &err);
-    text = metrics_render(app->metrics, names, stats.articles, stats.db_bytes,
-                          (long long)http_body_memory());
+    text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory());
     free(names);
     if (text == NULL) {
         reply_problem(res, 500, NULL, "out of memory");

@@ -149,6 +149,7 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
      * was off are analysed when it is on. */
     sopts.durability_full = app->cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app->cfg.group_commit_max;
+    sopts.tombstone_days = app->cfg.tombstone_days;
     if (app->cfg.duplicates)
         sopts.fingerprint = ingest_fingerprints_cb;
     if (app->cfg.entities) {

@@ -92,6 +92,10 @@ static const struct config_option options[] = {
     {"snapshot-min-free", "ARTICLED_SNAPSHOT_MIN_FREE", KIND_SIZE, OFF(snapshot_min_free), 0, 0,
      1ULL << 50, "256M", NULL,
      "free space a snapshot must leave on its filesystem (507 otherwise; bytes, K/M/G)"},
+    {"tombstone-days", "ARTICLED_TOMBSTONE_DAYS", KIND_UINT, OFF(tombstone_days), 0, 1, 36500,
+     "7", NULL,
+     "days a deleted article's tombstone stays in the change sequence at least (feed clients "
+     "away longer must start again)"},
     {"snapshot-keep", "ARTICLED_SNAPSHOT_KEEP", KIND_UINT, OFF(snapshot_keep), 0, 0, 100000, "0",
      NULL, "automatic snapshots (articled-*.db) kept; older ones are removed (0: keep all)"},
 };

@@ -43,6 +43,7 @@ struct config {
     unsigned search_threads;    /* threads that run read requests (0: cores) */
     unsigned search_queue;      /* read requests that may wait for a thread */
     size_t max_body_memory;     /* request body bytes buffered at once, all requests */
+    unsigned tombstone_days;    /* deletes stay in the change sequence this long at least */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
+
 static const unsigned status_codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413,
                                         414, 415, 422, 429, 500, 501, 503, 507, 0};
 
@@ -117,8 +119,8 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
     }
 }
 
-char *metrics_render(struct metrics *m, const char *const *route_names, long long articles,
-                     long long db_bytes, long long body_bytes)
+char *metrics_render(struct metrics *m, const char *const *route_names,
+                     const struct store_stats *stats, long long body_bytes)
 {
     struct buf b = {malloc(4096), 0, 4096, 0};
 
@@ -175,7 +177,15 @@ char *metrics_render(struct metrics *m, const char *const *route_names, long lon
                "# TYPE articled_ingested_total counter\narticled_ingested_total %llu\n"
                "# HELP articled_ingest_failed_total Article writes refused or failed.\n"
                "# TYPE articled_ingest_failed_total counter\narticled_ingest_failed_total %llu\n",
-               articles, db_bytes, atomic_load(&m->ingested), atomic_load(&m->ingest_failed));
+               stats->articles, stats->db_bytes, atomic_load(&m->ingested),
+               atomic_load(&m->ingest_failed));
+    buf_printf(&b,
+               "# HELP articled_wal_pages_total Pages written to the write-ahead log since start.\n"
+               "# TYPE articled_wal_pages_total counter\narticled_wal_pages_total %lld\n"
+               "# HELP articled_change_seq The last committed change number (every create,"
+               " replace and delete takes the next).\n"
+               "# TYPE articled_change_seq gauge\narticled_change_seq %lld\n",
+               stats->wal_frames, stats->change_seq);
     buf_printf(&b, "# HELP articled_limited_total Requests refused or stopped by a limit "
                    "(--search-timeout, --search-queue, --max-body-memory).\n"
                    "# TYPE articled_limited_total counter\n");

@@ -30,10 +30,11 @@ void metrics_limit(struct metrics *m, enum metrics_limit which);
 void metrics_ingested(struct metrics *m, size_t created, size_t failed);
 
 /* Appends the Prometheus text exposition to a new string (caller frees);
- * route_names[i] names route i. articles, db_bytes and body_bytes (request
- * bodies held in memory) are gauges read by the caller. NULL on allocation
+ * route_names[i] names route i. stats (the store's) and body_bytes (request
+ * bodies held in memory) are read by the caller. NULL on allocation
  * failure. */
-char *metrics_render(struct metrics *m, const char *const *route_names, long long articles,
-                     long long db_bytes, long long body_bytes);
+struct store_stats;
+char *metrics_render(struct metrics *m, const char *const *route_names,
+                     const struct store_stats *stats, long long body_bytes);
 
 #endif

@@ -189,6 +189,30 @@ static const char *const migrations[] = {
      * means nothing to another, and a client cannot forge one). */
     ("CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
      "INSERT INTO meta (name, value) VALUES ('cursor_key', randomblob(32));"),
+
+    /* 12: the change sequence, the spine of the change feed and of
+     * replication: every committed create, replace and delete takes the next
+     * number, in commit order (store_write.c). An article carries the number
+     * of its last write; a delete leaves a tombstone with its own, kept at
+     * least --tombstone-days; meta.change_floor remembers the highest number
+     * pruned, so numbers never go back. Rows stored before this carry NULL
+     * and count as their seq (all below any new number): the expression
+     * index reads them without rewriting every row. Entity counts change by
+     * rows appended to entity_deltas, folded into entities in bulk
+     * (store_entities.c): updated in place at every commit they were half
+     * of the writer's WAL pages. */
+    "ALTER TABLE articles ADD COLUMN change_seq INTEGER;"
+    "CREATE INDEX articles_change ON articles(coalesce(change_seq, seq));"
+    "CREATE TABLE tombstones ("
+    "  change_seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL,"
+    "  deleted_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE entity_deltas ("
+    "  eid INTEGER NOT NULL,"
+    "  articles INTEGER NOT NULL,"
+    "  mentions INTEGER NOT NULL"
+    ");",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

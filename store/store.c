@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "store/schema.h"
@@ -140,7 +141,7 @@ static void store_batch_fail_all(struct store_batch *b, enum error_code code, co
 static void store_commit_chain(struct store *st, struct store_batch *chain)
 {
     struct store_batch *b, *next;
-    int64_t next_seq = st->next_seq;
+    int64_t next_seq = st->next_seq, last_change = st->last_change;
     int rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK) {
@@ -160,14 +161,18 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         if (rc == SQLITE_OK)
             rc = store_fts_flush(st);
         if (rc == SQLITE_OK)
+            rc = store_tombstones_prune(st, (int64_t)time(NULL));
+        if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         if (rc == SQLITE_OK) {
+            store_entities_committed(st);
             int64_t delta = 0;
             for (b = chain; b != NULL; b = b->next)
                 for (size_t i = 0; i < b->nops; i++)
                     if (!b->ops[i].failed)
                         delta += b->ops[i].kind == STORE_OP_DELETE ? -1 : b->ops[i].created;
             atomic_fetch_add(&st->narticles, delta);
+            atomic_store(&st->committed_change, st->last_change);
             atomic_fetch_add(&st->version, 1); /* before anyone is told */
         }
     }
@@ -181,6 +186,10 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         store_fts_drop(st, 0);
         store_entities_reset(st);
         st->next_seq = next_seq;
+        st->last_change = last_change;
+        for (b = chain; b != NULL; b = b->next)
+            for (size_t i = 0; i < b->nops; i++)
+                b->ops[i].change_seq = 0;
         for (b = chain; b != NULL && st->sizes != NULL; b = b->next)
             for (size_t i = 0; i < b->nops; i++)
                 if (b->ops[i].article.seq > 0)
@@ -397,7 +406,9 @@ static int store_backfill_entities(struct store *st, struct error *err)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
         else
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
+        if (rc == SQLITE_OK)
+            store_entities_committed(st);
+        else
             store_entities_reset(st);
         store_fts_drop(st, 0);
         if (picked == 0)
@@ -604,6 +615,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         goto fail;
     }
     st->writer_started = 1;
+    atomic_store(&st->committed_change, st->last_change);
     free(mode);
     *out = st;
     return 0;
@@ -693,6 +705,8 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     (void)err;
     memset(out, 0, sizeof *out);
     out->articles = atomic_load(&st->narticles);
+    out->wal_frames = (long long)atomic_load(&st->wal_frames);
+    out->change_seq = (long long)atomic_load(&st->committed_change);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);

@@ -37,6 +37,13 @@ struct store_options {
     size_t filter_headroom;
     /* Called on the filter's builder thread once its snapshot is taken, before
      * it reads (tests hold a rebuild there). NULL: none. */
+    /* A delete's tombstone (its place in the change sequence) is kept at
+     * least this many days. 0: the default, 7. */
+    unsigned tombstone_days;
+    /* Entity count deltas (rows of entity_deltas) that trigger a fold into
+     * entities at the end of a transaction. 0: the default,
+     * STORE_ENT_FOLD_ROWS; tests set it small. */
+    unsigned entity_fold_rows;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
     /* Computes an article's fingerprints: the whole set (for containment)
@@ -54,6 +61,11 @@ struct store_options {
 /* A fingerprint carried by more than this many stored articles is boilerplate
  * (page chrome, agency sign-offs): it is not used to find candidates. */
 #define STORE_BOILERPLATE_ARTICLES 200
+
+/* entity_deltas rows that make a transaction fold them into entities
+ * (store_options.entity_fold_rows). Readers sum the unfolded rows on every
+ * count they read, so this bounds their cost too. */
+#define STORE_ENT_FOLD_ROWS 8192
 
 /* At most this many candidates (the ones sharing the most fingerprints) are
  * scored exactly for one look-up. */
@@ -195,6 +207,10 @@ struct store_op {
     int failed; /* 1: err says why and nothing was written */
     struct error err;
     int created; /* 1: new article, 0: replaced (PUT) */
+    /* the write's number in the change sequence: every committed create,
+     * replace and delete gets the next one, in commit order; a rolled-back
+     * op's number is given again */
+    int64_t change_seq;
     int rc;      /* the SQLite code of a failure (store-internal) */
 };
 
@@ -366,6 +382,8 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
 struct store_stats {
     long long articles;
     long long db_bytes;
+    long long wal_frames; /* pages written to the WAL since open (all commits) */
+    long long change_seq; /* the last committed change number */
 };
 
 /* Articles stored (after the last commit), without a query. */

@@ -21,6 +21,11 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     struct store *st = arg;
     unsigned threshold = st->opts.wal_checkpoint_pages;
 
+    /* a log smaller than at the last commit was restarted after a checkpoint */
+    atomic_fetch_add(&st->wal_frames,
+                     (uint64_t)(pages >= st->wal_last_pages ? pages - st->wal_last_pages : pages));
+    st->wal_last_pages = pages;
+
     if ((unsigned)pages >= threshold * STORE_WAL_INLINE_FACTOR) {
         /* BUSY when the thread is copying: it will have finished by the
          * next commit or the one after */

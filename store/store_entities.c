@@ -11,10 +11,16 @@
 
 /* ---- writes (writer thread only) ----------------------------------------- */
 
-/* Per-entity counts change by deltas logged as ops run and applied once per
- * entity at the end of the transaction (store_entities_flush): a common
- * entity seen in hundreds of articles of one transaction is updated once,
- * not hundreds of times. A rolled-back op takes its deltas with it. Which
+/* Per-entity counts change by deltas logged as ops run, summed per entity at
+ * the end of the transaction and appended to entity_deltas
+ * (store_entities_flush): one row per entity and transaction, on the
+ * table's last page, where updating entities in place rewrote a page of
+ * entities and two of entities_rank per entity and commit. Once
+ * entity_deltas holds fold_rows rows, a transaction folds them into
+ * entities (each entity updated once for thousands of articles) and
+ * empties it. Readers add the unfolded rows (ENT_DELTAS below), so counts
+ * are exact at every commit, and after kill -9: the rows commit with the
+ * articles that made them. A rolled-back op takes its deltas with it. Which
  * keys have which eid, and which aliases are already stored, is remembered
  * across transactions (bounded; cleared when full or after a roll-back, so
  * it never names a row that a roll-back removed). */
@@ -38,13 +44,24 @@ struct store_ent_cache {
     /* this transaction's count deltas */
     struct ent_delta *deltas;
     size_t ndeltas, deltas_cap;
+    /* rows in entity_deltas as of the last commit, and as of this
+     * transaction's flush (made current by store_entities_committed) */
+    int64_t delta_rows, delta_rows_after;
+    int delta_rows_known;
 };
 
 static const char SQL_ENT_OLD[] =
     "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
     " FROM article_ents ae, json_each(ae.ents) j WHERE ae.seq = ?1";
-static const char SQL_ENT_COUNT[] =
-    "UPDATE entities SET articles = articles + ?2, mentions = mentions + ?3 WHERE eid = ?1";
+static const char SQL_ENT_DELTA[] =
+    "INSERT INTO entity_deltas (eid, articles, mentions) VALUES (?1, ?2, ?3)";
+static const char SQL_ENT_DELTA_ROWS[] = "SELECT count(*) FROM entity_deltas";
+/* the deltas summed per entity, in eid order, then forgotten */
+static const char SQL_ENT_FOLD[] =
+    "UPDATE entities SET articles = entities.articles + d.a, mentions = entities.mentions + d.m"
+    " FROM (SELECT eid, sum(articles) AS a, sum(mentions) AS m FROM entity_deltas GROUP BY eid)"
+    " AS d WHERE entities.eid = d.eid";
+static const char SQL_ENT_FOLD_CLEAR[] = "DELETE FROM entity_deltas";
 static const char SQL_ENT_UNLINK[] = "DELETE FROM article_ents WHERE seq = ?1";
 static const char SQL_ENT_UNMENTION[] = "DELETE FROM article_mentions WHERE seq = ?1";
 static const char SQL_ENT_FIND[] = "SELECT eid FROM entities WHERE key = ?1";
@@ -184,17 +201,71 @@ static int cmp_delta(const void *a, const void *b)
     return (x->eid > y->eid) - (x->eid < y->eid);
 }
 
+/* Rows in entity_deltas now (read once, then counted). SQLite rc. */
+static int ent_delta_rows(struct store *st, struct store_ent_cache *c)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (c->delta_rows_known)
+        return SQLITE_OK;
+    s = store_writer_stmt(st, WSTMT_ENT_DELTA_ROWS, SQL_ENT_DELTA_ROWS);
+    if (s == NULL)
+        return sqlite3_errcode(st->wdb);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        c->delta_rows = sqlite3_column_int64(s, 0);
+        c->delta_rows_known = 1;
+        rc = SQLITE_OK;
+    } else {
+        rc = sqlite3_errcode(st->wdb);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int store_entities_fold(struct store *st)
+{
+    struct store_ent_cache *c = ent_cache(st);
+    sqlite3_stmt *fold = store_writer_stmt(st, WSTMT_ENT_FOLD, SQL_ENT_FOLD);
+    sqlite3_stmt *clear = store_writer_stmt(st, WSTMT_ENT_FOLD_CLEAR, SQL_ENT_FOLD_CLEAR);
+    int rc;
+
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    if (fold == NULL || clear == NULL)
+        return sqlite3_errcode(st->wdb);
+    rc = step_done(st, fold);
+    if (rc == SQLITE_OK)
+        rc = step_done(st, clear);
+    if (rc == SQLITE_OK)
+        c->delta_rows_after = 0;
+    return rc;
+}
+
+void store_entities_committed(struct store *st)
+{
+    struct store_ent_cache *c = st->ent_cache;
+    if (c != NULL && c->delta_rows_known)
+        c->delta_rows = c->delta_rows_after;
+}
+
 int store_entities_flush(struct store *st)
 {
     struct store_ent_cache *c = st->ent_cache;
+    unsigned fold_rows = st->opts.entity_fold_rows ? st->opts.entity_fold_rows : STORE_ENT_FOLD_ROWS;
     sqlite3_stmt *s;
     int rc = SQLITE_OK;
 
     if (c == NULL || c->ndeltas == 0)
         return SQLITE_OK;
-    s = store_writer_stmt(st, WSTMT_ENT_UNCOUNT, SQL_ENT_COUNT);
+    s = store_writer_stmt(st, WSTMT_ENT_DELTA, SQL_ENT_DELTA);
     if (s == NULL)
         return sqlite3_errcode(st->wdb);
+    rc = ent_delta_rows(st, c);
+    if (rc != SQLITE_OK)
+        return rc;
+    c->delta_rows_after = c->delta_rows;
     qsort(c->deltas, c->ndeltas, sizeof *c->deltas, cmp_delta);
     for (size_t i = 0; i < c->ndeltas && rc == SQLITE_OK;) {
         int64_t eid = c->deltas[i].eid, da = 0, dm = 0;
@@ -208,8 +279,11 @@ int store_entities_flush(struct store *st)
         sqlite3_bind_int64(s, 2, da);
         sqlite3_bind_int64(s, 3, dm);
         rc = step_done(st, s);
+        c->delta_rows_after++;
     }
     c->ndeltas = 0;
+    if (rc == SQLITE_OK && c->delta_rows_after >= (int64_t)fold_rows)
+        rc = store_entities_fold(st);
     return rc;
 }
 
@@ -535,7 +609,19 @@ static int load_aliases(struct store_reader *r, struct store_entity_row *row)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-#define ENT_COLS "e.eid, e.id, e.name, e.type, e.articles, e.mentions"
+/* Exact counts: the stored ones plus the deltas not folded yet (at most
+ * fold_rows rows, summed once per statement). A statement using ENT_COLS
+ * starts with ENT_DELTAS and joins d. */
+#define ENT_DELTAS                                                                                 \
+    "WITH d(eid, a, m) AS MATERIALIZED (SELECT eid, sum(articles), sum(mentions)"                  \
+    " FROM entity_deltas GROUP BY eid) "
+#define ENT_ARTICLES "(e.articles + coalesce(d.a, 0))"
+#define ENT_COLS     "e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", e.mentions + coalesce(d.m, 0)"
+#define ENT_JOIN_D   " LEFT JOIN d ON d.eid = e.eid"
+/* one entity's exact article count (?1: its eid) */
+#define ENT_SELF_SQL                                                                               \
+    "SELECT e.articles + coalesce((SELECT sum(articles) FROM entity_deltas WHERE eid = ?1), 0)"    \
+    " FROM entities e WHERE e.eid = ?1"
 
 int store_entity_get(struct store *st, const char *id, struct store_entity_row *out,
                      struct error *err)
@@ -548,7 +634,8 @@ int store_entity_get(struct store *st, const char *id, struct store_entity_row *
     if (r == NULL)
         return -1;
     s = store_reader_stmt(r, RSTMT_ENT_GET,
-                          "SELECT " ENT_COLS " FROM entities e WHERE e.id = ?1 AND e.articles > 0");
+                          ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
+                          " WHERE e.id = ?1 AND " ENT_ARTICLES " > 0");
     if (s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
@@ -613,6 +700,12 @@ static int collect_rows(struct store_reader *r, sqlite3_stmt *s, unsigned limit,
     return 0;
 }
 
+/* The type and name-prefix filters of the entity list (?1..?5). */
+#define ENT_FILTER                                                                                 \
+    "?1 <= ?2 AND (?3 IS NULL OR e.type = ?3)"                                                     \
+    " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"                    \
+    "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
+
 int store_entity_list(struct store *st, const struct store_entity_query *q,
                       struct store_entity_rows *out, struct error *err)
 {
@@ -641,11 +734,16 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
     else
         s = store_reader_stmt(
             r, RSTMT_ENT_LIST,
-            "SELECT " ENT_COLS " FROM entities e"
-            " WHERE e.articles > 0 AND ?1 <= ?2 AND (?3 IS NULL OR e.type = ?3)"
-            " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
-            "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
-            " ORDER BY e.articles DESC, e.eid LIMIT ?6 OFFSET ?7");
+            /* the entities without unfolded deltas come in stored order
+             * (entities_rank), so the page is among their first
+             * offset+limit and the ones with deltas */
+            ENT_DELTAS ", top(eid) AS (SELECT e.eid FROM entities e"
+            " WHERE e.articles > 0 AND e.eid NOT IN (SELECT eid FROM d) AND " ENT_FILTER
+            " ORDER BY e.articles DESC, e.eid LIMIT ?6 + ?7),"
+            " c(eid) AS (SELECT eid FROM top UNION SELECT eid FROM d)"
+            " SELECT " ENT_COLS " FROM c CROSS JOIN entities e ON e.eid = c.eid" ENT_JOIN_D
+            " WHERE " ENT_ARTICLES " > 0 AND " ENT_FILTER
+            " ORDER BY 5 DESC, e.eid LIMIT ?6 OFFSET ?7");
     if (s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
@@ -689,16 +787,16 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     if (r == NULL)
         return -1;
 
-    self = store_reader_stmt(r, RSTMT_ENT_SELF, "SELECT articles FROM entities WHERE eid = ?1");
+    self = store_reader_stmt(r, RSTMT_ENT_SELF, ENT_SELF_SQL);
     /* co-occurrence over the entity's 5,000 most recently stored articles,
      * so a very common entity costs a bounded amount */
     s = store_reader_stmt(
         r, RSTMT_ENT_RELATED,
-        "SELECT e.eid, e.id, e.name, e.type, e.articles, count(*) AS together"
+        ENT_DELTAS "SELECT e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", count(*) AS together"
         " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?2"
         "       ORDER BY rowid DESC LIMIT 5000) mine"
         " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
-        " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
+        " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')" ENT_JOIN_D
         " WHERE e.eid <> ?1 GROUP BY e.eid");
     if (self == NULL || s == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
@@ -792,7 +890,7 @@ int store_entity_articles(struct store *st, int64_t eid, const struct store_list
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    n = store_reader_stmt(r, RSTMT_ENT_SELF, "SELECT articles FROM entities WHERE eid = ?1");
+    n = store_reader_stmt(r, RSTMT_ENT_SELF, ENT_SELF_SQL);
     if (n == NULL) {
         error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
         return -1;
@@ -843,9 +941,10 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
     if (r == NULL)
         return -1;
     s = store_reader_stmt(r, RSTMT_ENT_OF_ARTICLE,
-                          "SELECT " ENT_COLS " FROM article_ents ae CROSS JOIN json_each(ae.ents) j"
-                          " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
-                          " WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
+                          ENT_DELTAS "SELECT " ENT_COLS
+                                     " FROM article_ents ae CROSS JOIN json_each(ae.ents) j"
+                                     " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
+                                     ENT_JOIN_D " WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
     m = store_reader_stmt(r, RSTMT_ENT_MENTIONS,
                           "SELECT data FROM article_mentions WHERE seq = ?1");
     if (s == NULL || m == NULL) {

@@ -65,7 +65,10 @@ enum store_wstmt {
     WSTMT_FPSET_GET,
     WSTMT_FPSET_DELETE,
     WSTMT_ENT_OLD,
-    WSTMT_ENT_UNCOUNT,
+    WSTMT_ENT_DELTA,
+    WSTMT_ENT_DELTA_ROWS,
+    WSTMT_ENT_FOLD,
+    WSTMT_ENT_FOLD_CLEAR,
     WSTMT_ENT_UNLINK,
     WSTMT_ENT_UNMENTION,
     WSTMT_ENT_UPSERT,
@@ -84,6 +87,11 @@ enum store_wstmt {
     WSTMT_RELEASE,
     WSTMT_ROLLBACK_TO,
     WSTMT_MAX_SEQ,
+    WSTMT_LAST_CHANGE,
+    WSTMT_TOMBSTONE,
+    WSTMT_TOMB_PRUNE_MAX,
+    WSTMT_TOMB_PRUNE,
+    WSTMT_CHANGE_FLOOR,
 };
 
 struct store_reader {
@@ -118,6 +126,8 @@ struct store {
     struct store_fts_change *fts;
     size_t nfts, fts_cap;
     int64_t next_seq;                     /* the seq the next new article gets (writer only) */
+    int64_t last_change;                  /* the last change number given (writer only) */
+    int64_t tombs_pruned_at;              /* when tombstones were last pruned (writer only) */
     _Atomic uint64_t version;             /* committed write transactions (store_version) */
     _Atomic int64_t narticles;            /* articles stored: counted at open, kept by the writer */
     int schema_version;                   /* PRAGMA user_version after the migrations at open */
@@ -156,6 +166,11 @@ struct store {
     pthread_cond_t ckpt_cv;
     int ckpt_wanted, ckpt_stopping;
     _Atomic uint64_t ckpt_background, ckpt_inline; /* checkpoints done, for tests */
+    /* WAL pages written since open (the WAL hook's growth, counted across
+     * restarts of the log), and the last change committed: for /metrics */
+    _Atomic uint64_t wal_frames;
+    int wal_last_pages; /* writer only */
+    _Atomic int64_t committed_change;
 };
 
 /* Databases larger than this are not checked at open: quick_check reads
@@ -235,6 +250,12 @@ void store_checkpointer_stop(struct store *st);
  * fills the op's outcome. Runs on the writer thread only. */
 void store_op_apply(struct store *st, struct store_op *op);
 
+/* Removes the tombstones older than the retention (store_options
+ * .tombstone_days) when the last pruning is an hour old or more, raising
+ * meta.change_floor to the highest number removed. Inside the write
+ * transaction; SQLite rc. */
+int store_tombstones_prune(struct store *st, int64_t now);
+
 /* An article's index fingerprints are stored (article_fps.idx) as a blob of
  * little-endian int64s. encode returns a new buffer of n*8 bytes (NULL on
  * failure); decode fills out from a blob (0, or -1 on a malformed blob or
@@ -284,6 +305,12 @@ int store_entities_done(struct store *st, int64_t seq);
  * store_entities_reset drops everything after a failed transaction;
  * store_entities_close frees the writer's entity cache. */
 int store_entities_flush(struct store *st);
+/* Folds every row of entity_deltas into entities and empties it, inside the
+ * write transaction (flush does it past fold_rows; tests and the bench call
+ * it to measure). SQLite rc. store_entities_committed: the transaction
+ * that flushed committed (its row count becomes the known one). */
+int store_entities_fold(struct store *st);
+void store_entities_committed(struct store *st);
 size_t store_entities_mark(struct store *st);
 void store_entities_rollback(struct store *st, size_t mark);
 void store_entities_reset(struct store *st);

@@ -15,13 +15,13 @@ static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
-    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq, change_seq)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
-    " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15, fp_done = ?16"
-    " WHERE id = ?1";
+    " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15, fp_done = ?16,"
+    " change_seq = ?18 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
@@ -46,6 +46,23 @@ static const char SQL_ENX_INSERT[] = "INSERT INTO ent_index (rowid, e) VALUES (?
 static const char SQL_ENX_DELETE[] =
     "INSERT INTO ent_index (ent_index, rowid, e) VALUES ('delete', ?1, ?2)";
 static const char SQL_MAX_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM articles";
+/* the change sequence goes on from the highest number stored or pruned
+ * (rows older than the sequence count as their seq: schema.c, 12) */
+static const char SQL_LAST_CHANGE[] =
+    "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
+    " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
+    " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'change_floor'), 0))";
+static const char SQL_TOMBSTONE[] =
+    "INSERT INTO tombstones (change_seq, id, deleted_at) VALUES (?1, ?2, ?3)";
+static const char SQL_TOMB_PRUNE_MAX[] =
+    "SELECT max(change_seq) FROM tombstones WHERE deleted_at < ?1";
+static const char SQL_TOMB_PRUNE[] = "DELETE FROM tombstones WHERE deleted_at < ?1";
+static const char SQL_CHANGE_FLOOR[] =
+    "INSERT INTO meta (name, value) VALUES ('change_floor', ?1) ON CONFLICT (name)"
+    " DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)";
+
+/* Tombstones are pruned at most this often (seconds). */
+#define STORE_TOMB_PRUNE_EVERY 3600
 
 int store_writer_init(struct store *st, struct error *err)
 {
@@ -72,6 +89,11 @@ int store_writer_init(struct store *st, struct error *err)
         {WSTMT_RELEASE, "RELEASE op"},
         {WSTMT_ROLLBACK_TO, "ROLLBACK TO op"},
         {WSTMT_MAX_SEQ, SQL_MAX_SEQ},
+        {WSTMT_LAST_CHANGE, SQL_LAST_CHANGE},
+        {WSTMT_TOMBSTONE, SQL_TOMBSTONE},
+        {WSTMT_TOMB_PRUNE_MAX, SQL_TOMB_PRUNE_MAX},
+        {WSTMT_TOMB_PRUNE, SQL_TOMB_PRUNE},
+        {WSTMT_CHANGE_FLOOR, SQL_CHANGE_FLOOR},
     };
     sqlite3_stmt *s;
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
@@ -89,7 +111,49 @@ int store_writer_init(struct store *st, struct error *err)
     }
     st->next_seq = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
+    s = st->wstmts[WSTMT_LAST_CHANGE];
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        error_set(err, ERR_INTERNAL, "cannot read the last change: %s", sqlite3_errmsg(st->wdb));
+        sqlite3_reset(s);
+        return -1;
+    }
+    st->last_change = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
     return 0;
+}
+
+int store_tombstones_prune(struct store *st, int64_t now)
+{
+    int64_t days = st->opts.tombstone_days ? st->opts.tombstone_days : 7;
+    int64_t cutoff = now - days * 86400, floor = 0;
+    sqlite3_stmt *s = st->wstmts[WSTMT_TOMB_PRUNE_MAX];
+    int rc;
+
+    if (now - st->tombs_pruned_at < STORE_TOMB_PRUNE_EVERY)
+        return SQLITE_OK;
+    sqlite3_bind_int64(s, 1, cutoff);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        floor = sqlite3_column_int64(s, 0); /* 0 when none is old enough */
+        rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_OK || floor == 0)
+        goto out;
+    s = st->wstmts[WSTMT_CHANGE_FLOOR];
+    sqlite3_bind_int64(s, 1, floor);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    if (rc != SQLITE_OK)
+        goto out;
+    s = st->wstmts[WSTMT_TOMB_PRUNE];
+    sqlite3_bind_int64(s, 1, cutoff);
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+out:
+    if (rc == SQLITE_OK)
+        st->tombs_pruned_at = now;
+    return rc;
 }
 
 char *store_column_dup(sqlite3_stmt *s, int i)
@@ -526,6 +590,8 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     sqlite3_bind_int(s, 16, op->fingerprinted);
     if (!exists)
         sqlite3_bind_int64(s, 17, a->seq);
+    op->change_seq = st->last_change + 1;
+    sqlite3_bind_int64(s, 18, op->change_seq);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -533,6 +599,7 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         store_op_fail(st, op, rc, exists ? "update failed" : "insert failed");
         return rc;
     }
+    st->last_change = op->change_seq; /* given back if the op rolls back */
     rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len, a->source);
     if (rc == SQLITE_OK && !exists)
         st->next_seq++;
@@ -590,7 +657,23 @@ static int store_op_delete(struct store *st, struct store_op *op)
         store_op_fail(st, op, rc, "delete failed");
         return rc;
     }
-    rc = store_fps_remove(st, seq);
+    /* the delete's place in the change sequence */
+    {
+        char now[80];
+        int64_t now_s;
+        store_now(now, sizeof now, &now_s);
+        s = st->wstmts[WSTMT_TOMBSTONE];
+        op->change_seq = st->last_change + 1;
+        sqlite3_bind_int64(s, 1, op->change_seq);
+        sqlite3_bind_text(s, 2, op->article.id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now_s);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+        sqlite3_reset(s);
+        if (rc == SQLITE_OK)
+            st->last_change = op->change_seq;
+    }
+    if (rc == SQLITE_OK)
+        rc = store_fps_remove(st, seq);
     if (rc == SQLITE_OK)
         rc = store_entities_remove(st, seq);
     if (rc == SQLITE_OK)
@@ -614,11 +697,12 @@ static int store_savepoint_step(struct store *st, int which)
 void store_op_apply(struct store *st, struct store_op *op)
 {
     size_t nfts = st->nfts, ents = store_entities_mark(st);
-    int64_t next_seq = st->next_seq;
+    int64_t next_seq = st->next_seq, last_change = st->last_change;
     int rc;
 
     op->failed = 0;
     op->created = 0;
+    op->change_seq = 0;
     op->rc = SQLITE_OK;
     error_clear(&op->err);
     rc = store_savepoint_step(st, WSTMT_SAVEPOINT);
@@ -636,6 +720,8 @@ void store_op_apply(struct store *st, struct store_op *op)
         store_fts_drop(st, nfts);
         store_entities_rollback(st, ents);
         st->next_seq = next_seq;
+        st->last_change = last_change;
+        op->change_seq = 0;
         /* sizes it set may name sets that were rolled back: unknown again */
         if (st->sizes != NULL && op->article.seq > 0)
             fpsizes_clear(st->sizes, op->article.seq);

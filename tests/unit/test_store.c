@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analysis/fingerprint.h"
@@ -1104,4 +1106,365 @@ Test(store, selective_filters_rank_the_passing_rows_like_fts5)
         cr_assert_eq(store_open(path, &few, &st, &err), 0, "%s", err.msg);
     }
     store_close(st);
+}
+
+/* ---- the change sequence and entity count deltas (issue 17) ------------ */
+
+struct seq_log {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t got[4096]; /* change numbers in the order the writer reported commits */
+    size_t n;
+};
+
+struct seq_wait {
+    struct seq_log *log;
+    int done;
+};
+
+static void seq_done(struct store_batch *b, void *arg)
+{
+    struct seq_wait *w = arg;
+    pthread_mutex_lock(&w->log->mu);
+    for (size_t i = 0; i < b->nops; i++)
+        if (!b->ops[i].failed && w->log->n < 4096)
+            w->log->got[w->log->n++] = b->ops[i].change_seq;
+    w->done = 1;
+    pthread_cond_broadcast(&w->log->cv);
+    pthread_mutex_unlock(&w->log->mu);
+}
+
+struct seq_writer {
+    struct store *st;
+    struct seq_log *log;
+    int thread;
+};
+
+/* Creates, replaces and deletes (and one create that conflicts) from one
+ * thread, each a batch of its own, waiting for each commit. */
+static void *seq_writer_main(void *p)
+{
+    struct seq_writer *w = p;
+    for (int i = 0; i < 60; i++) {
+        char id[32], body[64];
+        struct store_op op = {0};
+        struct store_batch b = {0};
+        struct seq_wait wait = {w->log, 0};
+        struct error err = {0};
+        snprintf(id, sizeof id, "s%d-%d", w->thread, i % 20);
+        snprintf(body, sizeof body, "thread %d write %d", w->thread, i);
+        /* 0-19 create, 20-39 replace, 40-59 delete, but 45 creates its id
+         * again instead (it exists: refused, and the article stays) */
+        op.kind = i < 20 || i == 45 ? STORE_OP_CREATE : i < 40 ? STORE_OP_PUT : STORE_OP_DELETE;
+        if (op.kind == STORE_OP_DELETE)
+            op.article.id = strdup(id);
+        else
+            fill(&op.article, id, body);
+        b.ops = &op;
+        b.nops = 1;
+        b.done = seq_done;
+        b.arg = &wait;
+        cr_assert_eq(store_submit(w->st, &b, &err), 0);
+        pthread_mutex_lock(&w->log->mu);
+        while (!wait.done)
+            pthread_cond_wait(&w->log->cv, &w->log->mu);
+        pthread_mutex_unlock(&w->log->mu);
+        if (i == 45)
+            cr_expect(op.failed && op.change_seq == 0, "a refused op takes no number");
+        else
+            cr_expect(!op.failed, "op %d of thread %d failed: %s", i, w->thread, op.err.msg);
+        article_clear(&op.article);
+    }
+    return NULL;
+}
+
+static int64_t sql_int(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void sql_exec(const char *sql)
+{
+    sqlite3 *db;
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* Every committed write takes the next number in commit order, from many
+ * threads at once; refused ops take none; deletes leave tombstones; the
+ * sequence goes on after a restart. */
+Test(store, change_sequence_follows_commit_order)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct seq_log log = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    struct seq_writer w[6];
+    pthread_t t[6];
+    struct store_op op;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    for (int i = 0; i < 6; i++) {
+        w[i] = (struct seq_writer){st, &log, i};
+        pthread_create(&t[i], NULL, seq_writer_main, &w[i]);
+    }
+    for (int i = 0; i < 6; i++)
+        pthread_join(t[i], NULL);
+    /* 59 committed writes per thread, numbered 1.. in the order commits
+     * were reported */
+    cr_assert_eq(log.n, 6 * 59);
+    for (size_t i = 0; i < log.n; i++)
+        cr_assert_eq(log.got[i], (int64_t)i + 1, "commit %zu got number %lld", i,
+                     (long long)log.got[i]);
+    store_close(st);
+
+    cr_expect_eq(sql_int("SELECT count(*) FROM tombstones"), 6 * 19);
+    cr_expect_eq(sql_int("SELECT count(*) FROM articles"), 6);
+    cr_expect_eq(sql_int("SELECT count(DISTINCT change_seq) FROM articles"), 6);
+    cr_expect_eq(sql_int("SELECT max(change_seq) FROM tombstones"), 6 * 59);
+
+    /* after a restart the sequence goes on */
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    cr_assert_eq(write_one(st, STORE_OP_CREATE, "after", "after the restart", &op), 0);
+    cr_expect(!op.failed);
+    cr_expect_eq(op.change_seq, 6 * 59 + 1);
+    article_clear(&op.article);
+    store_close(st);
+}
+
+/* Tombstones older than the retention go; the highest pruned number is kept,
+ * so numbers never go back even when nothing else remains. */
+Test(store, tombstones_pruned_and_numbers_never_reused)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {.tombstone_days = 1};
+    struct store_op op;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    cr_assert_eq(write_one(st, STORE_OP_CREATE, "a", "alpha text", &op), 0);
+    cr_expect_eq(op.change_seq, 1);
+    article_clear(&op.article);
+    cr_assert_eq(write_one(st, STORE_OP_DELETE, "a", NULL, &op), 0);
+    cr_expect_eq(op.change_seq, 2);
+    article_clear(&op.article);
+    store_close(st);
+    cr_expect_eq(sql_int("SELECT count(*) FROM tombstones"), 1);
+
+    /* two days later: the first commit after the start prunes it, even a
+     * commit whose only op was refused */
+    sql_exec("UPDATE tombstones SET deleted_at = deleted_at - 2 * 86400");
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    cr_assert_eq(write_one(st, STORE_OP_DELETE, "absent", NULL, &op), 0);
+    cr_expect(op.failed && op.err.code == ERR_NOT_FOUND);
+    article_clear(&op.article);
+    store_close(st);
+    cr_expect_eq(sql_int("SELECT count(*) FROM tombstones"), 0);
+    cr_expect_eq(sql_int("SELECT value FROM meta WHERE name = 'change_floor'"), 2);
+
+    /* nothing stored, nothing tombstoned: the next number is still 3 */
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    cr_assert_eq(write_one(st, STORE_OP_CREATE, "b", "beta text", &op), 0);
+    cr_expect_eq(op.change_seq, 3);
+    article_clear(&op.article);
+    store_close(st);
+}
+
+/* Two entities ("person:ada", "person:bob") with given mention counts. */
+static void two_entities(struct store_op *op, int with_ada, int with_bob)
+{
+    static struct store_entity ada = {.id = "person:ada", .key = "p:ada", .name = "Ada",
+                                      .name_fold = "ada", .type = "person", .mentions = 2};
+    static struct store_entity bob = {.id = "person:bob", .key = "p:bob", .name = "Bob",
+                                      .name_fold = "bob", .type = "person", .mentions = 1};
+    op->ents.entities = calloc(2, sizeof *op->ents.entities);
+    cr_assert_not_null(op->ents.entities);
+    if (with_ada)
+        op->ents.entities[op->ents.n++] = ada;
+    if (with_bob)
+        op->ents.entities[op->ents.n++] = bob;
+    op->ents.owner = op;
+}
+
+static long long entity_articles(struct store *st, const char *id)
+{
+    struct store_entity_row row;
+    struct error err = {0};
+    long long n;
+    if (store_entity_get(st, id, &row, &err) != 0)
+        return err.code == ERR_NOT_FOUND ? 0 : -1;
+    n = row.articles;
+    store_entity_row_clear(&row);
+    return n;
+}
+
+/* The first entity of the unwindowed list. */
+static void entity_top(struct store *st, char *out, size_t size, long long *articles)
+{
+    struct store_entity_query q = {.from = INT64_MIN, .to = INT64_MAX, .limit = 1};
+    struct store_entity_rows rows;
+    struct error err = {0};
+    cr_assert_eq(store_entity_list(st, &q, &rows, &err), 0, "%s", err.msg);
+    cr_assert_geq(rows.n, 1);
+    snprintf(out, size, "%s", rows.items[0].id);
+    *articles = rows.items[0].articles;
+    store_entity_rows_free(&rows);
+}
+
+/* Counts read exact whether their deltas are folded or not: before, across
+ * and after folds, under replaces and deletes; the count-ordered list
+ * follows counts that moved since the last fold. */
+Test(store, entity_counts_exact_before_and_after_folds)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {.entity_fold_rows = 5};
+    long long want_ada = 0, want_bob = 0, top_n;
+    char top[64];
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0);
+    for (int i = 0; i < 40; i++) {
+        struct store_op op = {0};
+        struct store_batch b = {0};
+        char id[16], body[64];
+        /* ids 0..19 written, then 0..9 replaced (ada dropped from even
+         * ones), then 10..19 deleted */
+        snprintf(id, sizeof id, "e%d", i % 20);
+        snprintf(body, sizeof body, "entity article %d", i);
+        if (i < 30) {
+            int ada = i < 20 ? 1 : (i % 2), bob = i < 20 ? i < 6 : 1;
+            op.kind = STORE_OP_PUT;
+            fill(&op.article, id, body);
+            two_entities(&op, ada, bob);
+            if (i >= 20) { /* replaced: the old links go */
+                want_ada -= 1;
+                want_bob -= (i % 20) < 6;
+            }
+            want_ada += ada;
+            want_bob += bob;
+        } else {
+            op.kind = STORE_OP_DELETE;
+            op.article.id = strdup(id);
+            want_ada -= 1;
+            want_bob -= 0; /* 10..19 had bob only if < 6: none */
+        }
+        b.ops = &op;
+        b.nops = 1;
+        cr_assert_eq(store_write(st, &b, &err), 0);
+        cr_assert(!op.failed, "%s", op.err.msg);
+        free(op.ents.entities);
+        article_clear(&op.article);
+        cr_assert_eq(entity_articles(st, "person:ada"), want_ada, "after write %d", i);
+        cr_assert_eq(entity_articles(st, "person:bob"), want_bob, "after write %d", i);
+        entity_top(st, top, sizeof top, &top_n);
+        cr_assert_eq(top_n, want_ada > want_bob ? want_ada : want_bob, "after write %d", i);
+        cr_assert_str_eq(top, want_ada >= want_bob ? "person:ada" : "person:bob",
+                         "after write %d", i);
+        if (i == 25) {
+            store_close(st); /* the deltas survive a restart as they are */
+            cr_assert_eq(store_open(path, &o, &st, &err), 0);
+        }
+    }
+    store_close(st);
+    /* folds happened: fewer rows left than were appended */
+    cr_expect_lt(sql_int("SELECT count(*) FROM entity_deltas"), 5);
+    cr_expect_eq(sql_int("SELECT articles + coalesce((SELECT sum(articles) FROM entity_deltas"
+                         " d WHERE d.eid = e.eid), 0) FROM entities e WHERE id = 'person:ada'"),
+                 want_ada);
+}
+
+/* A child process writes (creates, replaces, deletes, with entities; folds
+ * every few commits) and reports each acknowledged write on a pipe; it is
+ * killed with SIGKILL mid-stream. Whatever it acknowledged is there, with
+ * its change number; numbers are distinct; entity counts (stored plus
+ * unfolded deltas) equal the links actually stored. */
+Test(store, change_numbers_and_entity_counts_survive_kill_9)
+{
+    int fd[2];
+    pid_t pid;
+    struct ack {
+        int64_t change_seq;
+        int kind, i;
+    } acks[4000];
+    size_t nacks = 0;
+
+    cr_assert_eq(pipe(fd), 0);
+    pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        struct store *st = NULL;
+        struct error err = {0};
+        struct store_options o = {.entity_fold_rows = 7};
+        close(fd[0]);
+        if (store_open(path, &o, &st, &err) != 0)
+            _exit(2);
+        for (int i = 0;; i++) {
+            struct store_op op = {0};
+            struct store_batch b = {0};
+            struct ack a;
+            char id[16], body[64];
+            snprintf(id, sizeof id, "k%d", i % 50);
+            snprintf(body, sizeof body, "kill test article %d", i);
+            op.kind = i % 7 == 6 ? STORE_OP_DELETE : STORE_OP_PUT;
+            if (op.kind == STORE_OP_DELETE) {
+                op.article.id = strdup(id);
+            } else {
+                fill(&op.article, id, body);
+                two_entities(&op, 1, i % 3 == 0);
+            }
+            b.ops = &op;
+            b.nops = 1;
+            if (store_write(st, &b, &err) != 0)
+                _exit(3);
+            a = (struct ack){op.failed ? 0 : op.change_seq, op.kind, i};
+            free(op.ents.entities);
+            article_clear(&op.article);
+            if (write(fd[1], &a, sizeof a) != (ssize_t)sizeof a)
+                _exit(4);
+        }
+    }
+    close(fd[1]);
+    while (nacks < 300) {
+        ssize_t n = read(fd[0], &acks[nacks], sizeof acks[0]);
+        cr_assert_eq(n, (ssize_t)sizeof acks[0]);
+        nacks++;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fd[0]);
+
+    /* every acknowledged write is there, or was overtaken by a later one */
+    for (size_t i = 0; i < nacks; i++) {
+        char sql[256];
+        if (acks[i].change_seq == 0)
+            continue; /* a delete of an id already deleted */
+        snprintf(sql, sizeof sql,
+                 "SELECT (SELECT count(*) FROM articles WHERE change_seq >= %lld AND id = 'k%d')"
+                 " + (SELECT count(*) FROM tombstones WHERE change_seq >= %lld AND id = 'k%d')",
+                 (long long)acks[i].change_seq, acks[i].i % 50, (long long)acks[i].change_seq,
+                 acks[i].i % 50);
+        cr_expect_geq(sql_int(sql), 1, "write %d (change %lld) lost", acks[i].i,
+                      (long long)acks[i].change_seq);
+    }
+    cr_expect_eq(sql_int("SELECT count(*) - count(DISTINCT change_seq) FROM"
+                         " (SELECT change_seq FROM articles UNION ALL"
+                         "  SELECT change_seq FROM tombstones)"),
+                 0);
+    /* counts: stored + unfolded deltas = links */
+    cr_expect_eq(sql_int("SELECT count(*) FROM entities e WHERE e.articles"
+                         " + coalesce((SELECT sum(articles) FROM entity_deltas d"
+                         "   WHERE d.eid = e.eid), 0) <> (SELECT count(*) FROM article_ents ae,"
+                         "   json_each(ae.ents) j WHERE json_extract(j.value, '$[0]') = e.eid)"),
+                 0);
+    cr_expect_gt(sql_int("SELECT count(*) FROM article_ents"), 0);
 }
