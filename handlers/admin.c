@@ -1,9 +1,8 @@
 /* admin.c: POST /v1/admin/snapshot: a consistent copy of the database into
- * --snapshot-dir (default: the database's folder). The copy runs on a thread
- * of its own while the connection waits suspended, so no HTTP thread is held
- * up; one snapshot runs at a time. */
+ * --snapshot-dir (default: the database's folder), written by a pipeline job
+ * on the maintenance thread while the connection waits suspended; one
+ * snapshot runs at a time (409 otherwise). */
 #include <libgen.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +13,6 @@
 #include "server/log.h"
 
 #define ADMIN_NAME_MAX 64
-
-static pthread_mutex_t admin_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t admin_cv = PTHREAD_COND_INITIALIZER;
-static int admin_running; /* a snapshot is being written (guarded by admin_mu) */
-static int admin_pending; /* jobs whose request is not resumed yet (guarded by admin_mu) */
-
-struct admin_job {
-    struct app *app;
-    struct http_request *req;
-    char *path;
-    int automatic; /* the default name (--snapshot-keep counts it) */
-    struct store_snapshot_info info;
-    struct error err;
-    int rc;
-};
-
-static void admin_job_free(void *state)
-{
-    struct admin_job *job = state;
-    if (job == NULL)
-        return;
-    free(job->path);
-    free(job);
-}
-
-static int admin_cancelled(void *arg)
-{
-    struct app *app = arg;
-    return atomic_load(&app->stopping);
-}
 
 /* 1 when name is [A-Za-z0-9._-]{1,64} and does not start with a dot (no
  * hidden files, no "." or ".."): a plain file name, never a path. */
@@ -79,54 +48,26 @@ static void admin_default_name(char *out, size_t size)
 /* The continuation, on an HTTP thread once the copy is done. */
 static int admin_snapshot_done(struct app *app, struct http_request *req, struct http_response *res)
 {
-    struct admin_job *job = req->state;
+    struct pipeline_job *job = req->state;
+    const char *name = strrchr(job->snapshot_path, '/') + 1;
     json_t *f;
     (void)app;
 
-    if (job->rc != 0) {
-        if (job->err.code == ERR_CONFLICT)
+    if (job->err.code != ERR_NONE) {
+        if (job->err.code == ERR_CONFLICT && atomic_load(&job->finished))
             error_set_field(&job->err, ERR_CONFLICT, "name",
                             "'%s' exists in the snapshot folder; snapshots are never overwritten",
-                            strrchr(job->path, '/') + 1);
+                            name);
         reply_error(res, &job->err);
         return HANDLER_DONE;
     }
     /* the file's name only: the server's folders are no client's business */
-    f = json_pack("{s:s,s:I,s:I,s:I}", "name", strrchr(job->path, '/') + 1, "bytes",
-                  (json_int_t)job->info.bytes, "articles", (json_int_t)job->info.articles,
-                  "took_ms", (json_int_t)job->info.took_ms);
+    f = json_pack("{s:s,s:I,s:I,s:I}", "name", name, "bytes", (json_int_t)job->snapshot.bytes,
+                  "articles", (json_int_t)job->snapshot.articles, "took_ms",
+                  (json_int_t)job->snapshot.took_ms);
     log_event(LOG_INFO, "snapshot written", f);
     reply_json(res, 201, f);
     return HANDLER_DONE;
-}
-
-/* Writes the snapshot and wakes the request. The next snapshot may start
- * before the answer goes out (a client that asks again at once must not get
- * a 409); the drain waits for the resume. After the resume the request may end
- * and free job at any time, so job is not touched again. */
-static void admin_job_run(struct admin_job *job)
-{
-    job->rc = store_snapshot(job->app->store, job->path, &job->info, &job->err);
-    if (job->rc == 0 && job->automatic && job->app->cfg.snapshot_keep > 0) {
-        char *dir = strdup(job->path);
-        if (dir != NULL)
-            store_snapshot_prune(dirname(dir), ADMIN_AUTO_PREFIX, job->app->cfg.snapshot_keep);
-        free(dir);
-    }
-    pthread_mutex_lock(&admin_mu);
-    admin_running = 0;
-    pthread_mutex_unlock(&admin_mu);
-    http_request_resume(job->req);
-    pthread_mutex_lock(&admin_mu);
-    admin_pending--;
-    pthread_cond_broadcast(&admin_cv);
-    pthread_mutex_unlock(&admin_mu);
-}
-
-static void *admin_thread(void *arg)
-{
-    admin_job_run(arg);
-    return NULL;
 }
 
 int handle_admin_snapshot(struct app *app, struct http_request *req, struct http_response *res)
@@ -134,10 +75,7 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
     const char *name = http_request_arg(req, "name", NULL);
     char defname[64], *dbcopy = NULL;
     const char *dir = app->cfg.snapshot_dir;
-    struct admin_job *job;
-    pthread_attr_t attr;
-    pthread_t t;
-    int started;
+    struct pipeline_job *job;
 
     if (name == NULL || *name == '\0') {
         admin_default_name(defname, sizeof defname);
@@ -154,51 +92,20 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
         dbcopy = strdup(app->cfg.db);
         dir = dbcopy ? dirname(dbcopy) : NULL;
     }
-    job = calloc(1, sizeof *job);
-    if (job == NULL || dir == NULL || asprintf(&job->path, "%s/%s", dir, name) < 0) {
+    job = pipeline_job_new(PIPELINE_SNAPSHOT);
+    if (job == NULL || dir == NULL || asprintf(&job->snapshot_path, "%s/%s", dir, name) < 0) {
         if (job != NULL)
-            job->path = NULL;
-        admin_job_free(job);
+            job->snapshot_path = NULL;
+        pipeline_job_release(job);
         free(dbcopy);
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
     }
     free(dbcopy);
-    job->app = app;
-    job->req = req;
-    job->info.cancelled = admin_cancelled;
-    job->info.cancel_arg = app;
-    job->info.min_free = app->cfg.snapshot_min_free;
-    job->automatic = name == defname;
-
-    pthread_mutex_lock(&admin_mu);
-    started = admin_running;
-    if (!started) {
-        admin_running = 1;
-        admin_pending++;
+    job->snapshot_min_free = app->cfg.snapshot_min_free;
+    if (name == defname) { /* --snapshot-keep counts the automatic ones */
+        job->snapshot_keep = app->cfg.snapshot_keep;
+        job->snapshot_prefix = ADMIN_AUTO_PREFIX;
     }
-    pthread_mutex_unlock(&admin_mu);
-    if (started) {
-        admin_job_free(job);
-        reply_problem(res, 409, NULL,
-                      "another snapshot is being written; try again when it is done");
-        return HANDLER_DONE;
-    }
-
-    /* suspend before the thread can resume */
-    http_request_suspend(req, admin_snapshot_done, job, admin_job_free);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, admin_thread, job) != 0)
-        admin_job_run(job); /* no thread to spare: copy on this one */
-    pthread_attr_destroy(&attr);
-    return HANDLER_SUSPEND;
-}
-
-void admin_snapshot_drain(void)
-{
-    pthread_mutex_lock(&admin_mu);
-    while (admin_pending > 0)
-        pthread_cond_wait(&admin_cv, &admin_mu);
-    pthread_mutex_unlock(&admin_mu);
+    return handlers_job_run(app, req, job, admin_snapshot_done);
 }

@@ -1,52 +1,25 @@
-/* articles.c: /v1/articles and /v1/articles/{id}. Writes are parsed here,
- * analysed on a pool thread (workpool.h), queued for the store's group
- * commit, and answered only after the commit, from a continuation once the
- * writer resumes the connection. */
+/* articles.c: /v1/articles and /v1/articles/{id}. A write is a pipeline job
+ * (pipeline.h), answered once it committed; reads go to the store. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "handlers/reply.h"
-#include "server/workpool.h"
 
-struct write_state {
-    struct store_batch batch;
-    struct store_op op;
-    double min_containment;
-    struct app *app;
-    struct http_request *req;
-    struct error submit_err; /* set when the write never reached the store */
-};
-
-static void write_state_free(void *p)
-{
-    struct write_state *ws = p;
-    if (ws == NULL)
-        return;
-    ingest_op_clear(&ws->op);
-    free(ws);
-}
-
-static void write_done(struct store_batch *batch, void *arg)
-{
-    struct write_state *ws = arg;
-    (void)batch;
-    http_request_resume(ws->req);
-}
-
+/* The answer of a finished write job, on an HTTP thread. */
 static int write_finish(struct app *app, struct http_request *req, struct http_response *res)
 {
-    struct write_state *ws = req->state;
-    struct store_op *op = &ws->op;
+    struct pipeline_job *job = req->state;
+    struct store_op *op = &job->ops[0];
     char *location;
 
-    if (ws->submit_err.code != ERR_NONE) {
-        reply_error(res, &ws->submit_err);
+    if (job->err.code != ERR_NONE) { /* refused before the writer */
+        reply_error(res, &job->err);
         return HANDLER_DONE;
     }
     metrics_ingested(app->metrics, op->failed ? 0 : 1, op->failed ? 1 : 0);
@@ -58,70 +31,31 @@ static int write_finish(struct app *app, struct http_request *req, struct http_r
         res->status = 204;
         return HANDLER_DONE;
     }
-    reply_json(res, op->created ? 201 : 200, ingest_render(op, ws->min_containment));
+    reply_json(res, op->created ? 201 : 200, ingest_render(op, job->min_containment));
     if (op->created && asprintf(&location, "/v1/articles/%s", op->article.id) >= 0)
         res->location = location;
     return HANDLER_DONE;
 }
 
-/* Suspends req and queues ws's op; the continuation renders the outcome. */
-static int write_submit(struct app *app, struct http_request *req, struct write_state *ws)
-{
-    ws->req = req;
-    ws->batch.ops = &ws->op;
-    ws->batch.nops = 1;
-    ws->batch.done = write_done;
-    ws->batch.arg = ws;
-    http_request_suspend(req, write_finish, ws, write_state_free);
-    if (store_submit(app->store, &ws->batch, &ws->submit_err) != 0)
-        http_request_resume(req);
-    return HANDLER_SUSPEND;
-}
-
-/* On a pool thread: the analysis, then the queueing; a failure answers at
- * once (write_finish reports submit_err). */
-static void write_analyse(void *arg)
-{
-    struct write_state *ws = arg;
-    struct app *app = ws->app;
-
-    if (ingest_prepare(app, &ws->op, ws->min_containment, &ws->submit_err) != 0 ||
-        store_submit(app->store, &ws->batch, &ws->submit_err) != 0)
-        http_request_resume(ws->req);
-}
-
 static int article_write(struct app *app, struct http_request *req, struct http_response *res,
-                         enum store_op_kind kind, const char *path_id)
+                         enum pipeline_kind kind, const char *path_id)
 {
-    struct write_state *ws;
-    struct error err = {0};
+    struct pipeline_job *job;
     double min_containment;
 
     if (params_content_type(req, "application/json", res) != 0 ||
         ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
-    ws = calloc(1, sizeof *ws);
-    if (ws == NULL) {
+    job = handlers_job_new(req, kind, res);
+    if (job == NULL)
+        return HANDLER_DONE;
+    job->min_containment = min_containment;
+    if (path_id != NULL && (job->id = strdup(path_id)) == NULL) {
+        pipeline_job_release(job);
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
     }
-    ws->op.kind = kind;
-    ws->min_containment = min_containment;
-    ws->app = app;
-    if (article_json_parse(req->body, req->body_len, path_id, &ws->op.article, &err) != 0) {
-        write_state_free(ws);
-        reply_error(res, &err);
-        return HANDLER_DONE;
-    }
-    ws->req = req;
-    ws->batch.ops = &ws->op;
-    ws->batch.nops = 1;
-    ws->batch.done = write_done;
-    ws->batch.arg = ws;
-    http_request_suspend(req, write_finish, ws, write_state_free);
-    if (workpool_submit(app->pool, write_analyse, ws) != 0)
-        write_analyse(ws); /* no pool (stopping): here */
-    return HANDLER_SUSPEND;
+    return handlers_job_run(app, req, job, write_finish);
 }
 
 /* Checks the {id} path parameter; 404 for ids that cannot exist. */
@@ -136,7 +70,7 @@ static int article_path_id(struct http_request *req, struct http_response *res)
 
 int handle_article_create(struct app *app, struct http_request *req, struct http_response *res)
 {
-    return article_write(app, req, res, STORE_OP_CREATE, NULL);
+    return article_write(app, req, res, PIPELINE_CREATE, NULL);
 }
 
 int handle_article_put(struct app *app, struct http_request *req, struct http_response *res)
@@ -147,23 +81,24 @@ int handle_article_put(struct app *app, struct http_request *req, struct http_re
         reply_problem_errors(res, 400, NULL, "the id in the URL is not valid", errors);
         return HANDLER_DONE;
     }
-    return article_write(app, req, res, STORE_OP_PUT, req->params[0]);
+    return article_write(app, req, res, PIPELINE_PUT, req->params[0]);
 }
 
 int handle_article_delete(struct app *app, struct http_request *req, struct http_response *res)
 {
-    struct write_state *ws;
+    struct pipeline_job *job;
 
     if (article_path_id(req, res) != 0)
         return HANDLER_DONE;
-    ws = calloc(1, sizeof *ws);
-    if (ws == NULL || (ws->op.article.id = strdup(req->params[0])) == NULL) {
-        write_state_free(ws);
+    job = handlers_job_new(req, PIPELINE_DELETE, res);
+    if (job == NULL)
+        return HANDLER_DONE;
+    if ((job->id = strdup(req->params[0])) == NULL) {
+        pipeline_job_release(job);
         reply_problem(res, 500, NULL, "out of memory");
         return HANDLER_DONE;
     }
-    ws->op.kind = STORE_OP_DELETE;
-    return write_submit(app, req, ws);
+    return handlers_job_run(app, req, job, write_finish);
 }
 
 int handle_article_get(struct app *app, struct http_request *req, struct http_response *res)

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "analysis/fingerprint.h"
-#include "analysis/textnorm.h"
-#include "handlers/article_json.h"
+#include "pipeline/stages.h"
+#include "pipeline/article_json.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "handlers/reply.h"
@@ -64,7 +64,7 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
     }
     /* the sets are a pure function of the body: recomputing (tens of
      * microseconds) costs less than reading them back */
-    if (ingest_fingerprints(a.body, a.body_len, &fps, &index, NULL) != 0)
+    if (stage_fingerprints(a.body, a.body_len, &fps, &index, NULL) != 0)
         error_set(&err, ERR_INTERNAL, "out of memory");
     else if (duplicates_answer(app, a.id, a.content_hash, &fps, &index, min_containment, &body,
                                &err) == 0) {
@@ -79,39 +79,39 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
     return HANDLER_DONE;
 }
 
+/* The check's answer, once its job has finished. */
+static int check_finish(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct pipeline_job *job = req->state;
+    json_t *exact;
+    (void)app;
+
+    if (job->err.code != ERR_NONE) {
+        reply_error(res, &job->err);
+        return HANDLER_DONE;
+    }
+    exact = json_array();
+    for (size_t i = 0; i < job->nexact; i++)
+        json_array_append_new(exact, json_string(job->exact_ids[i]));
+    reply_json(res, 200,
+               json_pack("{s:o,s:o,s:s}", "exact", exact, "near",
+                         ingest_near_json(&job->ops[0].near, job->min_containment),
+                         "content_hash", job->ops[0].article.content_hash));
+    return HANDLER_DONE;
+}
+
+/* The text is analysed on the pipeline's threads, like an article written. */
 int handle_duplicates_check(struct app *app, struct http_request *req, struct http_response *res)
 {
-    struct article a;
-    struct fingerprint_set fps = {0}, index = {0};
-    struct error err = {0};
+    struct pipeline_job *job;
     double min_containment;
-    json_t *body = NULL, *idv;
-    const char *exclude = NULL;
 
     if (params_content_type(req, "application/json", res) != 0 ||
         ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
-    if (article_json_parse(req->body, req->body_len, NULL, &a, &err) != 0) {
-        article_clear(&a);
-        reply_error(res, &err);
+    job = handlers_job_new(req, PIPELINE_CHECK, res);
+    if (job == NULL)
         return HANDLER_DONE;
-    }
-    /* A client's own id, if it sent one, is not its own duplicate. */
-    idv = json_loadb(req->body, req->body_len, 0, NULL);
-    if (json_is_string(json_object_get(idv, "id")))
-        exclude = a.id;
-    json_decref(idv);
-    if (ingest_fingerprints(a.body, a.body_len, &fps, &index, a.content_hash) != 0)
-        error_set(&err, ERR_INTERNAL, "out of memory");
-    else if (duplicates_answer(app, exclude, a.content_hash, &fps, &index, min_containment, &body,
-                               &err) == 0)
-        json_object_set_new(body, "content_hash", json_string(a.content_hash));
-    if (body != NULL)
-        reply_json(res, 200, body);
-    else
-        reply_error(res, &err);
-    fingerprint_set_free(&fps);
-    fingerprint_set_free(&index);
-    article_clear(&a);
-    return HANDLER_DONE;
+    job->min_containment = min_containment;
+    return handlers_job_run(app, req, job, check_finish);
 }

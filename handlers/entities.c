@@ -8,7 +8,7 @@
 #include "analysis/entity.h"
 #include "analysis/textnorm.h"
 #include "analysis/utf8.h"
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/reply.h"

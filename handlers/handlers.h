@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "pipeline/pipeline.h"
 #include "server/app.h"
 #include "server/http.h"
 
@@ -40,10 +41,16 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
 
 /* admin.c */
 int handle_admin_snapshot(struct app *app, struct http_request *req, struct http_response *res);
-/* Waits until a snapshot being written has finished (it stops early once
- * app->stopping is set) and its request was resumed. Call before stopping
- * the HTTP server. */
-void admin_snapshot_drain(void);
+
+/* job.c: a request answered by one pipeline job. handlers_job_new: a job of
+ * kind that owns the request's body (taken from req), or NULL with res set.
+ * handlers_job_run: suspends req, submits job (the request and the pipeline
+ * each hold a reference) and, once the job has finished, renders the answer
+ * with render (req->state is the job). Returns HANDLER_SUSPEND. */
+struct pipeline_job *handlers_job_new(struct http_request *req, enum pipeline_kind kind,
+                                      struct http_response *res);
+int handlers_job_run(struct app *app, struct http_request *req, struct pipeline_job *job,
+                     http_continue_fn render);
 
 /* params.c: query parameters, shared checks. Each returns 0, or -1 with res
  * set to the problem answer. */

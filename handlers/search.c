@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "analysis/query.h"
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/reply.h"

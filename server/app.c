@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "handlers/handlers.h"
-#include "handlers/ingest.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/stages.h"
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/http.h"
@@ -99,9 +100,9 @@ static void app_snapshot_clean(struct app *app)
 static void app_free(struct app *app)
 {
     workpool_free(app->read_pool);
-    workpool_free(app->pool);
-    workpool_free(app->bulk_pool);
-    app->pool = app->bulk_pool = app->read_pool = NULL;
+    pipeline_free(app->pipeline);
+    app->pipeline = NULL;
+    app->read_pool = NULL;
     http_server_stop(app->http);
     app->http = NULL;
     respcache_free(app->search_cache);
@@ -121,6 +122,7 @@ static void app_free(struct app *app)
 int app_open(struct app *app, int argc, char **argv, struct error *err)
 {
     struct store_options sopts = {0};
+    struct pipeline_config pcfg = {0};
     unsigned port = 0;
     char errbuf[256];
     size_t nroutes;
@@ -151,14 +153,14 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     sopts.group_commit_max = app->cfg.group_commit_max;
     sopts.tombstone_days = app->cfg.tombstone_days;
     if (app->cfg.duplicates)
-        sopts.fingerprint = ingest_fingerprints_cb;
+        sopts.fingerprint = stage_fingerprints_cb;
     if (app->cfg.entities) {
         if (entity_extractor_new(&app->extractor, err) != 0) {
             app_log_error("cannot build the entity extractor", err->msg);
             app_free(app);
             return APP_OPEN_FAILED;
         }
-        sopts.entities = ingest_entities;
+        sopts.entities = stage_entities_cb;
         sopts.entities_ctx = app->extractor;
     }
     if (store_open(app->cfg.db, &sopts, &app->store, err) != 0) {
@@ -172,19 +174,25 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     /* Metrics, the analysis pools and the search answer cache. */
     router_routes(&nroutes);
     app->metrics = metrics_new(nroutes);
-    app->pool = workpool_new(app->cfg.threads, "articled-work");
-    /* _bulk requests are analysed one at a time, in order: the single writer
-     * cannot take more than one thread's worth of analysis, and each request
-     * in analysis holds its lines' analysis in memory (tens of MB for
-     * 10,000 lines) */
-    app->bulk_pool = workpool_new(1, "articled-bulk");
+    pcfg.store = app->store;
+    pcfg.extractor = app->cfg.entities ? app->extractor : NULL;
+    pcfg.duplicates = app->cfg.duplicates;
+    pcfg.max_line = app->cfg.max_body;
+    pcfg.threads = app->cfg.threads;
+    pcfg.stopping = &app->stopping;
+    pcfg.body_free = http_body_free;
+    pcfg.body_consumed = http_body_consumed;
+    app->pipeline = pipeline_new(&pcfg, err);
+    if (app->pipeline == NULL) {
+        app_log_error("cannot start the write pipeline", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
     /* reads run apart from the HTTP threads, which then always answer
      * /healthz, /readyz and /metrics at once, however slow a search is */
     app->read_pool = workpool_new(
         app->cfg.search_threads ? app->cfg.search_threads : app->cfg.threads, "articled-read");
     app->search_cache = respcache_new(app->cfg.search_cache, APP_SEARCH_CACHE_MAX);
-    if (app->pool == NULL)
-        log_event(LOG_WARN, "no analysis threads: writes are analysed on the HTTP threads", NULL);
     if (app->read_pool == NULL)
         log_event(LOG_WARN, "no read threads: reads run on the HTTP threads", NULL);
 
@@ -218,6 +226,8 @@ void app_close(struct app *app)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    admin_snapshot_drain(); /* a running snapshot stops early and resumes its request */
+    /* every job ends and answers its request (a running snapshot stops
+     * early, the rest of a _bulk is refused line by line) */
+    pipeline_drain(app->pipeline);
     app_free(app);
 }

@@ -13,6 +13,7 @@
 
 struct auth;
 struct http_server;
+struct pipeline;
 struct ratelimit;
 struct workpool;
 struct respcache;
@@ -25,8 +26,7 @@ struct app {
     atomic_int stopping;                  /* 1 after SIGTERM/SIGINT: new requests get 503 */
     struct auth *auth;                    /* API keys, or NULL: the API is open */
     struct ratelimit *search_limit;       /* per-client search limit, or NULL: none */
-    struct workpool *pool;                /* threads that analyse writes (workpool.h) */
-    struct workpool *bulk_pool;           /* the one thread that analyses _bulk requests */
+    struct pipeline *pipeline;            /* every write's path (pipeline/pipeline.h) */
     struct workpool *read_pool;           /* threads that run read requests (ROUTE_READ_THREAD) */
     struct respcache *search_cache;       /* rendered search answers, or NULL (respcache.h) */
     uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */

@@ -1,12 +1,12 @@
 /* fuzz_article_json.c: libFuzzer harness for the article JSON parser/validator
- * (handlers/article_json.h). Whatever the input, parsing returns 0 or -1 with a client error;
+ * (pipeline/article_json.h). Whatever the input, parsing returns 0 or -1 with a client error;
  * an accepted article is well-formed, renders, and parses back to the same fields. */
 #include <jansson.h>
 #include <string.h>
 
 #include "analysis/utf8.h"
 #include "fuzz.h"
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 
 static int same_str(const char *a, const char *b)
 {

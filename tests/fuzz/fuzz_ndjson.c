@@ -1,9 +1,9 @@
-/* fuzz_ndjson.c: libFuzzer harness for NDJSON line splitting (handlers/ndjson.h). Checks that
+/* fuzz_ndjson.c: libFuzzer harness for NDJSON line splitting (pipeline/ndjson.h). Checks that
  * the lines are exactly the non-blank lines of the input, numbered as the client sent them. */
 #include <string.h>
 
 #include "fuzz.h"
-#include "handlers/ndjson.h"
+#include "pipeline/ndjson.h"
 
 static int blank(const char *s, size_t n)
 {

@@ -16,9 +16,9 @@
 #include "analysis/query.h"
 #include "analysis/textnorm.h"
 #include "analysis/utf8.h"
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 #include "handlers/cursor.h"
-#include "handlers/ndjson.h"
+#include "pipeline/ndjson.h"
 
 /* One input: its path (for messages) and bytes, NUL-terminated for convenience. */
 struct input {

@@ -1,6 +1,6 @@
 /* article_json.c: article parsing, validation and rendering (see
  * article_json.h). Unknown fields are ignored; known ones are strict. */
-#include "handlers/article_json.h"
+#include "pipeline/article_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,9 +222,12 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
     }
     /* Only a valid article gets a generated id, so a refused bulk line never
      * reports an id that was not stored. */
-    if (a->id == NULL && (a->id = article_new_id()) == NULL) {
-        error_set(err, ERR_INTERNAL, "out of memory");
-        goto out;
+    if (a->id == NULL) {
+        if ((a->id = article_new_id()) == NULL) {
+            error_set(err, ERR_INTERNAL, "out of memory");
+            goto out;
+        }
+        a->id_generated = 1;
     }
     ret = 0;
 out:

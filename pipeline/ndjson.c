@@ -1,5 +1,5 @@
 /* ndjson.c: NDJSON line splitting (see ndjson.h). */
-#include "handlers/ndjson.h"
+#include "pipeline/ndjson.h"
 
 #include <string.h>
 

@@ -1,0 +1,78 @@
+/* stages.h: the per-article stages of the pipeline, in the order they run
+ * (stages.c holds the list). An ANALYSE stage reads the article's text
+ * alone (pure: any thread, no lock); a RESOLVE stage may read the store
+ * (what is already there: near copies). Each fills its part of the op; the
+ * op's owner frees it all with pipeline_op_clear. */
+#ifndef ARTICLED_PIPELINE_STAGES_H
+#define ARTICLED_PIPELINE_STAGES_H
+
+#include <stddef.h>
+
+#include "analysis/error.h"
+#include "store/store.h"
+
+struct entity_extractor;
+
+/* What a stage may read. */
+struct pipeline_ctx {
+    struct store *store;
+    const struct entity_extractor *extractor; /* NULL: entities are off */
+    int duplicates;                           /* 1: fingerprints and near copies */
+    double min_containment;                   /* near copies reported from here */
+};
+
+enum pipeline_phase { PIPELINE_ANALYSE, PIPELINE_RESOLVE };
+
+struct pipeline_stage {
+    const char *name;
+    enum pipeline_phase phase;
+    /* 0 or -1 with err (the article is refused with it) */
+    int (*run)(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+};
+
+extern const struct pipeline_stage pipeline_stages[];
+extern const size_t pipeline_nstages;
+
+/* Runs every stage of phase on op (valid, parsed article), in order.
+ * Returns 0 or -1 with err. */
+int pipeline_stages_run(const struct pipeline_ctx *ctx, enum pipeline_phase phase,
+                        struct store_op *op, struct error *err);
+
+/* Frees everything op owns (article, fingerprints, near list, entities). */
+void pipeline_op_clear(struct store_op *op);
+
+/* ---- the stages (one file each) ---------------------------------------- */
+
+/* stage_normalise.c: the exact-copy hash (always) and, with duplicates on,
+ * both fingerprint sets, from one normalisation of the body. */
+int stage_normalise(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+
+/* stage_entities.c: the people, organisations and places of the body. */
+int stage_entities(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+
+/* stage_near.c: near copies already stored, and the copy group to join. */
+int stage_near(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+
+/* Entities are extracted from the first 64 KiB of a body. */
+#define PIPELINE_ENTITY_MAX_BYTES 65536
+
+/* body's entities as the store writes them (a store_entity_set whose
+ * release frees it); ex may be NULL (none). 0 or -1. Also the backfill's
+ * extractor for articles stored before entities existed. */
+int stage_entities_extract(const struct entity_extractor *ex, const char *body, size_t len,
+                           struct store_entity_set *out);
+
+/* The whole fingerprint set and its index set of body, from one
+ * normalisation; content_hash (may be NULL) gets the exact-copy hash; full
+ * NULL: the hash alone. 0 or -1; the caller frees both sets. */
+int stage_fingerprints(const char *body, size_t len, struct fingerprint_set *full,
+                       struct fingerprint_set *index, char *content_hash);
+
+/* The store's backfill callbacks (store_options), for articles stored
+ * while a feature was off: stage_fingerprints without the hash, and
+ * stage_entities_extract with ctx the extractor. */
+int stage_fingerprints_cb(const char *body, size_t len, struct fingerprint_set *full,
+                          struct fingerprint_set *index);
+int stage_entities_cb(void *ctx, const char *body, size_t len, struct store_entity_set *out);
+
+#endif
