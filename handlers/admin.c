@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
 #include "server/log.h"
+#include "server/reply.h"
 
 #define ADMIN_NAME_MAX 64
 
@@ -145,9 +145,8 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
     } else if (!admin_name_valid(name)) {
         json_t *errors = json_pack("[{s:s,s:s}]", "field", "name", "message",
                                    "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'");
-        reply_problem_errors(res, 400, NULL,
-                             "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'",
-                             errors);
+        reply_fail_errors(res, ERR_INVALID,
+                          "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'", errors);
         return HANDLER_DONE;
     }
     if (dir[0] == '\0') {
@@ -160,7 +159,7 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
             job->path = NULL;
         admin_job_free(job);
         free(dbcopy);
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     free(dbcopy);
@@ -180,8 +179,8 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
     pthread_mutex_unlock(&admin_mu);
     if (started) {
         admin_job_free(job);
-        reply_problem(res, 409, NULL,
-                      "another snapshot is being written; try again when it is done");
+        reply_fail(res, ERR_CONFLICT,
+                   "another snapshot is being written; try again when it is done");
         return HANDLER_DONE;
     }
 

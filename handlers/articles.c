@@ -11,7 +11,7 @@
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 #include "server/workpool.h"
 
 struct write_state {
@@ -102,7 +102,7 @@ static int article_write(struct app *app, struct http_request *req, struct http_
         return HANDLER_DONE;
     ws = calloc(1, sizeof *ws);
     if (ws == NULL) {
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     ws->op.kind = kind;
@@ -128,7 +128,8 @@ static int article_write(struct app *app, struct http_request *req, struct http_
 static int article_path_id(struct http_request *req, struct http_response *res)
 {
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
-        reply_problem(res, 404, NULL, "no article with this id (ids match [A-Za-z0-9._:-]{1,128})");
+        reply_fail(res, ERR_NOT_FOUND,
+                   "no article with this id (ids match [A-Za-z0-9._:-]{1,128})");
         return -1;
     }
     return 0;
@@ -144,7 +145,7 @@ int handle_article_put(struct app *app, struct http_request *req, struct http_re
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
         json_t *errors = json_pack("[{s:s,s:s}]", "field", "id", "message",
                                    "ids match [A-Za-z0-9._:-]{1,128}, not . or ..");
-        reply_problem_errors(res, 400, NULL, "the id in the URL is not valid", errors);
+        reply_fail_errors(res, ERR_INVALID, "the id in the URL is not valid", errors);
         return HANDLER_DONE;
     }
     return article_write(app, req, res, STORE_OP_PUT, req->params[0]);
@@ -159,7 +160,7 @@ int handle_article_delete(struct app *app, struct http_request *req, struct http
     ws = calloc(1, sizeof *ws);
     if (ws == NULL || (ws->op.article.id = strdup(req->params[0])) == NULL) {
         write_state_free(ws);
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     ws->op.kind = STORE_OP_DELETE;
@@ -208,9 +209,8 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
             c.query != qhash) {
             json_t *errors = json_pack("[{s:s,s:s}]", "field", "cursor", "message",
                                        "not a cursor of this listing");
-            reply_problem_errors(res, 400, NULL,
-                                 "'cursor' must be a next_cursor value from the same listing",
-                                 errors);
+            reply_fail_errors(res, ERR_INVALID,
+                              "'cursor' must be a next_cursor value from the same listing", errors);
             return HANDLER_DONE;
         }
         q.has_after = 1;

@@ -16,7 +16,7 @@
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "handlers/ndjson.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 #include "server/workpool.h"
 
 struct bulk_bad {
@@ -413,12 +413,12 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         char detail[128];
         snprintf(detail, sizeof detail, "a _bulk request holds at most %u articles, this one %zu",
                  app->cfg.max_bulk_lines, nlines);
-        reply_problem(res, 413, NULL, detail);
+        reply_fail(res, ERR_TOO_LARGE, detail);
         return HANDLER_DONE;
     }
     if (nlines == 0) {
-        reply_problem(res, 400, NULL,
-                      "the request holds no articles (NDJSON: one JSON object a line)");
+        reply_fail(res, ERR_INVALID,
+                   "the request holds no articles (NDJSON: one JSON object a line)");
         return HANDLER_DONE;
     }
     bs = calloc(1, sizeof *bs);
@@ -450,6 +450,6 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     return HANDLER_DONE;
 oom:
     bulk_state_unref(bs);
-    reply_problem(res, 500, NULL, "out of memory");
+    reply_fail(res, ERR_INTERNAL, "out of memory");
     return HANDLER_DONE;
 }
