@@ -50,8 +50,8 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
 {
     struct store_stats stats = {0};
     struct error err = {0};
-    size_t n;
-    const struct route *routes = router_routes(&n);
+    const struct route *routes = app->routes;
+    size_t n = app->nroutes;
     const char **names = calloc(n, sizeof *names);
     char *text;
     (void)req;

@@ -11,13 +11,13 @@
 
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
+#include "handlers/routes.h"
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/ratelimit.h"
 #include "server/respcache.h"
-#include "server/router.h"
 #include "server/workpool.h"
 
 /* How long a shutdown waits for in-flight requests. */
@@ -123,7 +123,6 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     struct store_options sopts = {0};
     unsigned port = 0;
     char errbuf[256];
-    size_t nroutes;
     json_t *fields;
     int rc;
 
@@ -169,8 +168,8 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     app_snapshot_clean(app);
 
     /* Metrics, the analysis pools and the search answer cache. */
-    router_routes(&nroutes);
-    app->metrics = metrics_new(nroutes);
+    app->routes = routes_table(&app->nroutes);
+    app->metrics = metrics_new(app->nroutes);
     app->pool = workpool_new(app->cfg.threads, "articled-work");
     /* _bulk requests are analysed one at a time, in order: the single writer
      * cannot take more than one thread's worth of analysis, and each request

@@ -412,14 +412,13 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
 }
 
 /* Decides CORS and access from the headers: whether the Origin is the
- * configured one, whether this is a preflight (which needs no key), and what
- * the key allows. /healthz and /readyz are always open. */
+ * configured one, whether this is a preflight (which needs no key), and
+ * whether the key has the role the route needs. */
 static void http_ctx_access(struct http_ctx *ctx)
 {
     struct app *app = ctx->app;
     const char *origin = MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, "Origin");
     const char *m = ctx->req.method;
-    int write = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 
     ctx->auth = AUTH_OK;
     ctx->cors = app->cfg.cors_origin[0] != '\0' && origin != NULL &&
@@ -427,12 +426,12 @@ static void http_ctx_access(struct http_ctx *ctx)
     ctx->preflight = ctx->cors && ctx->routed == ROUTER_BAD_METHOD && strcmp(m, "OPTIONS") == 0 &&
                      MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND,
                                                  "Access-Control-Request-Method") != NULL;
-    if (ctx->routed != ROUTER_FOUND || (ctx->route->flags & ROUTE_OPEN))
+    if (ctx->routed != ROUTER_FOUND)
         return;
     ctx->auth = auth_check(
         app->auth,
         MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-        write, app->cfg.public_read, &ctx->key_name);
+        ctx->route->role, app->cfg.public_read, &ctx->key_name);
 }
 
 /* The rate limiter's name for the client: the key's name when it presented
@@ -579,7 +578,6 @@ static int http_framing_problem(struct http_ctx *ctx, struct http_response *res,
 static int http_ctx_begin(struct http_ctx *ctx, const char *url, const char *method)
 {
     struct app *app = ctx->app;
-    size_t nroutes;
     const char *cl;
 
     ctx->begun = 1;
@@ -589,14 +587,13 @@ static int http_ctx_begin(struct http_ctx *ctx, const char *url, const char *met
     ctx->scratch = malloc(strlen(url) + 1);
     if (ctx->scratch == NULL)
         return -1;
-    router_routes(&nroutes);
-    ctx->route_index = nroutes;
-    ctx->routed = router_match(method, url, &ctx->route, &ctx->route_index, ctx->req.params,
-                               &ctx->req.nparams, ctx->scratch, ctx->allow, sizeof ctx->allow);
+    ctx->routed = router_match(app->routes, app->nroutes, method, url, &ctx->route,
+                               &ctx->route_index, ctx->req.params, &ctx->req.nparams, ctx->scratch,
+                               ctx->allow, sizeof ctx->allow);
     if (ctx->routed == ROUTER_FOUND)
         ctx->req.route_name = ctx->route->pattern;
     else
-        ctx->route_index = nroutes;
+        ctx->route_index = app->nroutes;
     ctx->limit = ctx->routed == ROUTER_FOUND && ctx->route->body == ROUTE_BODY_BULK
                      ? app->cfg.max_bulk
                      : app->cfg.max_body;
