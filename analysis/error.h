@@ -1,6 +1,7 @@
 /* error.h: the error record every layer fills for its caller.
  * Functions return 0 / -1 and write why into a caller's struct error; only the
- * handler layer turns an error code into an HTTP status (handlers/reply.c). */
+ * HTTP layer turns an error code into an HTTP status (reply_status in
+ * server/reply.c). */
 #ifndef ARTICLED_ERROR_H
 #define ARTICLED_ERROR_H
 
@@ -13,6 +14,7 @@ enum error_code {
     ERR_NOT_FOUND,     /* 404 */
     ERR_CONFLICT,      /* 409 */
     ERR_TOO_LARGE,     /* 413 */
+    ERR_MEDIA_TYPE,    /* the body's Content-Type is not the one the route takes (415) */
     ERR_FULL,          /* storage full (507) */
     ERR_UNAVAILABLE,   /* shutting down or not ready (503) */
     ERR_TIMEOUT,       /* a read ran past its time budget (503, --search-timeout) */

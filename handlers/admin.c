@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
 #include "server/log.h"
+#include "server/reply.h"
 
 #define ADMIN_NAME_MAX 64
 
@@ -83,9 +83,8 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
     } else if (!admin_name_valid(name)) {
         json_t *errors = json_pack("[{s:s,s:s}]", "field", "name", "message",
                                    "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'");
-        reply_problem_errors(res, 400, NULL,
-                             "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'",
-                             errors);
+        reply_fail_errors(res, ERR_INVALID,
+                          "'name' must match [A-Za-z0-9._-]{1,64} and not start with '.'", errors);
         return HANDLER_DONE;
     }
     if (dir[0] == '\0') {
@@ -98,7 +97,7 @@ int handle_admin_snapshot(struct app *app, struct http_request *req, struct http
             job->snapshot_path = NULL;
         pipeline_job_release(job);
         free(dbcopy);
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     free(dbcopy);

@@ -9,7 +9,7 @@
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 /* The answer of a finished write job, on an HTTP thread. */
 static int write_finish(struct app *app, struct http_request *req, struct http_response *res)
@@ -52,7 +52,7 @@ static int article_write(struct app *app, struct http_request *req, struct http_
     job->min_containment = min_containment;
     if (path_id != NULL && (job->id = strdup(path_id)) == NULL) {
         pipeline_job_release(job);
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     return handlers_job_run(app, req, job, write_finish);
@@ -62,7 +62,8 @@ static int article_write(struct app *app, struct http_request *req, struct http_
 static int article_path_id(struct http_request *req, struct http_response *res)
 {
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
-        reply_problem(res, 404, NULL, "no article with this id (ids match [A-Za-z0-9._:-]{1,128})");
+        reply_fail(res, ERR_NOT_FOUND,
+                   "no article with this id (ids match [A-Za-z0-9._:-]{1,128})");
         return -1;
     }
     return 0;
@@ -78,7 +79,7 @@ int handle_article_put(struct app *app, struct http_request *req, struct http_re
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
         json_t *errors = json_pack("[{s:s,s:s}]", "field", "id", "message",
                                    "ids match [A-Za-z0-9._:-]{1,128}, not . or ..");
-        reply_problem_errors(res, 400, NULL, "the id in the URL is not valid", errors);
+        reply_fail_errors(res, ERR_INVALID, "the id in the URL is not valid", errors);
         return HANDLER_DONE;
     }
     return article_write(app, req, res, PIPELINE_PUT, req->params[0]);
@@ -95,7 +96,7 @@ int handle_article_delete(struct app *app, struct http_request *req, struct http
         return HANDLER_DONE;
     if ((job->id = strdup(req->params[0])) == NULL) {
         pipeline_job_release(job);
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     return handlers_job_run(app, req, job, write_finish);
@@ -143,9 +144,8 @@ int handle_article_list(struct app *app, struct http_request *req, struct http_r
             c.query != qhash) {
             json_t *errors = json_pack("[{s:s,s:s}]", "field", "cursor", "message",
                                        "not a cursor of this listing");
-            reply_problem_errors(res, 400, NULL,
-                                 "'cursor' must be a next_cursor value from the same listing",
-                                 errors);
+            reply_fail_errors(res, ERR_INVALID,
+                              "'cursor' must be a next_cursor value from the same listing", errors);
             return HANDLER_DONE;
         }
         q.has_after = 1;

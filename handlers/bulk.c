@@ -14,7 +14,7 @@
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "pipeline/ndjson.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 /* An answer buffer larger than this is given back once it has been sent. */
 #define BULK_OUT_KEEP (1u << 20)
@@ -280,12 +280,12 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
         char detail[128];
         snprintf(detail, sizeof detail, "a _bulk request holds at most %u articles, this one %zu",
                  app->cfg.max_bulk_lines, nlines);
-        reply_problem(res, 413, NULL, detail);
+        reply_fail(res, ERR_TOO_LARGE, detail);
         return HANDLER_DONE;
     }
     if (nlines == 0) {
-        reply_problem(res, 400, NULL,
-                      "the request holds no articles (NDJSON: one JSON object a line)");
+        reply_fail(res, ERR_INVALID,
+                   "the request holds no articles (NDJSON: one JSON object a line)");
         return HANDLER_DONE;
     }
     bs = calloc(1, sizeof *bs);
@@ -293,7 +293,7 @@ int handle_bulk(struct app *app, struct http_request *req, struct http_response 
     if (job == NULL) {
         free(bs);
         if (res->status == 0)
-            reply_problem(res, 500, NULL, "out of memory");
+            reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     pthread_mutex_init(&bs->mu, NULL);

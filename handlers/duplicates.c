@@ -12,7 +12,7 @@
 #include "pipeline/article_json.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 /* Renders {exact: [...], near: [...]} for a text with this hash and set. */
 static int duplicates_answer(struct app *app, const char *exclude_id, const char *content_hash,
@@ -55,7 +55,7 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
     if (ingest_min_containment(req, &min_containment, res) != 0)
         return HANDLER_DONE;
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
-        reply_problem(res, 404, NULL, "no article with this id");
+        reply_fail(res, ERR_NOT_FOUND, "no article with this id");
         return HANDLER_DONE;
     }
     if (store_article_get(app->store, req->params[0], &a, &err) != 0) {

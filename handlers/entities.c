@@ -11,12 +11,12 @@
 #include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 static void entity_param_error(struct http_response *res, const char *field, const char *msg)
 {
     json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
-    reply_problem_errors(res, 400, NULL, msg, errors);
+    reply_fail_errors(res, ERR_INVALID, msg, errors);
 }
 
 /* {id, name, type, articles, mentions, aliases[]} of one row. */
@@ -43,7 +43,7 @@ static int entity_from_path(struct app *app, struct http_request *req, struct ht
     struct error err = {0};
     if (req->nparams < 1 || strlen(req->params[0]) > 1024 ||
         utf8_check(req->params[0], strlen(req->params[0]), NULL) != 0) {
-        reply_problem(res, 404, NULL, "no entity with this id");
+        reply_fail(res, ERR_NOT_FOUND, "no entity with this id");
         return -1;
     }
     if (store_entity_get(app->store, req->params[0], row, &err) != 0) {
@@ -63,7 +63,7 @@ int handle_article_entities(struct app *app, struct http_request *req, struct ht
     json_t *list, *body;
 
     if (req->nparams < 1 || !article_id_valid(req->params[0])) {
-        reply_problem(res, 404, NULL, "no article with this id");
+        reply_fail(res, ERR_NOT_FOUND, "no article with this id");
         return HANDLER_DONE;
     }
     if (store_article_get(app->store, req->params[0], &a, &err) != 0) {
@@ -144,7 +144,7 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
         /* names are compared folded (case, diacritics, punctuation) */
         fold = textnorm_string(prefix, strlen(prefix), NULL);
         if (fold == NULL) {
-            reply_problem(res, 500, NULL, "out of memory");
+            reply_fail(res, ERR_INTERNAL, "out of memory");
             return HANDLER_DONE;
         }
         q.prefix = fold;

@@ -1,6 +1,6 @@
 /* job.c: a request answered by a pipeline job (see handlers.h). */
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 /* The job's news, on a pipeline or writer thread: only its end wakes the
  * request (single answers). */
@@ -29,7 +29,7 @@ struct pipeline_job *handlers_job_new(struct http_request *req, enum pipeline_ki
     struct pipeline_job *job = pipeline_job_new(kind);
 
     if (job == NULL) {
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return NULL;
     }
     job->body_len = req->body_len;

@@ -9,13 +9,13 @@
 #include "analysis/datetime.h"
 #include "analysis/utf8.h"
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 
-static void params_fail(struct http_response *res, unsigned status, const char *field,
+static void params_fail(struct http_response *res, enum error_code code, const char *field,
                         const char *msg)
 {
     json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
-    reply_problem_errors(res, status, NULL, msg, errors);
+    reply_fail_errors(res, code, msg, errors);
 }
 
 int params_content_type(const struct http_request *req, const char *want, struct http_response *res)
@@ -31,7 +31,7 @@ int params_content_type(const struct http_request *req, const char *want, struct
             return 0;
     }
     snprintf(msg, sizeof msg, "the request body must be sent as Content-Type: %s", want);
-    reply_problem(res, 415, NULL, msg);
+    reply_fail(res, ERR_MEDIA_TYPE, msg);
     return -1;
 }
 
@@ -46,12 +46,12 @@ int params_string(const struct http_request *req, const char *name, size_t max, 
         return 0;
     if (utf8_check(v, strlen(v), NULL) != 0) {
         snprintf(msg, sizeof msg, "'%s' is not valid UTF-8", name);
-        params_fail(res, 422, name, msg);
+        params_fail(res, ERR_UNPROCESSABLE, name, msg);
         return -1;
     }
     if (strlen(v) > max) {
         snprintf(msg, sizeof msg, "'%s' is longer than %zu bytes", name, max);
-        params_fail(res, 400, name, msg);
+        params_fail(res, ERR_INVALID, name, msg);
         return -1;
     }
     *out = v;
@@ -73,7 +73,7 @@ int params_limit(const struct http_request *req, unsigned dflt, unsigned max, un
     n = strtol(v, &end, 10);
     if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < 1 || n > (long)max) {
         snprintf(msg, sizeof msg, "'limit' must be a whole number from 1 to %u", max);
-        params_fail(res, 400, "limit", msg);
+        params_fail(res, ERR_INVALID, "limit", msg);
         return -1;
     }
     *out = (unsigned)n;
@@ -94,7 +94,7 @@ int params_time(const struct http_request *req, const char *name, int64_t dflt, 
                  "'%s' must be an RFC 3339 date-time (2025-03-01T12:00:00Z) or a date "
                  "(2025-03-01)",
                  name);
-        params_fail(res, 400, name, msg);
+        params_fail(res, ERR_INVALID, name, msg);
         return -1;
     }
     return 0;
@@ -115,7 +115,7 @@ int params_double(const struct http_request *req, const char *name, double min, 
     d = strtod(v, &end);
     if (*v == '\0' || *end != '\0' || errno != 0 || !(d >= min && d <= max)) {
         snprintf(msg, sizeof msg, "'%s' must be a number from %g to %g", name, min, max);
-        params_fail(res, 400, name, msg);
+        params_fail(res, ERR_INVALID, name, msg);
         return -1;
     }
     *out = d;

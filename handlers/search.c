@@ -8,14 +8,14 @@
 #include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 #include "server/respcache.h"
 
-static void search_param_error(struct http_response *res, unsigned status, const char *field,
+static void search_param_error(struct http_response *res, enum error_code code, const char *field,
                                const char *msg)
 {
     json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
-    reply_problem_errors(res, status, NULL, msg, errors);
+    reply_fail_errors(res, code, msg, errors);
 }
 
 /* Appends one field to a cache key as its length, ':' and its bytes (a NULL
@@ -95,12 +95,12 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         }
     }
     if (dups != NULL && strcmp(dups, "collapse") != 0 && strcmp(dups, "show") != 0) {
-        search_param_error(res, 400, "duplicates", "'duplicates' must be collapse or show");
+        search_param_error(res, ERR_INVALID, "duplicates", "'duplicates' must be collapse or show");
         return HANDLER_DONE;
     }
     q.collapse = dups != NULL && strcmp(dups, "collapse") == 0;
     if (text == NULL) {
-        search_param_error(res, 400, "q", "'q' is required: the words to search for");
+        search_param_error(res, ERR_INVALID, "q", "'q' is required: the words to search for");
         return HANDLER_DONE;
     }
     if (sort == NULL || strcmp(sort, "relevance") == 0) {
@@ -108,7 +108,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     } else if (strcmp(sort, "newest") == 0) {
         q.sort = STORE_SORT_NEWEST;
     } else {
-        search_param_error(res, 400, "sort", "'sort' must be relevance or newest");
+        search_param_error(res, ERR_INVALID, "sort", "'sort' must be relevance or newest");
         return HANDLER_DONE;
     }
     if (query_to_fts5(text, strlen(text), &match, &err) != 0) {
@@ -131,7 +131,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
             c.kind != (q.sort == STORE_SORT_NEWEST ? 'n' : 'r')) {
-            search_param_error(res, 400, "cursor",
+            search_param_error(res, ERR_INVALID, "cursor",
                                "'cursor' must be a next_cursor value from the same search");
             free(match);
             return HANDLER_DONE;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
-#include "handlers/reply.h"
+#include "server/reply.h"
 #include "server/router.h"
 
 extern const unsigned char articled_openapi_yaml[];
@@ -19,7 +19,7 @@ int handle_healthz(struct app *app, struct http_request *req, struct http_respon
     res->len = res->body ? strlen(res->body) : 0;
     res->content_type = "application/json";
     if (res->body == NULL)
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
     return HANDLER_DONE;
 }
 
@@ -31,11 +31,13 @@ int handle_readyz(struct app *app, struct http_request *req, struct http_respons
     (void)req;
 
     if (store_stats(app->store, &stats, &err) != 0) {
-        reply_problem(res, 503, NULL, err.msg);
+        reply_fail(res, ERR_UNAVAILABLE, err.msg);
+        res->retry_after = 0; /* not ready is no retry hint: the contract says so */
         return HANDLER_DONE;
     }
     if (version != store_schema_latest()) {
-        reply_problem(res, 503, NULL, "the database is not migrated");
+        reply_fail(res, ERR_UNAVAILABLE, "the database is not migrated");
+        res->retry_after = 0;
         return HANDLER_DONE;
     }
     reply_json(res, 200,
@@ -48,14 +50,14 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
 {
     struct store_stats stats = {0};
     struct error err = {0};
-    size_t n;
-    const struct route *routes = router_routes(&n);
+    const struct route *routes = app->routes;
+    size_t n = app->nroutes;
     const char **names = calloc(n, sizeof *names);
     char *text;
     (void)req;
 
     if (names == NULL) {
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     for (size_t i = 0; i < n; i++)
@@ -64,7 +66,7 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
     text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory());
     free(names);
     if (text == NULL) {
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return HANDLER_DONE;
     }
     res->status = 200;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "handlers/handlers.h"
+#include "handlers/routes.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages.h"
 #include "server/app.h"
@@ -18,7 +19,6 @@
 #include "server/log.h"
 #include "server/ratelimit.h"
 #include "server/respcache.h"
-#include "server/router.h"
 #include "server/workpool.h"
 
 /* How long a shutdown waits for in-flight requests. */
@@ -125,7 +125,6 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     struct pipeline_config pcfg = {0};
     unsigned port = 0;
     char errbuf[256];
-    size_t nroutes;
     json_t *fields;
     int rc;
 
@@ -172,8 +171,8 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     app_snapshot_clean(app);
 
     /* Metrics, the analysis pools and the search answer cache. */
-    router_routes(&nroutes);
-    app->metrics = metrics_new(nroutes);
+    app->routes = routes_table(&app->nroutes);
+    app->metrics = metrics_new(app->nroutes);
     pcfg.store = app->store;
     pcfg.extractor = app->cfg.entities ? app->extractor : NULL;
     pcfg.duplicates = app->cfg.duplicates;

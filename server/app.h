@@ -14,6 +14,7 @@
 struct auth;
 struct http_server;
 struct pipeline;
+struct route;
 struct ratelimit;
 struct workpool;
 struct respcache;
@@ -31,6 +32,8 @@ struct app {
     struct respcache *search_cache;       /* rendered search answers, or NULL (respcache.h) */
     uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */
     struct http_server *http;             /* the listening daemon (http.h) */
+    const struct route *routes;           /* the route table (handlers/routes.c), static */
+    size_t nroutes;
 };
 
 /* What app_open returns when it does not return a port. */

@@ -292,7 +292,7 @@ static const struct auth_key *auth_find(const struct auth *a, const char *token,
     return found ? &a->keys[found - 1] : NULL;
 }
 
-enum auth_result auth_check(const struct auth *a, const char *authorization, int write,
+enum auth_result auth_check(const struct auth *a, const char *authorization, enum auth_role role,
                             int public_read, const char **name)
 {
     const struct auth_key *k;
@@ -300,10 +300,10 @@ enum auth_result auth_check(const struct auth *a, const char *authorization, int
     size_t len;
 
     *name = NULL;
-    if (a == NULL)
+    if (a == NULL || role == AUTH_ROLE_NONE)
         return AUTH_OK;
     if (authorization == NULL)
-        return !write && public_read ? AUTH_OK : AUTH_MISSING;
+        return role == AUTH_ROLE_READ && public_read ? AUTH_OK : AUTH_MISSING;
     p = authorization + strspn(authorization, " \t");
     if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
         return AUTH_INVALID;
@@ -315,7 +315,7 @@ enum auth_result auth_check(const struct auth *a, const char *authorization, int
     if (k == NULL)
         return AUTH_INVALID;
     *name = k->name;
-    if (write && k->role != AUTH_ROLE_WRITE)
+    if (k->role < role)
         return AUTH_FORBIDDEN;
     return AUTH_OK;
 }

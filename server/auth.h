@@ -14,14 +14,20 @@
 #define AUTH_NAME_MAX 64  /* bytes, [A-Za-z0-9._-] */
 #define AUTH_KEYS_MAX 10000
 
-enum auth_role { AUTH_ROLE_READ = 1, AUTH_ROLE_WRITE = 2 };
+/* A key's role, and the role a route needs (struct route.role): a key may
+ * do what its role or a lower one needs. */
+enum auth_role {
+    AUTH_ROLE_NONE = 0,  /* needs no key, and a key sent is not looked at (health checks) */
+    AUTH_ROLE_READ = 1,  /* reads: any key, or none with --public-read */
+    AUTH_ROLE_WRITE = 2, /* changes: a write key */
+};
 
 /* What a request may do. */
 enum auth_result {
     AUTH_OK,        /* allowed (*name: the key's name, or NULL when no key was needed) */
     AUTH_MISSING,   /* 401: a key is needed and none was presented */
     AUTH_INVALID,   /* 401: the presented key is malformed or not configured */
-    AUTH_FORBIDDEN, /* 403: a read key on a write (*name is set) */
+    AUTH_FORBIDDEN, /* 403: the key's role is below the one needed (*name is set) */
 };
 
 struct auth;
@@ -40,12 +46,12 @@ void auth_free(struct auth *a);
 /* Number of keys. */
 size_t auth_count(const struct auth *a);
 
-/* Decides a request. a NULL means no keys are configured: everything is
- * allowed. authorization is the Authorization header (or NULL); write says
- * whether the request changes data; public_read lets reads through without a
- * key (a key that is presented is still checked). *name borrows the matching
- * key's name (valid as long as a) or is NULL. */
-enum auth_result auth_check(const struct auth *a, const char *authorization, int write,
+/* Decides a request to a route that needs role. a NULL means no keys are
+ * configured: everything is allowed. authorization is the Authorization
+ * header (or NULL); public_read lets AUTH_ROLE_READ requests through without
+ * a key (a key that is presented is still checked). *name borrows the
+ * matching key's name (valid as long as a) or is NULL. */
+enum auth_result auth_check(const struct auth *a, const char *authorization, enum auth_role role,
                             int public_read, const char **name);
 
 #endif

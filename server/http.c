@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 #include "analysis/utf8.h"
-#include "handlers/reply.h"
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/log.h"
 #include "server/ratelimit.h"
+#include "server/reply.h"
 #include "server/router.h"
 #include "server/workpool.h"
 #include "store/store.h"
@@ -311,7 +311,7 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
     char ra[24];
 
     if (res->status == 0)
-        reply_problem(res, 500, "Internal Server Error", "the handler produced no answer");
+        reply_fail(res, ERR_INTERNAL, "the handler produced no answer");
     if (res->stream != NULL) {
         ctx->stream = res->stream;
         ctx->stream_status = res->status;
@@ -412,14 +412,13 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
 }
 
 /* Decides CORS and access from the headers: whether the Origin is the
- * configured one, whether this is a preflight (which needs no key), and what
- * the key allows. /healthz and /readyz are always open. */
+ * configured one, whether this is a preflight (which needs no key), and
+ * whether the key has the role the route needs. */
 static void http_ctx_access(struct http_ctx *ctx)
 {
     struct app *app = ctx->app;
     const char *origin = MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, "Origin");
     const char *m = ctx->req.method;
-    int write = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 
     ctx->auth = AUTH_OK;
     ctx->cors = app->cfg.cors_origin[0] != '\0' && origin != NULL &&
@@ -427,12 +426,12 @@ static void http_ctx_access(struct http_ctx *ctx)
     ctx->preflight = ctx->cors && ctx->routed == ROUTER_BAD_METHOD && strcmp(m, "OPTIONS") == 0 &&
                      MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND,
                                                  "Access-Control-Request-Method") != NULL;
-    if (ctx->routed != ROUTER_FOUND || (ctx->route->flags & ROUTE_OPEN))
+    if (ctx->routed != ROUTER_FOUND)
         return;
     ctx->auth = auth_check(
         app->auth,
         MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-        write, app->cfg.public_read, &ctx->key_name);
+        ctx->route->role, app->cfg.public_read, &ctx->key_name);
 }
 
 /* The rate limiter's name for the client: the key's name when it presented
@@ -554,18 +553,18 @@ static int http_framing_problem(struct http_ctx *ctx, struct http_response *res,
     MHD_get_connection_values(ctx->req.conn, MHD_HEADER_KIND, http_scan_framing, &f);
     *has_body = (f.content_lengths > 0 && f.length > 0) || f.transfer_encodings > 0;
     if (f.length_conflict) {
-        reply_problem(res, 400, NULL,
-                      "Content-Length is not one number (two different values, or not a number)");
+        reply_fail(res, ERR_INVALID,
+                   "Content-Length is not one number (two different values, or not a number)");
         return 1;
     }
     if (f.transfer_encodings > 0 && f.content_lengths > 0) {
-        reply_problem(res, 400, NULL,
-                      "a request may have Content-Length or Transfer-Encoding, "
-                      "not both");
+        reply_fail(res, ERR_INVALID,
+                   "a request may have Content-Length or Transfer-Encoding, "
+                   "not both");
         return 1;
     }
     if (f.transfer_encodings > 0 && !f.chunked_last) {
-        reply_problem(res, 400, NULL, "Transfer-Encoding must end with chunked");
+        reply_fail(res, ERR_INVALID, "Transfer-Encoding must end with chunked");
         return 1;
     }
     if (f.other_coding) {
@@ -579,7 +578,6 @@ static int http_framing_problem(struct http_ctx *ctx, struct http_response *res,
 static int http_ctx_begin(struct http_ctx *ctx, const char *url, const char *method)
 {
     struct app *app = ctx->app;
-    size_t nroutes;
     const char *cl;
 
     ctx->begun = 1;
@@ -589,14 +587,13 @@ static int http_ctx_begin(struct http_ctx *ctx, const char *url, const char *met
     ctx->scratch = malloc(strlen(url) + 1);
     if (ctx->scratch == NULL)
         return -1;
-    router_routes(&nroutes);
-    ctx->route_index = nroutes;
-    ctx->routed = router_match(method, url, &ctx->route, &ctx->route_index, ctx->req.params,
-                               &ctx->req.nparams, ctx->scratch, ctx->allow, sizeof ctx->allow);
+    ctx->routed = router_match(app->routes, app->nroutes, method, url, &ctx->route,
+                               &ctx->route_index, ctx->req.params, &ctx->req.nparams, ctx->scratch,
+                               ctx->allow, sizeof ctx->allow);
     if (ctx->routed == ROUTER_FOUND)
         ctx->req.route_name = ctx->route->pattern;
     else
-        ctx->route_index = nroutes;
+        ctx->route_index = app->nroutes;
     ctx->limit = ctx->routed == ROUTER_FOUND && ctx->route->body == ROUTE_BODY_BULK
                      ? app->cfg.max_bulk
                      : app->cfg.max_body;
@@ -641,12 +638,11 @@ static int http_refusal(struct http_ctx *ctx, struct http_response *res)
     struct app *app = ctx->app;
 
     if (atomic_load(&app->stopping)) {
-        reply_problem(res, 503, "Service Unavailable", "the service is shutting down");
-        res->retry_after = 1;
+        reply_fail(res, ERR_UNAVAILABLE, "the service is shutting down");
         return 1;
     }
     if (ctx->routed == ROUTER_NOT_FOUND) {
-        reply_problem(res, 404, "Not Found", "no resource at this path");
+        reply_fail(res, ERR_NOT_FOUND, "no resource at this path");
         return 1;
     }
     if (ctx->preflight) {
@@ -672,14 +668,14 @@ static int http_refusal(struct http_ctx *ctx, struct http_response *res)
         return 1;
     }
     if (ctx->unwanted_body) {
-        reply_problem(res, 413, "Content Too Large", "this request takes no body");
+        reply_fail(res, ERR_TOO_LARGE, "this request takes no body");
         return 1;
     }
     if (ctx->too_big) {
         char detail[128];
         snprintf(detail, sizeof detail, "the request body is larger than the limit of %zu bytes",
                  ctx->limit);
-        reply_problem(res, 413, "Content Too Large", detail);
+        reply_fail(res, ERR_TOO_LARGE, detail);
         return 1;
     }
     if (ctx->over_memory) {
@@ -762,7 +758,7 @@ static void http_read_job(void *arg)
     rc = ctx->route->handler(app, &ctx->req, res);
     if (rc == HANDLER_SUSPEND) { /* a read route never suspends */
         memset(res, 0, sizeof *res);
-        reply_problem(res, 500, NULL, "a read handler suspended its request");
+        reply_fail(res, ERR_INTERNAL, "a read handler suspended its request");
     }
     if (store_read_budget_exceeded()) {
         struct error err = {.code = ERR_TIMEOUT};
@@ -789,11 +785,11 @@ static enum MHD_Result http_dispatch(struct http_ctx *ctx)
         ctx->req.body_len = ctx->len;
     }
     if (http_parse_query(ctx) != 0) {
-        reply_problem(&res, 400, "Bad Request", "a query parameter holds a NUL byte (%00)");
+        reply_fail(&res, ERR_INVALID, "a query parameter holds a NUL byte (%00)");
         return http_queue(ctx, &res);
     }
     if (ctx->req.too_many_args) {
-        reply_problem(&res, 400, "Bad Request", "too many query parameters");
+        reply_fail(&res, ERR_INVALID, "too many query parameters");
         return http_queue(ctx, &res);
     }
     if ((ctx->route->flags & ROUTE_READ_THREAD) && app->read_pool != NULL) {
@@ -805,8 +801,7 @@ static enum MHD_Result http_dispatch(struct http_ctx *ctx)
         }
         http_request_suspend(&ctx->req, http_read_done, NULL, NULL);
         if (workpool_submit_reserved(app->read_pool, http_read_job, ctx) != 0) {
-            reply_problem(&ctx->read_res, 503, NULL, "the service is shutting down");
-            ctx->read_res.retry_after = 1;
+            reply_fail(&ctx->read_res, ERR_UNAVAILABLE, "the service is shutting down");
             http_request_resume(&ctx->req);
         }
         return MHD_YES;

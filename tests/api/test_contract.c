@@ -25,7 +25,7 @@
 #include "apitest.h"
 #include "schema_check.h"
 #include "security.h"
-#include "server/router.h"
+#include "handlers/routes.h"
 #include "yamljson.h"
 
 /* ------------------------------------------------------------------------ */
@@ -580,6 +580,25 @@ static void check_exchange(const json_t *d, const char *method, const char *path
 /* Checks on the document alone                                              */
 
 /* The routing table and the document's paths + methods must be the same set. */
+/* The document's operation m of path item it asks for the key that route's
+ * role needs: security [] exactly when it needs none, 401 listed when it
+ * needs one, 403 when it needs a write key. */
+static void check_route_keys(const json_t *it, const char *m, const struct route *route,
+                             json_t *problems)
+{
+    json_t *op = json_object_get(it, m), *sec = json_object_get(op, "security");
+    json_t *responses = json_object_get(op, "responses");
+    int open = json_is_array(sec) && json_array_size(sec) == 0;
+
+    if (open != (route->role == AUTH_ROLE_NONE))
+        problem(problems, "%s %s: security [] in the document %s the route's key role", m,
+                route->pattern, open ? "but not" : "and not");
+    if (route->role != AUTH_ROLE_NONE && json_object_get(responses, "401") == NULL)
+        problem(problems, "%s %s: needs a key, so it must list 401", m, route->pattern);
+    if (route->role == AUTH_ROLE_WRITE && json_object_get(responses, "403") == NULL)
+        problem(problems, "%s %s: needs a write key, so it must list 403", m, route->pattern);
+}
+
 static void check_routes(const json_t *d, const struct route *routes, size_t n, json_t *problems)
 {
     json_t *paths = json_object_get(d, "paths"), *item;
@@ -590,8 +609,12 @@ static void check_routes(const json_t *d, const struct route *routes, size_t n, 
         json_t *it = schema_deref(d, json_object_get(paths, routes[i].pattern));
         lower(m, sizeof m, routes[i].method, strlen(routes[i].method));
         if (it == NULL || json_object_get(it, m) == NULL)
-            problem(problems, "route %s %s (server/router.c) is not in the document",
+            problem(problems, "route %s %s (handlers/routes.c) is not in the document",
                     routes[i].method, routes[i].pattern);
+        else
+            check_route_keys(it, m, &routes[i], problems);
+        if (it != NULL && strcmp(m, "get") == 0 && json_object_get(it, "head") != NULL)
+            check_route_keys(it, "head", &routes[i], problems);
     }
     json_object_foreach(paths, key, item)
     {
@@ -606,7 +629,7 @@ static void check_routes(const json_t *d, const struct route *routes, size_t n, 
                 if (strcmp(routes[i].method, m) == 0 && strcmp(routes[i].pattern, key) == 0)
                     found = 1;
             if (!found)
-                problem(problems, "the document's %s %s has no route in server/router.c", m, key);
+                problem(problems, "the document's %s %s has no route in handlers/routes.c", m, key);
         }
     }
 }
@@ -1043,7 +1066,7 @@ Test(document, well_formed)
 Test(document, same_routes_as_the_router)
 {
     size_t n;
-    const struct route *routes = router_routes(&n);
+    const struct route *routes = routes_table(&n);
     json_t *problems = json_array();
     cr_assert_gt(n, 0);
     check_routes(doc, routes, n, problems);
@@ -1055,7 +1078,7 @@ Test(document, same_routes_as_the_router)
 Test(document, checks_catch_wrong_documents)
 {
     size_t n;
-    const struct route *routes = router_routes(&n);
+    const struct route *routes = routes_table(&n);
     json_t *problems = json_array(), *bad;
     struct exchange x;
     const char *stored =
@@ -1088,6 +1111,24 @@ Test(document, checks_catch_wrong_documents)
         json_pack("{s:{s:{s:{s:s}}}}", "get", "responses", "200", "description", "x"));
     check_routes(bad, routes, n, problems);
     EXPECT_CAUGHT("a path the router does not have");
+    json_decref(bad);
+
+    /* routes: keys the document does not ask for as the table does */
+    bad = json_deep_copy(doc);
+    json_object_del(
+        json_object_get(json_object_get(json_object_get(bad, "paths"), "/healthz"), "get"),
+        "security");
+    check_routes(bad, routes, n, problems);
+    EXPECT_CAUGHT("an open route that the document says needs a key");
+    json_decref(bad);
+    bad = json_deep_copy(doc);
+    json_object_del(json_object_get(json_object_get(json_object_get(json_object_get(bad, "paths"),
+                                                                    "/v1/admin/snapshot"),
+                                                    "post"),
+                                    "responses"),
+                    "403");
+    check_routes(bad, routes, n, problems);
+    EXPECT_CAUGHT("a write route without 403");
     json_decref(bad);
 
     /* document rules */

@@ -1,5 +1,5 @@
 /* reply.c: JSON and problem+json answers (see reply.h). */
-#include "handlers/reply.h"
+#include "server/reply.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +99,8 @@ unsigned reply_status(enum error_code code)
         return 409;
     case ERR_TOO_LARGE:
         return 413;
+    case ERR_MEDIA_TYPE:
+        return 415;
     case ERR_FULL:
         return 507;
     case ERR_UNAVAILABLE:
@@ -120,21 +122,33 @@ void reply_limit(struct http_response *res, unsigned status, const char *limit, 
     res->retry_after = 1;
 }
 
-void reply_error(struct http_response *res, const struct error *err)
+void reply_fail_errors(struct http_response *res, enum error_code code, const char *detail,
+                       json_t *errors)
 {
-    unsigned status = reply_status(err->code);
-    json_t *errors = NULL;
-    if (err->code == ERR_TIMEOUT) {
+    unsigned status = reply_status(code);
+    if (code == ERR_TIMEOUT) {
+        json_decref(errors);
         reply_limit(res, 503, "search-timeout",
                     "the request ran past --search-timeout and was stopped: narrow it (fewer "
                     "prefixes or alternatives, a source, a from/to window)");
         return;
     }
-    if (err->field[0] != '\0')
-        errors = json_pack("[{s:s,s:s}]", "field", err->field, "message", err->msg);
-    reply_problem_errors(res, status, NULL, err->msg, errors);
+    reply_problem_errors(res, status, NULL, detail, errors);
     if (status == 503 || status == 507)
         res->retry_after = status == 503 ? 1 : 30;
+}
+
+void reply_fail(struct http_response *res, enum error_code code, const char *detail)
+{
+    reply_fail_errors(res, code, detail, NULL);
+}
+
+void reply_error(struct http_response *res, const struct error *err)
+{
+    json_t *errors = NULL;
+    if (err->field[0] != '\0' && err->code != ERR_TIMEOUT)
+        errors = json_pack("[{s:s,s:s}]", "field", err->field, "message", err->msg);
+    reply_fail_errors(res, err->code, err->msg, errors);
 }
 
 void reply_text(struct http_response *res, unsigned status, const char *content_type,
@@ -142,7 +156,7 @@ void reply_text(struct http_response *res, unsigned status, const char *content_
 {
     res->body = malloc(len + 1);
     if (res->body == NULL) {
-        reply_problem(res, 500, NULL, "out of memory");
+        reply_fail(res, ERR_INTERNAL, "out of memory");
         return;
     }
     memcpy(res->body, text, len);

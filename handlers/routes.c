@@ -1,0 +1,49 @@
+/* routes.c: the route table (see routes.h). One row per method and path;
+ * openapi.yaml lists exactly these operations (tests/api/test_contract.c). */
+#include "handlers/routes.h"
+
+#include "handlers/handlers.h"
+
+/* Short names for the columns, so that one row stays one line. */
+#define OPEN  AUTH_ROLE_NONE
+#define READ  AUTH_ROLE_READ
+#define WRITE AUTH_ROLE_WRITE
+#define NONE  ROUTE_BODY_NONE
+#define JSON  ROUTE_BODY_ARTICLE
+#define BULK  ROUTE_BODY_BULK
+#define RT    ROUTE_READ_THREAD
+#define RL    ROUTE_RATE_LIMIT
+
+/* Order matters only where two patterns match one path: none do today.
+ * Health checks and metrics stay on the HTTP threads, so they answer at
+ * once however busy the read threads are. POST /v1/duplicates/_check changes
+ * nothing but is a POST: it needs a write key, as every POST does; it is a
+ * pipeline job (analysed on the pipeline's threads), not a read. */
+static const struct route routes[] = {
+    /* method, pattern, handler, key role, body, flags */
+    {"GET", "/healthz", handle_healthz, OPEN, NONE, 0},
+    {"GET", "/readyz", handle_readyz, OPEN, NONE, 0},
+    {"GET", "/metrics", handle_metrics, READ, NONE, 0},
+    {"GET", "/openapi.yaml", handle_openapi, READ, NONE, 0},
+    {"POST", "/v1/articles/_bulk", handle_bulk, WRITE, BULK, 0},
+    {"POST", "/v1/articles", handle_article_create, WRITE, JSON, 0},
+    {"GET", "/v1/articles", handle_article_list, READ, NONE, RT},
+    {"GET", "/v1/articles/{id}", handle_article_get, READ, NONE, RT},
+    {"PUT", "/v1/articles/{id}", handle_article_put, WRITE, JSON, 0},
+    {"DELETE", "/v1/articles/{id}", handle_article_delete, WRITE, NONE, 0},
+    {"GET", "/v1/articles/{id}/duplicates", handle_article_duplicates, READ, NONE, RT},
+    {"POST", "/v1/duplicates/_check", handle_duplicates_check, WRITE, JSON, 0},
+    {"GET", "/v1/articles/{id}/entities", handle_article_entities, READ, NONE, RT},
+    {"GET", "/v1/entities", handle_entity_list, READ, NONE, RT},
+    {"GET", "/v1/entities/{id}", handle_entity_get, READ, NONE, RT},
+    {"GET", "/v1/entities/{id}/articles", handle_entity_articles, READ, NONE, RT},
+    {"GET", "/v1/entities/{id}/related", handle_entity_related, READ, NONE, RT},
+    {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
+    {"POST", "/v1/admin/snapshot", handle_admin_snapshot, WRITE, NONE, 0},
+};
+
+const struct route *routes_table(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
