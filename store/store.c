@@ -1,6 +1,7 @@
 /* store.c: opening the database, the group-committing writer thread and the
- * per-thread read connections (see store.h). Query code for reads lives in
- * store_read.c; what one write does lives in store_write.c. */
+ * per-thread read connections (see store.h). Reads live in store_articles.c
+ * and store_search.c (their SQL in store_stmts.c); what one write does lives
+ * in store_write.c. */
 #include "store/store.h"
 
 #include <pthread.h>

@@ -63,7 +63,7 @@ struct store_stmt_sql {
     enum store_rstmt id;
     const char *sql;
 };
-extern const struct store_stmt_sql store_rstmts[RSTMT_COUNT_];
+extern const struct store_stmt_sql store_rstmts[]; /* RSTMT_COUNT_ entries */
 
 /* Cached statements of the write connection. */
 enum store_wstmt {
