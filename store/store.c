@@ -1,6 +1,7 @@
 /* store.c: opening the database, the group-committing writer thread and the
- * per-thread read connections (see store.h). Query code for reads lives in
- * store_read.c; what one write does lives in store_write.c. */
+ * per-thread read connections (see store.h). Reads live in store_articles.c
+ * and store_search.c (their SQL in store_stmts.c); what one write does lives
+ * in store_write.c. */
 #include "store/store.h"
 
 #include <pthread.h>
@@ -177,7 +178,6 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         }
     }
     if (rc != SQLITE_OK) {
-        int full = (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR;
         char msg[256];
         snprintf(msg, sizeof msg, "write transaction failed, nothing of it was written: %s",
                  sqlite3_errstr(rc));
@@ -194,7 +194,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             for (size_t i = 0; i < b->nops; i++)
                 if (b->ops[i].article.seq > 0)
                     fpsizes_clear(st->sizes, b->ops[i].article.seq);
-        store_batch_fail_all(chain, full ? ERR_FULL : ERR_INTERNAL, msg);
+        store_batch_fail_all(chain, store_error_code(STORE_IO_WRITE, rc, NULL), msg);
         /* ops marked created or replaced did not survive the rollback */
     }
     for (b = chain; b != NULL; b = next) {
@@ -319,17 +319,18 @@ struct store_reader *store_reader_get(struct store *st, struct error *err)
     return r;
 }
 
-sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *sql)
+sqlite3_stmt *store_reader_stmt(struct store_reader *r, enum store_rstmt which)
 {
-    if (r->stmts[which] == NULL && sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                                      &r->stmts[which], NULL) != SQLITE_OK)
+    if (r->stmts[which] == NULL &&
+        sqlite3_prepare_v3(r->db, store_rstmts[which].sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &r->stmts[which], NULL) != SQLITE_OK)
         return NULL;
     return r->stmts[which];
 }
 
 int store_read_begin(struct store_reader *r)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BEGIN, "BEGIN");
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BEGIN);
     int rc = s ? sqlite3_step(s) : sqlite3_errcode(r->db);
     if (s)
         sqlite3_reset(s);
@@ -338,7 +339,7 @@ int store_read_begin(struct store_reader *r)
 
 void store_read_end(struct store_reader *r)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_COMMIT, "COMMIT");
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_COMMIT);
     if (s) {
         sqlite3_step(s);
         sqlite3_reset(s);
@@ -358,7 +359,7 @@ sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql)
 
 static void store_reader_close(struct store_reader *r)
 {
-    for (size_t i = 0; i < STORE_MAX_STMTS; i++)
+    for (size_t i = 0; i < RSTMT_COUNT_; i++)
         sqlite3_finalize(r->stmts[i]);
     sqlite3_close_v2(r->db);
     free(r);

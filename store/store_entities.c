@@ -583,8 +583,7 @@ static int row_from(sqlite3_stmt *s, struct store_entity_row *r)
 
 static int load_aliases(struct store_reader *r, struct store_entity_row *row)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_ENT_ALIASES,
-                                        "SELECT alias FROM entity_aliases WHERE eid = ?1 LIMIT 50");
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_ENT_ALIASES);
     size_t cap = 0;
     int rc;
     if (s == NULL)
@@ -609,20 +608,6 @@ static int load_aliases(struct store_reader *r, struct store_entity_row *row)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Exact counts: the stored ones plus the deltas not folded yet (at most
- * fold_rows rows, summed once per statement). A statement using ENT_COLS
- * starts with ENT_DELTAS and joins d. */
-#define ENT_DELTAS                                                                                 \
-    "WITH d(eid, a, m) AS MATERIALIZED (SELECT eid, sum(articles), sum(mentions)"                  \
-    " FROM entity_deltas GROUP BY eid) "
-#define ENT_ARTICLES "(e.articles + coalesce(d.a, 0))"
-#define ENT_COLS     "e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", e.mentions + coalesce(d.m, 0)"
-#define ENT_JOIN_D   " LEFT JOIN d ON d.eid = e.eid"
-/* one entity's exact article count (?1: its eid) */
-#define ENT_SELF_SQL                                                                               \
-    "SELECT e.articles + coalesce((SELECT sum(articles) FROM entity_deltas WHERE eid = ?1), 0)"    \
-    " FROM entities e WHERE e.eid = ?1"
-
 int store_entity_get(struct store *st, const char *id, struct store_entity_row *out,
                      struct error *err)
 {
@@ -633,11 +618,9 @@ int store_entity_get(struct store *st, const char *id, struct store_entity_row *
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_ENT_GET,
-                          ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
-                          " WHERE e.id = ?1 AND " ENT_ARTICLES " > 0");
+    s = store_reader_stmt(r, RSTMT_ENT_GET);
     if (s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -649,12 +632,12 @@ int store_entity_get(struct store *st, const char *id, struct store_entity_row *
     } else if (rc == SQLITE_DONE) {
         error_set(err, ERR_NOT_FOUND, "no entity with id '%s'", id);
     } else {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "read failed");
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (ret == 0 && load_aliases(r, out) != 0) {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "read failed");
         ret = -1;
     }
     if (ret != 0)
@@ -687,24 +670,18 @@ static int collect_rows(struct store_reader *r, sqlite3_stmt *s, unsigned limit,
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
+        store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "read failed");
         store_entity_rows_free(out);
         return -1;
     }
     for (size_t i = 0; with_aliases && i < out->n; i++)
         if (load_aliases(r, &out->items[i]) != 0) {
-            error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errmsg(r->db));
+            store_error_from_reader(err, r, "read failed");
             store_entity_rows_free(out);
             return -1;
         }
     return 0;
 }
-
-/* The type and name-prefix filters of the entity list (?1..?5). */
-#define ENT_FILTER                                                                                 \
-    "?1 <= ?2 AND (?3 IS NULL OR e.type = ?3)"                                                     \
-    " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"                    \
-    "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
 
 int store_entity_list(struct store *st, const struct store_entity_query *q,
                       struct store_entity_rows *out, struct error *err)
@@ -720,32 +697,11 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
     if (windowed)
         /* counts within the window: the window's articles (by time), then
          * their links */
-        s = store_reader_stmt(
-            r, RSTMT_ENT_LIST_WINDOW,
-            "SELECT e.eid, e.id, e.name, e.type, count(*) AS n,"
-            " sum(json_extract(j.value, '$[1]'))"
-            " FROM articles a INDEXED BY articles_ts CROSS JOIN article_ents ae ON ae.seq = a.seq"
-            " CROSS JOIN json_each(ae.ents) j JOIN entities e ON e.eid = json_extract(j.value, "
-            "'$[0]')"
-            " WHERE a.ts >= ?1 AND a.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
-            " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
-            "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
-            " GROUP BY e.eid ORDER BY n DESC, e.eid LIMIT ?6 OFFSET ?7");
+        s = store_reader_stmt(r, RSTMT_ENT_LIST_WINDOW);
     else
-        s = store_reader_stmt(
-            r, RSTMT_ENT_LIST,
-            /* the entities without unfolded deltas come in stored order
-             * (entities_rank), so the page is among their first
-             * offset+limit and the ones with deltas */
-            ENT_DELTAS ", top(eid) AS (SELECT e.eid FROM entities e"
-            " WHERE e.articles > 0 AND e.eid NOT IN (SELECT eid FROM d) AND " ENT_FILTER
-            " ORDER BY e.articles DESC, e.eid LIMIT ?6 + ?7),"
-            " c(eid) AS (SELECT eid FROM top UNION SELECT eid FROM d)"
-            " SELECT " ENT_COLS " FROM c CROSS JOIN entities e ON e.eid = c.eid" ENT_JOIN_D
-            " WHERE " ENT_ARTICLES " > 0 AND " ENT_FILTER
-            " ORDER BY 5 DESC, e.eid LIMIT ?6 OFFSET ?7");
+        s = store_reader_stmt(r, RSTMT_ENT_LIST);
     if (s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     sqlite3_bind_int64(s, 1, q->from);
@@ -787,19 +743,12 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     if (r == NULL)
         return -1;
 
-    self = store_reader_stmt(r, RSTMT_ENT_SELF, ENT_SELF_SQL);
+    self = store_reader_stmt(r, RSTMT_ENT_SELF);
     /* co-occurrence over the entity's 5,000 most recently stored articles,
      * so a very common entity costs a bounded amount */
-    s = store_reader_stmt(
-        r, RSTMT_ENT_RELATED,
-        ENT_DELTAS "SELECT e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", count(*) AS together"
-        " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?2"
-        "       ORDER BY rowid DESC LIMIT 5000) mine"
-        " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
-        " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')" ENT_JOIN_D
-        " WHERE e.eid <> ?1 GROUP BY e.eid");
+    s = store_reader_stmt(r, RSTMT_ENT_RELATED);
     if (self == NULL || s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     store_read_begin(r);
@@ -850,7 +799,7 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     sqlite3_reset(s);
     store_read_end(r);
     if (rc != SQLITE_DONE) {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
+        store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "read failed");
         store_entity_rows_free(&all);
         return -1;
     }
@@ -890,9 +839,9 @@ int store_entity_articles(struct store *st, int64_t eid, const struct store_list
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    n = store_reader_stmt(r, RSTMT_ENT_SELF, ENT_SELF_SQL);
+    n = store_reader_stmt(r, RSTMT_ENT_SELF);
     if (n == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     sqlite3_bind_int64(n, 1, eid);
@@ -900,25 +849,11 @@ int store_entity_articles(struct store *st, int64_t eid, const struct store_list
         articles = sqlite3_column_int64(n, 0);
     sqlite3_reset(n);
     if (articles >= ENTITY_WALK_MIN_ARTICLES)
-        s = store_reader_stmt(
-            r, RSTMT_ENT_ARTICLES_WALK,
-            "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-            " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
-            " FROM articles a INDEXED BY articles_ts"
-            " WHERE +a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?6)"
-            " AND a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
-            " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5");
+        s = store_reader_stmt(r, RSTMT_ENT_ARTICLES_WALK);
     else
-        s = store_reader_stmt(
-            r, RSTMT_ENT_ARTICLES,
-            "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-            " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
-            " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?6) m"
-            " CROSS JOIN articles a ON a.seq = m.seq"
-            " WHERE a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
-            " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5");
+        s = store_reader_stmt(r, RSTMT_ENT_ARTICLES);
     if (s == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     store_entity_token(eid, token);
@@ -940,15 +875,10 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
     *nmentions = 0;
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_ENT_OF_ARTICLE,
-                          ENT_DELTAS "SELECT " ENT_COLS
-                                     " FROM article_ents ae CROSS JOIN json_each(ae.ents) j"
-                                     " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')"
-                                     ENT_JOIN_D " WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2");
-    m = store_reader_stmt(r, RSTMT_ENT_MENTIONS,
-                          "SELECT data FROM article_mentions WHERE seq = ?1");
+    s = store_reader_stmt(r, RSTMT_ENT_OF_ARTICLE);
+    m = store_reader_stmt(r, RSTMT_ENT_MENTIONS);
     if (s == NULL || m == NULL) {
-        error_set(err, ERR_INTERNAL, "prepare failed: %s", sqlite3_errmsg(r->db));
+        store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     store_read_begin(r);
@@ -983,7 +913,7 @@ int store_article_entities(struct store *st, int64_t seq, struct store_entity_ro
     sqlite3_reset(m);
     store_read_end(r);
     if (rc != SQLITE_DONE) {
-        error_set(err, ERR_INTERNAL, "read failed: %s", sqlite3_errstr(rc));
+        store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "read failed");
         store_entity_rows_free(rows);
         free(*mentions);
         *mentions = NULL;

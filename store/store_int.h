@@ -1,5 +1,6 @@
 /* store_int.h: the store's private parts shared by its own files (store.c,
- * store_read.c, store_write.c). Not for use outside store/. */
+ * store_articles.c, store_search.c, store_write.c...). Not for use outside
+ * store/ (tests aside). */
 #ifndef ARTICLED_STORE_INT_H
 #define ARTICLED_STORE_INT_H
 
@@ -15,9 +16,9 @@
 #include "store/snippet.h"
 #include "store/store.h"
 
-/* Cached statements of a read connection. */
+/* Cached statements of a read connection; their SQL is store_rstmts[id]
+ * (store_stmts.c), in this order. */
 enum store_rstmt {
-    RSTMT_COUNT,
     RSTMT_GET,
     RSTMT_LIST,
     RSTMT_LIST_SOURCE,
@@ -36,7 +37,6 @@ enum store_rstmt {
     RSTMT_SEARCH_NEWEST_PROBE,
     RSTMT_SEARCH_FLOOR,
     RSTMT_SEARCH_TOTAL_FTS,
-    RSTMT_SEARCH_RANK_FTS,
     RSTMT_ENT_ALIASES,
     RSTMT_ENT_GET,
     RSTMT_ENT_LIST,
@@ -50,8 +50,20 @@ enum store_rstmt {
     RSTMT_BEGIN,
     RSTMT_COMMIT,
     RSTMT_SEARCH_RANK_ROWS,
-    STORE_MAX_STMTS = 48
+    RSTMT_COUNT_,        /* the number of read statements: keep it last */
+    STORE_MAX_STMTS = 48 /* the writer's statement cache (struct store.wstmts) */
 };
+
+/* The column weights of the table's own rank (schema.c, migration 10), for
+ * articled_bm25 (rank.h), which ranks as bm25 does and reads fewer pages. */
+#define STORE_RANK_WEIGHTS "4.0, 1.0, 0.0"
+
+/* A read statement's SQL, by id. */
+struct store_stmt_sql {
+    enum store_rstmt id;
+    const char *sql;
+};
+extern const struct store_stmt_sql store_rstmts[]; /* RSTMT_COUNT_ entries */
 
 /* Cached statements of the write connection. */
 enum store_wstmt {
@@ -97,7 +109,7 @@ enum store_wstmt {
 struct store_reader {
     uint64_t generation; /* the store this connection belongs to */
     sqlite3 *db;
-    sqlite3_stmt *stmts[STORE_MAX_STMTS];
+    sqlite3_stmt *stmts[RSTMT_COUNT_];
     struct store_reader *next;
 };
 
@@ -226,10 +238,32 @@ struct store_reader *store_reader_get(struct store *st, struct error *err);
 int store_read_begin(struct store_reader *r);
 void store_read_end(struct store_reader *r);
 
-/* A cached statement of r or of the writer, prepared on first use; NULL on a
- * prepare error (see sqlite3_errmsg). Callers reset it after use. */
-sqlite3_stmt *store_reader_stmt(struct store_reader *r, int which, const char *sql);
+/* A cached statement of r (its SQL from store_rstmts) or of the writer,
+ * prepared on first use; NULL on a prepare error (see sqlite3_errcode and
+ * sqlite3_errmsg). Callers reset it after use. */
+sqlite3_stmt *store_reader_stmt(struct store_reader *r, enum store_rstmt which);
 sqlite3_stmt *store_writer_stmt(struct store *st, int which, const char *sql);
+
+/* Whether an SQLite call failed on a read connection or on the writer's. */
+enum store_io { STORE_IO_READ, STORE_IO_WRITE };
+
+/* The service's error code for SQLite result rc (primary or extended) with
+ * message msg (may be NULL) on an io connection: the one mapping from SQLite
+ * to error.h (store_err.c). On reads: an interrupt is the time budget
+ * (ERR_TIMEOUT), an FTS5 complaint is a bad query (ERR_INVALID); on the
+ * writer: a full disk or an I/O error is ERR_FULL, a constraint
+ * ERR_CONFLICT; anything else ERR_INTERNAL. */
+enum error_code store_error_code(enum store_io io, int rc, const char *msg);
+
+/* Fills err with store_error_code's code and "what: <reason>", the reason
+ * db's message (or rc's when db is NULL). A read that hit its time budget
+ * (store_read_budget_exceeded) is ERR_TIMEOUT whatever rc says. */
+void store_error_from_sqlite(struct error *err, enum store_io io, int rc, sqlite3 *db,
+                             const char *what);
+
+/* store_error_from_sqlite for the last failed call on read connection r
+ * (a statement that would not prepare, say). */
+void store_error_from_reader(struct error *err, struct store_reader *r, const char *what);
 
 /* Prepares what the writer needs. Returns 0 or -1 with err. */
 int store_writer_init(struct store *st, struct error *err);
@@ -322,7 +356,7 @@ void store_entities_close(struct store *st);
 int store_list_collect(struct store_reader *r, sqlite3_stmt *s, const struct store_list_query *q,
                        struct store_article_list *out, struct error *err);
 
-/* Fills a from the 14 article columns of s (store_read.c). 0 or -1. */
+/* Fills a from the 14 article columns of s (store_articles.c). 0 or -1. */
 int store_row_article(sqlite3_stmt *s, struct article *a);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */

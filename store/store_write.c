@@ -184,15 +184,9 @@ static void store_now(char *buf, size_t size, int64_t *secs)
 /* Maps a failed SQLite call on the writer to the op's error. */
 static void store_op_fail(struct store *st, struct store_op *op, int rc, const char *what)
 {
-    int prim = rc & 0xff;
     op->failed = 1;
     op->rc = rc;
-    /* a full disk or a write error is a storage failure (507), as at commit */
-    error_set(&op->err,
-              prim == SQLITE_FULL || prim == SQLITE_IOERR ? ERR_FULL
-              : prim == SQLITE_CONSTRAINT                 ? ERR_CONFLICT
-                                                          : ERR_INTERNAL,
-              "%s: %s", what, sqlite3_errmsg(st->wdb));
+    store_error_from_sqlite(&op->err, STORE_IO_WRITE, rc, st->wdb, what);
 }
 
 unsigned char *store_fps_encode(const struct fingerprint_set *fps)

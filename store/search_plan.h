@@ -1,0 +1,88 @@
+/* search_plan.h: how store_search answers a query, decided without SQLite.
+ * search_plan() picks the strategy, the page size and, for relevance over
+ * many matches, the window of newest matches to rank and its floor; it asks
+ * for the counts it needs one at a time (store_search.c runs them). */
+#ifndef ARTICLED_SEARCH_PLAN_H
+#define ARTICLED_SEARCH_PLAN_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Newest first: above this many matches the time index is walked; above one
+ * in SEARCH_PLAN_PROBE_SHARE of all articles (and a cheap probe), FTS5 is
+ * asked about each article the walk meets. A probe is cheap for at most
+ * SEARCH_PLAN_PROBE_MAX_TERMS terms and no prefix. */
+#define SEARCH_PLAN_WALK_MIN_MATCHES 2000
+#define SEARCH_PLAN_PROBE_SHARE      20
+#define SEARCH_PLAN_PROBE_MAX_TERMS  8
+
+enum search_strategy {
+    /* relevance in one statement: FTS5 ranks the matches (all of them, or
+     * those at or above the floor) and the page is rendered as it comes */
+    SEARCH_RANK,
+    /* relevance with filters few matches pass, among many matches: the
+     * passing rows are ranked one by one (no window) */
+    SEARCH_RANK_ROWS,
+    /* one hit per copy group, by relevance or newest */
+    SEARCH_COLLAPSE,
+    /* newest first: every match looked up and sorted */
+    SEARCH_NEWEST,
+    /* newest first: the time index walked against a list of the matches */
+    SEARCH_NEWEST_WALK,
+    /* newest first: the time index walked, FTS5 asked about each article */
+    SEARCH_NEWEST_PROBE,
+};
+
+/* What the plan needs counted before it can go on. */
+enum search_need {
+    SEARCH_NEED_NONE,        /* the plan is complete */
+    SEARCH_NEED_ALL_MATCHES, /* facts.all_matches */
+    SEARCH_NEED_FLOOR,       /* facts.floor of plan.window (facts.window_tried) */
+    SEARCH_NEED_PASSING,     /* facts.passing above facts.floor */
+};
+
+/* What is known about the query in its snapshot. Counts are -1 until known;
+ * the executor fills what search_plan asks for and calls it again. */
+struct search_facts {
+    long long total;       /* matches passing the filters (-1: not asked for) */
+    long long all_matches; /* matches, filters aside */
+    int64_t articles;      /* stored articles */
+    unsigned rank_candidates;
+    long long window_tried; /* the window whose floor was looked up (0: none) */
+    int64_t floor;          /* its oldest match's rowid (0: fewer matches) */
+    long long passing;      /* matches passing the filters at or above floor */
+};
+
+struct search_plan {
+    enum search_strategy strategy;
+    unsigned limit;      /* the page's size (one more row is read to tell `more`) */
+    int filtered;        /* filters checked on the rows (not inside FTS5) */
+    long long window;    /* relevance ranks only the newest this many matches (0: all) */
+    int64_t floor;       /* the window's oldest rowid, or 0 */
+    long long ranked;    /* store_hits.ranked */
+    long long bm25_docs; /* the document count articled_bm25 may assume, or -1 */
+};
+
+/* A facts record with nothing known yet. */
+void search_facts_init(struct search_facts *f, int64_t articles, unsigned rank_candidates);
+
+/* Plans q (its match the whole FTS5 expression store_search runs) from f.
+ * Returns SEARCH_NEED_NONE with *p complete, or the count it needs first
+ * (p->window names the window for SEARCH_NEED_FLOOR). Pure. */
+enum search_need search_plan(const struct store_search_query *q, const struct search_facts *f,
+                             struct search_plan *p);
+
+/* Whether q has filters checked on the rows rather than inside FTS5 (a
+ * time window, an entity, an empty source). */
+int search_plan_filtered(const struct store_search_query *q);
+
+/* Whether q's source is a token of the FTS5 expression (a non-empty source)
+ * rather than a filter on the rows. */
+int search_plan_source_in_fts(const struct store_search_query *q);
+
+/* Whether asking FTS5 about one article at a time is cheap for match: no
+ * prefix term, at most SEARCH_PLAN_PROBE_MAX_TERMS quoted terms. */
+int search_plan_probe_cheap(const char *match);
+
+#endif

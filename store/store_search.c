@@ -1,0 +1,497 @@
+/* store_search.c: full-text search. store_search makes the counts
+ * search_plan asks for, then runs the plan's strategy with one executor per
+ * strategy, all in one read transaction (one snapshot for every count and
+ * both phases of a page). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/search_plan.h"
+#include "store/store_int.h"
+
+void store_hits_free(struct store_hits *hits)
+{
+    if (hits == NULL)
+        return;
+    for (size_t i = 0; i < hits->n; i++) {
+        struct store_hit *h = &hits->items[i];
+        free(h->id);
+        free(h->title);
+        free(h->source);
+        free(h->published_at);
+        free(h->snippet);
+    }
+    free(hits->items);
+    memset(hits, 0, sizeof *hits);
+}
+
+/* The FTS5 expression store_search runs for q (malloc'd, or NULL when out of
+ * memory). A source filter becomes the article's source token (schema.c,
+ * migration 10: "zzs" + the source's bytes in upper-case hex + "q"), so FTS5
+ * intersects it with the query; an empty source has no token and stays a
+ * filter on the rows (search_plan_source_in_fts). The query's own terms are
+ * kept to title and body when one could match a source token: a prefix
+ * ("ab" *), or a term holding "zzs" in any case, or any letter outside ASCII
+ * (the tokenizer folds case and drops diacritics: "ẐZS..." is "zzs..."). A
+ * false alarm only costs the column check. */
+static int store_search_may_reach_src(const char *match)
+{
+    if (strstr(match, "\" *") != NULL || strcasestr(match, "zzs") != NULL)
+        return 1;
+    for (const unsigned char *p = (const unsigned char *)match; *p; p++)
+        if (*p >= 0x80)
+            return 1;
+    return 0;
+}
+
+static char *store_search_match(const struct store_search_query *q)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *cols = store_search_may_reach_src(q->match) ? "{title body} : " : "";
+    int in_fts = search_plan_source_in_fts(q);
+    size_t ml = strlen(q->match), sl = in_fts ? strlen(q->source) : 0, n = 0;
+    char *m = malloc(ml + 2 * sl + 64);
+
+    if (m == NULL)
+        return NULL;
+    n = (size_t)sprintf(m, "%s(%s)", cols, q->match);
+    if (in_fts) {
+        n += (size_t)sprintf(m + n, " AND src : \"zzs");
+        for (size_t i = 0; i < sl; i++) {
+            m[n++] = hex[(unsigned char)q->source[i] >> 4];
+            m[n++] = hex[(unsigned char)q->source[i] & 15];
+        }
+        memcpy(m + n, "q\"", 3);
+    }
+    return m;
+}
+
+/* Binds what every search statement with filters shares: ?1 the match, ?2
+ * the snapshot bound, ?3 the source, ?4/?5 the window, ?10 the entity. */
+static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_query *q,
+                                     int64_t max_seq)
+{
+    sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, max_seq);
+    if (q->source != NULL)
+        sqlite3_bind_text(s, 3, q->source, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, q->from);
+    sqlite3_bind_int64(s, 5, q->to);
+    if (q->entity != 0) {
+        /* an eid of -1 (nobody mentions the entity) matches no token */
+        char token[STORE_ENTITY_TOKEN_MAX];
+        store_entity_token(q->entity, token);
+        sqlite3_bind_text(s, 10, token, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(s, 10);
+    }
+}
+
+/* Steps s (bound) for its one integer column into *value (*value is left
+ * as is when s gives no row: absent_ok says whether that is fine), resets
+ * it. Returns 0, or -1 with err. */
+static int store_search_scalar(struct store_reader *r, sqlite3_stmt *s, int absent_ok,
+                               int64_t *value, struct error *err)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_ROW || (absent_ok && rc == SQLITE_DONE))
+        return 0;
+    store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "search failed");
+    return -1;
+}
+
+/* The snapshot bound of the first page: its newest seq. 0 or -1 with err. */
+static int store_search_max_seq(struct store_reader *r, int64_t *max_seq, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_MAX_SEQ);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    return store_search_scalar(r, s, 0, max_seq, err);
+}
+
+/* Runs count statement id for q (RSTMT_SEARCH_TOTAL: the matches passing
+ * the filters at or above rowid floor; _TOTAL_FTS: every match, filters
+ * aside; _COLLAPSE_TOTAL: copy groups) up to max_seq. 0 or -1 with err. */
+static int store_search_count(struct store_reader *r, const struct store_search_query *q,
+                              enum store_rstmt id, int64_t max_seq, int64_t floor, long long *count,
+                              struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, id);
+    int64_t v = 0;
+
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    if (id == RSTMT_SEARCH_TOTAL_FTS) {
+        sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, max_seq);
+    } else {
+        store_search_bind_common(s, q, max_seq);
+        if (id == RSTMT_SEARCH_TOTAL)
+            sqlite3_bind_int64(s, 11, floor);
+    }
+    if (store_search_scalar(r, s, 0, &v, err) != 0)
+        return -1;
+    *count = v;
+    return 0;
+}
+
+/* The rowid of the window-th newest match (0: fewer matches): FTS5 walks its
+ * doclists backwards, scoring nothing. 0 or -1 with err. */
+static int store_search_floor(struct store_reader *r, const struct store_search_query *q,
+                              int64_t max_seq, long long window, int64_t *floor, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_FLOOR);
+
+    *floor = 0;
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, q->match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, max_seq);
+    sqlite3_bind_int64(s, 3, window - 1);
+    return store_search_scalar(r, s, 1, floor, err);
+}
+
+/* Makes the count the plan needs into f. 0 or -1 with err. */
+static int store_search_fact(struct store_reader *r, const struct store_search_query *q,
+                             int64_t max_seq, enum search_need need, const struct search_plan *p,
+                             struct search_facts *f, struct error *err)
+{
+    switch (need) {
+    case SEARCH_NEED_ALL_MATCHES:
+        return store_search_count(r, q, RSTMT_SEARCH_TOTAL_FTS, max_seq, 0, &f->all_matches, err);
+    case SEARCH_NEED_FLOOR:
+        f->window_tried = p->window;
+        f->passing = -1;
+        return store_search_floor(r, q, max_seq, p->window, &f->floor, err);
+    case SEARCH_NEED_PASSING:
+        return store_search_count(r, q, RSTMT_SEARCH_TOTAL, max_seq, f->floor, &f->passing, err);
+    case SEARCH_NEED_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* ---- executors ----------------------------------------------------------- */
+
+struct page_row {
+    int64_t seq;
+    double rank;
+    long long copies;
+};
+
+/* Fills h from a row of RSTMT_SEARCH_RANK or RSTMT_SEARCH_ONE. SQLite rc. */
+static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
+{
+    h->id = store_column_dup(s, 0);
+    h->title = store_column_dup(s, 1);
+    h->source = store_column_dup(s, 2);
+    h->published_at = store_column_dup(s, 3);
+    h->rank = sqlite3_column_double(s, 4);
+    h->score = -h->rank;
+    h->ts = sqlite3_column_int64(s, 5);
+    h->seq = sqlite3_column_int64(s, 6);
+    h->snippet = store_column_dup(s, 7);
+    h->copies = 1;
+    return h->id && h->title ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Phase 2: renders rows[0, n) into out->items, in the rows' order; with
+ * keep_rank, each hit keeps the rank and copies phase 1 gave its row. */
+static int store_search_render(struct store_reader *r, const char *match,
+                               const struct page_row *rows, size_t n, int keep_rank,
+                               struct store_hits *out)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE);
+    struct store_hit *got = NULL;
+    char *json = NULL, *p;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    size_t ngot = 0;
+    int rc = SQLITE_OK;
+
+    if (n == 0)
+        return SQLITE_OK;
+    if (s == NULL)
+        return sqlite3_errcode(r->db);
+    got = calloc(n, sizeof *got);
+    json = malloc(n * 22 + 3);
+    if (got == NULL || json == NULL) {
+        free(got);
+        free(json);
+        return SQLITE_NOMEM;
+    }
+    p = json;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)rows[i].seq);
+        lo = rows[i].seq < lo ? rows[i].seq : lo;
+        hi = rows[i].seq > hi ? rows[i].seq : hi;
+    }
+    *p++ = ']';
+    *p = '\0';
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, hi);
+    sqlite3_bind_text(s, 4, json, -1, SQLITE_STATIC);
+    while (rc == SQLITE_OK && ngot < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        rc = store_search_hit(s, &got[ngot++]);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        rc = SQLITE_OK;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    /* in the page's order (a row cannot vanish inside one read transaction) */
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+        for (size_t k = 0; k < ngot; k++)
+            if (got[k].seq == rows[i].seq && got[k].id != NULL) {
+                struct store_hit *h = &out->items[out->n++];
+                *h = got[k];
+                memset(&got[k], 0, sizeof got[k]);
+                if (keep_rank) {
+                    h->copies = rows[i].copies;
+                    h->rank = rows[i].rank; /* the group's best rank */
+                    h->score = -h->rank;
+                }
+                break;
+            }
+    for (size_t k = 0; k < ngot; k++) {
+        free(got[k].id);
+        free(got[k].title);
+        free(got[k].source);
+        free(got[k].published_at);
+        free(got[k].snippet);
+    }
+    free(got);
+    free(json);
+    return rc;
+}
+
+/* The two-phase strategies: runs s (bound but for ?8) for the page's rows
+ * (seq, rank, copies), then renders them. 0 or -1 with err; s is reset. */
+static int store_search_two_phase(struct store_reader *r, const struct store_search_query *q,
+                                  const struct search_plan *p, sqlite3_stmt *s, int keep_rank,
+                                  struct store_hits *out, struct error *err)
+{
+    struct page_row *rows = calloc(p->limit + 1, sizeof *rows);
+    size_t nrows = 0;
+    int rc, ret = -1;
+
+    if (rows == NULL) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)p->limit + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (nrows == p->limit) {
+            out->more = 1;
+            continue;
+        }
+        rows[nrows].seq = sqlite3_column_int64(s, 0);
+        rows[nrows].rank = sqlite3_column_double(s, 1);
+        rows[nrows].copies = sqlite3_column_int64(s, 2);
+        nrows++;
+    }
+    if (rc != SQLITE_DONE)
+        store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "search failed");
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        goto out;
+    rc = store_search_render(r, q->match, rows, nrows, keep_rank, out);
+    if (rc != SQLITE_OK) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "search failed");
+        goto out;
+    }
+    ret = 0;
+out:
+    free(rows);
+    return ret;
+}
+
+/* SEARCH_RANK: one statement, the page ranked and rendered. */
+static int store_search_run_rank(struct store_reader *r, const struct store_search_query *q,
+                                 const struct search_plan *p, int64_t max_seq,
+                                 struct store_hits *out, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_RANK);
+    char rank_fn[96];
+    int rc;
+
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    store_search_bind_common(s, q, max_seq);
+    snprintf(rank_fn, sizeof rank_fn, "articled_bm25(%lld, " STORE_RANK_WEIGHTS ")", p->bm25_docs);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)p->limit + 1);
+    sqlite3_bind_int64(s, 9, q->offset);
+    sqlite3_bind_int64(s, 11, p->floor);
+    sqlite3_bind_text(s, 12, rank_fn, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == p->limit) {
+            out->more = 1;
+            break;
+        }
+        if (store_search_hit(s, &out->items[out->n++]) != SQLITE_OK) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                "search failed");
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* SEARCH_RANK_ROWS: the passing rows ranked one by one, then rendered. */
+static int store_search_run_rank_rows(struct store_reader *r, const struct store_search_query *q,
+                                      const struct search_plan *p, int64_t max_seq,
+                                      struct store_hits *out, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_RANK_ROWS);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    store_search_bind_common(s, q, max_seq);
+    sqlite3_bind_int64(s, 9, q->offset);
+    return store_search_two_phase(r, q, p, s, 1, out, err);
+}
+
+/* SEARCH_COLLAPSE: one row per copy group, by relevance or newest. */
+static int store_search_run_collapse(struct store_reader *r, const struct store_search_query *q,
+                                     const struct search_plan *p, int64_t max_seq,
+                                     struct store_hits *out, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    store_search_bind_common(s, q, max_seq);
+    sqlite3_bind_int(s, 6, q->sort == STORE_SORT_NEWEST);
+    sqlite3_bind_int64(s, 9, q->offset);
+    return store_search_two_phase(r, q, p, s, 1, out, err);
+}
+
+/* SEARCH_NEWEST, _WALK and _PROBE: newest first from the keyset cursor, the
+ * three differing in how the statement reaches the rows. */
+static int store_search_run_newest(struct store_reader *r, const struct store_search_query *q,
+                                   const struct search_plan *p, int64_t max_seq,
+                                   struct store_hits *out, struct error *err)
+{
+    enum store_rstmt id = p->strategy == SEARCH_NEWEST_PROBE  ? RSTMT_SEARCH_NEWEST_PROBE
+                          : p->strategy == SEARCH_NEWEST_WALK ? RSTMT_SEARCH_NEWEST_WALK
+                                                              : RSTMT_SEARCH_NEWEST;
+    sqlite3_stmt *s = store_reader_stmt(r, id);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    store_search_bind_common(s, q, max_seq);
+    if (q->has_after) {
+        sqlite3_bind_int64(s, 6, q->after_ts);
+        sqlite3_bind_int64(s, 7, q->after_seq);
+    }
+    return store_search_two_phase(r, q, p, s, 0, out, err);
+}
+
+/* ---- store_search ---------------------------------------------------------- */
+
+/* Plans q step by step, making each count the planner asks for. */
+static int store_search_plan(struct store *st, struct store_reader *r,
+                             const struct store_search_query *q, struct store_hits *out,
+                             struct search_plan *p, struct error *err)
+{
+    struct search_facts f;
+    enum search_need need;
+
+    search_facts_init(&f, store_article_count(st), st->opts.rank_candidates);
+    if (q->want_total) {
+        enum store_rstmt id = q->collapse               ? RSTMT_SEARCH_COLLAPSE_TOTAL
+                              : search_plan_filtered(q) ? RSTMT_SEARCH_TOTAL
+                                                        : RSTMT_SEARCH_TOTAL_FTS;
+        if (store_search_count(r, q, id, out->max_seq, 0, &out->total, err) != 0)
+            return -1;
+        f.total = out->total;
+    }
+    while ((need = search_plan(q, &f, p)) != SEARCH_NEED_NONE)
+        if (store_search_fact(r, q, out->max_seq, need, p, &f, err) != 0)
+            return -1;
+    out->ranked = p->ranked;
+    return 0;
+}
+
+int store_search(struct store *st, const struct store_search_query *q_in, struct store_hits *out,
+                 struct error *err)
+{
+    struct store_search_query qs = *q_in, *q = &qs;
+    struct store_reader *r = store_reader_get(st, err);
+    struct search_plan plan;
+    char *match = NULL;
+    int ret = -1, in_txn = 0;
+
+    memset(out, 0, sizeof *out);
+    out->total = -1;
+    if (r == NULL)
+        return -1;
+    match = store_search_match(q_in);
+    if (match == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    qs.match = match;
+    /* One read transaction, so the counts and both phases see the same
+     * snapshot. */
+    if (store_read_begin(r) == SQLITE_OK)
+        in_txn = 1;
+    /* The first page fixes a snapshot bound, so later pages neither repeat
+     * nor skip hits when articles arrive in between. */
+    out->max_seq = q->max_seq;
+    if (out->max_seq <= 0 && store_search_max_seq(r, &out->max_seq, err) != 0)
+        goto out;
+    if (store_search_plan(st, r, q, out, &plan, err) != 0)
+        goto out;
+    out->items = calloc(plan.limit + 1, sizeof *out->items);
+    if (out->items == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    switch (plan.strategy) {
+    case SEARCH_RANK:
+        ret = store_search_run_rank(r, q, &plan, out->max_seq, out, err);
+        break;
+    case SEARCH_RANK_ROWS:
+        ret = store_search_run_rank_rows(r, q, &plan, out->max_seq, out, err);
+        break;
+    case SEARCH_COLLAPSE:
+        ret = store_search_run_collapse(r, q, &plan, out->max_seq, out, err);
+        break;
+    case SEARCH_NEWEST:
+    case SEARCH_NEWEST_WALK:
+    case SEARCH_NEWEST_PROBE:
+        ret = store_search_run_newest(r, q, &plan, out->max_seq, out, err);
+        break;
+    }
+out:
+    if (in_txn)
+        store_read_end(r);
+    free(match);
+    if (ret != 0)
+        store_hits_free(out);
+    return ret;
+}

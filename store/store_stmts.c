@@ -1,0 +1,214 @@
+/* store_stmts.c: the SQL of every cached statement of a read connection, one
+ * entry per enum store_rstmt (store_int.h), in the enum's order;
+ * store_reader_stmt prepares them from here. */
+#include "store/store_int.h"
+
+#define ARTICLE_COLS                                                                               \
+    "seq, id, title, body, url, source, author, language, published_at, tags, ts,"                 \
+    " ingested_at, content_hash, duplicate_of"
+
+/* Same columns with the body left out, for listings. */
+#define ARTICLE_COLS_NOBODY                                                                        \
+    "seq, id, title, NULL, url, source, author, language, published_at, tags, ts,"                 \
+    " ingested_at, content_hash, duplicate_of"
+
+/* Exact entity counts: the stored ones plus the deltas not folded yet (at
+ * most STORE_ENT_FOLD_ROWS rows, summed once per statement;
+ * store_entities.c). A statement using ENT_COLS starts with ENT_DELTAS and
+ * joins d. */
+#define ENT_DELTAS                                                                                 \
+    "WITH d(eid, a, m) AS MATERIALIZED (SELECT eid, sum(articles), sum(mentions)"                  \
+    " FROM entity_deltas GROUP BY eid) "
+#define ENT_ARTICLES "(e.articles + coalesce(d.a, 0))"
+#define ENT_COLS     "e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", e.mentions + coalesce(d.m, 0)"
+#define ENT_JOIN_D   " LEFT JOIN d ON d.eid = e.eid"
+
+/* The type and name-prefix filters of the entity list (?1..?5). */
+#define ENT_FILTER                                                                                 \
+    "?1 <= ?2 AND (?3 IS NULL OR e.type = ?3)"                                                     \
+    " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"                    \
+    "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
+
+/* The search filters every search statement checks on the rows (?3 source,
+ * ?4/?5 the ts window, ?10 an entity's token), on the rows aliased a. */
+#define SEARCH_FILTERS(a)                                                                          \
+    " AND (?3 IS NULL OR " a ".source = ?3) AND " a ".ts >= ?4 AND " a ".ts < ?5"                  \
+    " AND (?10 IS NULL OR " a ".seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+
+const struct store_stmt_sql store_rstmts[] = {
+    {RSTMT_GET, "SELECT " ARTICLE_COLS " FROM articles WHERE id = ?1"},
+    {RSTMT_LIST, "SELECT " ARTICLE_COLS_NOBODY " FROM articles"
+                 " WHERE ts >= ?1 AND ts < ?2"
+                 " AND (ts < ?3 OR (ts = ?3 AND seq < ?4))"
+                 " ORDER BY ts DESC, seq DESC LIMIT ?5"},
+    {RSTMT_LIST_SOURCE, "SELECT " ARTICLE_COLS_NOBODY " FROM articles"
+                        " WHERE source = ?6 AND ts >= ?1 AND ts < ?2"
+                        " AND (ts < ?3 OR (ts = ?3 AND seq < ?4))"
+                        " ORDER BY ts DESC, seq DESC LIMIT ?5"},
+    /* Relevance search is one statement: FTS5 ranks every match in its own
+     * sorter (ORDER BY rank alone is what it consumes), the rows then come
+     * out best first, the filters are checked on articles_meta (a small
+     * index, not the rows), and only the rows of the page are read and get a
+     * snippet. Ties keep the sorter's order, the same for every page of one
+     * snapshot. ?11: the window's floor; ?12: the rank function. */
+    {RSTMT_SEARCH_RANK,
+     "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
+     " html_snippet(articles_fts, 1, 24)"
+     " FROM articles_fts f CROSS JOIN articles m INDEXED BY articles_meta ON m.seq = f.rowid"
+     " CROSS JOIN articles a ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2 AND f.rowid >= ?11" SEARCH_FILTERS(
+         "m") " AND f.rank MATCH ?12"
+              " ORDER BY f.rank LIMIT ?8 OFFSET ?9"},
+    /* Newest-first and collapsed search run in two phases: phase 1 picks the
+     * page's rows (seq, rank, copies) without snippets; phase 2
+     * (RSTMT_SEARCH_ONE) renders them. ?6/?7: the keyset cursor. */
+    {RSTMT_SEARCH_NEWEST,
+     "SELECT a.seq, 0, 1 FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
+     "f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+              " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"},
+    /* The matches passing the filters at or above rowid ?11. */
+    {RSTMT_SEARCH_TOTAL,
+     "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = "
+     "f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a") " AND f.rowid >= ?11"},
+    {RSTMT_MAX_SEQ, "SELECT coalesce(max(seq), 0) FROM articles"},
+    {RSTMT_POSTINGS, "SELECT rowid FROM fp_index WHERE fp_index MATCH ?1 LIMIT ?2"},
+    {RSTMT_FPSET, "SELECT id, grp, content_hash, body FROM articles WHERE seq = ?1"},
+    {RSTMT_SEQ_ID, "SELECT n, length(idx) / 8 FROM article_fps WHERE seq = ?1"},
+    {RSTMT_EXACT, "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY seq LIMIT 1000"},
+    /* Collapsed search, phase 1: one row per copy group (grp), its best
+     * rank, earliest matching member and matching copies; phase 2 renders
+     * that member. ?6: newest first. */
+    {RSTMT_SEARCH_COLLAPSE,
+     "SELECT min(a.seq), min(f.rank), count(*)"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " GROUP BY a.grp"
+              " ORDER BY CASE WHEN ?6 THEN -max(a.ts) ELSE min(f.rank) END, min(a.seq)"
+              " LIMIT ?8 OFFSET ?9"},
+    {RSTMT_SEARCH_COLLAPSE_TOTAL,
+     "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON "
+     "a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a")},
+    /* Phase 2: the page's rows (?4, a JSON array of seqs between ?2 and ?3)
+     * with html_snippet, in one pass over the matches between the page's
+     * smallest and largest seq, so the snippet is computed for the page
+     * only. */
+    {RSTMT_SEARCH_ONE, "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
+                       " html_snippet(articles_fts, 1, 24)"
+                       " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+                       " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"
+                       " AND +f.rowid IN (SELECT value FROM json_each(?4))"},
+    /* Newest first for a query with many matches: walk the sort-time index
+     * from the newest end and stop at the page's last row, probing a list of
+     * the matching rowids (FTS5 builds it from its doclists, without
+     * ranking), instead of looking up and sorting every match. */
+    {RSTMT_SEARCH_NEWEST_WALK,
+     "SELECT a.seq, 0, 1 FROM articles a"
+     " WHERE +a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)"
+     " AND a.seq <= ?2" SEARCH_FILTERS(
+         "a") " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+              " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"},
+    /* When a good share of all articles match (a common word), building the
+     * list of matching rowids costs more than the page: walk the time index
+     * and ask FTS5 about each article in turn (a rowid look-up), stopping at
+     * the page; a few dozen articles are enough. */
+    {RSTMT_SEARCH_NEWEST_PROBE,
+     "SELECT a.seq, 0, 1 FROM articles a INDEXED BY articles_ts"
+     " WHERE a.ts >= ?4 AND a.ts < ?5 AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+     " AND a.seq <= ?2"
+     " AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = a.seq)"
+     " AND (?3 IS NULL OR a.source = ?3)"
+     " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"},
+    /* The rowid of the ?3+1-th newest match, the floor of a relevance
+     * window: FTS5 walks its doclists backwards by rowid without scoring
+     * anything. */
+    {RSTMT_SEARCH_FLOOR,
+     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
+     " ORDER BY rowid DESC LIMIT 1 OFFSET ?3"},
+    /* The count without filters needs no look-up of the articles. */
+    {RSTMT_SEARCH_TOTAL_FTS,
+     "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"},
+    {RSTMT_ENT_ALIASES, "SELECT alias FROM entity_aliases WHERE eid = ?1 LIMIT 50"},
+    {RSTMT_ENT_GET, ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
+                    " WHERE e.id = ?1 AND " ENT_ARTICLES " > 0"},
+    /* The entities without unfolded deltas come in stored order
+     * (entities_rank), so the page is among their first offset+limit and
+     * the ones with deltas. */
+    {RSTMT_ENT_LIST,
+     ENT_DELTAS ", top(eid) AS (SELECT e.eid FROM entities e"
+     " WHERE e.articles > 0 AND e.eid NOT IN (SELECT eid FROM d) AND " ENT_FILTER
+     " ORDER BY e.articles DESC, e.eid LIMIT ?6 + ?7),"
+     " c(eid) AS (SELECT eid FROM top UNION SELECT eid FROM d)"
+     " SELECT " ENT_COLS " FROM c CROSS JOIN entities e ON e.eid = c.eid" ENT_JOIN_D
+     " WHERE " ENT_ARTICLES " > 0 AND " ENT_FILTER " ORDER BY 5 DESC, e.eid LIMIT ?6 OFFSET ?7"},
+    /* Counts within a window: the window's articles (by time), then their
+     * links. */
+    {RSTMT_ENT_LIST_WINDOW,
+     "SELECT e.eid, e.id, e.name, e.type, count(*) AS n,"
+     " sum(json_extract(j.value, '$[1]'))"
+     " FROM articles a INDEXED BY articles_ts CROSS JOIN article_ents ae ON ae.seq = a.seq"
+     " CROSS JOIN json_each(ae.ents) j JOIN entities e ON e.eid = json_extract(j.value, "
+     "'$[0]')"
+     " WHERE a.ts >= ?1 AND a.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
+     " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
+     "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
+     " GROUP BY e.eid ORDER BY n DESC, e.eid LIMIT ?6 OFFSET ?7"},
+    /* one entity's exact article count */
+    {RSTMT_ENT_SELF,
+     "SELECT e.articles + coalesce((SELECT sum(articles) FROM entity_deltas WHERE eid = ?1), 0)"
+     " FROM entities e WHERE e.eid = ?1"},
+    /* Co-occurrence over the entity's 5,000 most recently stored articles,
+     * so a very common entity costs a bounded amount. */
+    {RSTMT_ENT_RELATED,
+     ENT_DELTAS "SELECT e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", count(*) AS together"
+     " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?2"
+     "       ORDER BY rowid DESC LIMIT 5000) mine"
+     " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
+     " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')" ENT_JOIN_D
+     " WHERE e.eid <> ?1 GROUP BY e.eid"},
+    {RSTMT_ENT_ARTICLES,
+     "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+     " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?6) m"
+     " CROSS JOIN articles a ON a.seq = m.seq"
+     " WHERE a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
+     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5"},
+    {RSTMT_ENT_ARTICLES_WALK,
+     "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+     " FROM articles a INDEXED BY articles_ts"
+     " WHERE +a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?6)"
+     " AND a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
+     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5"},
+    {RSTMT_ENT_OF_ARTICLE,
+     ENT_DELTAS "SELECT " ENT_COLS " FROM article_ents ae CROSS JOIN json_each(ae.ents) j"
+                " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')" ENT_JOIN_D
+                " WHERE ae.seq = ?1 ORDER BY e.eid LIMIT ?2"},
+    {RSTMT_ENT_MENTIONS, "SELECT data FROM article_mentions WHERE seq = ?1"},
+    {RSTMT_BEGIN, "BEGIN"},
+    {RSTMT_COMMIT, "COMMIT"},
+    /* Relevance with filters that few matches pass, of a query with many
+     * matches: RSTMT_SEARCH_RANK would have FTS5 rank every match in its own
+     * sorter, one call that SQLite's progress handler cannot interrupt (a
+     * common word in a 6-hour window at 1,000,000 articles: seconds past the
+     * budget). Instead the passing rows are ranked one by one, each a step
+     * the budget can stop, found by walking the matches and checking the
+     * filters; bm25 is computed for the passing rows only. (Driving from the
+     * time index instead asks FTS5 about one article at a time, and each
+     * probe of a common word read its whole doclist.) Ties go by seq. Phase
+     * 1 (the page's rows; phase 2 renders them, with snippets for the page
+     * only). */
+    {RSTMT_SEARCH_RANK_ROWS,
+     "SELECT a.seq, articled_bm25(articles_fts, -1, " STORE_RANK_WEIGHTS ") AS r, 1"
+     " FROM articles_fts f CROSS JOIN articles m INDEXED BY articles_meta ON m.seq = f.rowid"
+     " CROSS JOIN articles a ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "m") " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9"},
+};
+
+_Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,
+               "store_rstmts needs one entry per enum store_rstmt");
