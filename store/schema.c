@@ -199,7 +199,7 @@ static const char *const migrations[] = {
      * and count as their seq (all below any new number): the expression
      * index reads them without rewriting every row. Entity counts change by
      * rows appended to entity_deltas, folded into entities in bulk
-     * (store_entities.c): updated in place at every commit they were half
+     * (store_entity_write.c): updated in place at every commit they were half
      * of the writer's WAL pages. */
     "ALTER TABLE articles ADD COLUMN change_seq INTEGER;"
     "CREATE INDEX articles_change ON articles(coalesce(change_seq, seq));"

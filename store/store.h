@@ -361,7 +361,7 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
 
 /* Entities mentioned in the same articles as eid, ranked by an association
  * score that favours specific partners over merely frequent ones (see
- * store_entities.c). Returns 0 or -1. */
+ * store_entity_read.c). Returns 0 or -1. */
 int store_entity_related(struct store *st, int64_t eid, unsigned limit,
                          struct store_entity_rows *out, struct error *err);
 

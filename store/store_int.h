@@ -167,7 +167,7 @@ struct store {
      * before the commit, look-ups read them with no lock */
     struct fpsizes *sizes;
     /* The writer's entity cache and this transaction's count deltas
-     * (store_entities.c). Writer only. */
+     * (store_entity_write.c). Writer only. */
     struct store_ent_cache *ent_cache;
     /* WAL checkpoints on their own thread and connection
      * (store_checkpoint.c); the flag and the cv under ckpt_mu. */

@@ -14,7 +14,7 @@
 
 /* Exact entity counts: the stored ones plus the deltas not folded yet (at
  * most STORE_ENT_FOLD_ROWS rows, summed once per statement;
- * store_entities.c). A statement using ENT_COLS starts with ENT_DELTAS and
+ * store_entity_write.c). A statement using ENT_COLS starts with ENT_DELTAS and
  * joins d. */
 #define ENT_DELTAS                                                                                 \
     "WITH d(eid, a, m) AS MATERIALIZED (SELECT eid, sum(articles), sum(mentions)"                  \
