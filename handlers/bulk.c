@@ -16,6 +16,7 @@
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
 #include "handlers/ndjson.h"
+#include "handlers/near.h"
 #include "handlers/reply.h"
 #include "server/workpool.h"
 
@@ -338,11 +339,11 @@ static void bulk_analyse(void *arg)
     struct bulk_state *bs = arg;
     struct app *app = bs->app;
     struct ndjson_iter it;
-    struct ingest_batch *batch;
+    struct dedupe_batch *batch;
     const char *p;
     size_t line, len, chunk_start = 0, released = 0;
 
-    batch = ingest_batch_new();
+    batch = dedupe_batch_new();
     ndjson_init(&it, bs->body, bs->body_len);
     while (ndjson_next(&it, &p, &len, &line)) {
         struct store_op *op = &bs->ops[bs->nops];
@@ -361,7 +362,7 @@ static void bulk_analyse(void *arg)
                    ingest_prepare(app, op, bs->min_containment, &err) == 0) {
             /* A client's id means create-or-replace, so re-sent feeds are idempotent. */
             op->kind = STORE_OP_PUT;
-            ingest_batch_add(batch, bs->ops, bs->nops, visible, bs->min_containment);
+            near_batch_add(batch, bs->ops, bs->nops, visible, bs->min_containment);
             bs->op_line[bs->nops++] = line;
             if (bs->nops - chunk_start == BULK_CHUNK) {
                 bulk_submit(app, bs, chunk_start, bs->nops);
@@ -388,7 +389,7 @@ static void bulk_analyse(void *arg)
             memset(op, 0, sizeof *op);
         }
     }
-    ingest_batch_free(batch);
+    dedupe_batch_free(batch);
     bulk_submit(app, bs, chunk_start, bs->nops);
     /* from now on the stream writes the items as their chunks commit */
     pthread_mutex_lock(&bs->mu);

@@ -11,25 +11,11 @@
 #include "server/http.h"
 #include "store/store.h"
 
-/* Near copies at or above this containment are one story: they share a copy
- * group, which `duplicates=collapse` search folds into one hit. */
-#define INGEST_GROUP_MIN_CONTAINMENT   0.7
-#define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
-
 /* Entities are extracted from the first 64 KiB of a body. */
 #define INGEST_ENTITY_MAX_BYTES 65536
 
 /* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
-
-/* The whole fingerprint set (every k-gram) and its index set
- * (fingerprint_index_from_words) of body, from one normalisation; content_hash (may be
- * NULL) gets the exact-copy hash. Returns 0 or -1; the caller frees both sets.
- * Also the store's backfill callback (with content_hash NULL). */
-int ingest_fingerprints(const char *body, size_t len, struct fingerprint_set *full,
-                        struct fingerprint_set *index, char *content_hash);
-int ingest_fingerprints_cb(const char *body, size_t len, struct fingerprint_set *full,
-                           struct fingerprint_set *index);
 
 /* Runs the analysis on op->article (valid, parsed): content hash,
  * fingerprints, and the stored near copies with containment >= min (or the
@@ -38,8 +24,8 @@ int ingest_fingerprints_cb(const char *body, size_t len, struct fingerprint_set 
 int ingest_prepare(struct app *app, struct store_op *op, double min_containment, struct error *err);
 
 /* Extracts body's entities into out (a store_entity_set whose release frees
- * it); ctx is the entity_extractor. Returns 0 or -1. Also the store's
- * backfill callback for articles stored before entities existed. */
+ * it); ctx is the entity_extractor. Returns 0 or -1. Also what the backfill
+ * (handlers/backfill.c) writes for articles stored before entities existed. */
 int ingest_entities(void *ctx, const char *body, size_t len, struct store_entity_set *out);
 
 /* Frees everything op owns (article, fingerprints, near list, entities). */
@@ -50,19 +36,8 @@ void ingest_op_clear(struct store_op *op);
  * ingest_op_clear still frees the rest. */
 void ingest_op_trim(struct store_op *op);
 
-/* Near copies inside one request (a _bulk batch): compares ops[idx] with the
- * ops before it that the store's look-up could not see, records the best
- * match as ops[idx].near_op and in its near list, then indexes it. The ops
- * below visible were committed (or failed) before ops[idx]'s look-up began:
- * the store found them, and they may be trimmed (ingest_op_trim). */
-struct ingest_batch;
-struct ingest_batch *ingest_batch_new(void);
-void ingest_batch_add(struct ingest_batch *b, struct store_op *ops, size_t idx, size_t visible,
-                      double min_containment);
-void ingest_batch_free(struct ingest_batch *b);
-
 /* near[] as JSON ({id, containment, resemblance}, containment >= min). */
-json_t *ingest_near_json(const struct store_near_list *near, double min_containment);
+json_t *ingest_near_json(const struct dedupe_near_list *near, double min_containment);
 
 /* entities[] as JSON ({id, name, type}). New reference. */
 json_t *ingest_entities_json(const struct store_entity_set *set);

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "handlers/backfill.h"
 #include "handlers/handlers.h"
-#include "handlers/ingest.h"
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/http.h"
@@ -149,19 +149,22 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
      * was off are analysed when it is on. */
     sopts.durability_full = app->cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app->cfg.group_commit_max;
-    if (app->cfg.duplicates)
-        sopts.fingerprint = ingest_fingerprints_cb;
+    sopts.fingerprints = app->cfg.duplicates;
     if (app->cfg.entities) {
         if (entity_extractor_new(&app->extractor, err) != 0) {
             app_log_error("cannot build the entity extractor", err->msg);
             app_free(app);
             return APP_OPEN_FAILED;
         }
-        sopts.entities = ingest_entities;
-        sopts.entities_ctx = app->extractor;
     }
     if (store_open(app->cfg.db, &sopts, &app->store, err) != 0) {
         app_log_error("cannot open the database", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
+    /* before the HTTP daemon starts: the analysis is complete once requests arrive */
+    if (backfill_run(app->store, app->cfg.duplicates, app->extractor, err) != 0) {
+        app_log_error("cannot analyse the stored articles", err->msg);
         app_free(app);
         return APP_OPEN_FAILED;
     }

@@ -235,6 +235,10 @@ void store_checkpointer_stop(struct store *st);
  * fills the op's outcome. Runs on the writer thread only. */
 void store_op_apply(struct store *st, struct store_op *op);
 
+/* Writes a STORE_OP_ANALYSE op (store.c) inside store_op_apply's savepoint;
+ * fills the op's outcome on failure. SQLite rc. */
+int store_op_analyse(struct store *st, struct store_op *op);
+
 /* An article's index fingerprints are stored (article_fps.idx) as a blob of
  * little-endian int64s. encode returns a new buffer of n*8 bytes (NULL on
  * failure); decode fills out from a blob (0, or -1 on a malformed blob or
