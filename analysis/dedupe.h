@@ -38,8 +38,8 @@ int dedupe_sets(const char *body, size_t len, struct fingerprint_set *full,
 struct dedupe_candidate {
     int64_t seq;
     size_t hits;
-    int sized;              /* n_all and n_index are known */
-    size_t n_all, n_index;  /* sizes of its whole set and its index set */
+    int sized;             /* n_all and n_index are known */
+    size_t n_all, n_index; /* sizes of its whole set and its index set */
 };
 
 /* The containment of a sized candidate estimated from the index sets alone:
@@ -133,11 +133,11 @@ enum dedupe_join {
 
 /* What the rule needs to know about the peer. */
 struct dedupe_peer {
-    int has_founder;           /* the peer joined an earlier entry of the request */
-    int founder_committed;     /* that entry is below visible (its sets may be gone) */
-    int64_t founder_grp;       /* its group, once committed */
+    int has_founder;            /* the peer joined an earlier entry of the request */
+    int founder_committed;      /* that entry is below visible (its sets may be gone) */
+    int64_t founder_grp;        /* its group, once committed */
     double founder_containment; /* this entry's containment with it, when in flight */
-    int64_t near_grp;          /* the stored group the peer joined, or 0 */
+    int64_t near_grp;           /* the stored group the peer joined, or 0 */
 };
 
 /* Applies the rule: near is this entry's stored look-up (ranked), which gave

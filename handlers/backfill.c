@@ -9,8 +9,8 @@
 
 /* Analyses rows into ops (calloc'd by the caller) for kind. 0, or -1 with err. */
 static int backfill_analyse(enum store_backfill_kind kind, struct entity_extractor *ex,
-                            const struct store_backfill_row *rows, size_t n,
-                            struct store_op *ops, struct error *err)
+                            const struct store_backfill_row *rows, size_t n, struct store_op *ops,
+                            struct error *err)
 {
     for (size_t i = 0; i < n; i++) {
         struct store_op *op = &ops[i];
@@ -96,11 +96,10 @@ static int backfill_kind(struct store *st, enum store_backfill_kind kind,
     }
 }
 
-int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex,
-                 struct error *err)
+int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex, struct error *err)
 {
-    if (fingerprints && backfill_kind(st, STORE_BACKFILL_FINGERPRINTS, NULL,
-                                      BACKFILL_CHUNK_FINGERPRINTS, err) != 0)
+    if (fingerprints &&
+        backfill_kind(st, STORE_BACKFILL_FINGERPRINTS, NULL, BACKFILL_CHUNK_FINGERPRINTS, err) != 0)
         return -1;
     if (ex != NULL &&
         backfill_kind(st, STORE_BACKFILL_ENTITIES, ex, BACKFILL_CHUNK_ENTITIES, err) != 0)

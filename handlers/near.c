@@ -5,9 +5,8 @@
 #include <string.h>
 
 int near_find(struct store *st, const struct fingerprint_set *full,
-              const struct fingerprint_set *index, const char *exclude_id,
-              const char *content_hash, double min_containment, struct dedupe_near_list *out,
-              struct error *err)
+              const struct fingerprint_set *index, const char *exclude_id, const char *content_hash,
+              double min_containment, struct dedupe_near_list *out, struct error *err)
 {
     struct store_near_postings post = {0};
     struct store_near_text *texts = NULL;
@@ -97,10 +96,17 @@ void near_batch_add(struct dedupe_batch *b, struct store_op *ops, size_t idx, si
                     p.founder_containment = fingerprint_containment(&op->fps, &founder->fps);
             }
             switch (dedupe_batch_join(&p, &op->near, &grp)) {
-            case DEDUPE_JOIN_PEER: op->near_op = &ops[best]; break;
-            case DEDUPE_JOIN_FOUNDER: op->near_op = peer->near_op; break;
-            case DEDUPE_JOIN_GROUP: op->near_grp = grp; break;
-            case DEDUPE_JOIN_NONE: break;
+            case DEDUPE_JOIN_PEER:
+                op->near_op = &ops[best];
+                break;
+            case DEDUPE_JOIN_FOUNDER:
+                op->near_op = peer->near_op;
+                break;
+            case DEDUPE_JOIN_GROUP:
+                op->near_grp = grp;
+                break;
+            case DEDUPE_JOIN_NONE:
+                break;
             }
         }
         /* a chunk that committed after the look-up began may be in both */

@@ -17,9 +17,8 @@
  * from their texts. Returns 0 with *out (the caller frees it with
  * dedupe_near_list_free), or -1 with err. */
 int near_find(struct store *st, const struct fingerprint_set *full,
-              const struct fingerprint_set *index, const char *exclude_id,
-              const char *content_hash, double min_containment, struct dedupe_near_list *out,
-              struct error *err);
+              const struct fingerprint_set *index, const char *exclude_id, const char *content_hash,
+              double min_containment, struct dedupe_near_list *out, struct error *err);
 
 /* Near copies inside one request (a _bulk batch): compares ops[idx] with the
  * ops before it that the store's look-up could not see, records the best

@@ -391,8 +391,8 @@ int store_op_analyse(struct store *st, struct store_op *op)
         op->failed = 1;
         op->rc = rc;
         error_set(&op->err, (rc & 0xff) == SQLITE_FULL ? ERR_FULL : ERR_INTERNAL,
-                  "writing the analysis of article %lld failed: %s",
-                  (long long)op->article.seq, sqlite3_errstr(rc));
+                  "writing the analysis of article %lld failed: %s", (long long)op->article.seq,
+                  sqlite3_errstr(rc));
     }
     return rc;
 }

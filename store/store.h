@@ -284,8 +284,8 @@ struct store_near_text {
 /* The texts of the articles seqs[0..n) that still exist, in that order, read
  * in one snapshot. Returns 0 with *out (free with store_near_texts_free) and
  * *nout, or -1 with err. */
-int store_near_texts(struct store *st, const int64_t *seqs, size_t n,
-                     struct store_near_text **out, size_t *nout, struct error *err);
+int store_near_texts(struct store *st, const int64_t *seqs, size_t n, struct store_near_text **out,
+                     size_t *nout, struct error *err);
 void store_near_texts_free(struct store_near_text *texts, size_t n);
 
 /* Ids of the other stored articles with this content hash, oldest first.

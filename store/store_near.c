@@ -167,8 +167,8 @@ void store_near_postings_free(struct store_near_postings *p)
     memset(p, 0, sizeof *p);
 }
 
-int store_near_texts(struct store *st, const int64_t *seqs, size_t n,
-                     struct store_near_text **out, size_t *nout, struct error *err)
+int store_near_texts(struct store *st, const int64_t *seqs, size_t n, struct store_near_text **out,
+                     size_t *nout, struct error *err)
 {
     struct store_reader *r;
     sqlite3_stmt *row;

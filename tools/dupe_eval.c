@@ -612,8 +612,7 @@ static int offline_run(struct reported *r, struct corpus *c, size_t batch, doubl
             a->title = xstrdup(title ? title : d->id);
             a->body = xstrdup(d->body);
             a->body_len = d->body_len;
-            if (dedupe_sets(a->body, a->body_len, &ops[k].fps, &ops[k].index, a->content_hash) <
-                0)
+            if (dedupe_sets(a->body, a->body_len, &ops[k].fps, &ops[k].index, a->content_hash) < 0)
                 exit(2);
             ops[k].fingerprinted = 1;
         }
@@ -923,8 +922,7 @@ static int synth_load(struct corpus *out, const char *bin, const char *data, uin
     }
     if (f != NULL)
         fclose(f);
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         note("%s failed (status %d): skipping the synthetic set", bin, status);
         corpus_free(out);
         goto out;
@@ -1346,11 +1344,10 @@ struct options {
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: dupe_eval [--offline | --both] [--bin PATH] [--data DIR]\n"
-            "                 [--corpus bbc|reuters|synth|all] [--seed N] [--synth-n N]\n"
-            "                 [--copy-rate R] [--corpusgen PATH] [--batch N]\n"
-            "                 [--min-containment X] [--quiet]\n");
+    fprintf(stderr, "usage: dupe_eval [--offline | --both] [--bin PATH] [--data DIR]\n"
+                    "                 [--corpus bbc|reuters|synth|all] [--seed N] [--synth-n N]\n"
+                    "                 [--copy-rate R] [--corpusgen PATH] [--batch N]\n"
+                    "                 [--min-containment X] [--quiet]\n");
     exit(2);
 }
 

@@ -111,10 +111,10 @@ Test(dedupe, candidates_ranked_by_hits_capped_and_filtered_by_estimate)
     for (size_t i = 0; i < n; i++)
         c[i] = (struct dedupe_candidate){.seq = (int64_t)(i + 1), .hits = i % 7 + 1};
     /* a sized candidate sharing one token of a long text is not worth reading */
-    c[0] = (struct dedupe_candidate){.seq = 9000, .hits = 80, .sized = 1, .n_all = 400,
-                                     .n_index = q.index.n};
-    c[1] = (struct dedupe_candidate){.seq = 9001, .hits = 1, .sized = 1, .n_all = 400,
-                                     .n_index = q.index.n};
+    c[0] = (struct dedupe_candidate){
+        .seq = 9000, .hits = 80, .sized = 1, .n_all = 400, .n_index = q.index.n};
+    c[1] = (struct dedupe_candidate){
+        .seq = 9001, .hits = 1, .sized = 1, .n_all = 400, .n_index = q.index.n};
     cr_expect_gt(dedupe_estimate(&c[0], 1.0, &q.full, &q.index),
                  dedupe_estimate(&c[1], 1.0, &q.full, &q.index));
     kept = dedupe_candidates_pick(c, n, 1.0, &q.full, &q.index, 0.5);
@@ -258,9 +258,8 @@ Test(dedupe, backfill_fills_articles_stored_without_fingerprints)
         ops[i].article.title = strdup(id);
         ops[i].article.body = bodies[i];
         ops[i].article.body_len = strlen(bodies[i]);
-        cr_assert_eq(dedupe_sets(bodies[i], strlen(bodies[i]), NULL, NULL,
-                                 ops[i].article.content_hash),
-                     0);
+        cr_assert_eq(
+            dedupe_sets(bodies[i], strlen(bodies[i]), NULL, NULL, ops[i].article.content_hash), 0);
     }
     cr_assert_eq(store_write(st, &batch, &err), 0, "%s", err.msg);
     for (int i = 0; i < 3; i++)
