@@ -304,3 +304,66 @@ Test(dedupe, backfill_fills_articles_stored_without_fingerprints)
         rmdir(path);
     }
 }
+
+/* A read that fails half-way (here stopped by an expired read budget, as an
+ * I/O error would stop it) is a failure of the backfill, not its end. */
+Test(dedupe, backfill_reports_a_failed_read)
+{
+    char path[] = "/tmp/dedupe-test-XXXXXX", db[64];
+    struct store_options o = {.fingerprints = 1};
+    struct store *st = NULL;
+    struct error err = {0};
+    const size_t n = 400;
+    struct store_op *ops = calloc(n, sizeof *ops);
+    struct store_batch batch = {.ops = ops, .nops = n};
+    struct store_backfill_row *rows = NULL;
+    size_t got = 99;
+
+    cr_assert_not_null(ops);
+    cr_assert_not_null(mkdtemp(path));
+    snprintf(db, sizeof db, "%s/a.db", path);
+    cr_assert_eq(store_open(db, &o, &st, &err), 0, "%s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "b%zu", i);
+        ops[i].kind = STORE_OP_PUT;
+        ops[i].article.id = strdup(id);
+        ops[i].article.title = strdup(id);
+        ops[i].article.body = words((unsigned)i + 100, 40, "");
+        ops[i].article.body_len = strlen(ops[i].article.body);
+        snprintf(ops[i].article.content_hash, sizeof ops[i].article.content_hash, "h%zu", i);
+    }
+    cr_assert_eq(store_write(st, &batch, &err), 0, "%s", err.msg);
+
+    /* the deadline has passed: the statement stops at its first look at the clock */
+    store_read_budget(1);
+    usleep(20000);
+    cr_expect_eq(
+        store_backfill_next(st, STORE_BACKFILL_FINGERPRINTS, 0, (unsigned)n, &rows, &got, &err), -1,
+        "a stopped read must not look like the end of the work");
+    cr_expect_eq(got, 0);
+    cr_expect_null(rows);
+    cr_expect_neq(err.msg[0], '\0');
+    error_clear(&err);
+    cr_expect_eq(backfill_run(st, 1, NULL, &err), -1);
+    cr_expect(strstr(err.msg, "reading the articles") != NULL, "%s", err.msg);
+    store_read_budget(0);
+    cr_assert_eq(backfill_run(st, 1, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(store_backfill_next(st, STORE_BACKFILL_FINGERPRINTS, 0, 10, &rows, &got, &err), 0);
+    cr_expect_eq(got, 0, "done once the reads succeed");
+    store_backfill_rows_free(rows, got);
+
+    store_close(st);
+    for (size_t i = 0; i < n; i++)
+        article_clear(&ops[i].article);
+    free(ops);
+    {
+        char f[96];
+        static const char *const suffix[] = {"", "-wal", "-shm"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(f, sizeof f, "%s%s", db, suffix[i]);
+            unlink(f);
+        }
+        rmdir(path);
+    }
+}
