@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dedupe.h"
 #include "analysis/fingerprint.h"
 #include "pipeline/stages.h"
 #include "pipeline/article_json.h"
 #include "handlers/handlers.h"
 #include "handlers/ingest.h"
+#include "pipeline/near.h"
 #include "server/reply.h"
 
 /* Renders {exact: [...], near: [...]} for a text with this hash and set. */
@@ -21,13 +23,13 @@ static int duplicates_answer(struct app *app, const char *exclude_id, const char
 {
     char **ids = NULL;
     size_t nids = 0;
-    struct store_near_list near = {0};
+    struct dedupe_near_list near = {0};
     json_t *exact;
 
     if (store_exact_copies(app->store, content_hash, exclude_id, &ids, &nids, err) != 0)
         return -1;
-    if (store_near_find(app->store, fps, index, exclude_id, content_hash, min_containment, &near,
-                        err) != 0) {
+    if (near_find(app->store, fps, index, exclude_id, content_hash, min_containment, &near, err) !=
+        0) {
         for (size_t i = 0; i < nids; i++)
             free(ids[i]);
         free(ids);
@@ -40,7 +42,7 @@ static int duplicates_answer(struct app *app, const char *exclude_id, const char
     }
     free(ids);
     *out = json_pack("{s:o,s:o}", "exact", exact, "near", ingest_near_json(&near, min_containment));
-    store_near_list_free(&near);
+    dedupe_near_list_free(&near);
     return 0;
 }
 
@@ -64,7 +66,7 @@ int handle_article_duplicates(struct app *app, struct http_request *req, struct 
     }
     /* the sets are a pure function of the body: recomputing (tens of
      * microseconds) costs less than reading them back */
-    if (stage_fingerprints(a.body, a.body_len, &fps, &index, NULL) != 0)
+    if (dedupe_sets(a.body, a.body_len, &fps, &index, NULL) != 0)
         error_set(&err, ERR_INTERNAL, "out of memory");
     else if (duplicates_answer(app, a.id, a.content_hash, &fps, &index, min_containment, &body,
                                &err) == 0) {

@@ -7,10 +7,11 @@
 
 #include "pipeline/article_json.h"
 #include "handlers/handlers.h"
+#include "analysis/dedupe.h"
 
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res)
 {
-    return params_double(req, "min_containment", 0.0, 1.0, INGEST_DEFAULT_MIN_CONTAINMENT, out,
+    return params_double(req, "min_containment", 0.0, 1.0, DEDUPE_DEFAULT_MIN_CONTAINMENT, out,
                          res);
 }
 
@@ -21,11 +22,11 @@ static double round4(double x)
     return round(x * 10000.0) / 10000.0;
 }
 
-json_t *ingest_near_json(const struct store_near_list *near, double min_containment)
+json_t *ingest_near_json(const struct dedupe_near_list *near, double min_containment)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr != NULL && i < near->n; i++) {
-        const struct store_near *nr = &near->items[i];
+        const struct dedupe_near *nr = &near->items[i];
         if (nr->exact || nr->containment + 1e-9 < min_containment)
             continue; /* exact copies are reported as such */
         json_array_append_new(arr, json_pack("{s:s,s:f,s:f}", "id", nr->id, "containment",

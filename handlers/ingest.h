@@ -6,16 +6,15 @@
 
 #include <jansson.h>
 
+#include "analysis/dedupe.h"
 #include "server/http.h"
 #include "store/store.h"
-
-#define INGEST_DEFAULT_MIN_CONTAINMENT 0.5
 
 /* Reads ?min_containment= (0..1, default 0.5). Returns 0, or -1 with res set. */
 int ingest_min_containment(const struct http_request *req, double *out, struct http_response *res);
 
 /* near[] as JSON ({id, containment, resemblance}, containment >= min). */
-json_t *ingest_near_json(const struct store_near_list *near, double min_containment);
+json_t *ingest_near_json(const struct dedupe_near_list *near, double min_containment);
 
 /* entities[] as JSON ({id, name, type}). New reference. */
 json_t *ingest_entities_json(const struct store_entity_set *set);

@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dedupe.h"
 #include "pipeline/article_json.h"
 #include "pipeline/ndjson.h"
-#include "pipeline/pipeline_int.h"
+#include "pipeline/near.h"
 #include "pipeline/stages.h"
 #include "server/workpool.h"
 
@@ -263,8 +264,8 @@ static void job_run_check(void *arg)
     if (stage_normalise(&ctx, op, &job->err) != 0 ||
         store_exact_copies(ctx.store, a->content_hash, job->id_given ? a->id : NULL,
                            &job->exact_ids, &job->nexact, &job->err) != 0 ||
-        store_near_find(ctx.store, &op->fps, &op->index, job->id_given ? a->id : NULL,
-                        a->content_hash, job->min_containment, &op->near, &job->err) != 0)
+        near_find(ctx.store, &op->fps, &op->index, job->id_given ? a->id : NULL, a->content_hash,
+                  job->min_containment, &op->near, &job->err) != 0)
         goto out;
     job->nops = 1;
 out:
@@ -309,7 +310,7 @@ static void job_run_bulk(void *arg)
     struct pipeline *p = job->p;
     struct pipeline_ctx ctx;
     struct ndjson_iter it;
-    struct pipeline_batch *batch = pipeline_batch_new();
+    struct dedupe_batch *batch = dedupe_batch_new();
     const char *line_text;
     size_t line, len, chunk_start = 0, released = 0, seen = 0;
 
@@ -334,7 +335,7 @@ static void job_run_bulk(void *arg)
                    pipeline_stages_run(&ctx, PIPELINE_RESOLVE, op, &err) == 0) {
             /* a client's id means create-or-replace, so re-sent feeds are idempotent */
             op->kind = STORE_OP_PUT;
-            pipeline_batch_add(batch, job->ops, job->nops, visible, job->min_containment);
+            near_batch_add(batch, job->ops, job->nops, visible, job->min_containment);
             job->op_line[job->nops++] = line;
             if (job->nops - chunk_start == PIPELINE_CHUNK) {
                 job_submit_chunk(job, chunk_start, job->nops);
@@ -362,7 +363,7 @@ static void job_run_bulk(void *arg)
             job->progress(job, job->notify_arg);
         }
     }
-    pipeline_batch_free(batch);
+    dedupe_batch_free(batch);
     job_submit_chunk(job, chunk_start, job->nops);
     job_body_done(job);
     atomic_store(&job->analysed, 1);
@@ -466,7 +467,7 @@ void pipeline_op_trim(struct store_op *op)
     a->body_len = 0;
     fingerprint_set_free(&op->fps);
     fingerprint_set_free(&op->index);
-    store_near_list_free(&op->near);
+    dedupe_near_list_free(&op->near);
     if (op->ents.release != NULL)
         op->ents.release(&op->ents);
 }

@@ -9,7 +9,7 @@
 #include "analysis/utf8.h"
 #include "pipeline/stages.h"
 
-/* What ingest_entities allocates behind a store_entity_set. */
+/* What stage_entities_extract allocates behind a store_entity_set. */
 struct stage_entities_owner {
     struct entity_result res;
     char **strings; /* ids and folds, freed here */
@@ -147,7 +147,3 @@ int stage_entities(const struct pipeline_ctx *ctx, struct store_op *op, struct e
     return 0;
 }
 
-int stage_entities_cb(void *ctx, const char *body, size_t len, struct store_entity_set *out)
-{
-    return stage_entities_extract(ctx, body, len, out);
-}

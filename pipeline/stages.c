@@ -2,6 +2,7 @@
  * and one line here. */
 #include "pipeline/stages.h"
 
+#include "analysis/dedupe.h"
 #include "store/article.h"
 
 const struct pipeline_stage pipeline_stages[] = {
@@ -26,7 +27,7 @@ void pipeline_op_clear(struct store_op *op)
     article_clear(&op->article);
     fingerprint_set_free(&op->fps);
     fingerprint_set_free(&op->index);
-    store_near_list_free(&op->near);
+    dedupe_near_list_free(&op->near);
     if (op->ents.release != NULL)
         op->ents.release(&op->ents);
 }

@@ -44,7 +44,7 @@ void pipeline_op_clear(struct store_op *op);
 /* ---- the stages (one file each) ---------------------------------------- */
 
 /* stage_normalise.c: the exact-copy hash (always) and, with duplicates on,
- * both fingerprint sets, from one normalisation of the body. */
+ * both fingerprint sets, from one normalisation of the body (dedupe_sets). */
 int stage_normalise(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
 
 /* stage_entities.c: the people, organisations and places of the body. */
@@ -57,22 +57,9 @@ int stage_near(const struct pipeline_ctx *ctx, struct store_op *op, struct error
 #define PIPELINE_ENTITY_MAX_BYTES 65536
 
 /* body's entities as the store writes them (a store_entity_set whose
- * release frees it); ex may be NULL (none). 0 or -1. Also the backfill's
- * extractor for articles stored before entities existed. */
+ * release frees it); ex may be NULL (none). 0 or -1. Also what the backfill
+ * (backfill.c) writes for articles stored before entities existed. */
 int stage_entities_extract(const struct entity_extractor *ex, const char *body, size_t len,
                            struct store_entity_set *out);
-
-/* The whole fingerprint set and its index set of body, from one
- * normalisation; content_hash (may be NULL) gets the exact-copy hash; full
- * NULL: the hash alone. 0 or -1; the caller frees both sets. */
-int stage_fingerprints(const char *body, size_t len, struct fingerprint_set *full,
-                       struct fingerprint_set *index, char *content_hash);
-
-/* The store's backfill callbacks (store_options), for articles stored
- * while a feature was off: stage_fingerprints without the hash, and
- * stage_entities_extract with ctx the extractor. */
-int stage_fingerprints_cb(const char *body, size_t len, struct fingerprint_set *full,
-                          struct fingerprint_set *index);
-int stage_entities_cb(void *ctx, const char *body, size_t len, struct store_entity_set *out);
 
 #endif

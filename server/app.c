@@ -11,6 +11,7 @@
 
 #include "handlers/handlers.h"
 #include "handlers/routes.h"
+#include "pipeline/backfill.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages.h"
 #include "server/app.h"
@@ -151,19 +152,22 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     sopts.durability_full = app->cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app->cfg.group_commit_max;
     sopts.tombstone_days = app->cfg.tombstone_days;
-    if (app->cfg.duplicates)
-        sopts.fingerprint = stage_fingerprints_cb;
+    sopts.fingerprints = app->cfg.duplicates;
     if (app->cfg.entities) {
         if (entity_extractor_new(&app->extractor, err) != 0) {
             app_log_error("cannot build the entity extractor", err->msg);
             app_free(app);
             return APP_OPEN_FAILED;
         }
-        sopts.entities = stage_entities_cb;
-        sopts.entities_ctx = app->extractor;
     }
     if (store_open(app->cfg.db, &sopts, &app->store, err) != 0) {
         app_log_error("cannot open the database", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
+    /* before the HTTP daemon starts: the analysis is complete once requests arrive */
+    if (backfill_run(app->store, app->cfg.duplicates, app->extractor, err) != 0) {
+        app_log_error("cannot analyse the stored articles", err->msg);
         app_free(app);
         return APP_OPEN_FAILED;
     }

@@ -367,122 +367,44 @@ static void store_reader_close(struct store_reader *r)
 
 /* ---- open / close ------------------------------------------------------- */
 
-/* Extracts the entities of articles stored before entities existed, in
- * transactions of 200, before the writer starts. Returns 0 or -1 with err. */
-static int store_backfill_entities(struct store *st, struct error *err)
+/* The writer's side of a STORE_OP_ANALYSE op (see store.h): each part is
+ * written only while its flag still says missing, so an article replaced or
+ * deleted since store_backfill_next read it is left as it is. SQLite rc. */
+int store_op_analyse(struct store *st, struct store_op *op)
 {
-    sqlite3_stmt *pick = NULL;
-    int rc;
-
-    if (st->opts.entities == NULL)
-        return 0;
-    rc = sqlite3_prepare_v2(st->wdb,
-                            "SELECT seq, ts, body FROM articles WHERE entities_done = 0 LIMIT 200",
-                            -1, &pick, NULL);
-    while (rc == SQLITE_OK) {
-        int picked = 0;
-        rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        while (rc == SQLITE_OK && sqlite3_step(pick) == SQLITE_ROW) {
-            struct store_entity_set set = {0};
-            int64_t seq = sqlite3_column_int64(pick, 0), ts = sqlite3_column_int64(pick, 1);
-            const char *body = (const char *)sqlite3_column_text(pick, 2);
-            size_t len = (size_t)sqlite3_column_bytes(pick, 2);
-            if (st->opts.entities(st->opts.entities_ctx, body ? body : "", body ? len : 0, &set) !=
-                0)
-                rc = SQLITE_NOMEM;
-            else
-                rc = store_entities_write(st, seq, ts, &set);
-            if (rc == SQLITE_OK)
-                rc = store_entities_done(st, seq);
-            if (set.release)
-                set.release(&set);
-            picked++;
-        }
-        sqlite3_reset(pick);
-        if (rc == SQLITE_OK)
-            rc = store_entities_flush(st);
-        if (rc == SQLITE_OK)
-            rc = store_fts_flush(st);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
-        else
-            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            store_entities_committed(st);
-        else
-            store_entities_reset(st);
-        store_fts_drop(st, 0);
-        if (picked == 0)
-            break;
-    }
-    sqlite3_finalize(pick);
-    if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "extracting entities of stored articles failed: %s",
-                  sqlite3_errstr(rc));
-        return -1;
-    }
-    return 0;
-}
-
-/* Fingerprints the articles stored without fingerprints (before they
- * existed, with the feature off, or before the index changed form), in
- * transactions of 500. Runs before the writer thread starts, on the write
- * connection. Returns 0 or -1 with err. */
-static int store_backfill_fingerprints(struct store *st, struct error *err)
-{
-    sqlite3_stmt *pick = NULL, *done_stmt = NULL;
-    long long done = 0;
+    /* once per article at a start: not worth cached statements */
+    static const char *const mark[] = {
+        "UPDATE articles SET fp_done = 1 WHERE seq = ?1 AND fp_done = 0",
+        "UPDATE articles SET entities_done = 1 WHERE seq = ?1 AND entities_done = 0",
+    };
+    int want[] = {op->fingerprinted, op->ents.owner != NULL};
     int rc = SQLITE_OK;
 
-    if (st->opts.fingerprint == NULL)
-        return 0;
-    rc = sqlite3_prepare_v2(st->wdb, "SELECT seq, body FROM articles WHERE fp_done = 0 LIMIT 500",
-                            -1, &pick, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->wdb, "UPDATE articles SET fp_done = 1 WHERE seq = ?1", -1,
-                                &done_stmt, NULL);
-    while (rc == SQLITE_OK) {
-        int picked = 0;
-        rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        while (rc == SQLITE_OK && sqlite3_step(pick) == SQLITE_ROW) {
-            struct fingerprint_set fps = {0}, index = {0};
-            int64_t seq = sqlite3_column_int64(pick, 0);
-            const char *body = (const char *)sqlite3_column_text(pick, 1);
-            size_t len = (size_t)sqlite3_column_bytes(pick, 1);
-            if (st->opts.fingerprint(body ? body : "", body ? len : 0, &fps, &index) != 0)
-                rc = SQLITE_NOMEM;
-            else
-                rc = store_fps_write(st, seq, fps.n, &index);
-            fingerprint_set_free(&fps);
-            fingerprint_set_free(&index);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_int64(done_stmt, 1, seq);
-                rc = sqlite3_step(done_stmt) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-                sqlite3_reset(done_stmt);
-            }
-            picked++;
+    for (int part = 0; part < 2 && rc == SQLITE_OK; part++) {
+        sqlite3_stmt *s = NULL;
+        if (!want[part])
+            continue;
+        rc = sqlite3_prepare_v2(st->wdb, mark[part], -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, op->article.seq);
+            rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
         }
-        sqlite3_reset(pick);
-        if (rc == SQLITE_OK)
-            rc = store_fts_flush(st);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_OK || sqlite3_changes(st->wdb) == 0)
+            continue;
+        if (part == 0)
+            rc = store_fps_write(st, op->article.seq, op->fps.n, &op->index);
         else
-            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-        store_fts_drop(st, 0);
-        store_filter_after_commit(st);
-        done += picked;
-        if (picked == 0)
-            break;
+            rc = store_entities_write(st, op->article.seq, op->article.ts, &op->ents);
     }
-    sqlite3_finalize(pick);
-    sqlite3_finalize(done_stmt);
     if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "fingerprinting stored articles failed after %lld: %s", done,
+        op->failed = 1;
+        op->rc = rc;
+        error_set(&op->err, (rc & 0xff) == SQLITE_FULL ? ERR_FULL : ERR_INTERNAL,
+                  "writing the analysis of article %lld failed: %s", (long long)op->article.seq,
                   sqlite3_errstr(rc));
-        return -1;
     }
-    return 0;
+    return rc;
 }
 
 /* Refuses a database whose articles table or its indexes are damaged (a
@@ -606,8 +528,6 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     sqlite3_finalize(stmt);
     stmt = NULL;
     if (store_filter_open(st, err) != 0)
-        goto fail;
-    if (store_backfill_fingerprints(st, err) != 0 || store_backfill_entities(st, err) != 0)
         goto fail;
     if (store_checkpointer_start(st, err) != 0)
         goto fail;

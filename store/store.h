@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/dedupe.h"
 #include "analysis/error.h"
 #include "analysis/fingerprint.h"
 #include "store/article.h"
@@ -46,16 +47,10 @@ struct store_options {
     unsigned entity_fold_rows;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
-    /* Computes an article's fingerprints: the whole set (for containment)
-     * and its index subset. Used to verify near-duplicate candidates (their
-     * sets are computed again from their bodies) and at open to fill in
-     * articles stored before fingerprints existed. NULL: neither. */
-    int (*fingerprint)(const char *body, size_t len, struct fingerprint_set *full,
-                       struct fingerprint_set *index);
-    /* Extracts an article's entities (0 or -1), for articles stored before
-     * entities existed. NULL: no backfill. */
-    int (*entities)(void *ctx, const char *body, size_t len, struct store_entity_set *out);
-    void *entities_ctx;
+    /* Nonzero when near-duplicate look-ups are on: the store keeps its
+     * fingerprint filter and set sizes in memory and answers
+     * store_near_postings (which finds nothing when this is 0). */
+    int fingerprints;
 };
 
 /* A fingerprint carried by more than this many stored articles is boilerplate
@@ -67,21 +62,11 @@ struct store_options {
  * count they read, so this bounds their cost too. */
 #define STORE_ENT_FOLD_ROWS 8192
 
-/* At most this many candidates (the ones sharing the most fingerprints) are
- * scored exactly for one look-up. */
-#define STORE_NEAR_CANDIDATES 200
-
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
  * copy shares most of its tokens with its original, and 16 of them find it
  * (each probe costs ~30 us at 40,000 articles; copies made most of them). */
 #define STORE_NEAR_PROBES 16
-
-/* A candidate whose containment, estimated from the index sets alone, is
- * below this share of the threshold is not scored (its text is not read):
- * a true copy shares a run of index tokens, an unrelated article that shares
- * a phrase or two shares one or two. */
-#define STORE_NEAR_ESTIMATE_SLACK 0.5
 
 /* Opens (creating and migrating as needed) the database at path and starts the
  * writer thread. Returns 0 and a new store in *out, or -1 with err filled
@@ -139,15 +124,11 @@ int store_schema_latest(void);
 enum store_op_kind {
     STORE_OP_CREATE, /* insert; ERR_CONFLICT when the id exists */
     STORE_OP_PUT,    /* insert or replace */
-    STORE_OP_DELETE  /* remove by id; ERR_NOT_FOUND when absent */
-};
-
-struct store_near {
-    char *id;
-    int64_t seq, grp;
-    int exact; /* same normalised text (content hash) as the query */
-    double containment;
-    double resemblance;
+    STORE_OP_DELETE, /* remove by id; ERR_NOT_FOUND when absent */
+    /* fills in the analysis of the stored article article.seq (article.ts its
+     * stored ts): its fingerprints when fingerprinted, its entities when
+     * ents.owner is set, each only if still missing (store_backfill_next) */
+    STORE_OP_ANALYSE
 };
 
 /* One entity of one article, as the store writes it (strings borrowed from
@@ -181,11 +162,6 @@ struct store_entity_set {
     void (*release)(struct store_entity_set *set);
 };
 
-struct store_near_list {
-    struct store_near *items; /* containment descending */
-    size_t n;
-};
-
 /* One write. The caller fills kind and article (for DELETE only article.id),
  * and for CREATE/PUT the fingerprints and the copy group found beforehand;
  * the writer fills the outcome fields before the batch's done callback. */
@@ -199,7 +175,7 @@ struct store_op {
      * copies already stored, and an earlier op of the same batch that this
      * article copies. The writer puts the article in the group of the first of
      * these, or of its exact original. */
-    struct store_near_list near;
+    struct dedupe_near_list near;
     int64_t near_grp;             /* group of a stored near copy, or 0 */
     struct store_op *near_op;     /* an earlier op of the same batch, or NULL */
     struct store_entity_set ents; /* the article's entities (owned by the op's owner) */
@@ -294,26 +270,67 @@ struct store_hits {
     long long ranked; /* relevance scored only the newest this many matches, or 0 */
 };
 
-/* Stored articles whose fingerprint containment with fps is at least
- * min_containment (containment = shared / the smaller set's size; resemblance
- * = Jaccard), excluding exclude_id (may be NULL); those whose content hash
- * equals content_hash (may be NULL) are marked exact. Candidates come from
- * look-ups of index (the text's index tokens, fingerprint_index_from_words)
- * in the inverted index fp_index, never from a scan, each token first tested
- * against the in-memory filter; containment is then computed exactly on the
- * whole sets (a
- * candidate's set is computed again from its body with
- * store_options.fingerprint). Returns 0 or -1. */
-int store_near_find(struct store *st, const struct fingerprint_set *fps,
-                    const struct fingerprint_set *index, const char *exclude_id,
-                    const char *content_hash, double min_containment, struct store_near_list *out,
-                    struct error *err);
-void store_near_list_free(struct store_near_list *list);
+/* ---- near duplicates (store_near.c): data for near_find ---------------- */
+
+/* The stored articles carrying index tokens of a text (index: its index
+ * set, fingerprint_index_from_words): tokens go through the in-memory filter
+ * first, at most STORE_NEAR_PROBES of those it lets through are looked up in
+ * fp_index, and a token carried by more than STORE_BOILERPLATE_ARTICLES
+ * articles adds none. items: one per article (any order) with the tokens it
+ * shares and its stored set sizes when known; scale: tokens passed per token
+ * looked up, to scale hits back up. Empty when opts.fingerprints is 0.
+ * Returns 0 or -1 with err; free with store_near_postings_free. */
+struct store_near_postings {
+    struct dedupe_candidate *items;
+    size_t n;
+    double scale;
+};
+int store_near_postings(struct store *st, const struct fingerprint_set *index,
+                        struct store_near_postings *out, struct error *err);
+void store_near_postings_free(struct store_near_postings *p);
+
+/* A stored article's text for scoring a candidate. */
+struct store_near_text {
+    int64_t seq, grp;
+    char *id, *body; /* owned by the array */
+    size_t body_len;
+    char content_hash[65];
+};
+
+/* The texts of the articles seqs[0..n) that still exist, in that order, read
+ * in one snapshot. Returns 0 with *out (free with store_near_texts_free) and
+ * *nout, or -1 with err. */
+int store_near_texts(struct store *st, const int64_t *seqs, size_t n, struct store_near_text **out,
+                     size_t *nout, struct error *err);
+void store_near_texts_free(struct store_near_text *texts, size_t n);
 
 /* Ids of the other stored articles with this content hash, oldest first.
  * Returns 0 or -1; caller frees each id and the array. */
 int store_exact_copies(struct store *st, const char *content_hash, const char *exclude_id,
                        char ***ids, size_t *n, struct error *err);
+
+/* ---- backfill: analysis missing from stored articles --------------------- */
+
+enum store_backfill_kind {
+    STORE_BACKFILL_FINGERPRINTS, /* stored while fingerprints were off or changed form */
+    STORE_BACKFILL_ENTITIES      /* stored while entities were off */
+};
+
+struct store_backfill_row {
+    int64_t seq, ts;
+    char *body; /* owned by the array */
+    size_t body_len;
+};
+
+/* Up to limit articles, seq > after ascending, that miss the analysis of
+ * kind. The caller computes it and writes it back with STORE_OP_ANALYSE ops,
+ * then asks again after the last seq. Returns 0 with *rows (free with
+ * store_backfill_rows_free) and *n (0: none left), or -1 with err when the
+ * read fails. */
+int store_backfill_next(struct store *st, enum store_backfill_kind kind, int64_t after,
+                        unsigned limit, struct store_backfill_row **rows, size_t *n,
+                        struct error *err);
+void store_backfill_rows_free(struct store_backfill_row *rows, size_t n);
 
 /* Full-text search. Returns 0, or -1 (ERR_INVALID when FTS5 rejects the
  * expression, else ERR_INTERNAL). Caller frees with store_hits_free. */

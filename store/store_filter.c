@@ -60,7 +60,7 @@ int store_filter_open(struct store *st, struct error *err)
 
     pthread_mutex_init(&st->filter_mu, NULL);
     st->filter_mu_ready = 1;
-    if (st->opts.fingerprint == NULL)
+    if (!st->opts.fingerprints)
         return 0;
     if (sqlite3_prepare_v2(st->wdb, "SELECT coalesce(sum(length(idx)), 0) / 8 FROM article_fps",
                            -1, &s, NULL) == SQLITE_OK &&

@@ -289,6 +289,9 @@ void store_op_apply(struct store *st, struct store_op *op);
  * meta.change_floor to the highest number removed. Inside the write
  * transaction; SQLite rc. */
 int store_tombstones_prune(struct store *st, int64_t now);
+/* Writes a STORE_OP_ANALYSE op (store.c) inside store_op_apply's savepoint;
+ * fills the op's outcome on failure. SQLite rc. */
+int store_op_analyse(struct store *st, struct store_op *op);
 
 /* An article's index fingerprints are stored (article_fps.idx) as a blob of
  * little-endian int64s. encode returns a new buffer of n*8 bytes (NULL on

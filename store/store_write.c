@@ -706,6 +706,8 @@ void store_op_apply(struct store *st, struct store_op *op)
     }
     if (op->kind == STORE_OP_DELETE)
         rc = store_op_delete(st, op);
+    else if (op->kind == STORE_OP_ANALYSE)
+        rc = store_op_analyse(st, op);
     else
         rc = store_op_upsert(st, op);
     if (rc != SQLITE_OK) {

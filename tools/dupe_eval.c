@@ -2,19 +2,16 @@
  *
  * Run (from the repository root, after building; the one command for the service):
  *   build/tools/dupe_eval --bin build/articled          # the running service, all corpora
- *   build/tools/dupe_eval --offline                     # the method in-process, no server
- *   build/tools/dupe_eval --offline --sweep             # k / w / boilerplate trade-offs
+ *   build/tools/dupe_eval --offline                     # the same code in-process, no server
  * Options: --data DIR (default ../shared/data/news; absent corpora are skipped with a
- * message), --corpus bbc|reuters|synth|all, --seed N (42), --synth-bases N (300), --batch N
- * (_bulk lines per request, 1000), --min-containment X (0.3), --quiet; offline only:
- * --k N, --w N, --boilerplate-df N (50), --boilerplate recount|ignore, --min-shared N (1).
+ * message), --corpus bbc|reuters|synth|all, --seed N (42), --synth-n N (3000 articles),
+ * --copy-rate R (0.3), --corpusgen PATH (build/bench/corpusgen), --batch N (_bulk lines per
+ * request, 1000), --min-containment X (0.3), --quiet.
  *
- * Corpora: BBC (bbc.ndjson), Reuters-21578 (reuters21578.ndjson) and a synthetic set made
- * from both, deterministic from --seed: base articles, copies of them carrying the
- * newsroom transformations (page chrome with duplicated captions, bylines, "Share this
- * article", newsletter prompts; honorifics added; per cent / percent / % swaps; curly quotes
- * and dashes; several KB of other articles glued on as "related articles"; paragraph
- * reordering; truncation; small word edits), and unrelated distractor articles.
+ * Corpora: BBC (bbc.ndjson), Reuters-21578 (reuters21578.ndjson) and a synthetic set written
+ * by the benchmark corpus generator (bench/corpusgen, run as a program: --seed, --n, and
+ * --copy-rate republished copies of earlier articles with page chrome and honorifics, listed
+ * by its --pairs file). It is skipped with a message when corpusgen is not built.
  *
  * Truth: for every pair of articles, the exact containment of their full sets of normalised
  * word k-gram shingles (every k-gram, not winnowed; same normalisation and the same 64-bit
@@ -26,20 +23,17 @@
  * Method: "service" mode starts the articled binary on port 0 with a temporary database,
  * ingests through POST /v1/articles/_bulk and asks GET /v1/articles/{id}/duplicates
  * ?min_containment=0.3 for every article; a pair in "exact" counts as reported with
- * containment 1, a pair in "near" with its reported containment. "offline" mode computes the
- * same thing in-process the way the store does: winnowed fingerprints in an inverted index;
- * hashes carried by more than --boilerplate-df articles find no candidates; a candidate's
- * estimate counts every hash it shares, shared / min(n_a, n_b); exact = equal content hash.
- * (--boilerplate ignore: boilerplate hashes are not counted as shared either.)
+ * containment 1, a pair in "near" with its reported containment. "offline" mode runs the
+ * service's own code in-process (analysis/dedupe for the sets, the store on a temporary
+ * database, near_find and store_exact_copies for the look-up), without HTTP.
  *
- * Measures, for t = 0.5 and 0.9 and a tolerance d = 0.1 (the estimate is a sample of the
- * k-grams, so it scatters around the truth):
+ * Measures, for t = 0.5 and 0.9 and a tolerance d = 0.1:
  *   recall_t    = true pairs (truth >= t) reported with estimate >= t - d / true pairs;
  *   precision_t = reported pairs with estimate >= t whose truth >= t - d / those reported;
  *   strict_* the same with d = 0; below_0.3 = reported pairs whose truth < 0.3.
  * The same figures restricted to pairs whose smaller article has 50+ words follow in
- * "pairs_of_50_words_or_more"; for the synthetic set, "designed" gives per transformation
- * the copies' true containment with their base and the share found (estimate >= 0.4).
+ * "pairs_of_50_words_or_more"; for the synthetic set, "designed" gives the generator's
+ * copies' true containment with their original and the share found (estimate >= 0.4).
  * Undefined ratios (empty denominators) print as null. Targets: recall and precision at 0.9
  * >= 0.98, recall at 0.5 >= 0.95, below_0.3 == 0. Output: one JSON line per corpus and
  * mode, then one final line with every figure. */
@@ -62,15 +56,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/dedupe.h"
 #include "analysis/fingerprint.h"
 #include "analysis/textnorm.h"
+#include "pipeline/near.h"
+#include "store/store.h"
 
 #define TOLERANCE      0.1
 #define TRUTH_FLOOR    0.2 /* pairs below this are not stored; looked up exactly if reported */
 #define MAX_BULK_LINES 10000
 
 static int quiet;
-static size_t min_shared = 1; /* --min-shared: fingerprints a near pair must share */
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
@@ -143,27 +139,6 @@ static void sbuf_add(struct sbuf *b, const char *s, size_t n)
 static void sbuf_str(struct sbuf *b, const char *s)
 {
     sbuf_add(b, s, strlen(s));
-}
-
-/* ---- deterministic PRNG (splitmix64) ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static size_t rng_below(uint64_t *s, size_t n)
-{
-    return n ? (size_t)(rng_next(s) % n) : 0;
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
 }
 
 /* ---- pair map: (i < j) → value, open addressing ---- */
@@ -320,28 +295,11 @@ static void str_free(struct str_map *m)
 
 /* ---- corpora ---- */
 
-enum transform {
-    TR_CHROME = 1 << 0,
-    TR_HONORIFIC = 1 << 1,
-    TR_PERCENT = 1 << 2,
-    TR_QUOTES = 1 << 3,
-    TR_GLUE = 1 << 4,
-    TR_REORDER = 1 << 5,
-    TR_TRUNCATE = 1 << 6,
-    TR_EDIT = 1 << 7,
-    TR_COUNT = 8
-};
-
-static const char *const transform_names[TR_COUNT] = {
-    "chrome", "honorifics", "percent", "quotes", "glue", "reorder", "truncate", "edit",
-};
-
 struct doc {
     json_t *obj; /* the article as ingested (owned) */
     const char *id, *body;
     size_t body_len;
     struct fingerprint_set shingles; /* every k-gram: the truth */
-    struct fingerprint_set fp;       /* winnowed: the method */
     char hash[65];
     char *svc_id; /* id the service gave it, NULL if not ingested */
     int refused;  /* the service refused it: left out of that run's measures */
@@ -349,14 +307,13 @@ struct doc {
 
 struct designed {
     uint32_t base, copy;
-    unsigned mask;
 };
 
 struct corpus {
     char name[32];
     struct doc *docs;
     size_t n, cap;
-    struct designed *pairs; /* synthetic set only: copy-of pairs and their transforms */
+    struct designed *pairs; /* synthetic set only: the generator's copy-of pairs */
     size_t npairs;
 };
 
@@ -381,7 +338,6 @@ static void corpus_free(struct corpus *c)
     for (size_t i = 0; i < c->n; i++) {
         json_decref(c->docs[i].obj);
         fingerprint_set_free(&c->docs[i].shingles);
-        fingerprint_set_free(&c->docs[i].fp);
         free(c->docs[i].svc_id);
     }
     free(c->docs);
@@ -420,8 +376,8 @@ static int corpus_load(struct corpus *c, const char *name, const char *path)
     return 0;
 }
 
-/* Shingles (k, w=1), fingerprints (k, w) and content hash of every article. */
-static void corpus_analyse(struct corpus *c, unsigned k, unsigned w)
+/* Shingles (every FINGERPRINT_K-gram) and content hash of every article. */
+static void corpus_analyse(struct corpus *c)
 {
     struct textnorm_words words = TEXTNORM_WORDS_INIT;
 
@@ -429,10 +385,8 @@ static void corpus_analyse(struct corpus *c, unsigned k, unsigned w)
         struct doc *d = &c->docs[i];
 
         fingerprint_set_free(&d->shingles);
-        fingerprint_set_free(&d->fp);
         if (textnorm_split(d->body, d->body_len, &words) < 0 ||
-            fingerprint_from_words(&words, k, 1, &d->shingles) < 0 ||
-            fingerprint_from_words(&words, k, w, &d->fp) < 0)
+            fingerprint_from_words(&words, FINGERPRINT_K, 1, &d->shingles) < 0)
             exit(2);
         fingerprint_words_hash(&words, d->hash);
     }
@@ -462,17 +416,17 @@ static int posting_cmp(const void *a, const void *b)
     return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
-/* Builds the index of the shingle sets (full = 1) or fingerprint sets of c. */
-static void index_build(struct index *ix, const struct corpus *c, int full)
+/* Builds the index of the shingle sets of c. */
+static void index_build(struct index *ix, const struct corpus *c)
 {
     size_t total = 0, p = 0;
     struct posting *all;
 
     for (size_t i = 0; i < c->n; i++)
-        total += full ? c->docs[i].shingles.n : c->docs[i].fp.n;
+        total += c->docs[i].shingles.n;
     all = xmalloc(total * sizeof *all);
     for (size_t i = 0; i < c->n; i++) {
-        const struct fingerprint_set *s = full ? &c->docs[i].shingles : &c->docs[i].fp;
+        const struct fingerprint_set *s = &c->docs[i].shingles;
 
         for (size_t j = 0; j < s->n; j++) {
             all[p].h = s->hashes[j];
@@ -535,7 +489,7 @@ static void truth_compute(struct truth *t, const struct corpus *c)
     memset(t, 0, sizeof *t);
     if (cnt == NULL)
         exit(2);
-    index_build(&ix, c, 1);
+    index_build(&ix, c);
     for (size_t i = 0; i < c->n; i++) {
         const struct fingerprint_set *s = &c->docs[i].shingles;
         size_t nt = 0;
@@ -581,7 +535,7 @@ static double truth_of(const struct truth *t, const struct corpus *c, uint32_t i
     return fingerprint_containment(&c->docs[i].shingles, &c->docs[j].shingles);
 }
 
-/* ---- the method, in-process ---- */
+/* ---- reported pairs ---- */
 
 struct reported {
     struct pair_map pairs; /* estimate per reported pair; exact pairs are 1 */
@@ -612,95 +566,116 @@ static void reported_exact(struct reported *r, uint32_t i, uint32_t j)
     reported_add(r, i, j, 1.0);
 }
 
-struct hash_ref {
-    const char *hash;
-    uint32_t doc;
-};
-
-static int hash_ref_cmp(const void *a, const void *b)
+/* The method in-process: the service's own code on a temporary database. Every article is
+ * written with its sets (dedupe_sets, as ingest does), in batches like _bulk, then each one is
+ * looked up as GET /v1/articles/{id}/duplicates does: exact copies by content hash, near
+ * copies by near_find. Returns 0, or -1 when the store failed. */
+static int offline_run(struct reported *r, struct corpus *c, size_t batch, double min_c)
 {
-    const struct hash_ref *x = a, *y = b;
-    int d = strcmp(x->hash, y->hash);
-
-    return d ? d : (x->doc > y->doc) - (x->doc < y->doc);
-}
-
-/* Reports every pair of articles with the same content hash as exact (estimate 1). */
-static void exact_pairs(struct reported *r, const struct corpus *c)
-{
-    struct hash_ref *refs = xmalloc(c->n * sizeof *refs);
-    size_t n = 0;
-
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->docs[i].fp.nwords > 0) {
-            refs[n].hash = c->docs[i].hash;
-            refs[n++].doc = (uint32_t)i;
-        }
-    }
-    qsort(refs, n, sizeof *refs, hash_ref_cmp);
-    for (size_t a = 0; a < n;) {
-        size_t b = a + 1;
-
-        while (b < n && strcmp(refs[a].hash, refs[b].hash) == 0)
-            b++;
-        for (size_t x = a; x < b; x++) {
-            for (size_t y = x + 1; y < b; y++) {
-                reported_exact(r, refs[x].doc, refs[y].doc);
-            }
-        }
-        a = b;
-    }
-    free(refs);
-}
-
-/* The method in-process. Hashes carried by more than boiler_df articles are boilerplate:
- * with recount = 0 they are ignored (estimate = shared rare hashes / min(n_a, n_b)); with
- * recount = 1 they only find no candidates, and a candidate's estimate counts every shared
- * hash. */
-static void offline_run(struct reported *r, const struct corpus *c, size_t boiler_df, int recount,
-                        double min_c)
-{
-    struct index ix;
-    uint32_t *cnt = calloc(c->n, sizeof *cnt), *touched = xmalloc(c->n * sizeof *touched);
+    char dir[] = "/tmp/dupe_eval-XXXXXX", db[64];
+    struct store_options so = {.fingerprints = 1};
+    struct store *st = NULL;
+    struct error err = {0};
+    struct str_map by_id = {0};
     double t0 = now_s();
+    int rc = -1;
 
     memset(r, 0, sizeof *r);
-    if (cnt == NULL)
-        exit(2);
-    index_build(&ix, c, 0);
-    exact_pairs(r, c);
+    if (mkdtemp(dir) == NULL) {
+        perror("dupe_eval: mkdtemp");
+        return -1;
+    }
+    snprintf(db, sizeof db, "%s/eval.db", dir);
+    if (store_open(db, &so, &st, &err) != 0) {
+        fprintf(stderr, "dupe_eval: %s\n", err.msg);
+        goto out;
+    }
     for (size_t i = 0; i < c->n; i++) {
-        const struct fingerprint_set *s = &c->docs[i].fp;
-        size_t nt = 0;
+        c->docs[i].refused = 0;
+        str_put(&by_id, c->docs[i].id, (uint32_t)i);
+    }
+    for (size_t start = 0; start < c->n; start += batch) {
+        size_t n = c->n - start < batch ? c->n - start : batch;
+        struct store_op *ops = calloc(n, sizeof *ops);
+        struct store_batch b = {.ops = ops, .nops = n};
+        int ok;
 
-        for (size_t j = 0; j < s->n; j++) {
-            size_t k = index_find(&ix, s->hashes[j]);
+        if (ops == NULL)
+            exit(2);
+        for (size_t k = 0; k < n; k++) {
+            const struct doc *d = &c->docs[start + k];
+            const char *title = json_string_value(json_object_get(d->obj, "title"));
+            struct article *a = &ops[k].article;
 
-            if (ix.start[k + 1] - ix.start[k] > boiler_df)
-                continue;
-            for (size_t p = ix.start[k]; p < ix.start[k + 1]; p++) {
-                uint32_t o = ix.docs[p];
-
-                if (o != i && cnt[o]++ == 0)
-                    touched[nt++] = o;
-            }
+            ops[k].kind = STORE_OP_PUT;
+            a->id = xstrdup(d->id);
+            a->title = xstrdup(title ? title : d->id);
+            a->body = xstrdup(d->body);
+            a->body_len = d->body_len;
+            if (dedupe_sets(a->body, a->body_len, &ops[k].fps, &ops[k].index, a->content_hash) < 0)
+                exit(2);
+            ops[k].fingerprinted = 1;
         }
-        for (size_t j = 0; j < nt; j++) {
-            uint32_t o = touched[j];
-            size_t lo = s->n < c->docs[o].fp.n ? s->n : c->docs[o].fp.n;
-            double v = (double)cnt[o] / (double)lo;
-
-            cnt[o] = 0;
-            if (recount)
-                v = fingerprint_containment(s, &c->docs[o].fp);
-            if (v >= min_c && fingerprint_shared(s, &c->docs[o].fp) >= min_shared)
-                reported_add(r, (uint32_t)i, o, v);
+        ok = store_write(st, &b, &err) == 0;
+        for (size_t k = 0; k < n; k++) {
+            c->docs[start + k].refused = !ok || ops[k].failed;
+            article_clear(&ops[k].article);
+            fingerprint_set_free(&ops[k].fps);
+            fingerprint_set_free(&ops[k].index);
+        }
+        free(ops);
+        if (!ok) {
+            fprintf(stderr, "dupe_eval: %s\n", err.msg);
+            goto out;
         }
     }
-    index_free(&ix);
-    free(cnt);
-    free(touched);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct doc *d = &c->docs[i];
+        struct fingerprint_set full = {0}, index = {0};
+        struct dedupe_near_list near = {0};
+        char **ids = NULL;
+        size_t nids = 0;
+        uint32_t j;
+
+        if (d->refused || d->shingles.n == 0)
+            continue;
+        if (dedupe_sets(d->body, d->body_len, &full, &index, NULL) < 0)
+            exit(2);
+        if (store_exact_copies(st, d->hash, d->id, &ids, &nids, &err) != 0 ||
+            near_find(st, &full, &index, d->id, d->hash, min_c, &near, &err) != 0) {
+            fprintf(stderr, "dupe_eval: %s\n", err.msg);
+            goto out;
+        }
+        for (size_t k = 0; k < nids; k++) {
+            if (str_get(&by_id, ids[k], &j) && j != i)
+                reported_exact(r, (uint32_t)i, j);
+            free(ids[k]);
+        }
+        free(ids);
+        /* as the answer: exact copies are reported as such */
+        for (size_t k = 0; k < near.n; k++)
+            if (!near.items[k].exact && near.items[k].containment + 1e-9 >= min_c &&
+                str_get(&by_id, near.items[k].id, &j) && j != i)
+                reported_add(r, (uint32_t)i, j, near.items[k].containment);
+        dedupe_near_list_free(&near);
+        fingerprint_set_free(&full);
+        fingerprint_set_free(&index);
+    }
+    rc = 0;
+out:
+    store_close(st);
+    {
+        static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+        char f[96];
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
+            snprintf(f, sizeof f, "%s%s", db, suffix[k]);
+            unlink(f);
+        }
+        rmdir(dir);
+    }
+    str_free(&by_id);
     r->seconds = now_s() - t0;
+    return rc;
 }
 
 /* ---- measures ---- */
@@ -864,553 +839,119 @@ static json_t *metrics_json(const struct metrics *m, const struct corpus *c, con
     return o;
 }
 
-/* Per transformation of the synthetic set: copies, mean true containment with their base,
- * and the share reported with an estimate >= 0.4 (found at t = 0.5 with the tolerance). */
+/* The synthetic set's designed copies: how many, their mean and lowest true containment with
+ * their original, and the share reported with an estimate >= 0.4 (found at t = 0.5 with the
+ * tolerance). */
 static json_t *designed_json(const struct corpus *c, const struct truth *t,
                              const struct reported *r)
 {
     json_t *o = json_object();
+    size_t n = 0, found = 0;
+    double sum = 0, lo = 1;
 
-    for (int k = 0; k < TR_COUNT; k++) {
-        size_t n = 0, found = 0;
-        double sum = 0, lo = 1;
-        json_t *e;
+    for (size_t p = 0; p < c->npairs; p++) {
+        const struct designed *d = &c->pairs[p];
+        double est = -1.0, v;
 
-        for (size_t p = 0; p < c->npairs; p++) {
-            const struct designed *d = &c->pairs[p];
-            double est = -1.0;
-            double v;
-
-            if (!(d->mask & (1u << k)))
-                continue;
-            v = truth_of(t, c, d->base, d->copy);
-            pair_get(&r->pairs, pair_key(d->base, d->copy), &est);
-            n++;
-            sum += v;
-            lo = v < lo ? v : lo;
-            found += est >= 0.5 - TOLERANCE;
-        }
-        e = json_object();
-        json_object_set_new(e, "copies", json_integer((json_int_t)n));
-        json_object_set_new(e, "mean_truth", json_real(n ? round(sum / n * 1e4) / 1e4 : 0));
-        json_object_set_new(e, "min_truth", json_real(round(lo * 1e4) / 1e4));
-        json_object_set_new(e, "found", json_ratio(found, n));
-        json_object_set_new(o, transform_names[k], e);
+        if (c->docs[d->base].refused || c->docs[d->copy].refused)
+            continue;
+        v = truth_of(t, c, d->base, d->copy);
+        pair_get(&r->pairs, pair_key(d->base, d->copy), &est);
+        n++;
+        sum += v;
+        lo = v < lo ? v : lo;
+        found += est >= 0.5 - TOLERANCE;
     }
+    json_object_set_new(o, "copies", json_integer((json_int_t)n));
+    json_object_set_new(o, "mean_truth", json_real(n ? round(sum / n * 1e4) / 1e4 : 0));
+    json_object_set_new(o, "min_truth", json_real(round(lo * 1e4) / 1e4));
+    json_object_set_new(o, "found", json_ratio(found, n));
     return o;
 }
 
-/* ---- the synthetic set ---- */
+/* ---- the synthetic set: bench/corpusgen ---- */
 
-struct strv {
-    char **v;
-    size_t n, cap;
-};
-
-static void strv_push(struct strv *s, char *owned)
+/* Runs corpusgen (bin) for n articles from seed with copy_rate copies and loads its output
+ * and its copy-of pairs into out. Returns 0, or -1 (with a note) when it cannot run. */
+static int synth_load(struct corpus *out, const char *bin, const char *data, uint64_t seed,
+                      size_t n, double copy_rate)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
-    }
-    s->v[s->n++] = owned;
-}
-
-static void strv_pushn(struct strv *s, const char *p, size_t n)
-{
-    char *x = xmalloc(n + 1);
-
-    memcpy(x, p, n);
-    x[n] = '\0';
-    strv_push(s, x);
-}
-
-static void strv_insert(struct strv *s, size_t at, char *owned)
-{
-    strv_push(s, owned);
-    memmove(s->v + at + 1, s->v + at, (s->n - 1 - at) * sizeof *s->v);
-    s->v[at] = owned;
-}
-
-static void strv_free(struct strv *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
-static char *strv_join(const struct strv *s, const char *sep)
-{
-    struct sbuf b = {0};
-
-    sbuf_str(&b, "");
-    for (size_t i = 0; i < s->n; i++) {
-        if (i > 0)
-            sbuf_str(&b, sep);
-        sbuf_str(&b, s->v[i]);
-    }
-    return b.p;
-}
-
-static void split_words(struct strv *out, const char *s)
-{
-    while (*s) {
-        size_t n;
-
-        s += strspn(s, " \t\r\n");
-        n = strcspn(s, " \t\r\n");
-        if (n > 0)
-            strv_pushn(out, s, n);
-        s += n;
-    }
-}
-
-static size_t count_words(const char *s)
-{
-    struct strv w = {0};
-    size_t n;
-
-    split_words(&w, s);
-    n = w.n;
-    strv_free(&w);
-    return n;
-}
-
-/* Paragraphs of a body, lines reflowed: a blank or indented line starts a paragraph (BBC
- * uses blank lines, Reuters indents). Texts of fewer than three paragraphs are cut into
- * chunks of whole sentences of at least 25 words, so that reordering has something to move. */
-static void split_paragraphs(struct strv *out, const char *body)
-{
-    struct sbuf cur = {0};
-    const char *p = body;
-
-    while (*p) {
-        size_t n = strcspn(p, "\n");
-        int blank = strspn(p, " \t\r") >= n;
-        int indented = n > 0 && (p[0] == ' ' || p[0] == '\t');
-
-        if ((blank || indented) && cur.len > 0) {
-            strv_push(out, cur.p);
-            memset(&cur, 0, sizeof cur);
-        }
-        if (!blank) {
-            const char *q = p + strspn(p, " \t");
-
-            if (cur.len > 0)
-                sbuf_str(&cur, " ");
-            sbuf_add(&cur, q, (size_t)(p + n - q));
-        }
-        p += n + (p[n] == '\n');
-    }
-    if (cur.len > 0)
-        strv_push(out, cur.p);
-    if (out->n < 3) {
-        char *all = strv_join(out, " ");
-        struct strv words = {0};
-        struct sbuf chunk = {0};
-        size_t inchunk = 0;
-
-        strv_free(out);
-        split_words(&words, all);
-        for (size_t i = 0; i < words.n; i++) {
-            size_t len = strlen(words.v[i]);
-
-            if (chunk.len > 0)
-                sbuf_str(&chunk, " ");
-            sbuf_str(&chunk, words.v[i]);
-            inchunk++;
-            if (inchunk >= 25 && len > 0 && words.v[i][len - 1] == '.') {
-                strv_push(out, chunk.p);
-                memset(&chunk, 0, sizeof chunk);
-                inchunk = 0;
-            }
-        }
-        if (chunk.len > 0)
-            strv_push(out, chunk.p);
-        strv_free(&words);
-        free(all);
-    }
-}
-
-static const char *const filler_words[] = {
-    "however", "also",  "reportedly", "officials", "later", "again",
-    "new",     "local", "major",      "early",     "still", "recently",
-};
-
-static const char *const honorific_forms[] = {"Mr.", "Mrs.", "Ms", "Dr.", "Prof.", "Sir", "Mr"};
-
-/* Applies the word-level transformations to one paragraph; returns a new string. */
-static char *transform_words(const char *para, unsigned mask, uint64_t *rng)
-{
-    struct strv in = {0}, out = {0};
-    char *res;
-
-    split_words(&in, para);
-    for (size_t i = 0; i < in.n; i++) {
-        char *t = in.v[i];
-        size_t len = strlen(t);
-        char *pct;
-
-        if ((mask & TR_EDIT) && rng_unit(rng) < 0.03) {
-            double r = rng_unit(rng);
-
-            if (r < 0.4)
-                continue;
-            if (r < 0.8) {
-                strv_push(&out, xstrdup(filler_words[rng_below(rng, 12)]));
-                continue;
-            }
-            strv_push(&out, xstrdup(t)); /* doubled word */
-        }
-        if ((mask & TR_HONORIFIC) && i > 0 && t[0] >= 'A' && t[0] <= 'Z') {
-            const char *prev = in.v[i - 1];
-            char last = prev[strlen(prev) - 1];
-
-            if (((last >= 'a' && last <= 'z') || last == ',') && rng_unit(rng) < 0.5)
-                strv_push(&out, xstrdup(honorific_forms[rng_below(rng, 7)]));
-        }
-        if (mask & TR_PERCENT) {
-            if (strcasecmp(t, "percent") == 0 || strncasecmp(t, "percent", 7) == 0) {
-                struct sbuf b = {0};
-
-                strv_push(&out, xstrdup("per"));
-                sbuf_str(&b, "cent");
-                sbuf_str(&b, t + 7);
-                strv_push(&out, b.p);
-                continue;
-            }
-            if (strncasecmp(t, "pct", 3) == 0 && (len == 3 || !isalpha((unsigned char)t[3]))) {
-                struct sbuf b = {0};
-
-                sbuf_str(&b, "percent");
-                sbuf_str(&b, t + 3);
-                strv_push(&out, b.p);
-                continue;
-            }
-            if (strcasecmp(t, "per") == 0 && i + 1 < in.n &&
-                strncasecmp(in.v[i + 1], "cent", 4) == 0) {
-                struct sbuf b = {0};
-
-                sbuf_str(&b, "%");
-                sbuf_str(&b, in.v[i + 1] + 4);
-                if (out.n > 0) { /* "5 per cent" -> "5%" */
-                    struct sbuf j = {0};
-
-                    sbuf_str(&j, out.v[out.n - 1]);
-                    sbuf_str(&j, b.p);
-                    free(out.v[out.n - 1]);
-                    free(b.p);
-                    out.v[out.n - 1] = j.p;
-                } else {
-                    strv_push(&out, b.p);
-                }
-                i++;
-                continue;
-            }
-            pct = strchr(t, '%');
-            if (pct != NULL && pct > t) {
-                struct sbuf b = {0};
-
-                strv_pushn(&out, t, (size_t)(pct - t));
-                strv_push(&out, xstrdup("per"));
-                sbuf_str(&b, "cent");
-                sbuf_str(&b, pct + 1);
-                strv_push(&out, b.p);
-                continue;
-            }
-        }
-        strv_push(&out, xstrdup(t));
-    }
-    res = strv_join(&out, " ");
-    strv_free(&in);
-    strv_free(&out);
-    return res;
-}
-
-/* Curly quotes, typographic dashes and apostrophes; returns a new string. */
-static char *transform_quotes(const char *s)
-{
-    struct sbuf b = {0};
-    int open = 1;
-
-    sbuf_str(&b, "");
-    for (; *s; s++) {
-        if (*s == '"') {
-            sbuf_str(&b, open ? "\xe2\x80\x9c" : "\xe2\x80\x9d");
-            open = !open;
-        } else if (*s == '\'') {
-            sbuf_str(&b, "\xe2\x80\x99");
-        } else if (s[0] == ' ' && s[1] == '-' && s[2] == ' ') {
-            sbuf_str(&b, " \xe2\x80\x93 ");
-            s += 2;
-        } else if (s[0] == '-' && s[1] == '-') {
-            sbuf_str(&b, "\xe2\x80\x94");
-            s++;
-        } else {
-            sbuf_add(&b, s, 1);
-        }
-    }
-    return b.p;
-}
-
-static const char *const first_names[] = {"Jane",   "Tom",   "Priya", "Oliver", "Mei",
-                                          "Carlos", "Amara", "Lukas", "Sofia",  "Daniel"};
-static const char *const last_names[] = {"Hartley", "Okoro",   "Lindqvist", "Moreau",   "Tanaka",
-                                         "Fischer", "Alvarez", "Reid",      "Kowalski", "Byrne"};
-static const char *const roles[] = {"Business Reporter", "Political Correspondent", "Staff Writer",
-                                    "Economics Editor", "Reuters"};
-static const char *const agencies[] = {"Getty Images", "Reuters", "AFP", "PA Media", "EPA"};
-
-/* Page chrome around the paragraphs: byline, date line, "Share this article", an image
- * caption printed twice, an advertisement marker and a newsletter prompt. */
-static void add_chrome(struct strv *paras, uint64_t *rng)
-{
-    struct sbuf byline = {0}, caption = {0};
-    struct strv words = {0};
-    char date[64];
-    size_t from = rng_below(rng, paras->n), ncap = 6 + rng_below(rng, 7);
-
-    sbuf_str(&byline, "By ");
-    sbuf_str(&byline, first_names[rng_below(rng, 10)]);
-    sbuf_str(&byline, " ");
-    sbuf_str(&byline, last_names[rng_below(rng, 10)]);
-    sbuf_str(&byline, ", ");
-    sbuf_str(&byline, roles[rng_below(rng, 5)]);
-    split_words(&words, paras->v[from]);
-    sbuf_str(&caption, "Image caption: ");
-    for (size_t i = 0; i < words.n && i < ncap; i++) {
-        sbuf_str(&caption, i ? " " : "");
-        sbuf_str(&caption, words.v[i]);
-    }
-    sbuf_str(&caption, " (Photo: ");
-    sbuf_str(&caption, agencies[rng_below(rng, 5)]);
-    sbuf_str(&caption, ")");
-    snprintf(date, sizeof date, "Published %zu hours ago", 1 + rng_below(rng, 23));
-
-    strv_insert(paras, paras->n > 2 ? 2 : paras->n, xstrdup(caption.p));
-    if (paras->n > 4)
-        strv_insert(paras, paras->n / 2 + 1, xstrdup("Advertisement"));
-    strv_insert(paras, 0, caption.p);
-    strv_insert(paras, 0, xstrdup("Share this article"));
-    strv_insert(paras, 0, xstrdup(date));
-    strv_insert(paras, 0, byline.p);
-    strv_push(paras, xstrdup("Sign up for our newsletter to get the morning briefing in your "
-                             "inbox every day."));
-    strv_push(paras, xstrdup("Share this article"));
-    strv_push(paras, xstrdup("Copyright 2025 The Daily Planet. All rights reserved."));
-    strv_free(&words);
-}
-
-struct pool {
-    const struct doc **docs;
-    size_t n, next;
-};
-
-/* Appends "Related articles" and 2-8 KB of other articles (each used once). */
-static void add_glue(struct strv *paras, struct pool *pool, uint64_t *rng)
-{
-    size_t target = 2048 + rng_below(rng, 6145), have = 0;
-
-    strv_push(paras, xstrdup("Related articles"));
-    while (have < target && pool->next < pool->n) {
-        const struct doc *d = pool->docs[pool->next++];
-        const char *title = json_string_value(json_object_get(d->obj, "title"));
-        struct strv ps = {0};
-
-        if (title != NULL) {
-            strv_push(paras, xstrdup(title));
-            have += strlen(title);
-        }
-        split_paragraphs(&ps, d->body);
-        for (size_t i = 0; i < ps.n && have < target; i++) {
-            size_t len = strlen(ps.v[i]);
-
-            if (have + len > target) { /* cut the last one at a word boundary */
-                size_t cut = target - have;
-
-                while (cut > 0 && ps.v[i][cut] != ' ')
-                    cut--;
-                if (cut == 0)
-                    break;
-                ps.v[i][cut] = '\0';
-                len = cut;
-            }
-            strv_push(paras, ps.v[i]);
-            ps.v[i] = NULL;
-            have += len;
-        }
-        for (size_t i = 0; i < ps.n; i++)
-            free(ps.v[i]);
-        free(ps.v);
-    }
-}
-
-/* Keeps the first 40-85% of the words, whole paragraphs then part of one. */
-static void truncate_paras(struct strv *paras, uint64_t *rng)
-{
-    size_t total = 0, keep, seen = 0, i;
-
-    for (i = 0; i < paras->n; i++)
-        total += count_words(paras->v[i]);
-    keep = (size_t)(total * (0.4 + 0.45 * rng_unit(rng)));
-    if (keep == 0)
-        keep = 1;
-    for (i = 0; i < paras->n && seen < keep; i++) {
-        size_t nw = count_words(paras->v[i]);
-
-        if (seen + nw > keep) {
-            struct strv w = {0};
-
-            split_words(&w, paras->v[i]);
-            for (size_t k = keep - seen; k < w.n; k++) {
-                free(w.v[k]);
-                w.v[k] = NULL;
-            }
-            w.n = keep - seen;
-            free(paras->v[i]);
-            paras->v[i] = strv_join(&w, " ");
-            strv_free(&w);
-            nw = keep - seen;
-        }
-        seen += nw;
-    }
-    for (size_t k = i; k < paras->n; k++)
-        free(paras->v[k]);
-    paras->n = i;
-}
-
-static void shuffle_paras(struct strv *paras, uint64_t *rng)
-{
-    for (size_t i = paras->n; i > 1; i--) {
-        size_t j = rng_below(rng, i);
-        char *t = paras->v[i - 1];
-
-        paras->v[i - 1] = paras->v[j];
-        paras->v[j] = t;
-    }
-}
-
-/* Recipes of the copies, cycled over the bases: the newsroom's cases alone and combined. */
-static const unsigned recipes[] = {
-    TR_QUOTES | TR_PERCENT | TR_HONORIFIC, /* an exact copy once normalised */
-    TR_CHROME | TR_HONORIFIC | TR_PERCENT | TR_QUOTES,
-    TR_CHROME | TR_GLUE,
-    TR_GLUE,
-    TR_REORDER,
-    TR_TRUNCATE,
-    TR_EDIT,
-    TR_CHROME | TR_GLUE | TR_REORDER | TR_EDIT | TR_QUOTES,
-    TR_TRUNCATE | TR_GLUE | TR_CHROME,
-    TR_REORDER | TR_TRUNCATE | TR_PERCENT | TR_HONORIFIC,
-};
-
-static char *make_copy(const struct doc *base, unsigned mask, struct pool *pool, uint64_t *rng)
-{
-    struct strv paras = {0};
-    char *body;
-
-    split_paragraphs(&paras, base->body);
-    if ((mask & TR_TRUNCATE) && paras.n > 0)
-        truncate_paras(&paras, rng);
-    if (mask & TR_REORDER)
-        shuffle_paras(&paras, rng);
-    for (size_t i = 0; i < paras.n; i++) {
-        char *t = transform_words(paras.v[i], mask, rng);
-
-        free(paras.v[i]);
-        paras.v[i] = t;
-        if (mask & TR_QUOTES) {
-            t = transform_quotes(paras.v[i]);
-            free(paras.v[i]);
-            paras.v[i] = t;
-        }
-    }
-    if ((mask & TR_CHROME) && paras.n > 0)
-        add_chrome(&paras, rng);
-    if (mask & TR_GLUE)
-        add_glue(&paras, pool, rng);
-    body = strv_join(&paras, "\n\n");
-    strv_free(&paras);
-    return body;
-}
-
-static json_t *synth_article(const struct doc *d, const char *id, const char *body)
-{
-    json_t *o = json_deep_copy(d->obj);
-
-    json_object_set_new(o, "id", json_string(id));
-    if (body != NULL)
-        json_object_set_new(o, "body", json_string(body));
-    return o;
-}
-
-/* Builds the synthetic set from the source corpora: nbases base articles (>= 120 words),
- * two copies of each with the recipes above, 4 * nbases distractors; the glue comes from
- * articles not in the set, each used once. Deterministic from seed. */
-static void synth_build(struct corpus *out, struct corpus *const *src, size_t nsrc, uint64_t seed,
-                        size_t nbases)
-{
-    struct pool pool = {0};
-    size_t total = 0, nb = 0, nd = 0;
-    const struct doc **bases;
-    uint64_t rng = seed;
-    char id[512];
+    char pairs_path[] = "/tmp/dupe_eval-pairs-XXXXXX", arg_n[32], arg_seed[32], arg_rate[32];
+    struct str_map by_id = {0};
+    char *line = NULL;
+    size_t cap = 0, npairs_cap = 0;
+    ssize_t got;
+    int fds[2], status = 0, fd = mkstemp(pairs_path);
+    pid_t pid;
+    FILE *f;
 
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "synthetic");
-    for (size_t s = 0; s < nsrc; s++)
-        total += src[s]->n;
-    pool.docs = xmalloc(total * sizeof *pool.docs);
-    for (size_t s = 0; s < nsrc; s++)
-        for (size_t i = 0; i < src[s]->n; i++)
-            pool.docs[pool.n++] = &src[s]->docs[i];
-    for (size_t i = pool.n; i > 1; i--) {
-        size_t j = rng_below(&rng, i);
-        const struct doc *t = pool.docs[i - 1];
-
-        pool.docs[i - 1] = pool.docs[j];
-        pool.docs[j] = t;
+    if (fd < 0 || access(bin, X_OK) != 0 || pipe(fds) != 0) {
+        note("%s is not an executable (--corpusgen PATH): skipping the synthetic set", bin);
+        if (fd >= 0) {
+            close(fd);
+            unlink(pairs_path);
+        }
+        return -1;
     }
-    bases = xmalloc(nbases * sizeof *bases);
-    /* bases and distractors from the front of the shuffled pool, glue from the rest */
-    for (size_t i = 0; i < pool.n && (nb < nbases || nd < 4 * nbases); i++) {
-        const struct doc *d = pool.docs[i];
-
-        if (nb < nbases && count_words(d->body) >= 120) {
-            bases[nb++] = d;
-        } else if (nd < 4 * nbases) {
-            snprintf(id, sizeof id, "syn-%s", d->id);
-            corpus_add(out, synth_article(d, id, NULL));
-            nd++;
-        } else {
+    close(fd);
+    snprintf(arg_n, sizeof arg_n, "%zu", n);
+    snprintf(arg_seed, sizeof arg_seed, "%llu", (unsigned long long)seed);
+    snprintf(arg_rate, sizeof arg_rate, "%.6f", copy_rate);
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl(bin, bin, "--data", data, "--n", arg_n, "--seed", arg_seed, "--copy-rate", arg_rate,
+              "--pairs", pairs_path, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    f = fdopen(fds[0], "r");
+    while (f != NULL && (got = getline(&line, &cap, f)) > 0) {
+        json_t *obj = json_loadb(line, (size_t)got, 0, NULL);
+        if (!json_is_string(json_object_get(obj, "id")) ||
+            !json_is_string(json_object_get(obj, "body"))) {
+            json_decref(obj);
             continue;
         }
-        pool.next = i + 1;
+        corpus_add(out, obj);
+        str_put(&by_id, out->docs[out->n - 1].id, (uint32_t)(out->n - 1));
     }
-    out->pairs = xmalloc(2 * nb * sizeof *out->pairs);
-    for (size_t b = 0; b < nb; b++) {
-        uint32_t base_ix = (uint32_t)out->n;
-
-        snprintf(id, sizeof id, "syn-%s", bases[b]->id);
-        corpus_add(out, synth_article(bases[b], id, NULL));
-        for (int c = 0; c < 2; c++) {
-            unsigned mask = recipes[(2 * b + (size_t)c) % (sizeof recipes / sizeof recipes[0])];
-            char *body = make_copy(bases[b], mask, &pool, &rng);
-            struct designed *d = &out->pairs[out->npairs++];
-
-            snprintf(id, sizeof id, "syn-%s-copy%d", bases[b]->id, c + 1);
-            corpus_add(out, synth_article(bases[b], id, body));
-            free(body);
-            d->base = base_ix;
-            d->copy = (uint32_t)out->n - 1;
-            d->mask = mask;
+    if (f != NULL)
+        fclose(f);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        note("%s failed (status %d): skipping the synthetic set", bin, status);
+        corpus_free(out);
+        goto out;
+    }
+    /* "copy-id<TAB>original-id" per line */
+    f = fopen(pairs_path, "r");
+    while (f != NULL && (got = getline(&line, &cap, f)) > 0) {
+        char *tab = strchr(line, '\t'), *end = strchr(line, '\n');
+        uint32_t copy, base;
+        if (tab == NULL)
+            continue;
+        *tab = '\0';
+        if (end != NULL)
+            *end = '\0';
+        if (!str_get(&by_id, line, &copy) || !str_get(&by_id, tab + 1, &base))
+            continue;
+        if (out->npairs == npairs_cap) {
+            npairs_cap = npairs_cap ? npairs_cap * 2 : 256;
+            out->pairs = xrealloc(out->pairs, npairs_cap * sizeof *out->pairs);
         }
+        out->pairs[out->npairs++] = (struct designed){base, copy};
     }
-    if (nb < nbases)
-        note("synthetic: only %zu bases of >= 120 words", nb);
-    free(bases);
-    free(pool.docs);
+    if (f != NULL)
+        fclose(f);
+out:
+    unlink(pairs_path);
+    free(line);
+    str_free(&by_id);
+    return out->n > 0 ? 0 : -1;
 }
 
 /* ---- the service ---- */
@@ -1794,20 +1335,19 @@ out_nosrv:
 /* ---- main ---- */
 
 struct options {
-    const char *data, *bin, *corpus;
-    int offline, both, sweep, recount;
-    unsigned k, w;
+    const char *data, *bin, *corpus, *corpusgen;
+    int offline, both;
     uint64_t seed;
-    size_t synth_bases, boiler_df, batch;
-    double min_c;
+    size_t synth_n, batch;
+    double min_c, copy_rate;
 };
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: dupe_eval [--offline | --both] [--sweep] [--bin PATH] [--data DIR]\n"
-            "                 [--corpus bbc|reuters|synth|all] [--seed N] [--synth-bases N]\n"
-            "                 [--boilerplate-df N] [--batch N] [--min-containment X] [--quiet]\n");
+    fprintf(stderr, "usage: dupe_eval [--offline | --both] [--bin PATH] [--data DIR]\n"
+                    "                 [--corpus bbc|reuters|synth|all] [--seed N] [--synth-n N]\n"
+                    "                 [--copy-rate R] [--corpusgen PATH] [--batch N]\n"
+                    "                 [--min-containment X] [--quiet]\n");
     exit(2);
 }
 
@@ -1820,56 +1360,6 @@ static void print_json(json_t *o)
     free(s);
 }
 
-/* Offline figures for a grid of k, w and boilerplate cut-offs (one JSON line each). */
-static void sweep(struct corpus *c, const struct options *o)
-{
-    static const unsigned ks[] = {3, 4, 5, 6, 8};
-    static const unsigned ws[] = {1, 2, 3, 4, 6, 8};
-    static const size_t dfs[] = {10, 20, 50, 100, 1000000};
-
-    for (size_t a = 0; a < sizeof ks / sizeof ks[0]; a++) {
-        struct truth t;
-
-        corpus_analyse(c, ks[a], FINGERPRINT_W);
-        truth_compute(&t, c);
-        for (size_t b = 0; b < sizeof ws / sizeof ws[0]; b++) {
-            for (size_t d = 0; d < sizeof dfs / sizeof dfs[0]; d++) {
-                struct reported r;
-                struct metrics m;
-                json_t *j;
-                size_t fps = 0;
-
-                /* the boilerplate cut-off is only swept at the default k and w */
-                if (dfs[d] != o->boiler_df && (ks[a] != FINGERPRINT_K || ws[b] != FINGERPRINT_W))
-                    continue;
-                for (size_t i = 0; i < c->n; i++) {
-                    struct textnorm_words words = TEXTNORM_WORDS_INIT;
-
-                    fingerprint_set_free(&c->docs[i].fp);
-                    if (textnorm_split(c->docs[i].body, c->docs[i].body_len, &words) < 0 ||
-                        fingerprint_from_words(&words, ks[a], ws[b], &c->docs[i].fp) < 0)
-                        exit(2);
-                    textnorm_words_free(&words);
-                    fps += c->docs[i].fp.n;
-                }
-                offline_run(&r, c, dfs[d], o->recount, o->min_c);
-                metrics_compute(&m, c, &t, &r, 0);
-                j = metrics_json(&m, c, "offline-sweep", &t, &r);
-                json_object_set_new(j, "k", json_integer(ks[a]));
-                json_object_set_new(j, "w", json_integer(ws[b]));
-                json_object_set_new(j, "boilerplate_df", json_integer((json_int_t)dfs[d]));
-                json_object_set_new(j, "fingerprints_per_article",
-                                    json_real(round((double)fps / c->n * 10) / 10));
-                print_json(j);
-                json_decref(j);
-                reported_free(&r);
-            }
-        }
-        pair_free(&t.pairs);
-    }
-    corpus_analyse(c, FINGERPRINT_K, FINGERPRINT_W);
-}
-
 /* Evaluates one corpus in the chosen modes, appending result objects to results.
  * Returns 0, or -1 if the service run failed. */
 static int evaluate(struct corpus *c, const struct options *o, json_t *results, int *all_met)
@@ -1877,7 +1367,7 @@ static int evaluate(struct corpus *c, const struct options *o, json_t *results, 
     struct truth t;
     int rc = 0;
 
-    corpus_analyse(c, o->k, o->w);
+    corpus_analyse(c);
     truth_compute(&t, c);
     note("%s: %zu articles, %zu true pairs >= 0.5, %zu >= 0.9 (brute force %.1f s)", c->name, c->n,
          t.n05, t.n09, t.seconds);
@@ -1890,22 +1380,16 @@ static int evaluate(struct corpus *c, const struct options *o, json_t *results, 
             continue;
         if (mode == 1 && o->offline)
             continue;
-        if (mode == 0) {
-            offline_run(&r, c, o->boiler_df, o->recount, o->min_c);
-        } else if (service_run(&r, c, o->bin, o->batch, o->min_c) < 0) {
+        if (mode == 0 ? offline_run(&r, c, o->batch, o->min_c) < 0
+                      : service_run(&r, c, o->bin, o->batch, o->min_c) < 0) {
             reported_free(&r);
             rc = -1;
             continue;
         }
         metrics_compute(&m, c, &t, &r, 0);
         j = metrics_json(&m, c, mode == 0 ? "offline" : "service", &t, &r);
-        json_object_set_new(j, "k", json_integer(o->k));
-        json_object_set_new(j, "w", json_integer(o->w));
-        if (mode == 0) {
-            json_object_set_new(j, "boilerplate_df", json_integer((json_int_t)o->boiler_df));
-            json_object_set_new(j, "boilerplate",
-                                json_string(o->recount ? "no-candidates" : "ignored"));
-        }
+        json_object_set_new(j, "k", json_integer(FINGERPRINT_K));
+        json_object_set_new(j, "index_w", json_integer(FINGERPRINT_INDEX_W));
         metrics_compute(&m50, c, &t, &r, 50);
         json_object_set_new(j, "pairs_of_50_words_or_more", metrics_brief(&m50));
         if (c->npairs > 0)
@@ -1924,16 +1408,13 @@ int main(int argc, char **argv)
     struct options o = {.data = "../shared/data/news",
                         .bin = "build/articled",
                         .corpus = "all",
-                        .recount = 1,
-                        .k = FINGERPRINT_K,
-                        .w = FINGERPRINT_W,
+                        .corpusgen = "build/bench/corpusgen",
                         .seed = 42,
-                        .synth_bases = 300,
-                        .boiler_df = 50,
+                        .synth_n = 3000,
+                        .copy_rate = 0.3,
                         .batch = 1000,
                         .min_c = 0.3};
     struct corpus bbc = {0}, reuters = {0}, synth = {0};
-    struct corpus *src[2];
     size_t nsrc = 0;
     char path[1024];
     json_t *results = json_array(), *summary;
@@ -1946,8 +1427,6 @@ int main(int argc, char **argv)
             o.offline = 1;
         } else if (strcmp(a, "--both") == 0) {
             o.both = 1;
-        } else if (strcmp(a, "--sweep") == 0) {
-            o.sweep = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (v == NULL) {
@@ -1960,18 +1439,12 @@ int main(int argc, char **argv)
             o.corpus = v, i++;
         } else if (strcmp(a, "--seed") == 0) {
             o.seed = strtoull(v, NULL, 10), i++;
-        } else if (strcmp(a, "--synth-bases") == 0) {
-            o.synth_bases = strtoul(v, NULL, 10), i++;
-        } else if (strcmp(a, "--boilerplate-df") == 0) {
-            o.boiler_df = strtoul(v, NULL, 10), i++;
-        } else if (strcmp(a, "--boilerplate") == 0) {
-            o.recount = strcmp(v, "ignore") != 0, i++;
-        } else if (strcmp(a, "--min-shared") == 0) {
-            min_shared = strtoul(v, NULL, 10), i++;
-        } else if (strcmp(a, "--k") == 0) {
-            o.k = (unsigned)strtoul(v, NULL, 10), i++;
-        } else if (strcmp(a, "--w") == 0) {
-            o.w = (unsigned)strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--synth-n") == 0) {
+            o.synth_n = strtoul(v, NULL, 10), i++;
+        } else if (strcmp(a, "--copy-rate") == 0) {
+            o.copy_rate = strtod(v, NULL), i++;
+        } else if (strcmp(a, "--corpusgen") == 0) {
+            o.corpusgen = v, i++;
         } else if (strcmp(a, "--batch") == 0) {
             o.batch = strtoul(v, NULL, 10), i++;
         } else if (strcmp(a, "--min-containment") == 0) {
@@ -1993,23 +1466,22 @@ int main(int argc, char **argv)
     if (corpus_load(&bbc, "bbc", path) < 0)
         note("%s not found, skipping BBC", path);
     else
-        src[nsrc++] = &bbc;
+        nsrc++;
     snprintf(path, sizeof path, "%s/reuters21578.ndjson", o.data);
     if (corpus_load(&reuters, "reuters", path) < 0)
         note("%s not found, skipping Reuters", path);
     else
-        src[nsrc++] = &reuters;
+        nsrc++;
     if (nsrc == 0) {
         fprintf(stderr, "dupe_eval: no corpus under %s (--data DIR); nothing to evaluate\n",
                 o.data);
         json_decref(results);
         return 0;
     }
-    if (strcmp(o.corpus, "all") == 0 || strcmp(o.corpus, "synth") == 0) {
-        synth_build(&synth, src, nsrc, o.seed, o.synth_bases);
-        note("synthetic: %zu articles, %zu designed copy pairs (seed %llu)", synth.n, synth.npairs,
-             (unsigned long long)o.seed);
-    }
+    if ((strcmp(o.corpus, "all") == 0 || strcmp(o.corpus, "synth") == 0) &&
+        synth_load(&synth, o.corpusgen, o.data, o.seed, o.synth_n, o.copy_rate) == 0)
+        note("synthetic: %zu articles from %s, %zu copy pairs (seed %llu)", synth.n, o.corpusgen,
+             synth.npairs, (unsigned long long)o.seed);
     {
         struct corpus *order[3] = {&bbc, &reuters, &synth};
 
@@ -2020,26 +1492,22 @@ int main(int argc, char **argv)
                 continue;
             if (strcmp(o.corpus, "all") != 0 && strncmp(o.corpus, c->name, strlen(o.corpus)) != 0)
                 continue;
-            if (o.sweep)
-                sweep(c, &o);
-            else if (evaluate(c, &o, results, &all_met) < 0)
+            if (evaluate(c, &o, results, &all_met) < 0)
                 failed = 1;
         }
     }
-    if (!o.sweep) {
+    {
         summary = json_object();
         json_object_set_new(summary, "tool", json_string("dupe_eval"));
         json_object_set_new(summary, "summary", json_true());
         json_object_set_new(summary, "k", json_integer(FINGERPRINT_K));
-        json_object_set_new(summary, "w", json_integer(FINGERPRINT_W));
+        json_object_set_new(summary, "index_w", json_integer(FINGERPRINT_INDEX_W));
         json_object_set_new(summary, "tolerance", json_real(TOLERANCE));
         json_object_set_new(summary, "seed", json_integer((json_int_t)o.seed));
         json_object_set_new(summary, "results", results);
         json_object_set_new(summary, "all_targets_met", json_boolean(all_met && !failed));
         print_json(summary);
         json_decref(summary);
-    } else {
-        json_decref(results);
     }
     corpus_free(&synth);
     corpus_free(&bbc);

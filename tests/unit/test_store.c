@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "analysis/fingerprint.h"
+#include "pipeline/near.h"
 #include "pipeline/stages.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -878,7 +879,7 @@ static void write_fp(struct store *st, const char *id, const char *body)
     struct error err = {0};
     op.kind = STORE_OP_PUT;
     fill(&op.article, id, body);
-    cr_assert_eq(stage_fingerprints_cb(body, strlen(body), &op.fps, &op.index), 0);
+    cr_assert_eq(dedupe_sets(body, strlen(body), &op.fps, &op.index, NULL), 0);
     op.fingerprinted = 1;
     cr_assert_eq(store_write(st, &b, &err), 0, "%s", err.msg);
     cr_assert_eq(op.failed, 0, "%s", op.err.msg);
@@ -887,20 +888,20 @@ static void write_fp(struct store *st, const char *id, const char *body)
     fingerprint_set_free(&op.index);
 }
 
-/* The containment store_near_find reports for id, or -1. */
+/* The containment near_find reports for id, or -1. */
 static double near_of(struct store *st, const char *body, const char *id)
 {
     struct fingerprint_set full = {0}, index = {0};
-    struct store_near_list near = {0};
+    struct dedupe_near_list near = {0};
     struct error err = {0};
     double c = -1.0;
-    cr_assert_eq(stage_fingerprints_cb(body, strlen(body), &full, &index), 0);
-    cr_assert_eq(store_near_find(st, &full, &index, "probe", "h:probe", 0.5, &near, &err), 0, "%s",
+    cr_assert_eq(dedupe_sets(body, strlen(body), &full, &index, NULL), 0);
+    cr_assert_eq(near_find(st, &full, &index, "probe", "h:probe", 0.5, &near, &err), 0, "%s",
                  err.msg);
     for (size_t i = 0; i < near.n; i++)
         if (strcmp(near.items[i].id, id) == 0)
             c = near.items[i].containment;
-    store_near_list_free(&near);
+    dedupe_near_list_free(&near);
     fingerprint_set_free(&full);
     fingerprint_set_free(&index);
     return c;
@@ -914,7 +915,7 @@ Test(store, near_copies_found_across_filter_rebuilds)
 {
     struct store *st = NULL;
     struct error err = {0};
-    struct store_options o = {.fingerprint = stage_fingerprints_cb, .filter_headroom = 100};
+    struct store_options o = {.fingerprints = 1, .filter_headroom = 100};
     const unsigned n = 300; /* about 19,000 index tokens: the smallest filter holds 4,096 */
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
@@ -936,11 +937,11 @@ Test(store, near_copies_found_across_filter_rebuilds)
         }
         char *other = words_text(9999, 400, "");
         struct fingerprint_set full = {0}, index = {0};
-        struct store_near_list near = {0};
-        cr_assert_eq(stage_fingerprints_cb(other, strlen(other), &full, &index), 0);
-        cr_assert_eq(store_near_find(st, &full, &index, "x", "h:x", 0.5, &near, &err), 0);
+        struct dedupe_near_list near = {0};
+        cr_assert_eq(dedupe_sets(other, strlen(other), &full, &index, NULL), 0);
+        cr_assert_eq(near_find(st, &full, &index, "x", "h:x", 0.5, &near, &err), 0);
         cr_expect_eq(near.n, 0, "unrelated text matched %s", near.n ? near.items[0].id : "");
-        store_near_list_free(&near);
+        dedupe_near_list_free(&near);
         fingerprint_set_free(&full);
         fingerprint_set_free(&index);
         free(other);
@@ -977,7 +978,7 @@ Test(store, writes_during_a_filter_rebuild_are_found_after_it)
     struct store *st = NULL;
     struct error err = {0};
     struct build_gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
-    struct store_options o = {.fingerprint = stage_fingerprints_cb,
+    struct store_options o = {.fingerprints = 1,
                               .filter_headroom = 100,
                               .filter_build_hook = gate_hook,
                               .filter_build_arg = &g};
