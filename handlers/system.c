@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "pipeline/stages.h"
 #include "server/reply.h"
 #include "server/router.h"
 
@@ -62,8 +63,19 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
     }
     for (size_t i = 0; i < n; i++)
         names[i] = routes[i].pattern;
+    struct pipeline_stage_time times[PIPELINE_TIMED_MAX];
+    struct metrics_stage stages[PIPELINE_TIMED_MAX + 2];
+    size_t nst = pipeline_stage_times(times, PIPELINE_TIMED_MAX), k = 0;
+
     store_stats(app->store, &stats, &err);
-    text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory());
+    for (; k < nst; k++)
+        stages[k] = (struct metrics_stage){times[k].name, (double)times[k].ns / 1e9, times[k].count};
+    /* the writer: applying ops, then committing them (flushes, COMMIT) */
+    stages[k++] = (struct metrics_stage){"write", (double)stats.writer_apply_ns / 1e9,
+                                         (unsigned long long)stats.writer_ops};
+    stages[k++] = (struct metrics_stage){"commit", (double)stats.writer_commit_ns / 1e9,
+                                         (unsigned long long)stats.writer_ops};
+    text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory(), stages, k);
     free(names);
     if (text == NULL) {
         reply_fail(res, ERR_INTERNAL, "out of memory");

@@ -217,6 +217,16 @@ static void job_body_done(struct pipeline_job *job)
     }
 }
 
+/* article_json_parse, timed as the "parse" stage. */
+static int job_parse(const char *text, size_t len, const char *path_id, struct article *a,
+                     struct error *err)
+{
+    unsigned long long t0 = pipeline_now_ns();
+    int rc = article_json_parse(text, len, path_id, a, err);
+    pipeline_stage_time_add(0, pipeline_now_ns() - t0);
+    return rc;
+}
+
 /* ---- one article: POST, PUT -------------------------------------------- */
 
 /* An analysis thread: parse, validate, analyse, resolve, then the writer. */
@@ -228,7 +238,7 @@ static void job_run_single(void *arg)
 
     job_ctx(job, &ctx);
     op->kind = job->kind == PIPELINE_CREATE ? STORE_OP_CREATE : STORE_OP_PUT;
-    if (article_json_parse(job->body ? job->body : "", job->body_len,
+    if (job_parse(job->body ? job->body : "", job->body_len,
                            job->kind == PIPELINE_PUT ? job->id : NULL, &op->article,
                            &job->err) != 0)
         goto out;
@@ -256,7 +266,7 @@ static void job_run_check(void *arg)
 
     job_ctx(job, &ctx);
     ctx.duplicates = 1; /* a check is about copies, whatever ingest does */
-    if (article_json_parse(job->body ? job->body : "", job->body_len, NULL, a, &job->err) != 0)
+    if (job_parse(job->body ? job->body : "", job->body_len, NULL, a, &job->err) != 0)
         goto out;
     job_body_done(job);
     /* a client's own id, if it sent one, is not its own duplicate */
@@ -330,7 +340,7 @@ static void job_run_bulk(void *arg)
         } else if (len > p->cfg.max_line) {
             error_set(&err, ERR_TOO_LARGE, "the line is larger than the limit of %zu bytes",
                       p->cfg.max_line);
-        } else if (article_json_parse(line_text, len, NULL, &op->article, &err) == 0 &&
+        } else if (job_parse(line_text, len, NULL, &op->article, &err) == 0 &&
                    pipeline_stages_run(&ctx, PIPELINE_ANALYSE, op, &err) == 0 &&
                    pipeline_stages_run(&ctx, PIPELINE_RESOLVE, op, &err) == 0) {
             /* a client's id means create-or-replace, so re-sent feeds are idempotent */

@@ -33,6 +33,18 @@ struct pipeline_stage {
 extern const struct pipeline_stage pipeline_stages[];
 extern const size_t pipeline_nstages;
 
+/* Time spent in each stage since start, over all threads, and the articles
+ * it ran on: index 0 is parsing and validation ("parse"), then the stages
+ * in list order. pipeline_stage_time_add counts one run of index i. */
+#define PIPELINE_TIMED_MAX 16
+struct pipeline_stage_time {
+    const char *name;
+    unsigned long long ns, count;
+};
+size_t pipeline_stage_times(struct pipeline_stage_time *out, size_t max);
+void pipeline_stage_time_add(size_t i, unsigned long long ns);
+unsigned long long pipeline_now_ns(void);
+
 /* Runs every stage of phase on op (valid, parsed article), in order.
  * Returns 0 or -1 with err. */
 int pipeline_stages_run(const struct pipeline_ctx *ctx, enum pipeline_phase phase,

@@ -120,7 +120,8 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 char *metrics_render(struct metrics *m, const char *const *route_names,
-                     const struct store_stats *stats, long long body_bytes)
+                     const struct store_stats *stats, long long body_bytes,
+                     const struct metrics_stage *stages, size_t nstages)
 {
     struct buf b = {malloc(4096), 0, 4096, 0};
 
@@ -186,6 +187,17 @@ char *metrics_render(struct metrics *m, const char *const *route_names,
                " replace and delete takes the next).\n"
                "# TYPE articled_change_seq gauge\narticled_change_seq %lld\n",
                stats->wal_frames, stats->change_seq);
+    buf_printf(&b, "# HELP articled_stage_seconds_total Time in each stage of the write path"
+                   " since start, all threads (parse, the analysis stages, the writer's write"
+                   " and commit).\n# TYPE articled_stage_seconds_total counter\n");
+    for (size_t i = 0; i < nstages; i++)
+        buf_printf(&b, "articled_stage_seconds_total{stage=\"%s\"} %.6f\n", stages[i].name,
+                   stages[i].seconds);
+    buf_printf(&b, "# HELP articled_stage_articles_total Articles each stage of the write path"
+                   " ran on since start.\n# TYPE articled_stage_articles_total counter\n");
+    for (size_t i = 0; i < nstages; i++)
+        buf_printf(&b, "articled_stage_articles_total{stage=\"%s\"} %llu\n", stages[i].name,
+                   stages[i].articles);
     buf_printf(&b, "# HELP articled_limited_total Requests refused or stopped by a limit "
                    "(--search-timeout, --search-queue, --max-body-memory).\n"
                    "# TYPE articled_limited_total counter\n");

@@ -34,7 +34,17 @@ void metrics_ingested(struct metrics *m, size_t created, size_t failed);
  * bodies held in memory) are read by the caller. NULL on allocation
  * failure. */
 struct store_stats;
+
+/* One stage of the write path: its time since start (all threads) and the
+ * articles it ran on. */
+struct metrics_stage {
+    const char *name; /* static */
+    double seconds;
+    unsigned long long articles;
+};
+
 char *metrics_render(struct metrics *m, const char *const *route_names,
-                     const struct store_stats *stats, long long body_bytes);
+                     const struct store_stats *stats, long long body_bytes,
+                     const struct metrics_stage *stages, size_t nstages);
 
 #endif

@@ -143,12 +143,15 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
 {
     struct store_batch *b, *next;
     int64_t next_seq = st->next_seq, last_change = st->last_change;
+    int64_t t0 = store_now_ns(), t1;
+    uint64_t nops = 0;
     int rc = sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK) {
         for (b = chain; b != NULL && rc == SQLITE_OK; b = b->next)
             for (size_t i = 0; i < b->nops && rc == SQLITE_OK; i++) {
                 store_op_apply(st, &b->ops[i]);
+                nops++;
                 /* An I/O error or a full disk can make SQLite roll back the
                  * whole transaction: then nothing of the chain is written, and
                  * no later op may run (it would commit on its own). */
@@ -157,6 +160,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
                         b->ops[i].failed && b->ops[i].rc != SQLITE_OK ? b->ops[i].rc : SQLITE_ABORT;
             }
     }
+    t1 = store_now_ns();
     if (rc == SQLITE_OK) {
         rc = store_entities_flush(st);
         if (rc == SQLITE_OK)
@@ -197,6 +201,10 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         store_batch_fail_all(chain, store_error_code(STORE_IO_WRITE, rc, NULL), msg);
         /* ops marked created or replaced did not survive the rollback */
     }
+    atomic_fetch_add(&st->writer_apply_ns, (uint64_t)(t1 - t0));
+    atomic_fetch_add(&st->writer_commit_ns, (uint64_t)(store_now_ns() - t1));
+    atomic_fetch_add(&st->writer_ops, nops);
+    atomic_fetch_add(&st->writer_commits, 1);
     for (b = chain; b != NULL; b = next) {
         next = b->next;
         b->next = NULL;
@@ -627,6 +635,10 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     memset(out, 0, sizeof *out);
     out->articles = atomic_load(&st->narticles);
     out->wal_frames = (long long)atomic_load(&st->wal_frames);
+    out->writer_apply_ns = (long long)atomic_load(&st->writer_apply_ns);
+    out->writer_commit_ns = (long long)atomic_load(&st->writer_commit_ns);
+    out->writer_ops = (long long)atomic_load(&st->writer_ops);
+    out->writer_commits = (long long)atomic_load(&st->writer_commits);
     out->change_seq = (long long)atomic_load(&st->committed_change);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;

@@ -401,6 +401,9 @@ struct store_stats {
     long long db_bytes;
     long long wal_frames; /* pages written to the WAL since open (all commits) */
     long long change_seq; /* the last committed change number */
+    /* the writer since open: time applying ops, time committing (index
+     * flushes and COMMIT), ops applied, transactions */
+    long long writer_apply_ns, writer_commit_ns, writer_ops, writer_commits;
 };
 
 /* Articles stored (after the last commit), without a query. */

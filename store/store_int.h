@@ -181,6 +181,9 @@ struct store {
     /* WAL pages written since open (the WAL hook's growth, counted across
      * restarts of the log), and the last change committed: for /metrics */
     _Atomic uint64_t wal_frames;
+    /* the writer's time applying ops and committing (flushes, COMMIT), the
+     * ops and transactions: for /metrics */
+    _Atomic uint64_t writer_apply_ns, writer_commit_ns, writer_ops, writer_commits;
     int wal_last_pages; /* writer only */
     _Atomic int64_t committed_change;
 };

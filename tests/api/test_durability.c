@@ -228,6 +228,15 @@ Test(system, health_ready_metrics_openapi)
                              "le=\"+Inf\"} 1") != NULL);
     cr_expect(strstr(r.body, "articled_articles 1\n") != NULL);
     cr_expect(strstr(r.body, "articled_db_bytes ") != NULL);
+    /* the write path's own figures: one change, one article through every
+     * stage, WAL pages written */
+    cr_expect(strstr(r.body, "articled_change_seq 1\n") != NULL, "%s", r.body);
+    cr_expect(strstr(r.body, "articled_stage_articles_total{stage=\"parse\"} 1\n") != NULL);
+    cr_expect(strstr(r.body, "articled_stage_articles_total{stage=\"entities\"} 1\n") != NULL);
+    cr_expect(strstr(r.body, "articled_stage_articles_total{stage=\"near-copies\"} 1\n") != NULL);
+    cr_expect(strstr(r.body, "articled_stage_articles_total{stage=\"write\"} 1\n") != NULL);
+    cr_expect(strstr(r.body, "articled_wal_pages_total 0\n") == NULL &&
+              strstr(r.body, "articled_wal_pages_total ") != NULL);
     apitest_resp_free(&r);
     apitest_get(&s, "/openapi.yaml", &r);
     cr_expect_eq(r.status, 200);
