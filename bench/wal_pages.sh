@@ -8,7 +8,8 @@
 # articled_wal_pages_total from /metrics after each phase (pages appended to the WAL, counted
 # by the writer's WAL hook across checkpoints). Prints loadgen's own lines, then one JSON line
 # per phase: {"system":"articled","op":"wal_pages","phase":"bulk"|"post","articles":N,
-# "wal_pages":P,"pages_per_article":P/N}. Bounded: each loadgen step stops after --duration.
+# "wal_pages":P,"pages_per_article":P/N}, then one "stage_cost" line per stage of the write path
+# (microseconds per article, both phases). Bounded: each loadgen step stops after --duration.
 #
 #   bench/wal_pages.sh --n 12000                      # generates the corpus (seed 42) first
 #   bench/wal_pages.sh --corpus c.ndjson --bin build-release/articled --preload 10000 --posts 2000
@@ -102,6 +103,14 @@ W2=$(metric articled_wal_pages_total)
 A2=$(metric articled_articles)
 phase bulk "$((A1 - A0))" "$W0" "$W1"
 phase post "$((A2 - A1))" "$W1" "$W2"
+# where the time went, both phases together: each stage's time per article it ran on
+# (articled_stage_seconds_total / articled_stage_articles_total; absent in older binaries)
+curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
+    /^articled_stage_seconds_total\{/ { split($1, a, "\""); sec[a[2]] = $2; order[++n] = a[2] }
+    /^articled_stage_articles_total\{/ { split($1, a, "\""); cnt[a[2]] = $2 }
+    END { for (i = 1; i <= n; i++) { s = order[i]; if (cnt[s] > 0)
+        printf "{\"system\":\"articled\",\"op\":\"stage_cost\",\"stage\":\"%s\",\"articles\":%d,\"us_per_article\":%.1f}\n", s, cnt[s], sec[s] * 1e6 / cnt[s] } }'
+
 kill -TERM "$PID"
 wait "$PID" || true
 PID=""

@@ -34,5 +34,6 @@ struct pipeline_job *handlers_job_new(struct http_request *req, enum pipeline_ki
     }
     job->body_len = req->body_len;
     job->body = http_request_take_body(req);
+    job->body_free = http_body_free;
     return job;
 }

@@ -114,8 +114,9 @@ static void job_free(struct pipeline_job *job)
         free(job->bad[i].id);
     for (size_t i = 0; i < job->nexact; i++)
         free(job->exact_ids[i]);
-    if (job->body != NULL && job->p != NULL && job->p->cfg.body_free != NULL)
-        job->p->cfg.body_free(job->body);
+    /* not through job->p: the request's reference may outlive the pipeline */
+    if (job->body != NULL && job->body_free != NULL)
+        job->body_free(job->body);
     if (job->state_free != NULL)
         job->state_free(job->notify_arg);
     free(job->exact_ids);
@@ -175,29 +176,31 @@ static void job_chunk_done(struct store_batch *batch, void *arg)
     job_pending_done(job);
 }
 
-/* Queues ops[from, to) as the next chunk; a chunk the store refuses
- * (shutting down) fails its ops with the store's error. */
-static void job_submit_chunk(struct pipeline_job *job, size_t from, size_t to)
+/* Queues ops[from, to) as the next chunk. A chunk the store refuses
+ * (shutting down) fails its ops with the store's error: -1 with err set.
+ * Once queued, the ops are the writer's until the chunk's done. */
+static int job_submit_chunk(struct pipeline_job *job, size_t from, size_t to, struct error *err)
 {
     struct store_batch *b;
-    struct error err = {0};
 
     if (to == from)
-        return;
+        return 0;
     b = &job->chunks[job->nchunks++];
     b->ops = job->ops + from;
     b->nops = to - from;
     b->done = job_chunk_done;
     b->arg = job;
     atomic_fetch_add(&job->pending, 1);
-    if (store_submit(job->p->cfg.store, b, &err) != 0) {
+    if (store_submit(job->p->cfg.store, b, err) != 0) {
         atomic_fetch_sub(&job->pending, 1);
         for (size_t i = from; i < to; i++) {
             job->ops[i].failed = 1;
-            job->ops[i].err = err;
+            job->ops[i].err = *err;
         }
         atomic_store(&job->committed[b - job->chunks], 1); /* ended: nothing written */
+        return -1;
     }
+    return 0;
 }
 
 static void job_ctx(const struct pipeline_job *job, struct pipeline_ctx *ctx)
@@ -211,8 +214,8 @@ static void job_ctx(const struct pipeline_job *job, struct pipeline_ctx *ctx)
 /* The body is copied into the op: give it back now. */
 static void job_body_done(struct pipeline_job *job)
 {
-    if (job->body != NULL && job->p->cfg.body_free != NULL) {
-        job->p->cfg.body_free(job->body);
+    if (job->body != NULL && job->body_free != NULL) {
+        job->body_free(job->body);
         job->body = NULL;
     }
 }
@@ -247,9 +250,7 @@ static void job_run_single(void *arg)
         pipeline_stages_run(&ctx, PIPELINE_RESOLVE, op, &job->err) != 0)
         goto out;
     job->nops = 1;
-    job_submit_chunk(job, 0, 1);
-    if (op->failed) /* refused by the store (stopping) */
-        job->err = op->err;
+    job_submit_chunk(job, 0, 1, &job->err); /* refused (stopping): job->err says so */
 out:
     atomic_store(&job->analysed, 1);
     job_pending_done(job);
@@ -348,7 +349,8 @@ static void job_run_bulk(void *arg)
             near_batch_add(batch, job->ops, job->nops, visible, job->min_containment);
             job->op_line[job->nops++] = line;
             if (job->nops - chunk_start == PIPELINE_CHUNK) {
-                job_submit_chunk(job, chunk_start, job->nops);
+                job_submit_chunk(job, chunk_start, job->nops, &err);
+                error_clear(&err); /* the chunk's ops carry it */
                 chunk_start = job->nops;
             }
         }
@@ -374,7 +376,10 @@ static void job_run_bulk(void *arg)
         }
     }
     dedupe_batch_free(batch);
-    job_submit_chunk(job, chunk_start, job->nops);
+    {
+        struct error err = {0};
+        job_submit_chunk(job, chunk_start, job->nops, &err); /* the ops carry a refusal */
+    }
     job_body_done(job);
     atomic_store(&job->analysed, 1);
     if (job->notify != NULL)
@@ -404,6 +409,8 @@ int pipeline_submit(struct pipeline *p, struct pipeline_job *job)
     int refused = 0;
 
     job->p = p;
+    if (job->body_free == NULL)
+        job->body_free = p->cfg.body_free;
     if (job_alloc(job, job->kind == PIPELINE_BULK && job->body != NULL
                            ? ndjson_count(job->body, job->body_len)
                            : 1) != 0) {
@@ -453,9 +460,7 @@ int pipeline_submit(struct pipeline *p, struct pipeline_job *job)
         job->ops[0].article.id = job->id;
         job->id = NULL;
         job->nops = 1;
-        job_submit_chunk(job, 0, 1);
-        if (job->ops[0].failed)
-            job->err = job->ops[0].err;
+        job_submit_chunk(job, 0, 1, &job->err);
         atomic_store(&job->analysed, 1);
         job_pending_done(job);
         return 0;

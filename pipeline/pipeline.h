@@ -53,8 +53,9 @@ typedef void (*pipeline_notify_fn)(struct pipeline_job *job, void *arg);
 struct pipeline_job {
     /* ---- in: set before pipeline_submit ---- */
     enum pipeline_kind kind;
-    char *body; /* the request body (owned: freed with the config's body_free) */
+    char *body; /* the request body (owned: freed with body_free) */
     size_t body_len;
+    void (*body_free)(char *body); /* NULL: the pipeline config's */
     char *id;               /* PUT's path id, DELETE's id (owned), else NULL */
     double min_containment; /* near copies reported from this containment */
     char *snapshot_path;    /* SNAPSHOT: the file to write (owned) */
