@@ -64,7 +64,7 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
     for (size_t i = 0; i < n; i++)
         names[i] = routes[i].pattern;
     struct pipeline_stage_time times[PIPELINE_TIMED_MAX];
-    struct metrics_stage stages[PIPELINE_TIMED_MAX + 2];
+    struct metrics_stage stages[PIPELINE_TIMED_MAX + 5];
     size_t nst = pipeline_stage_times(times, PIPELINE_TIMED_MAX), k = 0;
 
     store_stats(app->store, &stats, &err);
@@ -73,8 +73,20 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
     /* the writer: applying ops, then committing them (flushes, COMMIT) */
     stages[k++] = (struct metrics_stage){"write", (double)stats.writer_apply_ns / 1e9,
                                          (unsigned long long)stats.writer_ops};
-    stages[k++] = (struct metrics_stage){"commit", (double)stats.writer_commit_ns / 1e9,
-                                         (unsigned long long)stats.writer_ops};
+    {
+        static const char *const index_names[3] = {"index-text", "index-fingerprints",
+                                                   "index-entities"};
+        long long rest = stats.writer_commit_ns;
+        for (int i = 0; i < 3; i++) {
+            stages[k++] = (struct metrics_stage){index_names[i],
+                                                 (double)stats.writer_index_ns[i] / 1e9,
+                                                 (unsigned long long)stats.writer_ops};
+            rest -= stats.writer_index_ns[i];
+        }
+        /* the rest: count deltas, then COMMIT (FTS5 segments, WAL) */
+        stages[k++] = (struct metrics_stage){"commit", (double)(rest > 0 ? rest : 0) / 1e9,
+                                             (unsigned long long)stats.writer_ops};
+    }
     text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory(), stages, k);
     free(names);
     if (text == NULL) {

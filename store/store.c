@@ -639,6 +639,8 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     out->writer_commit_ns = (long long)atomic_load(&st->writer_commit_ns);
     out->writer_ops = (long long)atomic_load(&st->writer_ops);
     out->writer_commits = (long long)atomic_load(&st->writer_commits);
+    for (int i = 0; i < 3; i++)
+        out->writer_index_ns[i] = (long long)atomic_load(&st->writer_fts_ns[i]);
     out->change_seq = (long long)atomic_load(&st->committed_change);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;

@@ -404,6 +404,9 @@ struct store_stats {
     /* the writer since open: time applying ops, time committing (index
      * flushes and COMMIT), ops applied, transactions */
     long long writer_apply_ns, writer_commit_ns, writer_ops, writer_commits;
+    /* of writer_commit_ns: feeding the full-text index, the fingerprint
+     * index and the entity index (FTS5 writes their segments at COMMIT) */
+    long long writer_index_ns[3];
 };
 
 /* Articles stored (after the last commit), without a query. */

@@ -184,6 +184,7 @@ struct store {
     /* the writer's time applying ops and committing (flushes, COMMIT), the
      * ops and transactions: for /metrics */
     _Atomic uint64_t writer_apply_ns, writer_commit_ns, writer_ops, writer_commits;
+    _Atomic uint64_t writer_fts_ns[3]; /* by enum store_fts_table, within commit_ns */
     int wal_last_pages; /* writer only */
     _Atomic int64_t committed_change;
 };

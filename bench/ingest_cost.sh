@@ -1,43 +1,44 @@
 #!/usr/bin/env bash
-# bench/wal_pages.sh: WAL pages the writer writes per article, the write-cost figure of
-# issue 17 (what the disk and the checkpoints pay for each article).
+# bench/ingest_cost.sh: what one article costs on the write path, every feature on: ingest
+# rates against the bare FTS5 engine (the physical limit) in the same run, WAL pages per
+# article, and each stage's time per article.
 #
-# Starts articled on a temp database (loopback, free port), loads --preload articles of the
-# corpus with `loadgen --mode bulk` (1,000-line requests one after another, as a feed poller
-# sends them), then sends the next --posts articles as single POSTs at --concurrency, and reads
-# articled_wal_pages_total from /metrics after each phase (pages appended to the WAL, counted
-# by the writer's WAL hook across checkpoints). Prints loadgen's own lines, then one JSON line
-# per phase: {"system":"articled","op":"wal_pages","phase":"bulk"|"post","articles":N,
-# "wal_pages":P,"pages_per_article":P/N}, then one "stage_cost" line per stage of the write path
-# (microseconds per article, both phases). Bounded: each loadgen step stops after --duration.
+# The corpus: the real news of ../shared/data/news (BBC + Reuters, 21,268 articles) by default,
+# or --corpus FILE, or --synthetic N (bench/corpusgen, seed 42). The first articles but --posts
+# go to a fresh articled (loopback, free port) as `_bulk` requests of 1,000 lines one after
+# another, as a feed poller sends them; the last --posts as single POSTs at --concurrency. The
+# bare engine (`fts5_limit`, 1,000 articles a transaction) inserts the same bulk articles.
+# articled_wal_pages_total is read from /metrics after each phase (pages appended to the WAL,
+# counted by the writer's WAL hook across checkpoints). JSON lines: loadgen's own `bulk` and
+# `post`, fts5_limit's `ingest`, then {"op":"wal_pages","phase":...,"pages_per_article":...},
+# {"op":"ratio","name":"bulk_vs_fts5"|"post_vs_fts5","value":...} and one "stage_cost" line per
+# stage (microseconds per article, both phases). Bounded: each step stops after --duration.
 #
-#   bench/wal_pages.sh --n 12000                      # generates the corpus (seed 42) first
-#   bench/wal_pages.sh --corpus c.ndjson --bin build-release/articled --preload 10000 --posts 2000
+#   bench/ingest_cost.sh --bin build-release/articled            # real corpora
+#   bench/ingest_cost.sh --synthetic 100000 --posts 5000
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-N=12000
+SYNTH=0
 SEED=42
 CORPUS=""
 BIN=""
-PRELOAD=10000
 POSTS=2000
 CONC=32
 DURATION=900
 FLAGS=""
 while [ $# -gt 0 ]; do
     case "$1" in
-    --n) N="$2"; shift 2 ;;
+    --synthetic) SYNTH="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --corpus) CORPUS="$2"; shift 2 ;;
     --bin) BIN="$2"; shift 2 ;;
-    --preload) PRELOAD="$2"; shift 2 ;;
     --posts) POSTS="$2"; shift 2 ;;
     --concurrency) CONC="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --articled-flags) FLAGS="$2"; shift 2 ;;
-    *) echo "usage: bench/wal_pages.sh [--n N | --corpus FILE] [--seed S] [--bin PATH]" \
-            "[--preload 10000] [--posts 2000] [--concurrency 32] [--duration S]" \
+    *) echo "usage: bench/ingest_cost.sh [--corpus FILE | --synthetic N] [--seed S] [--bin PATH]" \
+            "[--posts 2000] [--concurrency 32] [--duration S]" \
             "[--articled-flags \"...\"]" >&2; exit 2 ;;
     esac
 done
@@ -45,12 +46,13 @@ done
 if [ -n "$BIN" ]; then
     TOOLS="$ROOT/build-bench-tools"
     cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen >/dev/null
+    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen fts5_limit >/dev/null
 else
     TOOLS="$ROOT/build-bench/bench"
     BIN="$ROOT/build-bench/articled"
     cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen >/dev/null
+    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen fts5_limit \
+        >/dev/null
 fi
 TMP=$(mktemp -d)
 PID=""
@@ -60,13 +62,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "$CORPUS" ]; then
+DATA="$ROOT/../shared/data/news"
+if [ -z "$CORPUS" ] && [ "$SYNTH" -gt 0 ]; then
     CORPUS="$TMP/corpus.ndjson"
-    "$TOOLS/corpusgen" --data "$ROOT/../shared/data/news" --n "$N" --seed "$SEED" >"$CORPUS" \
-        2>"$TMP/corpusgen.log"
+    "$TOOLS/corpusgen" --data "$DATA" --n "$SYNTH" --seed "$SEED" >"$CORPUS" 2>"$TMP/corpusgen.log"
+elif [ -z "$CORPUS" ]; then
+    [ -f "$DATA/bbc.ndjson" ] || { echo "no $DATA: give --corpus or --synthetic" >&2; exit 2; }
+    CORPUS="$TMP/corpus.ndjson"
+    cat "$DATA/bbc.ndjson" "$DATA/reuters21578.ndjson" >"$CORPUS"
 fi
-head -n "$PRELOAD" "$CORPUS" >"$TMP/bulk.ndjson"
-tail -n +"$((PRELOAD + 1))" "$CORPUS" | head -n "$POSTS" >"$TMP/post.ndjson"
+TOTAL=$(grep -c . "$CORPUS")
+head -n "$((TOTAL - POSTS))" "$CORPUS" >"$TMP/bulk.ndjson"
+tail -n "$POSTS" "$CORPUS" >"$TMP/post.ndjson"
+
+# the physical limit first, on its own: the same bulk articles into a bare FTS5 table
+"$TOOLS/fts5_limit" --db "$TMP/fts5.db" --articles "$TMP/bulk.ndjson" --batch 1000 |
+    tee "$TMP/fts5.jsonl"
+FTS5_RATE=$(sed -n 's/.*"op":"ingest".*"articles_per_s":\([0-9.]*\).*/\1/p' "$TMP/fts5.jsonl")
+rm -f "$TMP"/fts5.db*
 
 # shellcheck disable=SC2086
 setsid "$BIN" --port 0 --bind 127.0.0.1 --db "$TMP/wal.db" --log-format json --access-log off \
@@ -94,15 +107,21 @@ W0=$(metric articled_wal_pages_total)
 [ -n "$W0" ] || { echo "this articled has no articled_wal_pages_total metric" >&2; exit 1; }
 A0=$(metric articled_articles)
 "$TOOLS/loadgen" --url "http://127.0.0.1:$PORT" --mode bulk --file "$TMP/bulk.ndjson" --batch 1000 \
-    --concurrency 1 --duration "$DURATION"
+    --concurrency 1 --duration "$DURATION" | tee "$TMP/bulk.jsonl"
 W1=$(metric articled_wal_pages_total)
 A1=$(metric articled_articles)
 "$TOOLS/loadgen" --url "http://127.0.0.1:$PORT" --mode post --file "$TMP/post.ndjson" \
-    --concurrency "$CONC" --duration "$DURATION"
+    --concurrency "$CONC" --duration "$DURATION" | tee "$TMP/post.jsonl"
 W2=$(metric articled_wal_pages_total)
 A2=$(metric articled_articles)
 phase bulk "$((A1 - A0))" "$W0" "$W1"
 phase post "$((A2 - A1))" "$W1" "$W2"
+rate() { sed -n 's/.*"articles_per_s":\([0-9.]*\).*/\1/p' "$1" | head -n 1; }
+for r in "bulk_vs_fts5 $(rate "$TMP/bulk.jsonl")" "post_vs_fts5 $(rate "$TMP/post.jsonl")"; do
+    set -- $r
+    awk -v n="$1" -v a="${2:-0}" -v f="${FTS5_RATE:-0}" 'BEGIN {
+        printf "{\"system\":\"report\",\"op\":\"ratio\",\"name\":\"%s\",\"value\":%.3f}\n", n, (f > 0 ? a / f : 0) }'
+done
 # where the time went, both phases together: each stage's time per article it ran on
 # (articled_stage_seconds_total / articled_stage_articles_total; absent in older binaries)
 curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
