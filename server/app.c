@@ -95,7 +95,7 @@ static void app_snapshot_clean(struct app *app)
     free(dbcopy);
 }
 
-/* Frees what app_open built, in the reverse order of its use: the pools
+/* Frees what app_open built, in the reverse order of its use: the threads
  * first (queued analyses run and resume their requests), then the daemon,
  * then what requests read. Every member may be NULL. */
 static void app_free(struct app *app)
@@ -174,7 +174,7 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     store_cursor_key(app->store, app->cursor_key);
     app_snapshot_clean(app);
 
-    /* Metrics, the analysis pools and the search answer cache. */
+    /* Metrics, the write pipeline, the read threads and the search answer cache. */
     app->routes = routes_table(&app->nroutes);
     app->metrics = metrics_new(app->nroutes);
     pcfg.store = app->store;

@@ -1,10 +1,9 @@
-/* workpool.h: a fixed pool of threads for the CPU work of writes (parsing,
- * fingerprints, entities, near-duplicate look-ups). libmicrohttpd gives each
- * connection to one of its threads for good, and a write analysed inside the
- * callback holds that thread and every other connection on it: two _bulk
- * requests that landed on the same thread were analysed one after the other
- * while the other core idled. A handler suspends its request, hands the work
- * here, and the work resumes the request when it is done. */
+/* workpool.h: a fixed pool of named threads running queued functions in
+ * order: the pipeline's lanes (analysis, _bulk, snapshots) and the read
+ * threads. libmicrohttpd gives each connection to one of its threads for
+ * good, and work done inside the callback holds that thread and every other
+ * connection on it; a request is suspended, its work runs here, and the work
+ * resumes the request when it is done. */
 #ifndef ARTICLED_WORKPOOL_H
 #define ARTICLED_WORKPOOL_H
 
