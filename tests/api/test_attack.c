@@ -531,10 +531,13 @@ static void f2_bodies_nobody_takes(void)
                  right, F2_CONNS, answered);
     cr_expect_eq(closed, F2_CONNS, "%zu of %d connections closed after the answer", closed,
                  F2_CONNS);
-    cr_expect_lt((rss1 - rss0) * 4, (long)F2_CONNS * (F2_PART / 1024),
-                 "VmRSS grew %ld KiB while %d clients sent %zu KiB (%ld KiB attempted): not "
-                 "under a quarter",
-                 rss1 - rss0, F2_CONNS, sent / 1024, (long)F2_CONNS * (F2_PART / 1024));
+    /* a server under ThreadSanitizer (the suite's tsan stage) keeps shadow
+     * memory for every byte it touches: its RSS says nothing about ours */
+    if (getenv("ARTICLED_TEST_TSAN_SERVER") == NULL)
+        cr_expect_lt((rss1 - rss0) * 4, (long)F2_CONNS * (F2_PART / 1024),
+                     "VmRSS grew %ld KiB while %d clients sent %zu KiB (%ld KiB attempted): not "
+                     "under a quarter",
+                     rss1 - rss0, F2_CONNS, sent / 1024, (long)F2_CONNS * (F2_PART / 1024));
     cr_expect(still_serves(&s));
     stop(&s);
 }
