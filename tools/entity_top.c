@@ -314,12 +314,16 @@ static int ingest(struct pipeline *pl, const char *text, size_t len, long *store
         if (failed)
             fprintf(stderr, "entity_top: _bulk failed: %s\n", job->err.msg);
         for (size_t i = 0; i < job->nops; i++) {
-            if (job->ops[i].failed)
+            if (job->ops[i].failed) {
                 ++*refused;
-            else
+                note("refused by the writer: %s", job->ops[i].err.msg);
+            } else
                 ++*stored;
         }
         *refused += (long)job->nbad;
+        for (size_t i = 0; i < job->nbad; i++)
+            note("refused: %s (%s)", job->bad[i].id ? job->bad[i].id : "no id",
+                 job->bad[i].err.msg);
         pipeline_job_release(job);
         if (failed)
             return -1;
@@ -396,7 +400,9 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
         if (j != NULL) {
             const struct judgement *v = judged_find(j, r->name);
             json_object_set_new(o, "verdict",
-                                json_string(v == NULL ? "unjudged" : v->ok ? "ok" : "wrong"));
+                                json_string(v == NULL ? "unjudged"
+                                            : v->ok   ? "ok"
+                                                      : "wrong"));
             if (v != NULL && v->reason != NULL)
                 json_object_set_new(o, "reason", json_string(v->reason));
             if (v == NULL)
@@ -433,12 +439,12 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
 
 static int failures;
 
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "entity_top self-test: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                                \
-        }                                                                              \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "entity_top self-test: %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static int self_test(void)
