@@ -21,8 +21,11 @@
  *
  * Judged lists: DIR/person.tsv, DIR/organization.tsv, DIR/location.tsv, one line each:
  * name<TAB>ok|wrong[<TAB>reason]; '#' lines and blank lines are skipped. A listed entity is
- * matched by its display name, case and diacritics folded (textnorm). A name judged twice
- * with different verdicts, or a verdict other than ok/wrong, is an error (exit 2).
+ * matched by its display name, case and diacritics folded (textnorm). A "wrong" whose reason
+ * starts with "[merge]" quotes the aliases that are other entities; when none of them is
+ * among the entity's aliases any more, the verdict is stale: the entry counts as unjudged
+ * (and as "stale") until judged again. A name judged twice with different verdicts, or a
+ * verdict other than ok/wrong, is an error (exit 2).
  *
  * Exit: 0, 1 (--self-test failed), 2 (bad input or failure). */
 #include <errno.h>
@@ -219,16 +222,69 @@ static int judged_load(const char *dir, const char *type, struct judged *j, char
     return rc;
 }
 
-struct precision {
-    size_t listed, ok, wrong, unjudged;
+/* One listed entity as judging sees it (strings borrowed). */
+struct listed {
+    const char *name;
+    const char *const *aliases;
+    size_t naliases;
 };
 
-/* Counts the verdicts of the listed names[0, n) against j. */
-static struct precision precision_of(const struct judged *j, const char *const *names, size_t n)
+/* 1 when the quoted name q[0, n) is one of e's aliases (folded). */
+static int alias_present(const struct listed *e, const char *q, size_t n)
+{
+    char *fq = textnorm_string(q, n, NULL);
+    int hit = 0;
+    for (size_t k = 0; fq != NULL && k < e->naliases && !hit; k++) {
+        char *fa = fold_name(e->aliases[k]);
+        hit = fa != NULL && strcmp(fa, fq) == 0;
+        free(fa);
+    }
+    free(fq);
+    return hit;
+}
+
+/* A "[merge]" verdict names the wrong aliases in double quotes. It is stale when none of
+ * them is among e's aliases any more (the extractor stopped merging them): the entry must be
+ * judged again. Returns 1 when stale. */
+static int merge_stale(const struct judgement *v, const struct listed *e)
+{
+    const char *q, *r = v->reason;
+    int quoted = 0;
+    if (v->ok || r == NULL || strncmp(r, "[merge]", 7) != 0)
+        return 0;
+    while ((q = strchr(r, '"')) != NULL) {
+        const char *end = strchr(q + 1, '"');
+        if (end == NULL)
+            break;
+        quoted = 1;
+        if (alias_present(e, q + 1, (size_t)(end - q - 1)))
+            return 0;
+        r = end + 1;
+    }
+    return quoted;
+}
+
+/* e's verdict, or NULL when it is not judged or its verdict is stale (*stale set). */
+static const struct judgement *verdict_of(const struct judged *j, const struct listed *e,
+                                          int *stale)
+{
+    const struct judgement *v = judged_find(j, e->name);
+    *stale = v != NULL && merge_stale(v, e);
+    return *stale ? NULL : v;
+}
+
+struct precision {
+    size_t listed, ok, wrong, unjudged, stale;
+};
+
+/* Counts the verdicts of the listed entries e[0, n) against j. */
+static struct precision precision_of(const struct judged *j, const struct listed *e, size_t n)
 {
     struct precision p = {.listed = n};
     for (size_t i = 0; i < n; i++) {
-        const struct judgement *v = judged_find(j, names[i]);
+        int stale;
+        const struct judgement *v = verdict_of(j, &e[i], &stale);
+        p.stale += (size_t)stale;
         if (v == NULL)
             p.unjudged++;
         else if (v->ok)
@@ -378,7 +434,7 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
         fprintf(stderr, "entity_top: list %s: %s\n", type, err.msg);
         return -1;
     }
-    const char **names = calloc(rows.n + 1, sizeof *names);
+    struct listed *names = calloc(rows.n + 1, sizeof *names);
     if (names == NULL) {
         store_entity_rows_free(&rows);
         return -1;
@@ -387,7 +443,7 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
     for (size_t i = 0; i < rows.n; i++) {
         const struct store_entity_row *r = &rows.items[i];
         json_t *o = json_object(), *al = json_array();
-        names[i] = r->name;
+        names[i] = (struct listed){r->name, (const char *const *)r->aliases, r->naliases};
         for (size_t k = 0; k < r->naliases; k++)
             json_array_append_new(al, json_string(r->aliases[k]));
         json_object_set_new(o, "type", json_string(type));
@@ -398,11 +454,13 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
         json_object_set_new(o, "mentions", json_integer(r->mentions));
         json_object_set_new(o, "aliases", al);
         if (j != NULL) {
-            const struct judgement *v = judged_find(j, r->name);
+            int stale;
+            const struct judgement *v = verdict_of(j, &names[i], &stale);
             json_object_set_new(o, "verdict",
-                                json_string(v == NULL ? "unjudged"
-                                            : v->ok   ? "ok"
-                                                      : "wrong"));
+                                json_string(stale       ? "stale"
+                                            : v == NULL ? "unjudged"
+                                            : v->ok     ? "ok"
+                                                        : "wrong"));
             if (v != NULL && v->reason != NULL)
                 json_object_set_new(o, "reason", json_string(v->reason));
             if (v == NULL)
@@ -422,6 +480,7 @@ static int report_type(struct store *st, const char *type, unsigned top, const s
         json_object_set_new(o, "ok", json_integer((json_int_t)p.ok));
         json_object_set_new(o, "wrong", json_integer((json_int_t)p.wrong));
         json_object_set_new(o, "unjudged", json_integer((json_int_t)p.unjudged));
+        json_object_set_new(o, "stale", json_integer((json_int_t)p.stale));
         json_object_set_new(o, "precision", ratio_json(precision_judged(p)));
         json_object_set_new(o, "precision_floor", ratio_json(precision_floor(p)));
         json_object_set_new(o, "wrong_by_rule", json_incref(why));
@@ -469,13 +528,17 @@ static int self_test(void)
     CHECK(v != NULL && v->ok == 1 && v->reason == NULL);
 
     /* listed: 2 ok (one by folding), 1 wrong, 2 unjudged */
-    const char *top[] = {"Angela Merkel", "Jose Sarney", "Reuters", "Ronald Reagan", "Said X"};
+    const struct listed top[] = {{"Angela Merkel", NULL, 0},
+                                 {"Jose Sarney", NULL, 0},
+                                 {"Reuters", NULL, 0},
+                                 {"Ronald Reagan", NULL, 0},
+                                 {"Said X", NULL, 0}};
     struct precision p = precision_of(&j, top, 5);
     CHECK(p.listed == 5 && p.ok == 2 && p.wrong == 1 && p.unjudged == 2);
     CHECK(precision_judged(p) > 0.6666 && precision_judged(p) < 0.6667);
     CHECK(precision_floor(p) == 0.4);
     /* nothing judged: undefined, not 1 */
-    const char *none[] = {"Nobody Known"};
+    const struct listed none[] = {{"Nobody Known", NULL, 0}};
     p = precision_of(&j, none, 1);
     CHECK(p.unjudged == 1 && precision_judged(p) < 0 && precision_floor(p) == 0);
     p = precision_of(&j, none, 0);
@@ -508,12 +571,30 @@ static int self_test(void)
     judged_free(&j);
     quiet = saved;
     CHECK(judged_load(dir, "location", &j, msg, sizeof msg) == 0 && j.n == 2);
-    const char *places[] = {"Paris", "Monday", "London"};
+    const struct listed places[] = {{"Paris", NULL, 0}, {"Monday", NULL, 0}, {"London", NULL, 0}};
     p = precision_of(&j, places, 3);
     CHECK(p.ok == 1 && p.wrong == 1 && p.unjudged == 1 && precision_judged(p) == 0.5);
     judged_free(&j);
     unlink(path);
     rmdir(dir);
+
+    /* a [merge] verdict holds while one of the aliases it quotes is still merged; once none
+     * is (the extractor improved), the entry is stale: counted as unjudged, never as wrong */
+    const char *merges = "Michael Howard\twrong\t[merge] aliases \"John Howard\" and \"Howard "
+                         "Flight\" are other people\n"
+                         "Newcastle\twrong\t[merge] with \"S&N\"\n"
+                         "Paul\twrong\t[merge] no alias quoted\n";
+    CHECK(judged_parse(merges, strlen(merges), "merges", &j, msg, sizeof msg) == 0);
+    const char *still[] = {"Howard", "john howard"}, *fixed[] = {"Howard", "Michael"};
+    const struct listed ents[] = {
+        {"Michael Howard", still, 2}, {"Newcastle", fixed, 2}, {"Paul", NULL, 0}};
+    int stale = -1;
+    CHECK(verdict_of(&j, &ents[0], &stale) != NULL && stale == 0);
+    CHECK(verdict_of(&j, &ents[1], &stale) == NULL && stale == 1);
+    CHECK(verdict_of(&j, &ents[2], &stale) != NULL && stale == 0);
+    p = precision_of(&j, ents, 3);
+    CHECK(p.wrong == 2 && p.unjudged == 1 && p.stale == 1 && p.ok == 0);
+    judged_free(&j);
 
     /* wrong verdicts tallied by the rule their reason names */
     json_t *why = json_object();
