@@ -48,6 +48,7 @@ struct work {
     struct nerfeat_doc fd;
     uint8_t *tags;
     uint8_t *covered; /* token is inside a candidate */
+    uint8_t *hard;    /* a line break before the token ends any name (mark_breaks) */
     struct cand *c;
     size_t nc, capc;
     char *keyforms; /* the candidates' key forms (set_keyforms) */
@@ -216,6 +217,53 @@ static int run_model(struct work *w)
 
 /* ---- 2. spans from tags, cleaned ---- */
 
+/* Which line breaks a name may not cross. A text wrapped at a fixed width (newswire:
+ * "Securities and Exchange<LF>Commission") breaks lines inside names, so there only blank
+ * lines count; elsewhere a line is a unit of its own (caption, credit, list item, page chrome:
+ * "Photo: AFP<LF>Hashtags"). A text is wrapped when at least two line breaks and most of
+ * them come where the next word would not have fitted on the line (within 10 of the longest
+ * line, itself at most 100 code points). Returns 0, or -1 on allocation failure. */
+static int mark_breaks(struct work *w)
+{
+    const struct token *t = w->toks.tokens;
+    size_t n = w->toks.n, width = 0, breaks = 0, fits = 0;
+
+    w->hard = calloc(n + 1, 1);
+    if (w->hard == NULL)
+        return -1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t a = 0; a < n;) {
+            size_t e = a + 1;
+            while (e < n && !(t[e].flags & TOKEN_LINE_START))
+                e++;
+            size_t len = t[e - 1].cp_end - t[a].cp_start;
+            if (e < n && !(t[e].flags & TOKEN_PARA_START)) {
+                if (pass == 0 && len > width)
+                    width = len;
+                else if (pass == 1) {
+                    breaks++;
+                    fits += len + 1 + (t[e].cp_end - t[e].cp_start) + 10 > width;
+                }
+            }
+            a = e;
+        }
+    }
+    int wrapped = width <= 100 && breaks >= 2 && fits * 2 >= breaks;
+    for (size_t i = 1; i < n; i++)
+        w->hard[i] =
+            (t[i].flags & TOKEN_PARA_START) || (!wrapped && (t[i].flags & TOKEN_LINE_START));
+    return 0;
+}
+
+/* First token of (a, b) after a hard line break, or b. */
+static size_t break_in(const struct work *w, size_t a, size_t b)
+{
+    for (size_t k = a + 1; k < b; k++)
+        if (w->hard[k])
+            return k;
+    return b;
+}
+
 /* A word written in lower case; in a headline, one that news writes in lower case. */
 static int lower_word(const struct work *w, size_t i)
 {
@@ -238,7 +286,7 @@ static int spans_from_tags(struct work *w)
             i++;
             continue;
         }
-        while (b < n && w->tags[b] == 2 + 2 * type)
+        while (b < n && w->tags[b] == 2 + 2 * type && !w->hard[b])
             b++;
         i = b;
         if (type == 3)
@@ -278,7 +326,8 @@ static int spans_from_tags(struct work *w)
 static size_t name_end(const struct work *w, size_t i)
 {
     size_t e = i + 1, last = i;
-    while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START)) {
+    while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START) &&
+           !w->hard[e]) {
         if (capword(w, e) && !(w->fd.t[e].gaz & (GAZ_TIME | GAZ_STOP))) {
             last = e++;
             continue;
@@ -339,7 +388,7 @@ static int rule_names(struct work *w)
         while (e < w->toks.n && e < i + 4 && capword(w, e) && !w->covered[e] &&
                w->fd.t[e].tcase == NERFEAT_CAP && !(w->fd.t[e].gaz & stop) &&
                !(w->toks.tokens[e].flags & TOKEN_HEADLINE) &&
-               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START)))
+               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START || w->hard[e])))
             e++;
         if (e - i < 2 || e - i > 3 || (e < w->toks.n && capword(w, e)) ||
             (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))) {
@@ -497,6 +546,130 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
     return 0;
 }
 
+/* ---- 3b. what is not a name: credits, generic words, spans across lines ---- */
+
+static int in_list(const struct work *w, size_t i, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (tok_is(w, i, list[k]))
+            return 1;
+    return 0;
+}
+
+/* News agencies as they sign off and date stories ("REUTER", "PARIS (AFP) -"). */
+static int wire_name(const struct work *w, size_t i)
+{
+    static const char *const wires[] = {
+        "reuter",   "reuters", "afp",       "ap",        "upi",     "dpa",     "ansa",
+        "efe",      "xinhua",  "kyodo",     "yonhap",    "bernama", "pti",     "aap",
+        "interfax", "tass",    "itar-tass", "bloomberg", "ians",    "anadolu", NULL,
+    };
+    return in_list(w, i, wires);
+}
+
+static int dash(const struct work *w, size_t i)
+{
+    return i < w->toks.n && (tok_is(w, i, "-") || tok_is(w, i, "--") ||
+                             tok_is(w, i, "\xe2\x80\x94") || tok_is(w, i, "\xe2\x80\x93"));
+}
+
+/* Marks in credit[] the tokens of wire sign-offs, datelines' agency credits and bylines:
+ * a line that is an agency's name alone ("REUTER"), an agency in parentheses before a dash
+ * ("LONDON (Reuters) -"), a short line "By <name>", and the names after "Reporting by",
+ * "Editing by"... up to ";", ")" or the end of the line. */
+static void mark_credits(const struct work *w, uint8_t *credit)
+{
+    static const char *const roles[] = {"reporting", "editing", "writing",  "compiled",
+                                        "edited",    "written", "reported", NULL};
+    const struct token *t = w->toks.tokens;
+    size_t n = w->toks.n;
+    for (size_t a = 0; a < n;) {
+        size_t e = a + 1, words = 0, wire = 0;
+        while (e < n && !(t[e].flags & TOKEN_LINE_START))
+            e++;
+        for (size_t k = a; k < e; k++) {
+            if (t[k].flags & TOKEN_WORD) {
+                words++;
+                wire += wire_name(w, k);
+            }
+        }
+        int byline = e - a <= 12 && e - a >= 2 && t[e - 1].cp_end - t[a].cp_start < 60 &&
+                     tok_is(w, a, "by") && w->fd.t[a].tcase != NERFEAT_LOWER && capword(w, a + 1) &&
+                     !(w->fd.t[a + 1].gaz & GAZ_TIME);
+        if ((words == 1 && wire == 1 && e - a <= 3) || byline)
+            memset(credit + a, 1, e - a);
+        a = e;
+    }
+    for (size_t i = 1; i + 2 < n; i++)
+        if (wire_name(w, i) && tok_is(w, i - 1, "(") && tok_is(w, i + 1, ")") && dash(w, i + 2))
+            credit[i] = 1;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (!in_list(w, i, roles) || !tok_is(w, i + 1, "by"))
+            continue;
+        size_t e = i + 2;
+        while (e < n && !(t[e].flags & TOKEN_LINE_START && w->hard[e]) && !tok_is(w, e, ";") &&
+               !tok_is(w, e, ")") && !(t[e].flags & TOKEN_PARA_START))
+            e++;
+        memset(credit + i, 1, e - i);
+        i = e;
+    }
+}
+
+/* A legal form or generic head alone: a word of organisation names, not one ("Inc",
+ * "Bank", "Commission"; "Moody's Investors Service Inc" stays whole). */
+static int generic_word(const struct work *w, size_t i)
+{
+    static const char *const words[] = {
+        "inc",         "inc.",        "corp",    "corp.", "co",         "co.",
+        "cos",         "cos.",        "ltd",     "ltd.",  "plc",        "llc",
+        "limited",     "corporation", "company", "bank",  "commission", "federal",
+        "association", "united",      "tv",      "group", "holdings",   NULL,
+    };
+    return in_list(w, i, words);
+}
+
+/* Drops the candidates that are credits or generic words, and cuts the others at the first
+ * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
+ * 0, or -1 on allocation failure. */
+static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
+{
+    uint8_t *credit = calloc(w->toks.n + 1, 1), *kept_start = NULL;
+    size_t o = 0;
+    if (credit == NULL)
+        return -1;
+    kept_start = calloc(w->toks.n + 1, 1);
+    if (kept_start == NULL) {
+        free(credit);
+        return -1;
+    }
+    mark_credits(w, credit);
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        int drop = c->b - c->a == 1 && generic_word(w, c->a);
+        for (size_t j = c->a; j < c->b && !drop; j++)
+            drop = credit[j];
+        if (drop)
+            continue;
+        c->b = break_in(w, c->a, c->b);
+        c->set = o;
+        kept_start[c->a] = 1;
+        w->c[o++] = *c;
+    }
+    w->nc = o;
+    o = 0;
+    for (size_t k = 0; k < *nlinks; k++) {
+        if (!kept_start[links[2 * k]] || !kept_start[links[2 * k + 1]])
+            continue;
+        links[2 * o] = links[2 * k];
+        links[2 * o + 1] = links[2 * k + 1];
+        o++;
+    }
+    *nlinks = o;
+    free(credit);
+    free(kept_start);
+    return 0;
+}
+
 /* ---- 4. coreference ---- */
 
 static size_t find(struct cand *c, size_t i)
@@ -604,7 +777,8 @@ static int propagate(struct work *w)
                 /* same word: same entry of the document's word statistics */
                 for (size_t j = 0; j < l && match; j++)
                     match = !w->covered[i + j] && w->fd.t[i + j].word == w->fd.t[a0 + j].word &&
-                            (capword(w, i + j) || !capword(w, a0 + j));
+                            (capword(w, i + j) || !capword(w, a0 + j)) &&
+                            (j == 0 || !w->hard[i + j]);
                 if (!match || !capword(w, i))
                     continue;
                 if (i + l < n && capword(w, i + l) &&
@@ -1166,10 +1340,11 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
         goto out;
     w.tags = calloc(w.toks.n + 1, 1);
     w.covered = calloc(w.toks.n + 1, 1);
-    if (w.tags == NULL || w.covered == NULL)
+    if (w.tags == NULL || w.covered == NULL || mark_breaks(&w) != 0)
         goto out;
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
-        rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0)
+        rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0 ||
+        rule_not_names(&w, links, &nlinks) != 0)
         goto out;
     if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
         goto out;
@@ -1182,6 +1357,7 @@ out:
     free(links);
     free(w.tags);
     free(w.covered);
+    free(w.hard);
     nerfeat_doc_free(&w.fd);
     tokenize_list_free(&w.toks);
     return rc;
