@@ -217,12 +217,20 @@ static int run_model(struct work *w)
 
 /* ---- 2. spans from tags, cleaned ---- */
 
+/* Whether the line of token i starts with white space (a paragraph or a table row). */
+static int indented(const struct work *w, size_t i)
+{
+    size_t at = w->toks.tokens[i].byte_start;
+    return at > 0 && (w->text[at - 1] == ' ' || w->text[at - 1] == '\t');
+}
+
 /* Which line breaks a name may not cross. A text wrapped at a fixed width (newswire:
  * "Securities and Exchange<LF>Commission") breaks lines inside names, so there only blank
  * lines count; elsewhere a line is a unit of its own (caption, credit, list item, page chrome:
  * "Photo: AFP<LF>Hashtags"). A text is wrapped when at least two line breaks and most of
  * them come where the next word would not have fitted on the line (within 10 of the longest
- * line, itself at most 100 code points). Returns 0, or -1 on allocation failure. */
+ * line, itself at most 100 code points); an indented line always starts anew. Returns 0, or -1 on
+ * allocation failure. */
 static int mark_breaks(struct work *w)
 {
     const struct token *t = w->toks.tokens;
@@ -237,7 +245,7 @@ static int mark_breaks(struct work *w)
             while (e < n && !(t[e].flags & TOKEN_LINE_START))
                 e++;
             size_t len = t[e - 1].cp_end - t[a].cp_start;
-            if (e < n && !(t[e].flags & TOKEN_PARA_START)) {
+            if (e < n && !(t[e].flags & TOKEN_PARA_START) && !indented(w, e)) {
                 if (pass == 0 && len > width)
                     width = len;
                 else if (pass == 1) {
@@ -250,8 +258,8 @@ static int mark_breaks(struct work *w)
     }
     int wrapped = width <= 100 && breaks >= 2 && fits * 2 >= breaks;
     for (size_t i = 1; i < n; i++)
-        w->hard[i] =
-            (t[i].flags & TOKEN_PARA_START) || (!wrapped && (t[i].flags & TOKEN_LINE_START));
+        w->hard[i] = (t[i].flags & TOKEN_LINE_START) &&
+                     ((t[i].flags & TOKEN_PARA_START) || !wrapped || indented(w, i));
     return 0;
 }
 
@@ -579,8 +587,8 @@ static int dash(const struct work *w, size_t i)
  * "Editing by"... up to ";", ")" or the end of the line. */
 static void mark_credits(const struct work *w, uint8_t *credit)
 {
-    static const char *const roles[] = {"reporting", "editing", "writing",  "compiled",
-                                        "edited",    "written", "reported", NULL};
+    static const char *const roles[] = {"reporting", "editing", "writing",
+                                        "compiled",  "edited",  NULL};
     const struct token *t = w->toks.tokens;
     size_t n = w->toks.n;
     for (size_t a = 0; a < n;) {
@@ -604,11 +612,15 @@ static void mark_credits(const struct work *w, uint8_t *credit)
         if (wire_name(w, i) && tok_is(w, i - 1, "(") && tok_is(w, i + 1, ")") && dash(w, i + 2))
             credit[i] = 1;
     for (size_t i = 0; i + 1 < n; i++) {
-        if (!in_list(w, i, roles) || !tok_is(w, i + 1, "by"))
+        /* a credit clause opens a line, a sentence or a parenthesis, or follows ";" */
+        size_t r = tok_is(w, i, "additional") ? i + 1 : i;
+        if (r + 1 >= n || !in_list(w, r, roles) || !tok_is(w, r + 1, "by") || !capword(w, i) ||
+            !(i == 0 || (t[i].flags & (TOKEN_SENT_START | TOKEN_LINE_START)) ||
+              tok_is(w, i - 1, "(") || tok_is(w, i - 1, ";")))
             continue;
-        size_t e = i + 2;
-        while (e < n && !(t[e].flags & TOKEN_LINE_START && w->hard[e]) && !tok_is(w, e, ";") &&
-               !tok_is(w, e, ")") && !(t[e].flags & TOKEN_PARA_START))
+        size_t e = r + 2;
+        while (e < n && !w->hard[e] && !(t[e].flags & TOKEN_SENT_START) && !tok_is(w, e, ";") &&
+               !tok_is(w, e, ")"))
             e++;
         memset(credit + i, 1, e - i);
         i = e;
