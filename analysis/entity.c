@@ -585,42 +585,51 @@ static int dash(const struct work *w, size_t i)
  * a line that is an agency's name alone ("REUTER"), an agency in parentheses before a dash
  * ("LONDON (Reuters) -"), a short line "By <name>", and the names after "Reporting by",
  * "Editing by"... up to ";", ")" or the end of the line. */
+static int punct(const struct work *w, size_t i, char ch)
+{
+    const struct token *t = &w->toks.tokens[i];
+    return t->byte_end - t->byte_start == 1 && w->text[t->byte_start] == ch;
+}
+
 static void mark_credits(const struct work *w, uint8_t *credit)
 {
     static const char *const roles[] = {"reporting", "editing", "writing",
                                         "compiled",  "edited",  NULL};
     const struct token *t = w->toks.tokens;
     size_t n = w->toks.n;
+    /* cheap tests first: this runs over every token of every article */
     for (size_t a = 0; a < n;) {
         size_t e = a + 1, words = 0, wire = 0;
         while (e < n && !(t[e].flags & TOKEN_LINE_START))
             e++;
-        for (size_t k = a; k < e; k++) {
+        for (size_t k = a; k < e && e - a <= 3; k++) {
             if (t[k].flags & TOKEN_WORD) {
                 words++;
-                wire += wire_name(w, k);
+                wire += capword(w, k) && wire_name(w, k);
             }
         }
         int byline = e - a <= 12 && e - a >= 2 && t[e - 1].cp_end - t[a].cp_start < 60 &&
-                     tok_is(w, a, "by") && w->fd.t[a].tcase != NERFEAT_LOWER && capword(w, a + 1) &&
+                     capword(w, a + 1) && tok_is(w, a, "by") && w->fd.t[a].tcase != NERFEAT_LOWER &&
                      !(w->fd.t[a + 1].gaz & GAZ_TIME);
-        if ((words == 1 && wire == 1 && e - a <= 3) || byline)
+        if ((words == 1 && wire == 1) || byline)
             memset(credit + a, 1, e - a);
         a = e;
     }
     for (size_t i = 1; i + 2 < n; i++)
-        if (wire_name(w, i) && tok_is(w, i - 1, "(") && tok_is(w, i + 1, ")") && dash(w, i + 2))
+        if (punct(w, i - 1, '(') && punct(w, i + 1, ')') && capword(w, i) && wire_name(w, i) &&
+            dash(w, i + 2))
             credit[i] = 1;
-    for (size_t i = 0; i + 1 < n; i++) {
+    for (size_t i = 0; i + 2 < n; i++) {
         /* a credit clause opens a line, a sentence or a parenthesis, or follows ";" */
+        if (!capword(w, i) || !(i == 0 || (t[i].flags & (TOKEN_SENT_START | TOKEN_LINE_START)) ||
+                                punct(w, i - 1, '(') || punct(w, i - 1, ';')))
+            continue;
         size_t r = tok_is(w, i, "additional") ? i + 1 : i;
-        if (r + 1 >= n || !in_list(w, r, roles) || !tok_is(w, r + 1, "by") || !capword(w, i) ||
-            !(i == 0 || (t[i].flags & (TOKEN_SENT_START | TOKEN_LINE_START)) ||
-              tok_is(w, i - 1, "(") || tok_is(w, i - 1, ";")))
+        if (r + 1 >= n || !tok_is(w, r + 1, "by") || !in_list(w, r, roles))
             continue;
         size_t e = r + 2;
-        while (e < n && !w->hard[e] && !(t[e].flags & TOKEN_SENT_START) && !tok_is(w, e, ";") &&
-               !tok_is(w, e, ")"))
+        while (e < n && !w->hard[e] && !(t[e].flags & TOKEN_SENT_START) && !punct(w, e, ';') &&
+               !punct(w, e, ')'))
             e++;
         memset(credit + i, 1, e - i);
         i = e;
