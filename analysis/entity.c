@@ -48,7 +48,7 @@ struct work {
     struct nerfeat_doc fd;
     uint8_t *tags;
     uint8_t *covered; /* token is inside a candidate */
-    uint8_t *hard;    /* a line break before the token ends any name (mark_breaks) */
+    int wrapped;      /* the text is wrapped at a fixed width (set_wrapped) */
     struct cand *c;
     size_t nc, capc;
     char *keyforms; /* the candidates' key forms (set_keyforms) */
@@ -227,47 +227,48 @@ static int indented(const struct work *w, size_t i)
 /* Which line breaks a name may not cross. A text wrapped at a fixed width (newswire:
  * "Securities and Exchange<LF>Commission") breaks lines inside names, so there only blank
  * lines count; elsewhere a line is a unit of its own (caption, credit, list item, page chrome:
- * "Photo: AFP<LF>Hashtags"). A text is wrapped when at least two line breaks and most of
- * them come where the next word would not have fitted on the line (within 10 of the longest
- * line, itself at most 100 code points); an indented line always starts anew. Returns 0, or -1 on
- * allocation failure. */
-static int mark_breaks(struct work *w)
+ * "Photo: AFP<LF>Hashtags"). A text is wrapped when it has at least two line breaks and most
+ * of them (of the first 64) come where the next word would not have fitted on the line (within
+ * 10 of the longest line, itself at most 100 code points). An indented line always starts
+ * anew. */
+static void set_wrapped(struct work *w)
 {
     const struct token *t = w->toks.tokens;
-    size_t n = w->toks.n, width = 0, breaks = 0, fits = 0;
+    size_t n = w->toks.n, width = 0, nb = 0, fits = 0, a = 0;
+    size_t need[64]; /* per line break: the line's length with the next word */
 
-    w->hard = calloc(n + 1, 1);
-    if (w->hard == NULL)
-        return -1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t a = 0; a < n;) {
-            size_t e = a + 1;
-            while (e < n && !(t[e].flags & TOKEN_LINE_START))
-                e++;
-            size_t len = t[e - 1].cp_end - t[a].cp_start;
-            if (e < n && !(t[e].flags & TOKEN_PARA_START) && !indented(w, e)) {
-                if (pass == 0 && len > width)
-                    width = len;
-                else if (pass == 1) {
-                    breaks++;
-                    fits += len + 1 + (t[e].cp_end - t[e].cp_start) + 10 > width;
-                }
-            }
-            a = e;
-        }
+    w->wrapped = 0;
+    for (size_t e = 1; e < n; e++) {
+        if (!(t[e].flags & TOKEN_LINE_START))
+            continue;
+        size_t len = t[e - 1].cp_end - t[a].cp_start;
+        a = e;
+        if ((t[e].flags & TOKEN_PARA_START) || indented(w, e))
+            continue;
+        width = len > width ? len : width;
+        if (nb < 64)
+            need[nb++] = len + 1 + (t[e].cp_end - t[e].cp_start) + 10;
     }
-    int wrapped = width <= 100 && breaks >= 2 && fits * 2 >= breaks;
-    for (size_t i = 1; i < n; i++)
-        w->hard[i] = (t[i].flags & TOKEN_LINE_START) &&
-                     ((t[i].flags & TOKEN_PARA_START) || !wrapped || indented(w, i));
-    return 0;
+    if (nb < 2 || width > 100)
+        return;
+    for (size_t k = 0; k < nb; k++)
+        fits += need[k] > width;
+    w->wrapped = fits * 2 >= nb;
+}
+
+/* Whether a line break before token i ends any name (see set_wrapped). */
+static int hard_break(const struct work *w, size_t i)
+{
+    uint32_t f = w->toks.tokens[i].flags;
+    return (f & TOKEN_LINE_START) && i > 0 &&
+           ((f & TOKEN_PARA_START) || !w->wrapped || indented(w, i));
 }
 
 /* First token of (a, b) after a hard line break, or b. */
 static size_t break_in(const struct work *w, size_t a, size_t b)
 {
     for (size_t k = a + 1; k < b; k++)
-        if (w->hard[k])
+        if (hard_break(w, k))
             return k;
     return b;
 }
@@ -294,7 +295,7 @@ static int spans_from_tags(struct work *w)
             i++;
             continue;
         }
-        while (b < n && w->tags[b] == 2 + 2 * type && !w->hard[b])
+        while (b < n && w->tags[b] == 2 + 2 * type && !hard_break(w, b))
             b++;
         i = b;
         if (type == 3)
@@ -335,7 +336,7 @@ static size_t name_end(const struct work *w, size_t i)
 {
     size_t e = i + 1, last = i;
     while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START) &&
-           !w->hard[e]) {
+           !hard_break(w, e)) {
         if (capword(w, e) && !(w->fd.t[e].gaz & (GAZ_TIME | GAZ_STOP))) {
             last = e++;
             continue;
@@ -396,7 +397,7 @@ static int rule_names(struct work *w)
         while (e < w->toks.n && e < i + 4 && capword(w, e) && !w->covered[e] &&
                w->fd.t[e].tcase == NERFEAT_CAP && !(w->fd.t[e].gaz & stop) &&
                !(w->toks.tokens[e].flags & TOKEN_HEADLINE) &&
-               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START || w->hard[e])))
+               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START || hard_break(w, e))))
             e++;
         if (e - i < 2 || e - i > 3 || (e < w->toks.n && capword(w, e)) ||
             (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))) {
@@ -581,58 +582,62 @@ static int dash(const struct work *w, size_t i)
                              tok_is(w, i, "\xe2\x80\x94") || tok_is(w, i, "\xe2\x80\x93"));
 }
 
-/* Marks in credit[] the tokens of wire sign-offs, datelines' agency credits and bylines:
- * a line that is an agency's name alone ("REUTER"), an agency in parentheses before a dash
- * ("LONDON (Reuters) -"), a short line "By <name>", and the names after "Reporting by",
- * "Editing by"... up to ";", ")" or the end of the line. */
 static int punct(const struct work *w, size_t i, char ch)
 {
     const struct token *t = &w->toks.tokens[i];
     return t->byte_end - t->byte_start == 1 && w->text[t->byte_start] == ch;
 }
 
+/* Marks in credit[] the tokens of wire sign-offs, datelines' agency credits and bylines:
+ * a line that is an agency's name alone ("REUTER"), an agency in parentheses before a dash
+ * ("LONDON (Reuters) -"), a short line "By <name>", and the names after "Reporting by",
+ * "Editing by"... up to ";", ")", the end of the sentence or a hard line
+ * break. */
 static void mark_credits(const struct work *w, uint8_t *credit)
 {
     static const char *const roles[] = {"reporting", "editing", "writing",
                                         "compiled",  "edited",  NULL};
     const struct token *t = w->toks.tokens;
     size_t n = w->toks.n;
-    /* cheap tests first: this runs over every token of every article */
-    for (size_t a = 0; a < n;) {
-        size_t e = a + 1, words = 0, wire = 0;
-        while (e < n && !(t[e].flags & TOKEN_LINE_START))
-            e++;
-        for (size_t k = a; k < e && e - a <= 3; k++) {
-            if (t[k].flags & TOKEN_WORD) {
-                words++;
-                wire += capword(w, k) && wire_name(w, k);
+    /* one pass, cheap tests first: this runs over every token of every article */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t f = t[i].flags;
+        if (f & TOKEN_LINE_START) {
+            size_t e = i + 1, words = 0, wire = 0;
+            while (e < n && e - i <= 12 && !(t[e].flags & TOKEN_LINE_START))
+                e++;
+            for (size_t k = i; k < e && e - i <= 3; k++) {
+                if (t[k].flags & TOKEN_WORD) {
+                    words++;
+                    wire += capword(w, k) && wire_name(w, k);
+                }
             }
+            int byline = e - i <= 12 && e - i >= 2 && (e == n || (t[e].flags & TOKEN_LINE_START)) &&
+                         t[e - 1].cp_end - t[i].cp_start < 60 && capword(w, i + 1) &&
+                         tok_is(w, i, "by") && w->fd.t[i].tcase != NERFEAT_LOWER &&
+                         !(w->fd.t[i + 1].gaz & GAZ_TIME);
+            if ((words == 1 && wire == 1 && (e == n || (t[e].flags & TOKEN_LINE_START))) || byline)
+                memset(credit + i, 1, e - i);
         }
-        int byline = e - a <= 12 && e - a >= 2 && t[e - 1].cp_end - t[a].cp_start < 60 &&
-                     capword(w, a + 1) && tok_is(w, a, "by") && w->fd.t[a].tcase != NERFEAT_LOWER &&
-                     !(w->fd.t[a + 1].gaz & GAZ_TIME);
-        if ((words == 1 && wire == 1) || byline)
-            memset(credit + a, 1, e - a);
-        a = e;
-    }
-    for (size_t i = 1; i + 2 < n; i++)
-        if (punct(w, i - 1, '(') && punct(w, i + 1, ')') && capword(w, i) && wire_name(w, i) &&
-            dash(w, i + 2))
+        if (!(f & TOKEN_CAP) || i + 2 >= n)
+            continue;
+        if (i > 0 && punct(w, i - 1, '(') && punct(w, i + 1, ')') && capword(w, i) &&
+            wire_name(w, i) && dash(w, i + 2))
             credit[i] = 1;
-    for (size_t i = 0; i + 2 < n; i++) {
         /* a credit clause opens a line, a sentence or a parenthesis, or follows ";" */
-        if (!capword(w, i) || !(i == 0 || (t[i].flags & (TOKEN_SENT_START | TOKEN_LINE_START)) ||
-                                punct(w, i - 1, '(') || punct(w, i - 1, ';')))
+        if (!(i == 0 || (f & (TOKEN_SENT_START | TOKEN_LINE_START)) || punct(w, i - 1, '(') ||
+              punct(w, i - 1, ';')) ||
+            !capword(w, i))
             continue;
         size_t r = tok_is(w, i, "additional") ? i + 1 : i;
         if (r + 1 >= n || !tok_is(w, r + 1, "by") || !in_list(w, r, roles))
             continue;
         size_t e = r + 2;
-        while (e < n && !w->hard[e] && !(t[e].flags & TOKEN_SENT_START) && !punct(w, e, ';') &&
-               !punct(w, e, ')'))
+        while (e < n && !hard_break(w, e) && !(t[e].flags & TOKEN_SENT_START) &&
+               !punct(w, e, ';') && !punct(w, e, ')'))
             e++;
         memset(credit + i, 1, e - i);
-        i = e;
+        i = e - 1;
     }
 }
 
@@ -640,13 +645,26 @@ static void mark_credits(const struct work *w, uint8_t *credit)
  * "Bank", "Commission"; "Moody's Investors Service Inc" stays whole). */
 static int generic_word(const struct work *w, size_t i)
 {
-    static const char *const words[] = {
-        "inc",         "inc.",        "corp",    "corp.", "co",         "co.",
-        "cos",         "cos.",        "ltd",     "ltd.",  "plc",        "llc",
-        "limited",     "corporation", "company", "bank",  "commission", "federal",
-        "association", "united",      "tv",      "group", "holdings",   NULL,
+#define W(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+    } words[] = {
+        W("inc"),         W("inc."),        W("corp"),    W("corp."), W("co"),         W("co."),
+        W("cos"),         W("cos."),        W("ltd"),     W("ltd."),  W("plc"),        W("llc"),
+        W("limited"),     W("corporation"), W("company"), W("bank"),  W("commission"), W("federal"),
+        W("association"), W("united"),      W("tv"),      W("group"), W("holdings"),
     };
-    return in_list(w, i, words);
+#undef W
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (n == words[k].n && memcmp(f, words[k].s, n) == 0)
+            return 1;
+    return 0;
 }
 
 /* Drops the candidates that are credits or generic words, and cuts the others at the first
@@ -672,6 +690,10 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
         if (drop)
             continue;
         c->b = break_in(w, c->a, c->b);
+        /* what is left before the break ends with a word, not "and" or a comma */
+        while (c->b > c->a + 1 &&
+               (!(w->toks.tokens[c->b - 1].flags & TOKEN_WORD) || lower_word(w, c->b - 1)))
+            c->b--;
         c->set = o;
         kept_start[c->a] = 1;
         w->c[o++] = *c;
@@ -799,7 +821,7 @@ static int propagate(struct work *w)
                 for (size_t j = 0; j < l && match; j++)
                     match = !w->covered[i + j] && w->fd.t[i + j].word == w->fd.t[a0 + j].word &&
                             (capword(w, i + j) || !capword(w, a0 + j)) &&
-                            (j == 0 || !w->hard[i + j]);
+                            (j == 0 || !hard_break(w, i + j));
                 if (!match || !capword(w, i))
                     continue;
                 if (i + l < n && capword(w, i + l) &&
@@ -1361,8 +1383,9 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
         goto out;
     w.tags = calloc(w.toks.n + 1, 1);
     w.covered = calloc(w.toks.n + 1, 1);
-    if (w.tags == NULL || w.covered == NULL || mark_breaks(&w) != 0)
+    if (w.tags == NULL || w.covered == NULL)
         goto out;
+    set_wrapped(&w);
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
         rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0 ||
         rule_not_names(&w, links, &nlinks) != 0)
@@ -1378,7 +1401,6 @@ out:
     free(links);
     free(w.tags);
     free(w.covered);
-    free(w.hard);
     nerfeat_doc_free(&w.fd);
     tokenize_list_free(&w.toks);
     return rc;
