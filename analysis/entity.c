@@ -48,6 +48,7 @@ struct work {
     struct nerfeat_doc fd;
     uint8_t *tags;
     uint8_t *covered; /* token is inside a candidate */
+    int wrapped;      /* the text is wrapped at a fixed width (set_wrapped) */
     struct cand *c;
     size_t nc, capc;
     char *keyforms; /* the candidates' key forms (set_keyforms) */
@@ -216,6 +217,62 @@ static int run_model(struct work *w)
 
 /* ---- 2. spans from tags, cleaned ---- */
 
+/* Whether the line of token i starts with white space (a paragraph or a table row). */
+static int indented(const struct work *w, size_t i)
+{
+    size_t at = w->toks.tokens[i].byte_start;
+    return at > 0 && (w->text[at - 1] == ' ' || w->text[at - 1] == '\t');
+}
+
+/* Which line breaks a name may not cross. A text wrapped at a fixed width (newswire:
+ * "Securities and Exchange<LF>Commission") breaks lines inside names, so there only blank
+ * lines count; elsewhere a line is a unit of its own (caption, credit, list item, page chrome:
+ * "Photo: AFP<LF>Hashtags"). A text is wrapped when it has at least two line breaks and most
+ * of them (of the first 64) come where the next word would not have fitted on the line (within
+ * 10 of the longest line, itself at most 100 code points). An indented line always starts
+ * anew. */
+static void set_wrapped(struct work *w)
+{
+    const struct token *t = w->toks.tokens;
+    size_t n = w->toks.n, width = 0, nb = 0, fits = 0, a = 0;
+    size_t need[64]; /* per line break: the line's length with the next word */
+
+    w->wrapped = 0;
+    for (size_t e = 1; e < n; e++) {
+        if (!(t[e].flags & TOKEN_LINE_START))
+            continue;
+        size_t len = t[e - 1].cp_end - t[a].cp_start;
+        a = e;
+        if ((t[e].flags & TOKEN_PARA_START) || indented(w, e))
+            continue;
+        width = len > width ? len : width;
+        if (nb < 64)
+            need[nb++] = len + 1 + (t[e].cp_end - t[e].cp_start) + 10;
+    }
+    if (nb < 2 || width > 100)
+        return;
+    for (size_t k = 0; k < nb; k++)
+        fits += need[k] > width;
+    w->wrapped = fits * 2 >= nb;
+}
+
+/* Whether a line break before token i ends any name (see set_wrapped). */
+static int hard_break(const struct work *w, size_t i)
+{
+    uint32_t f = w->toks.tokens[i].flags;
+    return (f & TOKEN_LINE_START) && i > 0 &&
+           ((f & TOKEN_PARA_START) || !w->wrapped || indented(w, i));
+}
+
+/* First token of (a, b) after a hard line break, or b. */
+static size_t break_in(const struct work *w, size_t a, size_t b)
+{
+    for (size_t k = a + 1; k < b; k++)
+        if (hard_break(w, k))
+            return k;
+    return b;
+}
+
 /* A word written in lower case; in a headline, one that news writes in lower case. */
 static int lower_word(const struct work *w, size_t i)
 {
@@ -238,7 +295,7 @@ static int spans_from_tags(struct work *w)
             i++;
             continue;
         }
-        while (b < n && w->tags[b] == 2 + 2 * type)
+        while (b < n && w->tags[b] == 2 + 2 * type && !hard_break(w, b))
             b++;
         i = b;
         if (type == 3)
@@ -278,7 +335,8 @@ static int spans_from_tags(struct work *w)
 static size_t name_end(const struct work *w, size_t i)
 {
     size_t e = i + 1, last = i;
-    while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START)) {
+    while (e < w->toks.n && e < i + 5 && !(w->toks.tokens[e].flags & TOKEN_SENT_START) &&
+           !hard_break(w, e)) {
         if (capword(w, e) && !(w->fd.t[e].gaz & (GAZ_TIME | GAZ_STOP))) {
             last = e++;
             continue;
@@ -339,7 +397,7 @@ static int rule_names(struct work *w)
         while (e < w->toks.n && e < i + 4 && capword(w, e) && !w->covered[e] &&
                w->fd.t[e].tcase == NERFEAT_CAP && !(w->fd.t[e].gaz & stop) &&
                !(w->toks.tokens[e].flags & TOKEN_HEADLINE) &&
-               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START)))
+               (e == i || !(w->toks.tokens[e].flags & TOKEN_SENT_START || hard_break(w, e))))
             e++;
         if (e - i < 2 || e - i > 3 || (e < w->toks.n && capword(w, e)) ||
             (i > 0 && capword(w, i - 1) && !(w->toks.tokens[i].flags & TOKEN_SENT_START))) {
@@ -497,6 +555,164 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
     return 0;
 }
 
+/* ---- 3b. what is not a name: credits, generic words, spans across lines ---- */
+
+static int in_list(const struct work *w, size_t i, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (tok_is(w, i, list[k]))
+            return 1;
+    return 0;
+}
+
+/* News agencies as they sign off and date stories ("REUTER", "PARIS (AFP) -"). */
+static int wire_name(const struct work *w, size_t i)
+{
+    static const char *const wires[] = {
+        "reuter",   "reuters", "afp",       "ap",        "upi",     "dpa",     "ansa",
+        "efe",      "xinhua",  "kyodo",     "yonhap",    "bernama", "pti",     "aap",
+        "interfax", "tass",    "itar-tass", "bloomberg", "ians",    "anadolu", NULL,
+    };
+    return in_list(w, i, wires);
+}
+
+static int dash(const struct work *w, size_t i)
+{
+    return i < w->toks.n && (tok_is(w, i, "-") || tok_is(w, i, "--") ||
+                             tok_is(w, i, "\xe2\x80\x94") || tok_is(w, i, "\xe2\x80\x93"));
+}
+
+static int punct(const struct work *w, size_t i, char ch)
+{
+    const struct token *t = &w->toks.tokens[i];
+    return t->byte_end - t->byte_start == 1 && w->text[t->byte_start] == ch;
+}
+
+/* Marks in credit[] the tokens of wire sign-offs, datelines' agency credits and bylines:
+ * a line that is an agency's name alone ("REUTER"), an agency in parentheses before a dash
+ * ("LONDON (Reuters) -"), a short line "By <name>", and the names after "Reporting by",
+ * "Editing by"... up to ";", ")", the end of the sentence or a hard line
+ * break. */
+static void mark_credits(const struct work *w, uint8_t *credit)
+{
+    static const char *const roles[] = {"reporting", "editing", "writing",
+                                        "compiled",  "edited",  NULL};
+    const struct token *t = w->toks.tokens;
+    size_t n = w->toks.n;
+    /* one pass, cheap tests first: this runs over every token of every article */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t f = t[i].flags;
+        if (f & TOKEN_LINE_START) {
+            size_t e = i + 1, words = 0, wire = 0;
+            while (e < n && e - i <= 12 && !(t[e].flags & TOKEN_LINE_START))
+                e++;
+            for (size_t k = i; k < e && e - i <= 3; k++) {
+                if (t[k].flags & TOKEN_WORD) {
+                    words++;
+                    wire += capword(w, k) && wire_name(w, k);
+                }
+            }
+            int byline = e - i <= 12 && e - i >= 2 && (e == n || (t[e].flags & TOKEN_LINE_START)) &&
+                         t[e - 1].cp_end - t[i].cp_start < 60 && capword(w, i + 1) &&
+                         tok_is(w, i, "by") && w->fd.t[i].tcase != NERFEAT_LOWER &&
+                         !(w->fd.t[i + 1].gaz & GAZ_TIME);
+            if ((words == 1 && wire == 1 && (e == n || (t[e].flags & TOKEN_LINE_START))) || byline)
+                memset(credit + i, 1, e - i);
+        }
+        if (!(f & TOKEN_CAP) || i + 2 >= n)
+            continue;
+        if (i > 0 && punct(w, i - 1, '(') && punct(w, i + 1, ')') && capword(w, i) &&
+            wire_name(w, i) && dash(w, i + 2))
+            credit[i] = 1;
+        /* a credit clause opens a line, a sentence or a parenthesis, or follows ";" */
+        if (!(i == 0 || (f & (TOKEN_SENT_START | TOKEN_LINE_START)) || punct(w, i - 1, '(') ||
+              punct(w, i - 1, ';')) ||
+            !capword(w, i))
+            continue;
+        size_t r = tok_is(w, i, "additional") ? i + 1 : i;
+        if (r + 1 >= n || !tok_is(w, r + 1, "by") || !in_list(w, r, roles))
+            continue;
+        size_t e = r + 2;
+        while (e < n && !hard_break(w, e) && !(t[e].flags & TOKEN_SENT_START) &&
+               !punct(w, e, ';') && !punct(w, e, ')'))
+            e++;
+        memset(credit + i, 1, e - i);
+        i = e - 1;
+    }
+}
+
+/* A legal form or generic head alone: a word of organisation names, not one ("Inc",
+ * "Bank", "Commission"; "Moody's Investors Service Inc" stays whole). */
+static int generic_word(const struct work *w, size_t i)
+{
+#define W(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+    } words[] = {
+        W("inc"),         W("inc."),        W("corp"),    W("corp."), W("co"),         W("co."),
+        W("cos"),         W("cos."),        W("ltd"),     W("ltd."),  W("plc"),        W("llc"),
+        W("limited"),     W("corporation"), W("company"), W("bank"),  W("commission"), W("federal"),
+        W("association"), W("united"),      W("tv"),      W("group"), W("holdings"),
+    };
+#undef W
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+        if (n == words[k].n && memcmp(f, words[k].s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Drops the candidates that are credits or generic words, and cuts the others at the first
+ * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
+ * 0, or -1 on allocation failure. */
+static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
+{
+    uint8_t *credit = calloc(w->toks.n + 1, 1), *kept_start = NULL;
+    size_t o = 0;
+    if (credit == NULL)
+        return -1;
+    kept_start = calloc(w->toks.n + 1, 1);
+    if (kept_start == NULL) {
+        free(credit);
+        return -1;
+    }
+    mark_credits(w, credit);
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        int drop = c->b - c->a == 1 && generic_word(w, c->a);
+        for (size_t j = c->a; j < c->b && !drop; j++)
+            drop = credit[j];
+        if (drop)
+            continue;
+        c->b = break_in(w, c->a, c->b);
+        /* what is left before the break ends with a word, not "and" or a comma */
+        while (c->b > c->a + 1 &&
+               (!(w->toks.tokens[c->b - 1].flags & TOKEN_WORD) || lower_word(w, c->b - 1)))
+            c->b--;
+        c->set = o;
+        kept_start[c->a] = 1;
+        w->c[o++] = *c;
+    }
+    w->nc = o;
+    o = 0;
+    for (size_t k = 0; k < *nlinks; k++) {
+        if (!kept_start[links[2 * k]] || !kept_start[links[2 * k + 1]])
+            continue;
+        links[2 * o] = links[2 * k];
+        links[2 * o + 1] = links[2 * k + 1];
+        o++;
+    }
+    *nlinks = o;
+    free(credit);
+    free(kept_start);
+    return 0;
+}
+
 /* ---- 4. coreference ---- */
 
 static size_t find(struct cand *c, size_t i)
@@ -604,7 +820,8 @@ static int propagate(struct work *w)
                 /* same word: same entry of the document's word statistics */
                 for (size_t j = 0; j < l && match; j++)
                     match = !w->covered[i + j] && w->fd.t[i + j].word == w->fd.t[a0 + j].word &&
-                            (capword(w, i + j) || !capword(w, a0 + j));
+                            (capword(w, i + j) || !capword(w, a0 + j)) &&
+                            (j == 0 || !hard_break(w, i + j));
                 if (!match || !capword(w, i))
                     continue;
                 if (i + l < n && capword(w, i + l) &&
@@ -1168,8 +1385,10 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
     w.covered = calloc(w.toks.n + 1, 1);
     if (w.tags == NULL || w.covered == NULL)
         goto out;
+    set_wrapped(&w);
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
-        rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0)
+        rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0 ||
+        rule_not_names(&w, links, &nlinks) != 0)
         goto out;
     if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
         goto out;

@@ -231,6 +231,98 @@ Test(entity, page_chrome_and_calendar_words_are_not_entities, .init = setup, .fi
     entity_result_free(&r);
 }
 
+/* Mentions that must not exist (words[]: none may be inside a mention) and that must (with
+ * their type), in one text. */
+static void expect_text(const char *t, const char *const *absent, const char *const *present,
+                        const enum entity_type *types)
+{
+    struct entity_result r;
+    cr_assert_eq(entity_extract(ex, t, strlen(t), &r), 0);
+    for (size_t k = 0; absent[k]; k++)
+        cr_expect_not(word_in_mention(&r, t, absent[k]), "\"%s\" tagged in: %s", absent[k], t);
+    for (size_t k = 0; present[k]; k++) {
+        long m = find_mention(&r, t, present[k], 0);
+        cr_expect_geq(m, 0, "no mention \"%s\" in: %s", present[k], t);
+        if (m >= 0)
+            cr_expect_eq(r.entities[r.mentions[m].entity].type, types[k], "type of \"%s\"",
+                         present[k]);
+    }
+    entity_result_free(&r);
+}
+
+Test(entity, wire_signoffs_datelines_and_bylines_are_not_entities, .init = setup, .fini = teardown)
+{
+    /* the Reuters-21578 sign-off, in both spellings */
+    expect_text("The company said it expects higher earnings in 1987, up from 12 mln dlrs in "
+                "1986.\n REUTER\n",
+                (const char *const[]){"REUTER", NULL}, (const char *const[]){NULL}, NULL);
+    expect_text("Japan's trade surplus with the United States widened in February.\n Reuter\n",
+                (const char *const[]){"Reuter", NULL}, (const char *const[]){"Japan", NULL},
+                (const enum entity_type[]){ENTITY_LOCATION});
+    /* an agency's credit in a dateline is not one; the agency as a source stays one */
+    expect_text("PARIS (AFP) - French President Jacques Chirac said on Monday that the minister "
+                "told Reuters he would resign.",
+                (const char *const[]){"AFP", NULL},
+                (const char *const[]){"PARIS", "Jacques Chirac", "Reuters", NULL},
+                (const enum entity_type[]){ENTITY_LOCATION, ENTITY_PERSON, ENTITY_ORGANIZATION});
+    /* a byline and a wire's dateline; "written by" inside a sentence is no credit */
+    expect_text("By Jane Smith\n\nLONDON (Reuters) - Britain's economy grew in the third "
+                "quarter. The song was written by Lionel Richie and Michael Jackson.",
+                (const char *const[]){"Jane", "Smith", "Reuters", NULL},
+                (const char *const[]){"LONDON", "Lionel Richie", "Michael Jackson", NULL},
+                (const enum entity_type[]){ENTITY_LOCATION, ENTITY_PERSON, ENTITY_PERSON});
+    expect_text("Oil prices fell on Tuesday in New York trading.\n(Reporting by Jane Smith in "
+                "London; Editing by Mark Potter)",
+                (const char *const[]){"Jane", "London", "Mark", NULL},
+                (const char *const[]){"New York", NULL},
+                (const enum entity_type[]){ENTITY_LOCATION});
+}
+
+Test(entity, a_name_never_crosses_a_line_break, .init = setup, .fini = teardown)
+{
+    const char *t = "Thousands marched through the capital on Sunday against the new law, police "
+                    "said. Photo: AFP\nHashtags #protest #paris";
+    struct entity_result r;
+    cr_assert_eq(entity_extract(ex, t, strlen(t), &r), 0);
+    for (size_t i = 0; i < r.nmentions; i++)
+        cr_expect_null(memchr(t + r.mentions[i].byte_start, '\n',
+                              r.mentions[i].byte_end - r.mentions[i].byte_start),
+                       "mention \"%.*s\" crosses a line",
+                       (int)(r.mentions[i].byte_end - r.mentions[i].byte_start),
+                       t + r.mentions[i].byte_start);
+    cr_expect_geq(find_mention(&r, t, "AFP", 0), 0);
+    entity_result_free(&r);
+    /* text wrapped at a fixed width (newswire) breaks lines inside names: those stay whole */
+    expect_text("The rules were adopted by the Securities and Exchange\nCommission last week "
+                "after a long review of the market, officials\nsaid. The agency said the change "
+                "would help investors and would\nbe applied to all brokers from next year, a "
+                "spokesman said today.\n",
+                (const char *const[]){NULL},
+                (const char *const[]){"Securities and Exchange\nCommission", NULL},
+                (const enum entity_type[]){ENTITY_ORGANIZATION});
+    /* but an indented line (a newswire paragraph) starts anew */
+    expect_text("Shares were offered through Morgan Stanley and Co and Celanese Corp.\n    "
+                "Hoechst said it would buy the rest of the shares by the end of the\nyear at a "
+                "price to be agreed with the minority holders, a spokesman\nsaid.\n",
+                (const char *const[]){NULL}, (const char *const[]){"Hoechst", NULL},
+                (const enum entity_type[]){ENTITY_ORGANIZATION});
+}
+
+Test(entity, legal_forms_and_generic_heads_alone_are_not_entities, .init = setup, .fini = teardown)
+{
+    expect_text("Moody's Investors Service Inc said it downgraded the debt of the company. The "
+                "Bank said the Commission would review it, Federal officials said.",
+                (const char *const[]){"Bank", "Commission", "Federal", NULL},
+                (const char *const[]){"Moody's Investors Service Inc", NULL},
+                (const enum entity_type[]){ENTITY_ORGANIZATION});
+    /* Reuters-21578: a short line ends the sentence before the suffix */
+    expect_text("Standard Oil Co and BP North America\nInc said they plan to form a venture to "
+                "manage the money market\nborrowing and investment activities of both "
+                "companies.\n",
+                (const char *const[]){"Inc", NULL}, (const char *const[]){"Standard Oil Co", NULL},
+                (const enum entity_type[]){ENTITY_ORGANIZATION});
+}
+
 Test(entity, code_point_offsets_after_non_ascii_text, .init = setup, .fini = teardown)
 {
     const char *t = "Caf\xc3\xa9 owners in Z\xc3\xbcrich and S\xc3\xa3o Paulo \xe2\x80\x94 "
