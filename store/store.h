@@ -67,6 +67,12 @@ struct store_options {
  * copy shares most of its tokens with its original, and 16 of them find it
  * (each probe costs ~30 us at 40,000 articles; copies made most of them). */
 #define STORE_NEAR_PROBES 16
+/* A text with at most this many tokens through the filter has them all
+ * looked up: a short text (a brief: up to ~60 tokens, most of them pairs of
+ * consecutive 5-grams a longer text does not carry) shares few of them with
+ * its copy, and a sample of 16 would miss them where the copy, probing its
+ * own tokens, finds the brief (the relation would not be symmetric). */
+#define STORE_NEAR_PROBES_ALL 64
 
 /* Opens (creating and migrating as needed) the database at path and starts the
  * writer thread. Returns 0 and a new store in *out, or -1 with err filled
