@@ -64,9 +64,10 @@ struct store_options {
 
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
- * copy shares most of its tokens with its original, and 16 of them find it
- * (each probe costs ~30 us at 40,000 articles; copies made most of them). */
-#define STORE_NEAR_PROBES 16
+ * copy shares most of its tokens with its original, and 32 of them find it,
+ * also from the longer side of a pair whose shorter side shares a fifth of
+ * the longer's tokens (each probe costs ~30 us at 40,000 articles). */
+#define STORE_NEAR_PROBES 32
 /* A text with at most this many tokens through the filter has them all
  * looked up: a short text (a brief: up to ~60 tokens, most of them pairs of
  * consecutive 5-grams a longer text does not carry) shares few of them with

@@ -189,7 +189,7 @@ static void symmetric_over(const char *name, size_t limit, size_t max_one_sided)
             pairs++;
             if (!dedupe_near_has(&dups[j], c.docs[i].id)) {
                 one_sided++;
-                cr_log_warn("%s lists %s (containment %.3f), not back", c.docs[i].id, other->id,
+                cr_log_info("%s lists %s (containment %.3f), not back", c.docs[i].id, other->id,
                             dups[i].items[k].containment);
             }
         }
@@ -217,7 +217,5 @@ Test(near_symmetry, every_bbc_pair_listed_from_both_sides)
 
 Test(near_symmetry, reuters_sample_listed_from_both_sides)
 {
-    /* 1: reuters-765 (97 shingles) lists reuters-740 (454), containment
-     * 0.897; 740's look-up misses it (left for the next round) */
-    symmetric_over("reuters21578.ndjson", 3000, 1);
+    symmetric_over("reuters21578.ndjson", 3000, 0);
 }
