@@ -703,8 +703,7 @@ static int offline_run(struct reported *r, struct corpus *c, size_t batch, doubl
         }
         if (!near_lists_agree(&near, &check, min_c)) {
             if (r->check_differs++ < 5)
-                note("%s: check with the body of %s differs from its duplicates", c->name,
-                     d->id);
+                note("%s: check with the body of %s differs from its duplicates", c->name, d->id);
         }
         dedupe_near_list_free(&check);
         for (size_t k = 0; k < nids; k++) {
