@@ -283,9 +283,10 @@ struct store_hits {
  * set, fingerprint_index_from_words): tokens go through the in-memory filter
  * first, all of those it lets through (when at most STORE_NEAR_PROBES_ALL)
  * or STORE_NEAR_PROBES of them are looked up in fp_index, and a token
- * carried by more than STORE_BOILERPLATE_ARTICLES articles adds none. items: one per article (any order) with the tokens it
- * shares and its stored set sizes when known; scale: tokens passed per token
- * looked up, to scale hits back up. Empty when opts.fingerprints is 0.
+ * carried by more than STORE_BOILERPLATE_ARTICLES articles adds none.
+ * items: one per article (any order) with the tokens it shares and its
+ * stored set sizes when known; scale: tokens passed per token looked up, to
+ * scale hits back up. Empty when opts.fingerprints is 0.
  * Returns 0 or -1 with err; free with store_near_postings_free. */
 struct store_near_postings {
     struct dedupe_candidate *items;
