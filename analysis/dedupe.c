@@ -1,6 +1,7 @@
 /* dedupe.c: the near-duplicate rules (see dedupe.h). */
 #include "analysis/dedupe.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +56,13 @@ size_t dedupe_candidates_pick(struct dedupe_candidate *cands, size_t n, double s
     if (n > DEDUPE_CANDIDATES)
         n = DEDUPE_CANDIDATES;
     for (size_t i = 0; i < n; i++) {
-        if (cands[i].sized && dedupe_estimate(&cands[i], scale, full, index) <
-                                  DEDUPE_ESTIMATE_SLACK * min_containment)
+        struct dedupe_candidate c = cands[i];
+        /* the hits are a draw (from a sample of the tokens, and of where
+         * winnowing cut the shared runs): judged at their upper bound, or
+         * one side of a pair drops the other that the other side finds */
+        c.hits = (size_t)ceil((double)c.hits + 2.0 * sqrt((double)c.hits) + 1.0);
+        if (c.sized &&
+            dedupe_estimate(&c, scale, full, index) < DEDUPE_ESTIMATE_SLACK * min_containment)
             continue;
         cands[kept++] = cands[i];
     }

@@ -51,7 +51,8 @@ double dedupe_estimate(const struct dedupe_candidate *c, double scale,
 
 /* Orders cands by hits (most first, then seq), keeps the first
  * DEDUPE_CANDIDATES and of those the ones worth scoring (unsized, or
- * estimated at least DEDUPE_ESTIMATE_SLACK * min_containment), in place.
+ * estimated, from an upper bound of their hits, at least
+ * DEDUPE_ESTIMATE_SLACK * min_containment), in place.
  * Returns how many are kept. */
 size_t dedupe_candidates_pick(struct dedupe_candidate *cands, size_t n, double scale,
                               const struct fingerprint_set *full,

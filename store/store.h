@@ -64,9 +64,16 @@ struct store_options {
 
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
- * copy shares most of its tokens with its original, and 16 of them find it
- * (each probe costs ~30 us at 40,000 articles; copies made most of them). */
-#define STORE_NEAR_PROBES 16
+ * copy shares most of its tokens with its original, and 32 of them find it,
+ * also from the longer side of a pair whose shorter side shares a fifth of
+ * the longer's tokens (each probe costs ~30 us at 40,000 articles). */
+#define STORE_NEAR_PROBES 32
+/* A text with at most this many tokens through the filter has them all
+ * looked up: a short text (a brief: up to ~60 tokens, most of them pairs of
+ * consecutive 5-grams a longer text does not carry) shares few of them with
+ * its copy, and a sample of 16 would miss them where the copy, probing its
+ * own tokens, finds the brief (the relation would not be symmetric). */
+#define STORE_NEAR_PROBES_ALL 64
 
 /* Opens (creating and migrating as needed) the database at path and starts the
  * writer thread. Returns 0 and a new store in *out, or -1 with err filled
@@ -274,11 +281,12 @@ struct store_hits {
 
 /* The stored articles carrying index tokens of a text (index: its index
  * set, fingerprint_index_from_words): tokens go through the in-memory filter
- * first, at most STORE_NEAR_PROBES of those it lets through are looked up in
- * fp_index, and a token carried by more than STORE_BOILERPLATE_ARTICLES
- * articles adds none. items: one per article (any order) with the tokens it
- * shares and its stored set sizes when known; scale: tokens passed per token
- * looked up, to scale hits back up. Empty when opts.fingerprints is 0.
+ * first, all of those it lets through (when at most STORE_NEAR_PROBES_ALL)
+ * or STORE_NEAR_PROBES of them are looked up in fp_index, and a token
+ * carried by more than STORE_BOILERPLATE_ARTICLES articles adds none.
+ * items: one per article (any order) with the tokens it shares and its
+ * stored set sizes when known; scale: tokens passed per token looked up, to
+ * scale hits back up. Empty when opts.fingerprints is 0.
  * Returns 0 or -1 with err; free with store_near_postings_free. */
 struct store_near_postings {
     struct dedupe_candidate *items;

@@ -49,11 +49,14 @@ static int near_seqs(struct store *st, struct store_reader *r, const struct fing
     for (size_t i = 0; i < index->n && rc == SQLITE_OK; i++)
         if (st->filter == NULL || fpfilter_maybe(st->filter, index->hashes[i])) {
             passed++;
-            if (nmaybe < STORE_NEAR_PROBES &&
+            if (nmaybe < STORE_NEAR_PROBES_ALL &&
                 push_i64(&maybe, &nmaybe, &cap, index->hashes[i]) != 0)
                 rc = SQLITE_NOMEM;
         }
     pthread_rwlock_unlock(&st->filter_lock);
+    /* a few tokens are all looked up (hits exact), many are sampled */
+    if (passed > STORE_NEAR_PROBES_ALL && nmaybe > STORE_NEAR_PROBES)
+        nmaybe = STORE_NEAR_PROBES;
     if (nmaybe > 0)
         *scale = (double)passed / (double)nmaybe;
     /* one snapshot for the look-ups and the sizes (none needed when the

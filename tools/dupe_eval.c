@@ -540,8 +540,33 @@ static double truth_of(const struct truth *t, const struct corpus *c, uint32_t i
 struct reported {
     struct pair_map pairs; /* estimate per reported pair; exact pairs are 1 */
     struct pair_map exact; /* the pairs reported as exact copies */
-    double seconds;
+    struct pair_map sides; /* per pair, who listed it: 1 the lower article, 2 the higher, 3 both */
+    size_t check_differs;  /* offline: articles whose check with their body answers otherwise */
+    double seconds, lookup_s;
+    size_t lookups;
 };
+
+/* Records that article i listed j. */
+static void reported_side(struct reported *r, uint32_t i, uint32_t j)
+{
+    double old = 0;
+    uint64_t key = pair_key(i, j);
+    int bits = i < j ? 1 : 2;
+
+    if (pair_get(&r->sides, key, &old))
+        bits |= (int)old;
+    pair_put(&r->sides, key, bits);
+}
+
+/* Pairs listed from one side only. */
+static size_t reported_one_sided(const struct reported *r)
+{
+    size_t n = 0;
+
+    for (size_t s = 0; s < r->sides.cap; s++)
+        n += r->sides.keys[s] != 0 && (int)r->sides.vals[s] != 3;
+    return n;
+}
 
 /* Adds pair (i, j) with estimate v, keeping the larger estimate if already reported. */
 static void reported_add(struct reported *r, uint32_t i, uint32_t j, double v)
@@ -549,6 +574,7 @@ static void reported_add(struct reported *r, uint32_t i, uint32_t j, double v)
     double old;
     uint64_t key = pair_key(i, j);
 
+    reported_side(r, i, j);
     if (pair_get(&r->pairs, key, &old) && old >= v)
         return;
     pair_put(&r->pairs, key, v);
@@ -558,12 +584,31 @@ static void reported_free(struct reported *r)
 {
     pair_free(&r->pairs);
     pair_free(&r->exact);
+    pair_free(&r->sides);
 }
 
 static void reported_exact(struct reported *r, uint32_t i, uint32_t j)
 {
     pair_put(&r->exact, pair_key(i, j), 1.0);
     reported_add(r, i, j, 1.0);
+}
+
+/* 1 when the look-up of a stored article (a, itself excluded) and a check with its body (b,
+ * nothing excluded) list the same near copies at min_c, exact ones apart. */
+static int near_lists_agree(const struct dedupe_near_list *a, const struct dedupe_near_list *b,
+                            double min_c)
+{
+    size_t na = 0, nb = 0;
+
+    for (size_t k = 0; k < a->n; k++)
+        if (!a->items[k].exact && a->items[k].containment + 1e-9 >= min_c) {
+            na++;
+            if (!dedupe_near_has(b, a->items[k].id))
+                return 0;
+        }
+    for (size_t k = 0; k < b->n; k++)
+        nb += !b->items[k].exact && b->items[k].containment + 1e-9 >= min_c;
+    return na == nb;
 }
 
 /* The method in-process: the service's own code on a temporary database. Every article is
@@ -577,7 +622,7 @@ static int offline_run(struct reported *r, struct corpus *c, size_t batch, doubl
     struct store *st = NULL;
     struct error err = {0};
     struct str_map by_id = {0};
-    double t0 = now_s();
+    double t0 = now_s(), t1, lookup_s = 0;
     int rc = -1;
 
     memset(r, 0, sizeof *r);
@@ -629,23 +674,38 @@ static int offline_run(struct reported *r, struct corpus *c, size_t batch, doubl
             goto out;
         }
     }
+    t1 = now_s();
     for (size_t i = 0; i < c->n; i++) {
         const struct doc *d = &c->docs[i];
         struct fingerprint_set full = {0}, index = {0};
-        struct dedupe_near_list near = {0};
+        struct dedupe_near_list near = {0}, check = {0};
         char **ids = NULL;
         size_t nids = 0;
         uint32_t j;
+        double l0;
 
         if (d->refused || d->shingles.n == 0)
             continue;
         if (dedupe_sets(d->body, d->body_len, &full, &index, NULL) < 0)
             exit(2);
+        l0 = now_s();
         if (store_exact_copies(st, d->hash, d->id, &ids, &nids, &err) != 0 ||
             near_find(st, &full, &index, d->id, d->hash, min_c, &near, &err) != 0) {
             fprintf(stderr, "dupe_eval: %s\n", err.msg);
             goto out;
         }
+        lookup_s += now_s() - l0;
+        r->lookups++;
+        /* as POST /v1/duplicates/_check with the body: nothing excluded */
+        if (near_find(st, &full, &index, NULL, d->hash, min_c, &check, &err) != 0) {
+            fprintf(stderr, "dupe_eval: %s\n", err.msg);
+            goto out;
+        }
+        if (!near_lists_agree(&near, &check, min_c)) {
+            if (r->check_differs++ < 5)
+                note("%s: check with the body of %s differs from its duplicates", c->name, d->id);
+        }
+        dedupe_near_list_free(&check);
         for (size_t k = 0; k < nids; k++) {
             if (str_get(&by_id, ids[k], &j) && j != i)
                 reported_exact(r, (uint32_t)i, j);
@@ -661,6 +721,20 @@ static int offline_run(struct reported *r, struct corpus *c, size_t batch, doubl
         fingerprint_set_free(&full);
         fingerprint_set_free(&index);
     }
+    r->lookup_s = lookup_s;
+    for (size_t s = 0, shown = 0; s < r->sides.cap && shown < 5; s++) {
+        uint64_t key = r->sides.keys[s];
+        int bits = (int)r->sides.vals[s];
+        const struct doc *lo = &c->docs[key >> 32], *hi = &c->docs[key & 0xffffffff];
+
+        if (key == 0 || bits == 3)
+            continue;
+        shown++;
+        note("%s: one-sided: %s (%zu shingles) lists %s (%zu shingles), not back", c->name,
+             bits == 1 ? lo->id : hi->id, bits == 1 ? lo->shingles.n : hi->shingles.n,
+             bits == 1 ? hi->id : lo->id, bits == 1 ? hi->shingles.n : lo->shingles.n);
+    }
+    note("%s: %zu look-ups (and as many checks) in %.1f s", c->name, r->lookups, now_s() - t1);
     rc = 0;
 out:
     store_close(st);
@@ -834,6 +908,11 @@ static json_t *metrics_json(const struct metrics *m, const struct corpus *c, con
     json_object_set_new(o, "targets_met", json_boolean(metrics_meet_targets(m)));
     json_object_set_new(o, "brute_force_s", json_real(round(t->seconds * 1000) / 1000));
     json_object_set_new(o, "method_s", json_real(round(r->seconds * 1000) / 1000));
+    json_object_set_new(o, "one_sided_pairs", json_integer((json_int_t)reported_one_sided(r)));
+    if (r->lookups) {
+        json_object_set_new(o, "lookup_us", json_real(round(r->lookup_s / r->lookups * 1e7) / 10));
+        json_object_set_new(o, "check_differs", json_integer((json_int_t)r->check_differs));
+    }
     if (m->ignored)
         json_object_set_new(o, "ignored_empty_pairs", json_integer((json_int_t)m->ignored));
     return o;
