@@ -29,7 +29,7 @@ static __thread int tls_budget_hit;
  * so a statement past its deadline stops within a few microseconds. */
 #define STORE_BUDGET_STEPS 1000
 
-static int64_t store_now_ns(void)
+int64_t store_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

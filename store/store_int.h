@@ -288,6 +288,9 @@ void store_checkpointer_stop(struct store *st);
  * fills the op's outcome. Runs on the writer thread only. */
 void store_op_apply(struct store *st, struct store_op *op);
 
+/* CLOCK_MONOTONIC in nanoseconds (read budgets, the writer's stage times). */
+int64_t store_now_ns(void);
+
 /* Removes the tombstones older than the retention (store_options
  * .tombstone_days) when the last pruning is an hour old or more, raising
  * meta.change_floor to the highest number removed. Inside the write

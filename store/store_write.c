@@ -409,8 +409,7 @@ int store_fts_flush(struct store *st)
     for (size_t i = 0; i < st->nfts && rc == SQLITE_OK; i++) {
         const struct store_fts_change *c = &st->fts[i];
         sqlite3_stmt *s;
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t t0 = store_now_ns();
         if (c->table == STORE_FTS_ARTICLES) {
             s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
             sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);
@@ -428,10 +427,7 @@ int store_fts_flush(struct store *st)
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
         /* the tokenizing and buffering; FTS5 writes its segments at COMMIT */
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        atomic_fetch_add(&st->writer_fts_ns[c->table],
-                         (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
-                                    (t1.tv_nsec - t0.tv_nsec)));
+        atomic_fetch_add(&st->writer_fts_ns[c->table], (uint64_t)(store_now_ns() - t0));
     }
     store_fts_drop(st, 0);
     return rc;
@@ -659,20 +655,15 @@ static int store_op_delete(struct store *st, struct store_op *op)
         return rc;
     }
     /* the delete's place in the change sequence */
-    {
-        char now[80];
-        int64_t now_s;
-        store_now(now, sizeof now, &now_s);
-        s = st->wstmts[WSTMT_TOMBSTONE];
-        op->change_seq = st->last_change + 1;
-        sqlite3_bind_int64(s, 1, op->change_seq);
-        sqlite3_bind_text(s, 2, op->article.id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, now_s);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
-        sqlite3_reset(s);
-        if (rc == SQLITE_OK)
-            st->last_change = op->change_seq;
-    }
+    s = st->wstmts[WSTMT_TOMBSTONE];
+    op->change_seq = st->last_change + 1;
+    sqlite3_bind_int64(s, 1, op->change_seq);
+    sqlite3_bind_text(s, 2, op->article.id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+    rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
+    sqlite3_reset(s);
+    if (rc == SQLITE_OK)
+        st->last_change = op->change_seq;
     if (rc == SQLITE_OK)
         rc = store_fps_remove(st, seq);
     if (rc == SQLITE_OK)
