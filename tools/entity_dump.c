@@ -31,6 +31,7 @@ static int features_mode;
 
 /* BEGIN check-scores (not in builds before nerfeat_doc_scores) */
 #include "analysis/ner_model.h"
+#include "tools/tool_util.h"
 
 extern const unsigned char articled_data_ner_model[];
 extern const size_t articled_data_ner_model_len;
@@ -136,22 +137,6 @@ static int dump_features(const char *label, const char *text, size_t len)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Prints one text's result under a label. Returns 0, or -1 when extraction fails. */
 static int dump(const struct entity_extractor *ex, const char *label, const char *text, size_t len)
 {
@@ -190,7 +175,7 @@ static int dump_news(const struct entity_extractor *ex, const char *dir, const c
     size_t len, pos = 0, line_no = 0;
     int rc = 0;
     snprintf(path, sizeof path, "%s/news/%s", dir, file);
-    char *buf = read_file(path, &len);
+    char *buf = tool_read_file(path, &len);
     if (buf == NULL) {
         fprintf(stderr, "%s: cannot read\n", path);
         return -1;
@@ -242,7 +227,7 @@ static int dump_conll(const struct entity_extractor *ex, const char *dir, const 
     struct nerconll_corpus c;
     int rc = 0;
     snprintf(path, sizeof path, "%s/ner/%s", dir, file);
-    char *buf = read_file(path, &len);
+    char *buf = tool_read_file(path, &len);
     if (buf == NULL) {
         fprintf(stderr, "%s: cannot read\n", path);
         return -1;
@@ -297,7 +282,7 @@ int main(int argc, char **argv)
         rc = 1;
     for (int i = first_file; i < argc && rc == 0; i++) {
         size_t len;
-        char *buf = read_file(argv[i], &len);
+        char *buf = tool_read_file(argv[i], &len);
         if (buf == NULL) {
             fprintf(stderr, "%s: cannot read\n", argv[i]);
             rc = 1;

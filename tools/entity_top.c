@@ -44,6 +44,7 @@
 #include "analysis/textnorm.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
+#include "tools/tool_util.h"
 
 #define CHUNK_LINES 5000 /* _bulk lines per job (the service takes 10,000 a request) */
 #define NTYPES      3
@@ -62,22 +63,6 @@ static void note(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-}
-
-static char *read_whole(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
 }
 
 /* ---- judged lists and precision (pure: driven by --self-test) ------------ */
@@ -208,7 +193,7 @@ static int judged_load(const char *dir, const char *type, struct judged *j, char
     char path[4096];
     size_t len = 0;
     snprintf(path, sizeof path, "%s/%s.tsv", dir, type);
-    char *text = read_whole(path, &len);
+    char *text = tool_read_file(path, &len);
     if (text == NULL) {
         if (errno == ENOENT) {
             note("%s: absent, every %s is unjudged", path, type);
@@ -716,7 +701,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < nfiles; i++) {
         size_t len = 0;
-        char *text = read_whole(files[i], &len);
+        char *text = tool_read_file(files[i], &len);
         if (text == NULL) {
             fprintf(stderr, "entity_top: %s: cannot read\n", files[i]);
             goto out;

@@ -18,22 +18,7 @@
 #include "analysis/entity.h"
 #include "analysis/ner_conll.h"
 #include "analysis/ner_model.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
+#include "tools/tool_util.h"
 
 static void print_prf(const char *file, const char *type, long tp, long np, long ng)
 {
@@ -54,7 +39,7 @@ static int eval_conll(const struct entity_extractor *ex, const char *path, const
                       int show_errors)
 {
     size_t len;
-    char *buf = read_file(path, &len);
+    char *buf = tool_read_file(path, &len);
     struct nerconll_corpus c;
     long tp[3] = {0}, np[3] = {0}, ng[3] = {0}, unaligned = 0;
     static const char *names[] = {"PER", "ORG", "LOC"};
@@ -198,7 +183,7 @@ static int eval_reuters(const struct entity_extractor *ex, const char *dir, int 
     size_t l1, l2;
     snprintf(p1, sizeof p1, "%s/news/reuters21578.ndjson", dir);
     snprintf(p2, sizeof p2, "%s/news/reuters21578.labels.ndjson", dir);
-    char *arts = read_file(p1, &l1), *labs = read_file(p2, &l2);
+    char *arts = tool_read_file(p1, &l1), *labs = tool_read_file(p2, &l2);
     long docs = 0, places = 0, places_found = 0, people = 0, people_found = 0;
     long named[2] = {0, 0}, named_found[2] = {0, 0};
     size_t s1 = 0, s2 = 0;

@@ -17,6 +17,7 @@
 #include "analysis/nameform.h"
 #include "analysis/ner_conll.h"
 #include "analysis/tokenize.h"
+#include "tools/tool_util.h"
 
 struct entry {
     char *word;
@@ -88,22 +89,6 @@ static void count_text(const char *text, size_t len, struct token_list *toks)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
     return strcmp(((const struct entry *)a)->word, ((const struct entry *)b)->word);
@@ -121,7 +106,7 @@ int main(int argc, char **argv)
     }
     for (int a = 2; a < argc; a++) {
         size_t len, n = strlen(argv[a]);
-        char *buf = read_file(argv[a], &len);
+        char *buf = tool_read_file(argv[a], &len);
         if (buf == NULL) {
             fprintf(stderr, "%s: cannot read\n", argv[a]);
             return 1;

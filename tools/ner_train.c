@@ -18,6 +18,7 @@
 #include "analysis/ner_features.h"
 #include "analysis/ner_model.h"
 #include "analysis/tokenize.h"
+#include "tools/tool_util.h"
 
 struct sent {
     size_t first, n; /* tokens [first, first + n) of the corpus arrays */
@@ -76,22 +77,6 @@ static uint32_t fmap_get(struct fmap *m, uint32_t key, int add)
         m->idx[j] = (uint32_t)m->n++;
     }
     return m->idx[j];
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)n + 1)) != NULL) {
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
 }
 
 /* Gold tag of each of our tokens from the CoNLL tokens (a CoNLL token split in several of
@@ -316,7 +301,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gazetteer: %s\n", err.msg);
         return 1;
     }
-    buf = read_file(train_path, &len);
+    buf = tool_read_file(train_path, &len);
     if (buf == NULL || nerconll_parse(buf, len, &train_c) != 0) {
         fprintf(stderr, "%s: %s\n", train_path, strerror(errno));
         return 1;
@@ -326,7 +311,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "train: %zu docs, %zu sentences, %zu tokens, %zu features\n", train_c.ndocs,
             train.nsent, train.ntok, fm.n);
     if (dev_path) {
-        buf = read_file(dev_path, &len);
+        buf = tool_read_file(dev_path, &len);
         if (buf == NULL || nerconll_parse(buf, len, &dev_c) != 0) {
             fprintf(stderr, "%s: cannot read\n", dev_path);
             return 1;
