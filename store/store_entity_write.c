@@ -213,7 +213,9 @@ static int ent_delta_rows(struct store *st, struct store_ent_cache *c)
     return rc;
 }
 
-int store_entities_fold(struct store *st)
+/* Folds every row of entity_deltas into entities and empties it, inside the
+ * write transaction. SQLite rc. */
+static int store_entities_fold(struct store *st)
 {
     struct store_ent_cache *c = ent_cache(st);
     sqlite3_stmt *fold = store_writer_stmt(st, WSTMT_ENT_FOLD, SQL_ENT_FOLD);

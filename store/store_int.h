@@ -349,11 +349,9 @@ int store_entities_done(struct store *st, int64_t seq);
  * store_entities_reset drops everything after a failed transaction;
  * store_entities_close frees the writer's entity cache. */
 int store_entities_flush(struct store *st);
-/* Folds every row of entity_deltas into entities and empties it, inside the
- * write transaction (flush does it past fold_rows; tests and the bench call
- * it to measure). SQLite rc. store_entities_committed: the transaction
- * that flushed committed (its row count becomes the known one). */
-int store_entities_fold(struct store *st);
+/* The transaction that flushed committed: its entity_deltas row count
+ * becomes the known one (flush folds the rows into entities past
+ * fold_rows). */
 void store_entities_committed(struct store *st);
 size_t store_entities_mark(struct store *st);
 void store_entities_rollback(struct store *st, size_t mark);
