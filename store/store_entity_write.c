@@ -131,6 +131,7 @@ static void ent_cache_forget(struct store_ent_cache *c)
 void store_entities_close(struct store *st)
 {
     struct store_ent_cache *c = st->ent_cache;
+    store_entity_join_close(st);
     if (c == NULL)
         return;
     if (c->key != NULL)
@@ -159,6 +160,7 @@ void store_entities_rollback(struct store *st, size_t mark)
         c->ndeltas = mark;
     /* the op may have inserted entities or aliases that are gone again */
     ent_cache_forget(c);
+    store_entity_join_forget(st);
 }
 
 /* The slot of key in the cache: where it is, or the empty one to put it in. */
@@ -284,6 +286,7 @@ void store_entities_reset(struct store *st)
         st->ent_cache->ndeltas = 0;
         ent_cache_forget(st->ent_cache);
     }
+    store_entity_join_forget(st);
 }
 
 /* A growing text (ent_index tokens, the JSON of article_ents). */
@@ -457,7 +460,6 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
     int64_t *eids = NULL;
     int rc = SQLITE_OK;
 
-    (void)ts; /* ent_index orders an entity's articles by seq; times come from articles */
     if (c == NULL)
         return SQLITE_NOMEM;
     if (lnk == NULL || men == NULL)
@@ -466,14 +468,27 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
         return SQLITE_NOMEM;
     for (size_t i = 0; i < set->n && rc == SQLITE_OK; i++) {
         const struct store_entity *e = &set->entities[i];
-        rc = ent_resolve(st, c, e, &eids[i]);
-        if (rc == SQLITE_OK)
-            rc = ent_delta(c, eids[i], 1, e->mentions);
+        rc = store_entity_join(st, e, ts, &eids[i]);
+        if (rc == SQLITE_OK && eids[i] == 0)
+            rc = ent_resolve(st, c, e, &eids[i]);
         for (size_t k = 0; k < e->naliases && rc == SQLITE_OK; k++)
             rc = ent_alias(st, c, eids[i], e->aliases[k], e->alias_folds[k]);
+    }
+    /* two of the article's entities that are one entity (a lone name joined
+     * a full one) are linked and counted once, with their mentions together */
+    for (size_t i = 0; i < set->n && rc == SQLITE_OK; i++) {
+        int64_t mentions = 0;
+        size_t k;
+        for (k = 0; k < i && eids[k] != eids[i]; k++)
+            ;
+        if (k < i)
+            continue;
+        for (k = i; k < set->n; k++)
+            if (eids[k] == eids[i])
+                mentions += set->entities[k].mentions;
+        rc = ent_delta(c, eids[i], 1, mentions);
         if (rc == SQLITE_OK)
-            rc = ent_printf(&json, json.len ? ",[%lld,%lld]" : "[[%lld,%lld]", eids[i],
-                            (int64_t)e->mentions);
+            rc = ent_printf(&json, json.len ? ",[%lld,%lld]" : "[[%lld,%lld]", eids[i], mentions);
         if (rc == SQLITE_OK)
             rc = ent_token(&tokens, eids[i]);
     }

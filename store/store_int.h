@@ -89,6 +89,8 @@ enum store_wstmt {
     WSTMT_ENT_LINK,
     WSTMT_ENT_MENTION,
     WSTMT_ENT_DONE,
+    WSTMT_ENT_JOIN_CAND,
+    WSTMT_ENT_JOIN_SPAN,
     WSTMT_FTS_INSERT,
     WSTMT_FTS_DELETE,
     WSTMT_FPX_INSERT,
@@ -169,6 +171,7 @@ struct store {
     /* The writer's entity cache and this transaction's count deltas
      * (store_entity_write.c). Writer only. */
     struct store_ent_cache *ent_cache;
+    struct store_ent_join *ent_join; /* lone-name decisions (store_entity_join.c) */
     /* WAL checkpoints on their own thread and connection
      * (store_checkpoint.c); the flag and the cv under ckpt_mu. */
     sqlite3 *cdb;
@@ -357,6 +360,14 @@ size_t store_entities_mark(struct store *st);
 void store_entities_rollback(struct store *st, size_t mark);
 void store_entities_reset(struct store *st);
 void store_entities_close(struct store *st);
+
+/* The full entity that e, a lone name ("Reagan"), stands for at time ts
+ * across articles, in *eid, or 0 when it stands alone or is ambiguous
+ * (store_entity_join.c). Writer only. SQLite rc. _forget drops the
+ * remembered decisions (after a roll-back), _close frees them. */
+int store_entity_join(struct store *st, const struct store_entity *e, int64_t ts, int64_t *eid);
+void store_entity_join_forget(struct store *st);
+void store_entity_join_close(struct store *st);
 
 /* Runs a newest-first listing statement (s, with ?6 already bound by the
  * caller): binds the window and keyset ?1..?5 from q and collects a page into
