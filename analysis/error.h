@@ -15,6 +15,7 @@ enum error_code {
     ERR_CONFLICT,      /* 409 */
     ERR_TOO_LARGE,     /* 413 */
     ERR_MEDIA_TYPE,    /* the body's Content-Type is not the one the route takes (415) */
+    ERR_GONE,          /* what was asked for is no longer kept (410) */
     ERR_FULL,          /* storage full (507) */
     ERR_UNAVAILABLE,   /* shutting down or not ready (503) */
     ERR_TIMEOUT,       /* a read ran past its time budget (503, --search-timeout) */

@@ -39,6 +39,9 @@ int handle_entity_related(struct app *app, struct http_request *req, struct http
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
 
+/* changes.c */
+int handle_changes(struct app *app, struct http_request *req, struct http_response *res);
+
 /* admin.c */
 int handle_admin_snapshot(struct app *app, struct http_request *req, struct http_response *res);
 

@@ -19,6 +19,8 @@ static const char *reply_reason(unsigned status)
         return "Method Not Allowed";
     case 409:
         return "Conflict";
+    case 410:
+        return "Gone";
     case 413:
         return "Content Too Large";
     case 414:
@@ -101,6 +103,8 @@ unsigned reply_status(enum error_code code)
         return 413;
     case ERR_MEDIA_TYPE:
         return 415;
+    case ERR_GONE:
+        return 410;
     case ERR_FULL:
         return 507;
     case ERR_UNAVAILABLE:

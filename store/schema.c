@@ -213,6 +213,12 @@ static const char *const migrations[] = {
     "  articles INTEGER NOT NULL,"
     "  mentions INTEGER NOT NULL"
     ");",
+    /* 13: the change feed (store_changes.c) tells a created article from an
+     * updated one by the change number of its creation, and keeps a deleted
+     * article's source on its tombstone (for its source filter). Rows from
+     * before count as created and as deleted from no source. */
+    "ALTER TABLE articles ADD COLUMN created_change INTEGER;"
+    "ALTER TABLE tombstones ADD COLUMN source TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

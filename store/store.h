@@ -346,6 +346,56 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
                  struct error *err);
 void store_hits_free(struct store_hits *hits);
 
+/* ---- the change feed ------------------------------------------------------- */
+
+/* What happened to an article at one change number. */
+enum store_change_type {
+    STORE_CHANGE_CREATED = 1,
+    STORE_CHANGE_UPDATED = 2,
+    STORE_CHANGE_DELETED = 4
+};
+
+struct store_change {
+    int64_t seq; /* its change number */
+    enum store_change_type type;
+    char *id;     /* the article's id */
+    char *source; /* or NULL */
+    char *at;     /* RFC 3339 time of the write or delete */
+};
+
+struct store_change_query {
+    int64_t since;      /* changes numbered above this */
+    unsigned limit;     /* at most this many (1..STORE_CHANGES_MAX; 0: 20) */
+    unsigned types;     /* STORE_CHANGE_* bits; 0: all */
+    const char *source; /* only this source, or NULL */
+};
+
+/* A page of changes. next_since: the number to ask from next (the last
+ * change listed, or as far as this page looked: never past head); head: the
+ * last change committed; floor: the highest number whose delete may have
+ * been forgotten (pruned tombstones). */
+struct store_changes {
+    struct store_change *items;
+    size_t n;
+    int64_t next_since, head, floor;
+};
+
+/* The most changes one page lists, and the most change numbers one page
+ * reads past since, whatever its filters let through (its cost bound). */
+#define STORE_CHANGES_MAX  1000u
+#define STORE_CHANGES_SCAN 10000
+
+/* Changes after q->since in commit order: every create, replace and delete
+ * is one change number; an article listed once, at its last write (created
+ * if it was created after since, else updated), a delete through its
+ * tombstone. Fails with ERR_GONE when since < floor (deletes after since
+ * were forgotten) or since > head (the store was restored), with out's head
+ * and floor set (where to resume). 0 or -1; the caller frees out with
+ * store_changes_free (nothing to free after a failure). */
+int store_changes(struct store *st, const struct store_change_query *q, struct store_changes *out,
+                  struct error *err);
+void store_changes_free(struct store_changes *c);
+
 /* ---- entities ------------------------------------------------------------ */
 
 struct store_entity_row {

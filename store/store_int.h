@@ -50,6 +50,8 @@ enum store_rstmt {
     RSTMT_BEGIN,
     RSTMT_COMMIT,
     RSTMT_SEARCH_RANK_ROWS,
+    RSTMT_CHANGES,
+    RSTMT_CHANGES_BOUNDS,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 48 /* the writer's statement cache (struct store.wstmts) */
 };

@@ -208,6 +208,27 @@ const struct store_stmt_sql store_rstmts[] = {
      " CROSS JOIN articles a ON a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
          "m") " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9"},
+    /* The change feed (store_changes.c): the articles and tombstones whose
+     * change number is in (?1, ?2], in commit order, filtered by source (?3)
+     * and by type (?4: bit 1 created, 2 updated, 4 deleted); ?2 bounds the
+     * rows read whatever the filters let through. */
+    {RSTMT_CHANGES,
+     "SELECT cs, kind, id, at, ts, source FROM ("
+     " SELECT coalesce(change_seq, seq) AS cs,"
+     "  CASE WHEN coalesce(created_change, coalesce(change_seq, seq)) > ?1 THEN 1 ELSE 2 END"
+     "  AS kind, id, ingested_at AS at, NULL AS ts, source FROM articles"
+     "  WHERE coalesce(change_seq, seq) > ?1 AND coalesce(change_seq, seq) <= ?2"
+     "  AND (?3 IS NULL OR source = ?3)"
+     " UNION ALL"
+     " SELECT change_seq, 4, id, NULL, deleted_at, source FROM tombstones"
+     "  WHERE change_seq > ?1 AND change_seq <= ?2 AND (?3 IS NULL OR source = ?3))"
+     " WHERE kind & ?4 ORDER BY cs LIMIT ?5"},
+    /* the last change committed and the highest number pruned */
+    {RSTMT_CHANGES_BOUNDS,
+     "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
+     " coalesce((SELECT max(change_seq) FROM tombstones), 0), f.v), f.v"
+     " FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+     "  WHERE name = 'change_floor'), 0) AS v) f"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

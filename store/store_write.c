@@ -15,14 +15,15 @@ static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
-    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq, change_seq)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+    " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq, change_seq,"
+    " created_change)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
     " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15, fp_done = ?16,"
     " change_seq = ?18 WHERE id = ?1";
-static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1";
+static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1 RETURNING source";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
 static const char SQL_REGROUP[] =
@@ -53,7 +54,7 @@ static const char SQL_LAST_CHANGE[] =
     " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
     " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'change_floor'), 0))";
 static const char SQL_TOMBSTONE[] =
-    "INSERT INTO tombstones (change_seq, id, deleted_at) VALUES (?1, ?2, ?3)";
+    "INSERT INTO tombstones (change_seq, id, deleted_at, source) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_TOMB_PRUNE_MAX[] =
     "SELECT max(change_seq) FROM tombstones WHERE deleted_at < ?1";
 static const char SQL_TOMB_PRUNE[] = "DELETE FROM tombstones WHERE deleted_at < ?1";
@@ -633,7 +634,7 @@ static int store_op_upsert(struct store *st, struct store_op *op)
 static int store_op_delete(struct store *st, struct store_op *op)
 {
     sqlite3_stmt *s;
-    char hash[65] = "";
+    char hash[65] = "", *source = NULL;
     int64_t seq = 0;
     int rc, found = store_find_old(st, op->article.id, &seq, hash, sizeof hash, &rc);
 
@@ -649,8 +650,14 @@ static int store_op_delete(struct store *st, struct store_op *op)
     s = st->wstmts[WSTMT_DELETE];
     sqlite3_bind_text(s, 1, op->article.id, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) { /* the source, kept on the tombstone for the change feed */
+        const unsigned char *src = sqlite3_column_text(s, 0);
+        source = src ? strdup((const char *)src) : NULL;
+        rc = src != NULL && source == NULL ? SQLITE_NOMEM : sqlite3_step(s);
+    }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
+        free(source);
         store_op_fail(st, op, rc, "delete failed");
         return rc;
     }
@@ -660,8 +667,13 @@ static int store_op_delete(struct store *st, struct store_op *op)
     sqlite3_bind_int64(s, 1, op->change_seq);
     sqlite3_bind_text(s, 2, op->article.id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+    if (source != NULL)
+        sqlite3_bind_text(s, 4, source, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 4);
     rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->wdb);
     sqlite3_reset(s);
+    free(source);
     if (rc == SQLITE_OK)
         st->last_change = op->change_seq;
     if (rc == SQLITE_OK)

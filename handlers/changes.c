@@ -1,0 +1,136 @@
+/* changes.c: GET /v1/changes, the change feed: what was created, replaced
+ * and deleted after a change number, in commit order (store_changes). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+#include "pipeline/article_json.h"
+#include "server/reply.h"
+
+static const struct {
+    const char *name;
+    enum store_change_type type;
+} change_types[] = {
+    {"article.created", STORE_CHANGE_CREATED},
+    {"article.updated", STORE_CHANGE_UPDATED},
+    {"article.deleted", STORE_CHANGE_DELETED},
+};
+
+#define NCHANGE_TYPES (sizeof change_types / sizeof change_types[0])
+
+static const char *change_type_name(enum store_change_type t)
+{
+    for (size_t i = 0; i < NCHANGE_TYPES; i++)
+        if (change_types[i].type == t)
+            return change_types[i].name;
+    return "article.updated";
+}
+
+static void changes_bad(struct http_response *res, const char *field, const char *msg)
+{
+    json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
+    reply_fail_errors(res, ERR_INVALID, msg, errors);
+}
+
+/* The largest since: the largest integer every JSON client reads exactly. */
+#define CHANGES_SINCE_MAX 9007199254740991LL
+
+/* since: a whole number from 0 to CHANGES_SINCE_MAX (default 0). 0 or -1
+ * (answered). */
+static int changes_since(struct http_request *req, int64_t *out, struct http_response *res)
+{
+    const char *v = http_request_arg(req, "since", NULL);
+    char *end = NULL;
+    long long n;
+
+    *out = 0;
+    if (v == NULL)
+        return 0;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > CHANGES_SINCE_MAX) {
+        changes_bad(res, "since", "'since' must be a change number (a whole number from 0 to "
+                                  "2^53-1)");
+        return -1;
+    }
+    *out = (int64_t)n;
+    return 0;
+}
+
+/* types: a comma-separated list of change types (default all). */
+static int changes_types(struct http_request *req, unsigned *out, struct http_response *res)
+{
+    const char *v, *p;
+
+    *out = 0;
+    if (params_string(req, "types", 256, &v, res) != 0)
+        return -1;
+    if (v == NULL)
+        return 0;
+    for (p = v;;) {
+        size_t n = strcspn(p, ","), i;
+        for (i = 0; i < NCHANGE_TYPES; i++)
+            if (strlen(change_types[i].name) == n && strncmp(p, change_types[i].name, n) == 0)
+                break;
+        if (i == NCHANGE_TYPES) { /* an unknown or empty name */
+            changes_bad(res, "types",
+                        "'types' lists change types separated by commas: article.created, "
+                        "article.updated, article.deleted");
+            return -1;
+        }
+        *out |= (unsigned)change_types[i].type;
+        if (p[n] != ',')
+            return 0;
+        p += n + 1;
+    }
+}
+
+int handle_changes(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_change_query q = {0};
+    struct store_changes page;
+    struct error err = {0};
+    json_t *body, *list;
+
+    if (changes_since(req, &q.since, res) != 0 || changes_types(req, &q.types, res) != 0 ||
+        params_limit(req, 20, STORE_CHANGES_MAX, &q.limit, res) != 0 ||
+        params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0)
+        return HANDLER_DONE;
+    if (store_changes(app->store, &q, &page, &err) != 0) {
+        if (err.code == ERR_GONE) {
+            /* where to resume, as members of the problem (RFC 9457 extensions) */
+            json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:I,s:I}", "type", "about:blank", "title",
+                                  "Gone", "status", 410, "detail", err.msg, "oldest_since",
+                                  (json_int_t)page.floor, "head", (json_int_t)page.head);
+            reply_json(res, 410, p);
+            res->content_type = "application/problem+json";
+            return HANDLER_DONE;
+        }
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    list = json_array();
+    for (size_t i = 0; i < page.n && list != NULL; i++) {
+        const struct store_change *c = &page.items[i];
+        json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)c->seq, "type",
+                              change_type_name(c->type), "id", c->id, "at", c->at);
+        if (o != NULL && c->source != NULL)
+            json_object_set_new(o, "source", json_string(c->source));
+        if (o == NULL || json_array_append_new(list, o) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    body = list ? json_pack("{s:o,s:I,s:I}", "changes", list, "next_since",
+                            (json_int_t)page.next_since, "head", (json_int_t)page.head)
+                : NULL;
+    store_changes_free(&page);
+    if (body == NULL) {
+        reply_fail(res, ERR_INTERNAL, "out of memory");
+        return HANDLER_DONE;
+    }
+    reply_json(res, 200, body);
+    return HANDLER_DONE;
+}
