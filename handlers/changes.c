@@ -1,5 +1,7 @@
 /* changes.c: GET /v1/changes, the change feed: what was created, replaced
- * and deleted after a change number, in commit order (store_changes). */
+ * and deleted after a change number, in commit order (store_changes); and
+ * GET /v1/events, the same as a live stream of Server-Sent Events
+ * (server/events.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,8 @@
 
 #include "handlers/handlers.h"
 #include "pipeline/article_json.h"
+#include "server/app.h"
+#include "server/events.h"
 #include "server/reply.h"
 
 static const struct {
@@ -37,22 +41,24 @@ static void changes_bad(struct http_response *res, const char *field, const char
 /* The largest since: the largest integer every JSON client reads exactly. */
 #define CHANGES_SINCE_MAX 9007199254740991LL
 
-/* since: a whole number from 0 to CHANGES_SINCE_MAX (default 0). 0 or -1
- * (answered). */
-static int changes_since(struct http_request *req, int64_t *out, struct http_response *res)
+/* since (or the value of another parameter or header named by what): a
+ * whole number from 0 to CHANGES_SINCE_MAX, or v absent (*out unchanged).
+ * 0 or -1 (answered). */
+static int changes_number(const char *v, const char *what, int64_t *out,
+                          struct http_response *res)
 {
-    const char *v = http_request_arg(req, "since", NULL);
     char *end = NULL;
     long long n;
 
-    *out = 0;
     if (v == NULL)
         return 0;
     errno = 0;
     n = strtoll(v, &end, 10);
     if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > CHANGES_SINCE_MAX) {
-        changes_bad(res, "since", "'since' must be a change number (a whole number from 0 to "
-                                  "2^53-1)");
+        char msg[128];
+        snprintf(msg, sizeof msg, "'%s' must be a change number (a whole number from 0 to 2^53-1)",
+                 what);
+        changes_bad(res, what, msg);
         return -1;
     }
     *out = (int64_t)n;
@@ -87,6 +93,23 @@ static int changes_types(struct http_request *req, unsigned *out, struct http_re
     }
 }
 
+/* A failed store_changes: a 410 says where to resume, as members of the
+ * problem (RFC 9457 extensions). */
+static void changes_fail(struct http_response *res, const struct error *err,
+                         const struct store_changes *page)
+{
+    json_t *p;
+    if (err->code != ERR_GONE) {
+        reply_error(res, err);
+        return;
+    }
+    p = json_pack("{s:s,s:s,s:i,s:s,s:I,s:I}", "type", "about:blank", "title", "Gone", "status",
+                  410, "detail", err->msg, "oldest_since", (json_int_t)page->floor, "head",
+                  (json_int_t)page->head);
+    reply_json(res, 410, p);
+    res->content_type = "application/problem+json";
+}
+
 int handle_changes(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_change_query q = {0};
@@ -94,21 +117,13 @@ int handle_changes(struct app *app, struct http_request *req, struct http_respon
     struct error err = {0};
     json_t *body, *list;
 
-    if (changes_since(req, &q.since, res) != 0 || changes_types(req, &q.types, res) != 0 ||
+    if (changes_number(http_request_arg(req, "since", NULL), "since", &q.since, res) != 0 ||
+        changes_types(req, &q.types, res) != 0 ||
         params_limit(req, 20, STORE_CHANGES_MAX, &q.limit, res) != 0 ||
         params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0)
         return HANDLER_DONE;
     if (store_changes(app->store, &q, &page, &err) != 0) {
-        if (err.code == ERR_GONE) {
-            /* where to resume, as members of the problem (RFC 9457 extensions) */
-            json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:I,s:I}", "type", "about:blank", "title",
-                                  "Gone", "status", 410, "detail", err.msg, "oldest_since",
-                                  (json_int_t)page.floor, "head", (json_int_t)page.head);
-            reply_json(res, 410, p);
-            res->content_type = "application/problem+json";
-            return HANDLER_DONE;
-        }
-        reply_error(res, &err);
+        changes_fail(res, &err, &page);
         return HANDLER_DONE;
     }
     list = json_array();
@@ -132,5 +147,52 @@ int handle_changes(struct app *app, struct http_request *req, struct http_respon
         return HANDLER_DONE;
     }
     reply_json(res, 200, body);
+    return HANDLER_DONE;
+}
+
+int handle_events(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct store_change_query q = {.limit = 1};
+    struct store_changes page;
+    struct error err = {0};
+    const char *last = http_request_header(req, "Last-Event-ID");
+    struct events_sub *sub;
+    int64_t since = -1;
+    int full;
+
+    if (changes_number(http_request_arg(req, "since", NULL), "since", &since, res) != 0 ||
+        changes_number(last, "Last-Event-ID", &since, res) != 0 ||
+        changes_types(req, &q.types, res) != 0 ||
+        params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0)
+        return HANDLER_DONE;
+    /* a resumed stream must be able to go on where it stopped; a new one
+     * starts at the last change committed */
+    q.since = since >= 0 ? since : INT64_MAX;
+    if (store_changes(app->store, &q, &page, &err) != 0 && (since >= 0 || err.code != ERR_GONE)) {
+        changes_fail(res, &err, &page);
+        return HANDLER_DONE;
+    }
+    if (since < 0)
+        since = page.head;
+    store_changes_free(&page);
+    res->status = 200;
+    res->content_type = "text/event-stream";
+    res->cache_control = "no-store";
+    if (strcmp(req->method, "HEAD") == 0)
+        return HANDLER_DONE;
+    sub = events_subscribe(app->events, req, since, q.types, q.source, &full);
+    if (sub == NULL) {
+        res->content_type = NULL;
+        res->cache_control = NULL;
+        if (full)
+            reply_limit(res, 503, "subscribers",
+                        "--max-subscribers event streams are open (or the service is stopping)");
+        else
+            reply_fail(res, ERR_INTERNAL, "out of memory");
+        return HANDLER_DONE;
+    }
+    http_request_keep(req, sub, events_sub_free);
+    res->stream = events_stream;
+    res->stream_endless = 1;
     return HANDLER_DONE;
 }

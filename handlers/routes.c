@@ -40,6 +40,7 @@ static const struct route routes[] = {
     {"GET", "/v1/entities/{id}/related", handle_entity_related, READ, NONE, RT},
     {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
     {"GET", "/v1/changes", handle_changes, READ, NONE, RT},
+    {"GET", "/v1/events", handle_events, READ, NONE, 0},
     {"POST", "/v1/admin/snapshot", handle_admin_snapshot, WRITE, NONE, 0},
 };
 

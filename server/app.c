@@ -16,6 +16,7 @@
 #include "pipeline/stages.h"
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/events.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/ratelimit.h"
@@ -106,6 +107,10 @@ static void app_free(struct app *app)
     app->read_pool = NULL;
     http_server_stop(app->http);
     app->http = NULL;
+    if (app->store != NULL)
+        store_on_commit(app->store, NULL, NULL);
+    events_free(app->events);
+    app->events = NULL;
     respcache_free(app->search_cache);
     store_close(app->store);
     metrics_free(app->metrics);
@@ -173,6 +178,14 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     }
     store_cursor_key(app->store, app->cursor_key);
     app_snapshot_clean(app);
+    app->events = events_new(app->store, app->cfg.events_heartbeat_s, app->cfg.max_subscribers);
+    if (app->events == NULL) {
+        error_set(err, ERR_INTERNAL, "cannot start the event stream's thread");
+        app_log_error("cannot start", err->msg);
+        app_free(app);
+        return APP_OPEN_FAILED;
+    }
+    store_on_commit(app->store, events_committed, app->events);
 
     /* Metrics, the write pipeline, the read threads and the search answer cache. */
     app->routes = routes_table(&app->nroutes);
@@ -224,6 +237,7 @@ void app_close(struct app *app)
 {
     atomic_store(&app->stopping, 1);
     http_server_quiesce(app->http);
+    events_stop(app->events); /* event streams end now, not at the grace period's end */
     for (int waited = 0; waited < APP_SHUTDOWN_GRACE_MS && http_server_connections(app->http) > 0;
          waited += 20) {
         struct timespec ts = {0, 20 * 1000000L};

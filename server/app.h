@@ -32,6 +32,7 @@ struct app {
     struct respcache *search_cache;       /* rendered search answers, or NULL (respcache.h) */
     uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */
     struct http_server *http;             /* the listening daemon (http.h) */
+    struct events *events;                /* the live stream's hub (events.h) */
     const struct route *routes;           /* the route table (handlers/routes.c), static */
     size_t nroutes;
 };

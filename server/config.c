@@ -96,6 +96,10 @@ static const struct config_option options[] = {
      "7", NULL,
      "days a deleted article's tombstone stays in the change sequence at least (feed clients "
      "away longer must start again)"},
+    {"max-subscribers", "ARTICLED_MAX_SUBSCRIBERS", KIND_UINT, OFF(max_subscribers), 0, 0, 100000,
+     "256", NULL, "live event streams (GET /v1/events) at once; more get 503"},
+    {"events-heartbeat", "ARTICLED_EVENTS_HEARTBEAT", KIND_UINT, OFF(events_heartbeat_s), 0, 1,
+     300, "15", NULL, "seconds between the comment lines that keep an idle event stream open"},
     {"snapshot-keep", "ARTICLED_SNAPSHOT_KEEP", KIND_UINT, OFF(snapshot_keep), 0, 0, 100000, "0",
      NULL, "automatic snapshots (articled-*.db) kept; older ones are removed (0: keep all)"},
 };

@@ -44,6 +44,8 @@ struct config {
     unsigned search_queue;      /* read requests that may wait for a thread */
     size_t max_body_memory;     /* request body bytes buffered at once, all requests */
     unsigned tombstone_days;    /* deletes stay in the change sequence this long at least */
+    unsigned max_subscribers;   /* live event streams at once */
+    unsigned events_heartbeat_s; /* seconds between an event stream's heartbeats */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

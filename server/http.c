@@ -78,6 +78,7 @@ struct http_ctx {
     struct http_response read_res; /* a read's answer, made on a read thread */
     http_stream_fn stream;         /* a streamed answer: logged when it ends */
     unsigned stream_status;
+    int stream_endless; /* an event stream: its client ends it, nothing is cut off */
     size_t stream_sent;
     struct timespec start;
     enum auth_result auth; /* decided on the first call, from the headers */
@@ -315,6 +316,7 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
     if (res->stream != NULL) {
         ctx->stream = res->stream;
         ctx->stream_status = res->status;
+        ctx->stream_endless = res->stream_endless;
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, http_stream_read,
                                               ctx, NULL);
     } else {
@@ -334,6 +336,8 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, res->location);
     if (res->allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
+    if (res->cache_control != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control);
     if (res->retry_after > 0) {
         snprintf(ra, sizeof ra, "%u", res->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -396,7 +400,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
      * (a _bulk answer's totals), which the log says */
     if (ctx != NULL && ctx->stream != NULL) {
         http_log(ctx, ctx->stream_status, ctx->stream_sent);
-        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !ctx->stream_endless) {
             json_t *f =
                 json_pack("{s:s,s:s,s:I}", "path", ctx->req.path ? ctx->req.path : "", "reason",
                           toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED

@@ -37,10 +37,12 @@ struct http_response {
     char *body; /* owned; NULL for no body */
     size_t len;
     http_stream_fn stream;    /* when set, the body comes from it (body, len unused) */
+    int stream_endless;       /* the stream ends when its client leaves (no warning then) */
     const char *content_type; /* static string */
     char *location;           /* owned; adds a Location header */
     const char *allow;        /* static; adds Allow (405) */
     unsigned retry_after;     /* seconds; adds Retry-After when > 0 */
+    const char *cache_control; /* static; adds Cache-Control when set */
 };
 
 typedef int (*http_continue_fn)(struct app *app, struct http_request *req,

@@ -179,6 +179,8 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             atomic_fetch_add(&st->narticles, delta);
             atomic_store(&st->committed_change, st->last_change);
             atomic_fetch_add(&st->version, 1); /* before anyone is told */
+            if (st->on_commit != NULL)
+                st->on_commit(st->on_commit_arg);
         }
     }
     if (rc != SQLITE_OK) {
@@ -648,4 +650,10 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     if (stat(wal, &sb) == 0)
         out->db_bytes += sb.st_size;
     return 0;
+}
+
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg)
+{
+    st->on_commit_arg = arg;
+    st->on_commit = fn;
 }

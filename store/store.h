@@ -473,6 +473,10 @@ int64_t store_article_count(struct store *st);
 /* Counts for /metrics and /readyz. Returns 0 or -1. */
 int store_stats(struct store *st, struct store_stats *out, struct error *err);
 
+/* Has fn(arg) called on the writer thread after every commit (to wake the
+ * live stream; it must not block). Set before the first write; NULL: none. */
+void store_on_commit(struct store *st, void (*fn)(void *arg), void *arg);
+
 struct store_snapshot_info {
     /* in: polled while copying; when it returns non-zero the copy stops
      * (ERR_UNAVAILABLE). May be NULL. */

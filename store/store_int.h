@@ -192,6 +192,8 @@ struct store {
     _Atomic uint64_t writer_fts_ns[3]; /* by enum store_fts_table, within commit_ns */
     int wal_last_pages; /* writer only */
     _Atomic int64_t committed_change;
+    void (*on_commit)(void *arg); /* store_on_commit; set before the first write */
+    void *on_commit_arg;
 };
 
 /* Databases larger than this are not checked at open: quick_check reads

@@ -1,8 +1,12 @@
 /* Black-box tests of GET /v1/changes: the feed of creates, replaces and
  * deletes in commit order, paged by next_since; its filters and bad input;
- * and a poller that resumes after kill -9 and restart with neither a gap nor
- * a repeat. */
+ * a poller that resumes after kill -9 and restart with neither a gap nor a
+ * repeat. And of GET /v1/events, the same as Server-Sent Events: read while
+ * another thread writes, resumed with Last-Event-ID across kill -9, its
+ * heartbeat, filters and the subscriber limit. */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +149,252 @@ Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
     }
     for (int k = 0; k < 60; k++)
         cr_expect_eq(seen[k], 1, "k%d seen %d times", k, seen[k]);
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
+
+/* ---- GET /v1/events ---- */
+
+/* A stream read until it has `want` events (or a heartbeat, when want is 0),
+ * at most `seconds`: the ids and types of its events in order. */
+struct sse {
+    unsigned port;
+    char path[256];
+    char last_id[32]; /* sent as Last-Event-ID when not empty */
+    int want;
+    long seconds;
+    /* out */
+    char *text;
+    size_t len;
+    long long ids[256];
+    char types[256][24];
+    int n, heartbeats;
+    long status;
+};
+
+/* Parses the complete events in text (blocks ending with a blank line). */
+static void sse_parse(struct sse *x)
+{
+    const char *p = x->text, *end = x->text + x->len;
+    x->n = 0;
+    x->heartbeats = 0;
+    while (p < end) {
+        const char *blk = strstr(p, "\n\n");
+        long long id = -1;
+        char type[24] = "";
+        if (blk == NULL)
+            break;
+        for (const char *l = p; l < blk;) {
+            const char *nl = memchr(l, '\n', (size_t)(blk - l));
+            size_t ll = nl ? (size_t)(nl - l) : (size_t)(blk - l);
+            if (ll >= 4 && strncmp(l, "id: ", 4) == 0)
+                id = atoll(l + 4);
+            else if (ll >= 7 && strncmp(l, "event: ", 7) == 0 && ll - 7 < sizeof type)
+                snprintf(type, sizeof type, "%.*s", (int)(ll - 7), l + 7);
+            else if (ll == 1 && l[0] == ':')
+                x->heartbeats++;
+            l = nl ? nl + 1 : blk;
+        }
+        if (id >= 0 && x->n < 256) {
+            x->ids[x->n] = id;
+            snprintf(x->types[x->n], sizeof x->types[x->n], "%s", type);
+            x->n++;
+        }
+        p = blk + 2;
+    }
+}
+
+static size_t sse_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct sse *x = arg;
+    size_t n = size * nmemb;
+    char *bigger = realloc(x->text, x->len + n + 1);
+    if (bigger == NULL)
+        return 0;
+    x->text = bigger;
+    memcpy(x->text + x->len, data, n);
+    x->text[x->len + n] = '\0';
+    __atomic_store_n(&x->len, x->len + n, __ATOMIC_RELEASE);
+    sse_parse(x);
+    if ((x->want > 0 && x->n >= x->want) || (x->want == 0 && x->heartbeats > 0))
+        return 0; /* enough: stop reading */
+    return n;
+}
+
+static void *sse_run(void *arg)
+{
+    struct sse *x = arg;
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char url[300], hdr[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", x->port, x->path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, x->seconds);
+    if (x->last_id[0]) {
+        snprintf(hdr, sizeof hdr, "Last-Event-ID: %s", x->last_id);
+        h = curl_slist_append(h, hdr);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    }
+    curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void sse_free(struct sse *x)
+{
+    free(x->text);
+    x->text = NULL;
+    x->len = 0;
+}
+
+/* Waits (at most 30 s) until stream x has received its first bytes: the
+ * comment line a stream opens with, sent once it is subscribed. */
+static void wait_open(struct sse *x)
+{
+    for (int i = 0; i < 3000 && __atomic_load_n(&x->len, __ATOMIC_ACQUIRE) == 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_gt(__atomic_load_n(&x->len, __ATOMIC_ACQUIRE), 0, "the stream never opened");
+}
+
+Test(changes, events_stream_while_another_thread_writes)
+{
+    struct apitest_server s;
+    struct sse x = {.want = 30, .seconds = 60};
+    pthread_t t;
+
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    put(&s, "before", "S", "written before the stream opened");
+    x.port = s.port;
+    snprintf(x.path, sizeof x.path, "/v1/events?since=0");
+    pthread_create(&t, NULL, sse_run, &x);
+    wait_open(&x);
+    for (int i = 0; i < 29; i++) {
+        char id[16], text[32];
+        snprintf(id, sizeof id, "w%d", i);
+        snprintf(text, sizeof text, "written live %d", i);
+        put(&s, id, i % 2 ? "AFP" : "S", text);
+    }
+    pthread_join(t, NULL);
+    cr_expect_eq(x.status, 200);
+    cr_assert_eq(x.n, 30, "%d events: %s", x.n, x.text);
+    for (int i = 0; i < 30; i++) {
+        cr_expect_eq(x.ids[i], i + 1, "event %d has id %lld", i, x.ids[i]);
+        cr_expect_str_eq(x.types[i], "article.created");
+    }
+    sse_free(&x);
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
+
+Test(changes, events_resume_with_last_event_id_across_kill9)
+{
+    struct apitest_server s;
+    struct sse x = {.want = 10, .seconds = 60};
+    char last[32];
+
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    for (int i = 0; i < 10; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        put(&s, id, "S", id);
+    }
+    x.port = s.port;
+    snprintf(x.path, sizeof x.path, "/v1/events?since=0");
+    sse_run(&x);
+    cr_assert_eq(x.n, 10, "%s", x.text);
+    snprintf(last, sizeof last, "%lld", x.ids[x.n - 1]);
+    sse_free(&x);
+
+    apitest_kill9(&s);
+    cr_assert_eq(apitest_start(&s, s.db, NULL), 0);
+    for (int i = 10; i < 15; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        put(&s, id, "S", id);
+    }
+    del(&s, "r3");
+    struct sse y = {.want = 6, .seconds = 60, .port = s.port};
+    snprintf(y.path, sizeof y.path, "/v1/events");
+    snprintf(y.last_id, sizeof y.last_id, "%s", last);
+    sse_run(&y);
+    cr_assert_eq(y.n, 6, "%s", y.text);
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(y.ids[i], 11 + i, "no gap, no repeat: %lld", y.ids[i]);
+    cr_expect_str_eq(y.types[5], "article.deleted");
+    sse_free(&y);
+
+    /* a Last-Event-ID past the last change (a restored store) is a 410 */
+    struct apitest_resp r;
+    const char *h[] = {"Last-Event-ID: 9999", NULL};
+    apitest_request_h(&s, "GET", "/v1/events", h, NULL, NULL, 0, &r);
+    cr_expect(apitest_is_problem(&r, 410), "%ld %s", r.status, r.body);
+    apitest_resp_free(&r);
+    const char *bad[] = {"Last-Event-ID: x", NULL};
+    apitest_request_h(&s, "GET", "/v1/events", bad, NULL, NULL, 0, &r);
+    cr_expect(apitest_is_problem(&r, 400), "%ld %s", r.status, r.body);
+    apitest_resp_free(&r);
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
+
+Test(changes, events_filters_heartbeat_and_subscriber_limit)
+{
+    struct apitest_server s;
+    const char *args[] = {"--events-heartbeat", "1", "--max-subscribers", "1", NULL};
+    struct sse hb = {.want = 0, .seconds = 30};
+    struct sse x = {.want = 2, .seconds = 60};
+    struct apitest_resp r;
+    pthread_t t;
+
+    cr_assert_eq(apitest_start(&s, NULL, args), 0);
+    /* an idle stream gets heartbeat comments */
+    hb.port = s.port;
+    snprintf(hb.path, sizeof hb.path, "/v1/events");
+    sse_run(&hb);
+    cr_expect_geq(hb.heartbeats, 1, "%s", hb.text);
+    cr_expect_eq(hb.n, 0);
+    sse_free(&hb);
+
+    /* one subscriber (filtered), then the next is refused */
+    x.port = s.port;
+    snprintf(x.path, sizeof x.path, "/v1/events?types=article.deleted&source=AFP");
+    /* the heartbeat stream's end is noticed at its next heartbeat at the
+     * latest (a parked stream does not read its socket): until then the
+     * one place is taken */
+    for (int tries = 0;; tries++) {
+        pthread_create(&t, NULL, sse_run, &x);
+        wait_open(&x);
+        if (strncmp(x.text, ": articled events", 17) == 0)
+            break;
+        pthread_join(t, NULL);
+        sse_free(&x);
+        cr_assert_lt(tries, 50, "the first stream's place never came free");
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    apitest_get(&s, "/v1/events", &r);
+    cr_expect(apitest_is_problem(&r, 503), "%ld %s %s", r.status, r.content_type, r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "limit")), "subscribers");
+    apitest_resp_free(&r);
+    put(&s, "f1", "AFP", "kept then deleted");
+    put(&s, "f2", "Reuters", "another source");
+    del(&s, "f2");
+    del(&s, "f1");
+    put(&s, "f3", "AFP", "created after");
+    put(&s, "f4", "AFP", "deleted too");
+    del(&s, "f4");
+    pthread_join(t, NULL);
+    cr_assert_eq(x.n, 2, "%s", x.text);
+    cr_expect_str_eq(x.types[0], "article.deleted");
+    cr_expect_eq(x.ids[0], 4, "f1's delete");
+    cr_expect_eq(x.ids[1], 7, "f4's delete");
+    sse_free(&x);
     apitest_stop(&s);
     apitest_cleanup(&s);
 }
