@@ -71,8 +71,9 @@ static const struct config_option options[] = {
      "entity extraction at ingest"},
     {"public-read", "ARTICLED_PUBLIC_READ", KIND_ENUM, OFF(public_read), 0, 0, 0, "off", "off|on",
      "with API keys: on lets GET/HEAD through without a key"},
-    {"search-rate", "ARTICLED_SEARCH_RATE", KIND_UINT, OFF(search_rate), 0, 0, 1000000, "50", NULL,
-     "searches per second per client (key name, else IP address); 0: no limit"},
+    {"search-rate", "ARTICLED_SEARCH_RATE", KIND_UINT, OFF(search_rate), 0, 0, 1000000, "0", NULL,
+     "searches per second per client (key name, else IP address); 0: no limit (an opt-in for "
+     "public deployments)"},
     {"search-burst", "ARTICLED_SEARCH_BURST", KIND_UINT, OFF(search_burst), 0, 1, 1000000, "100",
      NULL, "searches a client may send at once before --search-rate applies"},
     {"search-timeout", "ARTICLED_SEARCH_TIMEOUT", KIND_UINT, OFF(search_timeout_ms), 0, 10, 600000,
