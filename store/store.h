@@ -11,6 +11,7 @@
 #include "analysis/dedupe.h"
 #include "analysis/error.h"
 #include "analysis/fingerprint.h"
+#include "analysis/story.h"
 #include "store/article.h"
 
 struct store;
@@ -45,6 +46,11 @@ struct store_options {
      * entities at the end of a transaction. 0: the default,
      * STORE_ENT_FOLD_ROWS; tests set it small. */
     unsigned entity_fold_rows;
+    /* Stories (store_story.c): an article joins a story whose span is
+     * within this many seconds of its time (0: STORY_DEFAULT_WINDOW), from
+     * this similarity (0: STORY_DEFAULT_THRESHOLD). */
+    int64_t story_window;
+    double story_threshold;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
     /* Nonzero when near-duplicate look-ups are on: the store keeps its
@@ -186,6 +192,9 @@ struct store_op {
     int64_t near_grp;             /* group of a stored near copy, or 0 */
     struct store_op *near_op;     /* an earlier op of the same batch, or NULL */
     struct store_entity_set ents; /* the article's entities (owned by the op's owner) */
+    /* the article's story signature (story_sig_compute; owned by the op's
+     * owner); n == 0: nothing to compare, the article still gets a story */
+    struct story_vec story_sig;
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -194,6 +203,8 @@ struct store_op {
      * replace and delete gets the next one, in commit order; a rolled-back
      * op's number is given again */
     int64_t change_seq;
+    int64_t story;  /* the story the article belongs to (0: none) */
+    int story_new;  /* 1: the article started it */
     int rc;      /* the SQLite code of a failure (store-internal) */
 };
 
