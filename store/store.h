@@ -288,6 +288,53 @@ struct store_hits {
     long long ranked; /* relevance scored only the newest this many matches, or 0 */
 };
 
+/* ---- stories (store_story.c) -------------------------------------------- */
+
+/* Outlets named per story, at most. */
+#define STORE_STORY_SOURCES 20
+
+struct store_story_member {
+    char *id, *title, *source, *published_at, *duplicate_of; /* NULL when absent */
+};
+
+struct store_story {
+    int64_t id;
+    char *title;
+    long long articles, nsources; /* nsources: distinct outlets */
+    int64_t first_ts, last_ts;
+    char **sources; /* the outlets with most members first, at most STORE_STORY_SOURCES */
+    size_t nsource_names;
+    struct store_story_member *members; /* store_story_get: oldest first */
+    size_t nmembers;
+};
+
+struct store_story_query {
+    int64_t from, to;       /* active in [from, to): INT64_MIN / INT64_MAX when open */
+    long long min_articles; /* 0: any */
+    unsigned limit;
+    int has_after; /* keyset: stories strictly after (after_ts, after_id) */
+    int64_t after_ts, after_id;
+};
+
+struct store_stories {
+    struct store_story *items;
+    size_t n;
+    int more;
+};
+
+/* Stories most recently active first (last_ts desc, id desc), with their
+ * outlets. Returns 0 or -1 (err filled); free with store_stories_free. */
+int store_story_list(struct store *st, const struct store_story_query *q,
+                     struct store_stories *out, struct error *err);
+void store_stories_free(struct store_stories *list);
+
+/* Story id with its outlets and its first max_members members (oldest
+ * first). Returns 0, or -1 with ERR_NOT_FOUND / ERR_INTERNAL; the caller
+ * clears out with store_story_clear. */
+int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
+                    struct error *err);
+void store_story_clear(struct store_story *s);
+
 /* ---- near duplicates (store_near.c): data for near_find ---------------- */
 
 /* The stored articles carrying index tokens of a text (index: its index

@@ -50,6 +50,11 @@ enum store_rstmt {
     RSTMT_BEGIN,
     RSTMT_COMMIT,
     RSTMT_SEARCH_RANK_ROWS,
+    RSTMT_STORY_LIST,
+    RSTMT_STORY_GET,
+    RSTMT_STORY_SOURCES,
+    RSTMT_STORY_NSOURCES,
+    RSTMT_STORY_MEMBERS,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };

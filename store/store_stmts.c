@@ -208,6 +208,19 @@ const struct store_stmt_sql store_rstmts[] = {
      " CROSS JOIN articles a ON a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
          "m") " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9"},
+    /* stories (store_story.c): most recently active first, keyset paged on
+     * (last_ts, id); active in [?1, ?2) means its span meets the window */
+    {RSTMT_STORY_LIST, "SELECT id, title, articles, first_ts, last_ts FROM stories"
+                       " WHERE last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
+                       " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
+                       " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
+    {RSTMT_STORY_GET,
+     "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id = ?1"},
+    {RSTMT_STORY_SOURCES, "SELECT source, articles FROM story_sources WHERE story = ?1"
+                          " ORDER BY articles DESC, source LIMIT ?2"},
+    {RSTMT_STORY_NSOURCES, "SELECT count(*) FROM story_sources WHERE story = ?1"},
+    {RSTMT_STORY_MEMBERS, "SELECT id, title, source, published_at, duplicate_of FROM articles"
+                          " WHERE story = ?1 ORDER BY ts, seq LIMIT ?2"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

@@ -544,3 +544,194 @@ out:
     free(source);
     return rc;
 }
+
+/* ---- reads (any thread, its own connection) ------------------------------ */
+
+void store_story_clear(struct store_story *s)
+{
+    if (s == NULL)
+        return;
+    free(s->title);
+    for (size_t i = 0; i < s->nsource_names; i++)
+        free(s->sources[i]);
+    free(s->sources);
+    for (size_t i = 0; i < s->nmembers; i++) {
+        struct store_story_member *m = &s->members[i];
+        free(m->id);
+        free(m->title);
+        free(m->source);
+        free(m->published_at);
+        free(m->duplicate_of);
+    }
+    free(s->members);
+    memset(s, 0, sizeof *s);
+}
+
+void store_stories_free(struct store_stories *list)
+{
+    if (list == NULL)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        store_story_clear(&list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+/* The story row at s's cursor into out. 0 or SQLITE_NOMEM. */
+static int story_row_read(sqlite3_stmt *s, struct store_story *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, 0);
+    out->title = store_column_dup(s, 1);
+    out->articles = sqlite3_column_int64(s, 2);
+    out->first_ts = sqlite3_column_int64(s, 3);
+    out->last_ts = sqlite3_column_int64(s, 4);
+    return out->title != NULL ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Fills out's outlets (count and the first names). SQLite rc. */
+static int story_sources_read(struct store_reader *r, struct store_story *out)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_STORY_NSOURCES);
+    int rc;
+
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, out->id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        out->nsources = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return rc;
+    out->sources = calloc(STORE_STORY_SOURCES, sizeof *out->sources);
+    s = store_reader_stmt(r, RSTMT_STORY_SOURCES);
+    if (out->sources == NULL || s == NULL)
+        return out->sources == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, out->id);
+    sqlite3_bind_int(s, 2, STORE_STORY_SOURCES);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nsource_names < STORE_STORY_SOURCES) {
+        char *name = store_column_dup(s, 0);
+        if (name == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        out->sources[out->nsource_names++] = name;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+int store_story_list(struct store *st, const struct store_story_query *q,
+                     struct store_stories *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    unsigned limit = q->limit ? q->limit : 20;
+    sqlite3_stmt *s;
+    int rc = SQLITE_OK;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_LIST);
+    out->items = calloc(limit + 1, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        free(out->items);
+        out->items = NULL;
+        if (s == NULL)
+            store_error_from_reader(err, r, "prepare failed");
+        else
+            error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, q->from);
+    sqlite3_bind_int64(s, 2, q->to);
+    sqlite3_bind_int64(s, 3, q->min_articles);
+    sqlite3_bind_int64(s, 4, q->has_after ? q->after_ts : INT64_MAX);
+    sqlite3_bind_int64(s, 5, q->has_after ? q->after_id : INT64_MAX);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)limit + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == limit) {
+            out->more = 1;
+            break;
+        }
+        rc = story_row_read(s, &out->items[out->n]);
+        out->n++;
+        if (rc != SQLITE_OK)
+            break;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    for (size_t i = 0; i < out->n && rc == SQLITE_OK; i++)
+        rc = story_sources_read(r, &out->items[i]);
+    if (rc != SQLITE_OK) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                "story list failed");
+        store_stories_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
+                    struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        rc = story_row_read(s, out);
+    else if (rc == SQLITE_DONE)
+        rc = SQLITE_NOTFOUND;
+    sqlite3_reset(s);
+    if (rc == SQLITE_NOTFOUND) {
+        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+        return -1;
+    }
+    if (rc == SQLITE_OK)
+        rc = story_sources_read(r, out);
+    s = rc == SQLITE_OK ? store_reader_stmt(r, RSTMT_STORY_MEMBERS) : NULL;
+    if (rc == SQLITE_OK && s == NULL)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        out->members = calloc(max_members + 1, sizeof *out->members);
+    if (rc == SQLITE_OK && out->members == NULL)
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, max_members);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nmembers < max_members) {
+            struct store_story_member *m = &out->members[out->nmembers++];
+            m->id = store_column_dup(s, 0);
+            m->title = store_column_dup(s, 1);
+            m->source = store_column_dup(s, 2);
+            m->published_at = store_column_dup(s, 3);
+            m->duplicate_of = store_column_dup(s, 4);
+            if (m->id == NULL || m->title == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        sqlite3_reset(s);
+        rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    if (rc != SQLITE_OK) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                "story read failed");
+        store_story_clear(out);
+        return -1;
+    }
+    return 0;
+}
