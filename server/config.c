@@ -96,6 +96,8 @@ static const struct config_option options[] = {
      "7", NULL,
      "days a deleted article's tombstone stays in the change sequence at least (feed clients "
      "away longer must start again)"},
+    {"story-window", "ARTICLED_STORY_WINDOW", KIND_UINT, OFF(story_window_h), 0, 1, 8760, "72",
+     NULL, "hours either side of an article's time within which it may join a story"},
     {"snapshot-keep", "ARTICLED_SNAPSHOT_KEEP", KIND_UINT, OFF(snapshot_keep), 0, 0, 100000, "0",
      NULL, "automatic snapshots (articled-*.db) kept; older ones are removed (0: keep all)"},
 };

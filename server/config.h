@@ -44,6 +44,7 @@ struct config {
     unsigned search_queue;      /* read requests that may wait for a thread */
     size_t max_body_memory;     /* request body bytes buffered at once, all requests */
     unsigned tombstone_days;    /* deletes stay in the change sequence this long at least */
+    unsigned story_window_h;    /* an article joins stories within this many hours of it */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).
