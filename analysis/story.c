@@ -171,6 +171,8 @@ int story_sig_compute(const char *title, const char *body, size_t body_len,
         float ew = strcmp(type, "location") == 0 ? 0.5f : 1.5f;
         if (ents[i].key == NULL)
             continue;
+        if (ents[i].mentions > 1)
+            ew *= 1.0f + logf((float)ents[i].mentions);
         if (acc_add(&a, feat_hash('e', ents[i].key, strlen(ents[i].key)), ew, pos++) != 0)
             goto out;
     }

@@ -57,13 +57,14 @@ struct story_vec {
 /* An entity of the article, as the entity stage found it (borrowed). */
 struct story_entity_in {
     const char *key;
-    const char *type; /* "person", "organization", "location", or other */
+    const char *type;  /* "person", "organization", "location", or other */
+    unsigned mentions; /* in the article (0 counts as 1) */
 };
 
 /* The signature of an article: its content words (stop words dropped, a
  * plural s stripped) from title (weight STORY_TITLE_WEIGHT) and the first
  * STORY_BODY_WORDS words of body (1 + ln tf), and its entities (people and
- * organisations above places). Keeps at most STORY_SIG_MAX, heaviest
+ * organisations above places, each 1 + ln mentions times its type's). Keeps at most STORY_SIG_MAX, heaviest
  * first (ties: first seen). Returns 0 or -1 (out of memory); free with
  * story_vec_free, also after -1. */
 int story_sig_compute(const char *title, const char *body, size_t body_len,

@@ -23,6 +23,7 @@ int stage_story(const struct pipeline_ctx *ctx, struct store_op *op, struct erro
         for (size_t i = 0; i < n; i++) {
             ents[i].key = op->ents.entities[i].key;
             ents[i].type = op->ents.entities[i].type;
+            ents[i].mentions = op->ents.entities[i].mentions;
         }
     }
     rc = story_sig_compute(a->title, a->body, a->body_len, ents, n, &op->story_sig);

@@ -63,7 +63,7 @@ Test(story, title_weighs_above_body)
 
 Test(story, people_weigh_above_places)
 {
-    struct story_entity_in ents[] = {{"rubio marco", "person"}, {"france", "location"}};
+    struct story_entity_in ents[] = {{"rubio marco", "person", 1}, {"france", "location", 1}};
     struct story_vec sig;
     cr_assert_eq(story_sig_compute(NULL, NULL, 0, ents, 2, &sig), 0);
     cr_assert_eq(sig.n, 2);
