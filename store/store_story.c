@@ -327,9 +327,10 @@ static int story_find(struct store *st, const struct story_vec *vec, int64_t t, 
     return SQLITE_OK;
 }
 
-/* Adds the article (vec, at t, titled title) to story id. */
+/* Adds the article (vec, at t, titled title) to story id; *joined 0 when
+ * the story is not there (the caller starts one). SQLite rc. */
 static int story_join(struct store *st, int64_t id, const struct story_vec *vec, double score,
-                      const struct article *a)
+                      const struct article *a, int *joined)
 {
     struct story_row row;
     int64_t ot[STORY_INDEX_TERMS], nt[STORY_INDEX_TERMS];
@@ -340,8 +341,9 @@ static int story_join(struct store *st, int64_t id, const struct story_vec *vec,
     int rc, found = story_get(st, id, &row, &rc);
     int64_t first, last;
 
+    *joined = found > 0;
     if (found <= 0)
-        goto out; /* rc: SQLITE_OK for a vanished story cannot happen in one savepoint */
+        goto out;
     on = story_index_terms(&row.centroid, ot);
     if (vec->n > 0 && story_centroid_add(&row.centroid, vec) != 0) {
         rc = SQLITE_NOMEM;
@@ -425,7 +427,7 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
     struct story_vec vec = {0};
     int64_t story = 0;
     double score = 0;
-    int rc = SQLITE_OK, copy = 0;
+    int rc = SQLITE_OK, copy = 0, joined = 0;
     sqlite3_stmt *s;
 
     op->story = 0;
@@ -452,8 +454,8 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
     if (rc == SQLITE_OK && !copy)
         rc = df_count(st, &op->story_sig);
     if (rc == SQLITE_OK && story != 0)
-        rc = story_join(st, story, &vec, score, a);
-    else if (rc == SQLITE_OK) {
+        rc = story_join(st, story, &vec, score, a, &joined);
+    if (rc == SQLITE_OK && !joined) {
         story = a->seq;
         op->story_new = 1;
         rc = story_start(st, &vec, a);
