@@ -35,6 +35,8 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
 int handle_entity_get(struct app *app, struct http_request *req, struct http_response *res);
 int handle_entity_articles(struct app *app, struct http_request *req, struct http_response *res);
 int handle_entity_related(struct app *app, struct http_request *req, struct http_response *res);
+int handle_story_list(struct app *app, struct http_request *req, struct http_response *res);
+int handle_story_get(struct app *app, struct http_request *req, struct http_response *res);
 
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);

@@ -56,5 +56,10 @@ json_t *ingest_render(const struct store_op *op, double min_containment)
                      "near", ingest_near_json(&op->near, min_containment));
     json_object_set_new(o, "duplicates", dups);
     json_object_set_new(o, "entities", ingest_entities_json(&op->ents));
+    json_object_set_new(o, "story",
+                        op->story > 0 ? json_pack("{s:o,s:b}", "id",
+                                                  json_sprintf("%lld", (long long)op->story),
+                                                  "new", op->story_new)
+                                      : json_null());
     return o;
 }

@@ -38,6 +38,8 @@ static const struct route routes[] = {
     {"GET", "/v1/entities/{id}", handle_entity_get, READ, NONE, RT},
     {"GET", "/v1/entities/{id}/articles", handle_entity_articles, READ, NONE, RT},
     {"GET", "/v1/entities/{id}/related", handle_entity_related, READ, NONE, RT},
+    {"GET", "/v1/stories", handle_story_list, READ, NONE, RT},
+    {"GET", "/v1/stories/{id}", handle_story_get, READ, NONE, RT},
     {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
     {"GET", "/v1/changes", handle_changes, READ, NONE, RT},
     {"GET", "/v1/events", handle_events, READ, NONE, 0},

@@ -262,6 +262,8 @@ json_t *article_json_render(const struct article *a, int with_body)
     set_opt(o, "ingested_at", a->ingested_at);
     json_object_set_new(o, "content_hash", json_string(a->content_hash));
     set_opt(o, "duplicate_of", a->duplicate_of);
+    json_object_set_new(o, "story", a->story > 0 ? json_sprintf("%lld", (long long)a->story)
+                                                 : json_null());
     return o;
 }
 

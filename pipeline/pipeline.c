@@ -483,6 +483,7 @@ void pipeline_op_trim(struct store_op *op)
     fingerprint_set_free(&op->fps);
     fingerprint_set_free(&op->index);
     dedupe_near_list_free(&op->near);
+    story_vec_free(&op->story_sig);
     if (op->ents.release != NULL)
         op->ents.release(&op->ents);
 }

@@ -12,6 +12,7 @@ const struct pipeline_stage pipeline_stages[] = {
     {"normalise", PIPELINE_ANALYSE, stage_normalise},
     {"entities", PIPELINE_ANALYSE, stage_entities},
     {"near-copies", PIPELINE_RESOLVE, stage_near},
+    {"story", PIPELINE_ANALYSE, stage_story},
 };
 
 const size_t pipeline_nstages = sizeof pipeline_stages / sizeof pipeline_stages[0];
@@ -70,6 +71,7 @@ void pipeline_op_clear(struct store_op *op)
     fingerprint_set_free(&op->fps);
     fingerprint_set_free(&op->index);
     dedupe_near_list_free(&op->near);
+    story_vec_free(&op->story_sig);
     if (op->ents.release != NULL)
         op->ents.release(&op->ents);
 }

@@ -65,6 +65,10 @@ int stage_entities(const struct pipeline_ctx *ctx, struct store_op *op, struct e
 /* stage_near.c: near copies already stored, and the copy group to join. */
 int stage_near(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
 
+/* stage_story.c: the story signature (title, body, entities) the writer
+ * compares with the stories in the article's time window. */
+int stage_story(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+
 /* Entities are extracted from the first 64 KiB of a body. */
 #define PIPELINE_ENTITY_MAX_BYTES 65536
 

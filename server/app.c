@@ -157,6 +157,7 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
     sopts.durability_full = app->cfg.durability == DURABILITY_FULL;
     sopts.group_commit_max = app->cfg.group_commit_max;
     sopts.tombstone_days = app->cfg.tombstone_days;
+    sopts.story_window = (int64_t)app->cfg.story_window_h * 3600;
     sopts.fingerprints = app->cfg.duplicates;
     if (app->cfg.entities) {
         if (entity_extractor_new(&app->extractor, err) != 0) {

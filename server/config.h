@@ -46,6 +46,7 @@ struct config {
     unsigned tombstone_days;    /* deletes stay in the change sequence this long at least */
     unsigned max_subscribers;   /* live event streams at once */
     unsigned events_heartbeat_s; /* seconds between an event stream's heartbeats */
+    unsigned story_window_h;    /* an article joins stories within this many hours of it */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

@@ -24,6 +24,7 @@ struct article {
     char *duplicate_of; /* set by the store: id of an earlier exact copy, or NULL */
     int64_t seq;        /* the store's row number */
     int64_t grp;        /* copy group: seq of the group's earliest member */
+    int64_t story;      /* set by the store: the article's story, 0: none */
     int id_generated;   /* the parser made the id up (the client sent none) */
 };
 

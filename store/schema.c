@@ -219,6 +219,42 @@ static const char *const migrations[] = {
      * before count as created and as deleted from no source. */
     "ALTER TABLE articles ADD COLUMN created_change INTEGER;"
     "ALTER TABLE tombstones ADD COLUMN source TEXT;",
+    /* 14: stories (store_story.c, analysis/story.h). A story's centroid is
+     * its bounded feature vector; story_terms indexes its heaviest features
+     * by the day of its last report, so candidates come from a range look-up
+     * per feature (a B-tree, not FTS5: it is read back by the writer inside
+     * the transaction that changed it, which FTS5's pending terms would not
+     * give in the same order under every grouping of commits). story_df
+     * counts the articles that carry each feature (its rarity). Articles
+     * stored before this migration have no story (NULL). */
+    "ALTER TABLE articles ADD COLUMN story INTEGER;"
+    "CREATE INDEX articles_story ON articles(story, ts, seq) WHERE story IS NOT NULL;"
+    "CREATE TABLE stories ("
+    "  id INTEGER PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  title_score REAL NOT NULL,"
+    "  articles INTEGER NOT NULL,"
+    "  first_ts INTEGER NOT NULL,"
+    "  last_ts INTEGER NOT NULL,"
+    "  centroid BLOB NOT NULL"
+    ");"
+    "CREATE INDEX stories_last ON stories(last_ts, id);"
+    "CREATE TABLE story_sources ("
+    "  story INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  articles INTEGER NOT NULL,"
+    "  PRIMARY KEY (story, source)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE story_terms ("
+    "  h INTEGER NOT NULL,"
+    "  day INTEGER NOT NULL,"
+    "  story INTEGER NOT NULL,"
+    "  PRIMARY KEY (h, day, story)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE story_df ("
+    "  h INTEGER PRIMARY KEY,"
+    "  n INTEGER NOT NULL"
+    ");",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -11,6 +11,7 @@
 #include "analysis/dedupe.h"
 #include "analysis/error.h"
 #include "analysis/fingerprint.h"
+#include "analysis/story.h"
 #include "store/article.h"
 
 struct store;
@@ -45,6 +46,11 @@ struct store_options {
      * entities at the end of a transaction. 0: the default,
      * STORE_ENT_FOLD_ROWS; tests set it small. */
     unsigned entity_fold_rows;
+    /* Stories (store_story.c): an article joins a story whose span is
+     * within this many seconds of its time (0: STORY_DEFAULT_WINDOW), from
+     * this similarity (0: STORY_DEFAULT_THRESHOLD). */
+    int64_t story_window;
+    double story_threshold;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
     /* Nonzero when near-duplicate look-ups are on: the store keeps its
@@ -186,6 +192,9 @@ struct store_op {
     int64_t near_grp;             /* group of a stored near copy, or 0 */
     struct store_op *near_op;     /* an earlier op of the same batch, or NULL */
     struct store_entity_set ents; /* the article's entities (owned by the op's owner) */
+    /* the article's story signature (story_sig_compute; owned by the op's
+     * owner); n == 0: nothing to compare, the article still gets a story */
+    struct story_vec story_sig;
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -194,6 +203,8 @@ struct store_op {
      * replace and delete gets the next one, in commit order; a rolled-back
      * op's number is given again */
     int64_t change_seq;
+    int64_t story;  /* the story the article belongs to (0: none) */
+    int story_new;  /* 1: the article started it */
     int rc;      /* the SQLite code of a failure (store-internal) */
 };
 
@@ -276,6 +287,53 @@ struct store_hits {
     int64_t max_seq;  /* the snapshot bound used */
     long long ranked; /* relevance scored only the newest this many matches, or 0 */
 };
+
+/* ---- stories (store_story.c) -------------------------------------------- */
+
+/* Outlets named per story, at most. */
+#define STORE_STORY_SOURCES 20
+
+struct store_story_member {
+    char *id, *title, *source, *published_at, *duplicate_of; /* NULL when absent */
+};
+
+struct store_story {
+    int64_t id;
+    char *title;
+    long long articles, nsources; /* nsources: distinct outlets */
+    int64_t first_ts, last_ts;
+    char **sources; /* the outlets with most members first, at most STORE_STORY_SOURCES */
+    size_t nsource_names;
+    struct store_story_member *members; /* store_story_get: oldest first */
+    size_t nmembers;
+};
+
+struct store_story_query {
+    int64_t from, to;       /* active in [from, to): INT64_MIN / INT64_MAX when open */
+    long long min_articles; /* 0: any */
+    unsigned limit;
+    int has_after; /* keyset: stories strictly after (after_ts, after_id) */
+    int64_t after_ts, after_id;
+};
+
+struct store_stories {
+    struct store_story *items;
+    size_t n;
+    int more;
+};
+
+/* Stories most recently active first (last_ts desc, id desc), with their
+ * outlets. Returns 0 or -1 (err filled); free with store_stories_free. */
+int store_story_list(struct store *st, const struct store_story_query *q,
+                     struct store_stories *out, struct error *err);
+void store_stories_free(struct store_stories *list);
+
+/* Story id with its outlets and its first max_members members (oldest
+ * first). Returns 0, or -1 with ERR_NOT_FOUND / ERR_INTERNAL; the caller
+ * clears out with store_story_clear. */
+int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
+                    struct error *err);
+void store_story_clear(struct store_story *s);
 
 /* ---- near duplicates (store_near.c): data for near_find ---------------- */
 

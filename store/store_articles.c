@@ -26,6 +26,8 @@ int store_row_article(sqlite3_stmt *s, struct article *a)
     hash = sqlite3_column_text(s, 12);
     snprintf(a->content_hash, sizeof a->content_hash, "%s", hash ? (const char *)hash : "");
     a->duplicate_of = store_column_dup(s, 13);
+    if (sqlite3_column_count(s) > 14)
+        a->story = sqlite3_column_int64(s, 14);
     if (a->id == NULL || a->title == NULL || a->ingested_at == NULL) {
         article_clear(a);
         return -1;

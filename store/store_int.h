@@ -52,8 +52,13 @@ enum store_rstmt {
     RSTMT_SEARCH_RANK_ROWS,
     RSTMT_CHANGES,
     RSTMT_CHANGES_BOUNDS,
+    RSTMT_STORY_LIST,
+    RSTMT_STORY_GET,
+    RSTMT_STORY_SOURCES,
+    RSTMT_STORY_NSOURCES,
+    RSTMT_STORY_MEMBERS,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
-    STORE_MAX_STMTS = 48 /* the writer's statement cache (struct store.wstmts) */
+    STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };
 
 /* The column weights of the table's own rank (schema.c, migration 10), for
@@ -108,6 +113,7 @@ enum store_wstmt {
     WSTMT_TOMB_PRUNE_MAX,
     WSTMT_TOMB_PRUNE,
     WSTMT_CHANGE_FLOOR,
+    WSTMT_STORY_FIRST_, /* store_story.c's statements: its own enum from here */
 };
 
 struct store_reader {
@@ -381,6 +387,14 @@ int store_list_collect(struct store_reader *r, sqlite3_stmt *s, const struct sto
 
 /* Fills a from the 14 article columns of s (store_articles.c). 0 or -1. */
 int store_row_article(sqlite3_stmt *s, struct article *a);
+
+/* Stories (store_story.c), inside the op's savepoint. assign: puts the
+ * article just written (op->article.seq, ts, source, duplicate_of) in a
+ * story, filling op->story and op->story_new; exists: it was a replace.
+ * remove: takes article seq out of its story before its row is deleted (the
+ * story goes with its last member). SQLite rc. */
+int store_story_assign(struct store *st, struct store_op *op, int exists);
+int store_story_remove(struct store *st, int64_t seq);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */
 char *store_column_dup(sqlite3_stmt *s, int i);

@@ -5,12 +5,12 @@
 
 #define ARTICLE_COLS                                                                               \
     "seq, id, title, body, url, source, author, language, published_at, tags, ts,"                 \
-    " ingested_at, content_hash, duplicate_of"
+    " ingested_at, content_hash, duplicate_of, story"
 
 /* Same columns with the body left out, for listings. */
 #define ARTICLE_COLS_NOBODY                                                                        \
     "seq, id, title, NULL, url, source, author, language, published_at, tags, ts,"                 \
-    " ingested_at, content_hash, duplicate_of"
+    " ingested_at, content_hash, duplicate_of, story"
 
 /* Exact entity counts: the stored ones plus the deltas not folded yet (at
  * most STORE_ENT_FOLD_ROWS rows, summed once per statement;
@@ -172,14 +172,14 @@ const struct store_stmt_sql store_rstmts[] = {
      " WHERE e.eid <> ?1 GROUP BY e.eid"},
     {RSTMT_ENT_ARTICLES,
      "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story"
      " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?6) m"
      " CROSS JOIN articles a ON a.seq = m.seq"
      " WHERE a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
      " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5"},
     {RSTMT_ENT_ARTICLES_WALK,
      "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story"
      " FROM articles a INDEXED BY articles_ts"
      " WHERE +a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?6)"
      " AND a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
@@ -229,6 +229,19 @@ const struct store_stmt_sql store_rstmts[] = {
      " coalesce((SELECT max(change_seq) FROM tombstones), 0), f.v), f.v"
      " FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
      "  WHERE name = 'change_floor'), 0) AS v) f"},
+    /* stories (store_story.c): most recently active first, keyset paged on
+     * (last_ts, id); active in [?1, ?2) means its span meets the window */
+    {RSTMT_STORY_LIST, "SELECT id, title, articles, first_ts, last_ts FROM stories"
+                       " WHERE last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
+                       " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
+                       " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
+    {RSTMT_STORY_GET,
+     "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id = ?1"},
+    {RSTMT_STORY_SOURCES, "SELECT source, articles FROM story_sources WHERE story = ?1"
+                          " ORDER BY articles DESC, source LIMIT ?2"},
+    {RSTMT_STORY_NSOURCES, "SELECT count(*) FROM story_sources WHERE story = ?1"},
+    {RSTMT_STORY_MEMBERS, "SELECT id, title, source, published_at, duplicate_of FROM articles"
+                          " WHERE story = ?1 ORDER BY ts, seq LIMIT ?2"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

@@ -611,8 +611,10 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         rc = store_entities_remove(st, a->seq);
     if (rc == SQLITE_OK && op->ents.owner != NULL)
         rc = store_entities_write(st, a->seq, a->ts, &op->ents);
+    if (rc == SQLITE_OK)
+        rc = store_story_assign(st, op, exists);
     if (rc != SQLITE_OK) {
-        store_op_fail(st, op, rc, "writing fingerprints and entities failed");
+        store_op_fail(st, op, rc, "writing fingerprints, entities and story failed");
         return rc;
     }
     if (exists) {
@@ -646,6 +648,11 @@ static int store_op_delete(struct store *st, struct store_op *op)
         op->failed = 1;
         error_set(&op->err, ERR_NOT_FOUND, "no article with id '%s'", op->article.id);
         return SQLITE_NOTFOUND;
+    }
+    rc = store_story_remove(st, seq);
+    if (rc != SQLITE_OK) {
+        store_op_fail(st, op, rc, "removing the article from its story failed");
+        return rc;
     }
     s = st->wstmts[WSTMT_DELETE];
     sqlite3_bind_text(s, 1, op->article.id, -1, SQLITE_STATIC);
@@ -707,6 +714,8 @@ void store_op_apply(struct store *st, struct store_op *op)
     op->failed = 0;
     op->created = 0;
     op->change_seq = 0;
+    op->story = 0;
+    op->story_new = 0;
     op->rc = SQLITE_OK;
     error_clear(&op->err);
     rc = store_savepoint_step(st, WSTMT_SAVEPOINT);
@@ -728,6 +737,8 @@ void store_op_apply(struct store *st, struct store_op *op)
         st->next_seq = next_seq;
         st->last_change = last_change;
         op->change_seq = 0;
+        op->story = 0;
+        op->story_new = 0;
         /* sizes it set may name sets that were rolled back: unknown again */
         if (st->sizes != NULL && op->article.seq > 0)
             fpsizes_clear(st->sizes, op->article.seq);

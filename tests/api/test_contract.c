@@ -985,7 +985,7 @@ static const char ingest_sample[] =
     "\"8ef42751e88f9040d24bbb1beb89cfdcb24932b6ad5ec9b3986af260b7c6c25a\",\"duplicate_of\":null,"
     "\"duplicates\":{\"exact_of\":null,\"near\":[{\"id\":\"w\",\"containment\":0.9,"
     "\"resemblance\":0.4}]},\"entities\":[{\"id\":\"person:a-b\",\"name\":\"A B\","
-    "\"type\":\"person\"}]}";
+    "\"type\":\"person\"}],\"story\":{\"id\":\"7\",\"new\":true}}";
 
 static const char problem_sample[] = "{\"type\":\"about:blank\",\"title\":\"Bad Request\","
                                      "\"status\":400,\"detail\":\"d\",\"errors\":[{\"field\":"
@@ -1098,7 +1098,7 @@ Test(document, checks_catch_wrong_documents)
         "\"author\":null,\"language\":null,\"published_at\":null,\"tags\":[],"
         "\"ingested_at\":\"2025-03-01T12:00:00.250Z\",\"content_hash\":"
         "\"8ef42751e88f9040d24bbb1beb89cfdcb24932b6ad5ec9b3986af260b7c6c25a\","
-        "\"duplicate_of\":null}";
+        "\"duplicate_of\":null,\"story\":\"1\"}";
 
 #define EXPECT_CAUGHT(what)                                                                        \
     do {                                                                                           \
@@ -1511,6 +1511,42 @@ static const struct call calls[] = {
     {"GET", "/v1/events?types=article.moved", NULL, NULL, 400, "types"},
     {"GET", "/v1/events?source=%FF", NULL, NULL, 422, "source"},
     {"DELETE", "/v1/events", NULL, NULL, 405, NULL},
+    /* stories: more than a page of unrelated ones, then the listing */
+    {"POST", "/v1/articles/_bulk", NDJSON_CT,
+    "{\"id\":\"st-0\",\"title\":\"amber0\",\"body\":\"amberx0 ambery0\"}\n"
+    "{\"id\":\"st-1\",\"title\":\"basalt1\",\"body\":\"basaltx1 basalty1\"}\n"
+    "{\"id\":\"st-2\",\"title\":\"cobalt2\",\"body\":\"cobaltx2 cobalty2\"}\n"
+    "{\"id\":\"st-3\",\"title\":\"dune3\",\"body\":\"dunex3 duney3\"}\n"
+    "{\"id\":\"st-4\",\"title\":\"ember4\",\"body\":\"emberx4 embery4\"}\n"
+    "{\"id\":\"st-5\",\"title\":\"fjord5\",\"body\":\"fjordx5 fjordy5\"}\n"
+    "{\"id\":\"st-6\",\"title\":\"garnet6\",\"body\":\"garnetx6 garnety6\"}\n"
+    "{\"id\":\"st-7\",\"title\":\"harbor7\",\"body\":\"harborx7 harbory7\"}\n"
+    "{\"id\":\"st-8\",\"title\":\"indigo8\",\"body\":\"indigox8 indigoy8\"}\n"
+    "{\"id\":\"st-9\",\"title\":\"jasper9\",\"body\":\"jasperx9 jaspery9\"}\n"
+    "{\"id\":\"st-10\",\"title\":\"kelp10\",\"body\":\"kelpx10 kelpy10\"}\n"
+    "{\"id\":\"st-11\",\"title\":\"lagoon11\",\"body\":\"lagoonx11 lagoony11\"}\n"
+    "{\"id\":\"st-12\",\"title\":\"marble12\",\"body\":\"marblex12 marbley12\"}\n"
+    "{\"id\":\"st-13\",\"title\":\"nectar13\",\"body\":\"nectarx13 nectary13\"}\n"
+    "{\"id\":\"st-14\",\"title\":\"onyx14\",\"body\":\"onyxx14 onyxy14\"}\n"
+    "{\"id\":\"st-15\",\"title\":\"pumice15\",\"body\":\"pumicex15 pumicey15\"}\n"
+    "{\"id\":\"st-16\",\"title\":\"quartz16\",\"body\":\"quartzx16 quartzy16\"}\n"
+    "{\"id\":\"st-17\",\"title\":\"raven17\",\"body\":\"ravenx17 raveny17\"}\n"
+    "{\"id\":\"st-18\",\"title\":\"saffron18\",\"body\":\"saffronx18 saffrony18\"}\n"
+    "{\"id\":\"st-19\",\"title\":\"tundra19\",\"body\":\"tundrax19 tundray19\"}\n"
+    "{\"id\":\"st-20\",\"title\":\"umber20\",\"body\":\"umberx20 umbery20\"}\n"
+    "{\"id\":\"st-21\",\"title\":\"violet21\",\"body\":\"violetx21 violety21\"}\n",
+     200, NULL},
+    {"GET", "/v1/stories", NULL, NULL, 200, NULL},
+    {"GET", "/v1/stories?from=2000-01-01&to=2100-01-01&min_articles=1&limit=5", NULL, NULL, 200,
+     NULL},
+    {"GET", "/v1/stories?min_articles=0", NULL, NULL, 400, "min_articles"},
+    {"GET", "/v1/stories?cursor=abc", NULL, NULL, 400, "cursor"},
+    {"GET", "/v1/stories?cursor=%FF", NULL, NULL, 422, "cursor"},
+    {"GET", "/v1/stories/1", NULL, NULL, 200, NULL},
+    {"GET", "/v1/stories/999999999", NULL, NULL, 404, NULL},
+    {"GET", "/v1/stories/abc", NULL, NULL, 404, NULL},
+    {"POST", "/v1/stories", JSON_CT, "{}", 405, NULL},
+    {"DELETE", "/v1/stories/1", NULL, NULL, 405, NULL},
     /* snapshots (into the test's temp folder) */
     {"POST", "/v1/admin/snapshot?name=contract.db", NULL, NULL, 201, NULL},
     {"POST", "/v1/admin/snapshot?name=contract.db", NULL, NULL, 409, "name"},

@@ -1,0 +1,739 @@
+/* store_story.c: story assignment in the writer, where writes are in one
+ * order, so the same articles in the same order give the same stories
+ * whatever the grouping of commits. An exact or near copy joins its
+ * original's story; any other article is compared with the stories that
+ * share its rarest features in the time window (story_terms, bounded
+ * probes), and joins the most similar one from the threshold, or starts
+ * its own. The rules are analysis/story.h's. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* story_df's row of the number of articles counted (no feature hashes to 0
+ * in practice; one that did would only skew its own rarity) */
+#define STORY_DF_TOTAL 0
+
+enum {
+    SW_DF_GET = WSTMT_STORY_FIRST_,
+    SW_DF_ADD,
+    SW_PROBE,
+    SW_GET,
+    SW_INSERT,
+    SW_UPDATE,
+    SW_TERM_ADD,
+    SW_TERM_DEL,
+    SW_SRC_ADD,
+    SW_SRC_SUB,
+    SW_SRC_PRUNE,
+    SW_SET_ARTICLE,
+    SW_OF_ID,
+    SW_OF_GRP,
+    SW_OF_SEQ,
+    SW_DELETE,
+    SW_DELETE_SOURCES,
+    SW_END_
+};
+_Static_assert((int)SW_END_ <= (int)STORE_MAX_STMTS, "the writer's statement cache holds the story's");
+
+static const char *const sw_sql[SW_END_ - WSTMT_STORY_FIRST_] = {
+    [SW_DF_GET - WSTMT_STORY_FIRST_] = "SELECT n FROM story_df WHERE h = ?1",
+    [SW_DF_ADD - WSTMT_STORY_FIRST_] = "INSERT INTO story_df (h, n) VALUES (?1, 1)"
+                                       " ON CONFLICT (h) DO UPDATE SET n = n + 1",
+    [SW_PROBE - WSTMT_STORY_FIRST_] = "SELECT story FROM story_terms WHERE h = ?1"
+                                      " AND day BETWEEN ?2 AND ?3"
+                                      " ORDER BY day DESC, story DESC LIMIT ?4",
+    [SW_GET - WSTMT_STORY_FIRST_] =
+        "SELECT title_score, articles, first_ts, last_ts, centroid FROM stories WHERE id = ?1",
+    [SW_INSERT - WSTMT_STORY_FIRST_] =
+        "INSERT INTO stories (id, title, title_score, articles, first_ts, last_ts, centroid)"
+        " VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5)",
+    [SW_UPDATE - WSTMT_STORY_FIRST_] =
+        "UPDATE stories SET title = coalesce(?2, title), title_score = ?3, articles = ?4,"
+        " first_ts = ?5, last_ts = ?6, centroid = coalesce(?7, centroid) WHERE id = ?1",
+    [SW_TERM_ADD - WSTMT_STORY_FIRST_] =
+        "INSERT OR IGNORE INTO story_terms (h, day, story) VALUES (?1, ?2, ?3)",
+    [SW_TERM_DEL - WSTMT_STORY_FIRST_] =
+        "DELETE FROM story_terms WHERE h = ?1 AND day = ?2 AND story = ?3",
+    [SW_SRC_ADD - WSTMT_STORY_FIRST_] =
+        "INSERT INTO story_sources (story, source, articles) VALUES (?1, ?2, 1)"
+        " ON CONFLICT (story, source) DO UPDATE SET articles = articles + 1",
+    [SW_SRC_SUB - WSTMT_STORY_FIRST_] =
+        "UPDATE story_sources SET articles = articles - 1 WHERE story = ?1 AND source = ?2",
+    [SW_SRC_PRUNE - WSTMT_STORY_FIRST_] =
+        "DELETE FROM story_sources WHERE story = ?1 AND source = ?2 AND articles <= 0",
+    [SW_SET_ARTICLE - WSTMT_STORY_FIRST_] = "UPDATE articles SET story = ?2 WHERE seq = ?1",
+    [SW_OF_ID - WSTMT_STORY_FIRST_] = "SELECT story FROM articles WHERE id = ?1",
+    [SW_OF_GRP - WSTMT_STORY_FIRST_] = "SELECT story FROM articles WHERE grp = ?1"
+                                       " AND story IS NOT NULL ORDER BY seq LIMIT 1",
+    [SW_OF_SEQ - WSTMT_STORY_FIRST_] = "SELECT story, source FROM articles WHERE seq = ?1",
+    [SW_DELETE - WSTMT_STORY_FIRST_] = "DELETE FROM stories WHERE id = ?1",
+    [SW_DELETE_SOURCES - WSTMT_STORY_FIRST_] = "DELETE FROM story_sources WHERE story = ?1",
+};
+
+static sqlite3_stmt *sw(struct store *st, int which)
+{
+    return store_writer_stmt(st, which, sw_sql[which - WSTMT_STORY_FIRST_]);
+}
+
+/* Steps a statement that returns no row; resets it. SQLite rc. */
+static int sw_exec(struct store *st, sqlite3_stmt *s)
+{
+    int rc;
+    if (s == NULL)
+        return sqlite3_errcode(st->wdb) ? sqlite3_errcode(st->wdb) : SQLITE_ERROR;
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* One integer (or NULL: 0) from a statement taking one integer or text
+ * argument. SQLite rc; *out 0 when no row. */
+static int sw_int(struct store *st, int which, int64_t arg, const char *text, int64_t *out)
+{
+    sqlite3_stmt *s = sw(st, which);
+    int rc;
+    *out = 0;
+    if (s == NULL)
+        return SQLITE_ERROR;
+    if (text != NULL)
+        sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 1, arg);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int64_t day_of(int64_t ts)
+{
+    return ts >= 0 ? ts / 86400 : -((-ts + 86399) / 86400);
+}
+
+/* A stored story's state. */
+struct story_row {
+    double title_score;
+    int64_t articles, first, last;
+    struct story_vec centroid;
+};
+
+/* Reads story id: 1 found, 0 absent, -1 with *rc. */
+static int story_get(struct store *st, int64_t id, struct story_row *row, int *rc)
+{
+    sqlite3_stmt *s = sw(st, SW_GET);
+    int found = 0;
+
+    memset(row, 0, sizeof *row);
+    if (s == NULL) {
+        *rc = SQLITE_ERROR;
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    *rc = sqlite3_step(s);
+    if (*rc == SQLITE_ROW) {
+        found = 1;
+        row->title_score = sqlite3_column_double(s, 0);
+        row->articles = sqlite3_column_int64(s, 1);
+        row->first = sqlite3_column_int64(s, 2);
+        row->last = sqlite3_column_int64(s, 3);
+        *rc = story_centroid_decode(sqlite3_column_blob(s, 4), (size_t)sqlite3_column_bytes(s, 4),
+                                    &row->centroid) == 0
+                  ? SQLITE_OK
+                  : SQLITE_CORRUPT;
+    } else if (*rc == SQLITE_DONE) {
+        *rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    return *rc == SQLITE_OK ? found : -1;
+}
+
+/* Adds (del 0) or removes story id's index rows for terms[0..n) on day. */
+static int terms_apply(struct store *st, int64_t id, const int64_t *terms, size_t n, int64_t day,
+                       int del)
+{
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *s = sw(st, del ? SW_TERM_DEL : SW_TERM_ADD);
+        if (s == NULL)
+            return SQLITE_ERROR;
+        sqlite3_bind_int64(s, 1, terms[i]);
+        sqlite3_bind_int64(s, 2, day);
+        sqlite3_bind_int64(s, 3, id);
+        rc = sw_exec(st, s);
+    }
+    return rc;
+}
+
+/* Is h among the sorted terms[0..n)? */
+static int terms_has(const int64_t *terms, size_t n, int64_t h)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (terms[mid] == h)
+            return 1;
+        if (terms[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Moves story id's index rows from (old terms, old day) to (new, new day),
+ * touching only what changed. */
+static int terms_move(struct store *st, int64_t id, const int64_t *ot, size_t on, int64_t oday,
+                      const int64_t *nt, size_t nn, int64_t nday)
+{
+    int rc = SQLITE_OK;
+    if (oday != nday) {
+        rc = terms_apply(st, id, ot, on, oday, 1);
+        return rc == SQLITE_OK ? terms_apply(st, id, nt, nn, nday, 0) : rc;
+    }
+    for (size_t i = 0; i < on && rc == SQLITE_OK; i++)
+        if (!terms_has(nt, nn, ot[i]))
+            rc = terms_apply(st, id, &ot[i], 1, oday, 1);
+    for (size_t i = 0; i < nn && rc == SQLITE_OK; i++)
+        if (!terms_has(ot, on, nt[i]))
+            rc = terms_apply(st, id, &nt[i], 1, nday, 0);
+    return rc;
+}
+
+static int source_add(struct store *st, int64_t id, const char *source)
+{
+    sqlite3_stmt *s;
+    if (source == NULL || source[0] == '\0')
+        return SQLITE_OK;
+    s = sw(st, SW_SRC_ADD);
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+    return sw_exec(st, s);
+}
+
+/* The article's vector: its signature weighted by the rarity counts as
+ * they stand before it. */
+static int article_vec(struct store *st, const struct story_vec *sig, struct story_vec *vec)
+{
+    int64_t *df = NULL, total = 0;
+    int rc = sw_int(st, SW_DF_GET, STORY_DF_TOTAL, NULL, &total);
+
+    memset(vec, 0, sizeof *vec);
+    if (rc != SQLITE_OK || sig->n == 0)
+        return rc;
+    df = malloc(sig->n * sizeof *df);
+    if (df == NULL)
+        return SQLITE_NOMEM;
+    for (size_t i = 0; i < sig->n && rc == SQLITE_OK; i++)
+        rc = sw_int(st, SW_DF_GET, sig->f[i].h, NULL, &df[i]);
+    if (rc == SQLITE_OK && story_vec_make(sig, df, total, vec) != 0)
+        rc = SQLITE_NOMEM;
+    free(df);
+    return rc;
+}
+
+static int df_count(struct store *st, const struct story_vec *sig)
+{
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i <= sig->n && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *s = sw(st, SW_DF_ADD);
+        if (s == NULL)
+            return SQLITE_ERROR;
+        sqlite3_bind_int64(s, 1, i < sig->n ? sig->f[i].h : STORY_DF_TOTAL);
+        rc = sw_exec(st, s);
+    }
+    return rc;
+}
+
+struct cand {
+    int64_t id;
+    double votes;
+};
+
+static int cmp_cand(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+    if (a->votes != b->votes)
+        return a->votes > b->votes ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* The story that vec (at time t) joins, or 0; *score its similarity. */
+static int story_find(struct store *st, const struct story_vec *vec, int64_t t, int64_t *found,
+                      double *score)
+{
+    int64_t window = st->opts.story_window > 0 ? st->opts.story_window : STORY_DEFAULT_WINDOW;
+    double threshold =
+        st->opts.story_threshold > 0 ? st->opts.story_threshold : STORY_DEFAULT_THRESHOLD;
+    struct cand cands[STORY_PROBES * STORY_PROBE_LIMIT];
+    double scores[STORY_CANDIDATES];
+    int64_t ids[STORY_CANDIDATES];
+    size_t probe[STORY_PROBES], np, nc = 0, ns = 0;
+    int rc = SQLITE_OK;
+    long pick;
+
+    *found = 0;
+    *score = 0;
+    np = story_probe_order(vec, probe, STORY_PROBES);
+    for (size_t p = 0; p < np && rc == SQLITE_OK; p++) {
+        sqlite3_stmt *s = sw(st, SW_PROBE);
+        if (s == NULL)
+            return SQLITE_ERROR;
+        sqlite3_bind_int64(s, 1, vec->f[probe[p]].h);
+        sqlite3_bind_int64(s, 2, day_of(t - window));
+        sqlite3_bind_int64(s, 3, day_of(t + window));
+        sqlite3_bind_int(s, 4, STORY_PROBE_LIMIT);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            size_t k = 0;
+            while (k < nc && cands[k].id != id)
+                k++;
+            if (k == nc) {
+                cands[nc].id = id;
+                cands[nc++].votes = 0;
+            }
+            cands[k].votes += vec->f[probe[p]].w;
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    qsort(cands, nc, sizeof *cands, cmp_cand);
+    for (size_t i = 0; i < nc && ns < STORY_CANDIDATES && rc == SQLITE_OK; i++) {
+        struct story_row row;
+        int got = story_get(st, cands[i].id, &row, &rc);
+        if (got > 0) {
+            double tf = story_time_factor(t, row.first, row.last, window);
+            ids[ns] = cands[i].id;
+            scores[ns++] = tf > 0 ? story_similarity(vec, &row.centroid) * tf : 0;
+        }
+        story_vec_free(&row.centroid);
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    pick = story_pick(scores, ids, ns, story_threshold(vec->n, threshold));
+    if (pick >= 0) {
+        *found = ids[pick];
+        *score = scores[pick];
+    }
+    return SQLITE_OK;
+}
+
+/* Adds the article (vec, at t, titled title) to story id; *joined 0 when
+ * the story is not there (the caller starts one). SQLite rc. */
+static int story_join(struct store *st, int64_t id, const struct story_vec *vec, double score,
+                      const struct article *a, int *joined)
+{
+    struct story_row row;
+    int64_t ot[STORY_INDEX_TERMS], nt[STORY_INDEX_TERMS];
+    size_t on, nn;
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    sqlite3_stmt *s;
+    int rc, found = story_get(st, id, &row, &rc);
+    int64_t first, last;
+
+    *joined = found > 0;
+    if (found <= 0)
+        goto out;
+    on = story_index_terms(&row.centroid, ot);
+    if (vec->n > 0 && story_centroid_add(&row.centroid, vec) != 0) {
+        rc = SQLITE_NOMEM;
+        goto out;
+    }
+    nn = story_index_terms(&row.centroid, nt);
+    blob = story_centroid_encode(&row.centroid, &blen);
+    s = sw(st, SW_UPDATE);
+    if (blob == NULL || s == NULL) {
+        rc = blob == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+        goto out;
+    }
+    first = a->ts < row.first ? a->ts : row.first;
+    last = a->ts > row.last ? a->ts : row.last;
+    sqlite3_bind_int64(s, 1, id);
+    /* the story's title: its member closest to it when it joined */
+    if (score > row.title_score)
+        sqlite3_bind_text(s, 2, a->title, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 3, score > row.title_score ? score : row.title_score);
+    sqlite3_bind_int64(s, 4, row.articles + 1);
+    sqlite3_bind_int64(s, 5, first);
+    sqlite3_bind_int64(s, 6, last);
+    sqlite3_bind_blob(s, 7, blob, (int)blen, SQLITE_STATIC);
+    rc = sw_exec(st, s);
+    if (rc == SQLITE_OK)
+        rc = terms_move(st, id, ot, on, day_of(row.last), nt, nn, day_of(last));
+    if (rc == SQLITE_OK)
+        rc = source_add(st, id, a->source);
+out:
+    free(blob);
+    story_vec_free(&row.centroid);
+    return rc;
+}
+
+/* Starts story a->seq with the article alone. */
+static int story_start(struct store *st, const struct story_vec *vec, const struct article *a)
+{
+    int64_t terms[STORY_INDEX_TERMS];
+    size_t n = story_index_terms(vec, terms), blen = 0;
+    unsigned char *blob = story_centroid_encode(vec, &blen);
+    sqlite3_stmt *s = sw(st, SW_INSERT);
+    int rc;
+
+    if (blob == NULL || s == NULL) {
+        free(blob);
+        return blob == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+    }
+    sqlite3_bind_int64(s, 1, a->seq);
+    sqlite3_bind_text(s, 2, a->title, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 3, 0.0);
+    sqlite3_bind_int64(s, 4, a->ts);
+    sqlite3_bind_blob(s, 5, blob, (int)blen, SQLITE_STATIC);
+    rc = sw_exec(st, s);
+    free(blob);
+    if (rc == SQLITE_OK)
+        rc = terms_apply(st, a->seq, terms, n, day_of(a->ts), 0);
+    if (rc == SQLITE_OK)
+        rc = source_add(st, a->seq, a->source);
+    return rc;
+}
+
+/* The story of the original this article copies, or 0. */
+static int copy_story(struct store *st, const struct store_op *op, int64_t *out)
+{
+    const struct article *a = &op->article;
+    int rc = SQLITE_OK;
+
+    *out = 0;
+    if (a->duplicate_of != NULL)
+        rc = sw_int(st, SW_OF_ID, 0, a->duplicate_of, out);
+    if (rc == SQLITE_OK && *out == 0 && op->near_op != NULL && !op->near_op->failed)
+        *out = op->near_op->story;
+    if (rc == SQLITE_OK && *out == 0 && op->near_grp > 0)
+        rc = sw_int(st, SW_OF_GRP, op->near_grp, NULL, out);
+    return rc;
+}
+
+int store_story_assign(struct store *st, struct store_op *op, int exists)
+{
+    struct article *a = &op->article;
+    struct story_vec vec = {0};
+    int64_t story = 0;
+    double score = 0;
+    int rc = SQLITE_OK, copy = 0, joined = 0;
+    sqlite3_stmt *s;
+
+    op->story = 0;
+    op->story_new = 0;
+    if (exists) {
+        /* a replaced article keeps its story (re-evaluation comes later);
+         * one stored before stories existed gets one now */
+        rc = sw_int(st, SW_OF_SEQ, a->seq, NULL, &story);
+        if (rc != SQLITE_OK || story != 0) {
+            op->story = a->story = story;
+            return rc;
+        }
+    }
+    rc = copy_story(st, op, &story);
+    copy = story != 0;
+    if (rc == SQLITE_OK)
+        rc = article_vec(st, &op->story_sig, &vec);
+    if (rc == SQLITE_OK && !copy && vec.n > 0)
+        rc = story_find(st, &vec, a->ts, &story, &score);
+    else if (copy)
+        score = 0; /* a copy does not retitle its story */
+    /* a copy's words are its original's: counting them again would make
+     * an agency story's words look common */
+    if (rc == SQLITE_OK && !copy)
+        rc = df_count(st, &op->story_sig);
+    if (rc == SQLITE_OK && story != 0)
+        rc = story_join(st, story, &vec, score, a, &joined);
+    if (rc == SQLITE_OK && !joined) {
+        story = a->seq;
+        op->story_new = 1;
+        rc = story_start(st, &vec, a);
+    }
+    s = rc == SQLITE_OK ? sw(st, SW_SET_ARTICLE) : NULL;
+    if (rc == SQLITE_OK && s == NULL)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, a->seq);
+        sqlite3_bind_int64(s, 2, story);
+        rc = sw_exec(st, s);
+    }
+    if (rc == SQLITE_OK)
+        op->story = a->story = story;
+    else
+        op->story_new = 0;
+    story_vec_free(&vec);
+    return rc;
+}
+
+int store_story_remove(struct store *st, int64_t seq)
+{
+    sqlite3_stmt *s = sw(st, SW_OF_SEQ);
+    struct story_row row;
+    int64_t story = 0;
+    char *source = NULL;
+    int rc, found;
+
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, seq);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        story = sqlite3_column_int64(s, 0);
+        source = store_column_dup(s, 1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return rc;
+    if (story == 0) {
+        free(source);
+        return SQLITE_OK;
+    }
+    found = story_get(st, story, &row, &rc);
+    if (found <= 0)
+        goto out;
+    if (source != NULL) {
+        s = sw(st, SW_SRC_SUB);
+        sqlite3_bind_int64(s, 1, story);
+        sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+        rc = sw_exec(st, s);
+        s = rc == SQLITE_OK ? sw(st, SW_SRC_PRUNE) : NULL;
+        if (s != NULL) {
+            sqlite3_bind_int64(s, 1, story);
+            sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+            rc = sw_exec(st, s);
+        }
+    }
+    if (rc != SQLITE_OK)
+        goto out;
+    if (row.articles <= 1) {
+        /* the last member: the story goes, with its index rows */
+        int64_t terms[STORY_INDEX_TERMS];
+        size_t n = story_index_terms(&row.centroid, terms);
+        rc = terms_apply(st, story, terms, n, day_of(row.last), 1);
+        if (rc == SQLITE_OK) {
+            s = sw(st, SW_DELETE_SOURCES);
+            sqlite3_bind_int64(s, 1, story);
+            rc = sw_exec(st, s);
+        }
+        if (rc == SQLITE_OK) {
+            s = sw(st, SW_DELETE);
+            sqlite3_bind_int64(s, 1, story);
+            rc = sw_exec(st, s);
+        }
+    } else {
+        /* the centroid keeps the member's share: it only drifts */
+        s = sw(st, SW_UPDATE);
+        sqlite3_bind_int64(s, 1, story);
+        sqlite3_bind_double(s, 3, row.title_score);
+        sqlite3_bind_int64(s, 4, row.articles - 1);
+        sqlite3_bind_int64(s, 5, row.first);
+        sqlite3_bind_int64(s, 6, row.last);
+        rc = sw_exec(st, s);
+    }
+out:
+    story_vec_free(&row.centroid);
+    free(source);
+    return rc;
+}
+
+/* ---- reads (any thread, its own connection) ------------------------------ */
+
+void store_story_clear(struct store_story *s)
+{
+    if (s == NULL)
+        return;
+    free(s->title);
+    for (size_t i = 0; i < s->nsource_names; i++)
+        free(s->sources[i]);
+    free(s->sources);
+    for (size_t i = 0; i < s->nmembers; i++) {
+        struct store_story_member *m = &s->members[i];
+        free(m->id);
+        free(m->title);
+        free(m->source);
+        free(m->published_at);
+        free(m->duplicate_of);
+    }
+    free(s->members);
+    memset(s, 0, sizeof *s);
+}
+
+void store_stories_free(struct store_stories *list)
+{
+    if (list == NULL)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        store_story_clear(&list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+/* The story row at s's cursor into out. 0 or SQLITE_NOMEM. */
+static int story_row_read(sqlite3_stmt *s, struct store_story *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, 0);
+    out->title = store_column_dup(s, 1);
+    out->articles = sqlite3_column_int64(s, 2);
+    out->first_ts = sqlite3_column_int64(s, 3);
+    out->last_ts = sqlite3_column_int64(s, 4);
+    return out->title != NULL ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Fills out's outlets (count and the first names). SQLite rc. */
+static int story_sources_read(struct store_reader *r, struct store_story *out)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_STORY_NSOURCES);
+    int rc;
+
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, out->id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        out->nsources = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return rc;
+    out->sources = calloc(STORE_STORY_SOURCES, sizeof *out->sources);
+    s = store_reader_stmt(r, RSTMT_STORY_SOURCES);
+    if (out->sources == NULL || s == NULL)
+        return out->sources == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, out->id);
+    sqlite3_bind_int(s, 2, STORE_STORY_SOURCES);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nsource_names < STORE_STORY_SOURCES) {
+        char *name = store_column_dup(s, 0);
+        if (name == NULL) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        out->sources[out->nsource_names++] = name;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+int store_story_list(struct store *st, const struct store_story_query *q,
+                     struct store_stories *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    unsigned limit = q->limit ? q->limit : 20;
+    sqlite3_stmt *s;
+    int rc = SQLITE_OK;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_LIST);
+    out->items = calloc(limit + 1, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        free(out->items);
+        out->items = NULL;
+        if (s == NULL)
+            store_error_from_reader(err, r, "prepare failed");
+        else
+            error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, q->from);
+    sqlite3_bind_int64(s, 2, q->to);
+    sqlite3_bind_int64(s, 3, q->min_articles);
+    sqlite3_bind_int64(s, 4, q->has_after ? q->after_ts : INT64_MAX);
+    sqlite3_bind_int64(s, 5, q->has_after ? q->after_id : INT64_MAX);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)limit + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n == limit) {
+            out->more = 1;
+            break;
+        }
+        rc = story_row_read(s, &out->items[out->n]);
+        out->n++;
+        if (rc != SQLITE_OK)
+            break;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    for (size_t i = 0; i < out->n && rc == SQLITE_OK; i++)
+        rc = story_sources_read(r, &out->items[i]);
+    if (rc != SQLITE_OK) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                "story list failed");
+        store_stories_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
+                    struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        rc = story_row_read(s, out);
+    else if (rc == SQLITE_DONE)
+        rc = SQLITE_NOTFOUND;
+    sqlite3_reset(s);
+    if (rc == SQLITE_NOTFOUND) {
+        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+        return -1;
+    }
+    if (rc == SQLITE_OK)
+        rc = story_sources_read(r, out);
+    s = rc == SQLITE_OK ? store_reader_stmt(r, RSTMT_STORY_MEMBERS) : NULL;
+    if (rc == SQLITE_OK && s == NULL)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        out->members = calloc(max_members + 1, sizeof *out->members);
+    if (rc == SQLITE_OK && out->members == NULL)
+        rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, max_members);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nmembers < max_members) {
+            struct store_story_member *m = &out->members[out->nmembers++];
+            m->id = store_column_dup(s, 0);
+            m->title = store_column_dup(s, 1);
+            m->source = store_column_dup(s, 2);
+            m->published_at = store_column_dup(s, 3);
+            m->duplicate_of = store_column_dup(s, 4);
+            if (m->id == NULL || m->title == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
+        sqlite3_reset(s);
+        rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    if (rc != SQLITE_OK) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                "story read failed");
+        store_story_clear(out);
+        return -1;
+    }
+    return 0;
+}

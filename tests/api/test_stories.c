@@ -1,0 +1,198 @@
+/* Black-box tests of stories: one event reported by five outlets (a wire
+ * report, an exact and a near copy of it, three rewrites in other words)
+ * among unrelated reports becomes one story of five; the others stay apart;
+ * the listing, one story, unknown ids, and a story going with its last
+ * member. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apitest.h"
+
+static struct apitest_server srv;
+
+static void setup(void)
+{
+    cr_assert_eq(apitest_start(&srv, NULL, NULL), 0, "server did not start");
+}
+
+static void teardown(void)
+{
+    cr_expect_eq(apitest_stop(&srv), 0);
+    apitest_cleanup(&srv);
+}
+
+TestSuite(stories, .init = setup, .fini = teardown, .timeout = 60);
+
+static const char *wire =
+    "Foreign ministers Takeshi Iwaya of Japan and Mauro Vieira of Brazil met in Geneva on "
+    "Tuesday and agreed to open talks on a trade agreement covering beef, ethanol and car parts. "
+    "Iwaya said the two countries would set up a working group before the summer, and Vieira "
+    "called the meeting a turning point for trade between Asia and South America. The talks "
+    "would be the first between Tokyo and Brasilia on tariffs in more than a decade.";
+
+static const char *chrome =
+    " Subscribe to our newsletter. Share this article on social media. Advertisement.";
+
+static const char *rewrite1 =
+    "Japan's Takeshi Iwaya and his Brazilian counterpart Mauro Vieira agreed in Geneva to start "
+    "negotiating a trade deal. The pact would cut tariffs on Brazilian beef and ethanol and on "
+    "Japanese car parts, the ministers told reporters after their meeting on Tuesday.";
+
+static const char *rewrite2 =
+    "Brazil and Japan will begin trade negotiations, Mauro Vieira announced in Geneva after "
+    "meeting Takeshi Iwaya. A working group on tariffs for ethanol, beef and auto parts will "
+    "meet before summer, according to the Brazilian foreign ministry.";
+
+static const char *rewrite3 =
+    "Tokyo and Brasilia open trade talks: foreign ministers Iwaya and Vieira, meeting in Geneva, "
+    "agreed on a working group for a tariff deal on beef, ethanol and car parts, the first such "
+    "negotiations in over ten years.";
+
+static const char *const distractors[] = {
+    "Heavy rain flooded roads in northern Italy on Tuesday, and rescuers evacuated hundreds of "
+    "residents from villages along the Po river as water levels kept rising overnight.",
+    "The central bank of Sweden held its main interest rate at 2.25 percent, saying inflation "
+    "had slowed but the krona remained weak against the euro and the dollar.",
+    "A new species of frog was found in the cloud forests of Ecuador by biologists from the "
+    "University of Quito, who described its bright orange skin and unusual call.",
+    "Manchester United beat Aston Villa 3-1 at Old Trafford, with two goals from their young "
+    "striker in the second half lifting the club to fifth place in the league.",
+    "Japan's Nikkei share index rose 1.2 percent as exporters gained on a weaker yen, while "
+    "investors waited for the central bank meeting later in the week.",
+};
+
+/* POSTs one article; returns its ingest answer's story id (new string) and
+ * whether it was new. */
+static char *post(const char *id, const char *title, const char *body, const char *source,
+                  int *is_new)
+{
+    struct apitest_resp r;
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "title", title, "body", body,
+                          "source", source, "published_at", "2025-03-04T10:00:00Z");
+    char *text = json_dumps(o, JSON_COMPACT), *story;
+    json_t *s;
+
+    cr_assert_eq(apitest_post_json(&srv, "/v1/articles", text, &r), 0);
+    cr_assert_eq(r.status, 201, "%s: %s", id, r.body);
+    s = json_object_get(r.json, "story");
+    cr_assert(json_is_object(s), "%s: %s", id, r.body);
+    story = strdup(json_string_value(json_object_get(s, "id")));
+    *is_new = json_is_true(json_object_get(s, "new"));
+    apitest_resp_free(&r);
+    free(text);
+    json_decref(o);
+    return story;
+}
+
+Test(stories, five_outlets_one_story)
+{
+    char *ids[5], *dist[5], body[2048], path[128];
+    int is_new[5], dnew;
+    struct apitest_resp r;
+    json_t *members;
+
+    ids[0] = post("w-1", "Japan and Brazil to open trade talks", wire, "Wire", &is_new[0]);
+    dist[0] = post("d-0", "Floods in Italy", distractors[0], "Rome Daily", &dnew);
+    ids[1] = post("w-2", "Japan, Brazil agree on trade talks", wire, "Copy Times", &is_new[1]);
+    snprintf(body, sizeof body, "%s%s", wire, chrome);
+    ids[2] = post("w-3", "Japan and Brazil to open trade talks", body, "Portal", &is_new[2]);
+    dist[1] = post("d-1", "Riksbank holds rate", distractors[1], "Nordic Post", &dnew);
+    ids[3] = post("w-4", "Iwaya and Vieira agree to negotiate trade pact", rewrite1, "Asia Daily",
+                  &is_new[3]);
+    dist[2] = post("d-2", "New frog found in Ecuador", distractors[2], "Science Now", &dnew);
+    ids[4] = post("w-5", "Brazil, Japan begin trade negotiations", rewrite2, "Brasil Hoje",
+                  &is_new[4]);
+    dist[3] = post("d-3", "United beat Villa", distractors[3], "Sport Daily", &dnew);
+    dist[4] = post("d-4", "Nikkei rises on weak yen", distractors[4], "Market Wire", &dnew);
+    {
+        int n6;
+        char *six = post("w-6", "Tokyo and Brasilia open trade talks", rewrite3, "Latam Review",
+                         &n6);
+        cr_expect_str_eq(six, ids[0], "the third rewrite joins too");
+        cr_expect_eq(n6, 0);
+        free(six);
+    }
+
+    cr_expect_eq(is_new[0], 1);
+    for (int i = 1; i < 5; i++) {
+        cr_expect_str_eq(ids[i], ids[0], "report %d is in the wire's story", i);
+        cr_expect_eq(is_new[i], 0);
+    }
+    for (int i = 0; i < 5; i++)
+        cr_expect_str_neq(dist[i], ids[0], "distractor %d stays out", i);
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            cr_expect_str_neq(dist[i], dist[j], "distractors %d and %d apart", i, j);
+
+    /* the article carries its story */
+    cr_assert_eq(apitest_get(&srv, "/v1/articles/w-4", &r), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "story")), ids[0]);
+    apitest_resp_free(&r);
+
+    /* one story with its members, oldest first */
+    snprintf(path, sizeof path, "/v1/stories/%s", ids[0]);
+    cr_assert_eq(apitest_get(&srv, path, &r), 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "articles")), 6, "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(r.json, "sources"), "count")),
+                 6);
+    members = json_object_get(r.json, "members");
+    cr_assert_eq(json_array_size(members), 6);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(members, 0), "id")), "w-1");
+    cr_expect_str_eq(
+        json_string_value(json_object_get(json_array_get(members, 1), "duplicate_of")), "w-1");
+    apitest_resp_free(&r);
+
+    /* the listing: six stories, the event's with six articles */
+    cr_assert_eq(apitest_get(&srv, "/v1/stories?min_articles=2", &r), 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "stories")), 1, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(r.json, "stories"), 0), "id")),
+                     ids[0]);
+    apitest_resp_free(&r);
+    cr_assert_eq(apitest_get(&srv, "/v1/stories?limit=4", &r), 0);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "stories")), 4);
+    cr_expect(json_is_string(json_object_get(r.json, "next_cursor")));
+    apitest_resp_free(&r);
+
+    for (int i = 0; i < 5; i++) {
+        free(ids[i]);
+        free(dist[i]);
+    }
+}
+
+Test(stories, unknown_ids_and_a_story_going_with_its_last_member)
+{
+    struct apitest_resp r;
+    char path[128], *story;
+    int is_new;
+    static const char *const bad[] = {"/v1/stories/999999", "/v1/stories/abc",
+                                      "/v1/stories/0", "/v1/stories/-1",
+                                      "/v1/stories/1234567890123456789012"};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(apitest_get(&srv, bad[i], &r), 0);
+        cr_expect(apitest_is_problem(&r, 404), "%s: %ld %s", bad[i], r.status, r.body);
+        apitest_resp_free(&r);
+    }
+    cr_assert_eq(apitest_get(&srv, "/v1/stories?min_articles=x", &r), 0);
+    cr_expect(apitest_is_problem(&r, 400));
+    apitest_resp_free(&r);
+
+    story = post("solo", "Floods in Italy", distractors[0], "Rome Daily", &is_new);
+    cr_expect_eq(is_new, 1);
+    snprintf(path, sizeof path, "/v1/stories/%s", story);
+    cr_assert_eq(apitest_get(&srv, path, &r), 0);
+    cr_expect_eq(r.status, 200);
+    apitest_resp_free(&r);
+    cr_assert_eq(apitest_request(&srv, "DELETE", "/v1/articles/solo", NULL, NULL, 0, &r), 0);
+    cr_expect_eq(r.status, 204, "%s", r.body);
+    apitest_resp_free(&r);
+    cr_assert_eq(apitest_get(&srv, path, &r), 0);
+    cr_expect(apitest_is_problem(&r, 404), "the story went with its last member: %s", r.body);
+    apitest_resp_free(&r);
+    free(story);
+}

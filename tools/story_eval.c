@@ -1,0 +1,368 @@
+/* story_eval.c: how well story assignment groups labelled reports. Stores an
+ * NDJSON file of labelled articles (a `story` label per line, as
+ * ../shared/data/news/uci_stories_dev.ndjson has) through the service's own
+ * write path (extractor, pipeline, store on a temporary file), in file
+ * order, then reads back each article's story and scores the grouping
+ * against the labels with B-cubed precision, recall and F1. A file without
+ * story labels (BBC) is scored against the section in its ids: precision is
+ * then the purity of the stories, and "largest" the biggest story.
+ *
+ *   story_eval [--threshold X] [--window SECONDS] [--headline-body]
+ *              [--no-entities] [--no-duplicates] [FILE]
+ *
+ * --dump FILE writes each article's id, label and story (TSV).
+ * --headline-body sends the title as the body (the file has headlines
+ * only; it is the default when a line has no body). Prints one JSON object. */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis/entity.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
+#include "tools/tool_util.h"
+
+#define CHUNK_LINES 500
+
+struct item {
+    char *id;
+    char *label;
+    int64_t story;
+};
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+};
+
+static void waiter_notify(struct pipeline_job *job, void *arg)
+{
+    struct waiter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    if (atomic_load(&job->finished))
+        w->done = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Stores the NDJSON text as _bulk jobs of CHUNK_LINES lines, one at a time.
+ * 0, or -1 when a job failed or a line was refused. */
+static int ingest(struct pipeline *pl, const char *text, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        size_t e = pos, lines = 0;
+        struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+        struct pipeline_job *job;
+        int failed;
+
+        while (e < len && lines < CHUNK_LINES) {
+            while (e < len && text[e] != '\n')
+                e++;
+            if (e < len)
+                e++;
+            lines++;
+        }
+        job = pipeline_job_new(PIPELINE_BULK);
+        if (job == NULL || (job->body = malloc(e - pos + 1)) == NULL) {
+            pipeline_job_release(job);
+            return -1;
+        }
+        memcpy(job->body, text + pos, e - pos);
+        job->body[e - pos] = '\0';
+        job->body_len = e - pos;
+        job->min_containment = 0.5;
+        job->notify = waiter_notify;
+        job->notify_arg = &w;
+        if (pipeline_submit(pl, job) != 0) {
+            fprintf(stderr, "story_eval: refused: %s\n", job->err.msg);
+            pipeline_job_release(job);
+            return -1;
+        }
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        pipeline_drain(pl);
+        failed = job->err.code != ERR_NONE || job->nbad > 0;
+        for (size_t i = 0; i < job->nops; i++)
+            failed |= job->ops[i].failed;
+        if (failed)
+            fprintf(stderr, "story_eval: a line was refused: %s\n",
+                    job->nbad ? job->bad[0].err.msg : job->err.msg);
+        pipeline_job_release(job);
+        if (failed)
+            return -1;
+        pos = e;
+    }
+    return 0;
+}
+
+/* The file as NDJSON for _bulk (title as body when asked or when there is
+ * none; the label left out) and the labels, in order. */
+static char *prepare(const char *text, size_t len, int headline_body, struct item **items,
+                     size_t *n, size_t *outlen)
+{
+    size_t cap = 1024, pos = 0;
+    char *out = NULL, *line = NULL;
+    size_t olen = 0, ocap = 0;
+
+    *items = calloc(cap, sizeof **items);
+    *n = 0;
+    if (*items == NULL)
+        return NULL;
+    while (pos < len) {
+        size_t e = pos;
+        json_t *o;
+        char *s;
+        while (e < len && text[e] != '\n')
+            e++;
+        o = json_loadb(text + pos, e - pos, 0, NULL);
+        pos = e + 1;
+        if (o == NULL)
+            continue;
+        if (*n == cap) {
+            struct item *bigger = realloc(*items, cap * 2 * sizeof *bigger);
+            if (bigger == NULL)
+                goto fail;
+            *items = bigger;
+            cap *= 2;
+        }
+        (*items)[*n].id = strdup(json_string_value(json_object_get(o, "id")));
+        if (json_is_string(json_object_get(o, "story"))) {
+            (*items)[*n].label = strdup(json_string_value(json_object_get(o, "story")));
+        } else {
+            /* no story label: the id's section ("bbc-sport-042": "bbc-sport"),
+             * for a purity check */
+            const char *id = json_string_value(json_object_get(o, "id"));
+            const char *dash = id ? strrchr(id, '-') : NULL;
+            (*items)[*n].label = id ? strndup(id, dash ? (size_t)(dash - id) : strlen(id)) : NULL;
+        }
+        if ((*items)[*n].id == NULL || (*items)[*n].label == NULL) {
+            json_decref(o);
+            goto fail;
+        }
+        (*items)[*n].story = 0;
+        (*n)++;
+        json_object_del(o, "story");
+        json_object_del(o, "category");
+        if (headline_body || json_object_get(o, "body") == NULL)
+            json_object_set(o, "body", json_object_get(o, "title"));
+        s = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (s == NULL)
+            goto fail;
+        if (olen + strlen(s) + 2 > ocap) {
+            size_t nc = (ocap + strlen(s) + 2) * 2;
+            char *bigger = realloc(out, nc);
+            if (bigger == NULL) {
+                free(s);
+                goto fail;
+            }
+            out = bigger;
+            ocap = nc;
+        }
+        memcpy(out + olen, s, strlen(s));
+        olen += strlen(s);
+        out[olen++] = '\n';
+        out[olen] = '\0';
+        free(s);
+    }
+    *outlen = olen;
+    free(line);
+    return out;
+fail:
+    free(out);
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* B-cubed precision and recall: for each item, the share of its cluster
+ * that has its label, and the share of its label that is in its cluster.
+ * Quadratic in the items: fine for an evaluation set of thousands. */
+static void bcubed(const struct item *it, size_t n, double *p, double *r, size_t *clusters,
+                   size_t *labels, size_t *largest)
+{
+    double sp = 0, sr = 0;
+    char **ls = malloc(n * sizeof *ls);
+    int64_t *ss = malloc(n * sizeof *ss);
+    for (size_t i = 0; i < n; i++) {
+        size_t same_c = 0, same_l = 0, both = 0;
+        for (size_t j = 0; j < n; j++) {
+            int c = it[j].story == it[i].story, l = strcmp(it[j].label, it[i].label) == 0;
+            same_c += (size_t)c;
+            same_l += (size_t)l;
+            both += (size_t)(c && l);
+        }
+        sp += (double)both / (double)same_c;
+        sr += (double)both / (double)same_l;
+    }
+    *p = n ? sp / (double)n : 0;
+    *r = n ? sr / (double)n : 0;
+    *clusters = *labels = *largest = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t same = 0;
+        for (size_t j = 0; j < n; j++)
+            same += it[j].story == it[i].story;
+        if (same > *largest)
+            *largest = same;
+    }
+    if (ls != NULL && ss != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            ls[i] = it[i].label;
+            ss[i] = it[i].story;
+        }
+        qsort(ls, n, sizeof *ls, cmp_str);
+        for (size_t i = 0; i < n; i++)
+            *labels += i == 0 || strcmp(ls[i], ls[i - 1]) != 0;
+        for (size_t i = 0; i < n; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = ss[j] == ss[i];
+            *clusters += !seen;
+        }
+    }
+    free(ls);
+    free(ss);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: story_eval [--threshold X] [--window SECONDS] [--headline-body]"
+                    " [--no-entities] [--no-duplicates] [--dump FILE] [FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *file = "../shared/data/news/uci_stories_dev.ndjson", *dump = NULL;
+    char tmpdir[] = "/tmp/stories-eval-XXXXXX", dbpath[128];
+    struct store_options so = {0};
+    struct pipeline_config pc = {0};
+    struct entity_extractor *ex = NULL;
+    struct store *st = NULL;
+    struct pipeline *pl = NULL;
+    struct error err = {0};
+    struct item *items = NULL;
+    size_t n = 0, len = 0, blen = 0, clusters = 0, labels = 0, largest = 0;
+    char *text = NULL, *bulk = NULL;
+    atomic_int stopping = 0;
+    int rc = 2, made_dir = 0, headline_body = 0, entities = 1, duplicates = 1;
+    double p = 0, r = 0, f = 0, secs;
+    struct timespec t0, t1;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threshold") == 0 && i + 1 < argc)
+            so.story_threshold = atof(argv[++i]);
+        else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+            so.story_window = atoll(argv[++i]);
+        else if (strcmp(argv[i], "--headline-body") == 0)
+            headline_body = 1;
+        else if (strcmp(argv[i], "--no-entities") == 0)
+            entities = 0;
+        else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+            dump = argv[++i];
+        else if (strcmp(argv[i], "--no-duplicates") == 0)
+            duplicates = 0;
+        else if (argv[i][0] == '-') {
+            usage();
+            return 2;
+        } else
+            file = argv[i];
+    }
+    text = tool_read_file(file, &len);
+    if (text == NULL) {
+        fprintf(stderr, "story_eval: %s: cannot read\n", file);
+        return 2;
+    }
+    bulk = prepare(text, len, headline_body, &items, &n, &blen);
+    if (bulk == NULL || n == 0) {
+        fprintf(stderr, "story_eval: %s: no labelled lines\n", file);
+        goto out;
+    }
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("story_eval: mkdtemp");
+        goto out;
+    }
+    made_dir = 1;
+    snprintf(dbpath, sizeof dbpath, "%s/eval.db", tmpdir);
+    so.fingerprints = duplicates;
+    if ((entities && entity_extractor_new(&ex, &err) != 0) ||
+        store_open(dbpath, &so, &st, &err) != 0) {
+        fprintf(stderr, "story_eval: %s\n", err.msg);
+        goto out;
+    }
+    pc.store = st;
+    pc.extractor = ex;
+    pc.duplicates = duplicates;
+    pc.max_line = 8u << 20;
+    pc.threads = 2;
+    pc.stopping = &stopping;
+    pc.body_free = (void (*)(char *))free;
+    if ((pl = pipeline_new(&pc, &err)) == NULL) {
+        fprintf(stderr, "story_eval: %s\n", err.msg);
+        goto out;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (ingest(pl, bulk, blen) != 0)
+        goto out;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    for (size_t i = 0; i < n; i++) {
+        struct article a;
+        if (store_article_get(st, items[i].id, &a, &err) != 0) {
+            fprintf(stderr, "story_eval: %s: %s\n", items[i].id, err.msg);
+            goto out;
+        }
+        items[i].story = a.story;
+        article_clear(&a);
+    }
+    if (dump != NULL) {
+        FILE *df = fopen(dump, "w");
+        for (size_t i = 0; df != NULL && i < n; i++)
+            fprintf(df, "%s\t%s\t%lld\n", items[i].id, items[i].label, (long long)items[i].story);
+        if (df == NULL || fclose(df) != 0)
+            fprintf(stderr, "story_eval: %s: cannot write\n", dump);
+    }
+    bcubed(items, n, &p, &r, &clusters, &labels, &largest);
+    f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+    printf("{\"file\": \"%s\", \"articles\": %zu, \"labels\": %zu, \"stories\": %zu,"
+           " \"largest\": %zu, \"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"threshold\": %.3f,"
+           " \"window\": %lld, \"entities\": %d, \"duplicates\": %d, \"ingest_s\": %.2f}\n",
+           file, n, labels, clusters, largest, p, r, f,
+           so.story_threshold > 0 ? so.story_threshold : STORY_DEFAULT_THRESHOLD,
+           (long long)(so.story_window > 0 ? so.story_window : STORY_DEFAULT_WINDOW), entities,
+           duplicates, secs);
+    rc = 0;
+out:
+    pipeline_free(pl);
+    store_close(st);
+    entity_extractor_free(ex);
+    if (made_dir) {
+        static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+            char path[160];
+            snprintf(path, sizeof path, "%s%s", dbpath, sfx[i]);
+            unlink(path);
+        }
+        rmdir(tmpdir);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].id);
+        free(items[i].label);
+    }
+    free(items);
+    free(bulk);
+    free(text);
+    return rc;
+}
