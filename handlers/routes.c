@@ -38,6 +38,10 @@ static const struct route routes[] = {
     {"GET", "/v1/entities/{id}", handle_entity_get, READ, NONE, RT},
     {"GET", "/v1/entities/{id}/articles", handle_entity_articles, READ, NONE, RT},
     {"GET", "/v1/entities/{id}/related", handle_entity_related, READ, NONE, RT},
+    {"PUT", "/v1/entities/{id}", handle_entity_put, WRITE, JSON, 0},
+    {"POST", "/v1/entities/{id}/_merge", handle_entity_merge, WRITE, JSON, 0},
+    {"POST", "/v1/entities/{id}/_block", handle_entity_block, WRITE, NONE, 0},
+    {"DELETE", "/v1/entities/{id}/_block", handle_entity_unblock, WRITE, NONE, 0},
     {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
     {"POST", "/v1/admin/snapshot", handle_admin_snapshot, WRITE, NONE, 0},
 };

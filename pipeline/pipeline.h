@@ -33,7 +33,8 @@ enum pipeline_kind {
     PIPELINE_DELETE,  /* the article id */
     PIPELINE_BULK,    /* NDJSON, one article a line, each created or replaced */
     PIPELINE_CHECK,   /* one JSON article: its copies already stored, nothing written */
-    PIPELINE_SNAPSHOT /* a consistent copy of the database to snapshot_path */
+    PIPELINE_SNAPSHOT, /* a consistent copy of the database to snapshot_path */
+    PIPELINE_CURATE    /* an entity curation (curate), on the maintenance lane */
 };
 
 /* A _bulk line refused before the writer (parse, validation, analysis). */
@@ -64,6 +65,9 @@ struct pipeline_job {
     const char *snapshot_prefix;
     unsigned snapshot_keep;
     unsigned long long snapshot_min_free;
+    /* CURATE: what to do (its strings owned by the job); ops[0] holds the
+     * outcome once finished */
+    struct store_curate curate;
     pipeline_notify_fn notify;
     void *notify_arg;
     /* frees notify_arg when the job is freed (may be NULL): state that

@@ -45,6 +45,13 @@ struct store_options {
      * entities at the end of a transaction. 0: the default,
      * STORE_ENT_FOLD_ROWS; tests set it small. */
     unsigned entity_fold_rows;
+    /* Articles whose links an entity merge or block rewrites per
+     * transaction. 0: the default, STORE_CURATE_CHUNK; tests set it small.
+     * curate_chunk_hook (may be NULL) is called with curate_chunk_arg after
+     * each chunk committed (tests stop the process there). */
+    unsigned curate_chunk;
+    void (*curate_chunk_hook)(void *arg);
+    void *curate_chunk_arg;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
     /* Nonzero when near-duplicate look-ups are on: the store keeps its
@@ -61,6 +68,10 @@ struct store_options {
  * (store_options.entity_fold_rows). Readers sum the unfolded rows on every
  * count they read, so this bounds their cost too. */
 #define STORE_ENT_FOLD_ROWS 8192
+
+/* Articles an entity merge or block rewrites per transaction
+ * (store_options.curate_chunk). */
+#define STORE_CURATE_CHUNK 1000
 
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
@@ -135,7 +146,38 @@ enum store_op_kind {
     /* fills in the analysis of the stored article article.seq (article.ts its
      * stored ts): its fingerprints when fingerprinted, its entities when
      * ents.owner is set, each only if still missing (store_backfill_next) */
-    STORE_OP_ANALYSE
+    STORE_OP_ANALYSE,
+    STORE_OP_CURATE /* an editor's change to an entity (op.curate) */
+};
+
+/* An entity curation (store_entity_curate.c). The writer resolves an
+ * extracted entity's merge key through what editors decided: a curated
+ * alias's key leads to its entity, a merged entity's keys to the survivor,
+ * a blocked entity's keys to nothing (the entity and its mentions are
+ * dropped from the article). */
+enum store_curate_kind {
+    STORE_CURATE_UPDATE,  /* name, type, curated aliases */
+    STORE_CURATE_MERGE,   /* into another entity; links move in chunks */
+    STORE_CURATE_BLOCK,   /* never extracted again; links dropped in chunks */
+    STORE_CURATE_UNBLOCK, /* extracted again from new and re-ingested articles */
+    STORE_CURATE_MOVE     /* the next chunk of a merge's or block's links */
+};
+
+/* Strings belong to the op's owner. */
+struct store_curate {
+    enum store_curate_kind kind;
+    char *id;           /* the entity's public id */
+    char *into;         /* MERGE: the surviving entity's public id */
+    char *name;         /* UPDATE: new display name, or NULL to keep it */
+    const char *type;   /* UPDATE: "person"..., static, or NULL to keep it */
+    char **aliases;     /* UPDATE: the curated aliases (replacing them all) */
+    size_t naliases;
+    int set_aliases;    /* UPDATE: aliases given (an empty list removes them) */
+    int64_t after;      /* MOVE: articles with seq > after (in) */
+    /* out */
+    int64_t last;       /* MOVE: the last article seq rewritten */
+    int more;           /* MOVE: links may remain after this chunk */
+    int noop;           /* MERGE, BLOCK, UNBLOCK: it was already so */
 };
 
 /* One entity of one article, as the store writes it (strings borrowed from
@@ -186,6 +228,7 @@ struct store_op {
     int64_t near_grp;             /* group of a stored near copy, or 0 */
     struct store_op *near_op;     /* an earlier op of the same batch, or NULL */
     struct store_entity_set ents; /* the article's entities (owned by the op's owner) */
+    struct store_curate curate;   /* STORE_OP_CURATE */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -354,6 +397,8 @@ struct store_entity_row {
     long long articles, mentions;
     char **aliases;
     size_t naliases;
+    char *merged_into;  /* get: the surviving entity's id when merged away, or NULL */
+    int blocked;        /* get: blocked by an editor */
     double score;       /* related: association score */
     long long together; /* related: articles mentioning both */
 };
@@ -378,6 +423,19 @@ struct store_entity_query {
     unsigned limit;
     int64_t offset;
 };
+
+/* Runs a curation (UPDATE, MERGE, BLOCK, UNBLOCK) through the writer,
+ * then, for a merge or a block, moves the entity's links chunk by chunk
+ * (one transaction each) until none is left. op is filled as a STORE_OP_CURATE
+ * op and holds the outcome: op->failed with op->err (ERR_NOT_FOUND,
+ * ERR_CONFLICT, ERR_UNPROCESSABLE...), op->change_seq its number in the change
+ * sequence (0 when nothing changed). Returns 0, or -1 with err when the
+ * writer refused the work (shutting down). Blocks: not on an HTTP thread. */
+int store_curate_run(struct store *st, struct store_op *op, struct error *err);
+
+/* Finishes the link moves that a crash or a stop interrupted (entities with
+ * a merge or block still moving). Returns 0 or -1 with err. */
+int store_curate_resume(struct store *st, struct error *err);
 
 /* Entities by number of articles (within the window when one is given),
  * most first. Returns 0 or -1. */

@@ -133,8 +133,11 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_SEARCH_TOTAL_FTS,
      "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"},
     {RSTMT_ENT_ALIASES, "SELECT alias FROM entity_aliases WHERE eid = ?1 LIMIT 50"},
+    /* an entity no article mentions is shown when an editor touched it
+     * (merged away, blocked, renamed) */
     {RSTMT_ENT_GET, ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
-                    " WHERE e.id = ?1 AND " ENT_ARTICLES " > 0"},
+                    " WHERE e.id = ?1 AND (" ENT_ARTICLES " > 0"
+                    " OR e.eid IN (SELECT eid FROM entity_curation))"},
     /* The entities without unfolded deltas come in stored order
      * (entities_rank), so the page is among their first offset+limit and
      * the ones with deltas. */
@@ -208,6 +211,9 @@ const struct store_stmt_sql store_rstmts[] = {
      " CROSS JOIN articles a ON a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
          "m") " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9"},
+    /* what editors made of an entity: the survivor's id when merged away */
+    {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
+                         " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,
