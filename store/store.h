@@ -174,6 +174,10 @@ struct store_curate {
     size_t naliases;
     int set_aliases;    /* UPDATE: aliases given (an empty list removes them) */
     int64_t after;      /* MOVE: articles with seq > after (in) */
+    /* store_curate_run: polled between chunks; nonzero stops the moves
+     * (they finish at the next start). May be NULL. */
+    int (*cancelled)(void *arg);
+    void *cancel_arg;
     /* out */
     int64_t last;       /* MOVE: the last article seq rewritten */
     int more;           /* MOVE: links may remain after this chunk */
@@ -430,7 +434,9 @@ struct store_entity_query {
  * op and holds the outcome: op->failed with op->err (ERR_NOT_FOUND,
  * ERR_CONFLICT, ERR_UNPROCESSABLE...), op->change_seq its number in the change
  * sequence (0 when nothing changed). Returns 0, or -1 with err when the
- * writer refused the work (shutting down). Blocks: not on an HTTP thread. */
+ * writer refused the work or op->curate.cancelled said stop (ERR_UNAVAILABLE:
+ * what is recorded stays, the moves finish at the next start). Blocks: not
+ * on an HTTP thread. */
 int store_curate_run(struct store *st, struct store_op *op, struct error *err);
 
 /* Finishes the link moves that a crash or a stop interrupted (entities with

@@ -810,8 +810,10 @@ static int cur_write(struct store *st, struct store_op *op, struct error *err)
     return 0;
 }
 
-/* Moves entity id's links chunk by chunk until none is left. 0 or -1. */
-static int cur_drive(struct store *st, char *id, struct error *err)
+/* Moves entity id's links chunk by chunk until none is left or cancelled
+ * (may be NULL) says stop. 0 or -1. */
+static int cur_drive(struct store *st, char *id, int (*cancelled)(void *), void *arg,
+                     struct error *err)
 {
     struct store_op mv;
     int64_t after = 0;
@@ -831,6 +833,12 @@ static int cur_drive(struct store *st, char *id, struct error *err)
             st->opts.curate_chunk_hook(st->opts.curate_chunk_arg);
         if (!mv.curate.more)
             return 0;
+        if (cancelled != NULL && cancelled(arg)) {
+            error_set(err, ERR_UNAVAILABLE,
+                      "the service is shutting down; the rest of the curation is done at the next"
+                      " start");
+            return -1;
+        }
         after = mv.curate.last;
     }
 }
@@ -842,7 +850,7 @@ int store_curate_run(struct store *st, struct store_op *op, struct error *err)
     if (op->failed ||
         (op->curate.kind != STORE_CURATE_MERGE && op->curate.kind != STORE_CURATE_BLOCK))
         return 0;
-    return cur_drive(st, op->curate.id, err);
+    return cur_drive(st, op->curate.id, op->curate.cancelled, op->curate.cancel_arg, err);
 }
 
 int store_curate_resume(struct store *st, struct error *err)
@@ -878,7 +886,7 @@ int store_curate_resume(struct store *st, struct error *err)
     }
     sqlite3_finalize(s);
     for (size_t i = 0; i < n && ret == 0; i++)
-        ret = cur_drive(st, ids[i], err);
+        ret = cur_drive(st, ids[i], NULL, NULL, err);
     for (size_t i = 0; i < n; i++)
         free(ids[i]);
     free(ids);
