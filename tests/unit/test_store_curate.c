@@ -395,6 +395,18 @@ Test(curate, alias_redirects_and_renames_stick)
     cr_expect_eq(update(st, "person:ada", NULL, (const char *const[]){"Bob"}, 1, 1), ERR_CONFLICT);
     cr_expect_eq(update(st, "person:nobody", "X", NULL, 0, 0), ERR_NOT_FOUND);
 
+    /* a redirect leads to a blocked entity: the article leaves it out */
+    cr_assert_eq(curate(st, STORE_CURATE_BLOCK, "person:ada", NULL, NULL), ERR_NONE);
+    put(st, "a5", (struct ent[]){{"augusta", 1}, {"bob", 1}}, 2);
+    cr_expect(!get(st, "person:augusta", &row), "a blocked entity's alias made an entity");
+    cr_expect_eq(articles_of(st, "person:ada", NULL), 0);
+    cr_expect_eq(articles_of(st, "person:bob", NULL), 2);
+    expect_exact("after blocking the alias's entity");
+    cr_assert_eq(curate(st, STORE_CURATE_UNBLOCK, "person:ada", NULL, NULL), ERR_NONE);
+    put(st, "a1", (struct ent[]){{"ada", 1}}, 1);
+    put(st, "a3", (struct ent[]){{"augusta", 2}}, 1);
+    cr_expect_eq(articles_of(st, "person:ada", NULL), 2);
+
     /* removed: its redirect goes, new articles make their own entity */
     cr_assert_eq(update(st, "person:ada", NULL, NULL, 0, 1), ERR_NONE);
     cr_assert(get(st, "person:ada", &row));
