@@ -365,7 +365,8 @@ static json_t *curate_body(struct http_request *req, const char *const *allowed,
         error_set(err, ERR_INVALID, "the body must be a JSON object");
         return NULL;
     }
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         int known = 0;
         for (size_t i = 0; allowed[i] != NULL && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
@@ -418,7 +419,8 @@ static int curate_update_parse(json_t *obj, struct store_curate *c, struct error
             error_set(err, ERR_INTERNAL, "out of memory");
             return -1;
         }
-        json_array_foreach(aliases, i, a) {
+        json_array_foreach(aliases, i, a)
+        {
             char *text;
             int dup = 0;
             if (curate_text(a, "aliases", err, &text) != 0)

@@ -325,7 +325,7 @@ static void job_run_curate(void *arg)
     struct pipeline_job *job = arg;
     struct store_op *op = &job->ops[0];
 
-    op->curate = job->curate; /* borrowed: the job frees its strings */
+    op->curate = job->curate;             /* borrowed: the job frees its strings */
     op->curate.cancelled = job_cancelled; /* a long merge does not hold up a stop */
     op->curate.cancel_arg = job->p;
     if (store_curate_run(job->p->cfg.store, op, &job->err) == 0 || op->failed)

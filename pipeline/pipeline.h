@@ -28,11 +28,11 @@ struct entity_extractor;
 struct pipeline;
 
 enum pipeline_kind {
-    PIPELINE_CREATE,  /* one JSON article; ERR_CONFLICT when its id exists */
-    PIPELINE_PUT,     /* one JSON article under id: create or replace */
-    PIPELINE_DELETE,  /* the article id */
-    PIPELINE_BULK,    /* NDJSON, one article a line, each created or replaced */
-    PIPELINE_CHECK,   /* one JSON article: its copies already stored, nothing written */
+    PIPELINE_CREATE,   /* one JSON article; ERR_CONFLICT when its id exists */
+    PIPELINE_PUT,      /* one JSON article under id: create or replace */
+    PIPELINE_DELETE,   /* the article id */
+    PIPELINE_BULK,     /* NDJSON, one article a line, each created or replaced */
+    PIPELINE_CHECK,    /* one JSON article: its copies already stored, nothing written */
     PIPELINE_SNAPSHOT, /* a consistent copy of the database to snapshot_path */
     PIPELINE_CURATE    /* an entity curation (curate), on the maintenance lane */
 };

@@ -166,22 +166,22 @@ enum store_curate_kind {
 /* Strings belong to the op's owner. */
 struct store_curate {
     enum store_curate_kind kind;
-    char *id;           /* the entity's public id */
-    char *into;         /* MERGE: the surviving entity's public id */
-    char *name;         /* UPDATE: new display name, or NULL to keep it */
-    const char *type;   /* UPDATE: "person"..., static, or NULL to keep it */
-    char **aliases;     /* UPDATE: the curated aliases (replacing them all) */
+    char *id;         /* the entity's public id */
+    char *into;       /* MERGE: the surviving entity's public id */
+    char *name;       /* UPDATE: new display name, or NULL to keep it */
+    const char *type; /* UPDATE: "person"..., static, or NULL to keep it */
+    char **aliases;   /* UPDATE: the curated aliases (replacing them all) */
     size_t naliases;
-    int set_aliases;    /* UPDATE: aliases given (an empty list removes them) */
-    int64_t after;      /* MOVE: articles with seq > after (in) */
+    int set_aliases; /* UPDATE: aliases given (an empty list removes them) */
+    int64_t after;   /* MOVE: articles with seq > after (in) */
     /* store_curate_run: polled between chunks; nonzero stops the moves
      * (they finish at the next start). May be NULL. */
     int (*cancelled)(void *arg);
     void *cancel_arg;
     /* out */
-    int64_t last;       /* MOVE: the last article seq rewritten */
-    int more;           /* MOVE: links may remain after this chunk */
-    int noop;           /* MERGE, BLOCK, UNBLOCK: it was already so */
+    int64_t last; /* MOVE: the last article seq rewritten */
+    int more;     /* MOVE: links may remain after this chunk */
+    int noop;     /* MERGE, BLOCK, UNBLOCK: it was already so */
 };
 
 /* One entity of one article, as the store writes it (strings borrowed from

@@ -630,8 +630,8 @@ static int cur_move_article(struct store *st, sqlite3_stmt **q, int64_t seq, int
         text.len = 0;
         for (size_t i = 0; i < nnow && rc == SQLITE_OK; i++) {
             char piece[64];
-            snprintf(piece, sizeof piece, "%s[%lld,%lld]", i ? "," : "[",
-                     (long long)now[i].eid, (long long)now[i].mentions);
+            snprintf(piece, sizeof piece, "%s[%lld,%lld]", i ? "," : "[", (long long)now[i].eid,
+                     (long long)now[i].mentions);
             rc = cur_append(&text, piece);
         }
         if (rc == SQLITE_OK && nnow > 0)
@@ -881,7 +881,8 @@ int store_curate_resume(struct store *st, struct error *err)
         rc = SQLITE_OK;
     }
     if (rc != SQLITE_DONE) {
-        store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "reading unfinished curations failed");
+        store_error_from_sqlite(err, STORE_IO_READ, rc, r->db,
+                                "reading unfinished curations failed");
         ret = -1;
     }
     sqlite3_finalize(s);

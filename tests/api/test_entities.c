@@ -267,7 +267,10 @@ static void article_entity_ids(const char *id, char *out, size_t size)
     j = get_json(path, 200);
     out[0] = '\0';
     json_array_foreach(json_object_get(j, "entities"), i, e)
-        n += (size_t)snprintf(out + n, size - n, "%s,", json_string_value(json_object_get(e, "id")));
+    {
+        const char *eid = json_string_value(json_object_get(e, "id"));
+        n += (size_t)snprintf(out + n, size - n, "%s,", eid);
+    }
     json_decref(j);
 }
 

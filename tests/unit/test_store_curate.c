@@ -87,8 +87,8 @@ static void put(struct store *st, const char *id, const struct ent *es, size_t n
         e->type = "person";
         e->mentions = es[i].mentions;
         for (unsigned k = 0; k < es[i].mentions; k++, m++)
-            op.ents.mentions[m] = (struct store_mention){(int64_t)m, (int64_t)m + 1,
-                                                         (int64_t)m, (int64_t)m + 1, i};
+            op.ents.mentions[m] =
+                (struct store_mention){(int64_t)m, (int64_t)m + 1, (int64_t)m, (int64_t)m + 1, i};
     }
     op.ents.n = n;
     op.ents.nmentions = nm;
@@ -213,7 +213,8 @@ static void expect_exact(const char *when)
                  " WHERE json_extract(j.value, '$[0]') = %lld",
                  (long long)eid);
         links = db_int(db, sql);
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM ent_index WHERE ent_index MATCH '\"e%lld\"'",
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM ent_index WHERE ent_index MATCH '\"e%lld\"'",
                  (long long)eid);
         docs = db_int(db, sql);
         cr_expect_eq(docs, links, "%s: entity %lld has %lld index documents for %lld links", when,
@@ -345,8 +346,7 @@ Test(curate, block_drops_links_new_articles_skip_it_and_unblock_lifts_it)
     cr_expect_eq(curate(st, STORE_CURATE_BLOCK, "person:reuter", NULL, &noop), ERR_NONE);
     cr_expect(noop);
     cr_expect_eq(curate(st, STORE_CURATE_BLOCK, "person:bob", NULL, NULL), ERR_CONFLICT);
-    cr_expect_eq(curate(st, STORE_CURATE_MERGE, "person:ada", "person:reuter", NULL),
-                 ERR_CONFLICT);
+    cr_expect_eq(curate(st, STORE_CURATE_MERGE, "person:ada", "person:reuter", NULL), ERR_CONFLICT);
     expect_exact("after new articles");
 
     /* lifted: new articles mention it again, old ones are not analysed again */
@@ -452,8 +452,8 @@ Test(curate, merge_killed_mid_way_finishes_at_the_next_start)
     if (pid == 0) {
         struct store *cst = NULL;
         struct error err = {0};
-        struct store_options o = {.entity_fold_rows = 3, .curate_chunk = 7,
-                                  .curate_chunk_hook = kill_after_three};
+        struct store_options o = {
+            .entity_fold_rows = 3, .curate_chunk = 7, .curate_chunk_hook = kill_after_three};
         struct store_op op = {0};
         if (store_open(path, &o, &cst, &err) != 0)
             _exit(2);
