@@ -28,11 +28,37 @@
 static const char SQL_KEYMAP[] = "SELECT eid FROM entity_keys WHERE key = ?1";
 static const char SQL_CURATED[] = "SELECT merged_into, blocked FROM entity_curation WHERE eid = ?1";
 
+/* Whether any curation is stored (read once, then kept by store_op_curate):
+ * without one, resolving a key costs no look-up of its own. */
+static int cur_any(struct store *st)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (st->curated_known)
+        return st->curated;
+    if (sqlite3_prepare_v2(st->wdb,
+                           "SELECT EXISTS (SELECT 1 FROM entity_keys)"
+                           " OR EXISTS (SELECT 1 FROM entity_curation)",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        st->curated = sqlite3_column_int(s, 0);
+        st->curated_known = 1;
+    } else {
+        st->curated = 1; /* unknown: look up every time */
+    }
+    sqlite3_finalize(s);
+    return st->curated;
+}
+
 int store_curate_key(struct store *st, const char *key, int64_t *eid, int *rc)
 {
-    sqlite3_stmt *s = store_writer_stmt(st, WSTMT_ENT_KEYMAP, SQL_KEYMAP);
+    sqlite3_stmt *s;
     int found = 0;
 
+    *rc = SQLITE_OK;
+    if (!cur_any(st))
+        return 0;
+    s = store_writer_stmt(st, WSTMT_ENT_KEYMAP, SQL_KEYMAP);
     if (s == NULL) {
         *rc = sqlite3_errcode(st->wdb);
         return 0;
@@ -50,8 +76,11 @@ int store_curate_key(struct store *st, const char *key, int64_t *eid, int *rc)
 
 int store_curate_eid(struct store *st, int64_t *eid)
 {
-    sqlite3_stmt *s = store_writer_stmt(st, WSTMT_ENT_CURATED, SQL_CURATED);
+    sqlite3_stmt *s;
 
+    if (!cur_any(st))
+        return SQLITE_OK;
+    s = store_writer_stmt(st, WSTMT_ENT_CURATED, SQL_CURATED);
     if (s == NULL)
         return sqlite3_errcode(st->wdb);
     /* merges point at the survivor directly (chains are flattened); the
@@ -762,6 +791,9 @@ int store_op_curate(struct store *st, struct store_op *op)
     int rc = SQLITE_OK, found;
 
     op->curate.noop = 0;
+    /* from now on keys are looked up (a roll-back leaves it so: harmless) */
+    st->curated = 1;
+    st->curated_known = 1;
     found = cur_entity_get(st, op->curate.id ? op->curate.id : "", 0, &x, &rc);
     if (found == 0)
         rc = cur_refuse(op, ERR_NOT_FOUND, NULL, "no entity with this id");

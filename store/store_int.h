@@ -172,6 +172,10 @@ struct store {
     /* The writer's entity cache and this transaction's count deltas
      * (store_entity_write.c). Writer only. */
     struct store_ent_cache *ent_cache;
+    /* Whether editors curated any entity (entity_keys or entity_curation
+     * hold rows): key resolution skips their look-ups until one does.
+     * Writer only; curated_known 0 until first read. */
+    int curated, curated_known;
     /* WAL checkpoints on their own thread and connection
      * (store_checkpoint.c); the flag and the cv under ckpt_mu. */
     sqlite3 *cdb;
