@@ -13,24 +13,12 @@
 #include "server/events.h"
 #include "server/reply.h"
 
-static const struct {
-    const char *name;
-    enum store_change_type type;
-} change_types[] = {
-    {"article.created", STORE_CHANGE_CREATED},
-    {"article.updated", STORE_CHANGE_UPDATED},
-    {"article.deleted", STORE_CHANGE_DELETED},
-};
+static const enum store_change_type change_types[] = {
+    STORE_CHANGE_CREATED,        STORE_CHANGE_UPDATED,         STORE_CHANGE_DELETED,
+    STORE_CHANGE_ENTITY_UPDATED, STORE_CHANGE_ENTITY_MERGED,   STORE_CHANGE_ENTITY_BLOCKED,
+    STORE_CHANGE_ENTITY_UNBLOCKED};
 
 #define NCHANGE_TYPES (sizeof change_types / sizeof change_types[0])
-
-static const char *change_type_name(enum store_change_type t)
-{
-    for (size_t i = 0; i < NCHANGE_TYPES; i++)
-        if (change_types[i].type == t)
-            return change_types[i].name;
-    return "article.updated";
-}
 
 static void changes_bad(struct http_response *res, const char *field, const char *msg)
 {
@@ -77,16 +65,19 @@ static int changes_types(struct http_request *req, unsigned *out, struct http_re
         return 0;
     for (p = v;;) {
         size_t n = strcspn(p, ","), i;
-        for (i = 0; i < NCHANGE_TYPES; i++)
-            if (strlen(change_types[i].name) == n && strncmp(p, change_types[i].name, n) == 0)
+        for (i = 0; i < NCHANGE_TYPES; i++) {
+            const char *name = store_change_type_name(change_types[i]);
+            if (strlen(name) == n && strncmp(p, name, n) == 0)
                 break;
+        }
         if (i == NCHANGE_TYPES) { /* an unknown or empty name */
             changes_bad(res, "types",
                         "'types' lists change types separated by commas: article.created, "
-                        "article.updated, article.deleted");
+                        "article.updated, article.deleted, entity.updated, entity.merged, "
+                        "entity.blocked, entity.unblocked");
             return -1;
         }
-        *out |= (unsigned)change_types[i].type;
+        *out |= (unsigned)change_types[i];
         if (p[n] != ',')
             return 0;
         p += n + 1;
@@ -130,9 +121,11 @@ int handle_changes(struct app *app, struct http_request *req, struct http_respon
     for (size_t i = 0; i < page.n && list != NULL; i++) {
         const struct store_change *c = &page.items[i];
         json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)c->seq, "type",
-                              change_type_name(c->type), "id", c->id, "at", c->at);
+                              store_change_type_name(c->type), "id", c->id, "at", c->at);
         if (o != NULL && c->source != NULL)
             json_object_set_new(o, "source", json_string(c->source));
+        if (o != NULL && c->into != NULL)
+            json_object_set_new(o, "into", json_string(c->into));
         if (o == NULL || json_array_append_new(list, o) != 0) {
             json_decref(list);
             list = NULL;

@@ -1,6 +1,7 @@
 /* entities.c: /v1/articles/{id}/entities and /v1/entities... The people,
  * organisations and places that articles mention, merged across articles by
- * their canonical key, with counts, article lists and co-occurring entities. */
+ * their canonical key, with counts, article lists and co-occurring entities;
+ * and their curation by editors (PUT, _merge, _block: pipeline jobs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ static json_t *entity_row_json(const struct store_entity_row *row, int with_coun
             json_array_append_new(aliases, json_string(row->aliases[i]));
         json_object_set_new(o, "aliases", aliases);
     }
+    if (row->merged_into != NULL)
+        json_object_set_new(o, "merged_into", json_string(row->merged_into));
+    if (row->blocked)
+        json_object_set_new(o, "blocked", json_true());
     return o;
 }
 
@@ -259,4 +264,243 @@ int handle_entity_related(struct app *app, struct http_request *req, struct http
     store_entity_rows_free(&rows);
     store_entity_row_clear(&row);
     return HANDLER_DONE;
+}
+
+/* ---- curation ------------------------------------------------------------ */
+
+/* Bounds of what an editor sends (bytes, items). */
+#define CURATE_NAME_MAX    200
+#define CURATE_ALIASES_MAX 50
+
+/* A curation's answer once its job finished: the entity as GET shows it
+ * (for a merge, the survivor). */
+static int curate_finish(struct app *app, struct http_request *req, struct http_response *res)
+{
+    struct pipeline_job *job = req->state;
+    struct store_entity_row row;
+    struct error err = {0};
+
+    if (job->err.code != ERR_NONE) {
+        reply_error(res, &job->err);
+        return HANDLER_DONE;
+    }
+    if (job->nops < 1) {
+        reply_fail(res, ERR_INTERNAL, "the curation did not run");
+        return HANDLER_DONE;
+    }
+    if (job->ops[0].failed) {
+        reply_error(res, &job->ops[0].err);
+        return HANDLER_DONE;
+    }
+    if (store_entity_get(app->store,
+                         job->curate.kind == STORE_CURATE_MERGE ? job->curate.into : job->curate.id,
+                         &row, &err) != 0) {
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    reply_json(res, 200, entity_row_json(&row, 1));
+    store_entity_row_clear(&row);
+    return HANDLER_DONE;
+}
+
+/* A text field of an editor's body: 0 with *out (a new copy), or -1 with
+ * err. */
+static int curate_text(json_t *v, const char *field, struct error *err, char **out)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    char *fold;
+
+    if (s == NULL) {
+        error_set_field(err, ERR_INVALID, field, "'%s' must be a string", field);
+        return -1;
+    }
+    if (len == 0 || len > CURATE_NAME_MAX) {
+        error_set_field(err, ERR_INVALID, field, "'%s' must hold 1 to %d bytes", field,
+                        CURATE_NAME_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            error_set_field(err, ERR_UNPROCESSABLE, field,
+                            "'%s' must not contain control characters", field);
+            return -1;
+        }
+    /* a name is found by its folded form: it needs a letter or a digit */
+    fold = textnorm_string(s, len, NULL);
+    if (fold == NULL || fold[0] == '\0') {
+        free(fold);
+        error_set_field(err, ERR_UNPROCESSABLE, field, "'%s' needs a letter or a digit", field);
+        return -1;
+    }
+    free(fold);
+    if ((*out = strdup(s)) == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* The body as a JSON object whose members are all among allowed. NULL
+ * with err. */
+static json_t *curate_body(struct http_request *req, const char *const *allowed, struct error *err)
+{
+    json_error_t jerr;
+    const char *key;
+    json_t *obj, *v;
+    size_t bad;
+
+    if (utf8_check(req->body ? req->body : "", req->body_len, &bad) != 0) {
+        error_set(err, ERR_UNPROCESSABLE, "the body is not valid UTF-8 (byte %zu)", bad);
+        return NULL;
+    }
+    obj = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (obj == NULL) {
+        error_set(err, ERR_INVALID, "invalid JSON at line %d, column %d: %s", jerr.line,
+                  jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        error_set(err, ERR_INVALID, "the body must be a JSON object");
+        return NULL;
+    }
+    json_object_foreach(obj, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; allowed[i] != NULL && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (!known) {
+            error_set_field(err, ERR_INVALID, strlen(key) < 60 ? key : "body",
+                            "unknown field '%.60s'", key);
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+/* PUT's fields into c. 0 or -1 with err. */
+static int curate_update_parse(json_t *obj, struct store_curate *c, struct error *err)
+{
+    json_t *name = json_object_get(obj, "name"), *type = json_object_get(obj, "type");
+    json_t *aliases = json_object_get(obj, "aliases");
+
+    if (name == NULL && type == NULL && aliases == NULL) {
+        error_set(err, ERR_INVALID, "give at least one of 'name', 'type', 'aliases'");
+        return -1;
+    }
+    if (name != NULL && curate_text(name, "name", err, &c->name) != 0)
+        return -1;
+    if (type != NULL) {
+        enum entity_type t;
+        if (!json_is_string(type)) {
+            error_set_field(err, ERR_INVALID, "type", "'type' must be a string");
+            return -1;
+        }
+        if (entity_type_parse(json_string_value(type), &t) != 0) {
+            error_set_field(err, ERR_UNPROCESSABLE, "type",
+                            "'type' must be person, organization or location");
+            return -1;
+        }
+        c->type = entity_type_name(t);
+    }
+    if (aliases != NULL) {
+        size_t i;
+        json_t *a;
+        if (!json_is_array(aliases) || json_array_size(aliases) > CURATE_ALIASES_MAX) {
+            error_set_field(err, ERR_INVALID, "aliases",
+                            "'aliases' must be an array of at most %d strings", CURATE_ALIASES_MAX);
+            return -1;
+        }
+        c->set_aliases = 1;
+        c->aliases = calloc(json_array_size(aliases) + 1, sizeof *c->aliases);
+        if (c->aliases == NULL) {
+            error_set(err, ERR_INTERNAL, "out of memory");
+            return -1;
+        }
+        json_array_foreach(aliases, i, a)
+        {
+            char *text;
+            int dup = 0;
+            if (curate_text(a, "aliases", err, &text) != 0)
+                return -1;
+            for (size_t k = 0; k < c->naliases && !dup; k++)
+                dup = strcmp(c->aliases[k], text) == 0;
+            if (dup)
+                free(text);
+            else
+                c->aliases[c->naliases++] = text;
+        }
+    }
+    return 0;
+}
+
+/* Parses what kind needs from the body, then runs the job. */
+static int curate_run(struct app *app, struct http_request *req, struct http_response *res,
+                      enum store_curate_kind kind)
+{
+    static const char *const update_fields[] = {"name", "type", "aliases", NULL};
+    static const char *const merge_fields[] = {"into", NULL};
+    struct pipeline_job *job;
+    struct error err = {0};
+    json_t *obj = NULL;
+
+    if (req->nparams < 1 || strlen(req->params[0]) > 1024 ||
+        utf8_check(req->params[0], strlen(req->params[0]), NULL) != 0) {
+        reply_fail(res, ERR_NOT_FOUND, "no entity with this id");
+        return HANDLER_DONE;
+    }
+    if ((kind == STORE_CURATE_UPDATE || kind == STORE_CURATE_MERGE) &&
+        params_content_type(req, "application/json", res) != 0)
+        return HANDLER_DONE;
+    job = pipeline_job_new(PIPELINE_CURATE);
+    if (job == NULL) {
+        reply_fail(res, ERR_INTERNAL, "out of memory");
+        return HANDLER_DONE;
+    }
+    job->curate.kind = kind;
+    if ((job->curate.id = strdup(req->params[0])) == NULL)
+        error_set(&err, ERR_INTERNAL, "out of memory");
+    else if (kind == STORE_CURATE_UPDATE || kind == STORE_CURATE_MERGE)
+        obj = curate_body(req, kind == STORE_CURATE_UPDATE ? update_fields : merge_fields, &err);
+    if (obj != NULL && kind == STORE_CURATE_UPDATE) {
+        curate_update_parse(obj, &job->curate, &err);
+    } else if (obj != NULL) {
+        json_t *into = json_object_get(obj, "into");
+        if (into == NULL)
+            error_set_field(&err, ERR_INVALID, "into", "'into' is required");
+        else if (!json_is_string(into) || json_string_length(into) == 0 ||
+                 json_string_length(into) > 1024)
+            error_set_field(&err, ERR_INVALID, "into", "'into' must be an entity id");
+        else if ((job->curate.into = strdup(json_string_value(into))) == NULL)
+            error_set(&err, ERR_INTERNAL, "out of memory");
+    }
+    json_decref(obj);
+    if (err.code != ERR_NONE) {
+        pipeline_job_release(job);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    return handlers_job_run(app, req, job, curate_finish);
+}
+
+int handle_entity_put(struct app *app, struct http_request *req, struct http_response *res)
+{
+    return curate_run(app, req, res, STORE_CURATE_UPDATE);
+}
+
+int handle_entity_merge(struct app *app, struct http_request *req, struct http_response *res)
+{
+    return curate_run(app, req, res, STORE_CURATE_MERGE);
+}
+
+int handle_entity_block(struct app *app, struct http_request *req, struct http_response *res)
+{
+    return curate_run(app, req, res, STORE_CURATE_BLOCK);
+}
+
+int handle_entity_unblock(struct app *app, struct http_request *req, struct http_response *res)
+{
+    return curate_run(app, req, res, STORE_CURATE_UNBLOCK);
 }

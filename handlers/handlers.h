@@ -37,6 +37,11 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
 int handle_entity_related(struct app *app, struct http_request *req, struct http_response *res);
 int handle_story_list(struct app *app, struct http_request *req, struct http_response *res);
 int handle_story_get(struct app *app, struct http_request *req, struct http_response *res);
+/* Curation (write role): PUT name/type/aliases, _merge, _block and its DELETE. */
+int handle_entity_put(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_merge(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_block(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_unblock(struct app *app, struct http_request *req, struct http_response *res);
 
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);

@@ -99,6 +99,10 @@ static int backfill_kind(struct store *st, enum store_backfill_kind kind,
 
 int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex, struct error *err)
 {
+    /* an entity merge or block that a crash interrupted moves the rest of
+     * its links (store_entity_curate.c) */
+    if (store_curate_resume(st, err) != 0)
+        return -1;
     if (fingerprints &&
         backfill_kind(st, STORE_BACKFILL_FINGERPRINTS, NULL, BACKFILL_CHUNK_FINGERPRINTS, err) != 0)
         return -1;

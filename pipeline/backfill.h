@@ -13,11 +13,11 @@
 #define BACKFILL_CHUNK_FINGERPRINTS 500
 #define BACKFILL_CHUNK_ENTITIES     200
 
-/* Fingerprints the stored articles without fingerprints (when fingerprints
- * is nonzero), then extracts the entities of those without entities (when
- * ex, borrowed, is not NULL). Returns 0, or -1 with err when a read, an
- * analysis or a write fails: what was written stays, the rest is picked up
- * at the next start. */
+/* Finishes the entity curations a crash interrupted, fingerprints the
+ * stored articles without fingerprints (when fingerprints is nonzero), then
+ * extracts the entities of those without entities (when ex, borrowed, is not
+ * NULL). Returns 0, or -1 with err when a read, an analysis or a write
+ * fails: what was written stays, the rest is picked up at the next start. */
 int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex,
                  struct error *err);
 

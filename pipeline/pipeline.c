@@ -127,6 +127,12 @@ static void job_free(struct pipeline_job *job)
     free(job->committed);
     free(job->id);
     free(job->snapshot_path);
+    free(job->curate.id);
+    free(job->curate.into);
+    free(job->curate.name);
+    for (size_t i = 0; i < job->curate.naliases; i++)
+        free(job->curate.aliases[i]);
+    free(job->curate.aliases);
     free(job);
     /* a large request's analysis is many small blocks: hand the freed pages
      * back to the system, or the process keeps its peak size for good */
@@ -310,6 +316,24 @@ static void job_run_snapshot(void *arg)
     job_pending_done(job);
 }
 
+/* ---- an entity curation ----------------------------------------------- */
+
+/* The maintenance thread: the curation, then a merge's or a block's link
+ * moves, one transaction per chunk (store_curate_run), before the answer. */
+static void job_run_curate(void *arg)
+{
+    struct pipeline_job *job = arg;
+    struct store_op *op = &job->ops[0];
+
+    op->curate = job->curate;             /* borrowed: the job frees its strings */
+    op->curate.cancelled = job_cancelled; /* a long merge does not hold up a stop */
+    op->curate.cancel_arg = job->p;
+    if (store_curate_run(job->p->cfg.store, op, &job->err) == 0 || op->failed)
+        job->nops = 1;
+    atomic_store(&job->analysed, 1);
+    job_pending_done(job);
+}
+
 /* ---- _bulk ------------------------------------------------------------- */
 
 /* The bulk thread: every line parsed and analysed in order, chunks queued
@@ -428,6 +452,12 @@ int pipeline_submit(struct pipeline *p, struct pipeline_job *job)
     case PIPELINE_SNAPSHOT:
         lane = p->maint;
         run = job_run_snapshot;
+        break;
+    case PIPELINE_CURATE:
+        /* serialised with snapshots, off the analysis threads: a merge may
+         * take many transactions */
+        lane = p->maint;
+        run = job_run_curate;
         break;
     default:
         break;

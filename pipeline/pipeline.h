@@ -28,12 +28,13 @@ struct entity_extractor;
 struct pipeline;
 
 enum pipeline_kind {
-    PIPELINE_CREATE,  /* one JSON article; ERR_CONFLICT when its id exists */
-    PIPELINE_PUT,     /* one JSON article under id: create or replace */
-    PIPELINE_DELETE,  /* the article id */
-    PIPELINE_BULK,    /* NDJSON, one article a line, each created or replaced */
-    PIPELINE_CHECK,   /* one JSON article: its copies already stored, nothing written */
-    PIPELINE_SNAPSHOT /* a consistent copy of the database to snapshot_path */
+    PIPELINE_CREATE,   /* one JSON article; ERR_CONFLICT when its id exists */
+    PIPELINE_PUT,      /* one JSON article under id: create or replace */
+    PIPELINE_DELETE,   /* the article id */
+    PIPELINE_BULK,     /* NDJSON, one article a line, each created or replaced */
+    PIPELINE_CHECK,    /* one JSON article: its copies already stored, nothing written */
+    PIPELINE_SNAPSHOT, /* a consistent copy of the database to snapshot_path */
+    PIPELINE_CURATE    /* an entity curation (curate), on the maintenance lane */
 };
 
 /* A _bulk line refused before the writer (parse, validation, analysis). */
@@ -64,6 +65,9 @@ struct pipeline_job {
     const char *snapshot_prefix;
     unsigned snapshot_keep;
     unsigned long long snapshot_min_free;
+    /* CURATE: what to do (its strings owned by the job); ops[0] holds the
+     * outcome once finished */
+    struct store_curate curate;
     pipeline_notify_fn notify;
     void *notify_arg;
     /* frees notify_arg when the job is freed (may be NULL): state that

@@ -85,26 +85,21 @@ static int sub_wants(const struct events_sub *sub, unsigned type, const char *so
     return sub->source == NULL || (source != NULL && strcmp(sub->source, source) == 0);
 }
 
-static const char *events_type_name(unsigned t)
-{
-    return t == STORE_CHANGE_CREATED   ? "article.created"
-           : t == STORE_CHANGE_DELETED ? "article.deleted"
-                                       : "article.updated";
-}
-
 /* The SSE text of one change: a new string (*len its length), or NULL. */
 static char *events_format(const struct store_change *c, size_t *len)
 {
     json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)c->seq, "type",
-                          events_type_name(c->type), "id", c->id, "at", c->at);
+                          store_change_type_name(c->type), "id", c->id, "at", c->at);
     char *data, *text = NULL;
     if (o != NULL && c->source != NULL)
         json_object_set_new(o, "source", json_string(c->source));
+    if (o != NULL && c->into != NULL)
+        json_object_set_new(o, "into", json_string(c->into));
     data = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (data != NULL) {
         int n = asprintf(&text, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)c->seq,
-                         events_type_name(c->type), data);
+                         store_change_type_name(c->type), data);
         *len = n > 0 ? (size_t)n : 0;
         if (n < 0)
             text = NULL;

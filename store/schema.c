@@ -255,6 +255,45 @@ static const char *const migrations[] = {
     "  h INTEGER PRIMARY KEY,"
     "  n INTEGER NOT NULL"
     ");",
+    /* 15: entity curation (store_entity_curate.c). entity_keys maps a
+     * merge key to the entity it now resolves to, whatever entity the key
+     * names: a curated alias (why 'alias'),
+     * a merged entity's own and alias keys (why 'merge'), a blocked
+     * entity's alias keys (why 'block'); origin is the entity whose
+     * curation made the row. entity_curation holds what an editor decided
+     * about an entity: its name and type set by hand (named), its curated
+     * aliases (a JSON array, to list and remove them), merged into
+     * another (merged_into: always the surviving entity, chains are
+     * flattened), blocked, and whether its links still have to move
+     * (moving: a merge or block rewrites its articles in chunks, resumed
+     * after a crash). curation_log records each curation with its number
+     * in the change sequence, for the change feed. */
+    "CREATE TABLE entity_keys ("
+    "  key TEXT PRIMARY KEY,"
+    "  eid INTEGER NOT NULL,"
+    "  origin INTEGER NOT NULL,"
+    "  why TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX entity_keys_eid ON entity_keys(eid);"
+    "CREATE INDEX entity_keys_origin ON entity_keys(origin, why);"
+    "CREATE TABLE entity_curation ("
+    "  eid INTEGER PRIMARY KEY,"
+    "  named INTEGER NOT NULL DEFAULT 0,"
+    "  aliases TEXT,"
+    "  merged_into INTEGER,"
+    "  blocked INTEGER NOT NULL DEFAULT 0,"
+    "  moving INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX entity_curation_into ON entity_curation(merged_into)"
+    "  WHERE merged_into IS NOT NULL;"
+    "CREATE INDEX entity_curation_moving ON entity_curation(eid) WHERE moving = 1;"
+    "CREATE TABLE curation_log ("
+    "  change_seq INTEGER PRIMARY KEY,"
+    "  op TEXT NOT NULL,"
+    "  eid INTEGER NOT NULL,"
+    "  target INTEGER,"
+    "  at INTEGER NOT NULL"
+    ");",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -51,6 +51,13 @@ struct store_options {
      * this similarity (0: STORY_DEFAULT_THRESHOLD). */
     int64_t story_window;
     double story_threshold;
+    /* Articles whose links an entity merge or block rewrites per
+     * transaction. 0: the default, STORE_CURATE_CHUNK; tests set it small.
+     * curate_chunk_hook (may be NULL) is called with curate_chunk_arg after
+     * each chunk committed (tests stop the process there). */
+    unsigned curate_chunk;
+    void (*curate_chunk_hook)(void *arg);
+    void *curate_chunk_arg;
     void (*filter_build_hook)(void *arg);
     void *filter_build_arg;
     /* Nonzero when near-duplicate look-ups are on: the store keeps its
@@ -67,6 +74,10 @@ struct store_options {
  * (store_options.entity_fold_rows). Readers sum the unfolded rows on every
  * count they read, so this bounds their cost too. */
 #define STORE_ENT_FOLD_ROWS 8192
+
+/* Articles an entity merge or block rewrites per transaction
+ * (store_options.curate_chunk). */
+#define STORE_CURATE_CHUNK 1000
 
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
@@ -141,7 +152,42 @@ enum store_op_kind {
     /* fills in the analysis of the stored article article.seq (article.ts its
      * stored ts): its fingerprints when fingerprinted, its entities when
      * ents.owner is set, each only if still missing (store_backfill_next) */
-    STORE_OP_ANALYSE
+    STORE_OP_ANALYSE,
+    STORE_OP_CURATE /* an editor's change to an entity (op.curate) */
+};
+
+/* An entity curation (store_entity_curate.c). The writer resolves an
+ * extracted entity's merge key through what editors decided: a curated
+ * alias's key leads to its entity, a merged entity's keys to the survivor,
+ * a blocked entity's keys to nothing (the entity and its mentions are
+ * dropped from the article). */
+enum store_curate_kind {
+    STORE_CURATE_UPDATE,  /* name, type, curated aliases */
+    STORE_CURATE_MERGE,   /* into another entity; links move in chunks */
+    STORE_CURATE_BLOCK,   /* never extracted again; links dropped in chunks */
+    STORE_CURATE_UNBLOCK, /* extracted again from new and re-ingested articles */
+    STORE_CURATE_MOVE     /* the next chunk of a merge's or block's links */
+};
+
+/* Strings belong to the op's owner. */
+struct store_curate {
+    enum store_curate_kind kind;
+    char *id;         /* the entity's public id */
+    char *into;       /* MERGE: the surviving entity's public id */
+    char *name;       /* UPDATE: new display name, or NULL to keep it */
+    const char *type; /* UPDATE: "person"..., static, or NULL to keep it */
+    char **aliases;   /* UPDATE: the curated aliases (replacing them all) */
+    size_t naliases;
+    int set_aliases; /* UPDATE: aliases given (an empty list removes them) */
+    int64_t after;   /* MOVE: articles with seq > after (in) */
+    /* store_curate_run: polled between chunks; nonzero stops the moves
+     * (they finish at the next start). May be NULL. */
+    int (*cancelled)(void *arg);
+    void *cancel_arg;
+    /* out */
+    int64_t last; /* MOVE: the last article seq rewritten */
+    int more;     /* MOVE: links may remain after this chunk */
+    int noop;     /* MERGE, BLOCK, UNBLOCK: it was already so */
 };
 
 /* One entity of one article, as the store writes it (strings borrowed from
@@ -195,6 +241,7 @@ struct store_op {
     /* the article's story signature (story_sig_compute; owned by the op's
      * owner); n == 0: nothing to compare, the article still gets a story */
     struct story_vec story_sig;
+    struct store_curate curate;   /* STORE_OP_CURATE */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
     struct error err;
@@ -407,18 +454,29 @@ void store_hits_free(struct store_hits *hits);
 /* ---- the change feed ------------------------------------------------------- */
 
 /* What happened to an article at one change number. */
+/* What happened at one change number: to an article, or to an entity by an
+ * editor's curation. */
 enum store_change_type {
     STORE_CHANGE_CREATED = 1,
     STORE_CHANGE_UPDATED = 2,
-    STORE_CHANGE_DELETED = 4
+    STORE_CHANGE_DELETED = 4,
+    STORE_CHANGE_ENTITY_UPDATED = 8,
+    STORE_CHANGE_ENTITY_MERGED = 16,
+    STORE_CHANGE_ENTITY_BLOCKED = 32,
+    STORE_CHANGE_ENTITY_UNBLOCKED = 64
 };
+#define STORE_CHANGE_ALL 127u
+
+/* The change type's public name ("article.created", "entity.merged"...). */
+const char *store_change_type_name(enum store_change_type t);
 
 struct store_change {
     int64_t seq; /* its change number */
     enum store_change_type type;
-    char *id;     /* the article's id */
+    char *id;     /* the article's id, or the entity's */
     char *source; /* or NULL */
-    char *at;     /* RFC 3339 time of the write or delete */
+    char *at;     /* RFC 3339 time of the write, delete or curation */
+    char *into;   /* a merge's surviving entity, or NULL */
 };
 
 struct store_change_query {
@@ -443,10 +501,10 @@ struct store_changes {
 #define STORE_CHANGES_MAX  1000u
 #define STORE_CHANGES_SCAN 10000
 
-/* Changes after q->since in commit order: every create, replace and delete
- * is one change number; an article listed once, at its last write (created
- * if it was created after since, else updated), a delete through its
- * tombstone. Fails with ERR_GONE when since < floor (deletes after since
+/* Changes after q->since in commit order: every create, replace, delete and
+ * curation is one change number; an article listed once, at its last write
+ * (created if it was created after since, else updated), a delete through
+ * its tombstone, a curation through its log row. Fails with ERR_GONE when since < floor (deletes after since
  * were forgotten) or since > head (the store was restored), with out's head
  * and floor set (where to resume). 0 or -1; the caller frees out with
  * store_changes_free (nothing to free after a failure). */
@@ -462,6 +520,8 @@ struct store_entity_row {
     long long articles, mentions;
     char **aliases;
     size_t naliases;
+    char *merged_into;  /* get: the surviving entity's id when merged away, or NULL */
+    int blocked;        /* get: blocked by an editor */
     double score;       /* related: association score */
     long long together; /* related: articles mentioning both */
 };
@@ -486,6 +546,21 @@ struct store_entity_query {
     unsigned limit;
     int64_t offset;
 };
+
+/* Runs a curation (UPDATE, MERGE, BLOCK, UNBLOCK) through the writer,
+ * then, for a merge or a block, moves the entity's links chunk by chunk
+ * (one transaction each) until none is left. op is filled as a STORE_OP_CURATE
+ * op and holds the outcome: op->failed with op->err (ERR_NOT_FOUND,
+ * ERR_CONFLICT, ERR_UNPROCESSABLE...), op->change_seq its number in the change
+ * sequence (0 when nothing changed). Returns 0, or -1 with err when the
+ * writer refused the work or op->curate.cancelled said stop (ERR_UNAVAILABLE:
+ * what is recorded stays, the moves finish at the next start). Blocks: not
+ * on an HTTP thread. */
+int store_curate_run(struct store *st, struct store_op *op, struct error *err);
+
+/* Finishes the link moves that a crash or a stop interrupted (entities with
+ * a merge or block still moving). Returns 0 or -1 with err. */
+int store_curate_resume(struct store *st, struct error *err);
 
 /* Entities by number of articles (within the window when one is given),
  * most first. Returns 0 or -1. */

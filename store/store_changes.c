@@ -1,7 +1,7 @@
 /* store_changes.c: the change feed, read from the change numbers the
- * writer gives every create, replace and delete (store_write.c): articles
- * by their last change number (an expression index), deletes by their
- * tombstones. One read transaction per page, so the page, head and floor
+ * writer gives every create, replace, delete and curation (store_write.c,
+ * store_entity_curate.c): articles by their last change number (an
+ * expression index), deletes by their tombstones, curations by their log. One read transaction per page, so the page, head and floor
  * agree. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,27 @@
 #include <time.h>
 
 #include "store/store_int.h"
+
+const char *store_change_type_name(enum store_change_type t)
+{
+    switch (t) {
+    case STORE_CHANGE_CREATED:
+        return "article.created";
+    case STORE_CHANGE_UPDATED:
+        return "article.updated";
+    case STORE_CHANGE_DELETED:
+        return "article.deleted";
+    case STORE_CHANGE_ENTITY_UPDATED:
+        return "entity.updated";
+    case STORE_CHANGE_ENTITY_MERGED:
+        return "entity.merged";
+    case STORE_CHANGE_ENTITY_BLOCKED:
+        return "entity.blocked";
+    case STORE_CHANGE_ENTITY_UNBLOCKED:
+        return "entity.unblocked";
+    }
+    return "article.updated";
+}
 
 void store_changes_free(struct store_changes *c)
 {
@@ -18,6 +39,7 @@ void store_changes_free(struct store_changes *c)
         free(c->items[i].id);
         free(c->items[i].source);
         free(c->items[i].at);
+        free(c->items[i].into);
     }
     free(c->items);
     memset(c, 0, sizeof *c);
@@ -69,7 +91,7 @@ static int changes_rows(struct store_reader *r, const struct store_change_query 
         sqlite3_bind_text(s, 3, q->source, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 3);
-    sqlite3_bind_int(s, 4, (int)(q->types ? q->types : 7u));
+    sqlite3_bind_int(s, 4, (int)(q->types ? q->types : STORE_CHANGE_ALL));
     sqlite3_bind_int(s, 5, (int)limit);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->n < limit) {
         struct store_change *c = &out->items[out->n];
@@ -79,9 +101,11 @@ static int changes_rows(struct store_reader *r, const struct store_change_query 
         c->at = sqlite3_column_type(s, 3) != SQLITE_NULL ? store_column_dup(s, 3)
                                                           : changes_time(sqlite3_column_int64(s, 4));
         c->source = store_column_dup(s, 5);
+        c->into = store_column_dup(s, 6);
         out->n++;
         if (c->id == NULL || c->at == NULL ||
-            (c->source == NULL && sqlite3_column_type(s, 5) != SQLITE_NULL)) {
+            (c->source == NULL && sqlite3_column_type(s, 5) != SQLITE_NULL) ||
+            (c->into == NULL && sqlite3_column_type(s, 6) != SQLITE_NULL)) {
             rc = SQLITE_NOMEM;
             break;
         }

@@ -14,9 +14,12 @@
  * ("Trump": Donald over Lara); otherwise nothing joins and the lone name
  * stays its own entity, as it would be without this rule.
  *
- * Decisions are remembered per key (bounded) for the period they were made
- * in and re-made every STORE_ENT_JOIN_REUSE uses, so that a full name that
- * appears later is found. Writer only. */
+ * An editor's redirect of the lone name (a curated alias, a merge) wins
+ * over this rule, and a joined entity that editors merged away or blocked
+ * stands for its survivor, or is blocked. Decisions are remembered per key
+ * (bounded) for the period they were made in, re-made every
+ * STORE_ENT_JOIN_REUSE uses so that a full name that appears later is
+ * found, and forgotten at every curation. Writer only. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +158,9 @@ static int join_decide(struct store *st, const struct store_entity *e, int64_t t
     *hi = ts + STORE_ENT_JOIN_WINDOW_S;
     if (s == NULL)
         return sqlite3_errcode(st->wdb);
+    /* an editor's redirect of the lone name wins (the key resolution follows it) */
+    if (store_curate_key(st, e->key, &cand[0], &rc) == 1 || rc != SQLITE_OK)
+        return rc;
     sqlite3_bind_text(s, 1, e->name_fold, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, e->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, e->key, -1, SQLITE_STATIC);
@@ -189,8 +195,13 @@ static int join_decide(struct store *st, const struct store_entity *e, int64_t t
         }
     }
     if (best != SIZE_MAX &&
-        (second == SIZE_MAX || count[best] >= STORE_ENT_JOIN_DOMINANCE * count[second]))
+        (second == SIZE_MAX || count[best] >= STORE_ENT_JOIN_DOMINANCE * count[second])) {
+        /* what editors made of it: merged away, the survivor; blocked, blocked */
         *eid = cand[best];
+        rc = store_curate_eid(st, eid);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
     if (*lo > ts)
         *lo = ts;
     if (*hi < ts)

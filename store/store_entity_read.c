@@ -22,6 +22,7 @@ void store_entity_row_clear(struct store_entity_row *r)
     free(r->id);
     free(r->name);
     free(r->type);
+    free(r->merged_into);
     for (size_t i = 0; i < r->naliases; i++)
         free(r->aliases[i]);
     free(r->aliases);
@@ -109,6 +110,21 @@ int store_entity_get(struct store *st, const char *id, struct store_entity_row *
     if (ret == 0 && load_aliases(r, out) != 0) {
         store_error_from_reader(err, r, "read failed");
         ret = -1;
+    }
+    if (ret == 0 && (s = store_reader_stmt(r, RSTMT_ENT_CURATION)) == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        ret = -1;
+    } else if (ret == 0) {
+        sqlite3_bind_int64(s, 1, out->eid);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            out->merged_into = store_column_dup(s, 0);
+            out->blocked = sqlite3_column_int(s, 1);
+        } else if (rc != SQLITE_DONE) {
+            store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "read failed");
+            ret = -1;
+        }
+        sqlite3_reset(s);
     }
     if (ret != 0)
         store_entity_row_clear(out);

@@ -359,21 +359,34 @@ int store_entities_remove(struct store *st, int64_t seq)
     return rc;
 }
 
-/* The eid of entity e: remembered, stored, or inserted now (with zero
- * counts; the deltas count it). SQLite rc. */
-static int ent_resolve(struct store *st, struct store_ent_cache *c, const struct store_entity *e,
-                       int64_t *eid)
+int store_entities_delta(struct store *st, int64_t eid, int64_t articles, int64_t mentions)
+{
+    struct store_ent_cache *c = ent_cache(st);
+    return c == NULL ? SQLITE_NOMEM : ent_delta(c, eid, articles, mentions);
+}
+
+void store_entities_forget(struct store *st)
+{
+    if (st->ent_cache != NULL)
+        ent_cache_forget(st->ent_cache);
+    store_entity_join_forget(st);
+}
+
+/* The entity key e->key resolves to, not remembered yet: the one an
+ * editor's redirect names (a curated alias, a merge), else the one stored
+ * with that key, else a new one (with zero counts; the deltas count it);
+ * then what editors made of it (merged away: the survivor; blocked:
+ * STORE_ENT_BLOCKED). The one place a key becomes an entity. SQLite rc. */
+static int ent_resolve_key(struct store *st, const struct store_entity *e, int64_t *eid)
 {
     sqlite3_stmt *find = store_writer_stmt(st, WSTMT_ENT_FIND, SQL_ENT_FIND);
     sqlite3_stmt *ins = store_writer_stmt(st, WSTMT_ENT_UPSERT, SQL_ENT_INSERT);
-    uint64_t h = ent_hash(e->key, 0);
-    size_t slot = ent_slot(c, e->key, h);
     int rc;
 
-    if (c->key_hash[slot] != 0) {
-        *eid = c->key_eid[slot];
-        return SQLITE_OK;
-    }
+    if (store_curate_key(st, e->key, eid, &rc) == 1)
+        return store_curate_eid(st, eid);
+    if (rc != SQLITE_OK)
+        return rc;
     if (find == NULL || ins == NULL)
         return sqlite3_errcode(st->wdb);
     sqlite3_bind_text(find, 1, e->key, -1, SQLITE_STATIC);
@@ -406,6 +419,25 @@ static int ent_resolve(struct store *st, struct store_ent_cache *c, const struct
     }
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? SQLITE_CORRUPT : sqlite3_errcode(st->wdb);
+    return store_curate_eid(st, eid);
+}
+
+/* The eid of entity e (STORE_ENT_BLOCKED: blocked by an editor):
+ * remembered, or resolved now and remembered. SQLite rc. */
+static int ent_resolve(struct store *st, struct store_ent_cache *c, const struct store_entity *e,
+                       int64_t *eid)
+{
+    uint64_t h = ent_hash(e->key, 0);
+    size_t slot = ent_slot(c, e->key, h);
+    int rc;
+
+    if (c->key_hash[slot] != 0) {
+        *eid = c->key_eid[slot];
+        return SQLITE_OK;
+    }
+    rc = ent_resolve_key(st, e, eid);
+    if (rc != SQLITE_OK)
+        return rc;
     if (c->nkeys * 10 >= ENT_CACHE_SLOTS * 7) {
         ent_cache_forget(c); /* full: start again with what comes next */
         slot = ent_slot(c, e->key, h);
@@ -471,21 +503,22 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
         rc = store_entity_join(st, e, ts, &eids[i]);
         if (rc == SQLITE_OK && eids[i] == 0)
             rc = ent_resolve(st, c, e, &eids[i]);
-        for (size_t k = 0; k < e->naliases && rc == SQLITE_OK; k++)
+        for (size_t k = 0; eids[i] != STORE_ENT_BLOCKED && k < e->naliases && rc == SQLITE_OK; k++)
             rc = ent_alias(st, c, eids[i], e->aliases[k], e->alias_folds[k]);
     }
-    /* two of the article's entities that are one entity (a lone name joined
-     * a full one) are linked and counted once, with their mentions together */
+    /* A lone name that joined a full one, or editors' redirects, can lead
+     * two of the article's entities to one: it is linked (and counted) once,
+     * with their mentions summed; a blocked one is left out. */
     for (size_t i = 0; i < set->n && rc == SQLITE_OK; i++) {
         int64_t mentions = 0;
-        size_t k;
-        for (k = 0; k < i && eids[k] != eids[i]; k++)
-            ;
-        if (k < i)
+        int seen = eids[i] == STORE_ENT_BLOCKED;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = eids[j] == eids[i];
+        if (seen)
             continue;
-        for (k = i; k < set->n; k++)
-            if (eids[k] == eids[i])
-                mentions += set->entities[k].mentions;
+        for (size_t j = i; j < set->n; j++)
+            if (eids[j] == eids[i])
+                mentions += set->entities[j].mentions;
         rc = ent_delta(c, eids[i], 1, mentions);
         if (rc == SQLITE_OK)
             rc = ent_printf(&json, json.len ? ",[%lld,%lld]" : "[[%lld,%lld]", eids[i], mentions);
@@ -493,9 +526,9 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
             rc = ent_token(&tokens, eids[i]);
     }
     /* the article's entities in one row, and its tokens for ent_index */
-    if (rc == SQLITE_OK && set->n > 0)
+    if (rc == SQLITE_OK && json.len > 0)
         rc = ent_printf(&json, "]", 0, 0);
-    if (rc == SQLITE_OK && set->n > 0) {
+    if (rc == SQLITE_OK && json.len > 0) {
         sqlite3_bind_int64(lnk, 1, seq);
         sqlite3_bind_text(lnk, 2, json.buf, (int)json.len, SQLITE_STATIC);
         rc = step_done(st, lnk);
@@ -513,7 +546,7 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
         } else {
             for (size_t m = 0; m < set->nmentions; m++) {
                 const struct store_mention *mn = &set->mentions[m];
-                if (mn->entity >= set->n)
+                if (mn->entity >= set->n || eids[mn->entity] == STORE_ENT_BLOCKED)
                     continue;
                 put_le64(p, mn->start);
                 put_le64(p + 8, mn->end);
@@ -522,10 +555,12 @@ int store_entities_write(struct store *st, int64_t seq, int64_t ts,
                 put_le64(p + 32, eids[mn->entity]);
                 p += 40;
             }
-            sqlite3_bind_int64(men, 1, seq);
-            sqlite3_bind_blob(men, 2, blob, (int)(p - blob), SQLITE_STATIC);
-            rc = step_done(st, men);
-            sqlite3_clear_bindings(men);
+            if (p > blob) { /* none when every mention was of a blocked entity */
+                sqlite3_bind_int64(men, 1, seq);
+                sqlite3_bind_blob(men, 2, blob, (int)(p - blob), SQLITE_STATIC);
+                rc = step_done(st, men);
+                sqlite3_clear_bindings(men);
+            }
             free(blob);
         }
     }

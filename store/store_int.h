@@ -57,6 +57,7 @@ enum store_rstmt {
     RSTMT_STORY_SOURCES,
     RSTMT_STORY_NSOURCES,
     RSTMT_STORY_MEMBERS,
+    RSTMT_ENT_CURATION,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };
@@ -113,7 +114,9 @@ enum store_wstmt {
     WSTMT_TOMB_PRUNE_MAX,
     WSTMT_TOMB_PRUNE,
     WSTMT_CHANGE_FLOOR,
-    WSTMT_STORY_FIRST_, /* store_story.c's statements: its own enum from here */
+    WSTMT_ENT_KEYMAP,
+    WSTMT_ENT_CURATED,
+    WSTMT_STORY_FIRST_, /* store_story.c's statements: its own enum from here (keep it last) */
 };
 
 struct store_reader {
@@ -180,6 +183,10 @@ struct store {
      * (store_entity_write.c). Writer only. */
     struct store_ent_cache *ent_cache;
     struct store_ent_join *ent_join; /* lone-name decisions (store_entity_join.c) */
+    /* Whether editors curated any entity (entity_keys or entity_curation
+     * hold rows): key resolution skips their look-ups until one does.
+     * Writer only; curated_known 0 until first read. */
+    int curated, curated_known;
     /* WAL checkpoints on their own thread and connection
      * (store_checkpoint.c); the flag and the cv under ckpt_mu. */
     sqlite3 *cdb;
@@ -378,6 +385,25 @@ void store_entities_close(struct store *st);
 int store_entity_join(struct store *st, const struct store_entity *e, int64_t ts, int64_t *eid);
 void store_entity_join_forget(struct store *st);
 void store_entity_join_close(struct store *st);
+/* ---- entity curation (store_entity_curate.c) ---- */
+
+/* What key resolves to by curation, for the writer's key resolution
+ * (store_entity_write.c): 1 with *eid when a redirect (entity_keys) names
+ * it, 0 when none does. SQLite rc in *rc. */
+int store_curate_key(struct store *st, const char *key, int64_t *eid, int *rc);
+/* What entity eid stands for now: itself, the entity it was merged into, or
+ * STORE_ENT_BLOCKED. SQLite rc. */
+#define STORE_ENT_BLOCKED ((int64_t)-1)
+int store_curate_eid(struct store *st, int64_t *eid);
+/* Writes a STORE_OP_CURATE op inside store_op_apply's savepoint; fills the
+ * op's outcome on failure. SQLite rc. */
+int store_op_curate(struct store *st, struct store_op *op);
+/* Logs a count change of entity eid in this transaction (the deltas
+ * store_entities_flush writes). SQLite rc. */
+int store_entities_delta(struct store *st, int64_t eid, int64_t articles, int64_t mentions);
+/* Forgets the writer's remembered key -> entity map (a curation changed
+ * what keys resolve to). */
+void store_entities_forget(struct store *st);
 
 /* Runs a newest-first listing statement (s, with ?6 already bound by the
  * caller): binds the window and keyset ?1..?5 from q and collects a page into

@@ -133,8 +133,11 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_SEARCH_TOTAL_FTS,
      "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"},
     {RSTMT_ENT_ALIASES, "SELECT alias FROM entity_aliases WHERE eid = ?1 LIMIT 50"},
+    /* an entity no article mentions is shown when an editor touched it
+     * (merged away, blocked, renamed) */
     {RSTMT_ENT_GET, ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
-                    " WHERE e.id = ?1 AND " ENT_ARTICLES " > 0"},
+                    " WHERE e.id = ?1 AND (" ENT_ARTICLES " > 0"
+                    " OR e.eid IN (SELECT eid FROM entity_curation))"},
     /* The entities without unfolded deltas come in stored order
      * (entities_rank), so the page is among their first offset+limit and
      * the ones with deltas. */
@@ -208,25 +211,33 @@ const struct store_stmt_sql store_rstmts[] = {
      " CROSS JOIN articles a ON a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
          "m") " ORDER BY r, a.seq LIMIT ?8 OFFSET ?9"},
-    /* The change feed (store_changes.c): the articles and tombstones whose
-     * change number is in (?1, ?2], in commit order, filtered by source (?3)
-     * and by type (?4: bit 1 created, 2 updated, 4 deleted); ?2 bounds the
-     * rows read whatever the filters let through. */
+    /* The change feed (store_changes.c): the articles, tombstones and
+     * entity curations whose change number is in (?1, ?2], in commit order,
+     * filtered by source (?3; curations have none) and by type (?4: the
+     * enum store_change_type bits); ?2 bounds the rows read whatever the
+     * filters let through. */
     {RSTMT_CHANGES,
-     "SELECT cs, kind, id, at, ts, source FROM ("
+     "SELECT cs, kind, id, at, ts, source, target FROM ("
      " SELECT coalesce(change_seq, seq) AS cs,"
      "  CASE WHEN coalesce(created_change, coalesce(change_seq, seq)) > ?1 THEN 1 ELSE 2 END"
-     "  AS kind, id, ingested_at AS at, NULL AS ts, source FROM articles"
+     "  AS kind, id, ingested_at AS at, NULL AS ts, source, NULL AS target FROM articles"
      "  WHERE coalesce(change_seq, seq) > ?1 AND coalesce(change_seq, seq) <= ?2"
      "  AND (?3 IS NULL OR source = ?3)"
      " UNION ALL"
-     " SELECT change_seq, 4, id, NULL, deleted_at, source FROM tombstones"
-     "  WHERE change_seq > ?1 AND change_seq <= ?2 AND (?3 IS NULL OR source = ?3))"
+     " SELECT change_seq, 4, id, NULL, deleted_at, source, NULL FROM tombstones"
+     "  WHERE change_seq > ?1 AND change_seq <= ?2 AND (?3 IS NULL OR source = ?3)"
+     " UNION ALL"
+     " SELECT l.change_seq, CASE l.op WHEN 'update' THEN 8 WHEN 'merge' THEN 16"
+     "  WHEN 'block' THEN 32 ELSE 64 END, e.id, NULL, l.at, NULL, t.id"
+     "  FROM curation_log l JOIN entities e ON e.eid = l.eid"
+     "  LEFT JOIN entities t ON t.eid = l.target"
+     "  WHERE l.change_seq > ?1 AND l.change_seq <= ?2 AND ?3 IS NULL)"
      " WHERE kind & ?4 ORDER BY cs LIMIT ?5"},
     /* the last change committed and the highest number pruned */
     {RSTMT_CHANGES_BOUNDS,
      "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
-     " coalesce((SELECT max(change_seq) FROM tombstones), 0), f.v), f.v"
+     " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
+     " coalesce((SELECT max(change_seq) FROM curation_log), 0), f.v), f.v"
      " FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
      "  WHERE name = 'change_floor'), 0) AS v) f"},
     /* stories (store_story.c): most recently active first, keyset paged on
@@ -242,6 +253,9 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_STORY_NSOURCES, "SELECT count(*) FROM story_sources WHERE story = ?1"},
     {RSTMT_STORY_MEMBERS, "SELECT id, title, source, published_at, duplicate_of FROM articles"
                           " WHERE story = ?1 ORDER BY ts, seq LIMIT ?2"},
+    /* what editors made of an entity: the survivor's id when merged away */
+    {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
+                         " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

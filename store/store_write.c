@@ -52,6 +52,7 @@ static const char SQL_MAX_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM article
 static const char SQL_LAST_CHANGE[] =
     "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
     " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
+    " coalesce((SELECT max(change_seq) FROM curation_log), 0),"
     " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'change_floor'), 0))";
 static const char SQL_TOMBSTONE[] =
     "INSERT INTO tombstones (change_seq, id, deleted_at, source) VALUES (?1, ?2, ?3, ?4)";
@@ -718,6 +719,20 @@ void store_op_apply(struct store *st, struct store_op *op)
     op->story_new = 0;
     op->rc = SQLITE_OK;
     error_clear(&op->err);
+    if (op->kind == STORE_OP_CURATE) {
+        /* a curation finds an entity's articles in ent_index: the changes
+         * queued by earlier ops of the transaction go in first (outside
+         * this op's savepoint, so its roll-back keeps them) */
+        rc = store_fts_flush(st);
+        nfts = 0;
+        if (rc != SQLITE_OK) {
+            /* the earlier ops' index changes are half written: the whole
+             * transaction goes (store_commit_chain sees it ended) */
+            store_op_fail(st, op, rc, "index flush failed");
+            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+            return;
+        }
+    }
     rc = store_savepoint_step(st, WSTMT_SAVEPOINT);
     if (rc != SQLITE_OK) {
         store_op_fail(st, op, rc, "savepoint failed");
@@ -727,6 +742,8 @@ void store_op_apply(struct store *st, struct store_op *op)
         rc = store_op_delete(st, op);
     else if (op->kind == STORE_OP_ANALYSE)
         rc = store_op_analyse(st, op);
+    else if (op->kind == STORE_OP_CURATE)
+        rc = store_op_curate(st, op);
     else
         rc = store_op_upsert(st, op);
     if (rc != SQLITE_OK) {

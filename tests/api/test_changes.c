@@ -153,6 +153,48 @@ Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
     apitest_cleanup(&s);
 }
 
+/* An editor's curations are changes too: in the feed, in order, with the
+ * merge's survivor; an article filter (source) leaves them out. */
+Test(changes, curations_in_the_feed)
+{
+    struct apitest_server s;
+    struct apitest_resp r;
+    char buf[128];
+    json_t *list;
+    const char *merge = "{\"into\":\"person:marco-rubio\"}";
+
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    put(&s, "e1", "AFP", "Secretary of State Marco Rubio met Sergei Lavrov in Kuala Lumpur");
+    const char *rename = "{\"name\":\"Marco Antonio Rubio\"}";
+    apitest_request(&s, "PUT", "/v1/entities/person:marco-rubio", "application/json", rename,
+                    strlen(rename), &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    apitest_resp_free(&r);
+    apitest_request(&s, "POST", "/v1/entities/person:sergei-lavrov/_merge", "application/json",
+                    merge, strlen(merge), &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    apitest_resp_free(&r);
+    apitest_request(&s, "POST", "/v1/entities/person:marco-rubio/_block", NULL, NULL, 0, &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    apitest_resp_free(&r);
+
+    apitest_get(&s, "/v1/changes?since=1&types=entity.updated,entity.merged,entity.blocked", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    list = json_object_get(r.json, "changes");
+    cr_assert_eq(json_array_size(list), 3, "%s", r.body);
+    cr_expect_str_eq(change_at(&r, 0, buf, sizeof buf), "entity.updated person:marco-rubio");
+    cr_expect_str_eq(change_at(&r, 1, buf, sizeof buf), "entity.merged person:sergei-lavrov");
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "into")),
+                     "person:marco-rubio");
+    cr_expect_str_eq(change_at(&r, 2, buf, sizeof buf), "entity.blocked person:marco-rubio");
+    apitest_resp_free(&r);
+    apitest_get(&s, "/v1/changes?source=AFP", &r);
+    cr_expect_eq(json_array_size(json_object_get(r.json, "changes")), 1, "%s", r.body);
+    apitest_resp_free(&r);
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
+
 /* ---- GET /v1/events ---- */
 
 /* A stream read until it has `want` events (or a heartbeat, when want is 0),

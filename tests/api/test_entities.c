@@ -1,13 +1,16 @@
 /* Black-box tests of the entity endpoints: extraction at ingest, mentions with
  * code point offsets, merging across articles, counts under replace and
  * delete, listing with type/prefix/window filters, articles of an entity,
- * related entities, and the entity= search filter. */
+ * related entities, and the entity= search filter; curation by editors
+ * (PUT, _merge, _block and its DELETE: statuses, merged_into, what new
+ * articles do, the write key). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apitest.h"
+#include "security.h"
 
 static struct apitest_server srv;
 
@@ -227,4 +230,187 @@ Test(entities, chrome_is_not_an_entity)
     }
     cr_expect_not_null(find_by_id(list, "location:paris"), "%s", json_dumps(j, 0));
     json_decref(j);
+}
+
+/* ---- curation --------------------------------------------------------------- */
+
+/* A request with a JSON body (or none); the answer's status, *out its JSON
+ * (new reference) when out is not NULL. */
+static long curate_req(const char *method, const char *path, const char *json, json_t **out)
+{
+    struct apitest_resp r;
+    long status;
+    apitest_request(&srv, method, path, json ? "application/json" : NULL, json,
+                    json ? strlen(json) : 0, &r);
+    status = r.status;
+    if (status >= 400)
+        cr_expect(apitest_is_problem(&r, status), "%s %s: %ld is no problem: %s", method, path,
+                  status, r.body);
+    if (out != NULL)
+        *out = json_incref(r.json);
+    apitest_resp_free(&r);
+    return status;
+}
+
+static json_int_t int_of(json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+/* The ids of an article's stored entities, as one string "id,id,". */
+static void article_entity_ids(const char *id, char *out, size_t size)
+{
+    char path[128];
+    json_t *j, *e;
+    size_t i, n = 0;
+    snprintf(path, sizeof path, "/v1/articles/%s/entities", id);
+    j = get_json(path, 200);
+    out[0] = '\0';
+    json_array_foreach(json_object_get(j, "entities"), i, e)
+    {
+        const char *eid = json_string_value(json_object_get(e, "id"));
+        n += (size_t)snprintf(out + n, size - n, "%s,", eid);
+    }
+    json_decref(j);
+}
+
+Test(entities, curation_merge_block_rename_over_http)
+{
+    json_t *j;
+    char ids[1024];
+
+    put("c1", "2025-03-01T10:00:00Z", doc3);
+    put("c2", "2025-03-02T10:00:00Z", "Gordon Brown spoke in London on Monday.");
+    put("c3", "2025-03-03T10:00:00Z", "Tony Blair flew to Paris.");
+
+    /* merge: both sides' articles, c1 counted once; the merged one points
+     * at the survivor and leaves the list */
+    cr_assert_eq(curate_req("POST", "/v1/entities/person:gordon-brown/_merge",
+                            "{\"into\":\"person:tony-blair\"}", &j),
+                 200);
+    cr_expect_str_eq(json_string_value(json_object_get(j, "id")), "person:tony-blair");
+    cr_expect_eq(int_of(j, "articles"), 3, "%s", json_dumps(j, 0));
+    json_decref(j);
+    j = get_json("/v1/entities/person:gordon-brown", 200);
+    cr_expect_str_eq(json_string_value(json_object_get(j, "merged_into")), "person:tony-blair");
+    cr_expect_eq(int_of(j, "articles"), 0);
+    json_decref(j);
+    j = get_json("/v1/entities?type=person&limit=100", 200);
+    cr_expect_null(find_by_id(json_object_get(j, "entities"), "person:gordon-brown"));
+    json_decref(j);
+    j = get_json("/v1/entities/person:tony-blair/articles", 200);
+    cr_expect_eq(json_array_size(json_object_get(j, "articles")), 3);
+    json_decref(j);
+    /* idempotent; conflicts; unknown ids */
+    cr_expect_eq(curate_req("POST", "/v1/entities/person:gordon-brown/_merge",
+                            "{\"into\":\"person:tony-blair\"}", NULL),
+                 200);
+    cr_expect_eq(curate_req("POST", "/v1/entities/person:tony-blair/_merge",
+                            "{\"into\":\"person:tony-blair\"}", NULL),
+                 409);
+    cr_expect_eq(curate_req("POST", "/v1/entities/location:london/_merge",
+                            "{\"into\":\"person:gordon-brown\"}", NULL),
+                 409);
+    cr_expect_eq(curate_req("POST", "/v1/entities/location:london/_merge",
+                            "{\"into\":\"person:nobody\"}", NULL),
+                 422);
+    cr_expect_eq(curate_req("POST", "/v1/entities/person:nobody/_merge",
+                            "{\"into\":\"person:tony-blair\"}", NULL),
+                 404);
+    cr_expect_eq(curate_req("POST", "/v1/entities/location:london/_merge", "{\"to\":\"x\"}", NULL),
+                 400);
+    /* a new article naming the merged one lands on the survivor */
+    put("c4", "2025-03-04T10:00:00Z", "Gordon Brown visited Paris.");
+    article_entity_ids("c4", ids, sizeof ids);
+    cr_expect(strstr(ids, "person:tony-blair,") != NULL, "c4's entities: %s", ids);
+    cr_expect(strstr(ids, "person:gordon-brown,") == NULL, "c4's entities: %s", ids);
+
+    /* block: links dropped, gone from lists and filters, new articles skip it */
+    cr_assert_eq(curate_req("POST", "/v1/entities/location:london/_block", NULL, &j), 200);
+    cr_expect(json_is_true(json_object_get(j, "blocked")));
+    cr_expect_eq(int_of(j, "articles"), 0);
+    json_decref(j);
+    cr_expect_eq(curate_req("POST", "/v1/entities/location:london/_block", NULL, NULL), 200);
+    cr_expect_eq(curate_req("POST", "/v1/entities/person:gordon-brown/_block", NULL, NULL), 409);
+    cr_expect_eq(curate_req("POST", "/v1/entities/location:nowhere/_block", NULL, NULL), 404);
+    j = get_json("/v1/entities?type=location&limit=100", 200);
+    cr_expect_null(find_by_id(json_object_get(j, "entities"), "location:london"));
+    json_decref(j);
+    j = get_json("/v1/search?q=london&entity=location:london", 200);
+    cr_expect_eq(json_array_size(json_object_get(j, "hits")), 0);
+    json_decref(j);
+    article_entity_ids("c2", ids, sizeof ids);
+    cr_expect(strstr(ids, "location:london,") == NULL, "c2's entities: %s", ids);
+    put("c5", "2025-03-05T10:00:00Z", "Tony Blair returned to London.");
+    article_entity_ids("c5", ids, sizeof ids);
+    cr_expect(strstr(ids, "location:london,") == NULL, "c5's entities: %s", ids);
+    /* lifted: new articles mention it again */
+    cr_assert_eq(curate_req("DELETE", "/v1/entities/location:london/_block", NULL, &j), 200);
+    cr_expect_null(json_object_get(j, "blocked"));
+    json_decref(j);
+    put("c6", "2025-03-06T10:00:00Z", "Tony Blair left London.");
+    j = get_json("/v1/entities/location:london", 200);
+    cr_expect_eq(int_of(j, "articles"), 1);
+    json_decref(j);
+
+    /* rename and aliases; a re-ingest keeps the curated name */
+    cr_assert_eq(curate_req("PUT", "/v1/entities/person:tony-blair",
+                            "{\"name\":\"Anthony Blair\",\"aliases\":[\"Tony B\"]}", &j),
+                 200);
+    cr_expect_str_eq(json_string_value(json_object_get(j, "name")), "Anthony Blair");
+    json_decref(j);
+    put("c3", "2025-03-03T10:00:00Z", "Tony Blair flew to Paris again.");
+    j = get_json("/v1/entities/person:tony-blair", 200);
+    cr_expect_str_eq(json_string_value(json_object_get(j, "name")), "Anthony Blair");
+    cr_expect_eq(json_array_size(json_object_get(j, "aliases")) >= 1, 1);
+    json_decref(j);
+    cr_expect_eq(curate_req("PUT", "/v1/entities/person:tony-blair", "{\"type\":\"pet\"}", NULL),
+                 422);
+    cr_expect_eq(curate_req("PUT", "/v1/entities/person:tony-blair", "{\"nick\":\"x\"}", NULL),
+                 400);
+    cr_expect_eq(curate_req("PUT", "/v1/entities/person:tony-blair", "[1]", NULL), 400);
+    cr_expect_eq(curate_req("PUT", "/v1/entities/person:gordon-brown", "{\"name\":\"G\"}", NULL),
+                 409);
+    cr_expect_eq(curate_req("PUT", "/v1/entities/person:nobody", "{\"name\":\"N\"}", NULL), 404);
+}
+
+/* Curation changes data: it needs a write key when keys are configured. */
+Test(curation_keys, curation_needs_a_write_key)
+{
+    struct apitest_server ks;
+    struct apitest_resp r;
+    static const struct {
+        const char *method, *path, *body;
+    } ops[] = {
+        {"PUT", "/v1/entities/person:tony-blair", "{\"name\":\"Anthony Blair\"}"},
+        {"POST", "/v1/entities/person:gordon-brown/_merge", "{\"into\":\"person:tony-blair\"}"},
+        {"POST", "/v1/entities/location:london/_block", NULL},
+        {"DELETE", "/v1/entities/location:london/_block", NULL},
+    };
+
+    cr_assert_eq(sec_start_with_keys(&ks, sec_keys_text, NULL), 0, "server did not start");
+    sec_request(&ks, "PUT", "/v1/articles/k1", SEC_WRITE_KEY, NULL, "application/json",
+                "{\"title\":\"t\",\"body\":\"Tony Blair met Gordon Brown in London.\"}", &r);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    apitest_resp_free(&r);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        const char *ct = ops[i].body ? "application/json" : NULL;
+        sec_request(&ks, ops[i].method, ops[i].path, NULL, NULL, ct, ops[i].body, &r);
+        cr_expect_eq(r.status, 401, "%s %s without a key: %ld", ops[i].method, ops[i].path,
+                     r.status);
+        apitest_resp_free(&r);
+        sec_request(&ks, ops[i].method, ops[i].path, SEC_READ_KEY, NULL, ct, ops[i].body, &r);
+        cr_expect_eq(r.status, 403, "%s %s with a read key: %ld", ops[i].method, ops[i].path,
+                     r.status);
+        apitest_resp_free(&r);
+        sec_request(&ks, ops[i].method, ops[i].path, SEC_WRITE_KEY, NULL, ct, ops[i].body, &r);
+        cr_expect_eq(r.status, 200, "%s %s with a write key: %ld %s", ops[i].method, ops[i].path,
+                     r.status, r.body);
+        apitest_resp_free(&r);
+    }
+    sec_request(&ks, "GET", "/v1/entities/person:gordon-brown", SEC_READ_KEY, NULL, NULL, NULL, &r);
+    cr_expect(r.json && json_is_string(json_object_get(r.json, "merged_into")), "%s", r.body);
+    apitest_resp_free(&r);
+    cr_expect_eq(apitest_stop(&ks), 0);
+    apitest_cleanup(&ks);
 }

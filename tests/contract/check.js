@@ -27,10 +27,11 @@ const route = require('@stoplight/prism-http/dist/router').default;
 const { validateOutput } = require('@stoplight/prism-http/dist/validator');
 
 // Documented statuses no client request can bring about on a sound server:
-// 500 (a bug or an I/O failure) and 507 on the article writes (a full disk).
+// 500 (a bug or an I/O failure) and 507 on the article and entity writes (a full disk).
 // The snapshot's 507 is provoked with --snapshot-min-free.
 const UNPROVOKABLE = new Set(['*:500', 'createArticle:507', 'putArticle:507',
-  'deleteArticle:507']);
+  'deleteArticle:507', 'updateEntity:507', 'mergeEntity:507', 'blockEntity:507',
+  'unblockEntity:507']);
 
 function parseHdr(text) {
   // the last block: interim 1xx answers come first
