@@ -33,6 +33,7 @@ struct cand {
     size_t a, b;
     int type;   /* 0 PER, 1 ORG, 2 LOC */
     int weak;   /* a calendar or function word alone: kept only when coreference backs it */
+    int org;    /* ORG_* evidence that a name tagged as a person's is an organisation's */
     size_t set; /* union-find parent */
     char *keyform;
     /* of the key form, for comparisons: its first 8 bytes big-endian (zero-padded), its
@@ -295,7 +296,13 @@ static int spans_from_tags(struct work *w)
             i++;
             continue;
         }
-        while (b < n && w->tags[b] == 2 + 2 * type && !hard_break(w, b))
+        /* a person's name wrapped at a soft line break may be tagged as two names
+         * ("Clayton<LF>Yeutter": B-PER B-PER); two names are never written side by side */
+        while (b < n && !hard_break(w, b) &&
+               (w->tags[b] == 2 + 2 * type ||
+                (type == 0 && w->tags[b] == NER_B_PER &&
+                 (w->toks.tokens[b].flags & TOKEN_LINE_START) && capword(w, b) &&
+                 capword(w, b - 1))))
             b++;
         i = b;
         if (type == 3)
@@ -736,6 +743,112 @@ static void unite(struct cand *c, size_t a, size_t b)
         c[a].set = b;
 }
 
+/* ---- 3c. organisations with a person's shape ---- */
+
+/* Evidence (struct cand.org) that a name tagged as a person's is an organisation's. */
+#define ORG_STRONG 1 /* its own words say so: "Chrysler Corp", "E.F. Hutton and Co" */
+#define ORG_WEAK   2 /* its context says so for a lone word: "Chelsea boss", "Tory" */
+
+/* A legal form that ends a company's name ("Corp", "Inc", "Co", "plc", "AG"). */
+static int legal_form(const struct work *w, size_t i)
+{
+    static const char *const forms[] = {
+        "inc", "inc.", "corp", "corp.", "co",  "co.",  "cos",  "cos.", "ltd",  "ltd.", "plc",
+        "llc", "ag",   "sa",   "s.a.", "nv",  "n.v.", "gmbh", "spa",  "s.p.a.", "bv", NULL,
+    };
+    return i < w->toks.n && capword(w, i) && in_list(w, i, forms);
+}
+
+static int amp_or_and(const struct work *w, size_t i)
+{
+    return i < w->toks.n && (punct(w, i, '&') || tok_is(w, i, "and"));
+}
+
+/* What the words right around candidate c say of its type. Strong: a legal form follows
+ * ("Chrysler Corp"), "and Co" or a chain of partners ending in one ("Smith Barney, Harris
+ * Upham and Co"), a slash joins another capitalised name ("Royal Dutch/Shell"), or shares
+ * are its ("shares of Apple", "Sony's shares"). Weak (for a lone word only): a club's roles
+ * and fans follow it ("Chelsea boss Jose Mourinho", "signed for Arsenal"). */
+static int org_context(const struct work *w, const struct cand *c)
+{
+    static const char *const club[] = {"boss",     "manager",    "striker", "midfielder",
+                                       "defender", "goalkeeper", "keeper",  "winger",
+                                       "fans",     "supporters", "skipper", "squad", NULL};
+    static const char *const held[] = {"shares", "stock", "stake", "share", NULL};
+    size_t a = c->a, b = c->b, n = w->toks.n;
+    if (legal_form(w, b) || (amp_or_and(w, b) && legal_form(w, b + 1)))
+        return ORG_STRONG;
+    if (b + 1 < n && punct(w, b, '/') && capword(w, b + 1) && !hard_break(w, b + 1))
+        return ORG_STRONG;
+    if (b < n && punct(w, b, ',')) {
+        int and = 0;
+        for (size_t k = b + 1; k < n && k <= b + 8 && !hard_break(w, k); k++) {
+            if (legal_form(w, k))
+                return and ? ORG_STRONG : 0;
+            if (amp_or_and(w, k))
+                and = 1;
+            else if (!capword(w, k) && !punct(w, k, ','))
+                break;
+        }
+    }
+    if (b + 1 < n && tok_is(w, b, "'s") && in_list(w, b + 1, held))
+        return ORG_STRONG;
+    if (a >= 2 && tok_is(w, a - 1, "of") && in_list(w, a - 2, held))
+        return ORG_STRONG;
+    if (b - a != 1)
+        return 0;
+    if (b < n && w->fd.t[b].tcase == NERFEAT_LOWER && in_list(w, b, club))
+        return ORG_WEAK;
+    if (a >= 2 && tok_is(w, a - 1, "for") && tok_is(w, a - 2, "signed"))
+        return ORG_WEAK;
+    return 0;
+}
+
+/* Nicknames of political parties that news writes like names ("Tory", "Lib Dems"): news
+ * conventions, not a corpus's names. Key forms. */
+static int party_nickname(const char *keyform)
+{
+    static const char *const nick[] = {
+        "tory",  "tories", "lib dem", "lib dems", "libdems", "labour", "ukip",
+        "snp",   "gop",    "whigs",   "sinn fein", "plaid cymru", NULL,
+    };
+    for (size_t k = 0; nick[k]; k++)
+        if (strcmp(keyform, nick[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sets c.org for the candidates tagged as a person's and joins a person-shaped name to the
+ * company whose name it starts ("Chrysler" to "Chrysler Corp" in the same article). */
+static void org_evidence(struct work *w)
+{
+    struct cand *c = w->c;
+    size_t nc = w->nc, withform[64], nf = 0;
+    for (size_t i = 0; i < nc && nf < 64; i++)
+        if (c[i].type == ENTITY_ORGANIZATION && c[i].b - c[i].a >= 2 &&
+            legal_form(w, c[i].b - 1))
+            withform[nf++] = i;
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].type != ENTITY_PERSON || !c[i].keyform[0])
+            continue;
+        if (c[i].a > 0 && (personal_title(w, c[i].a - 1) || honorific(w, c[i].a - 1)))
+            continue;
+        if (party_nickname(c[i].keyform)) {
+            c[i].org = ORG_STRONG;
+            continue;
+        }
+        c[i].org = org_context(w, &c[i]);
+        for (size_t k = 0; k < nf && !c[i].org; k++) {
+            const struct cand *o = &c[withform[k]];
+            if (o->klen > c[i].klen && o->keyform[c[i].klen] == ' ' &&
+                memcmp(o->keyform, c[i].keyform, c[i].klen) == 0) {
+                c[i].org = ORG_STRONG;
+                unite(c, i, withform[k]);
+            }
+        }
+    }
+}
+
 /* Last word of a key form. */
 static const char *last_word(const char *k)
 {
@@ -966,11 +1079,41 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         }
         g = e;
     }
+    org_evidence(w);
     /* a lone name joins the nearest earlier (else later) person whose surname it is, else a
-     * person whose first word it is ("Xi" for "Xi Jinping") */
+     * person whose first word it is ("Xi" for "Xi Jinping"). All mentions of a lone name are
+     * one set, so the set joins one person only, chosen by its first mention: "Trump" between
+     * "Donald Trump" and "Lara Trump" must not make them one. A set that already holds a
+     * full name (its surname propagated from it) stays with that person. */
     for (size_t i = 0; i < nc; i++)
         if (c[i].type == 0 && strchr(c[i].keyform, ' ') != NULL)
             per[nper++] = i;
+    /* a word and the surname of a person of the article is a person too (the family:
+     * "Lara Trump" makes "Donald Trump" one, whatever the model said), unless the word is
+     * a place or an organisation's head ("Dow Jones") */
+    if (nper > 0) {
+        size_t np0 = nper;
+        qsort_r(per, nper, sizeof *per, cmp_by_last_word, c);
+        for (size_t i = 0; i < nc; i++) {
+            if (c[i].type == 0 || c[i].b - c[i].a != 2 ||
+                (w->fd.t[c[i].a].gaz &
+                 (GAZ_ORGCUE | GAZ_LOCCUE | GAZ_PLACE_MASK | GAZ_ORG | GAZ_TITLE)) ||
+                !capword(w, c[i].a) || !capword(w, c[i].b - 1))
+                continue;
+            size_t lo = 0, hi = np0, wl = c[i].klen - c[i].last_off;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (word_cmpn(&c[per[mid]], 0, c[i].keyform + c[i].last_off, wl) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < np0 && word_cmpn(&c[per[lo]], 0, c[i].keyform + c[i].last_off, wl) == 0) {
+                c[i].type = 0;
+                per[nper++] = i;
+            }
+        }
+    }
     uint8_t *joined = calloc(nc, 1); /* by set root: the name already found its person */
     size_t *root = malloc(nc * sizeof *root);
     if (joined == NULL || root == NULL) {
@@ -980,12 +1123,15 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         free(per);
         return -1;
     }
+    for (size_t k = 0; k < nper; k++)
+        joined[find(c, per[k])] = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nc; i++)
             root[i] = find(c, i);
         qsort_r(per, nper, sizeof *per, pass == 0 ? cmp_by_last_word : cmp_by_first_word, c);
         for (size_t i = 0; i < nc; i++) {
-            if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL || !c[i].keyform[0])
+            if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL ||
+                !c[i].keyform[0] || joined[root[i]] || c[i].org == ORG_STRONG)
                 continue;
             size_t lo = 0, hi = nper, best = SIZE_MAX;
             while (lo < hi) { /* first entry whose word is >= the name */
@@ -1005,9 +1151,10 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
                 if (best == SIZE_MAX || (j < i && (best > i || j > best)))
                     best = j;
             }
-            if (best == SIZE_MAX || (pass == 1 && joined[root[i]]))
+            if (best == SIZE_MAX)
                 continue;
             joined[root[i]] = 1;
+            joined[find(c, best)] = 1;
             unite(c, i, best);
         }
     }
@@ -1273,6 +1420,18 @@ static int build_result(struct work *w, struct entity_result *out)
         }
         if (full_name)
             type = 0;
+        /* a person-shaped company, club or party (org_evidence), unless a title says
+         * otherwise ("Mr Chrysler") */
+        if (type == 0) {
+            int ev = 0, titled = 0;
+            for (size_t k = 0; k < nm; k++) {
+                const struct cand *c = &w->c[members[k]];
+                ev |= c->org;
+                titled |= c->a > 0 && (personal_title(w, c->a - 1) || honorific(w, c->a - 1));
+            }
+            if (!titled && ((ev & ORG_STRONG) || ((ev & ORG_WEAK) && !full_name)))
+                type = ENTITY_ORGANIZATION;
+        }
         /* display name: the longest mention outside headlines (persons: most words) */
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]], *b;
