@@ -674,6 +674,21 @@ static int generic_word(const struct work *w, size_t i)
     return 0;
 }
 
+/* A sentence adverb, capitalised at the start of a sentence ("Moreover, ..."): a closed
+ * class of English words, never a name. */
+static int sentence_adverb(const struct work *w, size_t i)
+{
+    static const char *const adv[] = {
+        "moreover",  "furthermore", "meanwhile",    "nevertheless", "nonetheless",
+        "therefore", "thus",        "hence",        "accordingly",  "consequently",
+        "besides",   "likewise",    "otherwise",    "instead",      "indeed",
+        "overall",   "finally",     "additionally", "similarly",    "alternatively",
+        "elsewhere", "separately",  "subsequently", "previously",   "currently",
+        NULL,
+    };
+    return in_list(w, i, adv);
+}
+
 /* Drops the candidates that are credits or generic words, and cuts the others at the first
  * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
  * 0, or -1 on allocation failure. */
@@ -691,7 +706,7 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
     mark_credits(w, credit);
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
-        int drop = c->b - c->a == 1 && generic_word(w, c->a);
+        int drop = c->b - c->a == 1 && (generic_word(w, c->a) || sentence_adverb(w, c->a));
         for (size_t j = c->a; j < c->b && !drop; j++)
             drop = credit[j];
         if (drop)
@@ -747,7 +762,8 @@ static void unite(struct cand *c, size_t a, size_t b)
 
 /* Evidence (struct cand.org) that a name tagged as a person's is an organisation's. */
 #define ORG_STRONG 1 /* its own words say so: "Chrysler Corp", "E.F. Hutton and Co" */
-#define ORG_WEAK   2 /* its context says so for a lone word: "Chelsea boss", "Tory" */
+#define ORG_WEAK   2 /* its context says so for a lone word: "Chelsea boss", "Chelsea have" */
+#define ORG_PLACE  4 /* a place's, not an organisation's ("Hartford, Conn.", a table row) */
 
 /* A legal form that ends a company's name ("Corp", "Inc", "Co", "plc", "AG"). */
 static int legal_form(const struct work *w, size_t i)
@@ -764,19 +780,33 @@ static int amp_or_and(const struct work *w, size_t i)
     return i < w->toks.n && (punct(w, i, '&') || tok_is(w, i, "and"));
 }
 
-/* What the words right around candidate c say of its type. Strong: a legal form follows
- * ("Chrysler Corp"), "and Co" or a chain of partners ending in one ("Smith Barney, Harris
- * Upham and Co"), a slash joins another capitalised name ("Royal Dutch/Shell"), or shares
- * are its ("shares of Apple", "Sony's shares"). Weak (for a lone word only): a club's roles
- * and fans follow it ("Chelsea boss Jose Mourinho", "signed for Arsenal"). */
-static int org_context(const struct work *w, const struct cand *c)
+/* What the words right around candidate c say of its type. pend[k]: token k ends a
+ * person's full name. Strong: a legal form follows ("Chrysler Corp", "and Company Inc"), or a
+ * chain of partners ending in one ("Smith Barney, Harris Upham and Co"), a slash joins
+ * another capitalised name ("Royal Dutch/Shell"), a ticker follows ("E.F. Hutton <EFH>"),
+ * shares are its ("shares of Apple", "Sony's shares"), its analysts speak ("E.F. Hutton
+ * food analyst June Page", "an analyst with E.F. Hutton"), or a person is "of" it ("Joseph
+ * Doyle of Smith Barney"; a place when it is one). Weak (for a lone word only): a club's
+ * roles, fans or plural verb follow it ("Chelsea boss Jose Mourinho", "Chelsea have"). */
+static int org_context(const struct work *w, const struct cand *c, const uint8_t *pend)
 {
-    static const char *const club[] = {"boss",     "manager",    "striker", "midfielder",
-                                       "defender", "goalkeeper", "keeper",  "winger",
-                                       "fans",     "supporters", "skipper", "squad", NULL};
+    static const char *const club[] = {
+        "boss",     "manager",    "striker",   "midfielder", "defender",   "goalkeeper",
+        "keeper",   "winger",     "fans",      "supporters", "skipper",    "squad",
+        "chairman", "left-back",  "right-back", "full-back", "centre-back", NULL};
     static const char *const held[] = {"shares", "stock", "stake", "share", NULL};
+    static const char *const staff[] = {"analyst", "analysts", "economist", "economists",
+                                        "strategist", "executive", "director", "chairman",
+                                        "president", "meteorologist", "trader", "partner",
+                                        NULL};
+    static const char *const plural[] = {"have", "were", "are", NULL};
     size_t a = c->a, b = c->b, n = w->toks.n;
-    if (legal_form(w, b) || (amp_or_and(w, b) && legal_form(w, b + 1)))
+    if (legal_form(w, b) ||
+        (amp_or_and(w, b) && (legal_form(w, b + 1) || (b + 1 < n && capword(w, b + 1) &&
+                                                       tok_is(w, b + 1, "company")))))
+        return ORG_STRONG;
+    if (b + 1 < n && (punct(w, b, '/') || punct(w, b, '<')) && !hard_break(w, b + 1) &&
+        (w->toks.tokens[b + 1].flags & TOKEN_ALLCAPS))
         return ORG_STRONG;
     if (b + 1 < n && punct(w, b, '/') && capword(w, b + 1) && !hard_break(w, b + 1))
         return ORG_STRONG;
@@ -793,14 +823,49 @@ static int org_context(const struct work *w, const struct cand *c)
     }
     if (b + 1 < n && tok_is(w, b, "'s") && in_list(w, b + 1, held))
         return ORG_STRONG;
-    if (a >= 2 && tok_is(w, a - 1, "of") && in_list(w, a - 2, held))
-        return ORG_STRONG;
+    for (size_t k = b; k < n && k < b + 3 && w->fd.t[k].tcase == NERFEAT_LOWER; k++)
+        if (tok_is(w, k, "analyst") || tok_is(w, k, "analysts"))
+            return ORG_STRONG;
+    if (a >= 2 && (tok_is(w, a - 1, "of") || tok_is(w, a - 1, "with") ||
+                   tok_is(w, a - 1, "at") || tok_is(w, a - 1, "for"))) {
+        if (in_list(w, a - 2, held) && tok_is(w, a - 1, "of"))
+            return ORG_STRONG;
+        if (w->fd.t[a - 2].tcase == NERFEAT_LOWER && in_list(w, a - 2, staff))
+            return ORG_STRONG;
+        if (pend[a - 2] && !tok_is(w, a - 1, "for"))
+            return (w->fd.t[a].gaz & GAZ_PLACE_MASK) ? ORG_PLACE : ORG_STRONG;
+    }
     if (b - a != 1)
         return 0;
-    if (b < n && w->fd.t[b].tcase == NERFEAT_LOWER && in_list(w, b, club))
+    /* a team takes a plural verb in British usage ("Chelsea have", "Arsenal were"); a
+     * person never does */
+    if (b < n && w->fd.t[b].tcase == NERFEAT_LOWER &&
+        (in_list(w, b, club) || in_list(w, b, plural)))
         return ORG_WEAK;
     if (a >= 2 && tok_is(w, a - 1, "for") && tok_is(w, a - 2, "signed"))
         return ORG_WEAK;
+    return 0;
+}
+
+/* US states as news agencies abbreviate them after a town ("Hartford, Conn."): AP style. */
+static int state_abbreviation(const struct work *w, size_t i)
+{
+    static const char *const st[] = {
+        "ala",  "ariz", "ark",  "calif", "colo", "conn", "del",  "fla",  "ga",   "ill",
+        "ind",  "kan",  "kans", "ky",    "la",   "md",   "mass", "mich", "minn", "miss",
+        "mo",   "mont", "neb",  "nev",   "okla", "ore",  "pa",   "tenn", "tex",  "vt",
+        "va",   "wash", "wis",  "wyo",   NULL,
+    };
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    char buf[8];
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, f, n);
+    buf[n - (f[n - 1] == '.')] = '\0'; /* "Conn." and "Conn" */
+    for (size_t k = 0; st[k]; k++)
+        if (strcmp(buf, st[k]) == 0)
+            return 1;
     return 0;
 }
 
@@ -819,11 +884,18 @@ static int party_nickname(const char *keyform)
 }
 
 /* Sets c.org for the candidates tagged as a person's and joins a person-shaped name to the
- * company whose name it starts ("Chrysler" to "Chrysler Corp" in the same article). */
-static void org_evidence(struct work *w)
+ * company whose name it starts ("Chrysler" to "Chrysler Corp" in the same article).
+ * Returns 0, or -1 on allocation failure. */
+static int org_evidence(struct work *w)
 {
     struct cand *c = w->c;
     size_t nc = w->nc, withform[64], nf = 0;
+    uint8_t *pend = calloc(w->toks.n + 1, 1);
+    if (pend == NULL)
+        return -1;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].type == ENTITY_PERSON && c[i].b - c[i].a >= 2 && strchr(c[i].keyform, ' '))
+            pend[c[i].b - 1] = 1;
     for (size_t i = 0; i < nc && nf < 64; i++)
         if (c[i].type == ENTITY_ORGANIZATION && c[i].b - c[i].a >= 2 &&
             legal_form(w, c[i].b - 1))
@@ -837,7 +909,27 @@ static void org_evidence(struct work *w)
             c[i].org = ORG_STRONG;
             continue;
         }
-        c[i].org = org_context(w, &c[i]);
+        c[i].org = org_context(w, &c[i], pend);
+        if (c[i].b - c[i].a == 1 && capword(w, c[i].a)) {
+            size_t a = c[i].a;
+            const struct nerfeat_token *t = &w->fd.t[a];
+            /* a news agency named in running text ("told Reuter") */
+            if (wire_name(w, a))
+                c[i].org = ORG_STRONG;
+            /* "Hartford, Conn."; a place that is no first name ("Denver" is one), or a
+             * table row's label ("Denver  2.62  2.63") */
+            else if ((a >= 2 && punct(w, a - 1, ',') && capword(w, a - 2) &&
+                      state_abbreviation(w, a)) ||
+                     (a + 2 < w->toks.n && punct(w, a + 1, ',') && state_abbreviation(w, a + 2) &&
+                      capword(w, a + 2)) ||
+                     ((t->gaz & GAZ_PLACE_MASK) &&
+                      (!(t->gaz & GAZ_FIRSTNAME) ||
+                       (a > 0 && (tok_is(w, a - 1, "in") || tok_is(w, a - 1, "near"))) ||
+                       ((w->toks.tokens[a].flags & TOKEN_LINE_START) && a + 1 < w->toks.n &&
+                        (w->toks.tokens[a + 1].flags & TOKEN_DIGIT) &&
+                        !(w->toks.tokens[a + 1].flags & TOKEN_LINE_START)))))
+                c[i].org = ORG_PLACE;
+        }
         for (size_t k = 0; k < nf && !c[i].org; k++) {
             const struct cand *o = &c[withform[k]];
             if (o->klen > c[i].klen && o->keyform[c[i].klen] == ' ' &&
@@ -847,6 +939,8 @@ static void org_evidence(struct work *w)
             }
         }
     }
+    free(pend);
+    return 0;
 }
 
 /* Last word of a key form. */
@@ -1079,7 +1173,11 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         }
         g = e;
     }
-    org_evidence(w);
+    if (org_evidence(w) != 0) {
+        free(byk);
+        free(per);
+        return -1;
+    }
     /* a lone name joins the nearest earlier (else later) person whose surname it is, else a
      * person whose first word it is ("Xi" for "Xi Jinping"). All mentions of a lone name are
      * one set, so the set joins one person only, chosen by its first mention: "Trump" between
@@ -1431,6 +1529,8 @@ static int build_result(struct work *w, struct entity_result *out)
             }
             if (!titled && ((ev & ORG_STRONG) || ((ev & ORG_WEAK) && !full_name)))
                 type = ENTITY_ORGANIZATION;
+            else if (!titled && ev == ORG_PLACE && !full_name)
+                type = ENTITY_LOCATION;
         }
         /* display name: the longest mention outside headlines (persons: most words) */
         for (size_t k = 0; k < nm; k++) {
