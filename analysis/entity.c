@@ -780,8 +780,8 @@ static int amp_or_and(const struct work *w, size_t i)
     return i < w->toks.n && (punct(w, i, '&') || tok_is(w, i, "and"));
 }
 
-/* What the words right around candidate c say of its type. pend[k]: token k ends a
- * person's full name. Strong: a legal form follows ("Chrysler Corp", "and Company Inc"), or a
+/* What the words right around candidate c say of its type. pend[k]: bit 1, token k ends a
+ * person's full name; bit 2 ends an organisation's name, bit 4 starts one. Strong: a legal form follows ("Chrysler Corp", "and Company Inc"), or a
  * chain of partners ending in one ("Smith Barney, Harris Upham and Co"), a slash joins
  * another capitalised name ("Royal Dutch/Shell"), a ticker follows ("E.F. Hutton <EFH>"),
  * shares are its ("shares of Apple", "Sony's shares"), its analysts speak ("E.F. Hutton
@@ -799,7 +799,13 @@ static int org_context(const struct work *w, const struct cand *c, const uint8_t
                                         "strategist", "executive", "director", "chairman",
                                         "president", "meteorologist", "trader", "partner",
                                         NULL};
-    static const char *const plural[] = {"have", "were", "are", NULL};
+    static const char *const plural[] = {"have", "were",   "are",    "face",  "host",
+                                         "play", "meet",   "travel", "visit", "need",
+                                         "boast", "remain", NULL};
+    static const char *const head[] = {"firm",      "company",  "club",     "giant",
+                                       "carmaker",  "maker",    "retailer", "brokerage",
+                                       "insurer",   "airline",  "bank",     "conglomerate",
+                                       "publisher", "broadcaster", NULL};
     size_t a = c->a, b = c->b, n = w->toks.n;
     if (legal_form(w, b) ||
         (amp_or_and(w, b) && (legal_form(w, b + 1) || (b + 1 < n && capword(w, b + 1) &&
@@ -832,7 +838,7 @@ static int org_context(const struct work *w, const struct cand *c, const uint8_t
             return ORG_STRONG;
         if (w->fd.t[a - 2].tcase == NERFEAT_LOWER && in_list(w, a - 2, staff))
             return ORG_STRONG;
-        if (pend[a - 2] && !tok_is(w, a - 1, "for"))
+        if ((pend[a - 2] & 1) && !tok_is(w, a - 1, "for"))
             return (w->fd.t[a].gaz & GAZ_PLACE_MASK) ? ORG_PLACE : ORG_STRONG;
     }
     if (b - a != 1)
@@ -840,7 +846,21 @@ static int org_context(const struct work *w, const struct cand *c, const uint8_t
     /* a team takes a plural verb in British usage ("Chelsea have", "Arsenal were"); a
      * person never does */
     if (b < n && w->fd.t[b].tcase == NERFEAT_LOWER &&
-        (in_list(w, b, club) || in_list(w, b, plural)))
+        (in_list(w, b, club) || in_list(w, b, plural) || tok_is(w, b, "which")))
+        return ORG_WEAK;
+    /* "computer firm Apple"; ", which" (a person is "who"); fixtures ("Newcastle v
+     * Chelsea"); a list with an organisation ("Motorola and Apple", "Everton, Chelsea") */
+    if (a > 0 && w->fd.t[a - 1].tcase == NERFEAT_LOWER && in_list(w, a - 1, head))
+        return ORG_WEAK;
+    if (b + 1 < n && punct(w, b, ',') && tok_is(w, b + 1, "which"))
+        return ORG_WEAK;
+    if ((b + 1 < n && (tok_is(w, b, "v") || tok_is(w, b, "vs") || tok_is(w, b, "v.")) &&
+         capword(w, b + 1)) ||
+        (a >= 2 && (tok_is(w, a - 1, "v") || tok_is(w, a - 1, "vs") || tok_is(w, a - 1, "v.")) &&
+         capword(w, a - 2)))
+        return ORG_WEAK;
+    if ((a >= 2 && (pend[a - 2] & 2) && (punct(w, a - 1, ',') || tok_is(w, a - 1, "and"))) ||
+        (b + 1 < n && (pend[b + 1] & 4) && (punct(w, b, ',') || tok_is(w, b, "and"))))
         return ORG_WEAK;
     if (a >= 2 && tok_is(w, a - 1, "for") && tok_is(w, a - 2, "signed"))
         return ORG_WEAK;
@@ -895,7 +915,11 @@ static int org_evidence(struct work *w)
         return -1;
     for (size_t i = 0; i < nc; i++)
         if (c[i].type == ENTITY_PERSON && c[i].b - c[i].a >= 2 && strchr(c[i].keyform, ' '))
-            pend[c[i].b - 1] = 1;
+            pend[c[i].b - 1] |= 1;
+        else if (c[i].type == ENTITY_ORGANIZATION) {
+            pend[c[i].b - 1] |= 2;
+            pend[c[i].a] |= 4;
+        }
     for (size_t i = 0; i < nc && nf < 64; i++)
         if (c[i].type == ENTITY_ORGANIZATION && c[i].b - c[i].a >= 2 &&
             legal_form(w, c[i].b - 1))
@@ -916,15 +940,14 @@ static int org_evidence(struct work *w)
             /* a news agency named in running text ("told Reuter") */
             if (wire_name(w, a))
                 c[i].org = ORG_STRONG;
-            /* "Hartford, Conn."; a place that is no first name ("Denver" is one), or a
+            /* "Hartford, Conn.", "Denver, Colo."; a listed place "in" or "near" it, or a
              * table row's label ("Denver  2.62  2.63") */
             else if ((a >= 2 && punct(w, a - 1, ',') && capword(w, a - 2) &&
                       state_abbreviation(w, a)) ||
                      (a + 2 < w->toks.n && punct(w, a + 1, ',') && state_abbreviation(w, a + 2) &&
                       capword(w, a + 2)) ||
                      ((t->gaz & GAZ_PLACE_MASK) &&
-                      (!(t->gaz & GAZ_FIRSTNAME) ||
-                       (a > 0 && (tok_is(w, a - 1, "in") || tok_is(w, a - 1, "near"))) ||
+                      ((a > 0 && (tok_is(w, a - 1, "in") || tok_is(w, a - 1, "near"))) ||
                        ((w->toks.tokens[a].flags & TOKEN_LINE_START) && a + 1 < w->toks.n &&
                         (w->toks.tokens[a + 1].flags & TOKEN_DIGIT) &&
                         !(w->toks.tokens[a + 1].flags & TOKEN_LINE_START)))))
