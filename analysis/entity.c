@@ -648,6 +648,90 @@ static void mark_credits(const struct work *w, uint8_t *credit)
     }
 }
 
+/* ---- 3a. names joined by "&" and names that end in "'s" ---- */
+
+/* Whether token i is a possessive "'s" (any apostrophe). */
+static int possessive(const struct work *w, size_t i)
+{
+    return i > 0 && i < w->toks.n && (w->fd.t[i - 1].flags & NERFEAT_POSS_NEXT);
+}
+
+/* Whether token i follows token i - 1 without a space ("Moody" "'s"). */
+static int glued(const struct work *w, size_t i)
+{
+    return i > 0 && w->toks.tokens[i].byte_start == w->toks.tokens[i - 1].byte_end;
+}
+
+/* "Standard & Poor's Corp", cut at the "&" by the model, is one organisation's name (a
+ * candidate that starts after "X &" takes X and the capitalised words before it in; one that
+ * ends there is dropped); "Moody's", cut at the possessive, keeps its "'s" when the article
+ * writes it inside a longer name ("Moody's Investors Service") or before a verb that only a
+ * name can take ("Moody's said"). Returns 0, or -1 on allocation failure. */
+static int rule_joined_names(struct work *w)
+{
+    static const char *const verbs[] = {
+        "said",     "says",      "rated",     "rates",    "downgraded", "upgraded", "lowered",
+        "raised",   "affirmed",  "placed",    "confirmed", "assigned",  "reviewed", "cut",
+        "expects",  "estimated", "reported",  NULL,
+    };
+    size_t n = w->toks.n, o = 0;
+    uint8_t *inner = calloc(w->fd.nwords + 1, 1), *drop = calloc(w->nc + 1, 1);
+    if (inner == NULL || drop == NULL) {
+        free(inner);
+        free(drop);
+        return -1;
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        for (size_t j = c->a; j + 2 < c->b; j++)
+            if (possessive(w, j + 1) && glued(w, j + 1))
+                inner[w->fd.t[j].word] = 1;
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        size_t a = c->a;
+        if (drop[k])
+            continue;
+        /* "Standard and Poor's Corp": with "and", only before a possessive name and after a
+         * capitalised word that is in no other name */
+        int and = a >= 2 && tok_is(w, a - 1, "and") && c->type == ENTITY_ORGANIZATION &&
+                  possessive(w, a + 1) && !w->covered[a - 2] &&
+                  !(w->fd.t[a - 2].gaz & (GAZ_STOP | GAZ_TIME | GAZ_TITLE));
+        if (a >= 2 && (punct(w, a - 1, '&') || and) && capword(w, a - 2) &&
+            !hard_break(w, a - 1) && !hard_break(w, a)) {
+            a -= 2;
+            while (a > 0 && capword(w, a - 1) && !hard_break(w, a) &&
+                   !(w->toks.tokens[a].flags & TOKEN_SENT_START) && a + MAX_NAME_TOKENS > c->b)
+                a--;
+            for (size_t j = 0; j < w->nc; j++)
+                if (j != k && w->c[j].a < c->a && w->c[j].b > a)
+                    drop[j] = 1; /* inside the joined name */
+            c->a = a;
+            c->type = ENTITY_ORGANIZATION;
+            for (size_t j = a; j < c->b; j++)
+                w->covered[j] = 1;
+        }
+        if (c->b + 1 < n && possessive(w, c->b) &&
+            glued(w, c->b) &&
+            (inner[w->fd.t[c->b - 1].word] ||
+             (w->fd.t[c->b + 1].tcase == NERFEAT_LOWER && in_list(w, c->b + 1, verbs)))) {
+            w->covered[c->b] = 1;
+            c->b++;
+        }
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        if (drop[k])
+            continue;
+        w->c[o] = w->c[k];
+        w->c[o].set = o;
+        o++;
+    }
+    w->nc = o;
+    free(inner);
+    free(drop);
+    return 0;
+}
+
 /* A legal form or generic head alone: a word of organisation names, not one ("Inc",
  * "Bank", "Commission"; "Moody's Investors Service Inc" stays whole). */
 static int generic_word(const struct work *w, size_t i)
@@ -689,6 +773,15 @@ static int sentence_adverb(const struct work *w, size_t i)
     return in_list(w, i, adv);
 }
 
+/* Initials with periods ("H.K."): a person is never named by them alone. */
+static int dotted_initials(const struct work *w, size_t i)
+{
+    const struct token *t = &w->toks.tokens[i];
+    char acr[16];
+    return acronym_letters(w, i, acr, sizeof acr) != 0 &&
+           memchr(w->text + t->byte_start, '.', t->byte_end - t->byte_start) != NULL;
+}
+
 /* Drops the candidates that are credits or generic words, and cuts the others at the first
  * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
  * 0, or -1 on allocation failure. */
@@ -706,14 +799,15 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
     mark_credits(w, credit);
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
-        int drop = c->b - c->a == 1 && (generic_word(w, c->a) || sentence_adverb(w, c->a));
+        int drop = c->b - c->a == 1 && (generic_word(w, c->a) || sentence_adverb(w, c->a) ||
+                                        (c->type == ENTITY_PERSON && dotted_initials(w, c->a)));
         for (size_t j = c->a; j < c->b && !drop; j++)
             drop = credit[j];
         if (drop)
             continue;
         c->b = break_in(w, c->a, c->b);
         /* what is left before the break ends with a word, not "and" or a comma */
-        while (c->b > c->a + 1 &&
+        while (c->b > c->a + 1 && !(possessive(w, c->b - 1) && glued(w, c->b - 1)) &&
                (!(w->toks.tokens[c->b - 1].flags & TOKEN_WORD) || lower_word(w, c->b - 1)))
             c->b--;
         c->set = o;
@@ -806,7 +900,15 @@ static int org_context(const struct work *w, const struct cand *c, const uint8_t
                                        "carmaker",  "maker",    "retailer", "brokerage",
                                        "insurer",   "airline",  "bank",     "conglomerate",
                                        "publisher", "broadcaster", NULL};
+    static const char *const foreign[] = {"banque",   "banco",   "banca",   "compagnie",
+                                          "societe",  "société", "groupe",  "caisse",
+                                          "credito",  "crédit",  "sociedad", "companhia",
+                                          "instituto", NULL};
     size_t a = c->a, b = c->b, n = w->toks.n;
+    /* an organisation's head word in it: "Banque Paribas", "Morgan Guaranty Trust" */
+    if (in_list(w, a, foreign) ||
+        (b - a >= 2 && (w->fd.t[b - 1].gaz & GAZ_ORGCUE) && !(w->fd.t[b - 1].gaz & GAZ_TITLE)))
+        return ORG_STRONG;
     if (legal_form(w, b) ||
         (amp_or_and(w, b) && (legal_form(w, b + 1) || (b + 1 < n && capword(w, b + 1) &&
                                                        tok_is(w, b + 1, "company")))))
@@ -827,7 +929,7 @@ static int org_context(const struct work *w, const struct cand *c, const uint8_t
                 break;
         }
     }
-    if (b + 1 < n && tok_is(w, b, "'s") && in_list(w, b + 1, held))
+    if (b + 1 < n && possessive(w, b) && in_list(w, b + 1, held))
         return ORG_STRONG;
     for (size_t k = b; k < n && k < b + 3 && w->fd.t[k].tcase == NERFEAT_LOWER; k++)
         if (tok_is(w, k, "analyst") || tok_is(w, k, "analysts"))
@@ -1377,6 +1479,21 @@ static char *make_key(const struct gazetteer *g, int type, const char *name, siz
                    : (kf = nameform_key(name, len)) == NULL)
         return NULL;
     body = kf;
+    /* an organisation whose name ends in "'s" ("Moody's") is not the one without it */
+    if (type != ENTITY_PERSON && len >= 3 && (name[len - 1] == 's' || name[len - 1] == 'S') &&
+        (name[len - 2] == '\'' ||
+         (len >= 5 && memcmp(name + len - 4, "\xe2\x80\x99", 3) == 0))) {
+        size_t kl = strlen(kf);
+        char *k2 = malloc(kl + 2);
+        if (k2 == NULL)
+            goto out;
+        memcpy(k2, kf, kl);
+        memcpy(k2 + kl, "s", 2);
+        if (kf != stack)
+            free(kf);
+        kf = k2;
+        body = kf;
+    }
     if (type == ENTITY_PERSON && g != NULL) {
         /* "Mr Rubio", "President Joe Biden" -> "rubio", "joe biden" */
         for (;;) {
@@ -1670,7 +1787,7 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
     set_wrapped(&w);
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
         rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0 ||
-        rule_not_names(&w, links, &nlinks) != 0)
+        rule_joined_names(&w) != 0 || rule_not_names(&w, links, &nlinks) != 0)
         goto out;
     if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
         goto out;
