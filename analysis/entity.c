@@ -799,7 +799,10 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
     mark_credits(w, credit);
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
+        /* "Love Will Tear Us Apart": the pronoun in title case is not the "US" */
         int drop = c->b - c->a == 1 && (generic_word(w, c->a) || sentence_adverb(w, c->a) ||
+                                        (tok_is(w, c->a, "us") &&
+                                         !(w->toks.tokens[c->a].flags & TOKEN_ALLCAPS)) ||
                                         (c->type == ENTITY_PERSON && dotted_initials(w, c->a)));
         for (size_t j = c->a; j < c->b && !drop; j++)
             drop = credit[j];
@@ -1391,6 +1394,15 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         size_t n;
         if (c[i].b - c[i].a != 1 || c[i].type == 0 ||
             (n = acronym_letters(w, c[i].a, acr, sizeof acr)) == 0)
+            continue;
+        /* a listed variant ("US", "EC") is what the list says, not "Universal Studio" nor
+         * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that */
+        int own = 0;
+        for (int k = 0; k < 3 && !own; k++)
+            own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) != NULL;
+        for (size_t j = 0; j < nc && !own; j++)
+            own = c[j].b - c[j].a >= 2 && w->fd.t[c[j].a].word == w->fd.t[c[i].a].word;
+        if (own)
             continue;
         for (size_t j = 0; j < nc; j++) {
             if (j == i || c[j].b - c[j].a < 2 || c[j].type == 0 ||
