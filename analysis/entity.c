@@ -10,6 +10,7 @@
 #include <unicase.h>
 #include <unictype.h>
 
+#include "analysis/chrome.h"
 #include "analysis/gazetteer.h"
 #include "analysis/nameform.h"
 #include "analysis/ner_features.h"
@@ -773,6 +774,23 @@ static int sentence_adverb(const struct work *w, size_t i)
     return in_list(w, i, adv);
 }
 
+/* Marks in credit[] the tokens of page chrome lines (chrome.h: reading-time badges, share
+ * and "related" rails, hashtag blocks, script notices). */
+static void mark_chrome(const struct work *w, uint8_t *credit)
+{
+    struct chrome_span sp[64];
+    size_t ns = chrome_spans(w->text, w->toks.n ? w->toks.tokens[w->toks.n - 1].byte_end : 0,
+                             sp, sizeof sp / sizeof sp[0]), i = 0;
+    if (ns > sizeof sp / sizeof sp[0])
+        ns = sizeof sp / sizeof sp[0];
+    for (size_t k = 0; k < ns; k++) {
+        while (i < w->toks.n && w->toks.tokens[i].byte_start < sp[k].start)
+            i++;
+        for (; i < w->toks.n && w->toks.tokens[i].byte_start < sp[k].end; i++)
+            credit[i] = 1;
+    }
+}
+
 /* Initials with periods ("H.K."): a person is never named by them alone. */
 static int dotted_initials(const struct work *w, size_t i)
 {
@@ -797,6 +815,7 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
         return -1;
     }
     mark_credits(w, credit);
+    mark_chrome(w, credit);
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
         /* "Love Will Tear Us Apart": the pronoun in title case is not the "US" */
