@@ -664,8 +664,8 @@ static int glued(const struct work *w, size_t i)
 }
 
 /* "Standard & Poor's Corp", cut at the "&" by the model, is one organisation's name (a
- * candidate that starts after "X &" takes X and the capitalised words before it in; one that
- * ends there is dropped); "Moody's", cut at the possessive, keeps its "'s" when the article
+ * candidate that starts after "X &" takes the word X in, unless X is in a longer name; a
+ * candidate that is X alone is dropped); "Moody's", cut at the possessive, keeps its "'s" when the article
  * writes it inside a longer name ("Moody's Investors Service") or before a verb that only a
  * name can take ("Moody's said"). Returns 0, or -1 on allocation failure. */
 static int rule_joined_names(struct work *w)
@@ -698,15 +698,18 @@ static int rule_joined_names(struct work *w)
         int and = a >= 2 && tok_is(w, a - 1, "and") && c->type == ENTITY_ORGANIZATION &&
                   possessive(w, a + 1) && !w->covered[a - 2] &&
                   !(w->fd.t[a - 2].gaz & (GAZ_STOP | GAZ_TIME | GAZ_TITLE));
-        if (a >= 2 && (punct(w, a - 1, '&') || and) && capword(w, a - 2) &&
+        size_t other = SIZE_MAX; /* a candidate that is the word before "&" alone */
+        int free_word = a >= 2;
+        for (size_t j = 0; j < w->nc && free_word; j++)
+            if (j != k && w->c[j].a <= a - 2 && w->c[j].b > a - 2) {
+                free_word = w->c[j].a == a - 2 && w->c[j].b == a - 1;
+                other = j;
+            }
+        if (free_word && (punct(w, a - 1, '&') || and) && capword(w, a - 2) &&
             !hard_break(w, a - 1) && !hard_break(w, a)) {
             a -= 2;
-            while (a > 0 && capword(w, a - 1) && !hard_break(w, a) &&
-                   !(w->toks.tokens[a].flags & TOKEN_SENT_START) && a + MAX_NAME_TOKENS > c->b)
-                a--;
-            for (size_t j = 0; j < w->nc; j++)
-                if (j != k && w->c[j].a < c->a && w->c[j].b > a)
-                    drop[j] = 1; /* inside the joined name */
+            if (other != SIZE_MAX)
+                drop[other] = 1;
             c->a = a;
             c->type = ENTITY_ORGANIZATION;
             for (size_t j = a; j < c->b; j++)
