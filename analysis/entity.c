@@ -1418,8 +1418,9 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
             (n = acronym_letters(w, c[i].a, acr, sizeof acr)) == 0)
             continue;
         /* a listed variant ("US", "EC") is what the list says, not "Universal Studio" nor
-         * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that */
-        int own = 0;
+         * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that; a
+         * ticker ("<SPC>") is some company's, not the long name's with its initials */
+        int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
         for (int k = 0; k < 3 && !own; k++)
             own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) != NULL;
         for (size_t j = 0; j < nc && !own; j++)
