@@ -7,7 +7,7 @@
 /* Longest line that can be a badge, a header, a share line or a rail's item. */
 #define CHROME_LINE_MAX 100
 /* Longest line that can be a script notice or a hashtag block. */
-#define NOTICE_LINE_MAX 240
+#define NOTICE_LINE_MAX 160
 /* Longest rail header ("recommended stories"). */
 #define RAIL_HEADER_MAX 24
 /* Most lines under a rail's header taken as its items. */
@@ -203,6 +203,15 @@ size_t chrome_spans(const char *text, size_t len, struct chrome_span *out, size_
                 items++;
             } else {
                 rail = 0;
+                char last = s[n - 1];
+                if (last == '.' || last == '!' || last == '?' || last == '"') {
+                    /* a sentence: only a script notice can be chrome (one quick search) */
+                    chrome = (memmem(s, n, "avaScript", 9) || memmem(s, n, "avascript", 9)) &&
+                             script_notice(s, n, SEEN_JS);
+                    if (chrome)
+                        goto found;
+                    continue;
+                }
                 unsigned seen = scan_line(s, n);
                 if (n <= RAIL_HEADER_MAX && rail_header(s, n)) {
                     chrome = rail = 1;
@@ -218,6 +227,7 @@ size_t chrome_spans(const char *text, size_t len, struct chrome_span *out, size_
         }
         if (!chrome)
             continue;
+    found:
         if (found < cap) {
             out[found].start = a;
             out[found].end = b;

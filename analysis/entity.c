@@ -123,7 +123,7 @@ static int tok_is(const struct work *w, size_t i, const char *s)
 {
     size_t n;
     const char *f = tok_fold(w, i, &n);
-    return n == strlen(s) && memcmp(f, s, n) == 0;
+    return n > 0 && f[0] == s[0] && n == strlen(s) && memcmp(f, s, n) == 0;
 }
 
 static int capword(const struct work *w, size_t i)
@@ -567,8 +567,12 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
 
 static int in_list(const struct work *w, size_t i, const char *const *list)
 {
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    if (n == 0)
+        return 0;
     for (size_t k = 0; list[k]; k++)
-        if (tok_is(w, i, list[k]))
+        if (list[k][0] == f[0] && strlen(list[k]) == n && memcmp(f, list[k], n) == 0)
             return 1;
     return 0;
 }
@@ -699,7 +703,7 @@ static int rule_joined_names(struct work *w)
                   possessive(w, a + 1) && !w->covered[a - 2] &&
                   !(w->fd.t[a - 2].gaz & (GAZ_STOP | GAZ_TIME | GAZ_TITLE));
         size_t other = SIZE_MAX; /* a candidate that is the word before "&" alone */
-        int free_word = a >= 2;
+        int free_word = a >= 2 && (and || punct(w, a - 1, '&'));
         for (size_t j = 0; j < w->nc && free_word; j++)
             if (j != k && w->c[j].a <= a - 2 && w->c[j].b > a - 2) {
                 free_word = w->c[j].a == a - 2 && w->c[j].b == a - 1;
@@ -1025,7 +1029,7 @@ static int party_nickname(const char *keyform)
         "snp",   "gop",    "whigs",   "sinn fein", "plaid cymru", NULL,
     };
     for (size_t k = 0; nick[k]; k++)
-        if (strcmp(keyform, nick[k]) == 0)
+        if (keyform[0] == nick[k][0] && strcmp(keyform, nick[k]) == 0)
             return 1;
     return 0;
 }
@@ -1054,7 +1058,7 @@ static int org_evidence(struct work *w)
     for (size_t i = 0; i < nc; i++) {
         if (c[i].type != ENTITY_PERSON || !c[i].keyform[0])
             continue;
-        if (c[i].a > 0 && (personal_title(w, c[i].a - 1) || honorific(w, c[i].a - 1)))
+        if (c[i].a > 0 && (w->fd.t[c[i].a - 1].gaz & GAZ_TITLE))
             continue;
         if (party_nickname(c[i].keyform)) {
             c[i].org = ORG_STRONG;
@@ -1420,18 +1424,18 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         /* a listed variant ("US", "EC") is what the list says, not "Universal Studio" nor
          * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that; a
          * ticker ("<SPC>") is some company's, not the long name's with its initials */
-        int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
-        for (int k = 0; k < 3 && !own; k++)
-            own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) != NULL;
-        for (size_t j = 0; j < nc && !own; j++)
-            own = c[j].b - c[j].a >= 2 && w->fd.t[c[j].a].word == w->fd.t[c[i].a].word;
-        if (own)
-            continue;
         for (size_t j = 0; j < nc; j++) {
             if (j == i || c[j].b - c[j].a < 2 || c[j].type == 0 ||
                 !initials_match(w, c[j].a, c[j].b, acr, n))
                 continue;
-            unite(c, i, j);
+            int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
+            for (int k = 0; k < 3 && !own; k++)
+                own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) !=
+                      NULL;
+            for (size_t m = 0; m < nc && !own; m++)
+                own = c[m].b - c[m].a >= 2 && w->fd.t[c[m].a].word == w->fd.t[c[i].a].word;
+            if (!own)
+                unite(c, i, j);
             break;
         }
     }
@@ -1700,7 +1704,7 @@ static int build_result(struct work *w, struct entity_result *out)
             for (size_t k = 0; k < nm; k++) {
                 const struct cand *c = &w->c[members[k]];
                 ev |= c->org;
-                titled |= c->a > 0 && (personal_title(w, c->a - 1) || honorific(w, c->a - 1));
+                titled |= c->a > 0 && (w->fd.t[c->a - 1].gaz & GAZ_TITLE);
             }
             if (!titled && ((ev & ORG_STRONG) || ((ev & ORG_WEAK) && !full_name)))
                 type = ENTITY_ORGANIZATION;
