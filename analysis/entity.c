@@ -10,6 +10,7 @@
 #include <unicase.h>
 #include <unictype.h>
 
+#include "analysis/chrome.h"
 #include "analysis/gazetteer.h"
 #include "analysis/nameform.h"
 #include "analysis/ner_features.h"
@@ -33,6 +34,7 @@ struct cand {
     size_t a, b;
     int type;   /* 0 PER, 1 ORG, 2 LOC */
     int weak;   /* a calendar or function word alone: kept only when coreference backs it */
+    int org;    /* ORG_* evidence that a name tagged as a person's is an organisation's */
     size_t set; /* union-find parent */
     char *keyform;
     /* of the key form, for comparisons: its first 8 bytes big-endian (zero-padded), its
@@ -121,7 +123,7 @@ static int tok_is(const struct work *w, size_t i, const char *s)
 {
     size_t n;
     const char *f = tok_fold(w, i, &n);
-    return n == strlen(s) && memcmp(f, s, n) == 0;
+    return n > 0 && f[0] == s[0] && n == strlen(s) && memcmp(f, s, n) == 0;
 }
 
 static int capword(const struct work *w, size_t i)
@@ -295,7 +297,13 @@ static int spans_from_tags(struct work *w)
             i++;
             continue;
         }
-        while (b < n && w->tags[b] == 2 + 2 * type && !hard_break(w, b))
+        /* a person's name wrapped at a soft line break may be tagged as two names
+         * ("Clayton<LF>Yeutter": B-PER B-PER); two names are never written side by side */
+        while (b < n && !hard_break(w, b) &&
+               (w->tags[b] == 2 + 2 * type ||
+                (type == 0 && w->tags[b] == NER_B_PER &&
+                 (w->toks.tokens[b].flags & TOKEN_LINE_START) && capword(w, b) &&
+                 capword(w, b - 1))))
             b++;
         i = b;
         if (type == 3)
@@ -559,8 +567,12 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
 
 static int in_list(const struct work *w, size_t i, const char *const *list)
 {
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    if (n == 0)
+        return 0;
     for (size_t k = 0; list[k]; k++)
-        if (tok_is(w, i, list[k]))
+        if (list[k][0] == f[0] && strlen(list[k]) == n && memcmp(f, list[k], n) == 0)
             return 1;
     return 0;
 }
@@ -641,6 +653,93 @@ static void mark_credits(const struct work *w, uint8_t *credit)
     }
 }
 
+/* ---- 3a. names joined by "&" and names that end in "'s" ---- */
+
+/* Whether token i is a possessive "'s" (any apostrophe). */
+static int possessive(const struct work *w, size_t i)
+{
+    return i > 0 && i < w->toks.n && (w->fd.t[i - 1].flags & NERFEAT_POSS_NEXT);
+}
+
+/* Whether token i follows token i - 1 without a space ("Moody" "'s"). */
+static int glued(const struct work *w, size_t i)
+{
+    return i > 0 && w->toks.tokens[i].byte_start == w->toks.tokens[i - 1].byte_end;
+}
+
+/* "Standard & Poor's Corp", cut at the "&" by the model, is one organisation's name (a
+ * candidate that starts after "X &" takes the word X in, unless X is in a longer name; a
+ * candidate that is X alone is dropped); "Moody's", cut at the possessive, keeps its "'s" when the article
+ * writes it inside a longer name ("Moody's Investors Service") or before a verb that only a
+ * name can take ("Moody's said"). Returns 0, or -1 on allocation failure. */
+static int rule_joined_names(struct work *w)
+{
+    static const char *const verbs[] = {
+        "said",     "says",      "rated",     "rates",    "downgraded", "upgraded", "lowered",
+        "raised",   "affirmed",  "placed",    "confirmed", "assigned",  "reviewed", "cut",
+        "expects",  "estimated", "reported",  NULL,
+    };
+    size_t n = w->toks.n, o = 0;
+    uint8_t *inner = calloc(w->fd.nwords + 1, 1), *drop = calloc(w->nc + 1, 1);
+    if (inner == NULL || drop == NULL) {
+        free(inner);
+        free(drop);
+        return -1;
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        for (size_t j = c->a; j + 2 < c->b; j++)
+            if (possessive(w, j + 1) && glued(w, j + 1))
+                inner[w->fd.t[j].word] = 1;
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        struct cand *c = &w->c[k];
+        size_t a = c->a;
+        if (drop[k])
+            continue;
+        /* "Standard and Poor's Corp": with "and", only before a possessive name and after a
+         * capitalised word that is in no other name */
+        int and = a >= 2 && tok_is(w, a - 1, "and") && c->type == ENTITY_ORGANIZATION &&
+                  possessive(w, a + 1) && !w->covered[a - 2] &&
+                  !(w->fd.t[a - 2].gaz & (GAZ_STOP | GAZ_TIME | GAZ_TITLE));
+        size_t other = SIZE_MAX; /* a candidate that is the word before "&" alone */
+        int free_word = a >= 2 && (and || punct(w, a - 1, '&'));
+        for (size_t j = 0; j < w->nc && free_word; j++)
+            if (j != k && w->c[j].a <= a - 2 && w->c[j].b > a - 2) {
+                free_word = w->c[j].a == a - 2 && w->c[j].b == a - 1;
+                other = j;
+            }
+        if (free_word && (punct(w, a - 1, '&') || and) && capword(w, a - 2) &&
+            !hard_break(w, a - 1) && !hard_break(w, a)) {
+            a -= 2;
+            if (other != SIZE_MAX)
+                drop[other] = 1;
+            c->a = a;
+            c->type = ENTITY_ORGANIZATION;
+            for (size_t j = a; j < c->b; j++)
+                w->covered[j] = 1;
+        }
+        if (c->b + 1 < n && possessive(w, c->b) &&
+            glued(w, c->b) &&
+            (inner[w->fd.t[c->b - 1].word] ||
+             (w->fd.t[c->b + 1].tcase == NERFEAT_LOWER && in_list(w, c->b + 1, verbs)))) {
+            w->covered[c->b] = 1;
+            c->b++;
+        }
+    }
+    for (size_t k = 0; k < w->nc; k++) {
+        if (drop[k])
+            continue;
+        w->c[o] = w->c[k];
+        w->c[o].set = o;
+        o++;
+    }
+    w->nc = o;
+    free(inner);
+    free(drop);
+    return 0;
+}
+
 /* A legal form or generic head alone: a word of organisation names, not one ("Inc",
  * "Bank", "Commission"; "Moody's Investors Service Inc" stays whole). */
 static int generic_word(const struct work *w, size_t i)
@@ -667,6 +766,47 @@ static int generic_word(const struct work *w, size_t i)
     return 0;
 }
 
+/* A sentence adverb, capitalised at the start of a sentence ("Moreover, ..."): a closed
+ * class of English words, never a name. */
+static int sentence_adverb(const struct work *w, size_t i)
+{
+    static const char *const adv[] = {
+        "moreover",  "furthermore", "meanwhile",    "nevertheless", "nonetheless",
+        "therefore", "thus",        "hence",        "accordingly",  "consequently",
+        "besides",   "likewise",    "otherwise",    "instead",      "indeed",
+        "overall",   "finally",     "additionally", "similarly",    "alternatively",
+        "elsewhere", "separately",  "subsequently", "previously",   "currently",
+        NULL,
+    };
+    return in_list(w, i, adv);
+}
+
+/* Marks in credit[] the tokens of page chrome lines (chrome.h: reading-time badges, share
+ * and "related" rails, hashtag blocks, script notices). */
+static void mark_chrome(const struct work *w, uint8_t *credit)
+{
+    struct chrome_span sp[64];
+    size_t ns = chrome_spans(w->text, w->toks.n ? w->toks.tokens[w->toks.n - 1].byte_end : 0,
+                             sp, sizeof sp / sizeof sp[0]), i = 0;
+    if (ns > sizeof sp / sizeof sp[0])
+        ns = sizeof sp / sizeof sp[0];
+    for (size_t k = 0; k < ns; k++) {
+        while (i < w->toks.n && w->toks.tokens[i].byte_start < sp[k].start)
+            i++;
+        for (; i < w->toks.n && w->toks.tokens[i].byte_start < sp[k].end; i++)
+            credit[i] = 1;
+    }
+}
+
+/* Initials with periods ("H.K."): a person is never named by them alone. */
+static int dotted_initials(const struct work *w, size_t i)
+{
+    const struct token *t = &w->toks.tokens[i];
+    char acr[16];
+    return acronym_letters(w, i, acr, sizeof acr) != 0 &&
+           memchr(w->text + t->byte_start, '.', t->byte_end - t->byte_start) != NULL;
+}
+
 /* Drops the candidates that are credits or generic words, and cuts the others at the first
  * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
  * 0, or -1 on allocation failure. */
@@ -682,16 +822,21 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
         return -1;
     }
     mark_credits(w, credit);
+    mark_chrome(w, credit);
     for (size_t k = 0; k < w->nc; k++) {
         struct cand *c = &w->c[k];
-        int drop = c->b - c->a == 1 && generic_word(w, c->a);
+        /* "Love Will Tear Us Apart": the pronoun in title case is not the "US" */
+        int drop = c->b - c->a == 1 && (generic_word(w, c->a) || sentence_adverb(w, c->a) ||
+                                        (tok_is(w, c->a, "us") &&
+                                         !(w->toks.tokens[c->a].flags & TOKEN_ALLCAPS)) ||
+                                        (c->type == ENTITY_PERSON && dotted_initials(w, c->a)));
         for (size_t j = c->a; j < c->b && !drop; j++)
             drop = credit[j];
         if (drop)
             continue;
         c->b = break_in(w, c->a, c->b);
         /* what is left before the break ends with a word, not "and" or a comma */
-        while (c->b > c->a + 1 &&
+        while (c->b > c->a + 1 && !(possessive(w, c->b - 1) && glued(w, c->b - 1)) &&
                (!(w->toks.tokens[c->b - 1].flags & TOKEN_WORD) || lower_word(w, c->b - 1)))
             c->b--;
         c->set = o;
@@ -734,6 +879,222 @@ static void unite(struct cand *c, size_t a, size_t b)
         c[b].set = a;
     else
         c[a].set = b;
+}
+
+/* ---- 3c. organisations with a person's shape ---- */
+
+/* Evidence (struct cand.org) that a name tagged as a person's is an organisation's. */
+#define ORG_STRONG 1 /* its own words say so: "Chrysler Corp", "E.F. Hutton and Co" */
+#define ORG_WEAK   2 /* its context says so for a lone word: "Chelsea boss", "Chelsea have" */
+#define ORG_PLACE  4 /* a place's, not an organisation's ("Hartford, Conn.", a table row) */
+
+/* A legal form that ends a company's name ("Corp", "Inc", "Co", "plc", "AG"). */
+static int legal_form(const struct work *w, size_t i)
+{
+    static const char *const forms[] = {
+        "inc", "inc.", "corp", "corp.", "co",  "co.",  "cos",  "cos.", "ltd",  "ltd.", "plc",
+        "llc", "ag",   "sa",   "s.a.", "nv",  "n.v.", "gmbh", "spa",  "s.p.a.", "bv", NULL,
+    };
+    return i < w->toks.n && capword(w, i) && in_list(w, i, forms);
+}
+
+static int amp_or_and(const struct work *w, size_t i)
+{
+    return i < w->toks.n && (punct(w, i, '&') || tok_is(w, i, "and"));
+}
+
+/* What the words right around candidate c say of its type. pend[k]: bit 1, token k ends a
+ * person's full name; bit 2 ends an organisation's name, bit 4 starts one. Strong: a legal form follows ("Chrysler Corp", "and Company Inc"), or a
+ * chain of partners ending in one ("Smith Barney, Harris Upham and Co"), a slash joins
+ * another capitalised name ("Royal Dutch/Shell"), a ticker follows ("E.F. Hutton <EFH>"),
+ * shares are its ("shares of Apple", "Sony's shares"), its analysts speak ("E.F. Hutton
+ * food analyst June Page", "an analyst with E.F. Hutton"), or a person is "of" it ("Joseph
+ * Doyle of Smith Barney"; a place when it is one). Weak (for a lone word only): a club's
+ * roles, fans or plural verb follow it ("Chelsea boss Jose Mourinho", "Chelsea have"). */
+static int org_context(const struct work *w, const struct cand *c, const uint8_t *pend)
+{
+    static const char *const club[] = {
+        "boss",     "manager",    "striker",   "midfielder", "defender",   "goalkeeper",
+        "keeper",   "winger",     "fans",      "supporters", "skipper",    "squad",
+        "chairman", "left-back",  "right-back", "full-back", "centre-back", NULL};
+    static const char *const held[] = {"shares", "stock", "stake", "share", NULL};
+    static const char *const staff[] = {"analyst", "analysts", "economist", "economists",
+                                        "strategist", "executive", "director", "chairman",
+                                        "president", "meteorologist", "trader", "partner",
+                                        NULL};
+    static const char *const plural[] = {"have", "were",   "are",    "face",  "host",
+                                         "play", "meet",   "travel", "visit", "need",
+                                         "boast", "remain", NULL};
+    static const char *const head[] = {"firm",      "company",  "club",     "giant",
+                                       "carmaker",  "maker",    "retailer", "brokerage",
+                                       "insurer",   "airline",  "bank",     "conglomerate",
+                                       "publisher", "broadcaster", NULL};
+    static const char *const foreign[] = {"banque",   "banco",   "banca",   "compagnie",
+                                          "societe",  "société", "groupe",  "caisse",
+                                          "credito",  "crédit",  "sociedad", "companhia",
+                                          "instituto", NULL};
+    size_t a = c->a, b = c->b, n = w->toks.n;
+    /* an organisation's head word in it: "Banque Paribas", "Morgan Guaranty Trust" */
+    if (in_list(w, a, foreign) ||
+        (b - a >= 2 && (w->fd.t[b - 1].gaz & GAZ_ORGCUE) && !(w->fd.t[b - 1].gaz & GAZ_TITLE)))
+        return ORG_STRONG;
+    if (legal_form(w, b) ||
+        (amp_or_and(w, b) && (legal_form(w, b + 1) || (b + 1 < n && capword(w, b + 1) &&
+                                                       tok_is(w, b + 1, "company")))))
+        return ORG_STRONG;
+    if (b + 1 < n && (punct(w, b, '/') || punct(w, b, '<')) && !hard_break(w, b + 1) &&
+        (w->toks.tokens[b + 1].flags & TOKEN_ALLCAPS))
+        return ORG_STRONG;
+    if (b + 1 < n && punct(w, b, '/') && capword(w, b + 1) && !hard_break(w, b + 1))
+        return ORG_STRONG;
+    if (b < n && punct(w, b, ',')) {
+        int and = 0;
+        for (size_t k = b + 1; k < n && k <= b + 8 && !hard_break(w, k); k++) {
+            if (legal_form(w, k))
+                return and ? ORG_STRONG : 0;
+            if (amp_or_and(w, k))
+                and = 1;
+            else if (!capword(w, k) && !punct(w, k, ','))
+                break;
+        }
+    }
+    if (b + 1 < n && possessive(w, b) && in_list(w, b + 1, held))
+        return ORG_STRONG;
+    for (size_t k = b; k < n && k < b + 3 && w->fd.t[k].tcase == NERFEAT_LOWER; k++)
+        if (tok_is(w, k, "analyst") || tok_is(w, k, "analysts"))
+            return ORG_STRONG;
+    if (a >= 2 && (tok_is(w, a - 1, "of") || tok_is(w, a - 1, "with") ||
+                   tok_is(w, a - 1, "at") || tok_is(w, a - 1, "for"))) {
+        if (in_list(w, a - 2, held) && tok_is(w, a - 1, "of"))
+            return ORG_STRONG;
+        if (w->fd.t[a - 2].tcase == NERFEAT_LOWER && in_list(w, a - 2, staff))
+            return ORG_STRONG;
+        if ((pend[a - 2] & 1) && !tok_is(w, a - 1, "for"))
+            return (w->fd.t[a].gaz & GAZ_PLACE_MASK) ? ORG_PLACE : ORG_STRONG;
+    }
+    if (b - a != 1)
+        return 0;
+    /* a team takes a plural verb in British usage ("Chelsea have", "Arsenal were"); a
+     * person never does */
+    if (b < n && w->fd.t[b].tcase == NERFEAT_LOWER &&
+        (in_list(w, b, club) || in_list(w, b, plural) || tok_is(w, b, "which")))
+        return ORG_WEAK;
+    /* "computer firm Apple"; ", which" (a person is "who"); fixtures ("Newcastle v
+     * Chelsea"); a list with an organisation ("Motorola and Apple", "Everton, Chelsea") */
+    if (a > 0 && w->fd.t[a - 1].tcase == NERFEAT_LOWER && in_list(w, a - 1, head))
+        return ORG_WEAK;
+    if (b + 1 < n && punct(w, b, ',') && tok_is(w, b + 1, "which"))
+        return ORG_WEAK;
+    if ((b + 1 < n && (tok_is(w, b, "v") || tok_is(w, b, "vs") || tok_is(w, b, "v.")) &&
+         capword(w, b + 1)) ||
+        (a >= 2 && (tok_is(w, a - 1, "v") || tok_is(w, a - 1, "vs") || tok_is(w, a - 1, "v.")) &&
+         capword(w, a - 2)))
+        return ORG_WEAK;
+    if ((a >= 2 && (pend[a - 2] & 2) && (punct(w, a - 1, ',') || tok_is(w, a - 1, "and"))) ||
+        (b + 1 < n && (pend[b + 1] & 4) && (punct(w, b, ',') || tok_is(w, b, "and"))))
+        return ORG_WEAK;
+    if (a >= 2 && tok_is(w, a - 1, "for") && tok_is(w, a - 2, "signed"))
+        return ORG_WEAK;
+    return 0;
+}
+
+/* US states as news agencies abbreviate them after a town ("Hartford, Conn."): AP style. */
+static int state_abbreviation(const struct work *w, size_t i)
+{
+    static const char *const st[] = {
+        "ala",  "ariz", "ark",  "calif", "colo", "conn", "del",  "fla",  "ga",   "ill",
+        "ind",  "kan",  "kans", "ky",    "la",   "md",   "mass", "mich", "minn", "miss",
+        "mo",   "mont", "neb",  "nev",   "okla", "ore",  "pa",   "tenn", "tex",  "vt",
+        "va",   "wash", "wis",  "wyo",   NULL,
+    };
+    size_t n;
+    const char *f = tok_fold(w, i, &n);
+    char buf[8];
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, f, n);
+    buf[n - (f[n - 1] == '.')] = '\0'; /* "Conn." and "Conn" */
+    for (size_t k = 0; st[k]; k++)
+        if (strcmp(buf, st[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Nicknames of political parties that news writes like names ("Tory", "Lib Dems"): news
+ * conventions, not a corpus's names. Key forms. */
+static int party_nickname(const char *keyform)
+{
+    static const char *const nick[] = {
+        "tory",  "tories", "lib dem", "lib dems", "libdems", "labour", "ukip",
+        "snp",   "gop",    "whigs",   "sinn fein", "plaid cymru", NULL,
+    };
+    for (size_t k = 0; nick[k]; k++)
+        if (keyform[0] == nick[k][0] && strcmp(keyform, nick[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sets c.org for the candidates tagged as a person's and joins a person-shaped name to the
+ * company whose name it starts ("Chrysler" to "Chrysler Corp" in the same article).
+ * Returns 0, or -1 on allocation failure. */
+static int org_evidence(struct work *w)
+{
+    struct cand *c = w->c;
+    size_t nc = w->nc, withform[64], nf = 0;
+    uint8_t *pend = calloc(w->toks.n + 1, 1);
+    if (pend == NULL)
+        return -1;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].type == ENTITY_PERSON && c[i].b - c[i].a >= 2 && strchr(c[i].keyform, ' '))
+            pend[c[i].b - 1] |= 1;
+        else if (c[i].type == ENTITY_ORGANIZATION) {
+            pend[c[i].b - 1] |= 2;
+            pend[c[i].a] |= 4;
+        }
+    for (size_t i = 0; i < nc && nf < 64; i++)
+        if (c[i].type == ENTITY_ORGANIZATION && c[i].b - c[i].a >= 2 &&
+            legal_form(w, c[i].b - 1))
+            withform[nf++] = i;
+    for (size_t i = 0; i < nc; i++) {
+        if (c[i].type != ENTITY_PERSON || !c[i].keyform[0])
+            continue;
+        if (c[i].a > 0 && (w->fd.t[c[i].a - 1].gaz & GAZ_TITLE))
+            continue;
+        if (party_nickname(c[i].keyform)) {
+            c[i].org = ORG_STRONG;
+            continue;
+        }
+        c[i].org = org_context(w, &c[i], pend);
+        if (c[i].b - c[i].a == 1 && capword(w, c[i].a)) {
+            size_t a = c[i].a;
+            const struct nerfeat_token *t = &w->fd.t[a];
+            /* a news agency named in running text ("told Reuter") */
+            if (wire_name(w, a))
+                c[i].org = ORG_STRONG;
+            /* "Hartford, Conn.", "Denver, Colo."; a listed place "in" or "near" it, or a
+             * table row's label ("Denver  2.62  2.63") */
+            else if ((a >= 2 && punct(w, a - 1, ',') && capword(w, a - 2) &&
+                      state_abbreviation(w, a)) ||
+                     (a + 2 < w->toks.n && punct(w, a + 1, ',') && state_abbreviation(w, a + 2) &&
+                      capword(w, a + 2)) ||
+                     ((t->gaz & GAZ_PLACE_MASK) &&
+                      ((a > 0 && (tok_is(w, a - 1, "in") || tok_is(w, a - 1, "near"))) ||
+                       ((w->toks.tokens[a].flags & TOKEN_LINE_START) && a + 1 < w->toks.n &&
+                        (w->toks.tokens[a + 1].flags & TOKEN_DIGIT) &&
+                        !(w->toks.tokens[a + 1].flags & TOKEN_LINE_START)))))
+                c[i].org = ORG_PLACE;
+        }
+        for (size_t k = 0; k < nf && !c[i].org; k++) {
+            const struct cand *o = &c[withform[k]];
+            if (o->klen > c[i].klen && o->keyform[c[i].klen] == ' ' &&
+                memcmp(o->keyform, c[i].keyform, c[i].klen) == 0) {
+                c[i].org = ORG_STRONG;
+                unite(c, i, withform[k]);
+            }
+        }
+    }
+    free(pend);
+    return 0;
 }
 
 /* Last word of a key form. */
@@ -966,11 +1327,45 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         }
         g = e;
     }
+    if (org_evidence(w) != 0) {
+        free(byk);
+        free(per);
+        return -1;
+    }
     /* a lone name joins the nearest earlier (else later) person whose surname it is, else a
-     * person whose first word it is ("Xi" for "Xi Jinping") */
+     * person whose first word it is ("Xi" for "Xi Jinping"). All mentions of a lone name are
+     * one set, so the set joins one person only, chosen by its first mention: "Trump" between
+     * "Donald Trump" and "Lara Trump" must not make them one. A set that already holds a
+     * full name (its surname propagated from it) stays with that person. */
     for (size_t i = 0; i < nc; i++)
         if (c[i].type == 0 && strchr(c[i].keyform, ' ') != NULL)
             per[nper++] = i;
+    /* a word and the surname of a person of the article is a person too (the family:
+     * "Lara Trump" makes "Donald Trump" one, whatever the model said), unless the word is
+     * a place or an organisation's head ("Dow Jones") */
+    if (nper > 0) {
+        size_t np0 = nper;
+        qsort_r(per, nper, sizeof *per, cmp_by_last_word, c);
+        for (size_t i = 0; i < nc; i++) {
+            if (c[i].type == 0 || c[i].b - c[i].a != 2 ||
+                (w->fd.t[c[i].a].gaz &
+                 (GAZ_ORGCUE | GAZ_LOCCUE | GAZ_PLACE_MASK | GAZ_ORG | GAZ_TITLE)) ||
+                !capword(w, c[i].a) || !capword(w, c[i].b - 1))
+                continue;
+            size_t lo = 0, hi = np0, wl = c[i].klen - c[i].last_off;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (word_cmpn(&c[per[mid]], 0, c[i].keyform + c[i].last_off, wl) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < np0 && word_cmpn(&c[per[lo]], 0, c[i].keyform + c[i].last_off, wl) == 0) {
+                c[i].type = 0;
+                per[nper++] = i;
+            }
+        }
+    }
     uint8_t *joined = calloc(nc, 1); /* by set root: the name already found its person */
     size_t *root = malloc(nc * sizeof *root);
     if (joined == NULL || root == NULL) {
@@ -980,12 +1375,15 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         free(per);
         return -1;
     }
+    for (size_t k = 0; k < nper; k++)
+        joined[find(c, per[k])] = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nc; i++)
             root[i] = find(c, i);
         qsort_r(per, nper, sizeof *per, pass == 0 ? cmp_by_last_word : cmp_by_first_word, c);
         for (size_t i = 0; i < nc; i++) {
-            if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL || !c[i].keyform[0])
+            if (c[i].b - c[i].a != 1 || strchr(c[i].keyform, ' ') != NULL ||
+                !c[i].keyform[0] || joined[root[i]] || c[i].org == ORG_STRONG)
                 continue;
             size_t lo = 0, hi = nper, best = SIZE_MAX;
             while (lo < hi) { /* first entry whose word is >= the name */
@@ -1005,9 +1403,10 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
                 if (best == SIZE_MAX || (j < i && (best > i || j > best)))
                     best = j;
             }
-            if (best == SIZE_MAX || (pass == 1 && joined[root[i]]))
+            if (best == SIZE_MAX)
                 continue;
             joined[root[i]] = 1;
+            joined[find(c, best)] = 1;
             unite(c, i, best);
         }
     }
@@ -1022,11 +1421,21 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         if (c[i].b - c[i].a != 1 || c[i].type == 0 ||
             (n = acronym_letters(w, c[i].a, acr, sizeof acr)) == 0)
             continue;
+        /* a listed variant ("US", "EC") is what the list says, not "Universal Studio" nor
+         * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that; a
+         * ticker ("<SPC>") is some company's, not the long name's with its initials */
         for (size_t j = 0; j < nc; j++) {
             if (j == i || c[j].b - c[j].a < 2 || c[j].type == 0 ||
                 !initials_match(w, c[j].a, c[j].b, acr, n))
                 continue;
-            unite(c, i, j);
+            int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
+            for (int k = 0; k < 3 && !own; k++)
+                own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) !=
+                      NULL;
+            for (size_t m = 0; m < nc && !own; m++)
+                own = c[m].b - c[m].a >= 2 && w->fd.t[c[m].a].word == w->fd.t[c[i].a].word;
+            if (!own)
+                unite(c, i, j);
             break;
         }
     }
@@ -1109,6 +1518,21 @@ static char *make_key(const struct gazetteer *g, int type, const char *name, siz
                    : (kf = nameform_key(name, len)) == NULL)
         return NULL;
     body = kf;
+    /* an organisation whose name ends in "'s" ("Moody's") is not the one without it */
+    if (type != ENTITY_PERSON && len >= 3 && (name[len - 1] == 's' || name[len - 1] == 'S') &&
+        (name[len - 2] == '\'' ||
+         (len >= 5 && memcmp(name + len - 4, "\xe2\x80\x99", 3) == 0))) {
+        size_t kl = strlen(kf);
+        char *k2 = malloc(kl + 2);
+        if (k2 == NULL)
+            goto out;
+        memcpy(k2, kf, kl);
+        memcpy(k2 + kl, "s", 2);
+        if (kf != stack)
+            free(kf);
+        kf = k2;
+        body = kf;
+    }
     if (type == ENTITY_PERSON && g != NULL) {
         /* "Mr Rubio", "President Joe Biden" -> "rubio", "joe biden" */
         for (;;) {
@@ -1273,6 +1697,20 @@ static int build_result(struct work *w, struct entity_result *out)
         }
         if (full_name)
             type = 0;
+        /* a person-shaped company, club or party (org_evidence), unless a title says
+         * otherwise ("Mr Chrysler") */
+        if (type == 0) {
+            int ev = 0, titled = 0;
+            for (size_t k = 0; k < nm; k++) {
+                const struct cand *c = &w->c[members[k]];
+                ev |= c->org;
+                titled |= c->a > 0 && (w->fd.t[c->a - 1].gaz & GAZ_TITLE);
+            }
+            if (!titled && ((ev & ORG_STRONG) || ((ev & ORG_WEAK) && !full_name)))
+                type = ENTITY_ORGANIZATION;
+            else if (!titled && ev == ORG_PLACE && !full_name)
+                type = ENTITY_LOCATION;
+        }
         /* display name: the longest mention outside headlines (persons: most words) */
         for (size_t k = 0; k < nm; k++) {
             const struct cand *c = &w->c[members[k]], *b;
@@ -1388,7 +1826,7 @@ int entity_extract(const struct entity_extractor *ex, const char *body, size_t l
     set_wrapped(&w);
     if (run_model(&w) != 0 || spans_from_tags(&w) != 0 || rule_titles(&w) != 0 ||
         rule_names(&w) != 0 || rule_parentheses(&w, &links, &nlinks) != 0 ||
-        rule_not_names(&w, links, &nlinks) != 0)
+        rule_joined_names(&w) != 0 || rule_not_names(&w, links, &nlinks) != 0)
         goto out;
     if (coreference(&w, links, nlinks) != 0 || build_result(&w, out) != 0)
         goto out;
