@@ -117,26 +117,38 @@ static void sub_wake(struct events_sub *sub)
     }
 }
 
-/* Under mu: adds one change to the ring (the oldest falls out when full). */
-static void ring_add(struct events *ev, const struct store_change *c)
+/* One change as a ring entry (text and source new). 0, or -1 out of memory. */
+static int entry_make(const struct store_change *c, struct ev_entry *e)
 {
-    struct ev_entry e = {.seq = c->seq, .type = c->type};
-    e.text = events_format(c, &e.len);
-    e.source = c->source ? strdup(c->source) : NULL;
-    if (e.text == NULL || (c->source != NULL && e.source == NULL)) {
-        /* out of memory: the ring restarts after this change, and whoever
-         * is behind it reads the store */
-        free(e.text);
-        free(e.source);
-        for (size_t i = 0; i < ev->ring_n; i++) {
-            struct ev_entry *x = &ev->ring[(ev->ring_first + i) % EVENTS_RING];
-            free(x->text);
-            free(x->source);
-        }
-        ev->ring_n = 0;
-        ev->oldest = ev->head = c->seq;
-        return;
+    memset(e, 0, sizeof *e);
+    e->seq = c->seq;
+    e->type = c->type;
+    e->text = events_format(c, &e->len);
+    e->source = c->source ? strdup(c->source) : NULL;
+    if (e->text == NULL || (c->source != NULL && e->source == NULL)) {
+        free(e->text);
+        free(e->source);
+        return -1;
     }
+    return 0;
+}
+
+/* Under mu: empties the ring; it starts again after change seq (whoever is
+ * behind that reads the store). */
+static void ring_restart(struct events *ev, int64_t seq)
+{
+    for (size_t i = 0; i < ev->ring_n; i++) {
+        struct ev_entry *x = &ev->ring[(ev->ring_first + i) % EVENTS_RING];
+        free(x->text);
+        free(x->source);
+    }
+    ev->ring_n = 0;
+    ev->oldest = ev->head = seq;
+}
+
+/* Under mu: adds one entry to the ring (the oldest falls out when full). */
+static void ring_push(struct events *ev, struct ev_entry e)
+{
     if (ev->ring_n == EVENTS_RING) {
         struct ev_entry *x = &ev->ring[ev->ring_first];
         ev->oldest = x->seq;
@@ -147,7 +159,7 @@ static void ring_add(struct events *ev, const struct store_change *c)
     }
     ev->ring[(ev->ring_first + ev->ring_n) % EVENTS_RING] = e;
     ev->ring_n++;
-    ev->head = c->seq;
+    ev->head = e.seq;
 }
 
 /* The hub's thread: reads what each commit added, wakes the subscribers;
@@ -181,17 +193,40 @@ static void *events_main(void *arg)
             struct store_change_query q = {.since = ev->head, .limit = EVENTS_READ};
             struct store_changes page;
             struct error err = {0};
-            int more;
+            struct ev_entry *made;
+            size_t nmade = 0;
+            int more, broken = 0;
+            /* the reading and the formatting without the lock: the writer's
+             * commit signal takes it */
             pthread_mutex_unlock(&ev->mu);
             if (store_changes(ev->st, &q, &page, &err) != 0) {
                 pthread_mutex_lock(&ev->mu);
                 /* pruned or restored under us: start the ring again at the head */
-                ev->oldest = ev->head = page.head;
+                ring_restart(ev, page.head);
                 break;
             }
+            made = calloc(page.n + 1, sizeof *made);
+            for (size_t i = 0; made != NULL && i < page.n; i++) {
+                if (entry_make(&page.items[i], &made[nmade]) != 0) {
+                    broken = 1;
+                    break;
+                }
+                nmade++;
+            }
             pthread_mutex_lock(&ev->mu);
-            for (size_t i = 0; i < page.n; i++)
-                ring_add(ev, &page.items[i]);
+            if (made == NULL || broken) {
+                /* out of memory: the ring restarts after this page, and whoever
+                 * is behind it reads the store */
+                for (size_t i = 0; i < nmade; i++) {
+                    free(made[i].text);
+                    free(made[i].source);
+                }
+                nmade = 0;
+                ring_restart(ev, page.n ? page.items[page.n - 1].seq : ev->head);
+            }
+            for (size_t i = 0; i < nmade; i++)
+                ring_push(ev, made[i]);
+            free(made);
             if (page.next_since > ev->head) {
                 /* numbers that carried no change left (replaced since): none lost */
                 ev->head = page.next_since;
