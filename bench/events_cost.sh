@@ -5,9 +5,10 @@
 #
 # The same NDJSON corpus (the real news of ../shared/data/news by default, or --corpus FILE,
 # or --synthetic N from bench/corpusgen, seed 42) goes as `_bulk` requests of 1,000 lines one
-# after another into a fresh articled (loopback, free port) twice: with no subscriber, then
-# with --streams subscribers (bench/sse_clients, every stream from change 0) on a fresh
-# database. Then, on that second server, --posts single POSTs at --rate a second (the writer
+# after another into a fresh articled (loopback, free port, fresh database each time): with no
+# subscriber, then with --streams subscribers (bench/sse_clients, every stream from change 0),
+# --rounds times interleaved (the machine is shared: compare the rounds). Then, on the last
+# server, on that second server, --posts single POSTs at --rate a second (the writer
 # mostly idle) with --streams subscribers again, for the latency when the writer is not
 # saturated. JSON lines: loadgen's `bulk` lines (label no_sse / sse), sse_clients' `sse`
 # lines (label bulk / light), {"op":"ratio","name":"bulk_sse_vs_none",...} and the light
@@ -29,6 +30,7 @@ STREAMS=256
 POSTS=200
 RATE=10
 DURATION=300
+ROUNDS=2
 GRACE=20
 FLAGS=""
 while [ $# -gt 0 ]; do
@@ -42,9 +44,11 @@ while [ $# -gt 0 ]; do
     --rate) RATE="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --grace) GRACE="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --articled-flags) FLAGS="$2"; shift 2 ;;
     *) echo "usage: bench/events_cost.sh [--corpus FILE | --synthetic N] [--seed S] [--bin PATH]" \
-            "[--streams 256] [--posts 200] [--rate 10] [--duration 300] [--grace 20]" \
+            "[--streams 256] [--posts 200] [--rate 10] [--rounds 2] [--duration 300]" \
+            "[--grace 20]" \
             "[--articled-flags \"...\"]" >&2; exit 2 ;;
     esac
 done
@@ -82,8 +86,9 @@ TOTAL=$(grep -c . "$CORPUS")
 head -n "$((TOTAL - POSTS))" "$CORPUS" >"$TMP/bulk.ndjson"
 tail -n "$POSTS" "$CORPUS" >"$TMP/post.ndjson"
 NBULK=$((TOTAL - POSTS))
+# room for the light phase's streams while the bulk phase's wait for a heartbeat to be freed
 # shellcheck disable=SC2206
-XFLAGS=(--max-subscribers "$((STREAMS + 8))" $FLAGS)
+XFLAGS=(--max-subscribers "$((2 * STREAMS + 8))" $FLAGS)
 
 # Starts sse_clients in the background (CLIENT its pid) and waits for every stream's headers.
 clients_start() { # label events since
@@ -113,24 +118,29 @@ clients_finish() { # label
     cat "$TMP/sse-$1.jsonl"
 }
 
-# 1. bulk ingest, nobody listening
-bench_start "$BIN" "$TMP/a.db" "$TMP/server-a.log" "${XFLAGS[@]}"
-"$TOOLS/loadgen" --url "http://127.0.0.1:$BENCH_PORT" --mode bulk --file "$TMP/bulk.ndjson" \
-    --batch 1000 --concurrency 1 --duration "$DURATION" --label no_sse | tee "$TMP/bulk-a.jsonl"
-bench_stop
-rm -f "$TMP"/a.db*
-
-# 2. the same on a fresh database, STREAMS subscribers from change 0
-bench_start "$BIN" "$TMP/b.db" "$TMP/server-b.log" "${XFLAGS[@]}"
-clients_start bulk "$NBULK" 0
-"$TOOLS/loadgen" --url "http://127.0.0.1:$BENCH_PORT" --mode bulk --file "$TMP/bulk.ndjson" \
-    --batch 1000 --concurrency 1 --duration "$DURATION" --label sse | tee "$TMP/bulk-b.jsonl"
-clients_finish bulk
-
 rate() { sed -n 's/.*"articles_per_s":\([0-9.]*\).*/\1/p' "$1" | head -n 1; }
-awk -v a="$(rate "$TMP/bulk-a.jsonl")" -v b="$(rate "$TMP/bulk-b.jsonl")" -v n="$STREAMS" 'BEGIN {
-    printf "{\"system\":\"report\",\"op\":\"ratio\",\"name\":\"bulk_sse_vs_none\",\"streams\":%d,", n
-    printf "\"no_sse\":%.1f,\"sse\":%.1f,\"value\":%.3f}\n", a, b, (a > 0 ? b / a : 0) }'
+for r in $(seq "$ROUNDS"); do
+    bench_stop # the previous round's server with subscribers
+    rm -f "$TMP"/b.db*
+    # bulk ingest, nobody listening
+    bench_start "$BIN" "$TMP/a.db" "$TMP/server-a.log" "${XFLAGS[@]}"
+    "$TOOLS/loadgen" --url "http://127.0.0.1:$BENCH_PORT" --mode bulk --file "$TMP/bulk.ndjson" \
+        --batch 1000 --concurrency 1 --duration "$DURATION" --label no_sse | tee "$TMP/bulk-a.jsonl"
+    bench_stop
+    rm -f "$TMP"/a.db*
+
+    # the same on a fresh database, STREAMS subscribers from change 0
+    bench_start "$BIN" "$TMP/b.db" "$TMP/server-b.log" "${XFLAGS[@]}"
+    clients_start bulk "$NBULK" 0
+    "$TOOLS/loadgen" --url "http://127.0.0.1:$BENCH_PORT" --mode bulk --file "$TMP/bulk.ndjson" \
+        --batch 1000 --concurrency 1 --duration "$DURATION" --label sse | tee "$TMP/bulk-b.jsonl"
+    clients_finish bulk
+
+    awk -v a="$(rate "$TMP/bulk-a.jsonl")" -v b="$(rate "$TMP/bulk-b.jsonl")" -v n="$STREAMS" \
+        -v r="$r" 'BEGIN {
+        printf "{\"system\":\"report\",\"op\":\"ratio\",\"name\":\"bulk_sse_vs_none\",\"round\":%d,", r
+        printf "\"streams\":%d,\"no_sse\":%.1f,\"sse\":%.1f,\"value\":%.3f}\n", n, a, b, (a > 0 ? b / a : 0) }'
+done
 
 # 3. light ingest on the same server: single POSTs at RATE a second, from the head on
 clients_start light "$POSTS" ""

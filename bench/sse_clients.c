@@ -6,7 +6,10 @@
  * the "at" of its data (the RFC 3339 ms time the write was made, before its commit): an
  * upper bound of commit-to-send. Stops when every stream has seen --events events, after
  * --duration seconds, on SIGINT/SIGTERM, or when every stream has closed, and prints one
- * JSON line. Loopback targets only. */
+ * JSON line. A group transaction's events all carry an "at" taken before its commit, the
+ * first ones up to the group's length before; so besides every event's latency (p50_ms...)
+ * the line has fresh_*: per read, the latency of the newest event it completed, the closest
+ * this client gets to commit-to-receipt. Loopback targets only. */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,6 +50,7 @@ struct conn {
     int64_t id, last_id; /* the current event's id; the last event's (-1: none yet) */
     int has_data, at_ok;
     double at_ms;
+    double read_max_at; /* the newest "at" of the events completed by one read, or 0 */
     long events, gaps, repeats;
 };
 
@@ -99,8 +103,11 @@ static void event_done(struct conn *c, struct lat *lat, double now)
     }
     if (c->has_data) {
         c->events++;
-        if (c->at_ok)
+        if (c->at_ok) {
             lat_add(lat, now - c->at_ms);
+            if (c->at_ms > c->read_max_at)
+                c->read_max_at = c->at_ms;
+        }
     }
     c->id = -1;
     c->has_data = c->at_ok = 0;
@@ -302,7 +309,7 @@ int main(int argc, char **argv)
         open_n++;
     }
 
-    struct lat lat = {0};
+    struct lat lat = {0}, fresh = {0};
     long long bytes = 0;
     long headed = 0, done = 0;
     int ready_made = 0;
@@ -350,9 +357,12 @@ int main(int argc, char **argv)
                     }
                     if (!bad && c->st == ST_BODY && off < (size_t)r) {
                         long before = c->events;
+                        c->read_max_at = 0;
                         int rc = body_feed(c, buf + off, (size_t)r - off, &lat, now);
                         bad = rc < 0;
                         end = rc == 1;
+                        if (c->read_max_at > 0)
+                            lat_add(&fresh, now - c->read_max_at);
                         if (want > 0 && before < want && c->events >= want)
                             done++;
                     }
@@ -406,8 +416,22 @@ int main(int argc, char **argv)
         return 1;
     json_object_set_new(o, "samples", json_integer((json_int_t)lat.n));
     lat_to_json(&lat, o);
+    json_t *f = json_object();
+    if (f != NULL) {
+        lat_to_json(&fresh, f);
+        const char *k;
+        json_t *v;
+        json_object_foreach(f, k, v)
+        {
+            char name[32];
+            snprintf(name, sizeof name, "fresh_%s", k);
+            json_object_set(o, name, v);
+        }
+        json_decref(f);
+    }
     bench_emit(o);
     lat_free(&lat);
+    lat_free(&fresh);
     free(conns);
     close(ep);
     return failed > 0 || gaps > 0 || repeats > 0;
