@@ -1,4 +1,5 @@
 # bench/lib.sh: start-up helpers shared by bench scripts (sourced, not run).
+# shellcheck shell=bash
 #
 #   bench_start BIN DB LOG [articled flags...]   starts articled on loopback, a free port;
 #                                                sets BENCH_PID and BENCH_PORT, or returns 1
