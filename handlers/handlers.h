@@ -45,6 +45,7 @@ int handle_entity_unblock(struct app *app, struct http_request *req, struct http
 
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
+int handle_search_multi(struct app *app, struct http_request *req, struct http_response *res);
 
 /* changes.c */
 int handle_changes(struct app *app, struct http_request *req, struct http_response *res);

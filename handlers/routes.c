@@ -18,7 +18,9 @@
  * Health checks and metrics stay on the HTTP threads, so they answer at
  * once however busy the read threads are. POST /v1/duplicates/_check changes
  * nothing but is a POST: it needs a write key, as every POST does; it is a
- * pipeline job (analysed on the pipeline's threads), not a read. */
+ * pipeline job (analysed on the pipeline's threads), not a read. POST
+ * /v1/search/_multi is a read sent as a POST (its queries are a body): a
+ * read key does, and it runs on a read thread. */
 static const struct route routes[] = {
     /* method, pattern, handler, key role, body, flags */
     {"GET", "/healthz", handle_healthz, OPEN, NONE, 0},
@@ -45,6 +47,7 @@ static const struct route routes[] = {
     {"POST", "/v1/entities/{id}/_block", handle_entity_block, WRITE, NONE, 0},
     {"DELETE", "/v1/entities/{id}/_block", handle_entity_unblock, WRITE, NONE, 0},
     {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
+    {"POST", "/v1/search/_multi", handle_search_multi, READ, JSON, RT | RL},
     {"GET", "/v1/changes", handle_changes, READ, NONE, RT},
     {"GET", "/v1/events", handle_events, READ, NONE, 0},
     {"POST", "/v1/admin/snapshot", handle_admin_snapshot, WRITE, NONE, 0},

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *reply_reason(unsigned status)
+const char *reply_reason(unsigned status)
 {
     switch (status) {
     case 400:

@@ -20,6 +20,9 @@ void reply_json(struct http_response *res, unsigned status, json_t *body);
 void reply_problem_errors(struct http_response *res, unsigned status, const char *title,
                           const char *detail, json_t *errors);
 
+/* The status phrase of an HTTP status ("Not Found"), for a problem's title. */
+const char *reply_reason(unsigned status);
+
 /* reply_problem_errors without errors[]. */
 void reply_problem(struct http_response *res, unsigned status, const char *title,
                    const char *detail);

@@ -1535,6 +1535,13 @@ static const struct call calls[] = {
     {"DELETE", "/v1/entities/person:nobody-at-all/_block", NULL, NULL, 404, NULL},
     {"PUT", "/v1/entities/person:angela-merkel/_block", NULL, NULL, 405, NULL},
     {"GET", "/v1/search?q=talks&entity=person:marco-rubio", NULL, NULL, 200, NULL},
+    /* multi-search */
+    {"POST", "/v1/search/_multi", JSON_CT,
+     "{\"queries\":[{\"q\":\"storm\",\"limit\":2},{\"q\":\"\\\"unclosed\"}]}", 200, NULL},
+    {"POST", "/v1/search/_multi", JSON_CT, "{\"queries\":[]}", 400, "queries"},
+    {"POST", "/v1/search/_multi", JSON_CT, "{\"queries\":", 400, "queries"},
+    {"POST", "/v1/search/_multi", "text/plain", "{}", 415, NULL},
+    {"GET", "/v1/search/_multi", NULL, NULL, 405, NULL},
     /* the change feed */
     {"GET", "/v1/changes", NULL, NULL, 200, NULL},
     {"GET", "/v1/changes?since=2&types=article.created,article.deleted&source=AFP&limit=5", NULL,
@@ -2139,7 +2146,8 @@ Test(contract, every_operation_and_status)
         for (size_t i = 0; i < nops; i++) {
             const char *ctype, *b;
             int open = strcmp(ops[i].tmpl, "/healthz") == 0 || strcmp(ops[i].tmpl, "/readyz") == 0;
-            int write = strcmp(ops[i].method, "GET") != 0 && strcmp(ops[i].method, "HEAD") != 0;
+            int write = strcmp(ops[i].method, "GET") != 0 && strcmp(ops[i].method, "HEAD") != 0 &&
+                        strcmp(ops[i].tmpl, "/v1/search/_multi") != 0; /* a read as a POST */
             op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
             if (strcmp(ops[i].tmpl, "/v1/search") == 0)
                 snprintf(path, sizeof path, "/v1/search?q=storm");
@@ -2164,8 +2172,11 @@ Test(contract, every_operation_and_status)
             exchange_free(&x);
         }
         cr_expect(limited, "no 429 from a search rate of 1/s");
-        /* ... and so is a HEAD search right after it */
+        /* ... and so is a HEAD search right after it, and a multi-search */
         run_one(&r, NULL, "HEAD", "/v1/search?q=storm", NULL, NULL, 0, 429, &x);
+        exchange_free(&x);
+        run_one(&r, NULL, "POST", "/v1/search/_multi", JSON_CT, "{\"queries\":[{\"q\":\"storm\"}]}",
+                27, 429, &x);
         exchange_free(&x);
         send_key = NULL;
         cr_expect_eq(apitest_stop(&srv), 0);

@@ -269,6 +269,7 @@ POST /v1/entities/person:marco-rubio/_merge application/json {"into":"location:k
 POST /v1/entities/person:marco-rubio/_block - -
 DELETE /v1/entities/person:marco-rubio/_block - -
 GET /v1/search?q=storm - -
+POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/changes - -
 GET /v1/events - -
 POST /v1/admin/snapshot - -
@@ -448,6 +449,16 @@ REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid U
 req direct a "entities, q not UTF-8" 422 GET '/v1/entities?q=%FF'
 req direct a "entity articles, cursor not UTF-8" 422 GET '/v1/entities/person:marco-rubio/articles?cursor=%FF'
 
+# multi-search
+REASON=
+MATCH='"results":\[\{"total"' req proxy a "multi-search" 200 POST /v1/search/_multi -H "$J" \
+    --data-binary '{"queries":[{"q":"storm","source":"AFP","limit":2},{"q":"\"unclosed"}]}'
+REASON="invalid per the document (minItems, media type): Prism refuses it before forwarding"
+MATCH='"field":"queries"' req direct a "multi-search, no queries" 400 POST /v1/search/_multi -H "$J" \
+    --data-binary '{"queries":[]}'
+req direct a "multi-search, text/plain" 415 POST /v1/search/_multi -H 'Content-Type: text/plain' \
+    --data-binary '{"queries":[{"q":"storm"}]}'
+
 # the change feed and its live stream
 REASON=
 MATCH='"type":"article.created"' req proxy a "changes" 200 GET '/v1/changes?since=0&limit=5'
@@ -552,6 +563,7 @@ POST /v1/entities/person:marco-rubio/related
 GET /v1/entities/person:marco-rubio/_merge
 PUT /v1/entities/person:marco-rubio/_block
 PUT /v1/search
+GET /v1/search/_multi
 POST /v1/changes
 DELETE /v1/events
 GET /v1/admin/snapshot
@@ -624,6 +636,13 @@ if [[ -n $got ]]; then
 else
     TWIN=0 req proxy b "search burst, the 429" 429 GET '/v1/search?q=storm' -H "$R"
 fi
+# a multi-search takes from the same bucket (a read key suffices: it is a read)
+TWIN=0 req proxy b "multi-search, no key" 401 POST /v1/search/_multi -H "$J" --data-binary '{"queries":[{"q":"storm","limit":2},{"q":"flood"}]}'
+for k in 1 2 3 4 5 6; do
+    req proxy b "multi-search burst" '[200,429]' POST /v1/search/_multi -H "$R" -H "$J" \
+        --data-binary '{"queries":[{"q":"storm","limit":2},{"q":"flood"}]}'
+    grep -q '^HTTP/[0-9.]* 429' "$work/ex/$last.hdr" && break
+done
 REASON="raw bytes: a body announced and never sent"
 printf 'POST /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 8388608\r\nExpect: 100-continue\r\n\r\n' |
     raw b "Expect 100-continue, no key" 401 '"no_interim":true'
@@ -634,6 +653,8 @@ big=$(head -c 3000 /dev/zero | tr '\0' x)
 req proxy c "create, over --max-body" 413 POST /v1/articles -H "$J" --data-binary "{\"title\":\"t\",\"body\":\"$big\"}"
 req proxy c "put, over --max-body" 413 PUT /v1/articles/big -H "$J" --data-binary "{\"title\":\"t\",\"body\":\"$big\"}"
 req proxy c "check, over --max-body" 413 POST /v1/duplicates/_check -H "$J" --data-binary "{\"title\":\"t\",\"body\":\"$big\"}"
+req proxy c "multi-search, over --max-body" 413 POST /v1/search/_multi -H "$J" \
+    --data-binary "{\"queries\":[{\"q\":\"$big\"}]}"
 REASON="a JSON body padded past --max-body: Prism re-serialises bodies (the padding goes)"
 pad_ws=$(head -c 3000 /dev/zero | tr '\0' ' ')
 req direct c "curate, over --max-body" 413 PUT /v1/entities/person:marco-rubio -H "$J" --data-binary "{\"name\":\"A\"$pad_ws}"
@@ -771,6 +792,7 @@ POST /v1/entities/person:marco-rubio/_block - -
 DELETE /v1/entities/person:marco-rubio/_block - -
 GET /v1/search?q=storm - -
 HEAD /v1/search?q=storm - -
+POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/changes - -
 HEAD /v1/changes - -
 GET /v1/events - -
