@@ -107,6 +107,8 @@ int handle_article_get(struct app *app, struct http_request *req, struct http_re
     struct article a;
     struct error err = {0};
 
+    reply_revalidate(res);
+
     if (article_path_id(req, res) != 0)
         return HANDLER_DONE;
     if (store_article_get(app->store, req->params[0], &a, &err) != 0) {

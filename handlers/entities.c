@@ -180,6 +180,8 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
 int handle_entity_get(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_entity_row row;
+
+    reply_revalidate(res);
     if (entity_from_path(app, req, res, &row) != 0)
         return HANDLER_DONE;
     reply_json(res, 200, entity_row_json(&row, 1));

@@ -70,6 +70,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     char key[QUERY_MAX_BYTES + 2 * ARTICLE_SHORT_MAX + CURSOR_MAX + 1200];
     size_t keylen;
 
+    reply_revalidate(res);
+
     if (params_string(req, "q", QUERY_MAX_BYTES, &text, res) != 0 ||
         params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
         params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||

@@ -140,6 +140,8 @@ int handle_story_get(struct app *app, struct http_request *req, struct http_resp
     int64_t id;
     json_t *o, *members;
 
+    reply_revalidate(res);
+
     if (req->nparams < 1 || story_id_parse(req->params[0], &id) != 0) {
         reply_fail(res, ERR_NOT_FOUND, "no story with this id");
         return HANDLER_DONE;

@@ -287,6 +287,9 @@ static void http_log(struct http_ctx *ctx, unsigned status, size_t len)
     log_access(ctx->req.method, ctx->req.path, status, len, us, ctx->key_name);
 }
 
+/* An ETag's bytes with its quotes and NUL. */
+#define HTTP_ETAG_LEN 20
+
 /* Most bytes a stream function is asked for at once. */
 #define HTTP_STREAM_BLOCK (64u * 1024u)
 
@@ -303,16 +306,58 @@ static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+/* The entity tag of a body: its 64-bit FNV-1a hash, quoted (a strong tag:
+ * the same bytes, the same tag). */
+static void http_etag(const char *body, size_t len, char out[HTTP_ETAG_LEN])
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)body[i]) * 1099511628211ULL;
+    snprintf(out, HTTP_ETAG_LEN, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* Whether an If-None-Match value names tag (a list of tags, weak or not, or *). */
+static int http_etag_matches(const char *inm, const char *tag)
+{
+    size_t tl = strlen(tag);
+    while (inm != NULL && *inm != '\0') {
+        while (*inm == ' ' || *inm == '\t' || *inm == ',')
+            inm++;
+        if (*inm == '*')
+            return 1;
+        if (strncmp(inm, "W/", 2) == 0)
+            inm += 2;
+        if (strncmp(inm, tag, tl) == 0 && (inm[tl] == '\0' || inm[tl] == ',' || inm[tl] == ' ' ||
+                                           inm[tl] == '\t'))
+            return 1;
+        inm = strchr(inm, ',');
+    }
+    return 0;
+}
+
 /* Turns res into an MHD response, queues it and writes the access log line. */
 static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
     size_t len = res->len;
-    char ra[24];
+    char ra[24], etag[HTTP_ETAG_LEN] = "";
 
     if (res->status == 0)
         reply_fail(res, ERR_INTERNAL, "the handler produced no answer");
+    if (res->etag && res->status == 200 && res->stream == NULL && res->body != NULL) {
+        http_etag(res->body, res->len, etag);
+        if (http_etag_matches(MHD_lookup_connection_value(ctx->req.conn, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_IF_NONE_MATCH),
+                              etag)) {
+            /* the client holds this answer: say so without the body */
+            free(res->body);
+            res->body = NULL;
+            res->len = len = 0;
+            res->status = 304;
+            res->content_type = NULL;
+        }
+    }
     if (res->stream != NULL) {
         ctx->stream = res->stream;
         ctx->stream_status = res->status;
@@ -338,6 +383,8 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
     if (res->cache_control != NULL)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control);
+    if (etag[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
     if (res->retry_after > 0) {
         snprintf(ra, sizeof ra, "%u", res->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);

@@ -43,6 +43,7 @@ struct http_response {
     const char *allow;        /* static; adds Allow (405) */
     unsigned retry_after;     /* seconds; adds Retry-After when > 0 */
     const char *cache_control; /* static; adds Cache-Control when set */
+    int etag;                  /* a 200's body gets an ETag; If-None-Match then answers 304 */
 };
 
 typedef int (*http_continue_fn)(struct app *app, struct http_request *req,

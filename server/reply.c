@@ -169,3 +169,9 @@ void reply_text(struct http_response *res, unsigned status, const char *content_
     res->status = status;
     res->content_type = content_type;
 }
+
+void reply_revalidate(struct http_response *res)
+{
+    res->etag = 1;
+    res->cache_control = "no-cache";
+}

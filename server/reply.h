@@ -20,6 +20,11 @@ void reply_json(struct http_response *res, unsigned status, json_t *body);
 void reply_problem_errors(struct http_response *res, unsigned status, const char *title,
                           const char *detail, json_t *errors);
 
+/* Marks res as an answer clients keep and revalidate: a 200 gets an ETag
+ * (If-None-Match then answers 304 without the body) and Cache-Control:
+ * no-cache. Call before filling it. */
+void reply_revalidate(struct http_response *res);
+
 /* The status phrase of an HTTP status ("Not Found"), for a problem's title. */
 const char *reply_reason(unsigned status);
 

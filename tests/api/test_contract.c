@@ -311,6 +311,9 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
 /* The API key http_send presents (Authorization: Bearer), or NULL. */
 static const char *send_key;
 
+/* The If-None-Match http_send sends, or NULL. */
+static const char *send_inm;
+
 /* Sends one request; handle may be NULL (a new one) or reused (keep-alive).
  * ctype NULL sends no Content-Type at all. Returns 0 or -1 on transport
  * failure. */
@@ -341,6 +344,11 @@ static int http_send(CURL *handle, unsigned port, const char *method, const char
     if (send_key != NULL) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", send_key);
         hdrs = curl_slist_append(hdrs, auth);
+    }
+    if (send_inm != NULL) {
+        char inm[160];
+        snprintf(inm, sizeof inm, "If-None-Match: %s", send_inm);
+        hdrs = curl_slist_append(hdrs, inm);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -1158,7 +1166,8 @@ Test(document, checks_catch_wrong_documents)
     json_decref(bad);
 
     /* a good answer is clean */
-    exchange_fake(&x, 200, "application/json", stored, NULL, NULL);
+    exchange_fake(&x, 200, "application/json", stored, "etag", "\"0123456789abcdef\"");
+    json_object_set_new(x.headers, "cache-control", json_string("no-cache"));
     check_exchange(doc, "GET", "/v1/articles/a", &x, problems, NULL);
     EXPECT_CLEAN("a good GET");
     /* ... and the same answer against a document that says tags is a string is not */
@@ -2041,6 +2050,31 @@ Test(contract, every_operation_and_status)
     searched = run_pages(&r, "/v1/search?q=storm&limit=7", "hits");
     cr_expect_geq(searched, 31);
     cr_expect_geq(run_pages(&r, "/v1/search?q=storm&limit=4&sort=newest", "hits"), 31);
+
+    /* 2b. revalidation: an answer's ETag sent back is a 304 without a body
+     * (GET and HEAD), another tag is the whole answer again */
+    {
+        static const char *const tagged[] = {"/v1/articles/c-1", "/v1/entities/person:marco-rubio",
+                                             "/v1/stories/1", "/v1/search?q=storm", NULL};
+        for (size_t k = 0; tagged[k] != NULL; k++) {
+            char tag[64];
+            run_one(&r, NULL, "GET", tagged[k], NULL, NULL, 0, 200, &x);
+            snprintf(tag, sizeof tag, "%s",
+                     exchange_header(&x, "etag") ? exchange_header(&x, "etag") : "");
+            exchange_free(&x);
+            cr_expect_neq(tag[0], '\0', "%s: no ETag", tagged[k]);
+            send_inm = tag;
+            run_one(&r, NULL, "GET", tagged[k], NULL, NULL, 0, 304, &x);
+            cr_expect_eq(x.len, 0, "%s: a 304 with a body", tagged[k]);
+            exchange_free(&x);
+            run_one(&r, NULL, "HEAD", tagged[k], NULL, NULL, 0, 304, &x);
+            exchange_free(&x);
+            send_inm = "\"0000000000000000\", W/\"1111111111111111\"";
+            run_one(&r, NULL, "GET", tagged[k], NULL, NULL, 0, 200, &x);
+            exchange_free(&x);
+            send_inm = NULL;
+        }
+    }
 
     /* 3. requests derived from the document's parameters */
     run_parameter_checks(&r);

@@ -268,6 +268,8 @@ PUT /v1/entities/person:marco-rubio application/json {"name":"Marco Rubio"}
 POST /v1/entities/person:marco-rubio/_merge application/json {"into":"location:kuala-lumpur"}
 POST /v1/entities/person:marco-rubio/_block - -
 DELETE /v1/entities/person:marco-rubio/_block - -
+GET /v1/stories - -
+GET /v1/stories/1 - -
 GET /v1/search?q=storm - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/changes - -
@@ -449,6 +451,27 @@ REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid U
 req direct a "entities, q not UTF-8" 422 GET '/v1/entities?q=%FF'
 req direct a "entity articles, cursor not UTF-8" 422 GET '/v1/entities/person:marco-rubio/articles?cursor=%FF'
 
+# stories
+REASON=
+MATCH='"stories":\[' req proxy a "stories" 200 GET '/v1/stories?limit=5'
+req proxy a "stories, filtered" 200 GET '/v1/stories?from=2000-01-01&to=2100-01-01&min_articles=1'
+MATCH='"members":\[' req proxy a "a story" 200 GET /v1/stories/1
+req proxy a "a story, absent" 404 GET /v1/stories/999999999
+MATCH='"field":"cursor"' req proxy a "stories, bad cursor" 400 GET '/v1/stories?cursor=abc'
+REASON="invalid per the document (bounds, pattern): Prism refuses it before forwarding"
+MATCH='"field":"min_articles"' req direct a "stories, min_articles 0" 400 GET '/v1/stories?min_articles=0'
+req direct a "a story, not an id" 404 GET /v1/stories/abc
+REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
+req direct a "stories, cursor not UTF-8" 422 GET '/v1/stories?cursor=%FF'
+
+# revalidation: an answer's ETag sent back is a 304 without the body
+REASON=
+for p in /v1/articles/c-1 /v1/entities/person:marco-rubio /v1/stories/1 '/v1/search?q=storm'; do
+    TWIN=0 req proxy a "tagged" 200 GET "$p"
+    tag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' "$work/ex/$last.hdr" | tr -d '\r')
+    req proxy a "not modified" 304 GET "$p" -H "If-None-Match: $tag"
+done
+
 # multi-search
 REASON=
 MATCH='"results":\[\{"total"' req proxy a "multi-search" 200 POST /v1/search/_multi -H "$J" \
@@ -564,6 +587,8 @@ GET /v1/entities/person:marco-rubio/_merge
 PUT /v1/entities/person:marco-rubio/_block
 PUT /v1/search
 GET /v1/search/_multi
+POST /v1/stories
+DELETE /v1/stories/1
 POST /v1/changes
 DELETE /v1/events
 GET /v1/admin/snapshot
@@ -684,6 +709,8 @@ GET /v1/entities/person:marco-rubio
 GET /v1/entities/person:marco-rubio/articles
 GET /v1/entities/person:marco-rubio/related
 GET /v1/search?q=storm
+GET /v1/stories
+GET /v1/stories/1
 GET /v1/changes
 GET /v1/events
 POST /v1/admin/snapshot
@@ -697,7 +724,8 @@ EOF
 REASON="raw bytes: curl sends no body with HEAD"
 for path in /v1/articles /v1/articles/c-1 /v1/articles/c-1/duplicates /v1/articles/e-1/entities \
     /v1/entities /v1/entities/person:marco-rubio /v1/entities/person:marco-rubio/articles \
-    /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/changes /v1/events /healthz \
+    /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/stories /v1/stories/1 \
+    /v1/changes /v1/events /healthz \
     /readyz /metrics /openapi.yaml; do
     printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 3000\r\n\r\n%s' "$path" "$big" |
         raw c "HEAD, body over --max-body" 413
@@ -792,6 +820,10 @@ POST /v1/entities/person:marco-rubio/_block - -
 DELETE /v1/entities/person:marco-rubio/_block - -
 GET /v1/search?q=storm - -
 HEAD /v1/search?q=storm - -
+GET /v1/stories - -
+HEAD /v1/stories - -
+GET /v1/stories/1 - -
+HEAD /v1/stories/1 - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/changes - -
 HEAD /v1/changes - -
