@@ -847,10 +847,9 @@ static int role_word(const struct work *w, size_t i)
 }
 
 /* A name whose words are all institution and portfolio words ("Finance Ministry", "Central
- * Bank", "House") names a role that many countries' bodies fill, not
- * one body; "US District Court" names the courts of every district. A country, a place or
- * another word in it ("U.S. Treasury", "Reserve Bank of Australia", "House of Commons")
- * makes it one. */
+ * Bank", "House") names a role that many countries' bodies fill, not one body; "US District
+ * Court" names the courts of every district. A country, a place or another word in it
+ * ("U.S. Treasury", "Reserve Bank of Australia", "House of Commons") makes it one. */
 static int role_name(const struct work *w, const struct cand *c)
 {
     size_t a = c->a, roles = 0, district = 0;
@@ -915,7 +914,7 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
             continue;
         /* "President Reagan ... Athough Reagan's topic": a word the lexicon does not know
          * (a misspelling) opening a sentence before the surname of a person the article
-         * already named alone is not a first name */
+         * named earlier after a title is not a first name */
         if (c->type == ENTITY_PERSON && c->b - c->a == 2 &&
             (w->toks.tokens[c->a].flags & TOKEN_SENT_START) &&
             w->fd.t[c->a].wcase == GAZ_CASE_UNKNOWN && !(w->fd.t[c->a].gaz & GAZ_FIRSTNAME)) {
@@ -926,6 +925,15 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
                     c->a++;
                     break;
                 }
+        }
+        /* "Chancellor of the Exchequer Nigel Lawson": a title's last word glued to the name
+         * of the person who holds it (a first name then a surname) */
+        if (c->b - c->a >= 3 && c->a >= 2 && tok_is(w, c->a - 1, "the") &&
+            tok_is(w, c->a - 2, "of") && (w->fd.t[c->a + 1].gaz & GAZ_FIRSTNAME) &&
+            !(w->fd.t[c->a].gaz & GAZ_FIRSTNAME) && capword(w, c->a + 1) &&
+            capword(w, c->a + 2) && w->fd.t[c->a + 1].wcase != GAZ_CASE_LOWER) {
+            c->a++;
+            c->type = ENTITY_PERSON;
         }
         c->b = break_in(w, c->a, c->b);
         /* what is left before the break ends with a word, not "and" or a comma */

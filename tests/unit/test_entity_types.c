@@ -326,4 +326,11 @@ Test(entity_types, misspelt_word_before_a_surname, .init = setup, .fini = teardo
     cr_expect_null(by_name(&r, "Athough Reagan"));
     cr_expect(has_entity(&r, "Reagan", ENTITY_PERSON));
     entity_result_free(&r);
+    /* a title's last word before the holder's name */
+    t = "Chancellor of the Exchequer Nigel Lawson said the pound was stable. Lawson told "
+        "parliament rates would stay.\n";
+    cr_assert_eq(entity_extract(ex, t, strlen(t), &r), 0);
+    cr_expect_null(by_name(&r, "Exchequer Nigel Lawson"));
+    cr_expect(has_entity(&r, "Nigel Lawson", ENTITY_PERSON));
+    entity_result_free(&r);
 }
