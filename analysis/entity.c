@@ -35,6 +35,8 @@ struct cand {
     int type;   /* 0 PER, 1 ORG, 2 LOC */
     int weak;   /* a calendar or function word alone: kept only when coreference backs it */
     int org;    /* ORG_* evidence that a name tagged as a person's is an organisation's */
+    int title;  /* the words around it call it a work's title or an award ("the film Vera
+                 * Drake", "won an Oscar"): its set is no person */
     size_t set; /* union-find parent */
     char *keyform;
     /* of the key form, for comparisons: its first 8 bytes big-endian (zero-padded), its
@@ -679,6 +681,7 @@ static int rule_joined_names(struct work *w)
         "raised",   "affirmed",  "placed",    "confirmed", "assigned",  "reviewed", "cut",
         "expects",  "estimated", "reported",  NULL,
     };
+    static const char *const conj[] = {"and", "or", "nor", "but", NULL};
     size_t n = w->toks.n, o = 0;
     uint8_t *inner = calloc(w->fd.nwords + 1, 1), *drop = calloc(w->nc + 1, 1);
     if (inner == NULL || drop == NULL) {
@@ -719,10 +722,17 @@ static int rule_joined_names(struct work *w)
             for (size_t j = a; j < c->b; j++)
                 w->covered[j] = 1;
         }
-        if (c->b + 1 < n && possessive(w, c->b) &&
-            glued(w, c->b) &&
-            (inner[w->fd.t[c->b - 1].word] ||
-             (w->fd.t[c->b + 1].tcase == NERFEAT_LOWER && in_list(w, c->b + 1, verbs)))) {
+        /* an organisation's possessive with no noun after it ("rated by Moody's.", "by Moody's
+         * and Standard and Poor's") is its name */
+        if (c->b < n && possessive(w, c->b) && glued(w, c->b) &&
+            ((c->b + 1 < n && (inner[w->fd.t[c->b - 1].word] ||
+                               (w->fd.t[c->b + 1].tcase == NERFEAT_LOWER &&
+                                in_list(w, c->b + 1, verbs)))) ||
+             (c->type == ENTITY_ORGANIZATION &&
+              (c->b + 1 == n || (w->toks.tokens[c->b + 1].flags & TOKEN_SENT_START) ||
+               punct(w, c->b + 1, '.') || punct(w, c->b + 1, ',') || punct(w, c->b + 1, ';') ||
+               punct(w, c->b + 1, ')') || punct(w, c->b + 1, ':') ||
+               (w->fd.t[c->b + 1].tcase == NERFEAT_LOWER && in_list(w, c->b + 1, conj)))))) {
             w->covered[c->b] = 1;
             c->b++;
         }
@@ -756,6 +766,8 @@ static int generic_word(const struct work *w, size_t i)
         W("cos"),         W("cos."),        W("ltd"),     W("ltd."),  W("plc"),        W("llc"),
         W("limited"),     W("corporation"), W("company"), W("bank"),  W("commission"), W("federal"),
         W("association"), W("united"),      W("tv"),      W("group"), W("holdings"),
+        W("pc"),          W("pcs"),         W("dvd"),     W("dvds"),  W("cd"),        W("cds"),
+        W("gdp"),         W("gnp"),
     };
 #undef W
     size_t n;
@@ -807,6 +819,71 @@ static int dotted_initials(const struct work *w, size_t i)
            memchr(w->text + t->byte_start, '.', t->byte_end - t->byte_start) != NULL;
 }
 
+/* Whether token i is inside a ticker written in angle brackets ("<SCHN.PA>"): a glued run
+ * of at most 6 tokens from "<" to ">". */
+static int in_ticker(const struct work *w, size_t i)
+{
+    size_t a = i, b = i;
+    while (a > 0 && i - a < 6 && glued(w, a) && !punct(w, a - 1, '<'))
+        a--;
+    if (a == 0 || !glued(w, a) || !punct(w, a - 1, '<'))
+        return 0;
+    while (b + 1 < w->toks.n && b - i < 6 && glued(w, b + 1) && !punct(w, b + 1, '>'))
+        b++;
+    return b + 1 < w->toks.n && glued(w, b + 1) && punct(w, b + 1, '>');
+}
+
+/* A word of institutions' and portfolios' names that says which kind of body, not which
+ * country's ("Finance", "Ministry", "Central", "Bank", "Court", "House"). */
+static int role_word(const struct work *w, size_t i)
+{
+    static const char *const role[] = {
+        "finance",  "foreign",  "interior", "defence",  "defense",  "trade",  "economy",
+        "economic", "justice",  "health",   "ministry", "treasury", "central", "reserve",
+        "bank",     "district", "court",    "house",    "affairs",  "home",   "education",
+        NULL,
+    };
+    return in_list(w, i, role);
+}
+
+/* A name whose words are all institution and portfolio words ("Finance Ministry", "Central
+ * Bank", "House") names a role that many countries' bodies fill, not one body; "US District
+ * Court" names the courts of every district. A country, a place or another word in it
+ * ("U.S. Treasury", "Reserve Bank of Australia", "House of Commons") makes it one. */
+static int role_name(const struct work *w, const struct cand *c)
+{
+    size_t a = c->a, roles = 0, district = 0;
+    if (c->type != ENTITY_ORGANIZATION)
+        return 0;
+    for (size_t k = a; k < c->b; k++) {
+        district |= tok_is(w, k, "district");
+        district |= tok_is(w, k, "court") && k > a && tok_is(w, k - 1, "district");
+    }
+    /* a district court is the one of a named district, not of a country */
+    if (district && c->b - a >= 3 && (w->fd.t[a].gaz & GAZ_COUNTRY))
+        a++;
+    for (size_t k = a; k < c->b; k++) {
+        if (!role_word(w, k) || !capword(w, k))
+            return 0;
+        roles++;
+    }
+    return roles > 0;
+}
+
+/* Whether every word of c is a legal form ("Co Inc"): a suffix, not a name. */
+static int legal_forms_only(const struct work *w, const struct cand *c)
+{
+    static const char *const forms[] = {
+        "inc", "inc.", "corp", "corp.", "co", "co.", "cos", "cos.", "ltd", "ltd.",
+        "plc", "llc",  "ag",   "sa",    "nv", "gmbh", "limited", "corporation", "company", NULL,
+    };
+    for (size_t k = c->a; k < c->b; k++)
+        if (!in_list(w, k, forms) && !punct(w, k, '&') && !punct(w, k, '.') &&
+            !punct(w, k, ','))
+            return 0;
+    return 1;
+}
+
 /* Drops the candidates that are credits or generic words, and cuts the others at the first
  * hard line break (any rule that crossed one). Links to a dropped candidate go too. Returns
  * 0, or -1 on allocation failure. */
@@ -832,8 +909,32 @@ static int rule_not_names(struct work *w, size_t *links, size_t *nlinks)
                                         (c->type == ENTITY_PERSON && dotted_initials(w, c->a)));
         for (size_t j = c->a; j < c->b && !drop; j++)
             drop = credit[j];
-        if (drop)
+        /* nothing in a ticker ("<SCHN.PA>"); suffixes alone ("Co Inc"); roles ("Treasury") */
+        if (drop || in_ticker(w, c->a) || legal_forms_only(w, c) || role_name(w, c))
             continue;
+        /* "President Reagan ... Athough Reagan's topic": a word the lexicon does not know
+         * (a misspelling) opening a sentence before the surname of a person the article
+         * named earlier after a title is not a first name */
+        if (c->type == ENTITY_PERSON && c->b - c->a == 2 &&
+            (w->toks.tokens[c->a].flags & TOKEN_SENT_START) &&
+            w->fd.t[c->a].wcase == GAZ_CASE_UNKNOWN && !(w->fd.t[c->a].gaz & GAZ_FIRSTNAME)) {
+            for (size_t j = 0; j < k; j++)
+                if (w->c[j].b - w->c[j].a == 1 && w->c[j].a < c->a && w->c[j].a > 0 &&
+                    personal_title(w, w->c[j].a - 1) &&
+                    w->fd.t[w->c[j].a].word == w->fd.t[c->a + 1].word) {
+                    c->a++;
+                    break;
+                }
+        }
+        /* "Chancellor of the Exchequer Nigel Lawson": a title's last word glued to the name
+         * of the person who holds it (a first name then a surname) */
+        if (c->b - c->a >= 3 && c->a >= 2 && tok_is(w, c->a - 1, "the") &&
+            tok_is(w, c->a - 2, "of") && (w->fd.t[c->a + 1].gaz & GAZ_FIRSTNAME) &&
+            !(w->fd.t[c->a].gaz & GAZ_FIRSTNAME) && capword(w, c->a + 1) &&
+            capword(w, c->a + 2) && w->fd.t[c->a + 1].wcase != GAZ_CASE_LOWER) {
+            c->a++;
+            c->type = ENTITY_PERSON;
+        }
         c->b = break_in(w, c->a, c->b);
         /* what is left before the break ends with a word, not "and" or a comma */
         while (c->b > c->a + 1 && !(possessive(w, c->b - 1) && glued(w, c->b - 1)) &&
@@ -1034,6 +1135,38 @@ static int party_nickname(const char *keyform)
     return 0;
 }
 
+/* What the words around a person-shaped name say it names instead: 1, a work's title or an
+ * award (after "film", "novel", "album"...: "the film Vera Drake"; before "star", "author",
+ * "films"...: "Harry Potter star Daniel Radcliffe"; a first name alone after "a", "an",
+ * "the": "won an Oscar"); 2, a band ("the band Franz Ferdinand"); 0, nothing. */
+static int work_context(const struct work *w, const struct cand *c)
+{
+    /* not "play", "show", "book": verbs before a name ("will play Agassi") */
+    static const char *const before[] = {
+        "film",   "movie",  "album", "novel",       "musical", "song",
+        "series", "sitcom", "opera", "documentary", "films",   "movies", NULL,
+    };
+    static const char *const after[] = {
+        "film",   "films",  "movie",  "movies",    "book",  "books", "novel", "novels",
+        "series", "saga",   "franchise", "star",   "stars", "author", "actor", "actress",
+        "sequel", "trilogy", NULL,
+    };
+    static const char *const dets[] = {"a", "an", "the", NULL};
+    size_t a = c->a, b = c->b;
+    if (a > 0 && w->fd.t[a - 1].tcase == NERFEAT_LOWER) {
+        if (in_list(w, a - 1, before))
+            return 1;
+        if (tok_is(w, a - 1, "band") || tok_is(w, a - 1, "group"))
+            return 2;
+        /* a first name alone after an article: "an Oscar" ("a Clinton aide" stays) */
+        if (b - a == 1 && in_list(w, a - 1, dets) && (w->fd.t[a].gaz & GAZ_FIRSTNAME))
+            return 1;
+    }
+    if (b < w->toks.n && w->fd.t[b].tcase == NERFEAT_LOWER && in_list(w, b, after))
+        return 1;
+    return 0;
+}
+
 /* Sets c.org for the candidates tagged as a person's and joins a person-shaped name to the
  * company whose name it starts ("Chrysler" to "Chrysler Corp" in the same article).
  * Returns 0, or -1 on allocation failure. */
@@ -1061,6 +1194,13 @@ static int org_evidence(struct work *w)
         if (c[i].a > 0 && (w->fd.t[c[i].a - 1].gaz & GAZ_TITLE))
             continue;
         if (party_nickname(c[i].keyform)) {
+            c[i].org = ORG_STRONG;
+            continue;
+        }
+        int wc = work_context(w, &c[i]);
+        if (wc == 1)
+            c[i].title = 1;
+        else if (wc == 2) {
             c[i].org = ORG_STRONG;
             continue;
         }
@@ -1255,6 +1395,16 @@ static int cmp_by_first_word(const void *x, const void *y, void *arg)
     return cmp_words(x, y, arg, 1);
 }
 
+/* Whether a sports result, table or fixture surrounds tokens [a, b): a score or "at", "v"
+ * next to it ("TEXAS 75 58", "MINNESOTA AT DETROIT", "Atlanta 6 FLORIDA 5"), where a place's
+ * name is its team's. */
+static int fixture_or_score(const struct work *w, size_t a, size_t b)
+{
+    static const char *const at[] = {"at", "v", "vs", "v.", "vs.", NULL};
+    return (b < w->toks.n && ((w->toks.tokens[b].flags & TOKEN_DIGIT) || in_list(w, b, at))) ||
+           (a > 0 && ((w->toks.tokens[a - 1].flags & TOKEN_DIGIT) || in_list(w, a - 1, at)));
+}
+
 static int coreference(struct work *w, const size_t *links, size_t nlinks)
 {
     struct cand *c;
@@ -1290,6 +1440,16 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
             !gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)c[i].type, c[i].keyform) &&
             gazetteer_canonical(w->ex->gaz, GAZ_KIND_ORGANIZATION, c[i].keyform))
             c[i].type = ENTITY_ORGANIZATION;
+    /* a listed place's name or variant ("Soviet Union", "USSR", "Conn.") that the model
+     * tagged as an organisation is the place: governments act under their country's name,
+     * and a body's own name is longer ("Soviet Union's Foreign Ministry"); in a score or a
+     * fixture the name is the team's ("TEXAS 75 58", "MINNESOTA AT DETROIT") */
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].type == ENTITY_ORGANIZATION && c[i].keyform[0] &&
+            !fixture_or_score(w, c[i].a, c[i].b) &&
+            gazetteer_canonical(w->ex->gaz, GAZ_KIND_LOCATION, c[i].keyform) &&
+            !gazetteer_canonical(w->ex->gaz, GAZ_KIND_ORGANIZATION, c[i].keyform))
+            c[i].type = ENTITY_LOCATION;
     /* candidates grouped by key form (sorted indices), so that large texts stay linear-ish */
     size_t *byk = malloc(nc * sizeof *byk), *per = malloc(nc * sizeof *per);
     size_t nper = 0;
@@ -1424,20 +1584,31 @@ static int coreference(struct work *w, const size_t *links, size_t nlinks)
         /* a listed variant ("US", "EC") is what the list says, not "Universal Studio" nor
          * "Engelhard Corp"; an acronym that starts a name of its own ("FMC Corp") is that; a
          * ticker ("<SPC>") is some company's, not the long name's with its initials */
-        for (size_t j = 0; j < nc; j++) {
+        /* the first long name it may stand for; none when one is already in its set
+         * ("European Community (EC)") or two differ ("EC" with "European Community" and
+         * "European Commission", "ICO" with the coffee and the cocoa organisations) */
+        size_t match = SIZE_MAX;
+        int ambiguous = 0;
+        for (size_t j = 0; j < nc && !ambiguous; j++) {
             if (j == i || c[j].b - c[j].a < 2 || c[j].type == 0 ||
                 !initials_match(w, c[j].a, c[j].b, acr, n))
                 continue;
-            int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
-            for (int k = 0; k < 3 && !own; k++)
-                own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) !=
-                      NULL;
-            for (size_t m = 0; m < nc && !own; m++)
-                own = c[m].b - c[m].a >= 2 && w->fd.t[c[m].a].word == w->fd.t[c[i].a].word;
-            if (!own)
-                unite(c, i, j);
-            break;
+            if (find(c, j) == find(c, i))
+                ambiguous = 1;
+            else if (match == SIZE_MAX)
+                match = j;
+            else
+                ambiguous = find(c, match) != find(c, j) && keyform_cmp(&c[match], &c[j]) != 0;
         }
+        if (match == SIZE_MAX || ambiguous)
+            continue;
+        int own = c[i].a > 0 && punct(w, c[i].a - 1, '<');
+        for (int k = 0; k < 3 && !own; k++)
+            own = gazetteer_canonical(w->ex->gaz, (enum gazetteer_kind)k, c[i].keyform) != NULL;
+        for (size_t m = 0; m < nc && !own; m++)
+            own = c[m].b - c[m].a >= 2 && w->fd.t[c[m].a].word == w->fd.t[c[i].a].word;
+        if (!own)
+            unite(c, i, match);
     }
     return 0;
 }
@@ -1697,6 +1868,13 @@ static int build_result(struct work *w, struct entity_result *out)
         }
         if (full_name)
             type = 0;
+        if (type == 0) {
+            int title = 0;
+            for (size_t k = 0; k < nm && !title; k++)
+                title = w->c[members[k]].title;
+            if (title)
+                continue; /* a work's title or an award, not a person */
+        }
         /* a person-shaped company, club or party (org_evidence), unless a title says
          * otherwise ("Mr Chrysler") */
         if (type == 0) {
