@@ -726,8 +726,8 @@ out:
 static int cur_move(struct store *st, struct store_op *op, struct cur_entity *x)
 {
     static const char *const sql[MV_N] = {
-        "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
-        " FROM article_ents ae, json_each(ae.ents) j WHERE ae.seq = ?1 ORDER BY j.key",
+        ("SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
+         " FROM article_ents ae, json_each(ae.ents) j WHERE ae.seq = ?1 ORDER BY j.key"),
         "INSERT OR REPLACE INTO article_ents (seq, ents) VALUES (?1, ?2)",
         "DELETE FROM article_ents WHERE seq = ?1",
         "SELECT data FROM article_mentions WHERE seq = ?1",
