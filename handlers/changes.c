@@ -20,12 +20,6 @@ static const enum store_change_type change_types[] = {
 
 #define NCHANGE_TYPES (sizeof change_types / sizeof change_types[0])
 
-static void changes_bad(struct http_response *res, const char *field, const char *msg)
-{
-    json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
-    reply_fail_errors(res, ERR_INVALID, msg, errors);
-}
-
 /* The largest since: the largest integer every JSON client reads exactly. */
 #define CHANGES_SINCE_MAX 9007199254740991LL
 
@@ -46,7 +40,7 @@ static int changes_number(const char *v, const char *what, int64_t *out,
         char msg[128];
         snprintf(msg, sizeof msg, "'%s' must be a change number (a whole number from 0 to 2^53-1)",
                  what);
-        changes_bad(res, what, msg);
+        params_fail(res, ERR_INVALID, what, msg);
         return -1;
     }
     *out = (int64_t)n;
@@ -71,7 +65,7 @@ static int changes_types(struct http_request *req, unsigned *out, struct http_re
                 break;
         }
         if (i == NCHANGE_TYPES) { /* an unknown or empty name */
-            changes_bad(res, "types",
+            params_fail(res, ERR_INVALID, "types",
                         "'types' lists change types separated by commas: article.created, "
                         "article.updated, article.deleted, entity.updated, entity.merged, "
                         "entity.blocked, entity.unblocked");

@@ -68,6 +68,10 @@ int handlers_job_run(struct app *app, struct http_request *req, struct pipeline_
  * set to the problem answer. */
 int params_content_type(const struct http_request *req, const char *want,
                         struct http_response *res);
+/* Answers a problem about one parameter: code's status, msg as the detail and
+ * as errors[0] naming field. */
+void params_fail(struct http_response *res, enum error_code code, const char *field,
+                 const char *msg);
 int params_string(const struct http_request *req, const char *name, size_t max, const char **out,
                   struct http_response *res);
 int params_limit(const struct http_request *req, unsigned dflt, unsigned max, unsigned *out,

@@ -11,8 +11,8 @@
 #include "handlers/handlers.h"
 #include "server/reply.h"
 
-static void params_fail(struct http_response *res, enum error_code code, const char *field,
-                        const char *msg)
+void params_fail(struct http_response *res, enum error_code code, const char *field,
+                 const char *msg)
 {
     json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
     reply_fail_errors(res, code, msg, errors);

@@ -11,13 +11,6 @@
 #include "server/reply.h"
 #include "server/respcache.h"
 
-static void search_param_error(struct http_response *res, enum error_code code, const char *field,
-                               const char *msg)
-{
-    json_t *errors = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
-    reply_fail_errors(res, code, msg, errors);
-}
-
 /* Appends one field to a cache key as its length, ':' and its bytes (a NULL
  * field as '-'), so no two different searches share a key whatever bytes
  * their values hold. Returns the new length, or size when it did not fit. */
@@ -97,12 +90,12 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         }
     }
     if (dups != NULL && strcmp(dups, "collapse") != 0 && strcmp(dups, "show") != 0) {
-        search_param_error(res, ERR_INVALID, "duplicates", "'duplicates' must be collapse or show");
+        params_fail(res, ERR_INVALID, "duplicates", "'duplicates' must be collapse or show");
         return HANDLER_DONE;
     }
     q.collapse = dups != NULL && strcmp(dups, "collapse") == 0;
     if (text == NULL) {
-        search_param_error(res, ERR_INVALID, "q", "'q' is required: the words to search for");
+        params_fail(res, ERR_INVALID, "q", "'q' is required: the words to search for");
         return HANDLER_DONE;
     }
     if (sort == NULL || strcmp(sort, "relevance") == 0) {
@@ -110,7 +103,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     } else if (strcmp(sort, "newest") == 0) {
         q.sort = STORE_SORT_NEWEST;
     } else {
-        search_param_error(res, ERR_INVALID, "sort", "'sort' must be relevance or newest");
+        params_fail(res, ERR_INVALID, "sort", "'sort' must be relevance or newest");
         return HANDLER_DONE;
     }
     if (query_to_fts5(text, strlen(text), &match, &err) != 0) {
@@ -133,7 +126,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
             c.kind != (q.sort == STORE_SORT_NEWEST ? 'n' : 'r')) {
-            search_param_error(res, ERR_INVALID, "cursor",
+            params_fail(res, ERR_INVALID, "cursor",
                                "'cursor' must be a next_cursor value from the same search");
             free(match);
             return HANDLER_DONE;

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <xxhash.h>
 #include <netinet/in.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -306,14 +307,11 @@ static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-/* The entity tag of a body: its 64-bit FNV-1a hash, quoted (a strong tag:
+/* The entity tag of a body: its 64-bit XXH3 hash, quoted (a strong tag:
  * the same bytes, the same tag). */
 static void http_etag(const char *body, size_t len, char out[HTTP_ETAG_LEN])
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)body[i]) * 1099511628211ULL;
-    snprintf(out, HTTP_ETAG_LEN, "\"%016llx\"", (unsigned long long)h);
+    snprintf(out, HTTP_ETAG_LEN, "\"%016llx\"", (unsigned long long)XXH3_64bits(body, len));
 }
 
 /* Whether an If-None-Match value names tag (a list of tags, weak or not, or *). */

@@ -22,6 +22,7 @@
  * found, and forgotten at every curation. Writer only. */
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "store/store_int.h"
 
@@ -65,10 +66,8 @@ static const char SQL_JOIN_SPAN[] =
 
 static uint64_t join_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h ? h : 1;
+    uint64_t h = XXH3_64bits(s, strlen(s));
+    return h ? h : 1; /* 0 marks an empty slot */
 }
 
 static struct store_ent_join *join_state(struct store *st)
