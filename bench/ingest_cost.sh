@@ -54,10 +54,11 @@ else
     cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen fts5_limit \
         >/dev/null
 fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 TMP=$(mktemp -d)
-PID=""
 cleanup() {
-    [ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null || true
+    [ -n "$BENCH_PID" ] && kill -KILL "$BENCH_PID" 2>/dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -82,21 +83,9 @@ FTS5_RATE=$(sed -n 's/.*"op":"ingest".*"articles_per_s":\([0-9.]*\).*/\1/p' "$TM
 rm -f "$TMP"/fts5.db*
 
 # shellcheck disable=SC2086
-setsid "$BIN" --port 0 --bind 127.0.0.1 --db "$TMP/wal.db" --log-format json --access-log off \
-    --search-rate 0 $FLAGS >"$TMP/server.log" 2>&1 &
-PID=$!
-PORT=""
-for _ in $(seq 100); do
-    PORT=$(grep -m 1 '"msg":"listening"' "$TMP/server.log" 2>/dev/null |
-        sed -n 's/.*"port":\([0-9]*\).*/\1/p' || true)
-    [ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || { echo "articled did not start" >&2; cat "$TMP/server.log" >&2; exit 1; }
-
-metric() {
-    curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
+bench_start "$BIN" "$TMP/wal.db" "$TMP/server.log" $FLAGS || exit 1
+PORT=$BENCH_PORT
+metric() { bench_metric "$1"; }
 phase() { # name articles pages_before pages_after
     awk -v p="$1" -v n="$2" -v a="$3" -v b="$4" 'BEGIN {
         printf "{\"system\":\"articled\",\"op\":\"wal_pages\",\"phase\":\"%s\",\"articles\":%d,", p, n
@@ -130,6 +119,4 @@ curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
     END { for (i = 1; i <= n; i++) { s = order[i]; if (cnt[s] > 0)
         printf "{\"system\":\"articled\",\"op\":\"stage_cost\",\"stage\":\"%s\",\"articles\":%d,\"us_per_article\":%.1f}\n", s, cnt[s], sec[s] * 1e6 / cnt[s] } }'
 
-kill -TERM "$PID"
-wait "$PID" || true
-PID=""
+bench_stop
