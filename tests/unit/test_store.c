@@ -18,22 +18,19 @@
 #include "pipeline/stages.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "unit_tmp.h"
 
-static char dir[64];
-static char path[128];
+static struct unit_tmp tmp;
+static const char *path = tmp.path;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/articled-store-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/s.db", dir);
+    unit_tmp_make(&tmp, "store");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    unit_tmp_remove(&tmp);
 }
 
 TestSuite(store, .init = setup, .fini = teardown, .timeout = 60);

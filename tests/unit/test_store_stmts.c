@@ -7,22 +7,19 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "unit_tmp.h"
 
-static char dir[64];
-static char path[128];
+static struct unit_tmp tmp;
+static const char *path = tmp.path;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/articled-stmts-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/s.db", dir);
+    unit_tmp_make(&tmp, "stmts");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    unit_tmp_remove(&tmp);
 }
 
 TestSuite(store_stmts, .init = setup, .fini = teardown, .timeout = 60);
