@@ -44,6 +44,7 @@ struct events {
     int64_t oldest, head;      /* the ring holds every change in (oldest, head] */
     struct events_sub *subs;
     size_t nsubs;
+    time_t probed; /* when a refused subscriber last had the streams probed */
 };
 
 struct events_sub {
@@ -333,6 +334,19 @@ struct events_sub *events_subscribe(struct events *ev, struct http_request *req,
     sub->types = types;
     pthread_mutex_lock(&ev->mu);
     if (ev->stopping || ev->nsubs >= ev->max_subs) {
+        /* A parked stream does not read its socket, so a client that left
+         * holds its place until a write fails. Full: every stream sends a
+         * heartbeat now (at most once a second), and the places of those
+         * that left come free for the retry Retry-After asks for. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!ev->stopping && now.tv_sec != ev->probed) {
+            ev->probed = now.tv_sec;
+            for (struct events_sub *s = ev->subs; s != NULL; s = s->next) {
+                s->beat = 1;
+                sub_wake(s);
+            }
+        }
         pthread_mutex_unlock(&ev->mu);
         *full = 1;
         free(sub->source);

@@ -440,3 +440,47 @@ Test(changes, events_filters_heartbeat_and_subscriber_limit)
     apitest_stop(&s);
     apitest_cleanup(&s);
 }
+
+/* A client that left frees its place when the next one is refused, not at
+ * the next heartbeat: the refusal has every stream probed (heartbeats are
+ * five minutes apart here, far beyond the retries). */
+Test(changes, events_place_of_a_client_that_left_comes_free_on_refusal)
+{
+    struct apitest_server s;
+    const char *args[] = {"--events-heartbeat", "300", "--max-subscribers", "1", NULL};
+    struct sse gone = {.want = 1, .seconds = 2};
+    struct sse x = {.want = 1, .seconds = 60};
+    pthread_t t;
+    int refused = 0;
+
+    cr_assert_eq(apitest_start(&s, NULL, args), 0);
+    gone.port = x.port = s.port;
+    snprintf(gone.path, sizeof gone.path, "/v1/events");
+    sse_run(&gone); /* no event: curl gives up after 2 s and closes */
+    cr_expect_eq(gone.n, 0);
+    cr_expect_str_eq(gone.text, ": articled events\n\n");
+    sse_free(&gone);
+    snprintf(x.path, sizeof x.path, "/v1/events?types=article.deleted");
+    for (int tries = 0;; tries++) {
+        pthread_create(&t, NULL, sse_run, &x);
+        wait_open(&x);
+        if (strncmp(x.text, ": articled events", 17) == 0)
+            break; /* the place is free: the stream gets what follows */
+        pthread_join(t, NULL);
+        cr_expect_eq(x.status, 503, "%s", x.text);
+        refused++;
+        sse_free(&x);
+        cr_assert_lt(tries, 150, "the place of the client that left never came free");
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    put(&s, "p1", "AFP", "made");
+    del(&s, "p1");
+    pthread_join(t, NULL);
+    cr_expect_eq(x.n, 1, "%s", x.text);
+    cr_expect_str_eq(x.types[0], "article.deleted");
+    cr_log_info("refused %d time(s) before the place came free", refused);
+    sse_free(&x);
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
