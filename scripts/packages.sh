@@ -5,7 +5,8 @@
 #   . scripts/packages.sh && articled_packages build runtime
 # prints the packages of those groups, one a line (each once). Groups:
 #   build      compile the server (cmake, the C libraries' headers)
-#   runtime    run it: the shared libraries the binary links, and curl (health check, tour)
+#   runtime    run it: the shared libraries the binary links (libcurl: `articled import`), and
+#              curl (health check, tour)
 #   test       the test builds: Criterion, libcurl and libyaml for the black-box tests
 #   fuzz       the libFuzzer harnesses (clang and its runtime)
 #   bench      bench/run: libpq and PostgreSQL (the peer), nginx and wrk (the HTTP floor)
@@ -16,10 +17,10 @@ articled_packages_group() {
     case "$1" in
     build)
         echo build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev \
-            libsqlite3-dev libunistring-dev libxxhash-dev nettle-dev ;;
+            libsqlite3-dev libunistring-dev libxxhash-dev nettle-dev libcurl4-openssl-dev ;;
     runtime)
         echo libmicrohttpd12 libjansson4 libsqlite3-0 libunistring2 libxxhash0 libnettle8 \
-            curl ;;
+            libcurl4 curl ;;
     test)
         echo libcriterion-dev libcurl4-openssl-dev libyaml-dev curl ;;
     fuzz)

@@ -1,6 +1,7 @@
-/* main.c: articled's entry point: malloc settings, the service (app.h), and a
- * clean shutdown on SIGTERM/SIGINT (stop accepting, let in-flight requests
- * and queued writes finish, checkpoint, exit 0). */
+/* main.c: articled's entry point: a command (cli.h), or the service: malloc
+ * settings, the service (app.h), and a clean shutdown on SIGTERM/SIGINT (stop
+ * accepting, let in-flight requests and queued writes finish, checkpoint,
+ * exit 0). */
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "server/app.h"
+#include "server/cli.h"
 #include "server/log.h"
 
 /* malloc settings (main_tune_malloc). */
@@ -39,6 +41,11 @@ int main(int argc, char **argv)
     sigset_t sigs;
     int sig = 0, port;
     json_t *fields;
+
+    /* `articled import|export|check ...`: a command, not the service */
+    int cmd = cli_main(argc, argv);
+    if (cmd >= 0)
+        return cmd;
 
     main_tune_malloc(); /* before any thread starts */
 
