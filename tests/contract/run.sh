@@ -274,6 +274,7 @@ GET /v1/search?q=storm - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/changes - -
 GET /v1/events - -
+GET /v1/synonyms - -
 POST /v1/admin/snapshot - -
 GET /healthz - -
 GET /readyz - -
@@ -591,6 +592,7 @@ POST /v1/stories
 DELETE /v1/stories/1
 POST /v1/changes
 DELETE /v1/events
+PUT /v1/synonyms
 GET /v1/admin/snapshot
 POST /healthz
 DELETE /readyz
@@ -713,6 +715,7 @@ GET /v1/stories
 GET /v1/stories/1
 GET /v1/changes
 GET /v1/events
+GET /v1/synonyms
 POST /v1/admin/snapshot
 POST /v1/entities/person:marco-rubio/_block
 DELETE /v1/entities/person:marco-rubio/_block
@@ -725,7 +728,7 @@ REASON="raw bytes: curl sends no body with HEAD"
 for path in /v1/articles /v1/articles/c-1 /v1/articles/c-1/duplicates /v1/articles/e-1/entities \
     /v1/entities /v1/entities/person:marco-rubio /v1/entities/person:marco-rubio/articles \
     /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/stories /v1/stories/1 \
-    /v1/changes /v1/events /healthz \
+    /v1/changes /v1/events /v1/synonyms /healthz \
     /readyz /metrics /openapi.yaml; do
     printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 3000\r\n\r\n%s' "$path" "$big" |
         raw c "HEAD, body over --max-body" 413
@@ -825,6 +828,8 @@ GET /v1/changes - -
 HEAD /v1/changes - -
 GET /v1/events - -
 HEAD /v1/events - -
+GET /v1/synonyms - -
+HEAD /v1/synonyms - -
 POST /v1/admin/snapshot - -
 GET /healthz - -
 HEAD /healthz - -
