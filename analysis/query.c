@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unictype.h>
 
+#include "analysis/synonyms.h"
 #include "analysis/utf8.h"
 
 struct query_term {
@@ -31,6 +32,7 @@ struct query_buf {
     char *p;
     size_t n, cap;
     int failed;
+    const struct synonyms *syn; /* or NULL */
 };
 
 static int query_is_space(uint32_t cp)
@@ -107,22 +109,38 @@ static void query_buf_str(struct query_buf *b, const char *s)
     query_buf_put(b, s, strlen(s));
 }
 
-/* Emits one term as an FTS5 string: embedded quotes doubled, control characters turned into
- * spaces (the tokenizer separates on them anyway), then " *" for a prefix. */
-static void query_emit_term(struct query_buf *b, const struct query_term *t)
+/* Emits text[0..len) as an FTS5 string: embedded quotes doubled, control characters turned
+ * into spaces (the tokenizer separates on them anyway), then " *" for a prefix. */
+static void query_emit_string(struct query_buf *b, const char *text, size_t len, int prefix)
 {
     size_t run = 0;
     query_buf_put(b, "\"", 1);
-    for (size_t i = 0; i < t->len; i++) {
-        unsigned char c = (unsigned char)t->text[i];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
         if (c == '"' || c < 0x20 || c == 0x7F) {
-            query_buf_put(b, t->text + run, i - run);
+            query_buf_put(b, text + run, i - run);
             query_buf_str(b, c == '"' ? "\"\"" : " ");
             run = i + 1;
         }
     }
-    query_buf_put(b, t->text + run, t->len - run);
-    query_buf_str(b, t->prefix ? "\" *" : "\"");
+    query_buf_put(b, text + run, len - run);
+    query_buf_str(b, prefix ? "\" *" : "\"");
+}
+
+/* Emits one term; a term with synonyms (not a prefix) as ("term" OR "synonym" ...). */
+static void query_emit_term(struct query_buf *b, const struct query_term *t)
+{
+    size_t n = 0;
+    const char *const *syns = t->prefix ? NULL : synonyms_of(b->syn, t->text, t->len, &n);
+    if (n > 0)
+        query_buf_str(b, "(");
+    query_emit_string(b, t->text, t->len, t->prefix);
+    for (size_t i = 0; i < n; i++) {
+        query_buf_str(b, " OR ");
+        query_emit_string(b, syns[i], strlen(syns[i]), 0);
+    }
+    if (n > 0)
+        query_buf_str(b, ")");
 }
 
 /* Reads one term at the lexer (after any '-'); fills text/len/prefix. Returns 0 or -1. */
@@ -341,8 +359,14 @@ static int query_parse(const char *q, size_t len, struct query_parsed *p, struct
 
 int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
 {
+    return query_to_fts5_with(q, len, NULL, out, err);
+}
+
+int query_to_fts5_with(const char *q, size_t len, const struct synonyms *syn, char **out,
+                       struct error *err)
+{
     struct query_parsed p;
-    struct query_buf b = {NULL, 0, 0, 0};
+    struct query_buf b = {NULL, 0, 0, 0, syn};
     int npos = 0, nneg = 0; /* kept positive groups, kept exclusions */
     size_t bad;
     int rc = -1;

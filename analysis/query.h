@@ -43,4 +43,12 @@
  * anything through the tokenizer); when that leaves nothing to match, the query is an error. */
 int query_to_fts5(const char *q, size_t len, char **out, struct error *err);
 
+struct synonyms;
+
+/* query_to_fts5, with each word or phrase that has synonyms (synonyms.h; not a prefix)
+ * searched as ("term" OR "synonym" ...), also inside OR groups and exclusions. syn may be
+ * NULL (none). The synonyms come from the operator's file, and are quoted like the query. */
+int query_to_fts5_with(const char *q, size_t len, const struct synonyms *syn, char **out,
+                       struct error *err);
+
 #endif

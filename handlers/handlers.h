@@ -50,6 +50,7 @@ int handle_search_multi(struct app *app, struct http_request *req, struct http_r
 /* changes.c */
 int handle_changes(struct app *app, struct http_request *req, struct http_response *res);
 int handle_events(struct app *app, struct http_request *req, struct http_response *res);
+int handle_synonyms(struct app *app, struct http_request *req, struct http_response *res);
 
 /* admin.c */
 int handle_admin_snapshot(struct app *app, struct http_request *req, struct http_response *res);

@@ -50,6 +50,7 @@ static const struct route routes[] = {
     {"POST", "/v1/search/_multi", handle_search_multi, READ, JSON, RT | RL},
     {"GET", "/v1/changes", handle_changes, READ, NONE, RT},
     {"GET", "/v1/events", handle_events, READ, NONE, 0},
+    {"GET", "/v1/synonyms", handle_synonyms, READ, NONE, 0},
     {"POST", "/v1/admin/snapshot", handle_admin_snapshot, WRITE, NONE, 0},
 };
 

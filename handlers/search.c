@@ -10,6 +10,7 @@
 #include "handlers/handlers.h"
 #include "server/reply.h"
 #include "server/respcache.h"
+#include "server/synset.h"
 
 /* Appends one field to a cache key as its length, ':' and its bytes (a NULL
  * field as '-'), so no two different searches share a key whatever bytes
@@ -34,12 +35,13 @@ static size_t search_key_field(char *key, size_t size, size_t n, const char *fie
  * answer, each length-prefixed. Returns its length (>= size: no key). */
 static size_t search_cache_key(char *key, size_t size, const struct store_search_query *q,
                                const char *text, const char *from, const char *to,
-                               const char *cursor, const char *entity)
+                               const char *cursor, const char *entity, unsigned synonyms)
 {
-    char fixed[32];
+    char fixed[48];
     size_t n = 0;
-    snprintf(fixed, sizeof fixed, "%u%c%c", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
-             q->collapse ? 'c' : '-');
+    /* the synonyms' generation: a reload changes the answers */
+    snprintf(fixed, sizeof fixed, "%u%c%c%u", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
+             q->collapse ? 'c' : '-', synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
     n = search_key_field(key, size, n, q->source);
@@ -62,6 +64,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     uint64_t version;
     char key[QUERY_MAX_BYTES + 2 * ARTICLE_SHORT_MAX + CURSOR_MAX + 1200];
     size_t keylen;
+    struct synset_view syn;
+    int rc;
 
     reply_revalidate(res);
 
@@ -106,7 +110,10 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_fail(res, ERR_INVALID, "sort", "'sort' must be relevance or newest");
         return HANDLER_DONE;
     }
-    if (query_to_fts5(text, strlen(text), &match, &err) != 0) {
+    synset_acquire(app->synonyms, &syn);
+    rc = query_to_fts5_with(text, strlen(text), syn.syn, &match, &err);
+    synset_release(&syn);
+    if (rc != 0) {
         if (err.field[0] == '\0')
             snprintf(err.field, sizeof err.field, "q");
         reply_error(res, &err);
@@ -140,7 +147,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     q.want_total = 1;
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
-    keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity);
+    keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity,
+                              syn.generation);
     if (keylen < sizeof key &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         free(match);

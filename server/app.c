@@ -21,6 +21,7 @@
 #include "server/log.h"
 #include "server/ratelimit.h"
 #include "server/respcache.h"
+#include "server/synset.h"
 #include "server/workpool.h"
 
 /* How long a shutdown waits for in-flight requests. */
@@ -111,6 +112,8 @@ static void app_free(struct app *app)
         store_on_commit(app->store, NULL, NULL);
     events_free(app->events);
     app->events = NULL;
+    synset_free(app->synonyms);
+    app->synonyms = NULL;
     respcache_free(app->search_cache);
     store_close(app->store);
     metrics_free(app->metrics);
@@ -147,6 +150,13 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
 
     /* Access control: keys, search limit, snapshot folder. */
     if (app_security_setup(app, err) != 0) {
+        app_log_error("cannot start", err->msg);
+        app_free(app);
+        return APP_OPEN_REFUSED;
+    }
+
+    /* Search synonyms: a file that is refused stops the start (exit 2). */
+    if ((app->synonyms = synset_new(app->cfg.synonyms, err)) == NULL) {
         app_log_error("cannot start", err->msg);
         app_free(app);
         return APP_OPEN_REFUSED;

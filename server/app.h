@@ -18,6 +18,7 @@ struct route;
 struct ratelimit;
 struct workpool;
 struct respcache;
+struct synset;
 
 struct app {
     struct config cfg;
@@ -33,6 +34,7 @@ struct app {
     uint8_t cursor_key[STORE_SECRET_LEN]; /* signs page cursors (store_cursor_key) */
     struct http_server *http;             /* the listening daemon (http.h) */
     struct events *events;                /* the live stream's hub (events.h) */
+    struct synset *synonyms;              /* search synonyms in force (synset.h) */
     const struct route *routes;           /* the route table (handlers/routes.c), static */
     size_t nroutes;
 };

@@ -88,6 +88,8 @@ static const struct config_option options[] = {
      "request body bytes held in memory at once, over all requests (503 past it)"},
     {"search-cache", "ARTICLED_SEARCH_CACHE", KIND_UINT, OFF(search_cache), 0, 0, 1000000, "1024",
      NULL, "search answers kept until the next write (0: none)"},
+    {"synonyms", "ARTICLED_SYNONYMS", KIND_STRING, OFF(synonyms), SZ(synonyms), 0, 0, "", NULL,
+     "file of search synonyms (e-mail, email; UN => United Nations), read again on SIGHUP"},
     {"snapshot-dir", "ARTICLED_SNAPSHOT_DIR", KIND_STRING, OFF(snapshot_dir), SZ(snapshot_dir), 0,
      0, "", NULL, "folder for POST /v1/admin/snapshot (none: the database's folder)"},
     {"snapshot-min-free", "ARTICLED_SNAPSHOT_MIN_FREE", KIND_SIZE, OFF(snapshot_min_free), 0, 0,

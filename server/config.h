@@ -35,6 +35,7 @@ struct config {
     unsigned search_rate;       /* search requests per second per client (0: no limit) */
     unsigned search_burst;      /* search requests a client may send at once */
     unsigned search_cache;      /* search answers cached (0: none) */
+    char synonyms[1024];        /* --synonyms file ("": none) */
     char snapshot_dir[1024];    /* where POST /v1/admin/snapshot writes ("": the db's folder) */
     size_t snapshot_min_free;   /* bytes a snapshot must leave free on its filesystem */
     unsigned snapshot_keep;     /* automatic snapshots kept (0: all) */

@@ -12,6 +12,7 @@
 #include "server/app.h"
 #include "server/cli.h"
 #include "server/log.h"
+#include "server/synset.h"
 
 /* malloc settings (main_tune_malloc). */
 #define MAIN_MMAP_THRESHOLD (1 << 20)
@@ -34,6 +35,32 @@ static void main_tune_malloc(void)
     mallopt(M_ARENA_MAX, MAIN_ARENA_MAX);
 }
 
+/* SIGHUP: the synonyms file read again; a refused file leaves the set in
+ * force and is logged. */
+static void main_reload(struct app *app)
+{
+    struct error err = {0};
+    struct synset_view v;
+    json_t *fields;
+
+    if (synset_path(app->synonyms)[0] == '\0') {
+        log_event(LOG_INFO, "SIGHUP: nothing to reload (no --synonyms)", NULL);
+        return;
+    }
+    if (synset_reload(app->synonyms, &err) != 0) {
+        fields = json_pack("{s:s}", "error", err.msg);
+        log_event(LOG_ERROR, "SIGHUP: synonyms not reloaded, the old ones stay", fields);
+        json_decref(fields);
+        return;
+    }
+    synset_acquire(app->synonyms, &v);
+    fields = json_pack("{s:s,s:I,s:i}", "file", synset_path(app->synonyms), "rules",
+                       (json_int_t)synonyms_rules(v.syn), "generation", (int)v.generation);
+    synset_release(&v);
+    log_event(LOG_INFO, "synonyms reloaded", fields);
+    json_decref(fields);
+}
+
 int main(int argc, char **argv)
 {
     struct app app;
@@ -54,6 +81,7 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -70,8 +98,13 @@ int main(int argc, char **argv)
     log_event(LOG_INFO, "listening", fields);
     json_decref(fields);
 
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        main_reload(&app);
+    }
     fields = json_pack("{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     log_event(LOG_INFO, "shutting down", fields);
     json_decref(fields);

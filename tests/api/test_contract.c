@@ -1559,6 +1559,8 @@ static const struct call calls[] = {
     {"GET", "/v1/changes?types=article.moved", NULL, NULL, 400, "types"},
     {"GET", "/v1/changes?source=%FF", NULL, NULL, 422, "source"},
     {"POST", "/v1/changes", JSON_CT, "{}", 405, NULL},
+    {"GET", "/v1/synonyms", NULL, NULL, 200, NULL},
+    {"DELETE", "/v1/synonyms", NULL, NULL, 405, NULL},
     {"GET", "/v1/events", NULL, NULL, 200, NULL},
     {"GET", "/v1/events?since=0&types=article.created&source=AFP", NULL, NULL, 200, NULL},
     {"GET", "/v1/events?since=900000000", NULL, NULL, 410, NULL},

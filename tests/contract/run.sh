@@ -658,8 +658,13 @@ for k in 1 2 3 4 5 6; do
     fi
 done
 if [[ -n $got ]]; then
-    EXTRA="\"head_of\":\"$got\"" REASON="HEAD: Prism 5.14's proxy parses the empty body of a HEAD answer as JSON" \
-        req direct b "search burst (HEAD)" 429 HEAD '/v1/search?q=storm' -H "$R"
+    # the bucket refills in a second: on a slow machine a HEAD may find a token again, and
+    # take it, so the next one finds none
+    for k in 1 2 3 4 5 6; do
+        EXTRA="\"head_of\":\"$got\"" REASON="HEAD: Prism 5.14's proxy parses the empty body of a HEAD answer as JSON" \
+            req direct b "search burst (HEAD)" '[200,429]' HEAD '/v1/search?q=storm' -H "$R"
+        grep -q '^HTTP/[0-9.]* 429' "$work/ex/$last.hdr" && break
+    done
 else
     TWIN=0 req proxy b "search burst, the 429" 429 GET '/v1/search?q=storm' -H "$R"
 fi
