@@ -107,14 +107,15 @@ int handle_article_entities(struct app *app, struct http_request *req, struct ht
 
 /* Ids an exclude= may name at most (bounds the look-ups: one each). */
 #define ENTITY_EXCLUDE_MAX STORE_ENT_EXCLUDE_MAX
-/* Bytes of one id in exclude=, at most (as the path's {id}). */
+/* Bytes of one exclude= value, at most (an id's bound, as the path's {id}). */
 #define ENTITY_ID_MAX 1024
 
 /* The exclude= parameters (repeatable, comma lists of entity ids) as eids
  * into eids[ENTITY_EXCLUDE_MAX] (*n of them), and their canonical text for
  * the cursor (eids in order, comma-terminated) into canon. An id nobody
  * mentions has nothing to leave out and is skipped. 0, or -1 with res set
- * (400: too many or too long ids; a store failure). */
+ * (400: more than 100 ids or a value past 1,024 bytes; 422: not UTF-8; a
+ * store failure). */
 static int entity_exclude_parse(struct app *app, const struct http_request *req, int64_t *eids,
                                 size_t *n, char *canon, size_t canon_size,
                                 struct http_response *res)
@@ -128,6 +129,15 @@ static int entity_exclude_parse(struct app *app, const struct http_request *req,
         const char *v = req->args[i].value, *p;
         if (strcmp(req->args[i].key, "exclude") != 0 || v == NULL)
             continue;
+        if (utf8_check(v, strlen(v), NULL) != 0) {
+            params_fail(res, ERR_UNPROCESSABLE, "exclude", "'exclude' is not valid UTF-8");
+            return -1;
+        }
+        if (strlen(v) > ENTITY_ID_MAX) {
+            entity_param_error(res, "exclude",
+                               "'exclude' is longer than 1024 bytes (repeat it for more ids)");
+            return -1;
+        }
         for (p = v; *p != '\0';) {
             size_t len = strcspn(p, ",");
             struct store_entity_row row;
@@ -135,11 +145,6 @@ static int entity_exclude_parse(struct app *app, const struct http_request *req,
             if (len > 0) {
                 if (++named > ENTITY_EXCLUDE_MAX) {
                     entity_param_error(res, "exclude", "'exclude' names more than 100 entities");
-                    return -1;
-                }
-                if (len > ENTITY_ID_MAX || utf8_check(p, len, NULL) != 0) {
-                    entity_param_error(res, "exclude",
-                                       "'exclude' holds an id longer than 1024 bytes or not UTF-8");
                     return -1;
                 }
                 memcpy(id, p, len);

@@ -68,7 +68,7 @@ enum search_field {
 };
 /* The fields= parameters (repeatable, comma lists) as a mask with id set;
  * none given: SEARCH_FIELD_ALL. 0, or -1 with res a 400 naming "fields"
- * (an unknown name, more than 256 bytes). */
+ * (an unknown name, more than 256 bytes) or a 422 (not UTF-8). */
 int search_fields_parse(const struct http_request *req, unsigned *mask, struct http_response *res);
 /* The store_search_query.cards bits a mask needs. */
 unsigned search_fields_cards(unsigned mask);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/utf8.h"
 #include "handlers/handlers.h"
 #include "server/reply.h"
 
@@ -52,6 +53,10 @@ int search_fields_parse(const struct http_request *req, unsigned *mask, struct h
         if (strcmp(req->args[i].key, "fields") != 0 || v == NULL)
             continue;
         total += strlen(v);
+        if (utf8_check(v, strlen(v), NULL) != 0) {
+            params_fail(res, ERR_UNPROCESSABLE, "fields", "'fields' is not valid UTF-8");
+            return -1;
+        }
         if (total > SEARCH_FIELDS_MAX) {
             params_fail(res, ERR_INVALID, "fields", "'fields' is longer than 256 bytes");
             return -1;
