@@ -137,8 +137,8 @@ json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse)
     if (mask & SEARCH_FIELD_AUTHOR)
         search_hit_opt(o, "author", h->author);
     if (mask & SEARCH_FIELD_STORY)
-        json_object_set_new(o, "story", h->story > 0 ? json_sprintf("%lld", (long long)h->story)
-                                                      : json_null());
+        json_object_set_new(o, "story",
+                            h->story > 0 ? json_sprintf("%lld", (long long)h->story) : json_null());
     if (mask & SEARCH_FIELD_DUPLICATE_OF)
         search_hit_opt(o, "duplicate_of", h->duplicate_of);
     if (mask & SEARCH_FIELD_ENTITIES) {

@@ -212,8 +212,7 @@ Test(cards, fields_narrow_the_hit)
     }
 
     /* an unknown field is a 400 naming fields */
-    const char *bad[] = {"/v1/search?q=summit&fields=id,body",
-                         "/v1/search?q=summit&fields=URL",
+    const char *bad[] = {"/v1/search?q=summit&fields=id,body", "/v1/search?q=summit&fields=URL",
                          "/v1/search?q=summit&fields=title&fields=nope"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct apitest_resp r;

@@ -111,9 +111,9 @@ Test(entity_related, scores_mean_something_on_a_few_articles)
                       json_real_value(json_object_get(json_array_get(list, i), "score")));
     cr_expect_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "id")),
                      "person:sergei-lavrov");
-    cr_expect_eq(json_integer_value(json_object_get(find_by_id(list, "person:sergei-lavrov"),
-                                                    "together")),
-                 5);
+    cr_expect_eq(
+        json_integer_value(json_object_get(find_by_id(list, "person:sergei-lavrov"), "together")),
+        5);
     json_decref(j);
 }
 
@@ -129,9 +129,8 @@ Test(entity_related, from_to_count_only_the_window)
     json_t *lav = find_by_id(list, "person:sergei-lavrov");
     cr_assert_not_null(lav, "%s", json_dumps(list, 0));
     cr_expect_eq(json_integer_value(json_object_get(lav, "together")), 2);
-    cr_expect_eq(json_integer_value(json_object_get(find_by_id(list, "person:wang-yi"),
-                                                    "together")),
-                 1);
+    cr_expect_eq(
+        json_integer_value(json_object_get(find_by_id(list, "person:wang-yi"), "together")), 1);
     cr_expect_gt(json_real_value(json_object_get(lav, "score")), 0.0);
     json_decref(j);
     /* a window without the entity: nothing related */
@@ -171,8 +170,9 @@ Test(entity_related, exclude_leaves_entities_out)
     const char *cur = json_string_value(json_object_get(j, "next_cursor"));
     cr_assert_not_null(cur);
     char path[1024];
-    snprintf(path, sizeof path, "/v1/entities?from=2025-07-01&exclude=person:marco-rubio&limit=1"
-                                "&cursor=%s",
+    snprintf(path, sizeof path,
+             "/v1/entities?from=2025-07-01&exclude=person:marco-rubio&limit=1"
+             "&cursor=%s",
              cur);
     json_t *next = get_json(path, 200);
     cr_expect_null(find_by_id(json_object_get(next, "entities"), "person:marco-rubio"));
