@@ -45,7 +45,7 @@ int search_fields_parse(const struct http_request *req, unsigned *mask, struct h
 {
     size_t total = 0;
     int given = 0;
-    char msg[160];
+    char msg[256];
 
     *mask = SEARCH_FIELD_ID;
     for (size_t i = 0; i < req->nargs; i++) {
@@ -65,12 +65,15 @@ int search_fields_parse(const struct http_request *req, unsigned *mask, struct h
             size_t n = strcspn(p, ",");
             unsigned bit = search_field_bit(p, n);
             if (n > 0 && bit == 0) {
-                /* the name is at most 256 bytes and shown quoted, cut at 60 */
+                /* the name is shown quoted, cut at 60 bytes between characters */
+                size_t shown = n > 60 ? 60 : n;
+                while (shown < n && shown > 0 && ((unsigned char)p[shown] & 0xc0) == 0x80)
+                    shown--;
                 snprintf(msg, sizeof msg,
                          "'fields' names an unknown field '%.*s': id, title, source, "
                          "published_at, score, snippet, copies, url, tags, language, author, "
                          "story, duplicate_of, entities",
-                         (int)(n > 60 ? 60 : n), p);
+                         (int)shown, p);
                 params_fail(res, ERR_INVALID, "fields", msg);
                 return -1;
             }
