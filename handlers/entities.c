@@ -105,23 +105,91 @@ int handle_article_entities(struct app *app, struct http_request *req, struct ht
     return HANDLER_DONE;
 }
 
+/* Ids an exclude= may name at most (bounds the look-ups: one each). */
+#define ENTITY_EXCLUDE_MAX STORE_ENT_EXCLUDE_MAX
+/* Bytes of one exclude= value, at most (an id's bound, as the path's {id}). */
+#define ENTITY_ID_MAX 1024
+
+/* The exclude= parameters (repeatable, comma lists of entity ids) as eids
+ * into eids[ENTITY_EXCLUDE_MAX] (*n of them), and their canonical text for
+ * the cursor (eids in order, comma-terminated) into canon. An id nobody
+ * mentions has nothing to leave out and is skipped. 0, or -1 with res set
+ * (400: more than 100 ids or a value past 1,024 bytes; 422: not UTF-8; a
+ * store failure). */
+static int entity_exclude_parse(struct app *app, const struct http_request *req, int64_t *eids,
+                                size_t *n, char *canon, size_t canon_size,
+                                struct http_response *res)
+{
+    size_t named = 0, used = 0;
+    char id[ENTITY_ID_MAX + 1];
+
+    *n = 0;
+    canon[0] = '\0';
+    for (size_t i = 0; i < req->nargs; i++) {
+        const char *v = req->args[i].value, *p;
+        if (strcmp(req->args[i].key, "exclude") != 0 || v == NULL)
+            continue;
+        if (utf8_check(v, strlen(v), NULL) != 0) {
+            params_fail(res, ERR_UNPROCESSABLE, "exclude", "'exclude' is not valid UTF-8");
+            return -1;
+        }
+        if (strlen(v) > ENTITY_ID_MAX) {
+            entity_param_error(res, "exclude",
+                               "'exclude' is longer than 1024 bytes (repeat it for more ids)");
+            return -1;
+        }
+        for (p = v; *p != '\0';) {
+            size_t len = strcspn(p, ",");
+            struct store_entity_row row;
+            struct error err = {0};
+            if (len > 0) {
+                if (++named > ENTITY_EXCLUDE_MAX) {
+                    entity_param_error(res, "exclude", "'exclude' names more than 100 entities");
+                    return -1;
+                }
+                memcpy(id, p, len);
+                id[len] = '\0';
+                if (store_entity_get(app->store, id, &row, &err) == 0) {
+                    int w = snprintf(canon + used, canon_size - used, "%lld,", (long long)row.eid);
+                    eids[(*n)++] = row.eid;
+                    if (w > 0 && (size_t)w < canon_size - used)
+                        used += (size_t)w;
+                    store_entity_row_clear(&row);
+                } else if (err.code != ERR_NOT_FOUND) {
+                    reply_error(res, &err);
+                    return -1;
+                }
+            }
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+    }
+    return 0;
+}
+
 int handle_entity_list(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_entity_query q = {0};
     struct store_entity_rows rows;
     struct error err = {0};
-    const char *type = NULL, *prefix = NULL, *cursor_text = NULL, *parts[5];
+    const char *type = NULL, *prefix = NULL, *cursor_text = NULL, *parts[6];
     char *fold = NULL;
     json_t *list, *body;
     uint32_t qhash;
+    int64_t exclude[ENTITY_EXCLUDE_MAX];
+    char exclude_text[ENTITY_EXCLUDE_MAX * 22 + 1];
 
     if (params_string(req, "type", 32, &type, res) != 0 ||
         params_string(req, "q", 256, &prefix, res) != 0 ||
         params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||
         params_time(req, "to", INT64_MAX, &q.to, res) != 0 ||
         params_limit(req, 20, 100, &q.limit, res) != 0 ||
-        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0)
+        params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
+        entity_exclude_parse(app, req, exclude, &q.nexclude, exclude_text, sizeof exclude_text,
+                             res) != 0)
         return HANDLER_DONE;
+    q.exclude = exclude;
     if (type != NULL) {
         enum entity_type t;
         if (entity_type_parse(type, &t) != 0) {
@@ -135,7 +203,8 @@ int handle_entity_list(struct app *app, struct http_request *req, struct http_re
     parts[2] = prefix;
     parts[3] = http_request_arg(req, "from", NULL);
     parts[4] = http_request_arg(req, "to", NULL);
-    qhash = cursor_query_hash(parts, 5);
+    parts[5] = exclude_text;
+    qhash = cursor_query_hash(parts, 6);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.kind != 'l' || c.query != qhash) {
@@ -242,13 +311,16 @@ int handle_entity_related(struct app *app, struct http_request *req, struct http
     struct store_entity_rows rows;
     struct error err = {0};
     unsigned limit;
+    int64_t from, to;
     json_t *list;
 
-    if (params_limit(req, 20, 100, &limit, res) != 0)
+    if (params_limit(req, 20, 100, &limit, res) != 0 ||
+        params_time(req, "from", INT64_MIN, &from, res) != 0 ||
+        params_time(req, "to", INT64_MAX, &to, res) != 0)
         return HANDLER_DONE;
     if (entity_from_path(app, req, res, &row) != 0)
         return HANDLER_DONE;
-    if (store_entity_related(app->store, row.eid, limit, &rows, &err) != 0) {
+    if (store_entity_related(app->store, row.eid, from, to, limit, &rows, &err) != 0) {
         store_entity_row_clear(&row);
         reply_error(res, &err);
         return HANDLER_DONE;

@@ -3,6 +3,7 @@
 #ifndef ARTICLED_HANDLERS_H
 #define ARTICLED_HANDLERS_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "pipeline/pipeline.h"
@@ -46,6 +47,34 @@ int handle_entity_unblock(struct app *app, struct http_request *req, struct http
 /* search.c */
 int handle_search(struct app *app, struct http_request *req, struct http_response *res);
 int handle_search_multi(struct app *app, struct http_request *req, struct http_response *res);
+
+/* search_hit.c: a search hit's card and the fields= that narrows it. */
+enum search_field {
+    SEARCH_FIELD_ID = 1u << 0, /* always returned */
+    SEARCH_FIELD_TITLE = 1u << 1,
+    SEARCH_FIELD_SOURCE = 1u << 2,
+    SEARCH_FIELD_PUBLISHED_AT = 1u << 3,
+    SEARCH_FIELD_SCORE = 1u << 4,
+    SEARCH_FIELD_SNIPPET = 1u << 5,
+    SEARCH_FIELD_COPIES = 1u << 6, /* only with duplicates=collapse */
+    SEARCH_FIELD_URL = 1u << 7,
+    SEARCH_FIELD_TAGS = 1u << 8,
+    SEARCH_FIELD_LANGUAGE = 1u << 9,
+    SEARCH_FIELD_AUTHOR = 1u << 10,
+    SEARCH_FIELD_STORY = 1u << 11,
+    SEARCH_FIELD_DUPLICATE_OF = 1u << 12,
+    SEARCH_FIELD_ENTITIES = 1u << 13,
+    SEARCH_FIELD_ALL = (1u << 14) - 1
+};
+/* The fields= parameters (repeatable, comma lists) as a mask with id set;
+ * none given: SEARCH_FIELD_ALL. 0, or -1 with res a 400 naming "fields"
+ * (an unknown name, more than 256 bytes) or a 422 (not UTF-8). */
+int search_fields_parse(const struct http_request *req, unsigned *mask, struct http_response *res);
+/* The store_search_query.cards bits a mask needs. */
+unsigned search_fields_cards(unsigned mask);
+/* One hit as JSON with the fields of mask (copies only when collapsed). A
+ * new reference, or NULL when out of memory. */
+json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse);
 
 /* changes.c */
 int handle_changes(struct app *app, struct http_request *req, struct http_response *res);

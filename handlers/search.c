@@ -35,13 +35,14 @@ static size_t search_key_field(char *key, size_t size, size_t n, const char *fie
  * answer, each length-prefixed. Returns its length (>= size: no key). */
 static size_t search_cache_key(char *key, size_t size, const struct store_search_query *q,
                                const char *text, const char *from, const char *to,
-                               const char *cursor, const char *entity, unsigned synonyms)
+                               const char *cursor, const char *entity, unsigned fields,
+                               unsigned synonyms)
 {
-    char fixed[48];
+    char fixed[64];
     size_t n = 0;
-    /* the synonyms' generation: a reload changes the answers */
-    snprintf(fixed, sizeof fixed, "%u%c%c%u", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
-             q->collapse ? 'c' : '-', synonyms);
+    /* the synonyms' generation too: a reload changes the answers */
+    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
+             q->collapse ? 'c' : '-', fields, synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
     n = search_key_field(key, size, n, q->source);
@@ -57,11 +58,13 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct store_hits hits;
     struct error err = {0};
     const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *entity = NULL,
-               *parts[8];
+               *parts[9];
     char *match = NULL;
     json_t *items, *body;
     uint32_t qhash;
     uint64_t version;
+    unsigned fields;
+    char fields_hex[16];
     char key[QUERY_MAX_BYTES + 2 * ARTICLE_SHORT_MAX + CURSOR_MAX + 1200];
     size_t keylen;
     struct synset_view syn;
@@ -77,8 +80,10 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "sort", 16, &sort, res) != 0 ||
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
-        params_string(req, "entity", 1024, &entity, res) != 0)
+        params_string(req, "entity", 1024, &entity, res) != 0 ||
+        search_fields_parse(req, &fields, res) != 0)
         return HANDLER_DONE;
+    q.cards = search_fields_cards(fields);
     if (entity != NULL) {
         /* an entity nobody mentions matches no article */
         struct store_entity_row row;
@@ -128,7 +133,9 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[5] = q.sort == STORE_SORT_NEWEST ? "n" : "r";
     parts[6] = q.collapse ? "c" : "";
     parts[7] = entity;
-    qhash = cursor_query_hash(parts, 8);
+    snprintf(fields_hex, sizeof fields_hex, "%x", fields);
+    parts[8] = fields_hex;
+    qhash = cursor_query_hash(parts, 9);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
@@ -148,7 +155,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
     keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity,
-                              syn.generation);
+                              fields, syn.generation);
     if (keylen < sizeof key &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         free(match);
@@ -163,17 +170,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     free(match);
     items = json_array();
-    for (size_t i = 0; i < hits.n; i++) {
-        struct store_hit *h = &hits.items[i];
-        json_t *hit =
-            json_pack("{s:s,s:s,s:o,s:o,s:f,s:s}", "id", h->id, "title", h->title, "source",
-                      h->source ? json_string(h->source) : json_null(), "published_at",
-                      h->published_at ? json_string(h->published_at) : json_null(), "score",
-                      h->score, "snippet", h->snippet ? h->snippet : "");
-        if (q.collapse)
-            json_object_set_new(hit, "copies", json_integer(h->copies));
-        json_array_append_new(items, hit);
-    }
+    for (size_t i = 0; i < hits.n; i++)
+        json_array_append_new(items, search_hit_json(&hits.items[i], fields, q.collapse));
     body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
     /* The cursor carries both positions: relevance and collapsed pages walk
      * the snapshot by offset, newest pages by keyset. */

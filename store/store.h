@@ -316,6 +316,19 @@ struct store_search_query {
     int want_total;
     int collapse;   /* one hit per copy group (its earliest matching member) */
     int64_t entity; /* only articles mentioning this entity (eid), or 0 */
+    unsigned cards; /* STORE_CARD_* bits: what each hit carries beside the basics */
+};
+
+/* What a hit's card holds beside id, title, source, published_at, score and
+ * snippet (store_cards.c): read for the page only, in the search's read
+ * transaction, one statement per kind for the whole page. */
+#define STORE_CARD_ARTICLE  1u /* url, author, language, tags, duplicate_of, story */
+#define STORE_CARD_ENTITIES 2u /* the article's most mentioned entities */
+/* Entities on a card at most (most mentions first, then eid). */
+#define STORE_CARD_ENTITIES_MAX 5
+
+struct store_hit_entity {
+    char *id, *name, *type;
 };
 
 struct store_hit {
@@ -324,6 +337,12 @@ struct store_hit {
     double rank;  /* FTS5 rank (lower is better), for cursors */
     int64_t ts, seq;
     long long copies; /* collapse: matching members of the hit's group */
+    /* the card (store_search_query.cards); NULL / 0 when not asked or absent */
+    char *url, *author, *language, *duplicate_of;
+    char *tags_json; /* JSON array text */
+    int64_t story;   /* 0: none */
+    struct store_hit_entity ents[STORE_CARD_ENTITIES_MAX];
+    size_t nents;
 };
 
 struct store_hits {
@@ -545,7 +564,12 @@ struct store_entity_query {
     int64_t from, to;   /* mention window [from, to); open: INT64_MIN / INT64_MAX */
     unsigned limit;
     int64_t offset;
+    const int64_t *exclude; /* eids left out (borrowed), at most STORE_ENT_EXCLUDE_MAX */
+    size_t nexclude;
 };
+
+/* Entities one list may leave out, at most. */
+#define STORE_ENT_EXCLUDE_MAX 100
 
 /* Runs a curation (UPDATE, MERGE, BLOCK, UNBLOCK) through the writer,
  * then, for a merge or a block, moves the entity's links chunk by chunk
@@ -567,10 +591,11 @@ int store_curate_resume(struct store *st, struct error *err);
 int store_entity_list(struct store *st, const struct store_entity_query *q,
                       struct store_entity_rows *out, struct error *err);
 
-/* Entities mentioned in the same articles as eid, ranked by an association
- * score that favours specific partners over merely frequent ones (see
- * store_entity_read.c). Returns 0 or -1. */
-int store_entity_related(struct store *st, int64_t eid, unsigned limit,
+/* Entities mentioned in the same articles as eid among its articles of the
+ * window [from, to) (INT64_MIN / INT64_MAX: open), ranked by an association
+ * score that favours specific partners over merely frequent ones and stays
+ * meaningful on a few articles (store_entity_read.c). Returns 0 or -1. */
+int store_entity_related(struct store *st, int64_t eid, int64_t from, int64_t to, unsigned limit,
                          struct store_entity_rows *out, struct error *err);
 
 /* Articles mentioning eid, newest first, keyset paged like store_article_list. */

@@ -175,7 +175,7 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
     struct store_reader *r = store_reader_get(st, err);
     int windowed = q->from != INT64_MIN || q->to != INT64_MAX;
     sqlite3_stmt *s;
-    char *hi = NULL;
+    char *hi = NULL, *ex = NULL;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
@@ -210,17 +210,42 @@ int store_entity_list(struct store *st, const struct store_entity_query *q,
     }
     sqlite3_bind_int64(s, 6, (sqlite3_int64)(q->limit ? q->limit : 20) + 1);
     sqlite3_bind_int64(s, 7, q->offset);
+    if (q->nexclude > 0) {
+        /* at most STORE_ENT_EXCLUDE_MAX eids of 20 digits and a comma */
+        size_t n = q->nexclude < STORE_ENT_EXCLUDE_MAX ? q->nexclude : STORE_ENT_EXCLUDE_MAX;
+        char *p;
+        ex = malloc(n * 22 + 3);
+        if (ex == NULL) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            free(hi);
+            error_set(err, ERR_INTERNAL, "out of memory");
+            return -1;
+        }
+        p = ex;
+        *p++ = '[';
+        for (size_t i = 0; i < n; i++)
+            p += sprintf(p, "%s%lld", i ? "," : "", (long long)q->exclude[i]);
+        *p++ = ']';
+        *p = '\0';
+        sqlite3_bind_text(s, 8, ex, -1, SQLITE_STATIC);
+    }
     int ret = collect_rows(r, s, q->limit ? q->limit : 20, out, 1, err);
     free(hi);
+    free(ex);
     return ret;
 }
 
-int store_entity_related(struct store *st, int64_t eid, unsigned limit,
+/* Pseudo-articles that mention neither entity, added to the store's count
+ * in the related score's background rate (see store_entity_related). */
+#define RELATED_PRIOR_ARTICLES 100.0
+
+int store_entity_related(struct store *st, int64_t eid, int64_t from, int64_t to, unsigned limit,
                          struct store_entity_rows *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
-    sqlite3_stmt *s, *self;
-    double n_all, n_self;
+    sqlite3_stmt *s;
+    double n_all;
     struct store_entity_rows all = {0};
     char token[STORE_ENTITY_TOKEN_MAX];
     int rc;
@@ -229,29 +254,26 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
     if (r == NULL)
         return -1;
 
-    self = store_reader_stmt(r, RSTMT_ENT_SELF);
-    /* co-occurrence over the entity's 5,000 most recently stored articles,
-     * so a very common entity costs a bounded amount */
+    /* co-occurrence over the entity's 5,000 most recently stored articles
+     * of the window, so a very common entity costs a bounded amount */
     s = store_reader_stmt(r, RSTMT_ENT_RELATED);
-    if (self == NULL || s == NULL) {
+    if (s == NULL) {
         store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     store_read_begin(r);
     n_all = (double)store_article_count(st);
-    sqlite3_bind_int64(self, 1, eid);
-    rc = sqlite3_step(self);
-    n_self = rc == SQLITE_ROW ? (double)sqlite3_column_int64(self, 0) : 0;
-    sqlite3_reset(self);
     sqlite3_bind_int64(s, 1, eid);
     store_entity_token(eid, token);
     sqlite3_bind_text(s, 2, token, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, from);
+    sqlite3_bind_int64(s, 4, to);
     all.items = NULL;
     {
         size_t cap = 0;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             struct store_entity_row row;
-            double together, n_other;
+            double together, n_other, n_self;
             if (row_from(s, &row) != 0) {
                 store_entity_row_clear(&row);
                 rc = SQLITE_NOMEM;
@@ -260,13 +282,24 @@ int store_entity_related(struct store *st, int64_t eid, unsigned limit,
             row.together = sqlite3_column_int64(s, 5);
             together = (double)row.together;
             n_other = (double)row.articles;
-            /* Pointwise mutual information weighted by the evidence:
-             * together * log(together * N / (n_self * n_other)). PMI alone
-             * favours one-off pairs, raw counts favour whatever is frequent
-             * everywhere ("United States"); the product ranks the partners
-             * that appear with this entity far more often than chance. */
-            row.score = n_self > 0 && n_other > 0 && n_all > 0
-                            ? together * log(together * n_all / (n_self * n_other))
+            n_self = (double)sqlite3_column_int64(s, 6);
+            /* Pointwise mutual information weighted by the evidence (local
+             * mutual information): together * log(P(other | self) /
+             * P(other)), P(other | self) = together / n_self over the
+             * articles read (the window's), P(other) = n_other / (N + K)
+             * over the whole store. PMI alone favours one-off pairs, raw
+             * counts favour whatever is frequent everywhere ("United
+             * States"); the product ranks the partners that appear with
+             * this entity far more often than chance. K pseudo-articles
+             * that mention neither are a prior on the background rate: on
+             * five articles that all mention the entity every partner is
+             * exactly as frequent with it as without (PMI 0 for all), while
+             * news at large mentions none of them that often; the prior
+             * adds together * log(1 + K / N), so on a few articles the
+             * co-occurrence count ranks and on thousands PMI does. */
+            row.score = n_self > 0 && n_other > 0
+                            ? together * log(together * (n_all + RELATED_PRIOR_ARTICLES) /
+                                             (n_self * n_other))
                             : 0;
             if (all.n == cap) {
                 size_t ncap = cap ? cap * 2 : 64;

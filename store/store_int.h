@@ -58,6 +58,8 @@ enum store_rstmt {
     RSTMT_STORY_NSOURCES,
     RSTMT_STORY_MEMBERS,
     RSTMT_ENT_CURATION,
+    RSTMT_CARD_ARTICLES,
+    RSTMT_CARD_ENTITIES,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };
@@ -424,5 +426,14 @@ int store_story_remove(struct store *st, int64_t seq);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */
 char *store_column_dup(sqlite3_stmt *s, int i);
+
+/* Fills the cards (store_search_query.cards bits) of hits->items on read
+ * connection r, inside the search's read transaction: one statement for
+ * the page's article fields, one for its entities with their names
+ * (store_cards.c). A hit whose row is gone keeps an empty card. SQLite rc. */
+int store_cards_fill(struct store_reader *r, unsigned cards, struct store_hits *hits);
+
+/* Frees what store_cards_fill put in h. */
+void store_hit_card_clear(struct store_hit *h);
 
 #endif

@@ -19,6 +19,7 @@ void store_hits_free(struct store_hits *hits)
         free(h->source);
         free(h->published_at);
         free(h->snippet);
+        store_hit_card_clear(h);
     }
     free(hits->items);
     memset(hits, 0, sizeof *hits);
@@ -486,6 +487,14 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     case SEARCH_NEWEST_PROBE:
         ret = store_search_run_newest(r, q, &plan, out->max_seq, out, err);
         break;
+    }
+    if (ret == 0 && q->cards != 0) {
+        int rc = store_cards_fill(r, q->cards, out);
+        if (rc != SQLITE_OK) {
+            store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                    "search failed");
+            ret = -1;
+        }
     }
 out:
     if (in_txn)

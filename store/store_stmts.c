@@ -23,11 +23,14 @@
 #define ENT_COLS     "e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", e.mentions + coalesce(d.m, 0)"
 #define ENT_JOIN_D   " LEFT JOIN d ON d.eid = e.eid"
 
-/* The type and name-prefix filters of the entity list (?1..?5). */
+/* The entities a list leaves out (?8: a JSON array of eids, or NULL). */
+#define ENT_EXCLUDE " AND (?8 IS NULL OR e.eid NOT IN (SELECT value FROM json_each(?8)))"
+
+/* The type and name-prefix filters of the entity list (?1..?5), and ?8. */
 #define ENT_FILTER                                                                                 \
     "?1 <= ?2 AND (?3 IS NULL OR e.type = ?3)"                                                     \
     " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"                    \
-    "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
+    "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))" ENT_EXCLUDE
 
 /* The search filters every search statement checks on the rows (?3 source,
  * ?4/?5 the ts window, ?10 an entity's token), on the rows aliased a. */
@@ -158,19 +161,24 @@ const struct store_stmt_sql store_rstmts[] = {
      "'$[0]')"
      " WHERE a.ts >= ?1 AND a.ts < ?2 AND (?3 IS NULL OR e.type = ?3)"
      " AND (?4 IS NULL OR (e.name_fold >= ?4 AND e.name_fold < ?5) OR e.eid IN"
-     "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))"
+     "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))" ENT_EXCLUDE
      " GROUP BY e.eid ORDER BY n DESC, e.eid LIMIT ?6 OFFSET ?7"},
     /* one entity's exact article count */
     {RSTMT_ENT_SELF,
      "SELECT e.articles + coalesce((SELECT sum(articles) FROM entity_deltas WHERE eid = ?1), 0)"
      " FROM entities e WHERE e.eid = ?1"},
-    /* Co-occurrence over the entity's 5,000 most recently stored articles,
-     * so a very common entity costs a bounded amount. */
+    /* Co-occurrence over the entity's 5,000 most recently stored articles
+     * in the window [?3, ?4) (its ent_index doclist walked newest first,
+     * each article's time read from articles_meta, stopping at 5,000), so
+     * a very common entity costs a bounded amount; the last column is how
+     * many of its articles were read (the sample the counts come from). */
     {RSTMT_ENT_RELATED,
-     ENT_DELTAS "SELECT e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", count(*) AS together"
-     " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?2"
-     "       ORDER BY rowid DESC LIMIT 5000) mine"
-     " CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
+     ENT_DELTAS ", mine(seq) AS MATERIALIZED (SELECT f.rowid FROM ent_index f"
+     "  CROSS JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     "  WHERE ent_index MATCH ?2 AND a.ts >= ?3 AND a.ts < ?4 ORDER BY f.rowid DESC LIMIT 5000)"
+     " SELECT e.eid, e.id, e.name, e.type, " ENT_ARTICLES ", count(*) AS together,"
+     " (SELECT count(*) FROM mine)"
+     " FROM mine CROSS JOIN article_ents o ON o.seq = mine.seq CROSS JOIN json_each(o.ents) j"
      " JOIN entities e ON e.eid = json_extract(j.value, '$[0]')" ENT_JOIN_D
      " WHERE e.eid <> ?1 GROUP BY e.eid"},
     {RSTMT_ENT_ARTICLES,
@@ -256,6 +264,21 @@ const struct store_stmt_sql store_rstmts[] = {
     /* what editors made of an entity: the survivor's id when merged away */
     {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
                          " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},
+    /* Search cards (store_cards.c): the page's rows (?1, a JSON array of at
+     * most 100 seqs) by primary key; then their entities, the
+     * STORE_CARD_ENTITIES_MAX (?2) most mentioned of each with their names,
+     * in one statement: a page reads its articles' links once and looks up
+     * at most 5 names a hit. */
+    {RSTMT_CARD_ARTICLES, "SELECT a.seq, a.url, a.author, a.language, a.tags, a.duplicate_of,"
+                          " a.story FROM json_each(?1) p CROSS JOIN articles a ON a.seq = p.value"},
+    {RSTMT_CARD_ENTITIES,
+     "SELECT l.seq, e.id, e.name, e.type FROM"
+     " (SELECT ae.seq AS seq, json_extract(j.value, '$[0]') AS eid,"
+     "  row_number() OVER (PARTITION BY ae.seq ORDER BY json_extract(j.value, '$[1]') DESC,"
+     "  json_extract(j.value, '$[0]')) AS rk"
+     "  FROM json_each(?1) p CROSS JOIN article_ents ae ON ae.seq = p.value"
+     "  CROSS JOIN json_each(ae.ents) j) l"
+     " CROSS JOIN entities e ON e.eid = l.eid WHERE l.rk <= ?2 ORDER BY l.seq, l.rk"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

@@ -1463,6 +1463,8 @@ static const struct call calls[] = {
     {"GET", "/v1/search?q=storm&duplicates=collapse", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=collapse&sort=newest", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=fold", NULL, NULL, 400, "duplicates"},
+    {"GET", "/v1/search?q=storm&fields=id,url,tags,entities&fields=story", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&fields=body", NULL, NULL, 400, "fields"},
     /* duplicates */
     {"GET", "/v1/articles/c-1/duplicates", NULL, NULL, 200, NULL},
     {"GET", "/v1/articles/c-1/duplicates?min_containment=0.9", NULL, NULL, 200, NULL},
@@ -1490,6 +1492,8 @@ static const struct call calls[] = {
     {"GET", "/v1/entities", NULL, NULL, 200, NULL},
     {"GET", "/v1/entities?type=person&q=rub&from=2000-01-01&limit=5", NULL, NULL, 200, NULL},
     {"GET", "/v1/entities?type=animal", NULL, NULL, 400, "type"},
+    {"GET", "/v1/entities?exclude=person:marco-rubio,location:nowhere&exclude=x", NULL, NULL, 200,
+     NULL},
     {"GET", "/v1/entities?q=%FF", NULL, NULL, 422, "q"},
     {"GET", "/v1/entities/person:marco-rubio", NULL, NULL, 200, NULL},
     {"GET", "/v1/entities/person:nobody-at-all", NULL, NULL, 404, NULL},
@@ -1503,6 +1507,9 @@ static const struct call calls[] = {
     {"GET", "/v1/entities/person:nobody-at-all/articles", NULL, NULL, 404, NULL},
     {"GET", "/v1/entities/person:marco-rubio/related", NULL, NULL, 200, NULL},
     {"GET", "/v1/entities/person:marco-rubio/related?limit=1000", NULL, NULL, 400, "limit"},
+    {"GET", "/v1/entities/person:marco-rubio/related?from=2000-01-01&to=2100-01-01", NULL, NULL,
+     200, NULL},
+    {"GET", "/v1/entities/person:marco-rubio/related?from=soon", NULL, NULL, 400, "from"},
     {"GET", "/v1/entities/person:nobody-at-all/related", NULL, NULL, 404, NULL},
     {"DELETE", "/v1/entities/person:marco-rubio", NULL, NULL, 405, NULL},
     /* curation, on entities of an article of its own */

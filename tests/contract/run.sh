@@ -394,6 +394,8 @@ req proxy a "search, prefix, exclusion" 200 GET '/v1/search?q=stor*%20-flood'
 req proxy a "search, OR, filters" 200 GET '/v1/search?q=storm%20OR%20flood&source=AFP&from=2025-01-01&to=2026-01-01'
 req proxy a "search, collapse" 200 GET '/v1/search?q=storm&duplicates=collapse'
 req proxy a "search, entity" 200 GET '/v1/search?q=talks&entity=person:marco-rubio'
+req proxy a "search, cards narrowed" 200 GET '/v1/search?q=talks&fields=url,tags,entities,story'
+MATCH='"field":"fields"' req proxy a "search, unknown field" 400 GET '/v1/search?q=storm&fields=body'
 req proxy a "search, unclosed quote" 400 GET '/v1/search?q=%22unclosed'
 req proxy a "search, only exclusions" 400 GET '/v1/search?q=-storm'
 req proxy a "search, OR first" 400 GET '/v1/search?q=OR%20storm'
@@ -417,6 +419,9 @@ req direct a "search, limit 101" 400 GET '/v1/search?q=storm&limit=101'
 req direct a "search, bad duplicates" 400 GET '/v1/search?q=storm&duplicates=fold'
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
 req direct a "search, q not UTF-8" 422 GET '/v1/search?q=%FF'
+REASON="a repeated parameter: the document types each value as one string (a comma list), and Prism refuses a repeat before forwarding"
+req direct a "search, fields repeated" 200 GET '/v1/search?q=talks&fields=url,tags&fields=story'
+req direct a "entities, exclude repeated" 200 GET '/v1/entities?exclude=person:marco-rubio&exclude=x'
 
 # duplicates
 req proxy a "duplicates" 200 GET /v1/articles/c-1/duplicates
@@ -443,11 +448,14 @@ req proxy a "entity articles" 200 GET /v1/entities/person:marco-rubio/articles
 req proxy a "entity articles, absent" 404 GET /v1/entities/person:nobody-at-all/articles
 MATCH='"field":"cursor"' req proxy a "entity articles, garbage cursor" 400 GET '/v1/entities/person:marco-rubio/articles?cursor=garbage'
 req proxy a "related" 200 GET /v1/entities/person:marco-rubio/related
+req proxy a "related, window" 200 GET '/v1/entities/person:marco-rubio/related?from=2000-01-01&to=2100-01-01'
+req proxy a "entities, exclude" 200 GET '/v1/entities?exclude=person:marco-rubio,location:kuala-lumpur'
 req proxy a "related, absent" 404 GET /v1/entities/person:nobody-at-all/related
 REASON="invalid per the document (enum, bounds): Prism refuses it before forwarding"
 req direct a "entities, bad type" 400 GET '/v1/entities?type=animal'
 req direct a "entity articles, limit 0" 400 GET '/v1/entities/person:marco-rubio/articles?limit=0'
 req direct a "related, limit 1000" 400 GET '/v1/entities/person:marco-rubio/related?limit=1000'
+req direct a "related, bad from" 400 GET '/v1/entities/person:marco-rubio/related?from=soon'
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
 req direct a "entities, q not UTF-8" 422 GET '/v1/entities?q=%FF'
 req direct a "entity articles, cursor not UTF-8" 422 GET '/v1/entities/person:marco-rubio/articles?cursor=%FF'
