@@ -44,8 +44,9 @@
  * counted in at most STORY_ANCHOR_DF stories, or in at most one story in
  * STORY_ANCHOR_SHARE (df and n count stories, see store/store_story.c).
  * Two results tables, two market reports share many words and no name:
- * their cosine can pass the threshold, the anchor rule keeps them apart.
- * The floor keeps a young store (a few stories) from having no anchors. */
+ * their cosine can pass the threshold; once those words are in more than
+ * one story in seven, the anchor rule keeps them apart. The floor keeps a
+ * young store (a few stories) from having no anchors at all. */
 #define STORY_ANCHOR_DF 2
 #define STORY_ANCHOR_SHARE 7
 
