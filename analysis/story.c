@@ -83,6 +83,16 @@ static int acc_add(struct sig_acc *a, int64_t h, float w, size_t pos)
     return 0;
 }
 
+/* A number alone ("31", "1987"): the columns of results tables and dates
+ * share them by chance; the event is in the words around them. */
+static int all_digits(const char *w, size_t l)
+{
+    for (size_t i = 0; i < l; i++)
+        if (w[i] < '0' || w[i] > '9')
+            return 0;
+    return 1;
+}
+
 /* The content words of text, each one counted (title: a fixed weight per
  * word, once). A linear look-up per word keeps this simple; the body is
  * bounded by STORY_BODY_WORDS and the distinct words by it too. */
@@ -100,7 +110,7 @@ static int add_words(struct sig_acc *a, struct textnorm_words *w, const char *te
             continue;
         memcpy(buf, w->text + w->off[i], l);
         buf[l] = '\0';
-        if (is_stop(buf))
+        if (is_stop(buf) || all_digits(buf, l))
             continue;
         /* a light plural: "recalls" and "recall" are one word */
         if (l > 3 && buf[l - 1] == 's' && buf[l - 2] != 's' && buf[l - 2] != 'u' &&
@@ -444,4 +454,36 @@ int story_centroid_decode(const void *buf, size_t len, struct story_vec *out)
         memcpy(&out->f[i].w, &w, 4);
     }
     return 0;
+}
+
+size_t story_anchors(const struct story_vec *sig, const int64_t *df, int64_t n, int64_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sig->n; i++)
+        if (df[i] <= STORY_ANCHOR_DF || df[i] * STORY_ANCHOR_SHARE <= n)
+            out[k++] = sig->f[i].h;
+    /* insertion sort: at most STORY_SIG_MAX */
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            int64_t t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return k;
+}
+
+size_t story_anchors_shared(const struct story_vec *c, const int64_t *anchors, size_t n)
+{
+    size_t i = 0, j = 0, shared = 0;
+    while (i < c->n && j < n) {
+        if (c->f[i].h == anchors[j]) {
+            shared++;
+            i++;
+            j++;
+        } else if (c->f[i].h < anchors[j])
+            i++;
+        else
+            j++;
+    }
+    return shared;
 }

@@ -40,6 +40,15 @@
 #define STORY_FULL_FEATURES 32
 /* The rarity weight (story_idf) is capped at this. */
 #define STORY_IDF_CAP 2.5
+/* An article joins only a story that shares one of its anchors: a feature
+ * counted in at most STORY_ANCHOR_DF stories, or in at most one story in
+ * STORY_ANCHOR_SHARE (df and n count stories, see store/store_story.c).
+ * Two results tables, two market reports share many words and no name:
+ * their cosine can pass the threshold; once those words are in more than
+ * one story in seven, the anchor rule keeps them apart. The floor keeps a
+ * young store (a few stories) from having no anchors at all. */
+#define STORY_ANCHOR_DF 2
+#define STORY_ANCHOR_SHARE 7
 
 /* One feature: a 64-bit hash of a word or an entity key, and a weight. */
 struct story_feat {
@@ -61,8 +70,8 @@ struct story_entity_in {
     unsigned mentions; /* in the article (0 counts as 1) */
 };
 
-/* The signature of an article: its content words (stop words dropped, a
- * plural s stripped) from title (weight STORY_TITLE_WEIGHT) and the first
+/* The signature of an article: its content words (stop words and bare
+ * numbers dropped, a plural s stripped) from title (weight STORY_TITLE_WEIGHT) and the first
  * STORY_BODY_WORDS words of body (1 + ln tf), and its entities (people and
  * organisations above places, each 1 + ln mentions times its type's). Keeps at most STORY_SIG_MAX, heaviest
  * first (ties: first seen). Returns 0 or -1 (out of memory); free with
@@ -115,6 +124,14 @@ size_t story_index_terms(const struct story_vec *c, int64_t *out);
  * a new buffer of *len bytes (NULL on failure). decode: 0 or -1. */
 unsigned char *story_centroid_encode(const struct story_vec *c, size_t *len);
 int story_centroid_decode(const void *buf, size_t len, struct story_vec *out);
+
+/* The anchors of an article: the hashes of its signature's features that
+ * df[i] of n count as rare (see STORY_ANCHOR_DF), sorted, into out (room
+ * for sig->n). Returns how many. */
+size_t story_anchors(const struct story_vec *sig, const int64_t *df, int64_t n, int64_t *out);
+
+/* How many of anchors[0..n) (sorted) are features of c (sorted by h). */
+size_t story_anchors_shared(const struct story_vec *c, const int64_t *anchors, size_t n);
 
 /* Title words count this much against one body occurrence. */
 #define STORY_TITLE_WEIGHT 2.0f

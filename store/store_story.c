@@ -219,7 +219,8 @@ static int source_add(struct store *st, int64_t id, const char *source)
 
 /* The article's vector: its signature weighted by the rarity counts as
  * they stand before it. */
-static int article_vec(struct store *st, const struct story_vec *sig, struct story_vec *vec)
+static int article_vec(struct store *st, const struct story_vec *sig, struct story_vec *vec,
+                       int64_t *anchors, size_t *nanchors)
 {
     int64_t *df = NULL, total = 0;
     int rc = sw_int(st, SW_DF_GET, STORY_DF_TOTAL, NULL, &total);
@@ -234,15 +235,44 @@ static int article_vec(struct store *st, const struct story_vec *sig, struct sto
         rc = sw_int(st, SW_DF_GET, sig->f[i].h, NULL, &df[i]);
     if (rc == SQLITE_OK && story_vec_make(sig, df, total, vec) != 0)
         rc = SQLITE_NOMEM;
+    if (rc == SQLITE_OK)
+        *nanchors = story_anchors(sig, df, total, anchors);
     free(df);
     return rc;
 }
 
-static int df_count(struct store *st, const struct story_vec *sig)
+/* Is h a feature of c (sorted by h)? */
+static int vec_has(const struct story_vec *c, int64_t h)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->f[mid].h == h)
+            return 1;
+        if (c->f[mid].h < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Counts the article's features in story_df. Rarity is counted by story,
+ * not by article: joining a story, the article adds only the features its
+ * story's centroid lacks (skip), and the total (the number of stories)
+ * grows only when it starts one. So a story's own words stay rare however
+ * many outlets report it, and a word common to many stories (the words of
+ * every results table, of every market report) becomes common. */
+static int df_count(struct store *st, const struct story_vec *sig, const struct story_vec *skip)
 {
     int rc = SQLITE_OK;
     for (size_t i = 0; i <= sig->n && rc == SQLITE_OK; i++) {
-        sqlite3_stmt *s = sw(st, SW_DF_ADD);
+        sqlite3_stmt *s;
+        if (i < sig->n && skip != NULL && vec_has(skip, sig->f[i].h))
+            continue;
+        if (i == sig->n && skip != NULL)
+            break;
+        s = sw(st, SW_DF_ADD);
         if (s == NULL)
             return SQLITE_ERROR;
         sqlite3_bind_int64(s, 1, i < sig->n ? sig->f[i].h : STORY_DF_TOTAL);
@@ -265,8 +295,8 @@ static int cmp_cand(const void *x, const void *y)
 }
 
 /* The story that vec (at time t) joins, or 0; *score its similarity. */
-static int story_find(struct store *st, const struct story_vec *vec, int64_t t, int64_t *found,
-                      double *score)
+static int story_find(struct store *st, const struct story_vec *vec, const int64_t *anchors,
+                      size_t nanchors, int64_t t, int64_t *found, double *score)
 {
     int64_t window = st->opts.story_window > 0 ? st->opts.story_window : STORY_DEFAULT_WINDOW;
     double threshold =
@@ -313,7 +343,9 @@ static int story_find(struct store *st, const struct story_vec *vec, int64_t t, 
         if (got > 0) {
             double tf = story_time_factor(t, row.first, row.last, window);
             ids[ns] = cands[i].id;
-            scores[ns++] = tf > 0 ? story_similarity(vec, &row.centroid) * tf : 0;
+            scores[ns++] = tf > 0 && story_anchors_shared(&row.centroid, anchors, nanchors) > 0
+                               ? story_similarity(vec, &row.centroid) * tf
+                               : 0;
         }
         story_vec_free(&row.centroid);
     }
@@ -425,7 +457,8 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
 {
     struct article *a = &op->article;
     struct story_vec vec = {0};
-    int64_t story = 0;
+    int64_t story = 0, anchors[STORY_SIG_MAX];
+    size_t nanchors = 0;
     double score = 0;
     int rc = SQLITE_OK, copy = 0, joined = 0;
     sqlite3_stmt *s;
@@ -444,15 +477,20 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
     rc = copy_story(st, op, &story);
     copy = story != 0;
     if (rc == SQLITE_OK)
-        rc = article_vec(st, &op->story_sig, &vec);
+        rc = article_vec(st, &op->story_sig, &vec, anchors, &nanchors);
     if (rc == SQLITE_OK && !copy && vec.n > 0)
-        rc = story_find(st, &vec, a->ts, &story, &score);
+        rc = story_find(st, &vec, anchors, nanchors, a->ts, &story, &score);
     else if (copy)
         score = 0; /* a copy does not retitle its story */
     /* a copy's words are its original's: counting them again would make
      * an agency story's words look common */
-    if (rc == SQLITE_OK && !copy)
-        rc = df_count(st, &op->story_sig);
+    if (rc == SQLITE_OK && !copy) {
+        struct story_row row = {0};
+        int got = story != 0 ? story_get(st, story, &row, &rc) : 0;
+        if (got >= 0)
+            rc = df_count(st, &op->story_sig, got > 0 ? &row.centroid : NULL);
+        story_vec_free(&row.centroid);
+    }
     if (rc == SQLITE_OK && story != 0)
         rc = story_join(st, story, &vec, score, a, &joined);
     if (rc == SQLITE_OK && !joined) {

@@ -8,9 +8,16 @@
  * then the purity of the stories, and "largest" the biggest story.
  *
  *   story_eval [--threshold X] [--window SECONDS] [--headline-body]
- *              [--no-entities] [--no-duplicates] [FILE]
+ *              [--no-entities] [--no-duplicates] [--half 0|1] [--shuffle SEED]
+ *              [--no-dates] [--dump FILE] [FILE]
  *
  * --dump FILE writes each article's id, label and story (TSV).
+ * --half H keeps the lines whose label hashes (FNV-1a, low bit) to H: two
+ * halves split by story, so a rule chosen on one is checked on the other.
+ * --shuffle SEED stores the lines in a seeded random order instead of the
+ * file's (UCI's file is in label order: every story arrives in one run).
+ * --no-dates drops published_at (UCI's dates are the aggregator's batch
+ * times, one minute per label: a rule could read the label from them).
  * --headline-body sends the title as the body (the file has headlines
  * only; it is the default when a line has no body). Prints one JSON object. */
 #include <jansson.h>
@@ -105,29 +112,95 @@ static int ingest(struct pipeline *pl, const char *text, size_t len)
     return 0;
 }
 
-/* The file as NDJSON for _bulk (title as body when asked or when there is
- * none; the label left out) and the labels, in order. */
-static char *prepare(const char *text, size_t len, int headline_body, struct item **items,
-                     size_t *n, size_t *outlen)
+/* How prepare selects and orders the lines. */
+struct prep_opts {
+    int headline_body; /* the title as the body */
+    int half;          /* -1: all; 0 or 1: the labels of that hash parity */
+    int no_dates;      /* drop published_at */
+    unsigned long long shuffle; /* 0: file order; else the seed */
+};
+
+static uint64_t fnv1a(const char *s)
 {
-    size_t cap = 1024, pos = 0;
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* splitmix64: a seeded order that is the same on every machine */
+static uint64_t mix_next(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* The label of a line: its story, or without one the section in its id
+ * ("bbc-sport-042": "bbc-sport"), for a purity check. New string or NULL. */
+static char *label_of(json_t *o)
+{
+    const char *id = json_string_value(json_object_get(o, "id")), *dash;
+    if (json_is_string(json_object_get(o, "story")))
+        return strdup(json_string_value(json_object_get(o, "story")));
+    if (id == NULL)
+        return NULL;
+    dash = strrchr(id, '-');
+    return strndup(id, dash ? (size_t)(dash - id) : strlen(id));
+}
+
+/* The file as NDJSON for _bulk (title as body when asked or when there is
+ * none; the label left out) and the labels, in the order stored. */
+static char *prepare(const char *text, size_t len, const struct prep_opts *po,
+                     struct item **items, size_t *n, size_t *outlen)
+{
+    size_t cap = 1024, pos = 0, nlines = 0, lcap = 0;
     char *out = NULL, *line = NULL;
     size_t olen = 0, ocap = 0;
+    size_t *starts = NULL;
+    uint64_t seed = po->shuffle;
 
     *items = calloc(cap, sizeof **items);
     *n = 0;
     if (*items == NULL)
         return NULL;
+    /* the lines' starts, shuffled when asked (Fisher-Yates) */
     while (pos < len) {
-        size_t e = pos;
+        if (nlines == lcap) {
+            size_t *bigger = realloc(starts, (lcap ? lcap * 2 : 1024) * sizeof *bigger);
+            if (bigger == NULL)
+                goto fail;
+            starts = bigger;
+            lcap = lcap ? lcap * 2 : 1024;
+        }
+        starts[nlines++] = pos;
+        while (pos < len && text[pos] != '\n')
+            pos++;
+        pos++;
+    }
+    for (size_t i = nlines; po->shuffle && i > 1; i--) {
+        size_t j = (size_t)(mix_next(&seed) % i), t = starts[i - 1];
+        starts[i - 1] = starts[j];
+        starts[j] = t;
+    }
+    for (size_t li = 0; li < nlines; li++) {
+        size_t e = starts[li];
+        char *label;
         json_t *o;
         char *s;
+        pos = starts[li];
         while (e < len && text[e] != '\n')
             e++;
         o = json_loadb(text + pos, e - pos, 0, NULL);
-        pos = e + 1;
         if (o == NULL)
             continue;
+        label = label_of(o);
+        if (label != NULL && po->half >= 0 && (int)(fnv1a(label) & 1) != po->half) {
+            free(label);
+            json_decref(o);
+            continue;
+        }
         if (*n == cap) {
             struct item *bigger = realloc(*items, cap * 2 * sizeof *bigger);
             if (bigger == NULL)
@@ -136,15 +209,7 @@ static char *prepare(const char *text, size_t len, int headline_body, struct ite
             cap *= 2;
         }
         (*items)[*n].id = strdup(json_string_value(json_object_get(o, "id")));
-        if (json_is_string(json_object_get(o, "story"))) {
-            (*items)[*n].label = strdup(json_string_value(json_object_get(o, "story")));
-        } else {
-            /* no story label: the id's section ("bbc-sport-042": "bbc-sport"),
-             * for a purity check */
-            const char *id = json_string_value(json_object_get(o, "id"));
-            const char *dash = id ? strrchr(id, '-') : NULL;
-            (*items)[*n].label = id ? strndup(id, dash ? (size_t)(dash - id) : strlen(id)) : NULL;
-        }
+        (*items)[*n].label = label;
         if ((*items)[*n].id == NULL || (*items)[*n].label == NULL) {
             json_decref(o);
             goto fail;
@@ -153,7 +218,9 @@ static char *prepare(const char *text, size_t len, int headline_body, struct ite
         (*n)++;
         json_object_del(o, "story");
         json_object_del(o, "category");
-        if (headline_body || json_object_get(o, "body") == NULL)
+        if (po->no_dates)
+            json_object_del(o, "published_at");
+        if (po->headline_body || json_object_get(o, "body") == NULL)
             json_object_set(o, "body", json_object_get(o, "title"));
         s = json_dumps(o, JSON_COMPACT);
         json_decref(o);
@@ -177,8 +244,10 @@ static char *prepare(const char *text, size_t len, int headline_body, struct ite
     }
     *outlen = olen;
     free(line);
+    free(starts);
     return out;
 fail:
+    free(starts);
     free(out);
     return NULL;
 }
@@ -240,7 +309,8 @@ static void bcubed(const struct item *it, size_t n, double *p, double *r, size_t
 static void usage(void)
 {
     fprintf(stderr, "usage: story_eval [--threshold X] [--window SECONDS] [--headline-body]"
-                    " [--no-entities] [--no-duplicates] [--dump FILE] [FILE]\n");
+                    " [--no-entities] [--no-duplicates] [--half 0|1] [--shuffle SEED]"
+                    " [--no-dates] [--dump FILE] [FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -257,7 +327,8 @@ int main(int argc, char **argv)
     size_t n = 0, len = 0, blen = 0, clusters = 0, labels = 0, largest = 0;
     char *text = NULL, *bulk = NULL;
     atomic_int stopping = 0;
-    int rc = 2, made_dir = 0, headline_body = 0, entities = 1, duplicates = 1;
+    struct prep_opts po = {0, -1, 0, 0};
+    int rc = 2, made_dir = 0, entities = 1, duplicates = 1;
     double p = 0, r = 0, f = 0, secs;
     struct timespec t0, t1;
 
@@ -267,7 +338,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
             so.story_window = atoll(argv[++i]);
         else if (strcmp(argv[i], "--headline-body") == 0)
-            headline_body = 1;
+            po.headline_body = 1;
+        else if (strcmp(argv[i], "--half") == 0 && i + 1 < argc)
+            po.half = atoi(argv[++i]) & 1;
+        else if (strcmp(argv[i], "--shuffle") == 0 && i + 1 < argc)
+            po.shuffle = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--no-dates") == 0)
+            po.no_dates = 1;
         else if (strcmp(argv[i], "--no-entities") == 0)
             entities = 0;
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
@@ -285,7 +362,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "story_eval: %s: cannot read\n", file);
         return 2;
     }
-    bulk = prepare(text, len, headline_body, &items, &n, &blen);
+    bulk = prepare(text, len, &po, &items, &n, &blen);
     if (bulk == NULL || n == 0) {
         fprintf(stderr, "story_eval: %s: no labelled lines\n", file);
         goto out;
@@ -338,11 +415,12 @@ int main(int argc, char **argv)
     f = p + r > 0 ? 2 * p * r / (p + r) : 0;
     printf("{\"file\": \"%s\", \"articles\": %zu, \"labels\": %zu, \"stories\": %zu,"
            " \"largest\": %zu, \"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"threshold\": %.3f,"
-           " \"window\": %lld, \"entities\": %d, \"duplicates\": %d, \"ingest_s\": %.2f}\n",
+           " \"window\": %lld, \"entities\": %d, \"duplicates\": %d, \"half\": %d,"
+           " \"shuffle\": %llu, \"dates\": %d, \"ingest_s\": %.2f}\n",
            file, n, labels, clusters, largest, p, r, f,
            so.story_threshold > 0 ? so.story_threshold : STORY_DEFAULT_THRESHOLD,
            (long long)(so.story_window > 0 ? so.story_window : STORY_DEFAULT_WINDOW), entities,
-           duplicates, secs);
+           duplicates, po.half, po.shuffle, !po.no_dates, secs);
     rc = 0;
 out:
     pipeline_free(pl);

@@ -12,6 +12,8 @@
 #include "analysis/story.h"
 #include "store/store.h"
 
+#include <sqlite3.h>
+
 /* The unit vector of a text as an empty store would weigh it. */
 static struct story_vec vec_of(const char *title, const char *body)
 {
@@ -165,6 +167,55 @@ Test(story, join_rule_and_time)
     cr_expect_gt(story_threshold(20, 0.4), 0.4 * STORY_SHORT_SHARE);
 }
 
+Test(story, bare_numbers_are_not_features)
+{
+    struct story_vec a, b;
+    const char *t1 = "Shr 77 cts vs 84 cts Net 17 mln vs 19 mln 1987";
+    const char *t2 = "Shr cts vs cts Net mln vs mln";
+    cr_assert_eq(story_sig_compute(NULL, t1, strlen(t1), NULL, 0, &a), 0);
+    cr_assert_eq(story_sig_compute(NULL, t2, strlen(t2), NULL, 0, &b), 0);
+    cr_assert_eq(a.n, b.n, "numbers dropped: %zu vs %zu features", a.n, b.n);
+    cr_expect_eq(memcmp(a.f, b.f, a.n * sizeof *a.f), 0);
+    story_vec_free(&a);
+    story_vec_free(&b);
+    /* a word with digits in it stays ("1st", "g7", "737-200" in pieces) */
+    cr_assert_eq(story_sig_compute("G7 meets", NULL, 0, NULL, 0, &a), 0);
+    cr_expect_eq(a.n, 2);
+    story_vec_free(&a);
+}
+
+Test(story, anchors_are_the_rare_features)
+{
+    struct story_vec sig, c = {0};
+    int64_t df[4], out[4];
+    size_t n;
+    cr_assert_eq(story_sig_compute("alpha beta gamma delta", NULL, 0, NULL, 0, &sig), 0);
+    cr_assert_eq(sig.n, 4);
+    /* a young store: up to STORY_ANCHOR_DF stories is rare */
+    for (size_t i = 0; i < 4; i++)
+        df[i] = (int64_t)i + 1;
+    n = story_anchors(&sig, df, 5, out);
+    cr_expect_eq(n, STORY_ANCHOR_DF, "df 1 and 2 of 5 stories: %zu anchors", n);
+    for (size_t i = 1; i < n; i++)
+        cr_expect_lt(out[i - 1], out[i], "sorted");
+    /* a grown store: one story in STORY_ANCHOR_SHARE or fewer */
+    df[0] = 100;
+    df[1] = 101;
+    df[2] = 3;
+    df[3] = 1000;
+    n = story_anchors(&sig, df, 700, out);
+    cr_expect_eq(n, 2, "100 and 3 of 700 are rare, 101 and 1000 are not: %zu", n);
+    /* shared with a centroid */
+    c.f = calloc(2, sizeof *c.f);
+    c.n = 2;
+    c.f[0].h = out[0];     /* an anchor */
+    c.f[1].h = out[1] + 1; /* not one (out holds two, sorted) */
+    cr_expect_eq(story_anchors_shared(&c, out, n), 1);
+    cr_expect_eq(story_anchors_shared(&c, out, 0), 0);
+    story_vec_free(&c);
+    story_vec_free(&sig);
+}
+
 Test(story, signature_is_deterministic)
 {
     const char *body = "Chiquita Brands agreed to buy Irish fruit company Fyffes in a deal that "
@@ -263,6 +314,47 @@ Test(story, same_order_same_stories_whatever_the_commits)
     cr_expect_neq(one[0], one[1]);
     cr_expect_neq(one[0], one[3]);
     cr_expect_neq(one[1], one[3]);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* story_df's count for the one feature of a one-word title (0: the total). */
+static int64_t df_of(sqlite3 *db, const char *word)
+{
+    struct story_vec sig = {0};
+    sqlite3_stmt *s;
+    int64_t n = -1, h = 0;
+    if (word != NULL) {
+        cr_assert_eq(story_sig_compute(word, NULL, 0, NULL, 0, &sig), 0);
+        cr_assert_eq(sig.n, 1);
+        h = sig.f[0].h;
+        story_vec_free(&sig);
+    }
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT n FROM story_df WHERE h = ?1", -1, &s, NULL),
+                 SQLITE_OK);
+    sqlite3_bind_int64(s, 1, h);
+    n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    return n;
+}
+
+Test(story, rarity_is_counted_by_story)
+{
+    char dir[] = "/tmp/stories-unit-XXXXXX", p1[96], cmd[128];
+    int64_t st[NHEAD];
+    sqlite3 *db;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(p1, sizeof p1, "%s/a.db", dir);
+    store_all(p1, 1, st);
+    cr_assert_eq(st[0], st[6], "the banana story has three reports");
+    cr_assert_eq(sqlite3_open_v2(p1, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    /* three stories (banana, iOS, Mt. Gox) from eight articles */
+    cr_expect_eq(df_of(db, NULL), 3);
+    /* "chiquita" is in three articles of one story: counted once */
+    cr_expect_eq(df_of(db, "chiquita"), 1);
+    cr_expect_eq(df_of(db, "carplay"), 1);
+    sqlite3_close(db);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
 }
