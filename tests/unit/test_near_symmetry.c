@@ -242,7 +242,7 @@ Test(near_symmetry, reuters_sample_listed_from_both_sides)
     symmetric_over("reuters21578.ndjson", 0, 3000, 0, NULL);
 }
 
-/* The pair of issue 18 that was listed from the short side only: a 20-word
+/* The pair of issue 18 that was listed from the short side only: an 18-shingle
  * brief (reuters-13512) inside a digest of nine stories (reuters-13577, 74
  * index tokens, more than the look-up probed of a stored text then); lines
  * 12,001 to 13,000 of the file hold both. */
