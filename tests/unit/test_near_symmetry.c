@@ -244,8 +244,8 @@ Test(near_symmetry, reuters_sample_listed_from_both_sides)
 
 /* The pair of issue 18 that was listed from the short side only: an 18-shingle
  * brief (reuters-13512) inside a digest of nine stories (reuters-13577, 74
- * index tokens, more than the look-up probed of a stored text then); lines
- * 12,001 to 13,000 of the file hold both. */
+ * index tokens: a stored text of more than 64 probed only 32 of them then);
+ * lines 12,001 to 13,000 of the file hold both. */
 Test(near_symmetry, reuters_brief_inside_a_digest_listed_from_both_sides)
 {
     static const char *const pair[2] = {"reuters-13512", "reuters-13577"};
