@@ -492,8 +492,10 @@ static int rule_parentheses(struct work *w, size_t **links, size_t *nlinks)
 {
     for (size_t i = 2; i + 1 < w->toks.n; i++) {
         char acr[16];
-        size_t n = acronym_letters(w, i, acr, sizeof acr), best = 0;
-        if (n == 0 || !tok_is(w, i - 1, "(") || !tok_is(w, i + 1, ")"))
+        size_t n, best = 0;
+        /* the parentheses first: they rule out almost every token at once */
+        if (!tok_is(w, i - 1, "(") || !tok_is(w, i + 1, ")") ||
+            (n = acronym_letters(w, i, acr, sizeof acr)) == 0)
             continue;
         /* the long form ends just before "(" */
         size_t end = i - 1, ci_long = SIZE_MAX, ci_acr = SIZE_MAX;

@@ -51,11 +51,9 @@ enum {
 };
 enum { SF_SHAPE, SF_SM1, SF_SP1, SF_LSHAPE, SF_N };
 
-/* A slot of the word table: words are found by hash (see word_stats). */
-struct word_slot {
-    uint64_t hash;
-    uint32_t word; /* index + 1 into words; 0: empty slot */
-};
+/* A slot of the word table: index + 1 into words, 0 empty; words are found by hash (see
+ * word_stats). Four bytes, so that the table a document clears is small. */
+typedef uint32_t word_slot;
 
 /* A distinct surface form (the bytes of a token): what follows from the bytes alone is worked
  * out once per form, not once per token. */
@@ -80,7 +78,7 @@ struct doc_priv {
     size_t cap, used;
     void *extra[DOC_EXTRA]; /* arrays that did not fit in the block (none expected) */
     size_t nextra;
-    struct word_slot *wslot; /* word table, wmask + 1 slots */
+    word_slot *wslot; /* word table, wmask + 1 slots */
     size_t wmask;
     struct form *forms; /* nforms; fslot: index + 1 into forms, 0 empty, fmask + 1 slots */
     size_t nforms, fmask;
@@ -252,12 +250,6 @@ static int pool_put(struct nerfeat_doc *d, const char *s, size_t n, uint32_t *of
     return 0;
 }
 
-const char *nerfeat_fold(const struct nerfeat_doc *d, size_t i, size_t *len)
-{
-    *len = d->t[i].fold_len;
-    return d->pool + d->t[i].fold;
-}
-
 static int is_upper_cp(uint32_t c)
 {
     if (c < 0x80)
@@ -355,7 +347,8 @@ static int form_shapes(const struct form *f, char *sh, size_t *shn, char *lsh, s
     unsigned keep_l = valid & ~(same & same << 1 & same << 2 & same << 3);
     unsigned char c[16];
     size_t a = 0, b = 0;
-    if (__builtin_popcount(keep_s) >= 15)
+    /* (popcount is a libgcc call without -mpopcnt: only forms that long can need it) */
+    if (n >= 15 && __builtin_popcount(keep_s) >= 15)
         return 0;
     _mm_storeu_si128((__m128i *)c, k);
     for (unsigned m = keep_s; m; m &= m - 1)
@@ -381,14 +374,14 @@ static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, con
 {
     struct word_stats *ws = d->words, *w;
     size_t j = h & p->wmask;
-    while (p->wslot[j].word != 0) {
-        if (p->wslot[j].hash == h) {
+    while (p->wslot[j] != 0) {
+        w = &ws[p->wslot[j] - 1];
+        if (w->hash == h) {
             /* the gazetteer tells words apart by hash alone, and so do the statistics;
              * the caches of nerfeat_doc_scores need the same form */
-            w = &ws[p->wslot[j].word - 1];
             if (w->fold_len != n || memcmp(d->pool + w->fold, fold, n) != 0)
                 p->clash = 1;
-            return (long)(p->wslot[j].word - 1);
+            return (long)(p->wslot[j] - 1);
         }
         j = (j + 1) & p->wmask;
     }
@@ -398,8 +391,7 @@ static long word_find(struct nerfeat_doc *d, struct doc_priv *p, uint64_t h, con
     if (pool_put(d, fold, n, &w->fold) != 0)
         return -1;
     w->fold_len = (uint16_t)n; /* gaz, wcase and freq: all words at once (words_lookup) */
-    p->wslot[j].hash = h;
-    p->wslot[j].word = (uint32_t)++d->nwords;
+    p->wslot[j] = (uint32_t)++d->nwords;
     return (long)(d->nwords - 1);
 }
 
@@ -781,7 +773,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         /* room for all the document's arrays (see below and nerfeat_doc_scores): per token
          * its analysis, word, form, two table slots, shapes and caches, at most */
         size_t per_token = sizeof(struct nerfeat_token) + sizeof(struct word_stats) +
-                           sizeof(struct form) + 4 * sizeof(struct word_slot) + 24 * 16 + 256;
+                           sizeof(struct form) + 4 * sizeof(word_slot) + 24 * 16 + 256;
         size_t cap;
         char *b = block_take(sizeof *p + 64 * 16 + n * per_token, &cap);
         if (b == NULL)
@@ -792,7 +784,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
         p->cap = cap;
         p->used = (sizeof *p + 15) & ~(size_t)15;
     }
-    d->t = doc_alloc(p, n * sizeof *d->t, 1);
+    d->t = doc_alloc(p, n * sizeof *d->t, 0); /* each cleared as step 1 reaches it */
     d->words = doc_alloc(p, n * sizeof(struct word_stats), 0);
     p->wmask = p->fmask = mask;
     p->wslot = doc_alloc(p, (mask + 1) * sizeof *p->wslot, 1);
@@ -818,6 +810,7 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
     for (size_t i = 0; i < n; i++) {
         const struct token *k = &tok[i];
         struct nerfeat_token *t = &d->t[i];
+        memset(t, 0, sizeof *t); /* a few stores, where clearing the array is a pass */
         long fi = form_find(d, p, text + k->byte_start, k->byte_end - k->byte_start, k->byte_start,
                             k->byte_start + 16 <= tok[n - 1].byte_end);
         if (fi < 0)
@@ -1535,7 +1528,8 @@ static int prefill(const struct nerfeat_doc *d, const struct nerfeat_scorer *sc,
     }
     nermodel_find_many(sc->m, h, n, r);
     for (size_t w = 0; w < d->nwords; w++) {
-        /* as k_str stores them */
+        /* as k_str stores them; the other slots not looked up yet */
+        memset(p->wrow[w], 0, sizeof p->wrow[w]);
         p->wrow[w][WF_W] = (uint32_t)(r[w * NT] + 2);
         p->wrow[w][WF_WM1] = (uint32_t)(r[w * NT + 1] + 2);
         p->wrow[w][WF_WP1] = (uint32_t)(r[w * NT + 2] + 2);
@@ -1550,7 +1544,8 @@ int nerfeat_doc_scores(struct nerfeat_doc *d, const struct nerfeat_scorer *sc, s
     if (a >= b)
         return 0;
     if (p->wrow == NULL) {
-        p->wrow = doc_alloc(p, d->nwords * sizeof *p->wrow, 1);
+        /* word rows are cleared by prefill, which they are only used after */
+        p->wrow = doc_alloc(p, d->nwords * sizeof *p->wrow, 0);
         p->srow = doc_alloc(p, p->nshapes * sizeof *p->srow, 1);
         if (p->wrow == NULL || p->srow == NULL || prefill(d, sc, p) != 0)
             return -1;

@@ -91,8 +91,13 @@ int nerfeat_doc_build(struct nerfeat_doc *d, const struct gazetteer *g, const ch
 /* Frees what the document owns (NULL-safe) and zeroes it. */
 void nerfeat_doc_free(struct nerfeat_doc *d);
 
-/* Folded form of token i (borrowed, NUL-terminated), its length in *len. */
-const char *nerfeat_fold(const struct nerfeat_doc *d, size_t i, size_t *len);
+/* Folded form of token i (borrowed, NUL-terminated), its length in *len. Inline: the rules
+ * ask it of almost every token, several times. */
+static inline const char *nerfeat_fold(const struct nerfeat_doc *d, size_t i, size_t *len)
+{
+    *len = d->t[i].fold_len;
+    return d->pool + d->t[i].fold;
+}
 
 /* Writes the hashed features of token i into out (room for NERFEAT_MAX); returns the count. */
 size_t nerfeat_extract(const struct nerfeat_doc *d, size_t i, uint64_t *out);

@@ -81,10 +81,14 @@ struct store_options {
 
 /* At most this many of a look-up's index tokens (those the filter lets
  * through, smallest first: a uniform sample) are looked up in fp_index: a
- * copy shares most of its tokens with its original, and 32 of them find it,
+ * copy shares most of its tokens with its original, and a sample finds it,
  * also from the longer side of a pair whose shorter side shares a fifth of
- * the longer's tokens (each probe costs ~30 us at 40,000 articles). */
-#define STORE_NEAR_PROBES 32
+ * the longer's tokens (each probe costs ~30 us at 40,000 articles). As many
+ * as STORE_NEAR_PROBES_ALL, the cost a text just under it already has: with
+ * 32, a stored text of 65 to 128 tokens (its own tokens all pass the filter)
+ * probed fewer than one of 64 tokens does, and missed a brief it contains
+ * that finds it (issue 18: reuters-13512 in reuters-13577, 74 tokens). */
+#define STORE_NEAR_PROBES 64
 /* A text with at most this many tokens through the filter has them all
  * looked up: a short text (a brief: up to ~60 tokens, most of them pairs of
  * consecutive 5-grams a longer text does not carry) shares few of them with
