@@ -256,6 +256,14 @@ const struct store_stmt_sql store_rstmts[] = {
     /* what editors made of an entity: the survivor's id when merged away */
     {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
                          " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},
+    /* Facets (store_facets.c): every match's rowid, from the full-text
+     * index alone (FTS5 walks its doclists; no row is read); ?3 an entity's
+     * ent_index token, or NULL. */
+    {RSTMT_FACET_MATCHES,
+     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
+     " AND (?3 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?3))"},
+    {RSTMT_FACET_ENTITY_ROWS, "SELECT rowid FROM ent_index WHERE ent_index MATCH ?1 AND rowid <= ?2"},
+    {RSTMT_FACET_ENTITY, "SELECT id, name, type FROM entities WHERE eid = ?1"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,
