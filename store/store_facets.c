@@ -6,6 +6,7 @@
  * before the new version is published (a deleted row is marked dead).
  * A count reads the matching seqs from the full-text index once and counts
  * them in the table: no row look-up, no JSON, per match. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,14 +169,31 @@ int store_facets_open(struct store *st, struct error *err)
     for (size_t i = 0; i < sizeof st->fstmts / sizeof st->fstmts[0] && rc == SQLITE_OK; i++)
         rc = sqlite3_prepare_v3(st->wdb, fstmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &st->fstmts[i], NULL);
-    if (rc == SQLITE_OK)
-        rc = store_facets_load(st, 1, INT64_MAX);
     if (rc != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "cannot load the facet table: %s",
-                  rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(st->wdb));
+        error_set(err, ERR_INTERNAL, "cannot prepare the facet table: %s", sqlite3_errstr(rc));
         return -1;
     }
+    /* A damaged page (a file too large for the check at open) fails the
+     * requests that need it, as other reads do: here the facets, while the
+     * rest of the service runs. */
+    rc = store_facets_load(st, 1, INT64_MAX);
+    if (rc != SQLITE_OK) {
+        snprintf(st->facets_broken, sizeof st->facets_broken,
+                 "the facet table could not be loaded at start: %s",
+                 rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(st->wdb));
+        facet_table_free(st->facets);
+        st->facets = NULL;
+    }
     return 0;
+}
+
+/* 0, or -1 with err when the table could not be loaded at open. */
+static int store_facets_ready(struct store *st, struct error *err)
+{
+    if (st->facets != NULL)
+        return 0;
+    error_set(err, ERR_INTERNAL, "%s", st->facets_broken);
+    return -1;
 }
 
 void store_facets_touch(struct store *st, int64_t seq)
@@ -385,7 +403,7 @@ int store_facets(struct store *st, const struct store_search_query *q, int64_t m
     int ret = -1;
 
     memset(out, 0, sizeof *out);
-    if (r == NULL)
+    if (r == NULL || store_facets_ready(st, err) != 0)
         return -1;
     c = facet_count_new(st->facets, mask, q->from, q->to, q->source);
     if (c == NULL) {
@@ -408,6 +426,8 @@ int store_facets_all(struct store *st, enum store_facet_kind kind, int64_t from,
     int ret = -1;
 
     memset(out, 0, sizeof *out);
+    if (store_facets_ready(st, err) != 0)
+        return -1;
     if (kind == STORE_FACET_ENTITY) {
         error_set(err, ERR_INTERNAL, "no entity list here");
         return -1;

@@ -218,6 +218,7 @@ struct store {
     size_t nfdirty, fdirty_cap;
     int fdirty_lost; /* a mark did not fit (out of memory): reload all */
     sqlite3_stmt *fstmts[3];
+    char facets_broken[256]; /* why facets is NULL after open */
 };
 
 /* Databases larger than this are not checked at open: quick_check reads
