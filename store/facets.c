@@ -551,6 +551,35 @@ static int facet_pick_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A heap of picks whose top is the worst by facet_pick_cmp. */
+static void facet_heap_up(struct facet_pick *h, size_t i)
+{
+    while (i > 0 && facet_pick_cmp(&h[(i - 1) / 2], &h[i]) < 0) {
+        struct facet_pick t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static void facet_heap_down(struct facet_pick *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t w = i, l = 2 * i + 1, r = 2 * i + 2;
+        struct facet_pick t;
+        if (l < n && facet_pick_cmp(&h[l], &h[w]) > 0)
+            w = l;
+        if (r < n && facet_pick_cmp(&h[r], &h[w]) > 0)
+            w = r;
+        if (w == i)
+            return;
+        t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
 static int facet_pick_by_day(const void *a, const void *b)
 {
     const struct facet_pick *x = a, *y = b;
@@ -608,15 +637,27 @@ int facet_count_top(struct facet_count *c, enum store_facet_kind kind, size_t si
     } else {
         if (c->counts[kind] == NULL)
             return 0;
-        p = malloc((c->size[kind] + 1) * sizeof *p);
+        /* the best size values in a heap (the worst of them on top): the
+         * distinct values can be many (entities), the answer is short */
+        if (size == 0)
+            return 0;
+        p = malloc((size + 1) * sizeof *p);
         if (p == NULL)
             return -1;
         pthread_rwlock_rdlock(&c->t->lock); /* strs may move */
         for (size_t id = 1; id < c->size[kind]; id++)
-            if (c->counts[kind][id] > 0)
-                p[k++] = (struct facet_pick){
+            if (c->counts[kind][id] > 0) {
+                struct facet_pick x = {
                     (int64_t)id, c->counts[kind][id], c->last[kind] ? c->last[kind][id] : 0,
                     kind < FACET_DICTS ? c->t->dicts[kind].strs[id - 1] : NULL};
+                if (k < size) {
+                    p[k++] = x;
+                    facet_heap_up(p, k - 1);
+                } else if (facet_pick_cmp(&x, &p[0]) < 0) {
+                    p[0] = x;
+                    facet_heap_down(p, k, 0);
+                }
+            }
         pthread_rwlock_unlock(&c->t->lock);
         qsort(p, k, sizeof *p, facet_pick_cmp);
     }

@@ -647,6 +647,7 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     for (int i = 0; i < 3; i++)
         out->writer_index_ns[i] = (long long)atomic_load(&st->writer_fts_ns[i]);
     out->change_seq = (long long)atomic_load(&st->committed_change);
+    out->facet_bytes = (long long)store_facets_bytes(st);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);

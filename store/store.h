@@ -652,6 +652,7 @@ struct store_stats {
     /* of writer_commit_ns: feeding the full-text index, the fingerprint
      * index and the entity index (FTS5 writes their segments at COMMIT) */
     long long writer_index_ns[3];
+    long long facet_bytes; /* the facet table (store_facets_bytes) */
 };
 
 /* Articles stored (after the last commit), without a query. */

@@ -220,3 +220,30 @@ Test(facets, counters_racing_the_writer)
     pthread_join(w, NULL);
     facet_table_free(race_t);
 }
+
+/* Many distinct values, a short answer: the best few, as a full sort would
+ * order them (counts first, then the value, or the eid). */
+Test(facets, top_of_many_values)
+{
+    struct facet_table *t = facet_table_new();
+    char buf[512], name[16];
+
+    for (int64_t i = 1; i <= 700; i++) {
+        /* sources s0..s99, 7 articles each but s42 (one more, below);
+         * entity e has e articles for e <= 30 (seq by seq) */
+        int64_t ents[1] = {1 + (i - 1) % 37};
+        snprintf(name, sizeof name, "s%d", (int)(i % 100));
+        set(t, i, i, name, NULL, 0, ents, i <= 37 * 18 ? 1 : 0);
+    }
+    set(t, 701, 701, "s42", NULL, 0, NULL, 0);
+    top(t, STORE_FACET_SOURCE, 5, INT64_MIN, INT64_MAX, buf, sizeof buf);
+    cr_expect_str_eq(buf, "s42=8 s0=7 s1=7 s10=7 s11=7");
+    top(t, STORE_FACET_SOURCE, 1, INT64_MIN, INT64_MAX, buf, sizeof buf);
+    cr_expect_str_eq(buf, "s42=8");
+    /* every eid 1..37 has 18 articles: ties by eid */
+    top(t, STORE_FACET_ENTITY, 3, INT64_MIN, INT64_MAX, buf, sizeof buf);
+    cr_expect_str_eq(buf, "1=18 2=18 3=18");
+    top(t, STORE_FACET_SOURCE, 100, 695, INT64_MAX, buf, sizeof buf);
+    cr_expect_str_eq(buf, "s0=1 s42=1 s95=1 s96=1 s97=1 s98=1 s99=1");
+    facet_table_free(t);
+}
