@@ -8,7 +8,9 @@
 # list whose total is nearest 10% of N, then runs --requests searches one after another
 # (loadgen, mode get, no answer cache: --search-cache 0) with facets=source,day,entity and the
 # same search without facets, --rounds times interleaved. JSON lines: loadgen's `get` lines
-# (label facets / plain), {"op":"query",...} (the word and its total), {"op":"memory",...}
+# (label facets / plain; then one round of each on `the`, nearly every article, labels
+# facets_broad / plain_broad: the cost per match), {"op":"query",...} (the word and its
+# total), {"op":"memory",...}
 # (the facet table's bytes from /metrics, per article, and the server's VmHWM), and
 # {"op":"ratio","name":"facets_vs_plain_p99",...}. Bounded: the ingest stops after --duration.
 #
@@ -99,6 +101,15 @@ for r in $(seq "$ROUNDS"); do
         -v b="$(sed -n 's/.*"p99_ms":\([0-9.]*\).*/\1/p' "$TMP/plain-$r.jsonl")" -v r="$r" 'BEGIN {
         printf "{\"system\":\"report\",\"op\":\"ratio\",\"name\":\"facets_vs_plain_p99\",\"round\":%d,", r
         printf "\"facets_p99_ms\":%s,\"plain_p99_ms\":%s,\"value\":%.3f}\n", a, b, (b > 0 ? a / b : 0) }'
+done
+# the cost per match: a word nearly every article holds, one round
+bt=$(total the)
+echo "{\"system\":\"articled\",\"op\":\"query\",\"q\":\"the\",\"total\":${bt:-0},\"articles\":$STORED}"
+for label in facets_broad plain_broad; do
+    path="/v1/search?q=the&limit=20"
+    [ "$label" = facets_broad ] && path="$path&facets=$FACETS"
+    "$TOOLS/loadgen" --url "http://127.0.0.1:$BENCH_PORT" --mode get --path "$path" \
+        --concurrency 1 --requests "$REQUESTS" --label "$label"
 done
 BYTES=$(bench_metric articled_facet_table_bytes)
 HWM=$(awk '/VmHWM/ { print $2 }' "/proc/$BENCH_PID/status")

@@ -223,11 +223,15 @@ void store_facets_committed(struct store *st, int ok)
         int rc = SQLITE_OK;
         if (st->fdirty_lost) {
             rc = store_facets_load(st, 1, INT64_MAX); /* a mark was lost: all again */
-        } else {
+        } else if (st->nfdirty > 0) {
+            /* a run of consecutive seqs (a batch of new articles) is one
+             * range read */
             qsort(st->fdirty, st->nfdirty, sizeof *st->fdirty, store_facets_cmp_seq);
-            for (size_t i = 0; i < st->nfdirty && rc == SQLITE_OK; i++)
-                if (i == 0 || st->fdirty[i] != st->fdirty[i - 1])
-                    rc = store_facets_load(st, st->fdirty[i], st->fdirty[i]);
+            for (size_t i = 0, j; i < st->nfdirty && rc == SQLITE_OK; i = j) {
+                for (j = i + 1; j < st->nfdirty && st->fdirty[j] - st->fdirty[j - 1] <= 1; j++)
+                    ;
+                rc = store_facets_load(st, st->fdirty[i], st->fdirty[j - 1]);
+            }
         }
         /* a row that could not be read stays as it was until its next write */
         (void)rc;
