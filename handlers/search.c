@@ -74,8 +74,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "sort", 16, &sort, res) != 0 ||
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
-        params_string(req, "entity", 1024, &entity, res) != 0 ||
-        facets_params(req, &fr, res) != 0)
+        params_string(req, "entity", 1024, &entity, res) != 0 || facets_params(req, &fr, res) != 0)
         return HANDLER_DONE;
     if (entity != NULL) {
         /* an entity nobody mentions matches no article */

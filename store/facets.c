@@ -79,7 +79,8 @@ static uint32_t facet_dict_find(const struct facet_dict *d, const char *s)
 {
     if (d->nslots == 0)
         return 0;
-    for (size_t i = facet_hash(s) & (d->nslots - 1); d->slots[i] != 0; i = (i + 1) & (d->nslots - 1))
+    for (size_t i = facet_hash(s) & (d->nslots - 1); d->slots[i] != 0;
+         i = (i + 1) & (d->nslots - 1))
         if (strcmp(d->strs[d->slots[i] - 1], s) == 0)
             return d->slots[i];
     return 0;
@@ -357,8 +358,8 @@ struct facet_count {
 #define FACET_HISTOGRAMS                                                                           \
     ((1u << STORE_FACET_DAY) | (1u << STORE_FACET_WEEK) | (1u << STORE_FACET_MONTH))
 
-struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64_t from,
-                                    int64_t to, const char *source)
+struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64_t from, int64_t to,
+                                    const char *source)
 {
     struct facet_count *c = calloc(1, sizeof *c);
     int ok = c != NULL;
@@ -378,7 +379,7 @@ struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64
     for (int k = 0; k <= STORE_FACET_STORY && ok; k++) {
         if (!(kinds & (1u << k)))
             continue;
-        c->size[k] = (k < FACET_DICTS ? t->dicts[k].n
+        c->size[k] = (k < FACET_DICTS           ? t->dicts[k].n
                       : k == STORE_FACET_ENTITY ? t->max_ent
                                                 : t->max_story) +
                      1;
@@ -647,9 +648,9 @@ int facet_count_top(struct facet_count *c, enum store_facet_kind kind, size_t si
         pthread_rwlock_rdlock(&c->t->lock); /* strs may move */
         for (size_t id = 1; id < c->size[kind]; id++)
             if (c->counts[kind][id] > 0) {
-                struct facet_pick x = {
-                    (int64_t)id, c->counts[kind][id], c->last[kind] ? c->last[kind][id] : 0,
-                    kind < FACET_DICTS ? c->t->dicts[kind].strs[id - 1] : NULL};
+                struct facet_pick x = {(int64_t)id, c->counts[kind][id],
+                                       c->last[kind] ? c->last[kind][id] : 0,
+                                       kind < FACET_DICTS ? c->t->dicts[kind].strs[id - 1] : NULL};
                 if (k < size) {
                     p[k++] = x;
                     facet_heap_up(p, k - 1);

@@ -56,8 +56,8 @@ int64_t facet_month_start(int64_t day);
  * (1u << enum store_facet_kind). Rows outside the ts window [from, to) and,
  * when source is not NULL, rows of another source are skipped. */
 struct facet_count;
-struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64_t from,
-                                    int64_t to, const char *source);
+struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64_t from, int64_t to,
+                                    const char *source);
 void facet_count_free(struct facet_count *c);
 
 /* Counts the live rows among seqs[0, n) (unknown seqs are skipped). 0, or -1

@@ -474,10 +474,10 @@ int store_facet_parse(const char *name, size_t len);
 
 /* One value of a facet. Strings are malloc'd, owned by the store_facets. */
 struct store_facet_value {
-    char *value;      /* the source, tag..., entity id, story id or bucket date */
+    char *value; /* the source, tag..., entity id, story id or bucket date */
     long long count;
     char *name, *type; /* entity only (else NULL) */
-    int64_t last_ts;  /* the newest ts among the counted articles */
+    int64_t last_ts;   /* the newest ts among the counted articles */
 };
 
 struct store_facets {

@@ -262,7 +262,8 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_FACET_MATCHES,
      "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
      " AND (?3 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?3))"},
-    {RSTMT_FACET_ENTITY_ROWS, "SELECT rowid FROM ent_index WHERE ent_index MATCH ?1 AND rowid <= ?2"},
+    {RSTMT_FACET_ENTITY_ROWS,
+     "SELECT rowid FROM ent_index WHERE ent_index MATCH ?1 AND rowid <= ?2"},
     {RSTMT_FACET_ENTITY, "SELECT id, name, type FROM entities WHERE eid = ?1"},
 };
 

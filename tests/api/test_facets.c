@@ -83,7 +83,8 @@ Test(facets, counts_equal_filtered_totals)
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
     seed(&s);
     /* limit=1: the counts are over every match, not the page */
-    apitest_get(&s, "/v1/search?q=harbour&limit=1&facets=source,entity,day,tag,language&facet_size=100",
+    apitest_get(&s,
+                "/v1/search?q=harbour&limit=1&facets=source,entity,day,tag,language&facet_size=100",
                 &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "total")), 7);
@@ -167,8 +168,8 @@ Test(facets, counts_equal_filtered_totals)
                       &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     v = json_array_get(json_object_get(r.json, "results"), 0);
-    cr_expect_eq(json_array_size(json_object_get(json_object_get(v, "facets"), "source")), 1,
-                 "%s", r.body);
+    cr_expect_eq(json_array_size(json_object_get(json_object_get(v, "facets"), "source")), 1, "%s",
+                 r.body);
     v = json_array_get(json_object_get(r.json, "results"), 1);
     cr_expect_eq(json_integer_value(json_object_get(v, "status")), 400, "%s", r.body);
     apitest_resp_free(&r);
@@ -227,8 +228,7 @@ Test(facets, size_bound_order_and_buckets)
     {
         long long c = json_integer_value(json_object_get(v, "count"));
         const char *val = json_string_value(json_object_get(v, "value"));
-        cr_expect(prev < 0 || c < prev || (c == prev && strcmp(prev_value, val) < 0), "%s",
-                  r.body);
+        cr_expect(prev < 0 || c < prev || (c == prev && strcmp(prev_value, val) < 0), "%s", r.body);
         prev = c;
         prev_value = val;
     }
@@ -271,9 +271,9 @@ static long long count_of(const struct apitest_resp *r, const char *facet, const
 {
     json_t *v;
     size_t i;
-    json_array_foreach(json_object_get(json_object_get(r->json, "facets"), facet), i, v)
-        if (strcmp(json_string_value(json_object_get(v, "value")), value) == 0)
-            return json_integer_value(json_object_get(v, "count"));
+    json_array_foreach(json_object_get(json_object_get(r->json, "facets"), facet), i,
+                       v) if (strcmp(json_string_value(json_object_get(v, "value")), value) ==
+                              0) return json_integer_value(json_object_get(v, "count"));
     return 0;
 }
 
@@ -284,8 +284,10 @@ Test(facets, counts_follow_replace_and_delete_and_restart)
     char db[300];
 
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
-    put(&s, "x1", "{\"title\":\"ferry\",\"body\":\"ferry one\",\"source\":\"AFP\",\"tags\":[\"sea\"]}");
-    put(&s, "x2", "{\"title\":\"ferry\",\"body\":\"ferry two\",\"source\":\"AFP\",\"tags\":[\"sea\"]}");
+    put(&s, "x1",
+        "{\"title\":\"ferry\",\"body\":\"ferry one\",\"source\":\"AFP\",\"tags\":[\"sea\"]}");
+    put(&s, "x2",
+        "{\"title\":\"ferry\",\"body\":\"ferry two\",\"source\":\"AFP\",\"tags\":[\"sea\"]}");
     put(&s, "x3", "{\"title\":\"ferry\",\"body\":\"ferry three\",\"source\":\"Reuters\"}");
     apitest_get(&s, "/v1/search?q=ferry&facets=source,tag", &r);
     cr_expect_eq(count_of(&r, "source", "AFP"), 2, "%s", r.body);

@@ -15,8 +15,14 @@
 static void set(struct facet_table *t, int64_t seq, int64_t ts, const char *source,
                 const char *const *tags, size_t ntags, const int64_t *ents, size_t nents)
 {
-    struct facet_article a = {.ts = ts, .source = source, .language = "en", .tags = tags,
-                              .ntags = ntags, .ents = ents, .nents = nents, .story = seq};
+    struct facet_article a = {.ts = ts,
+                              .source = source,
+                              .language = "en",
+                              .tags = tags,
+                              .ntags = ntags,
+                              .ents = ents,
+                              .nents = nents,
+                              .story = seq};
     cr_assert_eq(facet_table_set(t, seq, &a), 0);
 }
 
@@ -129,8 +135,7 @@ Test(facets, date_buckets)
     char buf[512];
     /* 2024-12-30 (Mon) 00:00, 2025-01-05 (Sun) 23:59:59, 2025-01-06 (Mon),
      * 2025-02-28, 2025-03-01, 1969-12-31 23:00 (Wed) */
-    static const int64_t ts[] = {1735516800, 1736121599, 1736121600, 1740700800, 1740787200,
-                                 -3600};
+    static const int64_t ts[] = {1735516800, 1736121599, 1736121600, 1740700800, 1740787200, -3600};
 
     for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
         set(t, (int64_t)i + 1, ts[i], "s", NULL, 0, NULL, 0);
@@ -183,8 +188,10 @@ static void *race_writer(void *arg)
     for (int round = 0; round < 200 && !atomic_load(&race_stop); round++)
         for (int64_t seq = 1; seq <= 1000; seq++) {
             const char *tags[] = {"x", "y"};
-            struct facet_article a = {.ts = seq, .source = round % 2 ? "A" : "B",
-                                      .tags = tags, .ntags = (size_t)(round % 3)};
+            struct facet_article a = {.ts = seq,
+                                      .source = round % 2 ? "A" : "B",
+                                      .tags = tags,
+                                      .ntags = (size_t)(round % 3)};
             facet_table_set(race_t, seq, &a);
         }
     return NULL;
@@ -203,8 +210,9 @@ Test(facets, counters_racing_the_writer)
     }
     cr_assert_eq(pthread_create(&w, NULL, race_writer, NULL), 0);
     for (int i = 0; i < 200; i++) {
-        struct facet_count *c = facet_count_new(
-            race_t, (1u << STORE_FACET_SOURCE) | (1u << STORE_FACET_TAG), INT64_MIN, INT64_MAX, NULL);
+        struct facet_count *c =
+            facet_count_new(race_t, (1u << STORE_FACET_SOURCE) | (1u << STORE_FACET_TAG), INT64_MIN,
+                            INT64_MAX, NULL);
         struct facet_value *v;
         size_t n;
         long long sum = 0;
