@@ -75,6 +75,26 @@ unsigned search_fields_cards(unsigned mask);
 /* One hit as JSON with the fields of mask (copies only when collapsed). A
  * new reference, or NULL when out of memory. */
 json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse);
+/* facets.c: the facets of a search (GET /v1/search's `facets`,
+ * `facet_size`) and the lists of sources and tags. */
+#define FACETS_SIZE_DEFAULT   10
+#define FACETS_SIZE_MAX       100
+#define FACETS_LIST_MAX       128  /* bytes of the `facets` list */
+#define FACETS_LIST_LIMIT_MAX 1000 /* values of /v1/sources, /v1/tags */
+struct facets_request {
+    unsigned mask; /* 1u << enum store_facet_kind; 0: no facets */
+    unsigned size;
+    char key[32]; /* for the answer cache's key ("" with no facets) */
+};
+/* Reads `facets` and `facet_size`: 0, or -1 with res set to a 400. */
+int facets_params(const struct http_request *req, struct facets_request *fr,
+                  struct http_response *res);
+/* Adds "facets" to body for the matches of q up to max_seq (none when
+ * fr->mask is 0). 0, or -1 with err. */
+int facets_render(struct app *app, const struct store_search_query *q, int64_t max_seq,
+                  const struct facets_request *fr, json_t *body, struct error *err);
+int handle_source_list(struct app *app, struct http_request *req, struct http_response *res);
+int handle_tag_list(struct app *app, struct http_request *req, struct http_response *res);
 
 /* changes.c */
 int handle_changes(struct app *app, struct http_request *req, struct http_response *res);

@@ -48,6 +48,8 @@ static const struct route routes[] = {
     {"DELETE", "/v1/entities/{id}/_block", handle_entity_unblock, WRITE, NONE, 0},
     {"GET", "/v1/search", handle_search, READ, NONE, RT | RL},
     {"POST", "/v1/search/_multi", handle_search_multi, READ, JSON, RT | RL},
+    {"GET", "/v1/sources", handle_source_list, READ, NONE, RT},
+    {"GET", "/v1/tags", handle_tag_list, READ, NONE, RT},
     {"GET", "/v1/changes", handle_changes, READ, NONE, RT},
     {"GET", "/v1/events", handle_events, READ, NONE, 0},
     {"GET", "/v1/synonyms", handle_synonyms, READ, NONE, 0},

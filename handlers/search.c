@@ -55,6 +55,7 @@ static size_t search_cache_key(char *key, size_t size, const struct store_search
 int handle_search(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_search_query q = {0};
+    struct facets_request fr;
     struct store_hits hits;
     struct error err = {0};
     const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *entity = NULL,
@@ -81,7 +82,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
         params_string(req, "entity", 1024, &entity, res) != 0 ||
-        search_fields_parse(req, &fields, res) != 0)
+        search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
     if (entity != NULL) {
@@ -156,6 +157,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     version = store_version(app->store);
     keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity,
                               fields, syn.generation);
+    keylen = search_key_field(key, sizeof key, keylen, fr.key);
     if (keylen < sizeof key &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         free(match);
@@ -168,7 +170,6 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         reply_error(res, &err);
         return HANDLER_DONE;
     }
-    free(match);
     items = json_array();
     for (size_t i = 0; i < hits.n; i++)
         json_array_append_new(items, search_hit_json(&hits.items[i], fields, q.collapse));
@@ -189,6 +190,15 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     } else {
         json_object_set_new(body, "next_cursor", json_null());
     }
+    /* counts over every match of the same snapshot, not the page */
+    if (facets_render(app, &q, hits.max_seq, &fr, body, &err) != 0) {
+        free(match);
+        store_hits_free(&hits);
+        json_decref(body);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    free(match);
     store_hits_free(&hits);
     reply_json(res, 200, body);
     /* an answer cut short by the time budget is never kept */

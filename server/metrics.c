@@ -185,8 +185,11 @@ char *metrics_render(struct metrics *m, const char *const *route_names,
                "# TYPE articled_wal_pages_total counter\narticled_wal_pages_total %lld\n"
                "# HELP articled_change_seq The last committed change number (every create,"
                " replace and delete takes the next).\n"
-               "# TYPE articled_change_seq gauge\narticled_change_seq %lld\n",
-               stats->wal_frames, stats->change_seq);
+               "# TYPE articled_change_seq gauge\narticled_change_seq %lld\n"
+               "# HELP articled_facet_table_bytes Memory of the facet table (every article's"
+               " source, tags, entities... for facets).\n"
+               "# TYPE articled_facet_table_bytes gauge\narticled_facet_table_bytes %lld\n",
+               stats->wal_frames, stats->change_seq, stats->facet_bytes);
     buf_printf(&b, "# HELP articled_stage_seconds_total Time in each stage of the write path"
                    " since start, all threads (parse, the analysis stages, the writer's write"
                    " and commit).\n# TYPE articled_stage_seconds_total counter\n");

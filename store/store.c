@@ -169,6 +169,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             rc = store_tombstones_prune(st, (int64_t)time(NULL));
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL);
+        store_facets_committed(st, rc == SQLITE_OK);
         if (rc == SQLITE_OK) {
             store_entities_committed(st);
             int64_t delta = 0;
@@ -191,6 +192,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         store_fts_drop(st, 0);
         store_entities_reset(st);
+        store_facets_committed(st, 0);
         st->next_seq = next_seq;
         st->last_change = last_change;
         for (b = chain; b != NULL; b = b->next)
@@ -537,7 +539,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         atomic_store(&st->narticles, sqlite3_column_int64(stmt, 0));
     sqlite3_finalize(stmt);
     stmt = NULL;
-    if (store_filter_open(st, err) != 0)
+    if (store_filter_open(st, err) != 0 || store_facets_open(st, err) != 0)
         goto fail;
     if (store_checkpointer_start(st, err) != 0)
         goto fail;
@@ -570,6 +572,7 @@ void store_close(struct store *st)
     if (st->writer_started)
         pthread_join(st->writer, NULL);
     store_filter_close(st);
+    store_facets_close(st);
     store_checkpointer_stop(st);
     for (r = st->readers; r != NULL; r = next) {
         next = r->next;
@@ -644,6 +647,7 @@ int store_stats(struct store *st, struct store_stats *out, struct error *err)
     for (int i = 0; i < 3; i++)
         out->writer_index_ns[i] = (long long)atomic_load(&st->writer_fts_ns[i]);
     out->change_seq = (long long)atomic_load(&st->committed_change);
+    out->facet_bytes = (long long)store_facets_bytes(st);
     if (stat(st->path, &sb) == 0)
         out->db_bytes += sb.st_size;
     snprintf(wal, sizeof wal, "%s-wal", st->path);

@@ -474,6 +474,60 @@ int store_search(struct store *st, const struct store_search_query *q, struct st
                  struct error *err);
 void store_hits_free(struct store_hits *hits);
 
+/* ---- facets (store_facets.c, facets.h) ------------------------------------ */
+
+/* What a facet counts by; day, week (starting Monday) and month are
+ * histograms over ts, in UTC. */
+enum store_facet_kind {
+    STORE_FACET_SOURCE,
+    STORE_FACET_TAG,
+    STORE_FACET_LANGUAGE,
+    STORE_FACET_AUTHOR,
+    STORE_FACET_ENTITY,
+    STORE_FACET_STORY,
+    STORE_FACET_DAY,
+    STORE_FACET_WEEK,
+    STORE_FACET_MONTH,
+    STORE_FACET_KINDS_ /* keep it last */
+};
+
+/* The facet's name as in `facets=` ("source"...), and back (-1: unknown). */
+const char *store_facet_name(enum store_facet_kind kind);
+int store_facet_parse(const char *name, size_t len);
+
+/* One value of a facet. Strings are malloc'd, owned by the store_facets. */
+struct store_facet_value {
+    char *value; /* the source, tag..., entity id, story id or bucket date */
+    long long count;
+    char *name, *type; /* entity only (else NULL) */
+    int64_t last_ts;   /* the newest ts among the counted articles */
+};
+
+struct store_facets {
+    struct store_facet_value *items[STORE_FACET_KINDS_];
+    size_t n[STORE_FACET_KINDS_];
+    long long rows; /* articles counted */
+};
+
+/* Counts the facets of mask (1u << kind) over every match of q (its
+ * expression, source, window and entity, as store_search takes them; q's
+ * paging is ignored) with seq <= max_seq: size values each (see
+ * facet_count_top for the order). The matches are read once, from the
+ * full-text index, and counted in memory: the cost is bounded by the
+ * matches, at most the store's articles. 0, or -1 with err (ERR_TIMEOUT
+ * past the read budget). Free with store_facets_free. */
+int store_facets(struct store *st, const struct store_search_query *q, int64_t max_seq,
+                 unsigned mask, size_t size, struct store_facets *out, struct error *err);
+
+/* The same without a query: every article with ts in [from, to), for the
+ * source or tag lists. Memory only. 0, or -1 with err. */
+int store_facets_all(struct store *st, enum store_facet_kind kind, int64_t from, int64_t to,
+                     size_t size, struct store_facets *out, struct error *err);
+void store_facets_free(struct store_facets *f);
+
+/* Bytes the facet table holds (for /metrics and the bench). */
+size_t store_facets_bytes(struct store *st);
+
 /* ---- the change feed ------------------------------------------------------- */
 
 /* What happened to an article at one change number. */
@@ -627,6 +681,7 @@ struct store_stats {
     /* of writer_commit_ns: feeding the full-text index, the fingerprint
      * index and the entity index (FTS5 writes their segments at COMMIT) */
     long long writer_index_ns[3];
+    long long facet_bytes; /* the facet table (store_facets_bytes) */
 };
 
 /* Articles stored (after the last commit), without a query. */

@@ -60,6 +60,9 @@ enum store_rstmt {
     RSTMT_ENT_CURATION,
     RSTMT_CARD_ARTICLES,
     RSTMT_CARD_ENTITIES,
+    RSTMT_FACET_MATCHES,
+    RSTMT_FACET_ENTITY_ROWS,
+    RSTMT_FACET_ENTITY,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };
@@ -209,6 +212,15 @@ struct store {
     _Atomic int64_t committed_change;
     void (*on_commit)(void *arg); /* store_on_commit; set before the first write */
     void *on_commit_arg;
+    /* The facet table (facets.h, store_facets.c), read by any thread under
+     * its own lock; the seqs the open transaction changed (fdirty), the
+     * writer's statements that read rows back. Writer only, but the table. */
+    struct facet_table *facets;
+    int64_t *fdirty;
+    size_t nfdirty, fdirty_cap;
+    int fdirty_lost; /* a mark did not fit (out of memory): reload all */
+    sqlite3_stmt *fstmts[3];
+    char facets_broken[256]; /* why facets is NULL after open */
 };
 
 /* Databases larger than this are not checked at open: quick_check reads
@@ -351,6 +363,20 @@ int store_fts_queue_tokens(struct store *st, enum store_fts_table table, int64_t
  * rebuild of a filter that filled up (writer, between transactions). close:
  * stops a rebuild and frees the filter. */
 int store_filter_open(struct store *st, struct error *err);
+
+/* The facet table (store_facets.c). open: loads it (before the writer
+ * starts); 0 or -1 with err. touch: notes that the open transaction changed
+ * seq (writer). committed: after a commit (ok) sets the noted rows again
+ * from the database, before the version moves; after a roll-back (!ok)
+ * forgets them. close: frees it. */
+int store_facets_open(struct store *st, struct error *err);
+void store_facets_touch(struct store *st, int64_t seq);
+void store_facets_committed(struct store *st, int ok);
+void store_facets_close(struct store *st);
+
+/* The FTS5 expression store_search runs for q: q->match with q's filters
+ * that live in the full-text index (malloc'd; NULL out of memory). */
+char *store_search_match(const struct store_search_query *q);
 int store_filter_add(struct store *st, const struct fingerprint_set *hashes);
 void store_filter_after_commit(struct store *st);
 void store_filter_close(struct store *st);

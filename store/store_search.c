@@ -44,7 +44,7 @@ static int store_search_may_reach_src(const char *match)
     return 0;
 }
 
-static char *store_search_match(const struct store_search_query *q)
+char *store_search_match(const struct store_search_query *q)
 {
     static const char hex[] = "0123456789ABCDEF";
     const char *cols = store_search_may_reach_src(q->match) ? "{title body} : " : "";

@@ -279,6 +279,15 @@ const struct store_stmt_sql store_rstmts[] = {
      "  FROM json_each(?1) p CROSS JOIN article_ents ae ON ae.seq = p.value"
      "  CROSS JOIN json_each(ae.ents) j) l"
      " CROSS JOIN entities e ON e.eid = l.eid WHERE l.rk <= ?2 ORDER BY l.seq, l.rk"},
+    /* Facets (store_facets.c): every match's rowid, from the full-text
+     * index alone (FTS5 walks its doclists; no row is read); ?3 an entity's
+     * ent_index token, or NULL. */
+    {RSTMT_FACET_MATCHES,
+     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
+     " AND (?3 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?3))"},
+    {RSTMT_FACET_ENTITY_ROWS,
+     "SELECT rowid FROM ent_index WHERE ent_index MATCH ?1 AND rowid <= ?2"},
+    {RSTMT_FACET_ENTITY, "SELECT id, name, type FROM entities WHERE eid = ?1"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

@@ -412,6 +412,8 @@ int store_fts_flush(struct store *st)
         const struct store_fts_change *c = &st->fts[i];
         sqlite3_stmt *s;
         int64_t t0 = store_now_ns();
+        if (c->table != STORE_FTS_FINGERPRINTS) /* its facet row changes too */
+            store_facets_touch(st, c->seq);
         if (c->table == STORE_FTS_ARTICLES) {
             s = st->wstmts[c->del ? WSTMT_FTS_DELETE : WSTMT_FTS_INSERT];
             sqlite3_bind_text(s, 2, c->title, c->title_len, SQLITE_STATIC);

@@ -272,6 +272,8 @@ GET /v1/stories - -
 GET /v1/stories/1 - -
 GET /v1/search?q=storm - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
+GET /v1/sources - -
+GET /v1/tags - -
 GET /v1/changes - -
 GET /v1/events - -
 GET /v1/synonyms - -
@@ -493,6 +495,17 @@ req direct a "multi-search, text/plain" 415 POST /v1/search/_multi -H 'Content-T
 
 # the change feed and its live stream
 REASON=
+# facets, and the lists of sources and tags
+REASON=
+MATCH='"facets":' req proxy a "search, facets" 200 GET '/v1/search?q=storm&facets=source,tag,language,author,entity,story,day,week,month&facet_size=5'
+MATCH='"sources":' req proxy a "sources" 200 GET '/v1/sources?from=2025-01-01&limit=5'
+MATCH='"tags":' req proxy a "tags" 200 GET /v1/tags
+REASON="invalid per the document (bounds, pattern): Prism refuses it before forwarding"
+MATCH='"field":"facets"' req direct a "search, unknown facet" 400 GET '/v1/search?q=storm&facets=colour'
+req direct a "search, facet_size 0" 400 GET '/v1/search?q=storm&facets=source&facet_size=0'
+req direct a "sources, limit 0" 400 GET '/v1/sources?limit=0'
+req direct a "tags, to not a date" 400 GET '/v1/tags?to=soon'
+REASON=
 MATCH='"type":"article.created"' req proxy a "changes" 200 GET '/v1/changes?since=0&limit=5'
 req proxy a "changes, filtered" 200 GET '/v1/changes?types=article.created,article.deleted&source=AFP'
 MATCH='"oldest_since"' req proxy a "changes, past the last change" 410 GET '/v1/changes?since=900000000'
@@ -599,6 +612,8 @@ GET /v1/search/_multi
 POST /v1/stories
 DELETE /v1/stories/1
 POST /v1/changes
+POST /v1/sources
+DELETE /v1/tags
 DELETE /v1/events
 PUT /v1/synonyms
 GET /v1/admin/snapshot
@@ -726,6 +741,8 @@ GET /v1/entities/person:marco-rubio/related
 GET /v1/search?q=storm
 GET /v1/stories
 GET /v1/stories/1
+GET /v1/sources
+GET /v1/tags
 GET /v1/changes
 GET /v1/events
 GET /v1/synonyms
@@ -741,7 +758,7 @@ REASON="raw bytes: curl sends no body with HEAD"
 for path in /v1/articles /v1/articles/c-1 /v1/articles/c-1/duplicates /v1/articles/e-1/entities \
     /v1/entities /v1/entities/person:marco-rubio /v1/entities/person:marco-rubio/articles \
     /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/stories /v1/stories/1 \
-    /v1/changes /v1/events /v1/synonyms /healthz \
+    /v1/sources /v1/tags /v1/changes /v1/events /v1/synonyms /healthz \
     /readyz /metrics /openapi.yaml; do
     printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 3000\r\n\r\n%s' "$path" "$big" |
         raw c "HEAD, body over --max-body" 413
@@ -837,6 +854,10 @@ HEAD /v1/stories - -
 GET /v1/stories/1 - -
 HEAD /v1/stories/1 - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
+GET /v1/sources - -
+HEAD /v1/sources - -
+GET /v1/tags - -
+HEAD /v1/tags - -
 GET /v1/changes - -
 HEAD /v1/changes - -
 GET /v1/events - -
