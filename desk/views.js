@@ -83,7 +83,7 @@ export async function searchView(el, params, signal) {
   const ol = h('ol', { class: 'hits' });
   for (const hit of res.hits) {
     ol.append(h('li', { class: 'item hit' },
-      h('h3', {}, link({ article: hit.id }, ...markedText(hit.title, terms))),
+      h('h2', { class: 'hit-title' }, link({ article: hit.id }, ...markedText(hit.title, terms))),
       meta(hit.source, time(hit.published_at),
         hit.copies > 1 ? `${hit.copies} copies` : null,
         hit.story ? link({ story: typeof hit.story === 'object' ? hit.story.id : hit.story }, 'story') : null),
