@@ -33,6 +33,7 @@ async function render() {
   if (document.activeElement !== qInput) qInput.value = params.get('q') || '';
   sortSel.value = params.get('sort') === 'newest' ? 'newest' : 'relevance';
   document.body.dataset.view = name;
+  delete document.body.dataset.shown;
   view.setAttribute('aria-busy', 'true');
   const start = performance.now();
   try {
@@ -41,6 +42,7 @@ async function render() {
     });
     if (n !== seq) return;
     performance.measure('view:' + name, { start, end: performance.now() });
+    document.body.dataset.shown = name; // the view is filled (tests wait for it)
     if (name !== 'search') document.title = (view.querySelector('h1')?.textContent || 'articled') + ' · articled desk';
   } catch (e) {
     if (e.name === 'AbortError' || n !== seq) return;

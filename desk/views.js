@@ -185,23 +185,38 @@ export async function storyView(el, params, signal) {
 
 export async function entityView(el, params, signal) {
   const id = encodeURIComponent(params.get('entity'));
-  const [e, rel, arts] = await Promise.all([
+  // related entities can take seconds for the most mentioned entities (the
+  // server scores up to 5,000 articles): the view shows without them and
+  // they fill in when they come (performance measure "part:related").
+  const t0 = performance.now();
+  const relP = get('/v1/entities/' + id + '/related', { limit: 15 }, signal);
+  relP.catch(() => {}); // handled below; not an unhandled rejection meanwhile
+  const [e, arts] = await Promise.all([
     get('/v1/entities/' + id, {}, signal),
-    get('/v1/entities/' + id + '/related', { limit: 15 }, signal),
     get('/v1/entities/' + id + '/articles', { limit: 20, cursor: params.get('cursor') }, signal),
   ]);
   clear(el).append(h('h1', {}, e.name),
     meta(e.type, `${e.articles} articles`, `${e.mentions} mentions`,
       e.aliases && e.aliases.length ? 'also: ' + e.aliases.slice(0, 8).join(', ') : null),
     h('p', {}, link({ q: '"' + e.name.replace(/"/g, '') + '"', entity: e.id }, 'Search within its articles')));
-  const related = h('ul', { class: 'entities' }, rel.related.map((r) =>
-    h('li', {}, link({ entity: r.id }, r.name), h('span', { class: 'muted' }, ` ${r.type}, together ${r.together}`))));
+  const relBox = h('div', { 'aria-busy': 'true' }, empty('Loading…'));
+  relP.then((rel) => {
+    clear(relBox).append(rel.related.length ? h('ul', { class: 'entities' }, rel.related.map((r) =>
+      h('li', {}, link({ entity: r.id }, r.name), h('span', { class: 'muted' }, ` ${r.type}, together ${r.together}`))))
+      : empty('None yet.'));
+    relBox.setAttribute('aria-busy', 'false');
+    performance.measure('part:related', { start: t0, end: performance.now() });
+  }, (err) => {
+    if (err.name === 'AbortError') return;
+    clear(relBox).append(h('p', { class: 'error' }, 'Related entities could not be loaded: ' + err.message));
+    relBox.setAttribute('aria-busy', 'false');
+  });
   const list = h('ol', { class: 'list' }, arts.articles.map((a) => articleItem(a)));
   const more = arts.next_cursor
     ? h('p', { class: 'pager' }, link({ entity: params.get('entity'), cursor: arts.next_cursor }, 'More articles →')) : null;
   el.append(h('div', { class: 'front' },
     section('Articles', arts.articles.length ? list : empty('No articles.'), more),
-    section('Related entities', rel.related.length ? related : empty('None yet.'))));
+    section('Related entities', relBox)));
 }
 
 // ---- article --------------------------------------------------------------
