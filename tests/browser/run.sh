@@ -18,6 +18,7 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
 work=$(mktemp -d "${TMPDIR:-/tmp}/articled-browser.XXXXXX")
 pids=()
 
+# shellcheck disable=SC2317 # runs from the EXIT trap
 cleanup() {
     local p
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -33,14 +34,19 @@ trap 'exit 130' INT TERM
 
 skip() { echo "browser: skipped ($*)"; exit 77; }
 [ -x "$bin" ] || { echo "browser: no binary at $bin (set ARTICLED_BIN)" >&2; exit 1; }
-command -v node >/dev/null && command -v npm >/dev/null || skip "node and npm are not installed"
+{ command -v node && command -v npm; } >/dev/null || skip "node and npm are not installed"
 [ -x "$chromium" ] || skip "no chromium at $chromium (apt-get install chromium)"
 timeout 20 "$chromium" --headless --no-sandbox --disable-gpu --dump-dom about:blank >/dev/null 2>&1 ||
     skip "$chromium does not start headless"
 
-if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
-    (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 npm ci --no-audit --no-fund >"$work/npm.log" 2>&1) ||
-        { cat "$work/npm.log" >&2; echo "browser: npm ci failed" >&2; exit 1; }
+# the npm tools, installed again when package-lock.json changed (as tests/contract does)
+lock_sum=$(sha256sum "$here/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ] ||
+    [ "$(cat "$here/node_modules/.articled-lock" 2>/dev/null)" != "$lock_sum" ]; then
+    (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 npm ci --no-audit --no-fund \
+        --loglevel=error >"$work/npm.log" 2>&1) ||
+        { cat "$work/npm.log" >&2; echo "browser: npm ci failed in $here" >&2; exit 1; }
+    echo "$lock_sum" >"$here/node_modules/.articled-lock"
 fi
 
 # start NAME ARGS...: a server on a free port; sets port_NAME.
