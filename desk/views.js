@@ -119,25 +119,30 @@ export async function frontView(el, params, signal, live) {
   const span = params.get('span') === '7d' ? '7d' : '24h';
   const from = new Date(Date.now() - (span === '7d' ? 7 * 24 : 24) * HOUR).toISOString().replace(/\.\d+Z$/, 'Z');
   const [recent, latest, ents] = await Promise.all([
-    get('/v1/stories', { from, limit: 10, min_articles: 2 }, signal),
+    // the 50 most recently active in the window, the biggest of them shown
+    // (the API lists stories by recency; 50 keeps the call bounded)
+    get('/v1/stories', { from, limit: 50, min_articles: 2 }, signal),
     get('/v1/articles', { limit: 15 }, signal),
     get('/v1/entities', { limit: 12 }, signal),
   ]);
   // An archive (nothing in the window): the most recently active stories.
   const stories = recent.stories.length ? recent
-    : await get('/v1/stories', { limit: 10, min_articles: 2 }, signal);
+    : await get('/v1/stories', { limit: 50, min_articles: 2 }, signal);
+  const biggest = stories.stories.slice()
+    .sort((a, b) => b.articles - a.articles || b.sources.count - a.sources.count).slice(0, 10);
   clear(el).append(h('h1', { class: 'sr-only' }, 'Front page'));
   const tabs = h('p', { class: 'tabs' },
     span === '24h' ? h('strong', { 'aria-current': 'page' }, 'Last 24 hours') : link({}, 'Last 24 hours'), ' · ',
     span === '7d' ? h('strong', { 'aria-current': 'page' }, 'Last 7 days') : link({ span: '7d' }, 'Last 7 days'));
-  const storyList = h('ol', { class: 'list' }, stories.stories.map(storyItem));
+  const storyList = h('ol', { class: 'list' }, biggest.map(storyItem));
   const latestList = h('ol', { class: 'list', id: 'latest' }, latest.articles.map((a) => articleItem(a)));
   const entList = h('ul', { class: 'entities' }, ents.entities.map((e) =>
     h('li', {}, link({ entity: e.id }, e.name), h('span', { class: 'muted' }, ` ${e.type}, ${e.articles}`))));
   el.append(h('div', { class: 'front' },
     section('Biggest stories', tabs,
       recent.stories.length ? null : empty(`Nothing in the last ${span === '7d' ? '7 days' : '24 hours'}: the most recently active stories.`),
-      stories.stories.length ? storyList : empty('No stories yet.')),
+      stories.stories.length ? storyList : empty('No stories yet.'),
+      h('p', { class: 'meta' }, 'Most reports first, among the 50 most recently active stories.')),
     section('Latest articles', h('p', { class: 'muted', id: 'livestate', role: 'status' }, 'connecting…'), latestList),
     section('Top entities', ents.entities.length ? entList : empty('No entities yet.'))));
   // Live: a created article is fetched and put on top (at most 15 kept).
