@@ -9,7 +9,9 @@
 #include "handlers/handlers.h"
 #include "server/reply.h"
 
-#define DESK_ASSET(sym) extern const unsigned char sym[]; extern const size_t sym##_len;
+#define DESK_ASSET(sym)                                                                            \
+    extern const unsigned char sym[];                                                              \
+    extern const size_t sym##_len;
 DESK_ASSET(articled_desk_index_html)
 DESK_ASSET(articled_desk_desk_css)
 DESK_ASSET(articled_desk_app_js)
@@ -68,8 +70,7 @@ int handle_desk_asset(struct app *app, struct http_request *req, struct http_res
 {
     for (size_t i = 0; i < sizeof desk_files / sizeof desk_files[0]; i++)
         if (strcmp(req->params[0], desk_files[i].name) == 0)
-            return desk_reply(app, res, desk_files[i].type, desk_files[i].data,
-                              *desk_files[i].len);
+            return desk_reply(app, res, desk_files[i].type, desk_files[i].data, *desk_files[i].len);
     reply_fail(res, ERR_NOT_FOUND, "no resource at this path");
     return HANDLER_DONE;
 }

@@ -2060,9 +2060,13 @@ Test(contract, every_operation_and_status)
     /* 2b. revalidation: an answer's ETag sent back is a 304 without a body
      * (GET and HEAD), another tag is the whole answer again */
     {
-        static const char *const tagged[] = {"/v1/articles/c-1", "/v1/entities/person:marco-rubio",
-                                             "/v1/stories/1", "/v1/search?q=storm", "/",
-                                             "/desk/app.js", NULL};
+        static const char *const tagged[] = {"/v1/articles/c-1",
+                                             "/v1/entities/person:marco-rubio",
+                                             "/v1/stories/1",
+                                             "/v1/search?q=storm",
+                                             "/",
+                                             "/desk/app.js",
+                                             NULL};
         for (size_t k = 0; tagged[k] != NULL; k++) {
             char tag[64];
             run_one(&r, NULL, "GET", tagged[k], NULL, NULL, 0, 200, &x);
@@ -2112,8 +2116,8 @@ Test(contract, every_operation_and_status)
     /* 5. small size caps: 413 for every operation, whole bulk requests and
      * lines; and the desk off (--ui off): its page and files are 404s */
     {
-        const char *extra[] = {"--max-body",       "2048", "--max-bulk", "4096",
-                               "--max-bulk-lines", "3",    "--ui",       "off", NULL};
+        const char *extra[] = {"--max-body", "2048", "--max-bulk", "4096", "--max-bulk-lines",
+                               "3",          "--ui", "off",        NULL};
         char *huge = malloc(6000), *line = malloc(4096);
         cr_assert_eq(apitest_start(&srv, NULL, extra), 0);
         memset(huge, 'x', 5999);
