@@ -15,6 +15,9 @@ int handle_healthz(struct app *app, struct http_request *req, struct http_respon
 int handle_readyz(struct app *app, struct http_request *req, struct http_response *res);
 int handle_metrics(struct app *app, struct http_request *req, struct http_response *res);
 int handle_openapi(struct app *app, struct http_request *req, struct http_response *res);
+/* handlers/desk.c: the desk page (GET /) and its assets (GET /desk/{file}). */
+int handle_desk_page(struct app *app, struct http_request *req, struct http_response *res);
+int handle_desk_asset(struct app *app, struct http_request *req, struct http_response *res);
 
 /* articles.c */
 int handle_article_create(struct app *app, struct http_request *req, struct http_response *res);

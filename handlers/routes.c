@@ -20,13 +20,19 @@
  * nothing but is a POST: it needs a write key, as every POST does; it is a
  * pipeline job (analysed on the pipeline's threads), not a read. POST
  * /v1/search/_multi is a read sent as a POST (its queries are a body): a
- * read key does, and it runs on a read thread. */
+ * read key does, and it runs on a read thread. The desk page and its assets
+ * need no key, even when reads do: they are the same public bytes in every
+ * binary and hold no data; the page asks the editor for the read key when the
+ * API answers 401 (README "The desk"). They answer on the HTTP threads (static
+ * bytes, no store). */
 static const struct route routes[] = {
     /* method, pattern, handler, key role, body, flags */
     {"GET", "/healthz", handle_healthz, OPEN, NONE, 0},
     {"GET", "/readyz", handle_readyz, OPEN, NONE, 0},
     {"GET", "/metrics", handle_metrics, READ, NONE, 0},
     {"GET", "/openapi.yaml", handle_openapi, READ, NONE, 0},
+    {"GET", "/", handle_desk_page, OPEN, NONE, 0},
+    {"GET", "/desk/{file}", handle_desk_asset, OPEN, NONE, 0},
     {"POST", "/v1/articles/_bulk", handle_bulk, WRITE, BULK, 0},
     {"POST", "/v1/articles", handle_article_create, WRITE, JSON, 0},
     {"GET", "/v1/articles", handle_article_list, READ, NONE, RT},

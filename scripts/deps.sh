@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages of the named groups (scripts/packages.sh lists them), those
 # not installed yet; idempotent. Runs as root, or through sudo when available.
-# Usage: scripts/deps.sh [GROUP...]   groups: build runtime test fuzz bench contract container
+# Usage: scripts/deps.sh [GROUP...]   groups: build runtime test fuzz bench contract browser container
 #                                     (default: build runtime, what scripts/run.sh needs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -11,6 +11,7 @@
 #   fuzz       the libFuzzer harnesses (clang and its runtime)
 #   bench      bench/run: libpq and PostgreSQL (the peer), nginx and wrk (the HTTP floor)
 #   contract   tests/contract/run.sh: node and npm for the Redocly linter and Prism's proxy
+#   browser    tests/browser/run.sh: Debian's chromium, and node and npm for playwright-core
 #   container  tests/container/verify.sh: podman and debootstrap, without a Docker engine
 
 articled_packages_group() {
@@ -29,12 +30,14 @@ articled_packages_group() {
         echo libpq-dev postgresql nginx wrk ;;
     contract)
         echo nodejs npm ;;
+    browser)
+        echo chromium nodejs npm ;;
     container)
         echo debootstrap podman uidmap fuse-overlayfs slirp4netns debian-archive-keyring \
             jq curl util-linux coreutils tar iproute2 ;;
     *)
         echo "articled_packages: unknown group '$1' (build runtime test fuzz bench" \
-            "contract container)" >&2
+            "contract browser container)" >&2
         return 2 ;;
     esac
 }

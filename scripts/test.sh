@@ -7,6 +7,8 @@
 #              (Criterion itself does not run under TSan); any race report fails the stage
 #   fuzz       every libFuzzer harness for ARTICLED_FUZZ_SECONDS (default 30) each
 #   contract   tests/contract/run.sh (openapi.yaml linted, the server through Prism's proxy)
+#   browser    tests/browser/run.sh: the desk page in Debian's chromium (playwright-core,
+#              axe-core); skipped, saying why, when chromium cannot run
 #   bench      bench/run at 2,000 articles: figures, no assertions, but it must run through
 #   container  tests/container/verify.sh: the Dockerfile built and its image run
 # Each stage prints "== <stage>: ..." and counts as passed, failed or skipped (one line says
@@ -31,7 +33,7 @@ build=${ARTICLED_BUILD_DIR:-build}
 jobs=$(nproc)
 fuzz_secs=${ARTICLED_FUZZ_SECONDS:-30}
 
-all_stages=(packages build asan tsan fuzz contract bench container)
+all_stages=(packages build asan tsan fuzz contract browser bench container)
 if [ -n "${ARTICLED_STAGES:-}" ]; then
     read -r -a wanted <<<"$ARTICLED_STAGES"
     for w in "${wanted[@]}"; do
@@ -122,6 +124,7 @@ package_groups() {
     selected fuzz && g+=(fuzz)
     selected bench && g+=(bench)
     if selected contract && [ -f tests/contract/run.sh ]; then g+=(contract); fi
+    if selected browser && [ -f tests/browser/run.sh ]; then g+=(browser); fi
     echo "${g[@]}"
 }
 
@@ -216,6 +219,19 @@ stage_contract() {
     ARTICLED_BIN=$repo/$build/articled bash tests/contract/run.sh
 }
 
+stage_browser() {
+    local rc=0
+    [ -f tests/browser/run.sh ] || skip "tests/browser/run.sh is not in this checkout"
+    normal_binary "$work/browser-build.log"
+    # run.sh exits 77 with one "browser: skipped (why)" line when chromium cannot run
+    ARTICLED_BIN=$repo/$build/articled bash tests/browser/run.sh 2>&1 | tee "$work/browser.log" ||
+        rc=$?
+    if [ "$rc" -eq 77 ]; then
+        skip "$(sed -n 's/^browser: skipped (\(.*\))$/\1/p' "$work/browser.log" | head -n 1)"
+    fi
+    return "$rc"
+}
+
 # Why DIR holds no corpus for bench/run (nothing when it does).
 corpus_missing() {
     if [ ! -e "$1" ]; then
@@ -252,6 +268,7 @@ run_stage asan stage_asan "AddressSanitizer + UBSan build + ctest"
 run_stage tsan stage_tsan "ThreadSanitizer server, driven by the API tests"
 run_stage fuzz stage_fuzz "every fuzz harness for ${fuzz_secs} s"
 run_stage contract stage_contract "openapi.yaml linted, the server behind Prism's validating proxy"
+run_stage browser stage_browser "the desk page in chromium: journeys, axe-core, screenshots"
 run_stage bench stage_bench "benchmark suite at 2,000 articles (figures, no assertions)"
 run_stage container stage_container "build the Dockerfile and run the image's filesystem"
 

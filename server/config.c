@@ -105,6 +105,8 @@ static const struct config_option options[] = {
      300, "15", NULL, "seconds between the comment lines that keep an idle event stream open"},
     {"story-window", "ARTICLED_STORY_WINDOW", KIND_UINT, OFF(story_window_h), 0, 1, 8760, "72",
      NULL, "hours either side of an article's time within which it may join a story"},
+    {"ui", "ARTICLED_UI", KIND_ENUM, OFF(ui), 0, 0, 0, "on", "off|on",
+     "the desk page at / (its assets under /desk/); off: / is a 404"},
     {"snapshot-keep", "ARTICLED_SNAPSHOT_KEEP", KIND_UINT, OFF(snapshot_keep), 0, 0, 100000, "0",
      NULL, "automatic snapshots (articled-*.db) kept; older ones are removed (0: keep all)"},
 };

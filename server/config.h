@@ -48,6 +48,7 @@ struct config {
     unsigned max_subscribers;   /* live event streams at once */
     unsigned events_heartbeat_s; /* seconds between an event stream's heartbeats */
     unsigned story_window_h;    /* an article joins stories within this many hours of it */
+    int ui;                     /* 1: the desk page at / and its assets under /desk/ */
 };
 
 /* Fills cfg from defaults, then the environment, then argv (later wins).

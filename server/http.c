@@ -383,6 +383,10 @@ static enum MHD_Result http_queue(struct http_ctx *ctx, struct http_response *re
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control);
     if (etag[0] != '\0')
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (res->csp != NULL)
+        MHD_add_response_header(r, "Content-Security-Policy", res->csp);
+    /* no answer is ever to be read as another type than it says (a JSON body as HTML) */
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (res->retry_after > 0) {
         snprintf(ra, sizeof ra, "%u", res->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);

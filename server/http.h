@@ -44,6 +44,7 @@ struct http_response {
     unsigned retry_after;     /* seconds; adds Retry-After when > 0 */
     const char *cache_control; /* static; adds Cache-Control when set */
     int etag;                  /* a 200's body gets an ETag; If-None-Match then answers 304 */
+    const char *csp;           /* static; adds Content-Security-Policy (the desk page) */
 };
 
 typedef int (*http_continue_fn)(struct app *app, struct http_request *req,

@@ -1350,6 +1350,10 @@ static const struct call calls[] = {
     {"GET", "/readyz", NULL, NULL, 200, NULL},
     {"GET", "/metrics", NULL, NULL, 200, NULL},
     {"GET", "/openapi.yaml", NULL, NULL, 200, NULL},
+    {"GET", "/", NULL, NULL, 200, NULL},
+    {"GET", "/desk/app.js", NULL, NULL, 200, NULL},
+    {"GET", "/desk/desk.css", NULL, NULL, 200, NULL},
+    {"GET", "/desk/nothing.js", NULL, NULL, 404, NULL},
     /* POST /v1/articles */
     {"POST", "/v1/articles", JSON_CT, a1, 201, NULL},
     /* more than a default page (20) of entities, for the entity list's default limit */
@@ -1643,8 +1647,10 @@ static const struct call calls[] = {
     {"DELETE", "/readyz", NULL, NULL, 405, NULL},
     {"POST", "/metrics", NULL, NULL, 405, NULL},
     {"PUT", "/openapi.yaml", NULL, NULL, 405, NULL},
+    {"POST", "/", NULL, NULL, 405, NULL},
+    {"DELETE", "/desk/app.js", NULL, NULL, 405, NULL},
     /* no such path */
-    {"GET", "/", NULL, NULL, 404, NULL},
+    {"GET", "/desk", NULL, NULL, 404, NULL},
     {"GET", "/v1/nothing", NULL, NULL, 404, NULL},
     {"GET", "/v1/articles/", NULL, NULL, 404, NULL},
     {"GET", "/v1/articles/a/b", NULL, NULL, 404, NULL},
@@ -2078,8 +2084,13 @@ Test(contract, every_operation_and_status)
     /* 2b. revalidation: an answer's ETag sent back is a 304 without a body
      * (GET and HEAD), another tag is the whole answer again */
     {
-        static const char *const tagged[] = {"/v1/articles/c-1", "/v1/entities/person:marco-rubio",
-                                             "/v1/stories/1", "/v1/search?q=storm", NULL};
+        static const char *const tagged[] = {"/v1/articles/c-1",
+                                             "/v1/entities/person:marco-rubio",
+                                             "/v1/stories/1",
+                                             "/v1/search?q=storm",
+                                             "/",
+                                             "/desk/app.js",
+                                             NULL};
         for (size_t k = 0; tagged[k] != NULL; k++) {
             char tag[64];
             run_one(&r, NULL, "GET", tagged[k], NULL, NULL, 0, 200, &x);
@@ -2126,10 +2137,11 @@ Test(contract, every_operation_and_status)
     cr_expect_eq(apitest_stop(&srv), 0, "server did not exit 0");
     apitest_cleanup(&srv);
 
-    /* 5. small size caps: 413 for every operation, whole bulk requests and lines */
+    /* 5. small size caps: 413 for every operation, whole bulk requests and
+     * lines; and the desk off (--ui off): its page and files are 404s */
     {
-        const char *extra[] = {"--max-body",       "2048", "--max-bulk", "4096",
-                               "--max-bulk-lines", "3",    NULL};
+        const char *extra[] = {"--max-body", "2048", "--max-bulk", "4096", "--max-bulk-lines",
+                               "3",          "--ui", "off",        NULL};
         char *huge = malloc(6000), *line = malloc(4096);
         cr_assert_eq(apitest_start(&srv, NULL, extra), 0);
         memset(huge, 'x', 5999);
@@ -2167,6 +2179,12 @@ Test(contract, every_operation_and_status)
                                   "{\"title\":\"t%d\",\"body\":\"b%d\"}\n", i, i);
         run_one(&r, NULL, "POST", "/v1/articles/_bulk", NDJSON_CT, bulk, n, 413, &x);
         exchange_free(&x);
+        run_one(&r, NULL, "GET", "/", NULL, NULL, 0, 404, &x);
+        exchange_free(&x);
+        run_one(&r, NULL, "HEAD", "/", NULL, NULL, 0, 404, &x);
+        exchange_free(&x);
+        run_one(&r, NULL, "HEAD", "/desk/app.js", NULL, NULL, 0, 404, &x);
+        exchange_free(&x);
         cr_expect_eq(apitest_stop(&srv), 0);
         apitest_cleanup(&srv);
         free(huge);
@@ -2203,12 +2221,15 @@ Test(contract, every_operation_and_status)
         cr_assert_eq(sec_start_with_keys(&srv, sec_keys_text, extra), 0);
         for (size_t i = 0; i < nops; i++) {
             const char *ctype, *b;
-            int open = strcmp(ops[i].tmpl, "/healthz") == 0 || strcmp(ops[i].tmpl, "/readyz") == 0;
+            int open = strcmp(ops[i].tmpl, "/healthz") == 0 || strcmp(ops[i].tmpl, "/readyz") == 0 ||
+                       strcmp(ops[i].tmpl, "/") == 0 || strcmp(ops[i].tmpl, "/desk/{file}") == 0;
             int write = strcmp(ops[i].method, "GET") != 0 && strcmp(ops[i].method, "HEAD") != 0 &&
                         strcmp(ops[i].tmpl, "/v1/search/_multi") != 0; /* a read as a POST */
             op_request(ops[i].tmpl, ops[i].op, path, sizeof path, &ctype, &b);
             if (strcmp(ops[i].tmpl, "/v1/search") == 0)
                 snprintf(path, sizeof path, "/v1/search?q=storm");
+            if (strcmp(ops[i].tmpl, "/desk/{file}") == 0)
+                snprintf(path, sizeof path, "/desk/app.js"); /* p-1 is no file: a 404 */
             send_key = NULL;
             run_one(&r, NULL, ops[i].method, path, ctype, b, b ? strlen(b) : 0, open ? 200 : 401,
                     &x);

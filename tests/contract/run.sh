@@ -165,7 +165,7 @@ chmod 600 "$work/keys"
 start_server a --
 start_server b -- --api-key-file "$work/keys" --search-rate 1 --search-burst 1
 start_server c ARTICLED_SNAPSHOT_MIN_FREE=1125899906842624 -- \
-    --max-body 2048 --max-bulk 4096 --max-bulk-lines 3
+    --max-body 2048 --max-bulk 4096 --max-bulk-lines 3 --ui off
 start_server d ARTICLED_TEST_READ_DELAY_MS=400 ARTICLED_SEARCH_THREADS=1 ARTICLED_SEARCH_QUEUE=1 \
     ARTICLED_MAX_BODY_MEMORY=1M ARTICLED_SEARCH_TIMEOUT=10 ARTICLED_SEARCH_CACHE=0 -- \
     --duplicates off --entities off
@@ -282,6 +282,8 @@ GET /healthz - -
 GET /readyz - -
 GET /metrics - -
 GET /openapi.yaml - -
+GET / - -
+GET /desk/app.js - -
 EOF
 )
 t=$(date +%s%N)
@@ -477,7 +479,8 @@ req direct a "stories, cursor not UTF-8" 422 GET '/v1/stories?cursor=%FF'
 
 # revalidation: an answer's ETag sent back is a 304 without the body
 REASON=
-for p in /v1/articles/c-1 /v1/entities/person:marco-rubio /v1/stories/1 '/v1/search?q=storm'; do
+for p in /v1/articles/c-1 /v1/entities/person:marco-rubio /v1/stories/1 '/v1/search?q=storm' \
+    / /desk/desk.css; do
     TWIN=0 req proxy a "tagged" 200 GET "$p"
     tag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' "$work/ex/$last.hdr" | tr -d '\r')
     req proxy a "not modified" 304 GET "$p" -H "If-None-Match: $tag"
@@ -587,9 +590,12 @@ CT=5 TWIN=0 req proxy a "500 parameters" 400 GET "/healthz?$(for i in $(seq 500)
 
 # no such path, no such method: Prism answers these itself, so to the server
 REASON="an unknown path or method: Prism answers it itself (404, 405) without forwarding"
-for p in / /v1/nothing /v1/articles/ /v1/articles/a/b; do
+for p in /desk /v1/nothing /v1/articles/ /v1/articles/a/b; do
     req direct a "no such path" 404 GET "$p"
 done
+REASON=
+req proxy a "no such desk file" 404 GET /desk/nothing.js
+REASON="an unknown path or method: Prism answers it itself (404, 405) without forwarding"
 req direct a "no such path" 404 POST /v1/duplicates/_nothing -H "$J" --data-binary '{}'
 while read -r method path; do
     req direct a "no such method" 405 "$method" "$path"
@@ -621,6 +627,8 @@ POST /healthz
 DELETE /readyz
 POST /metrics
 PUT /openapi.yaml
+POST /
+DELETE /desk/app.js
 OPTIONS /v1/articles
 EOF
 
@@ -656,6 +664,7 @@ while read -r method path ct body; do
     [[ $path == /v1/search* ]] && continue # below: a read key's search counts for 429
     open=401 # /healthz and /readyz never look at keys
     [[ $path == /healthz || $path == /readyz ]] && open=200
+    [[ $path == / || $path == /desk/* ]] && open=200 # the desk page and files: no data, no key
     req proxy b "no key" $open "$method" "$path" "${args[@]}"
     req proxy b "unknown key" $open "$method" "$path" -H 'Authorization: Bearer not-a-configured-key-at-all' "${args[@]}"
     if [[ $method != GET ]]; then
@@ -704,6 +713,8 @@ printf 'POST /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applicati
 
 # ---------------------------------------------------------------- server c: size caps, 507
 REASON=
+req proxy c "the desk, --ui off" 404 GET /
+req proxy c "a desk file, --ui off" 404 GET /desk/app.js
 big=$(head -c 3000 /dev/zero | tr '\0' x)
 req proxy c "create, over --max-body" 413 POST /v1/articles -H "$J" --data-binary "{\"title\":\"t\",\"body\":\"$big\"}"
 req proxy c "put, over --max-body" 413 PUT /v1/articles/big -H "$J" --data-binary "{\"title\":\"t\",\"body\":\"$big\"}"
@@ -753,13 +764,15 @@ GET /healthz
 GET /readyz
 GET /metrics
 GET /openapi.yaml
+GET /
+GET /desk/app.js
 EOF
 REASON="raw bytes: curl sends no body with HEAD"
 for path in /v1/articles /v1/articles/c-1 /v1/articles/c-1/duplicates /v1/articles/e-1/entities \
     /v1/entities /v1/entities/person:marco-rubio /v1/entities/person:marco-rubio/articles \
     /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/stories /v1/stories/1 \
     /v1/sources /v1/tags /v1/changes /v1/events /v1/synonyms /healthz \
-    /readyz /metrics /openapi.yaml; do
+    /readyz /metrics /openapi.yaml / /desk/app.js; do
     printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 3000\r\n\r\n%s' "$path" "$big" |
         raw c "HEAD, body over --max-body" 413
 done
@@ -873,6 +886,10 @@ GET /metrics - -
 HEAD /metrics - -
 GET /openapi.yaml - -
 HEAD /openapi.yaml - -
+GET / - -
+HEAD / - -
+GET /desk/app.js - -
+HEAD /desk/app.js - -
 EOF
 timeout 60 node "$here/raw.js" shutdown "$port_a" "$pid_a" "$work/a/log" 10000 "${shut[@]}" ||
     echo "contract: the shutdown exchanges failed (see above)" >&2
