@@ -355,9 +355,19 @@ struct store_story {
     size_t nmembers;
 };
 
+/* Matching articles the member filters of store_story_list look at, the
+ * most recently stored first (its cost: this many look-ups by seq). */
+#define STORE_STORY_FILTER_ARTICLES 10000
+
 struct store_story_query {
     int64_t from, to;       /* active in [from, to): INT64_MIN / INT64_MAX when open */
     long long min_articles; /* 0: any */
+    /* Only stories with a member matching all of these (NULL / 0: no
+     * filter): match, a safe FTS5 expression (analysis/query.h) of words in
+     * its title or body; source, its outlet exactly; entity, an entity it
+     * mentions (-1: one nobody mentions, so no story). */
+    const char *match, *source;
+    int64_t entity;
     unsigned limit;
     int has_after; /* keyset: stories strictly after (after_ts, after_id) */
     int64_t after_ts, after_id;
@@ -381,6 +391,50 @@ void store_stories_free(struct store_stories *list);
 int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
                     struct error *err);
 void store_story_clear(struct store_story *s);
+
+/* Story id's members oldest first, keyset paged ((ts, seq) after q's
+ * after_ts/after_seq when has_after; q->from/to/source unused). 0, or -1
+ * with ERR_NOT_FOUND when there is no such story. */
+int store_story_articles(struct store *st, int64_t id, const struct store_list_query *q,
+                         struct store_article_list *out, struct error *err);
+
+/* Timelines: counts per bucket of a fixed width, a bucket starting where
+ * (start - offset) is a multiple of the width (UTC hours and days: offset 0;
+ * weeks from Monday: 4 days). */
+struct store_bucket {
+    int64_t start;
+    long long articles, stories; /* stories: distinct (entity timelines) */
+};
+
+struct store_timeline {
+    struct store_bucket *items;
+    size_t n;
+    int truncated; /* a cap below cut it short */
+};
+
+void store_timeline_free(struct store_timeline *t);
+
+/* Members read by store_story_timeline, at most (its cost: one covering
+ * index range of this many rows). */
+#define STORE_STORY_TIMELINE_MEMBERS 100000
+/* Articles of an entity read by store_entity_timeline, at most, its most
+ * recently stored (its cost: this many look-ups by seq). */
+#define STORE_ENTITY_TIMELINE_ARTICLES 200000
+
+/* Story id's members per bucket, oldest first, only the buckets holding
+ * some, at most max_buckets of them. Returns 0, or -1 with ERR_NOT_FOUND /
+ * ERR_INTERNAL; free out with store_timeline_free. */
+int store_story_timeline(struct store *st, int64_t id, int64_t width, int64_t offset,
+                         size_t max_buckets, struct store_timeline *out, struct error *err);
+
+/* Entity eid's articles and the distinct stories among them per bucket of
+ * [from, to) (from and to aligned on buckets, at most a few hundred of
+ * them), every bucket listed, oldest first; truncated when the entity has
+ * more than STORE_ENTITY_TIMELINE_ARTICLES articles (articles: the entity's
+ * exact count). Returns 0 or -1; free out with store_timeline_free. */
+int store_entity_timeline(struct store *st, int64_t eid, long long articles, int64_t from,
+                          int64_t to, int64_t width, struct store_timeline *out,
+                          struct error *err);
 
 /* ---- near duplicates (store_near.c): data for near_find ---------------- */
 

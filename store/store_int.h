@@ -57,6 +57,11 @@ enum store_rstmt {
     RSTMT_STORY_SOURCES,
     RSTMT_STORY_NSOURCES,
     RSTMT_STORY_MEMBERS,
+    RSTMT_STORY_TIMELINE,
+    RSTMT_ENT_TIMELINE,
+    RSTMT_STORY_ARTICLES,
+    RSTMT_STORY_LIST_FTS,
+    RSTMT_STORY_LIST_ENT,
     RSTMT_ENT_CURATION,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */

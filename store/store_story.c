@@ -624,27 +624,80 @@ static int story_sources_read(struct store_reader *r, struct store_story *out)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* The FTS5 expression of the member filters on words and source (NULL:
+ * none; *oom on failure): the words kept to title and body (a source token
+ * lives in src), the source as its token (schema.c, migration 10: "zzs" +
+ * its bytes in upper-case hex + "q"). */
+static char *story_filter_match(const struct store_story_query *q, int *oom)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t ml = q->match ? strlen(q->match) : 0, sl = q->source ? strlen(q->source) : 0, n = 0;
+    char *m;
+
+    *oom = 0;
+    if (q->match == NULL && q->source == NULL)
+        return NULL;
+    m = malloc(ml + 2 * sl + 64);
+    if (m == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    if (q->match != NULL)
+        n = (size_t)sprintf(m, "{title body} : (%s)", q->match);
+    if (q->source != NULL) {
+        n += (size_t)sprintf(m + n, "%ssrc : \"zzs", q->match != NULL ? " AND " : "");
+        for (size_t i = 0; i < sl; i++) {
+            m[n++] = hex[(unsigned char)q->source[i] >> 4];
+            m[n++] = hex[(unsigned char)q->source[i] & 15];
+        }
+        memcpy(m + n, "q\"", 3);
+    } else {
+        m[n] = '\0';
+    }
+    return m;
+}
+
 int store_story_list(struct store *st, const struct store_story_query *q,
                      struct store_stories *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
     unsigned limit = q->limit ? q->limit : 20;
     sqlite3_stmt *s;
-    int rc = SQLITE_OK;
+    char token[STORE_ENTITY_TOKEN_MAX];
+    int rc = SQLITE_OK, oom;
+    char *match;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_STORY_LIST);
-    out->items = calloc(limit + 1, sizeof *out->items);
+    if (q->entity < 0) /* an entity nobody mentions: no story */
+        return 0;
+    match = story_filter_match(q, &oom);
+    if (match != NULL)
+        s = store_reader_stmt(r, RSTMT_STORY_LIST_FTS);
+    else if (q->entity > 0)
+        s = store_reader_stmt(r, RSTMT_STORY_LIST_ENT);
+    else
+        s = store_reader_stmt(r, RSTMT_STORY_LIST);
+    out->items = oom ? NULL : calloc(limit + 1, sizeof *out->items);
     if (s == NULL || out->items == NULL) {
         free(out->items);
+        free(match);
         out->items = NULL;
         if (s == NULL)
             store_error_from_reader(err, r, "prepare failed");
         else
             error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
+    }
+    if (match != NULL || q->entity > 0) {
+        if (match != NULL)
+            sqlite3_bind_text(s, 7, match, -1, SQLITE_STATIC);
+        if (q->entity > 0) {
+            store_entity_token(q->entity, token);
+            sqlite3_bind_text(s, 8, token, -1, SQLITE_TRANSIENT);
+        }
+        sqlite3_bind_int64(s, 9, STORE_STORY_FILTER_ARTICLES);
     }
     sqlite3_bind_int64(s, 1, q->from);
     sqlite3_bind_int64(s, 2, q->to);
@@ -664,6 +717,7 @@ int store_story_list(struct store *st, const struct store_story_query *q,
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    free(match);
     rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
     for (size_t i = 0; i < out->n && rc == SQLITE_OK; i++)
         rc = story_sources_read(r, &out->items[i]);
@@ -736,4 +790,170 @@ int store_story_get(struct store *st, int64_t id, unsigned max_members, struct s
         return -1;
     }
     return 0;
+}
+
+void store_timeline_free(struct store_timeline *t)
+{
+    if (t == NULL)
+        return;
+    free(t->items);
+    memset(t, 0, sizeof *t);
+}
+
+/* The start of the bucket holding ts. */
+static int64_t bucket_of(int64_t ts, int64_t width, int64_t offset)
+{
+    int64_t d = ts - offset;
+    int64_t q = d >= 0 ? d / width : -((-d + width - 1) / width);
+    return q * width + offset;
+}
+
+int store_story_timeline(struct store *st, int64_t id, int64_t width, int64_t offset,
+                         size_t max_buckets, struct store_timeline *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    long long read = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+        return -1;
+    }
+    s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_TIMELINE) : NULL;
+    out->items = calloc(max_buckets, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        rc = out->items == NULL ? SQLITE_NOMEM : rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+        goto fail;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, STORE_STORY_TIMELINE_MEMBERS + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t b = bucket_of(sqlite3_column_int64(s, 0), width, offset);
+        if (++read > STORE_STORY_TIMELINE_MEMBERS) {
+            out->truncated = 1;
+            break;
+        }
+        if (out->n == 0 || out->items[out->n - 1].start != b) {
+            if (out->n == max_buckets) {
+                out->truncated = 1;
+                break;
+            }
+            out->items[out->n++].start = b;
+        }
+        out->items[out->n - 1].articles++;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+fail:
+    store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                            "story timeline failed");
+    store_timeline_free(out);
+    return -1;
+}
+
+int store_entity_timeline(struct store *st, int64_t eid, long long articles, int64_t from,
+                          int64_t to, int64_t width, struct store_timeline *out,
+                          struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    char token[STORE_ENTITY_TOKEN_MAX];
+    sqlite3_stmt *s;
+    size_t n;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    if (width <= 0 || to <= from || (to - from) % width != 0) {
+        error_set(err, ERR_INTERNAL, "bad timeline range");
+        return -1;
+    }
+    n = (size_t)((to - from) / width);
+    s = store_reader_stmt(r, RSTMT_ENT_TIMELINE);
+    out->items = calloc(n, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        rc = out->items == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+        goto fail;
+    }
+    out->n = n;
+    for (size_t i = 0; i < n; i++)
+        out->items[i].start = from + (int64_t)i * width;
+    out->truncated = articles > STORE_ENTITY_TIMELINE_ARTICLES;
+    store_entity_token(eid, token);
+    sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    sqlite3_bind_int64(s, 4, STORE_ENTITY_TIMELINE_ARTICLES);
+    sqlite3_bind_int64(s, 5, width);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t i = sqlite3_column_int64(s, 0);
+        if (i >= 0 && (size_t)i < n) {
+            out->items[i].articles = sqlite3_column_int64(s, 1);
+            out->items[i].stories = sqlite3_column_int64(s, 2);
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+fail:
+    store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                            "entity timeline failed");
+    store_timeline_free(out);
+    return -1;
+}
+
+int store_story_articles(struct store *st, int64_t id, const struct store_list_query *q,
+                         struct store_article_list *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    struct store_list_query page = *q;
+    sqlite3_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+        return -1;
+    }
+    s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_ARTICLES) : NULL;
+    if (s == NULL) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc == SQLITE_ROW ? SQLITE_ERROR : rc, r->db,
+                                "story articles failed");
+        return -1;
+    }
+    /* oldest first: the first page starts before every row */
+    page.from = INT64_MIN;
+    page.to = INT64_MAX;
+    if (!page.has_after) {
+        page.has_after = 1;
+        page.after_ts = INT64_MIN;
+        page.after_seq = INT64_MIN;
+    }
+    sqlite3_bind_int64(s, 6, id);
+    return store_list_collect(r, s, &page, out, err);
 }
