@@ -187,6 +187,14 @@ int handle_story_get(struct app *app, struct http_request *req, struct http_resp
         reply_error(res, &err);
         return HANDLER_DONE;
     }
+    if (s.merged_into != 0) {
+        /* merged away: where its members went */
+        o = json_pack("{s:o,s:o}", "id", json_sprintf("%lld", (long long)id), "merged_into",
+                      json_sprintf("%lld", (long long)s.merged_into));
+        store_story_clear(&s);
+        reply_json(res, 200, o);
+        return HANDLER_DONE;
+    }
     o = story_json(&s);
     members = json_array();
     for (size_t i = 0; i < s.nmembers; i++) {

@@ -353,6 +353,7 @@ struct store_story {
     size_t nsource_names;
     struct store_story_member *members; /* store_story_get: oldest first */
     size_t nmembers;
+    int64_t merged_into; /* store_story_get: id was merged into this story (the rest empty) */
 };
 
 /* Matching articles the member filters of store_story_list look at, the
@@ -386,8 +387,10 @@ int store_story_list(struct store *st, const struct store_story_query *q,
 void store_stories_free(struct store_stories *list);
 
 /* Story id with its outlets and its first max_members members (oldest
- * first). Returns 0, or -1 with ERR_NOT_FOUND / ERR_INTERNAL; the caller
- * clears out with store_story_clear. */
+ * first), or only merged_into when id was merged away. Returns 0, or -1
+ * with ERR_NOT_FOUND / ERR_INTERNAL; the caller clears out with
+ * store_story_clear. The other reads of one story answer ERR_NOT_FOUND for
+ * a merged id, naming the survivor. */
 int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
                     struct error *err);
 void store_story_clear(struct store_story *s);

@@ -286,6 +286,7 @@ const struct store_stmt_sql store_rstmts[] = {
      " AND last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
      " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
      " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
+    {RSTMT_STORY_MERGED, "SELECT into_id FROM story_merges WHERE id = ?1"},
     /* what editors made of an entity: the survivor's id when merged away */
     {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
                          " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},

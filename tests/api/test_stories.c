@@ -74,8 +74,22 @@ static char *post_at(const char *id, const char *title, const char *body, const 
     char *text = json_dumps(o, JSON_COMPACT), *story;
     json_t *s;
 
-    cr_assert_eq(apitest_post_json(&srv, "/v1/articles", text, &r), 0);
-    cr_assert_eq(r.status, 201, "%s: %s", id, r.body);
+    char path[128];
+
+    /* an id already stored is replaced (PUT) */
+    snprintf(path, sizeof path, "/v1/articles/%s", id);
+    cr_assert_eq(apitest_get(&srv, path, &r), 0);
+    if (r.status == 200) {
+        apitest_resp_free(&r);
+        cr_assert_eq(apitest_request(&srv, "PUT", path, "application/json", text, strlen(text),
+                                     &r),
+                     0);
+        cr_assert_eq(r.status, 200, "%s: %s", id, r.body);
+    } else {
+        apitest_resp_free(&r);
+        cr_assert_eq(apitest_post_json(&srv, "/v1/articles", text, &r), 0);
+        cr_assert_eq(r.status, 201, "%s: %s", id, r.body);
+    }
     s = json_object_get(r.json, "story");
     cr_assert(json_is_object(s), "%s: %s", id, r.body);
     story = strdup(json_string_value(json_object_get(s, "id")));
@@ -416,4 +430,99 @@ Test(stories, member_pages_and_list_filters)
     apitest_resp_free(&r);
     free(wire_story);
     free(frog);
+}
+
+/* A text of the synthetic words lo..hi-1 (lower-case nonsense, so no
+ * entity and no stop word): full-length reports that share exactly the
+ * words they are given. */
+static void words(char *out, size_t size, int lo, int hi, int stride)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    /* in an order of their own (stride prime to hi - lo): shared words,
+     * not shared runs, so no article is a near copy of another */
+    for (int k = 0; k < hi - lo && n < size; k++) {
+        int i = lo + (k * stride) % (hi - lo);
+        n += (size_t)snprintf(out + n, size - n, "%szq%cx%cv", n ? " " : "", 'a' + i % 26,
+                              'a' + i / 26);
+    }
+}
+
+static long story_articles(const char *id)
+{
+    struct apitest_resp r;
+    char path[128];
+    long n;
+    snprintf(path, sizeof path, "/v1/stories/%s", id);
+    get_expect(path, 200, &r);
+    n = (long)json_integer_value(json_object_get(r.json, "articles"));
+    apitest_resp_free(&r);
+    return n;
+}
+
+Test(stories, a_bridge_merges_replace_reevaluates)
+{
+    char body[2048], title[64], *a, *b, *c, *x1, *x2, *x1b, path[256];
+    int is_new;
+    struct apitest_resp r;
+
+    /* A and B share 28 of their 40 words but are almost three days apart:
+     * apart; C, between them, shares most of each: it joins both, and A
+     * (the older) absorbs B */
+    words(body, sizeof body, 0, 40, 1);
+    words(title, sizeof title, 0, 3, 1);
+    a = post_at("m-a", title, body, "One", "2025-05-01T00:00:00Z", &is_new);
+    words(body, sizeof body, 12, 52, 7);
+    words(title, sizeof title, 40, 43, 1);
+    b = post_at("m-b", title, body, "Two", "2025-05-03T22:00:00Z", &is_new);
+    cr_assert_str_neq(a, b, "A and B start apart");
+    cr_expect_eq(is_new, 1);
+    words(body, sizeof body, 6, 46, 11);
+    words(title, sizeof title, 20, 23, 1);
+    c = post_at("m-c", title, body, "Three", "2025-05-02T11:00:00Z", &is_new);
+    cr_expect_str_eq(c, a, "the bridge joins the older story");
+    cr_expect_eq(story_articles(a), 3);
+    get_expect("/v1/articles/m-b", 200, &r);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "story")), a);
+    apitest_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/stories/%s", b);
+    get_expect(path, 200, &r);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "merged_into")), a, "%s", r.body);
+    cr_expect_null(json_object_get(r.json, "members"));
+    apitest_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/stories/%s/timeline", b);
+    get_expect(path, 404, &r);
+    cr_expect(strstr(r.body, "merged into") != NULL, "%s", r.body);
+    apitest_resp_free(&r);
+    snprintf(path, sizeof path, "/v1/stories/%s", a);
+    get_expect(path, 200, &r);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(r.json, "sources"), "count")),
+                 3, "%s", r.body);
+    apitest_resp_free(&r);
+
+    /* a replaced article is assigned again: the founder of a story leaves
+     * it for a new one (not its old id), and the story keeps its copy */
+    x1 = post_at("x-1", "Japan and Brazil to open trade talks", wire, "Wire",
+                 "2025-03-04T10:05:00Z", &is_new);
+    x2 = post_at("x-2", "Japan, Brazil agree on trade talks", wire, "Copy",
+                 "2025-03-04T10:50:00Z", &is_new);
+    cr_expect_str_eq(x2, x1);
+    x1b = post_at("x-1", "New frog found in Ecuador", distractors[2], "Wire",
+                  "2025-03-04T10:05:00Z", &is_new);
+    cr_expect_str_neq(x1b, x1, "the replaced article left its story");
+    cr_expect_eq(is_new, 1);
+    cr_expect_eq(story_articles(x1), 1);
+    cr_expect_eq(story_articles(x1b), 1);
+    /* replaced back: it rejoins the story of its copy */
+    free(x1b);
+    x1b = post_at("x-1", "Japan and Brazil to open trade talks", wire, "Wire",
+                  "2025-03-04T10:05:00Z", &is_new);
+    cr_expect_str_eq(x1b, x1);
+    cr_expect_eq(story_articles(x1), 2);
+    free(a);
+    free(b);
+    free(c);
+    free(x1);
+    free(x2);
+    free(x1b);
 }

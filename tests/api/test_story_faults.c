@@ -1,0 +1,170 @@
+/* Fault test of stories: writers create, merge (an article bridging two
+ * stories), replace and delete concurrently, the server is killed -9 in the
+ * middle, and after a restart every story's member count, outlet counts and
+ * merge records must equal a recount of the articles. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apitest.h"
+
+TestSuite(story_faults, .timeout = 180);
+
+#define WRITERS 4
+#define GROUPS  60 /* per writer, four writes each: bounded whatever the timing */
+static int acked_total;
+
+struct writer {
+    struct apitest_server *s;
+    int thread;
+};
+
+/* 40 synthetic words of group (t, g), lo..lo+39 of its own vocabulary, in
+ * an order of their own (stride prime to 40: shared words, no shared runs,
+ * so no article is a near copy of another; see test_stories.c). */
+static void group_words(char *out, size_t size, int t, int g, int lo, int stride)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int k = 0; k < 40 && n < size; k++) {
+        int i = lo + (k * stride) % 40;
+        n += (size_t)snprintf(out + n, size - n, "%szq%c%c%c%c%cv", n ? " " : "", 'a' + t,
+                              'a' + g % 26, 'a' + g / 26, 'a' + i % 26, 'a' + i / 26);
+    }
+}
+
+/* Writes one article (PUT: create or replace); 0 once the server is gone. */
+static int put(struct writer *w, const char *id, const char *body, const char *at)
+{
+    char path[96], *text;
+    struct apitest_resp r;
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "title", "report", "body", body, "source",
+                          id + strlen(id) - 1, "published_at", at);
+    int sent;
+
+    text = json_dumps(o, JSON_COMPACT);
+    snprintf(path, sizeof path, "/v1/articles/%s", id);
+    sent = apitest_request(w->s, "PUT", path, "application/json", text, strlen(text), &r) == 0;
+    if (sent && (r.status == 200 || r.status == 201))
+        __atomic_add_fetch(&acked_total, 1, __ATOMIC_SEQ_CST);
+    sent = sent && r.status != 0;
+    apitest_resp_free(&r);
+    free(text);
+    json_decref(o);
+    return sent;
+}
+
+static void *write_groups(void *p)
+{
+    struct writer *w = p;
+    char body[2048], id[48];
+    struct apitest_resp r;
+
+    for (int g = 0; g < GROUPS; g++) {
+        /* A and B share 16 of 40 words, three days apart: apart; C, between
+         * them, shares 28 with each: it bridges them, a merge */
+        group_words(body, sizeof body, w->thread, g, 0, 1);
+        snprintf(id, sizeof id, "f%d-%d-a", w->thread, g);
+        if (!put(w, id, body, "2025-05-01T00:00:00Z"))
+            break;
+        group_words(body, sizeof body, w->thread, g, 24, 7);
+        snprintf(id, sizeof id, "f%d-%d-b", w->thread, g);
+        if (!put(w, id, body, "2025-05-03T22:00:00Z"))
+            break;
+        group_words(body, sizeof body, w->thread, g, 12, 11);
+        snprintf(id, sizeof id, "f%d-%d-c", w->thread, g);
+        if (!put(w, id, body, "2025-05-02T11:00:00Z"))
+            break;
+        /* then the founder is replaced by another group's text, or deleted */
+        snprintf(id, sizeof id, "f%d-%d-a", w->thread, g);
+        if (g % 2 == 0) {
+            group_words(body, sizeof body, w->thread, g + 100, 0, 1);
+            if (!put(w, id, body, "2025-05-01T00:00:00Z"))
+                break;
+        } else {
+            char path[96];
+            snprintf(path, sizeof path, "/v1/articles/%s", id);
+            if (apitest_request(w->s, "DELETE", path, NULL, NULL, 0, &r) != 0 || r.status == 0) {
+                apitest_resp_free(&r);
+                break;
+            }
+            apitest_resp_free(&r);
+        }
+    }
+    return NULL;
+}
+
+static void *killer(void *p)
+{
+    struct apitest_server *s = p;
+    for (int waited = 0; waited < 60000 && __atomic_load_n(&acked_total, __ATOMIC_SEQ_CST) < 200;
+         waited++)
+        usleep(1000);
+    apitest_kill9(s);
+    return NULL;
+}
+
+/* One integer from sql on db. */
+static long long one(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
+                 sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+Test(story_faults, kill9_during_merges_keeps_membership_exact)
+{
+    struct apitest_server s;
+    struct writer w[WRITERS];
+    pthread_t t[WRITERS], k;
+    sqlite3 *db = NULL;
+
+    signal(SIGPIPE, SIG_IGN); /* writes to a killed server fail, they do not kill the test */
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    for (int i = 0; i < WRITERS; i++) {
+        w[i].s = &s;
+        w[i].thread = i;
+        pthread_create(&t[i], NULL, write_groups, &w[i]);
+    }
+    pthread_create(&k, NULL, killer, &s);
+    pthread_join(k, NULL);
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+    cr_expect_lt(acked_total, WRITERS * GROUPS * 4, "the kill came after every write");
+
+    /* restart (recovery), stop cleanly, recount from the file */
+    cr_assert_eq(apitest_start(&s, s.db, NULL), 0);
+    cr_assert_eq(apitest_stop(&s), 0);
+    cr_assert_eq(sqlite3_open_v2(s.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_expect_eq(one(db, "SELECT count(*) FROM stories s WHERE s.articles <>"
+                         " (SELECT count(*) FROM articles a WHERE a.story = s.id)"),
+                 0, "a story's member count differs from its members");
+    cr_expect_eq(one(db, "SELECT count(*) FROM articles"
+                         " WHERE story IS NULL OR story NOT IN (SELECT id FROM stories)"),
+                 0, "an article outside every live story");
+    cr_expect_eq(one(db, "SELECT count(*) FROM stories s WHERE s.articles <>"
+                         " (SELECT coalesce(sum(articles), 0) FROM story_sources WHERE story = s.id)"),
+                 0, "outlet counts differ from the members");
+    cr_expect_eq(one(db, "SELECT count(*) FROM story_sources WHERE articles <= 0"), 0);
+    cr_expect_eq(one(db, "SELECT count(*) FROM story_merges"
+                         " WHERE into_id NOT IN (SELECT id FROM stories)"),
+                 0, "a merge record pointing at no live story");
+    cr_expect_eq(one(db, "SELECT count(*) FROM story_merges WHERE id IN (SELECT id FROM stories)"),
+                 0, "a merged id that is live again");
+    cr_expect_gt(one(db, "SELECT count(*) FROM story_merges"), 0, "no merge happened");
+    cr_log_info("%d writes acknowledged before kill -9; %lld stories, %lld merged away",
+                acked_total, one(db, "SELECT count(*) FROM stories"),
+                one(db, "SELECT count(*) FROM story_merges"));
+    sqlite3_close(db);
+    apitest_cleanup(&s);
+}
