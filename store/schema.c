@@ -301,7 +301,10 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  into_id INTEGER NOT NULL"
     ");"
-    "CREATE INDEX story_merges_into ON story_merges(into_id);",
+    "CREATE INDEX story_merges_into ON story_merges(into_id);"
+    /* articles stored before stories (migration 14) wait for the backfill
+     * (pipeline/backfill.c): its list of work */
+    "CREATE INDEX articles_story_todo ON articles(seq) WHERE story IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

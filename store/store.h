@@ -151,7 +151,9 @@ enum store_op_kind {
     STORE_OP_DELETE, /* remove by id; ERR_NOT_FOUND when absent */
     /* fills in the analysis of the stored article article.seq (article.ts its
      * stored ts): its fingerprints when fingerprinted, its entities when
-     * ents.owner is set, each only if still missing (store_backfill_next) */
+     * ents.owner is set, each only if still missing (store_backfill_next);
+     * with story_backfill, its story (story_sig, article.title/source/
+     * duplicate_of, near_grp) if it still has none */
     STORE_OP_ANALYSE,
     STORE_OP_CURATE /* an editor's change to an entity (op.curate) */
 };
@@ -241,6 +243,7 @@ struct store_op {
     /* the article's story signature (story_sig_compute; owned by the op's
      * owner); n == 0: nothing to compare, the article still gets a story */
     struct story_vec story_sig;
+    int story_backfill;           /* STORE_OP_ANALYSE: assign the article a story */
     struct store_curate curate;   /* STORE_OP_CURATE */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
@@ -483,13 +486,18 @@ int store_exact_copies(struct store *st, const char *content_hash, const char *e
 
 enum store_backfill_kind {
     STORE_BACKFILL_FINGERPRINTS, /* stored while fingerprints were off or changed form */
-    STORE_BACKFILL_ENTITIES      /* stored while entities were off */
+    STORE_BACKFILL_ENTITIES,     /* stored while entities were off */
+    STORE_BACKFILL_STORIES       /* stored before stories existed (story NULL) */
 };
 
 struct store_backfill_row {
     int64_t seq, ts;
     char *body; /* owned by the array */
     size_t body_len;
+    /* STORE_BACKFILL_STORIES only (owned by the array, NULL when absent):
+     * what the story assignment reads of the stored article */
+    char *title, *source, *duplicate_of;
+    int64_t grp;
 };
 
 /* Up to limit articles, seq > after ascending, that miss the analysis of
