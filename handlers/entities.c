@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "analysis/datetime.h"
 #include "analysis/entity.h"
 #include "analysis/textnorm.h"
 #include "analysis/utf8.h"
@@ -577,4 +579,87 @@ int handle_entity_block(struct app *app, struct http_request *req, struct http_r
 int handle_entity_unblock(struct app *app, struct http_request *req, struct http_response *res)
 {
     return curate_run(app, req, res, STORE_CURATE_UNBLOCK);
+}
+
+/* Buckets of an entity's timeline: at most this many (400 past it), 30 when
+ * from or to is not given. Its cost: store_entity_timeline's article cap. */
+#define ENTITY_TIMELINE_BUCKETS 366
+#define ENTITY_TIMELINE_DEFAULT 30
+
+/* The start of the bucket of width (from offset) holding ts. */
+static int64_t timeline_bucket(int64_t ts, int64_t width, int64_t offset)
+{
+    int64_t d = ts - offset;
+    return (d >= 0 ? d / width : -((-d + width - 1) / width)) * width + offset;
+}
+
+static json_t *timeline_time(int64_t ts)
+{
+    char buf[40];
+    datetime_format(ts, buf, sizeof buf);
+    return json_string(buf);
+}
+
+int handle_entity_timeline(struct app *app, struct http_request *req, struct http_response *res)
+{
+    const char *interval = http_request_arg(req, "interval", NULL);
+    int has_from = http_request_arg(req, "from", NULL) != NULL;
+    int has_to = http_request_arg(req, "to", NULL) != NULL;
+    struct store_entity_row row;
+    struct store_timeline t;
+    struct error err = {0};
+    int64_t width, offset = 0, from, to;
+    json_t *buckets, *body;
+    char msg[160];
+
+    if (interval == NULL || strcmp(interval, "day") == 0) {
+        width = 86400;
+    } else if (strcmp(interval, "week") == 0) {
+        width = 7 * 86400;
+        offset = 4 * 86400; /* 1970-01-05, a Monday: ISO weeks */
+    } else {
+        entity_param_error(res, "interval", "'interval' must be day or week");
+        return HANDLER_DONE;
+    }
+    if (params_time(req, "from", 0, &from, res) != 0 || params_time(req, "to", 0, &to, res) != 0)
+        return HANDLER_DONE;
+    /* whole buckets: from rounded down, to up; a default range is the
+     * ENTITY_TIMELINE_DEFAULT buckets from `from`, or up to `to` (now) */
+    if (has_from && has_to && to <= from) {
+        entity_param_error(res, "to", "'to' must be after 'from'");
+        return HANDLER_DONE;
+    }
+    if (has_from)
+        from = timeline_bucket(from, width, offset);
+    if (!has_to)
+        to = has_from ? from + ENTITY_TIMELINE_DEFAULT * width : (int64_t)time(NULL);
+    to = timeline_bucket(to - 1, width, offset) + width;
+    if (!has_from)
+        from = to - ENTITY_TIMELINE_DEFAULT * width;
+    if ((to - from) / width > ENTITY_TIMELINE_BUCKETS) {
+        snprintf(msg, sizeof msg, "'from' to 'to' spans more than %d buckets of a %s",
+                 ENTITY_TIMELINE_BUCKETS, width == 86400 ? "day" : "week");
+        entity_param_error(res, "to", msg);
+        return HANDLER_DONE;
+    }
+    if (entity_from_path(app, req, res, &row) != 0)
+        return HANDLER_DONE;
+    if (store_entity_timeline(app->store, row.eid, row.articles, from, to, width, &t, &err) != 0) {
+        store_entity_row_clear(&row);
+        reply_error(res, &err);
+        return HANDLER_DONE;
+    }
+    buckets = json_array();
+    for (size_t i = 0; i < t.n; i++)
+        json_array_append_new(buckets, json_pack("{s:o,s:I,s:I}", "start",
+                                                 timeline_time(t.items[i].start), "articles",
+                                                 (json_int_t)t.items[i].articles, "stories",
+                                                 (json_int_t)t.items[i].stories));
+    body = json_pack("{s:o,s:s,s:o,s:o,s:o,s:b}", "entity", entity_row_json(&row, 0), "interval",
+                     width == 86400 ? "day" : "week", "from", timeline_time(from), "to",
+                     timeline_time(to), "buckets", buckets, "truncated", t.truncated);
+    store_timeline_free(&t);
+    store_entity_row_clear(&row);
+    reply_json(res, 200, body);
+    return HANDLER_DONE;
 }

@@ -41,6 +41,9 @@ int handle_entity_articles(struct app *app, struct http_request *req, struct htt
 int handle_entity_related(struct app *app, struct http_request *req, struct http_response *res);
 int handle_story_list(struct app *app, struct http_request *req, struct http_response *res);
 int handle_story_get(struct app *app, struct http_request *req, struct http_response *res);
+int handle_story_articles(struct app *app, struct http_request *req, struct http_response *res);
+int handle_story_timeline(struct app *app, struct http_request *req, struct http_response *res);
+int handle_entity_timeline(struct app *app, struct http_request *req, struct http_response *res);
 /* Curation (write role): PUT name/type/aliases, _merge, _block and its DELETE. */
 int handle_entity_put(struct app *app, struct http_request *req, struct http_response *res);
 int handle_entity_merge(struct app *app, struct http_request *req, struct http_response *res);

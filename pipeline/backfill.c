@@ -19,7 +19,25 @@ static int backfill_analyse(enum store_backfill_kind kind, struct entity_extract
         op->kind = STORE_OP_ANALYSE;
         op->article.seq = rows[i].seq;
         op->article.ts = rows[i].ts;
-        if (kind == STORE_BACKFILL_FINGERPRINTS) {
+        if (kind == STORE_BACKFILL_STORIES) {
+            /* the signature as at ingest (its entities found again, then
+             * let go: they are stored already), the copy links as stored;
+             * the article's text is borrowed from the row */
+            op->article.title = rows[i].title;
+            op->article.body = rows[i].body;
+            op->article.body_len = rows[i].body_len;
+            op->article.source = rows[i].source;
+            op->article.duplicate_of = rows[i].duplicate_of;
+            op->near_grp = rows[i].grp != rows[i].seq ? rows[i].grp : 0;
+            op->story_backfill = 1;
+            rc = ex != NULL ? stage_entities_extract(ex, rows[i].body, rows[i].body_len, &op->ents)
+                            : 0;
+            if (rc == 0 && stage_story(NULL, op, err) != 0)
+                return -1;
+            if (op->ents.release != NULL)
+                op->ents.release(&op->ents);
+            memset(&op->ents, 0, sizeof op->ents);
+        } else if (kind == STORE_BACKFILL_FINGERPRINTS) {
             rc = dedupe_sets(rows[i].body, rows[i].body_len, &op->fps, &op->index, NULL);
             op->fingerprinted = rc == 0;
         } else {
@@ -41,13 +59,17 @@ static void backfill_ops_free(struct store_op *ops, size_t n)
         fingerprint_set_free(&ops[i].index);
         if (ops[i].ents.release != NULL)
             ops[i].ents.release(&ops[i].ents);
+        story_vec_free(&ops[i].story_sig);
+        /* the article's text was the row's: not the op's to free */
+        memset(&ops[i].article, 0, sizeof ops[i].article);
     }
     free(ops);
 }
 
 /* Runs the backfill of one kind to the end. 0, or -1 with err. */
 static int backfill_kind(struct store *st, enum store_backfill_kind kind,
-                         struct entity_extractor *ex, unsigned chunk, struct error *err)
+                         struct entity_extractor *ex, unsigned chunk,
+                         backfill_progress_fn progress, struct error *err)
 {
     int64_t after = 0;
     long long done = 0;
@@ -89,25 +111,30 @@ static int backfill_kind(struct store *st, enum store_backfill_kind kind,
             error_set(err, err->code == ERR_NONE ? ERR_INTERNAL : err->code,
                       "%s stored articles failed after %lld: %s",
                       kind == STORE_BACKFILL_FINGERPRINTS ? "fingerprinting"
-                                                          : "extracting the entities of",
+                      : kind == STORE_BACKFILL_ENTITIES   ? "extracting the entities of"
+                                                          : "assigning stories to",
                       done, why);
             return -1;
         }
         done += (long long)n;
+        if (progress != NULL)
+            progress(done);
     }
 }
 
-int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex, struct error *err)
+int backfill_run(struct store *st, int fingerprints, struct entity_extractor *ex,
+                 backfill_progress_fn progress, struct error *err)
 {
     /* an entity merge or block that a crash interrupted moves the rest of
      * its links (store_entity_curate.c) */
     if (store_curate_resume(st, err) != 0)
         return -1;
-    if (fingerprints &&
-        backfill_kind(st, STORE_BACKFILL_FINGERPRINTS, NULL, BACKFILL_CHUNK_FINGERPRINTS, err) != 0)
+    if (fingerprints && backfill_kind(st, STORE_BACKFILL_FINGERPRINTS, NULL,
+                                      BACKFILL_CHUNK_FINGERPRINTS, NULL, err) != 0)
         return -1;
     if (ex != NULL &&
-        backfill_kind(st, STORE_BACKFILL_ENTITIES, ex, BACKFILL_CHUNK_ENTITIES, err) != 0)
+        backfill_kind(st, STORE_BACKFILL_ENTITIES, ex, BACKFILL_CHUNK_ENTITIES, NULL, err) != 0)
         return -1;
-    return 0;
+    /* last: a story's signature reads the entities */
+    return backfill_kind(st, STORE_BACKFILL_STORIES, ex, BACKFILL_CHUNK_STORIES, progress, err);
 }

@@ -30,6 +30,14 @@
 /* answers up to 256 KiB: 100 hits of long titles and snippets fit */
 #define APP_SEARCH_CACHE_MAX (256 * 1024)
 
+/* A progress line of the stories' backfill (pipeline/backfill.c). */
+static void app_backfill_progress(long long done)
+{
+    json_t *f = json_pack("{s:I}", "articles", (json_int_t)done);
+    log_event(LOG_INFO, "stories backfill: articles given a story", f);
+    json_decref(f);
+}
+
 static void app_log_error(const char *msg, const char *detail)
 {
     json_t *f = json_pack("{s:s}", "error", detail);
@@ -182,7 +190,8 @@ int app_open(struct app *app, int argc, char **argv, struct error *err)
         return APP_OPEN_FAILED;
     }
     /* before the HTTP daemon starts: the analysis is complete once requests arrive */
-    if (backfill_run(app->store, app->cfg.duplicates, app->extractor, err) != 0) {
+    if (backfill_run(app->store, app->cfg.duplicates, app->extractor, app_backfill_progress,
+                     err) != 0) {
         app_log_error("cannot analyse the stored articles", err->msg);
         app_free(app);
         return APP_OPEN_FAILED;

@@ -294,6 +294,17 @@ static const char *const migrations[] = {
     "  target INTEGER,"
     "  at INTEGER NOT NULL"
     ");",
+    /* 16: stories merged away (store_story.c): a story an article bridged
+     * with an older one answers with the survivor (into_id, always a live
+     * story: chains are flattened); its id is never given again. */
+    "CREATE TABLE story_merges ("
+    "  id INTEGER PRIMARY KEY,"
+    "  into_id INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX story_merges_into ON story_merges(into_id);"
+    /* articles stored before stories (migration 14) wait for the backfill
+     * (pipeline/backfill.c): its list of work */
+    "CREATE INDEX articles_story_todo ON articles(seq) WHERE story IS NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -409,6 +409,22 @@ int store_op_analyse(struct store *st, struct store_op *op)
         else
             rc = store_entities_write(st, op->article.seq, op->article.ts, &op->ents);
     }
+    if (rc == SQLITE_OK && op->story_backfill) {
+        /* still without a story (not replaced since it was read) */
+        sqlite3_stmt *s = NULL;
+        int todo = 0;
+        rc = sqlite3_prepare_v2(st->wdb, "SELECT 1 FROM articles WHERE seq = ?1 AND story IS NULL",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, op->article.seq);
+            rc = sqlite3_step(s);
+            todo = rc == SQLITE_ROW;
+            rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+        sqlite3_finalize(s);
+        if (rc == SQLITE_OK && todo)
+            rc = store_story_assign(st, op, 0);
+    }
     if (rc != SQLITE_OK) {
         op->failed = 1;
         op->rc = rc;

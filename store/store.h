@@ -155,7 +155,9 @@ enum store_op_kind {
     STORE_OP_DELETE, /* remove by id; ERR_NOT_FOUND when absent */
     /* fills in the analysis of the stored article article.seq (article.ts its
      * stored ts): its fingerprints when fingerprinted, its entities when
-     * ents.owner is set, each only if still missing (store_backfill_next) */
+     * ents.owner is set, each only if still missing (store_backfill_next);
+     * with story_backfill, its story (story_sig, article.title/source/
+     * duplicate_of, near_grp) if it still has none */
     STORE_OP_ANALYSE,
     STORE_OP_CURATE /* an editor's change to an entity (op.curate) */
 };
@@ -245,6 +247,7 @@ struct store_op {
     /* the article's story signature (story_sig_compute; owned by the op's
      * owner); n == 0: nothing to compare, the article still gets a story */
     struct story_vec story_sig;
+    int story_backfill;           /* STORE_OP_ANALYSE: assign the article a story */
     struct store_curate curate;   /* STORE_OP_CURATE */
     /* outcome */
     int failed; /* 1: err says why and nothing was written */
@@ -376,11 +379,22 @@ struct store_story {
     size_t nsource_names;
     struct store_story_member *members; /* store_story_get: oldest first */
     size_t nmembers;
+    int64_t merged_into; /* store_story_get: id was merged into this story (the rest empty) */
 };
+
+/* Matching articles the member filters of store_story_list look at, the
+ * most recently stored first (its cost: this many look-ups by seq). */
+#define STORE_STORY_FILTER_ARTICLES 10000
 
 struct store_story_query {
     int64_t from, to;       /* active in [from, to): INT64_MIN / INT64_MAX when open */
     long long min_articles; /* 0: any */
+    /* Only stories with a member matching all of these (NULL / 0: no
+     * filter): match, a safe FTS5 expression (analysis/query.h) of words in
+     * its title or body; source, its outlet exactly; entity, an entity it
+     * mentions (-1: one nobody mentions, so no story). */
+    const char *match, *source;
+    int64_t entity;
     unsigned limit;
     int has_after; /* keyset: stories strictly after (after_ts, after_id) */
     int64_t after_ts, after_id;
@@ -399,11 +413,57 @@ int store_story_list(struct store *st, const struct store_story_query *q,
 void store_stories_free(struct store_stories *list);
 
 /* Story id with its outlets and its first max_members members (oldest
- * first). Returns 0, or -1 with ERR_NOT_FOUND / ERR_INTERNAL; the caller
- * clears out with store_story_clear. */
+ * first), or only merged_into when id was merged away. Returns 0, or -1
+ * with ERR_NOT_FOUND / ERR_INTERNAL; the caller clears out with
+ * store_story_clear. The other reads of one story answer ERR_NOT_FOUND for
+ * a merged id, naming the survivor. */
 int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
                     struct error *err);
 void store_story_clear(struct store_story *s);
+
+/* Story id's members oldest first, keyset paged ((ts, seq) after q's
+ * after_ts/after_seq when has_after; q->from/to/source unused). 0, or -1
+ * with ERR_NOT_FOUND when there is no such story. */
+int store_story_articles(struct store *st, int64_t id, const struct store_list_query *q,
+                         struct store_article_list *out, struct error *err);
+
+/* Timelines: counts per bucket of a fixed width, a bucket starting where
+ * (start - offset) is a multiple of the width (UTC hours and days: offset 0;
+ * weeks from Monday: 4 days). */
+struct store_bucket {
+    int64_t start;
+    long long articles, stories; /* stories: distinct (entity timelines) */
+};
+
+struct store_timeline {
+    struct store_bucket *items;
+    size_t n;
+    int truncated; /* a cap below cut it short */
+};
+
+void store_timeline_free(struct store_timeline *t);
+
+/* Members read by store_story_timeline, at most (its cost: one covering
+ * index range of this many rows). */
+#define STORE_STORY_TIMELINE_MEMBERS 100000
+/* Articles of an entity read by store_entity_timeline, at most, its most
+ * recently stored (its cost: this many look-ups by seq). */
+#define STORE_ENTITY_TIMELINE_ARTICLES 200000
+
+/* Story id's members per bucket, oldest first, only the buckets holding
+ * some, at most max_buckets of them. Returns 0, or -1 with ERR_NOT_FOUND /
+ * ERR_INTERNAL; free out with store_timeline_free. */
+int store_story_timeline(struct store *st, int64_t id, int64_t width, int64_t offset,
+                         size_t max_buckets, struct store_timeline *out, struct error *err);
+
+/* Entity eid's articles and the distinct stories among them per bucket of
+ * [from, to) (from and to aligned on buckets, at most a few hundred of
+ * them), every bucket listed, oldest first; truncated when the entity has
+ * more than STORE_ENTITY_TIMELINE_ARTICLES articles (articles: the entity's
+ * exact count). Returns 0 or -1; free out with store_timeline_free. */
+int store_entity_timeline(struct store *st, int64_t eid, long long articles, int64_t from,
+                          int64_t to, int64_t width, struct store_timeline *out,
+                          struct error *err);
 
 /* ---- near duplicates (store_near.c): data for near_find ---------------- */
 
@@ -449,13 +509,18 @@ int store_exact_copies(struct store *st, const char *content_hash, const char *e
 
 enum store_backfill_kind {
     STORE_BACKFILL_FINGERPRINTS, /* stored while fingerprints were off or changed form */
-    STORE_BACKFILL_ENTITIES      /* stored while entities were off */
+    STORE_BACKFILL_ENTITIES,     /* stored while entities were off */
+    STORE_BACKFILL_STORIES       /* stored before stories existed (story NULL) */
 };
 
 struct store_backfill_row {
     int64_t seq, ts;
     char *body; /* owned by the array */
     size_t body_len;
+    /* STORE_BACKFILL_STORIES only (owned by the array, NULL when absent):
+     * what the story assignment reads of the stored article */
+    char *title, *source, *duplicate_of;
+    int64_t grp;
 };
 
 /* Up to limit articles, seq > after ascending, that miss the analysis of

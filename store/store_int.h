@@ -57,6 +57,12 @@ enum store_rstmt {
     RSTMT_STORY_SOURCES,
     RSTMT_STORY_NSOURCES,
     RSTMT_STORY_MEMBERS,
+    RSTMT_STORY_TIMELINE,
+    RSTMT_ENT_TIMELINE,
+    RSTMT_STORY_ARTICLES,
+    RSTMT_STORY_LIST_FTS,
+    RSTMT_STORY_LIST_ENT,
+    RSTMT_STORY_MERGED,
     RSTMT_ENT_CURATION,
     RSTMT_CARD_ARTICLES,
     RSTMT_CARD_ENTITIES,
@@ -444,8 +450,10 @@ int store_row_article(sqlite3_stmt *s, struct article *a);
 
 /* Stories (store_story.c), inside the op's savepoint. assign: puts the
  * article just written (op->article.seq, ts, source, duplicate_of) in a
- * story, filling op->story and op->story_new; exists: it was a replace.
- * remove: takes article seq out of its story before its row is deleted (the
+ * story, merging two it bridges, filling op->story and op->story_new;
+ * exists: it was a replace (removed from its story first, so assigned
+ * afresh). remove: takes article seq out of its story before its row is
+ * deleted or replaced (the
  * story goes with its last member). SQLite rc. */
 int store_story_assign(struct store *st, struct store_op *op, int exists);
 int store_story_remove(struct store *st, int64_t seq);

@@ -319,6 +319,9 @@ int store_backfill_next(struct store *st, enum store_backfill_kind kind, int64_t
                                         " WHERE fp_done = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
         [STORE_BACKFILL_ENTITIES] = "SELECT seq, ts, body FROM articles"
                                     " WHERE entities_done = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
+        [STORE_BACKFILL_STORIES] = "SELECT seq, ts, body, title, source, duplicate_of, grp"
+                                   " FROM articles INDEXED BY articles_story_todo"
+                                   " WHERE story IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
     };
     struct store_reader *r;
     sqlite3_stmt *s = NULL;
@@ -354,6 +357,16 @@ int store_backfill_next(struct store *st, enum store_backfill_kind kind, int64_t
             memcpy(row->body, body, row->body_len);
         row->body[row->body_len] = '\0';
         got++;
+        if (kind == STORE_BACKFILL_STORIES) {
+            row->title = store_column_dup(s, 3);
+            row->source = store_column_dup(s, 4);
+            row->duplicate_of = store_column_dup(s, 5);
+            row->grp = sqlite3_column_int64(s, 6);
+            if (row->title == NULL) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+        }
         rc = SQLITE_OK;
     }
     /* a failed step is a failure, never the end of the work */
@@ -377,7 +390,11 @@ out:
 
 void store_backfill_rows_free(struct store_backfill_row *rows, size_t n)
 {
-    for (size_t i = 0; rows != NULL && i < n; i++)
+    for (size_t i = 0; rows != NULL && i < n; i++) {
         free(rows[i].body);
+        free(rows[i].title);
+        free(rows[i].source);
+        free(rows[i].duplicate_of);
+    }
     free(rows);
 }

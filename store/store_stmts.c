@@ -261,6 +261,40 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_STORY_NSOURCES, "SELECT count(*) FROM story_sources WHERE story = ?1"},
     {RSTMT_STORY_MEMBERS, "SELECT id, title, source, published_at, duplicate_of FROM articles"
                           " WHERE story = ?1 ORDER BY ts, seq LIMIT ?2"},
+    /* a story's member times, oldest first (the covering articles_story) */
+    {RSTMT_STORY_TIMELINE, "SELECT ts FROM articles WHERE story = ?1 ORDER BY ts, seq LIMIT ?2"},
+    /* an entity's articles and distinct stories per bucket of ?5 seconds
+     * from ?2 (aligned), over its ?4 most recently stored articles */
+    {RSTMT_ENT_TIMELINE,
+     "SELECT (a.ts - ?2) / ?5, count(*), count(DISTINCT a.story)"
+     " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?1"
+     "       ORDER BY rowid DESC LIMIT ?4) m"
+     " CROSS JOIN articles a ON a.seq = m.seq"
+     " WHERE a.ts >= ?2 AND a.ts < ?3 GROUP BY 1"},
+    /* a story's members oldest first, keyset paged on (ts, seq) after
+     * (?3, ?4) (store_list_collect's bindings, ?6 the story) */
+    {RSTMT_STORY_ARTICLES, "SELECT " ARTICLE_COLS_NOBODY " FROM articles"
+                           " WHERE story = ?6 AND ts >= ?1 AND ts < ?2"
+                           " AND (ts > ?3 OR (ts = ?3 AND seq > ?4)) ORDER BY ts, seq LIMIT ?5"},
+    /* the listing of the stories with a member among the ?9 most recently
+     * stored articles matching ?7 (FTS5: words and source token), and
+     * mentioning entity token ?8 when not NULL; then only ?8 */
+    {RSTMT_STORY_LIST_FTS,
+     "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id IN"
+     " (SELECT a.story FROM (SELECT rowid AS seq FROM articles_fts WHERE articles_fts MATCH ?7"
+     "   AND (?8 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?8))"
+     "   ORDER BY rowid DESC LIMIT ?9) m CROSS JOIN articles a ON a.seq = m.seq)"
+     " AND last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
+     " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
+     " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
+    {RSTMT_STORY_LIST_ENT,
+     "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id IN"
+     " (SELECT a.story FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?8"
+     "   ORDER BY rowid DESC LIMIT ?9) m CROSS JOIN articles a ON a.seq = m.seq)"
+     " AND last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
+     " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
+     " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
+    {RSTMT_STORY_MERGED, "SELECT into_id FROM story_merges WHERE id = ?1"},
     /* what editors made of an entity: the survivor's id when merged away */
     {RSTMT_ENT_CURATION, "SELECT t.id, c.blocked FROM entity_curation c"
                          " LEFT JOIN entities t ON t.eid = c.merged_into WHERE c.eid = ?1"},

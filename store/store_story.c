@@ -33,6 +33,12 @@ enum {
     SW_OF_SEQ,
     SW_DELETE,
     SW_DELETE_SOURCES,
+    SW_MERGE_TITLE,
+    SW_SRC_MERGE,
+    SW_MOVE_MEMBERS,
+    SW_MERGE_REC,
+    SW_MERGE_FLATTEN,
+    SW_ID_TAKEN,
     SW_END_
 };
 _Static_assert((int)SW_END_ <= (int)STORE_MAX_STMTS, "the writer's statement cache holds the story's");
@@ -70,7 +76,35 @@ static const char *const sw_sql[SW_END_ - WSTMT_STORY_FIRST_] = {
     [SW_OF_SEQ - WSTMT_STORY_FIRST_] = "SELECT story, source FROM articles WHERE seq = ?1",
     [SW_DELETE - WSTMT_STORY_FIRST_] = "DELETE FROM stories WHERE id = ?1",
     [SW_DELETE_SOURCES - WSTMT_STORY_FIRST_] = "DELETE FROM story_sources WHERE story = ?1",
+    /* merges: ?1 the survivor, ?2 the story it absorbs */
+    [SW_MERGE_TITLE - WSTMT_STORY_FIRST_] =
+        "UPDATE stories SET (title, title_score) = (SELECT title, title_score FROM stories"
+        " WHERE id = ?2) WHERE id = ?1"
+        " AND title_score < (SELECT title_score FROM stories WHERE id = ?2)",
+    [SW_SRC_MERGE - WSTMT_STORY_FIRST_] =
+        "INSERT INTO story_sources (story, source, articles) SELECT ?1, source, articles"
+        " FROM story_sources WHERE story = ?2 ORDER BY source"
+        " ON CONFLICT (story, source) DO UPDATE SET articles = articles + excluded.articles",
+    [SW_MOVE_MEMBERS - WSTMT_STORY_FIRST_] = "UPDATE articles SET story = ?1 WHERE story = ?2",
+    [SW_MERGE_REC - WSTMT_STORY_FIRST_] =
+        "INSERT OR REPLACE INTO story_merges (id, into_id) VALUES (?2, ?1)",
+    [SW_MERGE_FLATTEN - WSTMT_STORY_FIRST_] =
+        "UPDATE story_merges SET into_id = ?1 WHERE into_id = ?2",
+    [SW_ID_TAKEN - WSTMT_STORY_FIRST_] =
+        "SELECT 1 FROM stories WHERE id = ?1 UNION ALL SELECT 1 FROM story_merges WHERE id = ?1",
 };
+
+/* Merges (see store_story_assign): a story absorbs another when an article
+ * scores from the join threshold with both and their centroids are at least
+ * this similar to each other, so that one article alone does not glue two
+ * unrelated events; the absorbed story has at most STORY_MERGE_MAX_MEMBERS
+ * members (each is rewritten: the merge's cost bound). */
+#define STORY_MERGE_MIN_SIMILARITY 0.30
+#define STORY_MERGE_MAX_MEMBERS 5000
+/* A story started by a replaced article whose seq already names a story
+ * (the one it left, or one merged away) takes this plus the replace's
+ * change number: unique, deterministic, and above every article seq. */
+#define STORY_ID_RESEEDED 100000000000000000LL
 
 static sqlite3_stmt *sw(struct store *st, int which)
 {
@@ -294,9 +328,10 @@ static int cmp_cand(const void *x, const void *y)
     return (a->id > b->id) - (a->id < b->id);
 }
 
-/* The story that vec (at time t) joins, or 0; *score its similarity. */
+/* The story that vec (at time t) joins, or 0; *score its similarity;
+ * *bridge the next best story it also joins from the threshold, or 0. */
 static int story_find(struct store *st, const struct story_vec *vec, const int64_t *anchors,
-                      size_t nanchors, int64_t t, int64_t *found, double *score)
+                      size_t nanchors, int64_t t, int64_t *found, double *score, int64_t *bridge)
 {
     int64_t window = st->opts.story_window > 0 ? st->opts.story_window : STORY_DEFAULT_WINDOW;
     double threshold =
@@ -310,6 +345,7 @@ static int story_find(struct store *st, const struct story_vec *vec, const int64
 
     *found = 0;
     *score = 0;
+    *bridge = 0;
     np = story_probe_order(vec, probe, STORY_PROBES);
     for (size_t p = 0; p < np && rc == SQLITE_OK; p++) {
         sqlite3_stmt *s = sw(st, SW_PROBE);
@@ -351,12 +387,121 @@ static int story_find(struct store *st, const struct story_vec *vec, const int64
     }
     if (rc != SQLITE_OK)
         return rc;
-    pick = story_pick(scores, ids, ns, story_threshold(vec->n, threshold));
+    threshold = story_threshold(vec->n, threshold);
+    pick = story_pick(scores, ids, ns, threshold);
     if (pick >= 0) {
+        long second;
         *found = ids[pick];
         *score = scores[pick];
+        scores[pick] = -1; /* the same rule among the others */
+        second = story_pick(scores, ids, ns, threshold);
+        if (second >= 0)
+            *bridge = ids[second];
     }
     return SQLITE_OK;
+}
+
+/* Runs a merge statement on (keep, gone). SQLite rc. */
+static int merge_exec(struct store *st, int which, int64_t keep, int64_t gone)
+{
+    sqlite3_stmt *s = sw(st, which);
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, keep);
+    sqlite3_bind_int64(s, 2, gone);
+    return sw_exec(st, s);
+}
+
+/* Story a and story b, both joined by one article: the older (lower id)
+ * absorbs the other when the rule above allows, its members, outlets,
+ * centroid, span and index rows; the other id is recorded as merged into
+ * it. *into: the survivor when merged, else 0. SQLite rc. */
+static int story_merge(struct store *st, int64_t a, int64_t b, int64_t *into)
+{
+    int64_t keep = a < b ? a : b, gone = a < b ? b : a;
+    struct story_row rk, rg;
+    int64_t ot[STORY_INDEX_TERMS], gt[STORY_INDEX_TERMS], nt[STORY_INDEX_TERMS];
+    size_t on, gn, nn, blen = 0;
+    unsigned char *blob = NULL;
+    sqlite3_stmt *s;
+    int rc, fk, fg;
+    int64_t first, last;
+
+    *into = 0;
+    fk = story_get(st, keep, &rk, &rc);
+    fg = fk > 0 ? story_get(st, gone, &rg, &rc) : 0;
+    if (fk <= 0 || fg <= 0) {
+        story_vec_free(&rk.centroid);
+        if (fk > 0)
+            story_vec_free(&rg.centroid);
+        return rc;
+    }
+    if (rg.articles > STORY_MERGE_MAX_MEMBERS ||
+        story_similarity(&rk.centroid, &rg.centroid) < STORY_MERGE_MIN_SIMILARITY)
+        goto out;
+    on = story_index_terms(&rk.centroid, ot);
+    gn = story_index_terms(&rg.centroid, gt);
+    if (story_centroid_add(&rk.centroid, &rg.centroid) != 0) {
+        rc = SQLITE_NOMEM;
+        goto out;
+    }
+    nn = story_index_terms(&rk.centroid, nt);
+    blob = story_centroid_encode(&rk.centroid, &blen);
+    if (blob == NULL) {
+        rc = SQLITE_NOMEM;
+        goto out;
+    }
+    first = rg.first < rk.first ? rg.first : rk.first;
+    last = rg.last > rk.last ? rg.last : rk.last;
+    rc = merge_exec(st, SW_MERGE_TITLE, keep, gone);
+    s = rc == SQLITE_OK ? sw(st, SW_UPDATE) : NULL;
+    if (rc == SQLITE_OK && s == NULL)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, keep);
+        sqlite3_bind_double(s, 3, rk.title_score > rg.title_score ? rk.title_score
+                                                                  : rg.title_score);
+        sqlite3_bind_int64(s, 4, rk.articles + rg.articles);
+        sqlite3_bind_int64(s, 5, first);
+        sqlite3_bind_int64(s, 6, last);
+        sqlite3_bind_blob(s, 7, blob, (int)blen, SQLITE_STATIC);
+        rc = sw_exec(st, s);
+    }
+    if (rc == SQLITE_OK)
+        rc = terms_apply(st, gone, gt, gn, day_of(rg.last), 1);
+    if (rc == SQLITE_OK)
+        rc = terms_move(st, keep, ot, on, day_of(rk.last), nt, nn, day_of(last));
+    if (rc == SQLITE_OK)
+        rc = merge_exec(st, SW_SRC_MERGE, keep, gone);
+    if (rc == SQLITE_OK) {
+        s = sw(st, SW_DELETE_SOURCES);
+        rc = s == NULL ? SQLITE_ERROR : SQLITE_OK;
+        if (s != NULL) {
+            sqlite3_bind_int64(s, 1, gone);
+            rc = sw_exec(st, s);
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = merge_exec(st, SW_MOVE_MEMBERS, keep, gone);
+    if (rc == SQLITE_OK) {
+        s = sw(st, SW_DELETE);
+        rc = s == NULL ? SQLITE_ERROR : SQLITE_OK;
+        if (s != NULL) {
+            sqlite3_bind_int64(s, 1, gone);
+            rc = sw_exec(st, s);
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = merge_exec(st, SW_MERGE_FLATTEN, keep, gone);
+    if (rc == SQLITE_OK)
+        rc = merge_exec(st, SW_MERGE_REC, keep, gone);
+    if (rc == SQLITE_OK)
+        *into = keep;
+out:
+    free(blob);
+    story_vec_free(&rk.centroid);
+    story_vec_free(&rg.centroid);
+    return rc;
 }
 
 /* Adds the article (vec, at t, titled title) to story id; *joined 0 when
@@ -410,8 +555,9 @@ out:
     return rc;
 }
 
-/* Starts story a->seq with the article alone. */
-static int story_start(struct store *st, const struct story_vec *vec, const struct article *a)
+/* Starts story id with the article alone. */
+static int story_start(struct store *st, int64_t id, const struct story_vec *vec,
+                       const struct article *a)
 {
     int64_t terms[STORY_INDEX_TERMS];
     size_t n = story_index_terms(vec, terms), blen = 0;
@@ -423,7 +569,7 @@ static int story_start(struct store *st, const struct story_vec *vec, const stru
         free(blob);
         return blob == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
     }
-    sqlite3_bind_int64(s, 1, a->seq);
+    sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, a->title, -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 3, 0.0);
     sqlite3_bind_int64(s, 4, a->ts);
@@ -431,9 +577,9 @@ static int story_start(struct store *st, const struct story_vec *vec, const stru
     rc = sw_exec(st, s);
     free(blob);
     if (rc == SQLITE_OK)
-        rc = terms_apply(st, a->seq, terms, n, day_of(a->ts), 0);
+        rc = terms_apply(st, id, terms, n, day_of(a->ts), 0);
     if (rc == SQLITE_OK)
-        rc = source_add(st, a->seq, a->source);
+        rc = source_add(st, id, a->source);
     return rc;
 }
 
@@ -457,30 +603,31 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
 {
     struct article *a = &op->article;
     struct story_vec vec = {0};
-    int64_t story = 0, anchors[STORY_SIG_MAX];
+    int64_t story = 0, bridge = 0, id, anchors[STORY_SIG_MAX];
     size_t nanchors = 0;
     double score = 0;
     int rc = SQLITE_OK, copy = 0, joined = 0;
     sqlite3_stmt *s;
 
+    /* a replaced article was taken out of its story before its row changed
+     * (store_story_remove): it is assigned again as a new one */
+    (void)exists;
     op->story = 0;
     op->story_new = 0;
-    if (exists) {
-        /* a replaced article keeps its story (re-evaluation comes later);
-         * one stored before stories existed gets one now */
-        rc = sw_int(st, SW_OF_SEQ, a->seq, NULL, &story);
-        if (rc != SQLITE_OK || story != 0) {
-            op->story = a->story = story;
-            return rc;
-        }
-    }
     rc = copy_story(st, op, &story);
     copy = story != 0;
     if (rc == SQLITE_OK)
         rc = article_vec(st, &op->story_sig, &vec, anchors, &nanchors);
     if (rc == SQLITE_OK && !copy && vec.n > 0)
-        rc = story_find(st, &vec, anchors, nanchors, a->ts, &story, &score);
-    else if (copy)
+        rc = story_find(st, &vec, anchors, nanchors, a->ts, &story, &score, &bridge);
+    if (rc == SQLITE_OK && bridge != 0) {
+        /* the article bridges two stories: the older absorbs the other */
+        int64_t into = 0;
+        rc = story_merge(st, story, bridge, &into);
+        if (rc == SQLITE_OK && into != 0)
+            story = into;
+    }
+    if (copy)
         score = 0; /* a copy does not retitle its story */
     /* a copy's words are its original's: counting them again would make
      * an agency story's words look common */
@@ -494,9 +641,11 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
     if (rc == SQLITE_OK && story != 0)
         rc = story_join(st, story, &vec, score, a, &joined);
     if (rc == SQLITE_OK && !joined) {
-        story = a->seq;
+        rc = sw_int(st, SW_ID_TAKEN, a->seq, NULL, &id);
+        story = id ? STORY_ID_RESEEDED + op->change_seq : a->seq;
         op->story_new = 1;
-        rc = story_start(st, &vec, a);
+        if (rc == SQLITE_OK)
+            rc = story_start(st, story, &vec, a);
     }
     s = rc == SQLITE_OK ? sw(st, SW_SET_ARTICLE) : NULL;
     if (rc == SQLITE_OK && s == NULL)
@@ -517,7 +666,7 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
 int store_story_remove(struct store *st, int64_t seq)
 {
     sqlite3_stmt *s = sw(st, SW_OF_SEQ);
-    struct story_row row;
+    struct story_row row = {0};
     int64_t story = 0;
     char *source = NULL;
     int rc, found;
@@ -537,7 +686,16 @@ int store_story_remove(struct store *st, int64_t seq)
         free(source);
         return SQLITE_OK;
     }
-    found = story_get(st, story, &row, &rc);
+    /* the row no longer names the story (a replace assigns it again) */
+    s = sw(st, SW_SET_ARTICLE);
+    if (s == NULL) {
+        free(source);
+        return SQLITE_ERROR;
+    }
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_null(s, 2);
+    rc = sw_exec(st, s);
+    found = rc == SQLITE_OK ? story_get(st, story, &row, &rc) : -1;
     if (found <= 0)
         goto out;
     if (source != NULL) {
@@ -586,6 +744,40 @@ out:
 }
 
 /* ---- reads (any thread, its own connection) ------------------------------ */
+
+/* The story id was merged into, or 0 (-1: a read error, err set). */
+static int64_t story_merged_into(struct store_reader *r, int64_t id, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_STORY_MERGED);
+    int64_t into = 0;
+    int rc;
+
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        into = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc, r->db, "story read failed");
+        return -1;
+    }
+    return into;
+}
+
+/* err: no story id (saying where it went when it was merged away). */
+static void story_not_found(struct store_reader *r, int64_t id, struct error *err)
+{
+    int64_t into = story_merged_into(r, id, err);
+    if (into > 0)
+        error_set(err, ERR_NOT_FOUND, "story '%lld' was merged into story '%lld'", (long long)id,
+                  (long long)into);
+    else if (into == 0)
+        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+}
 
 void store_story_clear(struct store_story *s)
 {
@@ -662,27 +854,80 @@ static int story_sources_read(struct store_reader *r, struct store_story *out)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* The FTS5 expression of the member filters on words and source (NULL:
+ * none; *oom on failure): the words kept to title and body (a source token
+ * lives in src), the source as its token (schema.c, migration 10: "zzs" +
+ * its bytes in upper-case hex + "q"). */
+static char *story_filter_match(const struct store_story_query *q, int *oom)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t ml = q->match ? strlen(q->match) : 0, sl = q->source ? strlen(q->source) : 0, n = 0;
+    char *m;
+
+    *oom = 0;
+    if (q->match == NULL && q->source == NULL)
+        return NULL;
+    m = malloc(ml + 2 * sl + 64);
+    if (m == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    if (q->match != NULL)
+        n = (size_t)sprintf(m, "{title body} : (%s)", q->match);
+    if (q->source != NULL) {
+        n += (size_t)sprintf(m + n, "%ssrc : \"zzs", q->match != NULL ? " AND " : "");
+        for (size_t i = 0; i < sl; i++) {
+            m[n++] = hex[(unsigned char)q->source[i] >> 4];
+            m[n++] = hex[(unsigned char)q->source[i] & 15];
+        }
+        memcpy(m + n, "q\"", 3);
+    } else {
+        m[n] = '\0';
+    }
+    return m;
+}
+
 int store_story_list(struct store *st, const struct store_story_query *q,
                      struct store_stories *out, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
     unsigned limit = q->limit ? q->limit : 20;
     sqlite3_stmt *s;
-    int rc = SQLITE_OK;
+    char token[STORE_ENTITY_TOKEN_MAX];
+    int rc = SQLITE_OK, oom;
+    char *match;
 
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_STORY_LIST);
-    out->items = calloc(limit + 1, sizeof *out->items);
+    if (q->entity < 0) /* an entity nobody mentions: no story */
+        return 0;
+    match = story_filter_match(q, &oom);
+    if (match != NULL)
+        s = store_reader_stmt(r, RSTMT_STORY_LIST_FTS);
+    else if (q->entity > 0)
+        s = store_reader_stmt(r, RSTMT_STORY_LIST_ENT);
+    else
+        s = store_reader_stmt(r, RSTMT_STORY_LIST);
+    out->items = oom ? NULL : calloc(limit + 1, sizeof *out->items);
     if (s == NULL || out->items == NULL) {
         free(out->items);
+        free(match);
         out->items = NULL;
         if (s == NULL)
             store_error_from_reader(err, r, "prepare failed");
         else
             error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
+    }
+    if (match != NULL || q->entity > 0) {
+        if (match != NULL)
+            sqlite3_bind_text(s, 7, match, -1, SQLITE_STATIC);
+        if (q->entity > 0) {
+            store_entity_token(q->entity, token);
+            sqlite3_bind_text(s, 8, token, -1, SQLITE_TRANSIENT);
+        }
+        sqlite3_bind_int64(s, 9, STORE_STORY_FILTER_ARTICLES);
     }
     sqlite3_bind_int64(s, 1, q->from);
     sqlite3_bind_int64(s, 2, q->to);
@@ -702,6 +947,7 @@ int store_story_list(struct store *st, const struct store_story_query *q,
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    free(match);
     rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
     for (size_t i = 0; i < out->n && rc == SQLITE_OK; i++)
         rc = story_sources_read(r, &out->items[i]);
@@ -737,7 +983,14 @@ int store_story_get(struct store *st, int64_t id, unsigned max_members, struct s
         rc = SQLITE_NOTFOUND;
     sqlite3_reset(s);
     if (rc == SQLITE_NOTFOUND) {
-        error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
+        int64_t into = story_merged_into(r, id, err);
+        if (into > 0) {
+            out->id = id;
+            out->merged_into = into;
+            return 0;
+        }
+        if (into == 0)
+            error_set(err, ERR_NOT_FOUND, "no story with id '%lld'", (long long)id);
         return -1;
     }
     if (rc == SQLITE_OK)
@@ -775,3 +1028,170 @@ int store_story_get(struct store *st, int64_t id, unsigned max_members, struct s
     }
     return 0;
 }
+
+void store_timeline_free(struct store_timeline *t)
+{
+    if (t == NULL)
+        return;
+    free(t->items);
+    memset(t, 0, sizeof *t);
+}
+
+/* The start of the bucket holding ts. */
+static int64_t bucket_of(int64_t ts, int64_t width, int64_t offset)
+{
+    int64_t d = ts - offset;
+    int64_t q = d >= 0 ? d / width : -((-d + width - 1) / width);
+    return q * width + offset;
+}
+
+int store_story_timeline(struct store *st, int64_t id, int64_t width, int64_t offset,
+                         size_t max_buckets, struct store_timeline *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    sqlite3_stmt *s;
+    long long read = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        story_not_found(r, id, err);
+        return -1;
+    }
+    s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_TIMELINE) : NULL;
+    out->items = calloc(max_buckets, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        rc = out->items == NULL ? SQLITE_NOMEM : rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+        goto fail;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, STORE_STORY_TIMELINE_MEMBERS + 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t b = bucket_of(sqlite3_column_int64(s, 0), width, offset);
+        if (++read > STORE_STORY_TIMELINE_MEMBERS) {
+            out->truncated = 1;
+            break;
+        }
+        if (out->n == 0 || out->items[out->n - 1].start != b) {
+            if (out->n == max_buckets) {
+                out->truncated = 1;
+                break;
+            }
+            out->items[out->n++].start = b;
+        }
+        out->items[out->n - 1].articles++;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+fail:
+    store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                            "story timeline failed");
+    store_timeline_free(out);
+    return -1;
+}
+
+int store_entity_timeline(struct store *st, int64_t eid, long long articles, int64_t from,
+                          int64_t to, int64_t width, struct store_timeline *out,
+                          struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    char token[STORE_ENTITY_TOKEN_MAX];
+    sqlite3_stmt *s;
+    size_t n;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    if (width <= 0 || to <= from || (to - from) % width != 0) {
+        error_set(err, ERR_INTERNAL, "bad timeline range");
+        return -1;
+    }
+    n = (size_t)((to - from) / width);
+    s = store_reader_stmt(r, RSTMT_ENT_TIMELINE);
+    out->items = calloc(n, sizeof *out->items);
+    if (s == NULL || out->items == NULL) {
+        rc = out->items == NULL ? SQLITE_NOMEM : SQLITE_ERROR;
+        goto fail;
+    }
+    out->n = n;
+    for (size_t i = 0; i < n; i++)
+        out->items[i].start = from + (int64_t)i * width;
+    out->truncated = articles > STORE_ENTITY_TIMELINE_ARTICLES;
+    store_entity_token(eid, token);
+    sqlite3_bind_text(s, 1, token, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    sqlite3_bind_int64(s, 4, STORE_ENTITY_TIMELINE_ARTICLES);
+    sqlite3_bind_int64(s, 5, width);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t i = sqlite3_column_int64(s, 0);
+        if (i >= 0 && (size_t)i < n) {
+            out->items[i].articles = sqlite3_column_int64(s, 1);
+            out->items[i].stories = sqlite3_column_int64(s, 2);
+        }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+fail:
+    store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                            "entity timeline failed");
+    store_timeline_free(out);
+    return -1;
+}
+
+int store_story_articles(struct store *st, int64_t id, const struct store_list_query *q,
+                         struct store_article_list *out, struct error *err)
+{
+    struct store_reader *r = store_reader_get(st, err);
+    struct store_list_query page = *q;
+    sqlite3_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (r == NULL)
+        return -1;
+    s = store_reader_stmt(r, RSTMT_STORY_GET);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        story_not_found(r, id, err);
+        return -1;
+    }
+    s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_ARTICLES) : NULL;
+    if (s == NULL) {
+        store_error_from_sqlite(err, STORE_IO_READ, rc == SQLITE_ROW ? SQLITE_ERROR : rc, r->db,
+                                "story articles failed");
+        return -1;
+    }
+    /* oldest first: the first page starts before every row */
+    page.from = INT64_MIN;
+    page.to = INT64_MAX;
+    if (!page.has_after) {
+        page.has_after = 1;
+        page.after_ts = INT64_MIN;
+        page.after_seq = INT64_MIN;
+    }
+    sqlite3_bind_int64(s, 6, id);
+    return store_list_collect(r, s, &page, out, err);
+}
+

@@ -570,6 +570,12 @@ static int store_op_upsert(struct store *st, struct store_op *op)
     if (a->grp == 0)
         a->grp = a->seq;
 
+    /* a replaced article leaves its story while its row still says which
+     * and from which outlet; store_story_assign puts it in one again */
+    if (exists && (rc = store_story_remove(st, a->seq)) != SQLITE_OK) {
+        store_op_fail(st, op, rc, "removing the article from its story failed");
+        return rc;
+    }
     s = st->wstmts[exists ? WSTMT_UPDATE : WSTMT_INSERT];
     sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, a->title, -1, SQLITE_STATIC);

@@ -270,6 +270,9 @@ POST /v1/entities/person:marco-rubio/_block - -
 DELETE /v1/entities/person:marco-rubio/_block - -
 GET /v1/stories - -
 GET /v1/stories/1 - -
+GET /v1/stories/1/articles - -
+GET /v1/stories/1/timeline - -
+GET /v1/entities/person:marco-rubio/timeline - -
 GET /v1/search?q=storm - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/sources - -
@@ -470,12 +473,25 @@ MATCH='"stories":\[' req proxy a "stories" 200 GET '/v1/stories?limit=5'
 req proxy a "stories, filtered" 200 GET '/v1/stories?from=2000-01-01&to=2100-01-01&min_articles=1'
 MATCH='"members":\[' req proxy a "a story" 200 GET /v1/stories/1
 req proxy a "a story, absent" 404 GET /v1/stories/999999999
+MATCH='"articles":\[' req proxy a "a story's articles" 200 GET '/v1/stories/1/articles?limit=2'
+req proxy a "a story's articles, absent" 404 GET /v1/stories/999999999/articles
+MATCH='"field":"cursor"' req proxy a "a story's articles, bad cursor" 400 GET '/v1/stories/1/articles?cursor=abc'
+req proxy a "stories, member filters" 200 GET '/v1/stories?q=storm&source=AFP&entity=person:marco-rubio'
+MATCH='"field":"q"' req proxy a "stories, bad q" 400 GET '/v1/stories?q=OR'
+MATCH='"buckets":\[' req proxy a "a story's timeline" 200 GET '/v1/stories/1/timeline?interval=day'
+req proxy a "a story's timeline, absent" 404 GET /v1/stories/999999999/timeline
+MATCH='"stories":' req proxy a "an entity's timeline" 200 GET '/v1/entities/person:marco-rubio/timeline?interval=week&from=2025-01-01&to=2025-06-01'
+req proxy a "an entity's timeline, absent" 404 GET /v1/entities/person:nobody-at-all/timeline
+MATCH='"field":"to"' req proxy a "an entity's timeline, over 366 buckets" 400 GET '/v1/entities/person:marco-rubio/timeline?from=2000-01-01&to=2025-01-01'
 MATCH='"field":"cursor"' req proxy a "stories, bad cursor" 400 GET '/v1/stories?cursor=abc'
 REASON="invalid per the document (bounds, pattern): Prism refuses it before forwarding"
 MATCH='"field":"min_articles"' req direct a "stories, min_articles 0" 400 GET '/v1/stories?min_articles=0'
+MATCH='"field":"interval"' req direct a "a story's timeline, bad interval" 400 GET '/v1/stories/1/timeline?interval=week'
+MATCH='"field":"interval"' req direct a "an entity's timeline, bad interval" 400 GET '/v1/entities/person:marco-rubio/timeline?interval=hour'
 req direct a "a story, not an id" 404 GET /v1/stories/abc
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
 req direct a "stories, cursor not UTF-8" 422 GET '/v1/stories?cursor=%FF'
+req direct a "a story's articles, cursor not UTF-8" 422 GET '/v1/stories/1/articles?cursor=%FF'
 
 # revalidation: an answer's ETag sent back is a 304 without the body
 REASON=
@@ -617,6 +633,9 @@ PUT /v1/search
 GET /v1/search/_multi
 POST /v1/stories
 DELETE /v1/stories/1
+POST /v1/stories/1/timeline
+PUT /v1/stories/1/articles
+DELETE /v1/entities/person:marco-rubio/timeline
 POST /v1/changes
 POST /v1/sources
 DELETE /v1/tags
@@ -754,6 +773,9 @@ GET /v1/stories
 GET /v1/stories/1
 GET /v1/sources
 GET /v1/tags
+GET /v1/stories/1/articles
+GET /v1/stories/1/timeline
+GET /v1/entities/person:marco-rubio/timeline
 GET /v1/changes
 GET /v1/events
 GET /v1/synonyms
@@ -771,6 +793,7 @@ REASON="raw bytes: curl sends no body with HEAD"
 for path in /v1/articles /v1/articles/c-1 /v1/articles/c-1/duplicates /v1/articles/e-1/entities \
     /v1/entities /v1/entities/person:marco-rubio /v1/entities/person:marco-rubio/articles \
     /v1/entities/person:marco-rubio/related '/v1/search?q=storm' /v1/stories /v1/stories/1 \
+    /v1/stories/1/articles /v1/stories/1/timeline /v1/entities/person:marco-rubio/timeline \
     /v1/sources /v1/tags /v1/changes /v1/events /v1/synonyms /healthz \
     /readyz /metrics /openapi.yaml / /desk/app.js; do
     printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 3000\r\n\r\n%s' "$path" "$big" |
@@ -866,6 +889,12 @@ GET /v1/stories - -
 HEAD /v1/stories - -
 GET /v1/stories/1 - -
 HEAD /v1/stories/1 - -
+GET /v1/stories/1/articles - -
+HEAD /v1/stories/1/articles - -
+GET /v1/stories/1/timeline - -
+HEAD /v1/stories/1/timeline - -
+GET /v1/entities/person:marco-rubio/timeline - -
+HEAD /v1/entities/person:marco-rubio/timeline - -
 POST /v1/search/_multi application/json {"queries":[{"q":"storm","limit":2},{"q":"flood"}]}
 GET /v1/sources - -
 HEAD /v1/sources - -

@@ -278,7 +278,7 @@ Test(dedupe, backfill_fills_articles_stored_without_fingerprints)
     cr_expect_str_eq(rows[0].body, bodies[2]);
     store_backfill_rows_free(rows, n);
 
-    cr_assert_eq(backfill_run(st, 1, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(backfill_run(st, 1, NULL, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(store_backfill_next(st, STORE_BACKFILL_FINGERPRINTS, 0, 10, &rows, &n, &err), 0);
     cr_expect_eq(n, 0, "nothing left to fingerprint");
     store_backfill_rows_free(rows, n);
@@ -287,7 +287,7 @@ Test(dedupe, backfill_fills_articles_stored_without_fingerprints)
     cr_expect_str_eq(near.items[0].id, "a1");
     cr_expect_geq(near.items[0].containment, 0.99);
     dedupe_near_list_free(&near);
-    cr_assert_eq(backfill_run(st, 1, NULL, &err), 0, "a second run has nothing to do");
+    cr_assert_eq(backfill_run(st, 1, NULL, NULL, &err), 0, "a second run has nothing to do");
 
     store_close(st);
     for (int i = 0; i < 3; i++)
@@ -345,10 +345,10 @@ Test(dedupe, backfill_reports_a_failed_read)
     cr_expect_null(rows);
     cr_expect_neq(err.msg[0], '\0');
     error_clear(&err);
-    cr_expect_eq(backfill_run(st, 1, NULL, &err), -1);
+    cr_expect_eq(backfill_run(st, 1, NULL, NULL, &err), -1);
     cr_expect(strstr(err.msg, "reading the articles") != NULL, "%s", err.msg);
     store_read_budget(0);
-    cr_assert_eq(backfill_run(st, 1, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(backfill_run(st, 1, NULL, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(store_backfill_next(st, STORE_BACKFILL_FINGERPRINTS, 0, 10, &rows, &got, &err), 0);
     cr_expect_eq(got, 0, "done once the reads succeed");
     store_backfill_rows_free(rows, got);
