@@ -400,7 +400,18 @@ static int store_search_two_phase(struct store_reader *r, const struct store_sea
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
         goto out;
-    rc = store_search_render(r, match, rows, nrows, keep_rank, out);
+    /* The page's rows in one pass over the matches between their smallest
+     * and largest seq, when ranked (phase 1 read their ranks). Ordered by
+     * time, a page's seqs can span the whole store (backdated articles, a
+     * browse by a common filter), and that pass would read every match in
+     * between: each row is then looked up alone (FTS5 seeks to its rowid). */
+    if (keep_rank) {
+        rc = store_search_render(r, match, rows, nrows, keep_rank, out);
+    } else {
+        rc = SQLITE_OK;
+        for (size_t i = 0; i < nrows && rc == SQLITE_OK; i++)
+            rc = store_search_render(r, match, &rows[i], 1, 0, out);
+    }
     if (rc != SQLITE_OK) {
         store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "search failed");
         goto out;
