@@ -74,6 +74,7 @@ enum store_rstmt {
     RSTMT_BROWSE_NEWEST_SORT,
     RSTMT_BROWSE_OLDEST_SORT,
     RSTMT_BROWSE_INGESTED_SORT,
+    RSTMT_SEARCH_ONE_UNRANKED,
     RSTMT_BROWSE_TOTAL,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */

@@ -278,7 +278,8 @@ struct page_row {
     int64_t key; /* STORE_SORT_INGESTED: the change number */
 };
 
-/* Fills h from a row of RSTMT_SEARCH_RANK or RSTMT_SEARCH_ONE. SQLite rc. */
+/* Fills h from a row of RSTMT_SEARCH_RANK or RSTMT_SEARCH_ONE(_UNRANKED).
+ * SQLite rc. */
 static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
 {
     h->id = store_column_dup(s, 0);
@@ -296,11 +297,11 @@ static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
 
 /* Phase 2: renders rows[0, n) into out->items, in the rows' order; with
  * keep_rank, each hit keeps the rank and copies phase 1 gave its row. */
-static int store_search_render(struct store_reader *r, const char *match,
+static int store_search_render(struct store_reader *r, enum store_rstmt id, const char *match,
                                const struct page_row *rows, size_t n, int keep_rank,
                                struct store_hits *out)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE);
+    sqlite3_stmt *s = store_reader_stmt(r, id);
     struct store_hit *got = NULL;
     char *json = NULL, *p;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -366,11 +367,12 @@ static int store_search_render(struct store_reader *r, const char *match,
 
 /* The two-phase strategies: runs s (bound but for ?8) for the page's rows
  * (seq, rank or the change number, copies), then renders them with match
- * (q's, or for a browse the expression of every article it may show). 0 or
- * -1 with err; s is reset. */
+ * (q's, or without a query the expression of every article it may show).
+ * 0 or -1 with err; s is reset. */
 static int store_search_two_phase(struct store_reader *r, const struct store_search_query *q,
-                                  const char *match, const struct search_plan *p, sqlite3_stmt *s,
-                                  int keep_rank, struct store_hits *out, struct error *err)
+                                  const char *match, int ranked, const struct search_plan *p,
+                                  sqlite3_stmt *s, int keep_rank, struct store_hits *out,
+                                  struct error *err)
 {
     struct page_row *rows = calloc(p->limit + 1, sizeof *rows);
     size_t nrows = 0;
@@ -400,17 +402,18 @@ static int store_search_two_phase(struct store_reader *r, const struct store_sea
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
         goto out;
-    /* The page's rows in one pass over the matches between their smallest
-     * and largest seq, when ranked (phase 1 read their ranks). Ordered by
-     * time, a page's seqs can span the whole store (backdated articles, a
-     * browse by a common filter), and that pass would read every match in
-     * between: each row is then looked up alone (FTS5 seeks to its rowid). */
-    if (keep_rank) {
-        rc = store_search_render(r, match, rows, nrows, keep_rank, out);
+    /* With a query, the page's rows in one pass over the matches between
+     * their smallest and largest seq (one bm25 set-up for the page). Without
+     * one there is no score, and a page by time can hold seqs that span the
+     * whole store (a browse of every article: the one pass would read every
+     * article's token): each row is looked up alone, FTS5 seeking to it. */
+    if (ranked) {
+        rc = store_search_render(r, RSTMT_SEARCH_ONE, match, rows, nrows, keep_rank, out);
     } else {
         rc = SQLITE_OK;
         for (size_t i = 0; i < nrows && rc == SQLITE_OK; i++)
-            rc = store_search_render(r, match, &rows[i], 1, 0, out);
+            rc = store_search_render(r, RSTMT_SEARCH_ONE_UNRANKED, match, &rows[i], 1, keep_rank,
+                                     out);
     }
     if (rc != SQLITE_OK) {
         store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "search failed");
@@ -471,7 +474,7 @@ static int store_search_run_rank_rows(struct store_reader *r, const struct store
     }
     store_search_bind_common(s, q, max_seq);
     sqlite3_bind_int64(s, 9, q->offset);
-    return store_search_two_phase(r, q, q->match, p, s, 1, out, err);
+    return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
 /* SEARCH_COLLAPSE: one row per copy group, by relevance or newest. */
@@ -487,7 +490,7 @@ static int store_search_run_collapse(struct store_reader *r, const struct store_
     store_search_bind_common(s, q, max_seq);
     sqlite3_bind_int(s, 6, q->sort != STORE_SORT_RELEVANCE);
     sqlite3_bind_int64(s, 9, q->offset);
-    return store_search_two_phase(r, q, q->match, p, s, 1, out, err);
+    return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
 /* The ordered strategies' statements, by strategy (SEARCH_NEWEST.._BROWSE_SORT)
@@ -502,10 +505,10 @@ static const enum store_rstmt store_search_ordered[5][3] = {
 
 /* SEARCH_NEWEST, _WALK, _PROBE, SEARCH_BROWSE_WALK and _SORT: by time or
  * commit order from the keyset cursor, differing in how the statement
- * reaches the rows; rendered with match. */
+ * reaches the rows; rendered with match, scored when ranked (a query). */
 static int store_search_run_ordered(struct store_reader *r, const struct store_search_query *q,
-                                    const char *match, const struct search_plan *p, int64_t max_seq,
-                                    struct store_hits *out, struct error *err)
+                                    const char *match, int ranked, const struct search_plan *p,
+                                    int64_t max_seq, struct store_hits *out, struct error *err)
 {
     int order = q->sort == STORE_SORT_OLDEST ? 1 : q->sort == STORE_SORT_INGESTED ? 2 : 0;
     sqlite3_stmt *s =
@@ -519,7 +522,7 @@ static int store_search_run_ordered(struct store_reader *r, const struct store_s
         sqlite3_bind_int64(s, 6, q->after_ts);
         sqlite3_bind_int64(s, 7, q->after_seq);
     }
-    return store_search_two_phase(r, q, match, p, s, 0, out, err);
+    return store_search_two_phase(r, q, match, ranked, p, s, 0, out, err);
 }
 
 /* ---- store_search ---------------------------------------------------------- */
@@ -608,7 +611,8 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     case SEARCH_NEWEST_PROBE:
     case SEARCH_BROWSE_WALK:
     case SEARCH_BROWSE_SORT:
-        ret = store_search_run_ordered(r, q, match, &plan, out->max_seq, out, err);
+        ret = store_search_run_ordered(r, q, match, q_in->match != NULL, &plan, out->max_seq, out,
+                                       err);
         break;
     }
 out:

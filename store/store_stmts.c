@@ -89,6 +89,17 @@
 #define BROWSE_SORT(key, after, order)                                                             \
     "SELECT a.seq, " key ", 1" BROWSE_DRIVER " WHERE a.seq <= ?2" SEARCH_FILTERS("a") after order
 
+/* Phase 2 of the two-phase searches (RSTMT_SEARCH_ONE and _UNRANKED): the
+ * page's rows (?4, a JSON array of seqs between ?2 and ?3) with their rank
+ * and html_snippet, in one pass over the matches between the page's
+ * smallest and largest seq, so the snippet is computed for the page only. */
+#define SEARCH_ONE(rank)                                                                           \
+    "SELECT a.id, a.title, a.source, a.published_at, " rank ", a.ts, a.seq,"                       \
+    " html_snippet(articles_fts, 1, 24)"                                                           \
+    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"                                      \
+    " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"                             \
+    " AND +f.rowid IN (SELECT value FROM json_each(?4))"
+
 const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_GET, "SELECT " ARTICLE_COLS " FROM articles WHERE id = ?1"},
     {RSTMT_LIST, "SELECT " ARTICLE_COLS_NOBODY " FROM articles"
@@ -146,15 +157,8 @@ const struct store_stmt_sql store_rstmts[] = {
      "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON "
      "a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a")},
-    /* Phase 2: the page's rows (?4, a JSON array of seqs between ?2 and ?3)
-     * with html_snippet, in one pass over the matches between the page's
-     * smallest and largest seq, so the snippet is computed for the page
-     * only. */
-    {RSTMT_SEARCH_ONE, "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
-                       " html_snippet(articles_fts, 1, 24)"
-                       " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
-                       " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"
-                       " AND +f.rowid IN (SELECT value FROM json_each(?4))"},
+    /* phase 2 (SEARCH_ONE) with the query's score */
+    {RSTMT_SEARCH_ONE, SEARCH_ONE("f.rank")},
     /* Newest first for a query with many matches: walk the sort-time index
      * from the newest end and stop at the page's last row, probing a list of
      * the matching rowids (FTS5 builds it from its doclists, without
@@ -326,6 +330,9 @@ const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_BROWSE_NEWEST_SORT, BROWSE_SORT("0", AFTER_NEWEST, SORTED_NEWEST)},
     {RSTMT_BROWSE_OLDEST_SORT, BROWSE_SORT("0", AFTER_OLDEST, SORTED_OLDEST)},
     {RSTMT_BROWSE_INGESTED_SORT, BROWSE_SORT(KEY_CHANGE, AFTER_INGESTED, SORTED_INGESTED)},
+    /* phase 2 without a query: no score (bm25 would first count every
+     * article carrying each filter token, for each row rendered alone) */
+    {RSTMT_SEARCH_ONE_UNRANKED, SEARCH_ONE("0")},
     /* the rows a browse lets through (on articles_meta: no row read) */
     {RSTMT_BROWSE_TOTAL, "SELECT count(*)" BROWSE_DRIVER_FROM(
                              "INDEXED BY articles_meta") " WHERE a.seq <= ?2" SEARCH_FILTERS("a")},
