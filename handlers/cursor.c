@@ -109,8 +109,8 @@ int cursor_decode(const char *s, const uint8_t *key, struct cursor *out)
     if (sscanf((const char *)buf, "1|%c|%la|%lld|%lld|%lld|%lld|%8x%c", &kind, &score, &ts, &seq,
                &max_seq, &offset, &query, &tail) != 7)
         return -1;
-    if ((kind != 'l' && kind != 'r' && kind != 'n') || offset < 0 || offset > CURSOR_OFFSET_MAX ||
-        seq < 0 || max_seq < 0)
+    if ((kind != 'l' && kind != 'r' && kind != 'n' && kind != 'o' && kind != 'i') || offset < 0 ||
+        offset > CURSOR_OFFSET_MAX || seq < 0 || max_seq < 0)
         return -1;
     out->kind = kind;
     out->score = score;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct cursor {
-    char kind;       /* 'l' list, 'r' relevance, 'n' newest */
+    char kind;       /* 'l' list, 'r' relevance, 'n' newest, 'o' oldest, 'i' ingested */
     double score;    /* reserved (0) */
     int64_t offset;  /* relevance: hits already served in this snapshot */
     int64_t ts;      /* list/newest: sort key of the last row */
@@ -35,7 +35,7 @@ void cursor_encode(const struct cursor *c, const uint8_t *key, char *out);
 
 /* Decodes s and checks its signature with key. Returns 0, or -1 when s is
  * not a cursor this key signed, or a field is out of its range (kind one of
- * l, r, n; offset 0..CURSOR_OFFSET_MAX; seq and max_seq not negative). */
+ * l, r, n, o, i; offset 0..CURSOR_OFFSET_MAX; seq and max_seq not negative). */
 int cursor_decode(const char *s, const uint8_t *key, struct cursor *out);
 
 /* FNV-1a over the NUL-separated strings (NULLs count as empty), to bind a

@@ -1,8 +1,9 @@
 /* multisearch.c: POST /v1/search/_multi, several searches in one request (a
  * dashboard's sidebar and result list at once). Each query is an object of
- * the same parameters as GET /v1/search; it runs through handle_search as
- * if it had come alone, and its answer (or its problem) takes its place in
- * the results, so one bad query never fails the others. */
+ * the same parameters as GET /v1/search (an array for a repeated one); it
+ * runs through handle_search as if it had come alone, and its answer (or
+ * its problem) takes its place in the results, so one bad query never fails
+ * the others. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,29 +45,35 @@ static json_t *multi_one(struct app *app, json_t *query, char vals[][MULTI_VALUE
     sub.route_name = "/v1/search";
     json_object_foreach(query, key, value)
     {
-        struct http_arg *a;
-        if (sub.nargs == HTTP_MAX_ARGS)
-            return multi_problem(400, NULL, "a query has more than 32 parameters");
-        a = &sub.args[sub.nargs];
-        a->key = key;
-        if (json_is_string(value)) {
-            if (strlen(json_string_value(value)) != json_string_length(value)) {
-                snprintf(msg, sizeof msg, "'%s' holds a NUL character", key);
+        /* an array is the parameter repeated (source=AFP&source=Reuters) */
+        size_t n = json_is_array(value) ? json_array_size(value) : 1;
+        for (size_t k = 0; k < n; k++) {
+            json_t *v = json_is_array(value) ? json_array_get(value, k) : value;
+            struct http_arg *a;
+            if (sub.nargs == HTTP_MAX_ARGS)
+                return multi_problem(400, NULL, "a query has more than 32 parameters");
+            a = &sub.args[sub.nargs];
+            a->key = key;
+            if (json_is_string(v)) {
+                if (strlen(json_string_value(v)) != json_string_length(v)) {
+                    snprintf(msg, sizeof msg, "'%s' holds a NUL character", key);
+                    return multi_problem(400, key, msg);
+                }
+                a->value = json_string_value(v);
+            } else if (json_is_integer(v) || json_is_real(v)) {
+                if (json_is_integer(v))
+                    snprintf(vals[sub.nargs], MULTI_VALUE, "%lld",
+                             (long long)json_integer_value(v));
+                else
+                    snprintf(vals[sub.nargs], MULTI_VALUE, "%.17g", json_real_value(v));
+                a->value = vals[sub.nargs];
+            } else {
+                snprintf(msg, sizeof msg, "'%s' must be a string, a number or an array of them",
+                         key);
                 return multi_problem(400, key, msg);
             }
-            a->value = json_string_value(value);
-        } else if (json_is_integer(value) || json_is_real(value)) {
-            if (json_is_integer(value))
-                snprintf(vals[sub.nargs], MULTI_VALUE, "%lld",
-                         (long long)json_integer_value(value));
-            else
-                snprintf(vals[sub.nargs], MULTI_VALUE, "%.17g", json_real_value(value));
-            a->value = vals[sub.nargs];
-        } else {
-            snprintf(msg, sizeof msg, "'%s' must be a string or a number", key);
-            return multi_problem(400, key, msg);
+            sub.nargs++;
         }
-        sub.nargs++;
     }
     memset(&sr, 0, sizeof sr);
     handle_search(app, &sub, &sr);

@@ -1,10 +1,12 @@
 /* search.c: GET /v1/search. The user's query is parsed by analysis/query into a
- * safe FTS5 expression (no user text reaches MATCH unquoted); filters, sort and
- * keyset cursors map onto store_search. */
+ * safe FTS5 expression (no user text reaches MATCH unquoted); filters (each
+ * repeatable: OR within a field, "-" excludes), sort and keyset cursors map
+ * onto store_search. Without q it browses. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/query.h"
+#include "analysis/utf8.h"
 #include "pipeline/article_json.h"
 #include "handlers/cursor.h"
 #include "handlers/handlers.h"
@@ -31,120 +33,303 @@ static size_t search_key_field(char *key, size_t size, size_t n, const char *fie
     return n + (size_t)w + strlen(field);
 }
 
+/* The value filters (enum store_field order, then entity): the parameter
+ * and the bytes a value may hold (the article field's own bound; a value
+ * past it matches nothing, but its cost stays bounded). */
+#define SEARCH_FILTER_FIELDS (STORE_FIELDS_ + 1)
+static const struct {
+    const char *name;
+    size_t max;
+} search_filter_params[SEARCH_FILTER_FIELDS] = {
+    {"source", ARTICLE_SHORT_MAX}, {"tag", ARTICLE_TAG_MAX}, {"language", ARTICLE_LANGUAGE_MAX},
+    {"author", ARTICLE_SHORT_MAX}, {"entity", 1024},
+};
+
+/* A search's filter values, borrowed from the request. */
+struct search_filters {
+    const char *in[SEARCH_FILTER_FIELDS][STORE_FILTER_VALUES_MAX];
+    const char *out[SEARCH_FILTER_FIELDS][STORE_FILTER_VALUES_MAX];
+    size_t nin[SEARCH_FILTER_FIELDS], nout[SEARCH_FILTER_FIELDS];
+    int64_t ents[STORE_FILTER_VALUES_MAX], xents[STORE_FILTER_VALUES_MAX];
+};
+
+/* Reads every value of filter field f: "v" keeps v, "-v" excludes v, and a
+ * backslash at the start of v is dropped ("\-v" keeps "-v"; "-\-v" and
+ * "--v" exclude "-v"; "\\v" keeps "\v"); an empty value is no filter. At
+ * most STORE_FILTER_VALUES_MAX values, each at most the field's bytes and
+ * two more for "-\\" (so a search's cost is bounded by its count of FTS5
+ * tokens and their length). 0, or -1 with the
+ * problem in res. */
+static int search_filter_values(const struct http_request *req, int f, struct search_filters *sf,
+                                struct http_response *res)
+{
+    const char *name = search_filter_params[f].name, *all[STORE_FILTER_VALUES_MAX];
+    size_t n = http_request_args(req, name, all, STORE_FILTER_VALUES_MAX);
+    char msg[160];
+
+    if (n > STORE_FILTER_VALUES_MAX) {
+        snprintf(msg, sizeof msg, "at most %d '%s' values", STORE_FILTER_VALUES_MAX, name);
+        params_fail(res, ERR_INVALID, name, msg);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *v = all[i];
+        int exclude = 0;
+        if (v == NULL || *v == '\0')
+            continue;
+        if (utf8_check(v, strlen(v), NULL) != 0) {
+            snprintf(msg, sizeof msg, "'%s' is not valid UTF-8", name);
+            params_fail(res, ERR_UNPROCESSABLE, name, msg);
+            return -1;
+        }
+        if (*v == '-') {
+            exclude = 1;
+            v++;
+        }
+        if (*v == '\\')
+            v++;
+        if (*v == '\0' && exclude) {
+            snprintf(msg, sizeof msg, "'%s=-' names no value to exclude", name);
+            params_fail(res, ERR_INVALID, name, msg);
+            return -1;
+        }
+        if (*v == '\0')
+            continue;
+        if (strlen(all[i]) > search_filter_params[f].max + 2) {
+            snprintf(msg, sizeof msg, "a '%s' value is longer than %zu bytes", name,
+                     search_filter_params[f].max + 2);
+            params_fail(res, ERR_INVALID, name, msg);
+            return -1;
+        }
+        if (exclude)
+            sf->out[f][sf->nout[f]++] = v;
+        else
+            sf->in[f][sf->nin[f]++] = v;
+    }
+    return 0;
+}
+
+/* Entity ids to eids: an entity nobody mentions matches nothing (-1) when
+ * kept and is no filter when excluded. 0, or -1 with the problem in res. */
+static int search_filter_entities(struct app *app, struct search_filters *sf,
+                                  struct store_search_query *q, struct http_response *res)
+{
+    size_t nx = 0;
+    int f = STORE_FIELDS_;
+
+    for (size_t i = 0; i < sf->nin[f] + sf->nout[f]; i++) {
+        int in = i < sf->nin[f];
+        struct store_entity_row row;
+        struct error err = {0};
+        int64_t eid = -1;
+        if (store_entity_get(app->store, in ? sf->in[f][i] : sf->out[f][i - sf->nin[f]], &row,
+                             &err) == 0) {
+            eid = row.eid;
+            store_entity_row_clear(&row);
+        } else if (err.code == ERR_NOT_FOUND) {
+            error_clear(&err);
+        } else {
+            reply_error(res, &err);
+            return -1;
+        }
+        if (in)
+            sf->ents[i] = eid;
+        else if (eid != -1)
+            sf->xents[nx++] = eid;
+    }
+    q->entities = sf->ents;
+    q->nentities = sf->nin[f];
+    q->xentities = sf->xents;
+    q->nxentities = nx;
+    return 0;
+}
+
+static int search_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The filters as one canonical text (a new string, NULL out of memory):
+ * each field's kept and excluded values sorted and length-prefixed, so the
+ * same filters in any order give the same text and no two different ones
+ * do (the cursor's query hash and the answer cache's key cover it). Sorts
+ * sf's lists in place. */
+static char *search_filters_key(struct search_filters *sf)
+{
+    size_t size = 16, n = 0;
+    char *key;
+
+    for (int f = 0; f < SEARCH_FILTER_FIELDS; f++) {
+        size += 16;
+        for (size_t i = 0; i < sf->nin[f]; i++)
+            size += strlen(sf->in[f][i]) + 24;
+        for (size_t i = 0; i < sf->nout[f]; i++)
+            size += strlen(sf->out[f][i]) + 24;
+    }
+    key = malloc(size);
+    if (key == NULL)
+        return NULL;
+    for (int f = 0; f < SEARCH_FILTER_FIELDS; f++) {
+        qsort(sf->in[f], sf->nin[f], sizeof sf->in[f][0], search_strcmp);
+        qsort(sf->out[f], sf->nout[f], sizeof sf->out[f][0], search_strcmp);
+        n += (size_t)sprintf(key + n, "|%zu+%zu-", sf->nin[f], sf->nout[f]);
+        for (size_t i = 0; i < sf->nin[f]; i++)
+            n = search_key_field(key, size, n, sf->in[f][i]);
+        for (size_t i = 0; i < sf->nout[f]; i++)
+            n = search_key_field(key, size, n, sf->out[f][i]);
+    }
+    key[n] = '\0';
+    return key;
+}
+
 /* The answer cache's key for a search: every parameter that shapes the
- * answer, each length-prefixed. Returns its length (>= size: no key). */
-static size_t search_cache_key(char *key, size_t size, const struct store_search_query *q,
-                               const char *text, const char *from, const char *to,
-                               const char *cursor, const char *entity, unsigned fields,
-                               unsigned synonyms)
+ * answer, each length-prefixed, in a new string of *len bytes (NULL out of
+ * memory): the hit fields, the synonyms' generation (a reload changes the
+ * answers) and the facets asked for too. */
+static char *search_cache_key(const struct store_search_query *q, char sort, const char *text,
+                              const char *filters, const char *from, const char *to,
+                              const char *cursor, unsigned fields, unsigned synonyms,
+                              const char *facets, size_t *len)
 {
     char fixed[64];
-    size_t n = 0;
-    /* the synonyms' generation too: a reload changes the answers */
-    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, q->sort == STORE_SORT_NEWEST ? 'n' : 'r',
-             q->collapse ? 'c' : '-', fields, synonyms);
+    size_t size = 64 + strlen(filters) + (text ? strlen(text) : 0) + (from ? strlen(from) : 0) +
+                  (to ? strlen(to) : 0) + (cursor ? strlen(cursor) : 0) + strlen(facets) +
+                  7 * 24,
+           n = 0;
+    char *key = malloc(size);
+
+    if (key == NULL)
+        return NULL;
+    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, sort, q->collapse ? 'c' : '-', fields,
+             synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
-    n = search_key_field(key, size, n, q->source);
+    n = search_key_field(key, size, n, filters);
     n = search_key_field(key, size, n, from);
     n = search_key_field(key, size, n, to);
     n = search_key_field(key, size, n, cursor);
-    return search_key_field(key, size, n, entity);
+    n = search_key_field(key, size, n, facets);
+    *len = n;
+    return key;
 }
+
+/* The sorts by name, with their cursor kinds. */
+static const struct {
+    const char *name;
+    enum store_sort sort;
+    char kind;
+} search_sorts[] = {
+    {"relevance", STORE_SORT_RELEVANCE, 'r'},
+    {"newest", STORE_SORT_NEWEST, 'n'},
+    {"oldest", STORE_SORT_OLDEST, 'o'},
+    {"ingested", STORE_SORT_INGESTED, 'i'},
+};
 
 int handle_search(struct app *app, struct http_request *req, struct http_response *res)
 {
     struct store_search_query q = {0};
+    struct store_hits hits = {0};
+    struct search_filters *sf = NULL;
     struct facets_request fr;
-    struct store_hits hits;
+    struct synset_view syn = {0};
     struct error err = {0};
-    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *entity = NULL,
-               *parts[9];
-    char *match = NULL;
+    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *parts[8];
+    char *match = NULL, *filters = NULL, *key = NULL, kind = 0, fields_hex[16];
     json_t *items, *body;
     uint32_t qhash;
     uint64_t version;
+    size_t keylen = 0;
     unsigned fields;
-    char fields_hex[16];
-    char key[QUERY_MAX_BYTES + 2 * ARTICLE_SHORT_MAX + CURSOR_MAX + 1200];
-    size_t keylen;
-    struct synset_view syn;
-    int rc;
 
     reply_revalidate(res);
 
     if (params_string(req, "q", QUERY_MAX_BYTES, &text, res) != 0 ||
-        params_string(req, "source", ARTICLE_SHORT_MAX, &q.source, res) != 0 ||
         params_time(req, "from", INT64_MIN, &q.from, res) != 0 ||
         params_time(req, "to", INT64_MAX, &q.to, res) != 0 ||
         params_limit(req, 20, 100, &q.limit, res) != 0 ||
         params_string(req, "sort", 16, &sort, res) != 0 ||
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
-        params_string(req, "entity", 1024, &entity, res) != 0 ||
         search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
-    if (entity != NULL) {
-        /* an entity nobody mentions matches no article */
-        struct store_entity_row row;
-        if (store_entity_get(app->store, entity, &row, &err) == 0) {
-            q.entity = row.eid;
-            store_entity_row_clear(&row);
-        } else if (err.code == ERR_NOT_FOUND) {
-            q.entity = -1;
-            error_clear(&err);
-        } else {
-            reply_error(res, &err);
-            return HANDLER_DONE;
-        }
+    sf = calloc(1, sizeof *sf);
+    if (sf == NULL) {
+        reply_fail(res, ERR_INTERNAL, "out of memory");
+        return HANDLER_DONE;
     }
+    for (int f = 0; f < SEARCH_FILTER_FIELDS; f++)
+        if (search_filter_values(req, f, sf, res) != 0)
+            goto done;
+    for (int f = 0; f < STORE_FIELDS_; f++) {
+        q.fields[f].in = sf->in[f];
+        q.fields[f].nin = sf->nin[f];
+        q.fields[f].out = sf->out[f];
+        q.fields[f].nout = sf->nout[f];
+    }
+    if (search_filter_entities(app, sf, &q, res) != 0)
+        goto done;
     if (dups != NULL && strcmp(dups, "collapse") != 0 && strcmp(dups, "show") != 0) {
         params_fail(res, ERR_INVALID, "duplicates", "'duplicates' must be collapse or show");
-        return HANDLER_DONE;
+        goto done;
     }
     q.collapse = dups != NULL && strcmp(dups, "collapse") == 0;
-    if (text == NULL) {
-        params_fail(res, ERR_INVALID, "q", "'q' is required: the words to search for");
-        return HANDLER_DONE;
+    /* no q: a browse, newest first unless told */
+    if (sort == NULL)
+        sort = text != NULL ? "relevance" : "newest";
+    for (size_t i = 0; i < sizeof search_sorts / sizeof search_sorts[0]; i++)
+        if (strcmp(sort, search_sorts[i].name) == 0) {
+            q.sort = search_sorts[i].sort;
+            kind = search_sorts[i].kind;
+        }
+    if (kind == 0) {
+        params_fail(res, ERR_INVALID, "sort",
+                    "'sort' must be relevance, newest, oldest or ingested");
+        goto done;
     }
-    if (sort == NULL || strcmp(sort, "relevance") == 0) {
-        q.sort = STORE_SORT_RELEVANCE;
-    } else if (strcmp(sort, "newest") == 0) {
+    /* nothing to rank without q: relevance is newest first (documented) */
+    if (text == NULL && q.sort == STORE_SORT_RELEVANCE) {
         q.sort = STORE_SORT_NEWEST;
-    } else {
-        params_fail(res, ERR_INVALID, "sort", "'sort' must be relevance or newest");
-        return HANDLER_DONE;
+        kind = 'n';
+    }
+    if (q.collapse && q.sort != STORE_SORT_RELEVANCE && q.sort != STORE_SORT_NEWEST) {
+        params_fail(res, ERR_INVALID, "duplicates",
+                    "'duplicates=collapse' sorts by relevance or newest only");
+        goto done;
     }
     synset_acquire(app->synonyms, &syn);
-    rc = query_to_fts5_with(text, strlen(text), syn.syn, &match, &err);
-    synset_release(&syn);
-    if (rc != 0) {
+    if (text != NULL &&
+        query_to_fts5_with(text, strlen(text), syn.syn, &match, &err) != 0) {
+        synset_release(&syn);
         if (err.field[0] == '\0')
             snprintf(err.field, sizeof err.field, "q");
         reply_error(res, &err);
-        return HANDLER_DONE;
+        goto done;
     }
+    synset_release(&syn);
     q.match = match;
+    filters = search_filters_key(sf);
+    if (filters == NULL) {
+        reply_fail(res, ERR_INTERNAL, "out of memory");
+        goto done;
+    }
     parts[0] = "search";
     parts[1] = text;
-    parts[2] = q.source;
+    parts[2] = filters;
     parts[3] = http_request_arg(req, "from", NULL);
     parts[4] = http_request_arg(req, "to", NULL);
-    parts[5] = q.sort == STORE_SORT_NEWEST ? "n" : "r";
+    parts[5] = (char[]){kind, '\0'};
     parts[6] = q.collapse ? "c" : "";
-    parts[7] = entity;
     snprintf(fields_hex, sizeof fields_hex, "%x", fields);
-    parts[8] = fields_hex;
-    qhash = cursor_query_hash(parts, 9);
+    parts[7] = fields_hex;
+    qhash = cursor_query_hash(parts, 8);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
-            c.kind != (q.sort == STORE_SORT_NEWEST ? 'n' : 'r')) {
+            c.kind != kind) {
             params_fail(res, ERR_INVALID, "cursor",
-                               "'cursor' must be a next_cursor value from the same search");
-            free(match);
-            return HANDLER_DONE;
+                        "'cursor' must be a next_cursor value from the same search");
+            goto done;
         }
         q.has_after = 1;
         q.offset = c.offset;
@@ -155,32 +340,30 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     q.want_total = 1;
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
-    keylen = search_cache_key(key, sizeof key, &q, text, parts[3], parts[4], cursor_text, entity,
-                              fields, syn.generation);
-    keylen = search_key_field(key, sizeof key, keylen, fr.key);
-    if (keylen < sizeof key &&
+    key = search_cache_key(&q, kind, text, filters, parts[3], parts[4], cursor_text, fields,
+                           syn.generation, fr.key, &keylen);
+    if (key != NULL &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
-        free(match);
         res->status = 200;
         res->content_type = "application/json";
-        return HANDLER_DONE;
+        goto done;
     }
     if (store_search(app->store, &q, &hits, &err) != 0) {
-        free(match);
         reply_error(res, &err);
-        return HANDLER_DONE;
+        goto done;
     }
     items = json_array();
     for (size_t i = 0; i < hits.n; i++)
         json_array_append_new(items, search_hit_json(&hits.items[i], fields, q.collapse));
     body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
     /* The cursor carries both positions: relevance and collapsed pages walk
-     * the snapshot by offset, newest pages by keyset. */
+     * the snapshot by offset, the other orders by keyset (commit order by
+     * the change number alone). */
     if (hits.more && hits.n > 0) {
         struct store_hit *last = &hits.items[hits.n - 1];
-        struct cursor c = {.kind = q.sort == STORE_SORT_NEWEST ? 'n' : 'r',
+        struct cursor c = {.kind = kind,
                            .offset = q.offset + (int64_t)hits.n,
-                           .ts = last->ts,
+                           .ts = q.sort == STORE_SORT_INGESTED ? last->change : last->ts,
                            .seq = last->seq,
                            .max_seq = hits.max_seq,
                            .query = qhash};
@@ -192,17 +375,19 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     /* counts over every match of the same snapshot, not the page */
     if (facets_render(app, &q, hits.max_seq, &fr, body, &err) != 0) {
-        free(match);
-        store_hits_free(&hits);
         json_decref(body);
         reply_error(res, &err);
-        return HANDLER_DONE;
+        goto done;
     }
-    free(match);
-    store_hits_free(&hits);
     reply_json(res, 200, body);
     /* an answer cut short by the time budget is never kept */
-    if (res->status == 200 && keylen < sizeof key && !store_read_budget_exceeded())
+    if (res->status == 200 && key != NULL && !store_read_budget_exceeded())
         respcache_put(app->search_cache, key, keylen, version, res->body, res->len);
+done:
+    store_hits_free(&hits);
+    free(key);
+    free(filters);
+    free(match);
+    free(sf);
     return HANDLER_DONE;
 }

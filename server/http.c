@@ -110,6 +110,19 @@ const char *http_request_arg(const struct http_request *req, const char *key, in
     return NULL;
 }
 
+size_t http_request_args(const struct http_request *req, const char *key, const char **out,
+                         size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->nargs; i++)
+        if (strcmp(req->args[i].key, key) == 0) {
+            if (n < max)
+                out[n] = req->args[i].value;
+            n++;
+        }
+    return n;
+}
+
 const char *http_request_header(const struct http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

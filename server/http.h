@@ -78,6 +78,12 @@ typedef int (*http_handler_fn)(struct app *app, struct http_request *req,
 /* First query argument named key, or NULL. "present" tells a bare key apart. */
 const char *http_request_arg(const struct http_request *req, const char *key, int *present);
 
+/* Every query argument named key, in order: up to max of their values (a
+ * bare key's as NULL) in out, borrowed from req. Returns how many there are,
+ * which may be more than max (the caller tells "too many" apart). */
+size_t http_request_args(const struct http_request *req, const char *key, const char **out,
+                         size_t max);
+
 /* Request header value (case-insensitive name), or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name);
 

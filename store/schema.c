@@ -305,6 +305,23 @@ static const char *const migrations[] = {
     /* articles stored before stories (migration 14) wait for the backfill
      * (pipeline/backfill.c): its list of work */
     "CREATE INDEX articles_story_todo ON articles(seq) WHERE story IS NULL;",
+    /* 17: search filters by tag, language and author, OR-lists and
+     * exclusions, as tokens of the src column beside the source's (see
+     * SCHEMA_SRC_TOKENS, schema.h): FTS5 intersects them with the query,
+     * and a browse by filters alone is an FTS5 query of filter tokens
+     * (zzxq, which every article carries, stands for "every article" before
+     * a NOT). The view is redefined and the index built again from the
+     * articles. (SCHEMA_SRC_TOKENS is this step's text: change it only with
+     * a new step that rebuilds the index.) */
+    "DROP TABLE articles_fts;"
+    "DROP VIEW articles_fts_content;"
+    "CREATE VIEW articles_fts_content AS SELECT seq, title, body, " SCHEMA_SRC_TOKENS(
+        "source", "tags", "language", "author") " AS src FROM articles;"
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, src,"
+    "  content='articles_fts_content', content_rowid='seq',"
+    "  tokenize='porter unicode61 remove_diacritics 2');"
+    "INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 0.0)');"
+    "INSERT INTO articles_fts(articles_fts) VALUES('rebuild');",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

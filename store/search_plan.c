@@ -23,7 +23,22 @@ int search_plan_filtered(const struct store_search_query *q)
 {
     /* a source in the FTS5 expression is no filter on the rows */
     return !((q->source == NULL || search_plan_source_in_fts(q)) && q->from == INT64_MIN &&
-             q->to == INT64_MAX && q->entity == 0);
+             q->to == INT64_MAX && q->entity == 0 && q->nentities == 0 && q->nxentities == 0);
+}
+
+int search_plan_has_values(const struct store_search_query *q)
+{
+    if (search_plan_source_in_fts(q))
+        return 1;
+    for (int i = 0; i < STORE_FIELDS_; i++)
+        if (q->fields[i].nin > 0 || q->fields[i].nout > 0)
+            return 1;
+    return 0;
+}
+
+int search_plan_browse(const struct store_search_query *q)
+{
+    return q->match == NULL && !q->collapse && !search_plan_has_values(q);
 }
 
 /* Each probe evaluates the whole expression again, and a prefix term merges
@@ -69,7 +84,17 @@ enum search_need search_plan(const struct store_search_query *q, const struct se
         p->strategy = SEARCH_COLLAPSE;
         return SEARCH_NEED_NONE;
     }
-    if (q->sort == STORE_SORT_NEWEST) {
+    if (search_plan_browse(q)) {
+        /* a page of a walk passes about articles / total rows per hit: few
+         * when many pass; when few pass, the rows are read from where they
+         * are (the window, the entities) instead. Relevance without a
+         * match has nothing to rank: it is newest first. */
+        p->strategy = f->total >= 0 && f->total <= SEARCH_PLAN_WALK_MIN_MATCHES
+                          ? SEARCH_BROWSE_SORT
+                          : SEARCH_BROWSE_WALK;
+        return SEARCH_NEED_NONE;
+    }
+    if (q->sort != STORE_SORT_RELEVANCE) {
         p->strategy = search_plan_newest(q, f);
         return SEARCH_NEED_NONE;
     }

@@ -26,12 +26,19 @@ enum search_strategy {
     SEARCH_RANK_ROWS,
     /* one hit per copy group, by relevance or newest */
     SEARCH_COLLAPSE,
-    /* newest first: every match looked up and sorted */
+    /* newest first (and oldest first, and commit order: q->sort picks the
+     * order and its index): every match looked up and sorted */
     SEARCH_NEWEST,
-    /* newest first: the time index walked against a list of the matches */
+    /* the same: the order's index walked against a list of the matches */
     SEARCH_NEWEST_WALK,
-    /* newest first: the time index walked, FTS5 asked about each article */
+    /* the same: the order's index walked, FTS5 asked about each article */
     SEARCH_NEWEST_PROBE,
+    /* no full-text expression (no q, no value filter): the order's index
+     * walked, the filters on the rows checked as it goes */
+    SEARCH_BROWSE_WALK,
+    /* the same with few rows passing: the rows of the window (or of the
+     * entities) looked up and sorted */
+    SEARCH_BROWSE_SORT,
 };
 
 /* What the plan needs counted before it can go on. */
@@ -74,8 +81,16 @@ enum search_need search_plan(const struct store_search_query *q, const struct se
                              struct search_plan *p);
 
 /* Whether q has filters checked on the rows rather than inside FTS5 (a
- * time window, an entity, an empty source). */
+ * time window, entities, an empty source). */
 int search_plan_filtered(const struct store_search_query *q);
+
+/* Whether q has a value filter (a source, tag, language or author to keep
+ * or to exclude): one that is part of the FTS5 expression. */
+int search_plan_has_values(const struct store_search_query *q);
+
+/* Whether q is a browse: no match, no value filter, no collapse (which
+ * groups the rows of an expression); it runs without FTS5. */
+int search_plan_browse(const struct store_search_query *q);
 
 /* Whether q's source is a token of the FTS5 expression (a non-empty source)
  * rather than a filter on the rows. */

@@ -307,22 +307,50 @@ int store_article_list(struct store *st, const struct store_list_query *q,
                        struct store_article_list *out, struct error *err);
 void store_article_list_free(struct store_article_list *list);
 
-enum store_sort { STORE_SORT_RELEVANCE, STORE_SORT_NEWEST };
+/* Search orders. NEWEST and OLDEST go by sort time (published_at, else the
+ * time the version was stored) and seq; INGESTED by change number, most
+ * recent first (commit order: a backdated article still comes first). */
+enum store_sort { STORE_SORT_RELEVANCE, STORE_SORT_NEWEST, STORE_SORT_OLDEST, STORE_SORT_INGESTED };
+
+/* The value filters of a search, each a token of the full-text index's src
+ * column (schema.c, migration 17): an article passes a field when it carries
+ * one of its `in` values (none: any) and none of its `out` values; fields
+ * AND. Values are exact (bytes, case kept). */
+enum store_field {
+    STORE_FIELD_SOURCE,
+    STORE_FIELD_TAG,
+    STORE_FIELD_LANGUAGE,
+    STORE_FIELD_AUTHOR,
+    STORE_FIELDS_
+};
+#define STORE_FILTER_VALUES_MAX 20 /* values of one field (in and out), at most */
+
+struct store_values {
+    const char *const *in; /* borrowed; non-empty strings */
+    size_t nin;
+    const char *const *out;
+    size_t nout;
+};
 
 struct store_search_query {
-    const char *match;  /* a safe FTS5 expression (analysis/query.h) */
-    const char *source; /* or NULL */
-    int64_t from, to;   /* ts window [from, to) */
+    const char *match;  /* a safe FTS5 expression (analysis/query.h), or NULL: browse */
+    const char *source; /* one more source `in` value, or NULL ("" filters the rows) */
+    struct store_values fields[STORE_FIELDS_];
+    int64_t from, to; /* ts window [from, to) */
     enum store_sort sort;
     unsigned limit;
     int64_t offset; /* relevance: hits to skip (pages of one snapshot) */
-    int has_after;  /* newest: keyset cursor after (after_ts, after_seq) */
-    int64_t after_ts;
+    int has_after;  /* newest, oldest, ingested: keyset cursor after (after_ts, after_seq) */
+    int64_t after_ts; /* ingested: the change number */
     int64_t after_seq;
     int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
     int want_total;
     int collapse;   /* one hit per copy group (its earliest matching member) */
     int64_t entity; /* only articles mentioning this entity (eid), or 0 */
+    /* more entities: an article passes when it mentions one of entities
+     * (with entity), and none of xentities; an eid of -1 matches nothing */
+    const int64_t *entities, *xentities; /* borrowed */
+    size_t nentities, nxentities;
     unsigned cards; /* STORE_CARD_* bits: what each hit carries beside the basics */
 };
 
@@ -343,6 +371,7 @@ struct store_hit {
     double score; /* higher is better */
     double rank;  /* FTS5 rank (lower is better), for cursors */
     int64_t ts, seq;
+    int64_t change;   /* STORE_SORT_INGESTED: the hit's change number (its sort key) */
     long long copies; /* collapse: matching members of the hit's group */
     /* the card (store_search_query.cards); NULL / 0 when not asked or absent */
     char *url, *author, *language, *duplicate_of;

@@ -287,9 +287,19 @@ static int store_facets_matches(struct store_reader *r, const struct store_searc
     size_t n = 0;
     int rc = SQLITE_OK, ret = -1, in_txn = 0;
 
-    if (q->match == NULL && q->entity == 0) /* every article */
+    char inc[(STORE_FILTER_VALUES_MAX + 2) * (STORE_ENTITY_TOKEN_MAX + 4)];
+    char exc[sizeof inc];
+    const char *ie = store_search_entities(q, 1, inc, sizeof inc);
+    const char *xe = store_search_entities(q, 0, exc, sizeof exc);
+    int fields = 0;
+
+    for (int f = 0; f < STORE_FIELDS_; f++)
+        fields |= q->fields[f].nin > 0 || q->fields[f].nout > 0;
+    if (q->match == NULL && !fields && ie == NULL && xe == NULL) /* every article */
         return facet_count_all(c) == 0 ? 0 : (error_set(err, ERR_INTERNAL, "out of memory"), -1);
-    if (q->match != NULL && (match = store_search_match(q)) == NULL) {
+    /* the entity's rows alone when nothing else filters; else the full-text
+     * expression of the query and its filters (a browse has one too) */
+    if ((q->match != NULL || fields || xe != NULL) && (match = store_search_match(q)) == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
     }
@@ -300,13 +310,15 @@ static int store_facets_matches(struct store_reader *r, const struct store_searc
     }
     in_txn = store_read_begin(r) == SQLITE_OK;
     sqlite3_bind_int64(s, 2, max_seq > 0 ? max_seq : INT64_MAX);
-    if (q->entity != 0) {
-        char token[STORE_ENTITY_TOKEN_MAX];
-        store_entity_token(q->entity, token);
-        sqlite3_bind_text(s, match != NULL ? 3 : 1, token, -1, SQLITE_TRANSIENT);
-    }
-    if (match != NULL)
+    if (match != NULL) {
         sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+        if (ie != NULL)
+            sqlite3_bind_text(s, 3, ie, -1, SQLITE_STATIC);
+        if (xe != NULL)
+            sqlite3_bind_text(s, 4, xe, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(s, 1, ie, -1, SQLITE_STATIC);
+    }
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         rc = SQLITE_OK;
         seqs[n++] = sqlite3_column_int64(s, 0);

@@ -69,6 +69,24 @@ enum store_rstmt {
     RSTMT_FACET_MATCHES,
     RSTMT_FACET_ENTITY_ROWS,
     RSTMT_FACET_ENTITY,
+    /* oldest first and commit order (ingested): as RSTMT_SEARCH_NEWEST,
+     * _WALK and _PROBE */
+    RSTMT_SEARCH_OLDEST,
+    RSTMT_SEARCH_OLDEST_WALK,
+    RSTMT_SEARCH_OLDEST_PROBE,
+    RSTMT_SEARCH_INGESTED,
+    RSTMT_SEARCH_INGESTED_WALK,
+    RSTMT_SEARCH_INGESTED_PROBE,
+    /* browsing without a full-text expression, by sort: the order's index
+     * walked, or the rows of the window or entity sorted; the count */
+    RSTMT_BROWSE_NEWEST,
+    RSTMT_BROWSE_OLDEST,
+    RSTMT_BROWSE_INGESTED,
+    RSTMT_BROWSE_NEWEST_SORT,
+    RSTMT_BROWSE_OLDEST_SORT,
+    RSTMT_BROWSE_INGESTED_SORT,
+    RSTMT_SEARCH_ONE_UNRANKED,
+    RSTMT_BROWSE_TOTAL,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };
@@ -76,6 +94,19 @@ enum store_rstmt {
 /* The column weights of the table's own rank (schema.c, migration 10), for
  * articled_bm25 (rank.h), which ranks as bm25 does and reads fewer pages. */
 #define STORE_RANK_WEIGHTS "4.0, 1.0, 0.0"
+
+/* The full-text expression of q (analysis/query.h's match, if any, with
+ * q's value filters as src tokens: SCHEMA_SRC_TOKENS), a new string, or NULL
+ * out of memory. Without a match or a value filter, the expression of every
+ * article. What store_search runs, for any reader of "the matches of this
+ * search" (the filters on the rows, from/to and entities, aside). */
+char *store_search_match(const struct store_search_query *q);
+/* The ent_index expression of the entities one of which a row must mention
+ * (include: q's entity and entities) or none of which (its exclusions), as
+ * tokens OR'd into buf (size: (STORE_FILTER_VALUES_MAX + 2) *
+ * (STORE_ENTITY_TOKEN_MAX + 4)). buf, or NULL when there are none. */
+const char *store_search_entities(const struct store_search_query *q, int include, char buf[],
+                                  size_t size);
 
 /* A read statement's SQL, by id. */
 struct store_stmt_sql {
@@ -257,7 +288,9 @@ struct store_fts_change {
     int del;
     const char *title, *body;
     int title_len, body_len;
-    const char *source; /* articles_fts: the article's source, or NULL */
+    /* articles_fts: the article's source, tags (JSON), language and author,
+     * each NULL when absent (their tokens: schema.h, SCHEMA_SRC_TOKENS) */
+    const char *source, *tags, *language, *author;
     char *owned;
 };
 

@@ -25,18 +25,14 @@ void store_hits_free(struct store_hits *hits)
     memset(hits, 0, sizeof *hits);
 }
 
-/* The FTS5 expression store_search runs for q (malloc'd, or NULL when out of
- * memory). A source filter becomes the article's source token (schema.c,
- * migration 10: "zzs" + the source's bytes in upper-case hex + "q"), so FTS5
- * intersects it with the query; an empty source has no token and stays a
- * filter on the rows (search_plan_source_in_fts). The query's own terms are
- * kept to title and body when one could match a source token: a prefix
- * ("ab" *), or a term holding "zzs" in any case, or any letter outside ASCII
+/* The query's own terms are kept to title and body when one could match a
+ * filter token (schema.h, SCHEMA_SRC_TOKENS: all start "zz"): a prefix
+ * ("ab" *), or a term holding "zz" in any case, or any letter outside ASCII
  * (the tokenizer folds case and drops diacritics: "ẐZS..." is "zzs..."). A
  * false alarm only costs the column check. */
 static int store_search_may_reach_src(const char *match)
 {
-    if (strstr(match, "\" *") != NULL || strcasestr(match, "zzs") != NULL)
+    if (strstr(match, "\" *") != NULL || strcasestr(match, "zz") != NULL)
         return 1;
     for (const unsigned char *p = (const unsigned char *)match; *p; p++)
         if (*p >= 0x80)
@@ -44,30 +40,114 @@ static int store_search_may_reach_src(const char *match)
     return 0;
 }
 
-char *store_search_match(const struct store_search_query *q)
+/* The token prefix of each value field (schema.h), in enum store_field order. */
+static const char store_field_prefix[STORE_FIELDS_][4] = {"zzs", "zzt", "zzl", "zza"};
+
+/* Bytes that store_search_group may write for these values (and one more
+ * value of extra_len bytes, when extra_len > 0). */
+static size_t store_search_group_size(const char *const *v, size_t n, size_t extra_len)
+{
+    size_t size = 16 + (extra_len ? 2 * extra_len + 12 : 0);
+    for (size_t i = 0; i < n; i++)
+        size += 2 * strlen(v[i]) + 12;
+    return size;
+}
+
+/* Writes at m `src : ("zzXhexq" OR ...)` for values v[0..n) and extra (when
+ * not NULL), each its bytes in upper-case hex (so no user byte reaches FTS5
+ * as itself). Returns the bytes written (NUL-terminated). */
+static size_t store_search_group(char *m, const char *prefix, const char *const *v, size_t n,
+                                 const char *extra)
 {
     static const char hex[] = "0123456789ABCDEF";
-    const char *cols = store_search_may_reach_src(q->match) ? "{title body} : " : "";
-    int in_fts = search_plan_source_in_fts(q);
-    size_t ml = strlen(q->match), sl = in_fts ? strlen(q->source) : 0, n = 0;
-    char *m = malloc(ml + 2 * sl + 64);
+    size_t k = (size_t)sprintf(m, "src : (");
+    for (size_t i = 0; i < n + (extra != NULL); i++) {
+        const unsigned char *p = (const unsigned char *)(i < n ? v[i] : extra);
+        k += (size_t)sprintf(m + k, "%s\"%s", i ? " OR " : "", prefix);
+        for (; *p; p++) {
+            m[k++] = hex[*p >> 4];
+            m[k++] = hex[*p & 15];
+        }
+        m[k++] = 'q';
+        m[k++] = '"';
+    }
+    m[k++] = ')';
+    m[k] = '\0';
+    return k;
+}
 
+char *store_search_match(const struct store_search_query *q)
+{
+    int in_fts = search_plan_source_in_fts(q), pos = 0, neg = 0;
+    size_t size = 64, n = 0;
+    char *m;
+
+    if (q->match != NULL)
+        size += strlen(q->match) + 32;
+    for (int f = 0; f < STORE_FIELDS_; f++) {
+        const struct store_values *v = &q->fields[f];
+        size_t extra = f == STORE_FIELD_SOURCE && in_fts ? strlen(q->source) : 0;
+        size += store_search_group_size(v->in, v->nin, extra) + 8;
+        size += store_search_group_size(v->out, v->nout, 0) + 8;
+    }
+    m = malloc(size);
     if (m == NULL)
         return NULL;
-    n = (size_t)sprintf(m, "%s(%s)", cols, q->match);
-    if (in_fts) {
-        n += (size_t)sprintf(m + n, " AND src : \"zzs");
-        for (size_t i = 0; i < sl; i++) {
-            m[n++] = hex[(unsigned char)q->source[i] >> 4];
-            m[n++] = hex[(unsigned char)q->source[i] & 15];
-        }
-        memcpy(m + n, "q\"", 3);
+    m[0] = '\0';
+    if (q->match != NULL) {
+        const char *cols = store_search_may_reach_src(q->match) ? "{title body} : " : "";
+        n += (size_t)sprintf(m + n, "%s(%s)", cols, q->match);
+        pos = 1;
     }
+    /* each field's values OR'd, the fields AND'd */
+    for (int f = 0; f < STORE_FIELDS_; f++) {
+        const struct store_values *v = &q->fields[f];
+        const char *extra = f == STORE_FIELD_SOURCE && in_fts ? q->source : NULL;
+        if (v->nin == 0 && extra == NULL)
+            continue;
+        if (pos++)
+            n += (size_t)sprintf(m + n, " AND ");
+        n += store_search_group(m + n, store_field_prefix[f], v->in, v->nin, extra);
+    }
+    /* FTS5 has no NOT on its own: every article carries zzxq */
+    if (!pos)
+        n += (size_t)sprintf(m + n, "src : \"zzxq\"");
+    for (int f = 0; f < STORE_FIELDS_; f++) {
+        const struct store_values *v = &q->fields[f];
+        if (v->nout == 0)
+            continue;
+        n += (size_t)sprintf(m + n, neg++ ? " OR " : " NOT (");
+        n += store_search_group(m + n, store_field_prefix[f], v->out, v->nout, NULL);
+    }
+    if (neg)
+        memcpy(m + n, ")", 2);
     return m;
 }
 
+/* The ent_index expression of entities one of which a row must mention
+ * (include: entity and entities) or none of which (exclusions) into buf:
+ * tokens OR'd. Returns buf, or NULL when there are none. */
+const char *store_search_entities(const struct store_search_query *q, int include, char buf[],
+                                  size_t size)
+{
+    const int64_t *v = include ? q->entities : q->xentities;
+    size_t nv = include ? q->nentities : q->nxentities, n = 0;
+    int any = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < nv + (include && q->entity != 0); i++) {
+        char token[STORE_ENTITY_TOKEN_MAX];
+        store_entity_token(i < nv ? v[i] : q->entity, token);
+        if (n + strlen(token) + 5 >= size)
+            break; /* cannot happen: the callers bound the counts */
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", any++ ? " OR " : "", token);
+    }
+    return any ? buf : NULL;
+}
+
 /* Binds what every search statement with filters shares: ?1 the match, ?2
- * the snapshot bound, ?3 the source, ?4/?5 the window, ?10 the entity. */
+ * the snapshot bound, ?3 the source, ?4/?5 the window, ?10/?13 the entities
+ * to mention / not to mention. */
 static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_query *q,
                                      int64_t max_seq)
 {
@@ -79,13 +159,19 @@ static void store_search_bind_common(sqlite3_stmt *s, const struct store_search_
         sqlite3_bind_null(s, 3);
     sqlite3_bind_int64(s, 4, q->from);
     sqlite3_bind_int64(s, 5, q->to);
-    if (q->entity != 0) {
-        /* an eid of -1 (nobody mentions the entity) matches no token */
-        char token[STORE_ENTITY_TOKEN_MAX];
-        store_entity_token(q->entity, token);
-        sqlite3_bind_text(s, 10, token, -1, SQLITE_TRANSIENT);
-    } else {
-        sqlite3_bind_null(s, 10);
+    /* an eid of -1 (nobody mentions the entity) matches no token */
+    {
+        char buf[(STORE_FILTER_VALUES_MAX + 2) * (STORE_ENTITY_TOKEN_MAX + 4)];
+        const char *e = store_search_entities(q, 1, buf, sizeof buf);
+        if (e != NULL)
+            sqlite3_bind_text(s, 10, e, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(s, 10);
+        e = store_search_entities(q, 0, buf, sizeof buf);
+        if (e != NULL)
+            sqlite3_bind_text(s, 13, e, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(s, 13);
     }
 }
 
@@ -190,9 +276,11 @@ struct page_row {
     int64_t seq;
     double rank;
     long long copies;
+    int64_t key; /* STORE_SORT_INGESTED: the change number */
 };
 
-/* Fills h from a row of RSTMT_SEARCH_RANK or RSTMT_SEARCH_ONE. SQLite rc. */
+/* Fills h from a row of RSTMT_SEARCH_RANK or RSTMT_SEARCH_ONE(_UNRANKED).
+ * SQLite rc. */
 static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
 {
     h->id = store_column_dup(s, 0);
@@ -210,11 +298,11 @@ static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
 
 /* Phase 2: renders rows[0, n) into out->items, in the rows' order; with
  * keep_rank, each hit keeps the rank and copies phase 1 gave its row. */
-static int store_search_render(struct store_reader *r, const char *match,
+static int store_search_render(struct store_reader *r, enum store_rstmt id, const char *match,
                                const struct page_row *rows, size_t n, int keep_rank,
                                struct store_hits *out)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_ONE);
+    sqlite3_stmt *s = store_reader_stmt(r, id);
     struct store_hit *got = NULL;
     char *json = NULL, *p;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -258,6 +346,7 @@ static int store_search_render(struct store_reader *r, const char *match,
                 struct store_hit *h = &out->items[out->n++];
                 *h = got[k];
                 memset(&got[k], 0, sizeof got[k]);
+                h->change = rows[i].key;
                 if (keep_rank) {
                     h->copies = rows[i].copies;
                     h->rank = rows[i].rank; /* the group's best rank */
@@ -278,10 +367,13 @@ static int store_search_render(struct store_reader *r, const char *match,
 }
 
 /* The two-phase strategies: runs s (bound but for ?8) for the page's rows
- * (seq, rank, copies), then renders them. 0 or -1 with err; s is reset. */
+ * (seq, rank or the change number, copies), then renders them with match
+ * (q's, or without a query the expression of every article it may show).
+ * 0 or -1 with err; s is reset. */
 static int store_search_two_phase(struct store_reader *r, const struct store_search_query *q,
-                                  const struct search_plan *p, sqlite3_stmt *s, int keep_rank,
-                                  struct store_hits *out, struct error *err)
+                                  const char *match, int ranked, const struct search_plan *p,
+                                  sqlite3_stmt *s, int keep_rank, struct store_hits *out,
+                                  struct error *err)
 {
     struct page_row *rows = calloc(p->limit + 1, sizeof *rows);
     size_t nrows = 0;
@@ -302,6 +394,7 @@ static int store_search_two_phase(struct store_reader *r, const struct store_sea
         rows[nrows].seq = sqlite3_column_int64(s, 0);
         rows[nrows].rank = sqlite3_column_double(s, 1);
         rows[nrows].copies = sqlite3_column_int64(s, 2);
+        rows[nrows].key = q->sort == STORE_SORT_INGESTED ? sqlite3_column_int64(s, 1) : 0;
         nrows++;
     }
     if (rc != SQLITE_DONE)
@@ -310,7 +403,19 @@ static int store_search_two_phase(struct store_reader *r, const struct store_sea
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
         goto out;
-    rc = store_search_render(r, q->match, rows, nrows, keep_rank, out);
+    /* With a query, the page's rows in one pass over the matches between
+     * their smallest and largest seq (one bm25 set-up for the page). Without
+     * one there is no score, and a page by time can hold seqs that span the
+     * whole store (a browse of every article: the one pass would read every
+     * article's token): each row is looked up alone, FTS5 seeking to it. */
+    if (ranked) {
+        rc = store_search_render(r, RSTMT_SEARCH_ONE, match, rows, nrows, keep_rank, out);
+    } else {
+        rc = SQLITE_OK;
+        for (size_t i = 0; i < nrows && rc == SQLITE_OK; i++)
+            rc = store_search_render(r, RSTMT_SEARCH_ONE_UNRANKED, match, &rows[i], 1, keep_rank,
+                                     out);
+    }
     if (rc != SQLITE_OK) {
         store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "search failed");
         goto out;
@@ -370,7 +475,7 @@ static int store_search_run_rank_rows(struct store_reader *r, const struct store
     }
     store_search_bind_common(s, q, max_seq);
     sqlite3_bind_int64(s, 9, q->offset);
-    return store_search_two_phase(r, q, p, s, 1, out, err);
+    return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
 /* SEARCH_COLLAPSE: one row per copy group, by relevance or newest. */
@@ -384,21 +489,31 @@ static int store_search_run_collapse(struct store_reader *r, const struct store_
         return -1;
     }
     store_search_bind_common(s, q, max_seq);
-    sqlite3_bind_int(s, 6, q->sort == STORE_SORT_NEWEST);
+    sqlite3_bind_int(s, 6, q->sort != STORE_SORT_RELEVANCE);
     sqlite3_bind_int64(s, 9, q->offset);
-    return store_search_two_phase(r, q, p, s, 1, out, err);
+    return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
-/* SEARCH_NEWEST, _WALK and _PROBE: newest first from the keyset cursor, the
- * three differing in how the statement reaches the rows. */
-static int store_search_run_newest(struct store_reader *r, const struct store_search_query *q,
-                                   const struct search_plan *p, int64_t max_seq,
-                                   struct store_hits *out, struct error *err)
+/* The ordered strategies' statements, by strategy (SEARCH_NEWEST.._BROWSE_SORT)
+ * and order (newest, oldest, ingested). */
+static const enum store_rstmt store_search_ordered[5][3] = {
+    {RSTMT_SEARCH_NEWEST, RSTMT_SEARCH_OLDEST, RSTMT_SEARCH_INGESTED},
+    {RSTMT_SEARCH_NEWEST_WALK, RSTMT_SEARCH_OLDEST_WALK, RSTMT_SEARCH_INGESTED_WALK},
+    {RSTMT_SEARCH_NEWEST_PROBE, RSTMT_SEARCH_OLDEST_PROBE, RSTMT_SEARCH_INGESTED_PROBE},
+    {RSTMT_BROWSE_NEWEST, RSTMT_BROWSE_OLDEST, RSTMT_BROWSE_INGESTED},
+    {RSTMT_BROWSE_NEWEST_SORT, RSTMT_BROWSE_OLDEST_SORT, RSTMT_BROWSE_INGESTED_SORT},
+};
+
+/* SEARCH_NEWEST, _WALK, _PROBE, SEARCH_BROWSE_WALK and _SORT: by time or
+ * commit order from the keyset cursor, differing in how the statement
+ * reaches the rows; rendered with match, scored when ranked (a query). */
+static int store_search_run_ordered(struct store_reader *r, const struct store_search_query *q,
+                                    const char *match, int ranked, const struct search_plan *p,
+                                    int64_t max_seq, struct store_hits *out, struct error *err)
 {
-    enum store_rstmt id = p->strategy == SEARCH_NEWEST_PROBE  ? RSTMT_SEARCH_NEWEST_PROBE
-                          : p->strategy == SEARCH_NEWEST_WALK ? RSTMT_SEARCH_NEWEST_WALK
-                                                              : RSTMT_SEARCH_NEWEST;
-    sqlite3_stmt *s = store_reader_stmt(r, id);
+    int order = q->sort == STORE_SORT_OLDEST ? 1 : q->sort == STORE_SORT_INGESTED ? 2 : 0;
+    sqlite3_stmt *s =
+        store_reader_stmt(r, store_search_ordered[p->strategy - SEARCH_NEWEST][order]);
     if (s == NULL) {
         store_error_from_reader(err, r, "prepare failed");
         return -1;
@@ -408,7 +523,7 @@ static int store_search_run_newest(struct store_reader *r, const struct store_se
         sqlite3_bind_int64(s, 6, q->after_ts);
         sqlite3_bind_int64(s, 7, q->after_seq);
     }
-    return store_search_two_phase(r, q, p, s, 0, out, err);
+    return store_search_two_phase(r, q, match, ranked, p, s, 0, out, err);
 }
 
 /* ---- store_search ---------------------------------------------------------- */
@@ -422,7 +537,15 @@ static int store_search_plan(struct store *st, struct store_reader *r,
     enum search_need need;
 
     search_facts_init(&f, store_article_count(st), st->opts.rank_candidates);
-    if (q->want_total) {
+    if (q->want_total && search_plan_browse(q) && !search_plan_filtered(q)) {
+        /* every article: the count kept by the writer, no count to make */
+        out->total = f.articles;
+        f.total = out->total;
+    } else if (q->want_total && search_plan_browse(q)) {
+        if (store_search_count(r, q, RSTMT_BROWSE_TOTAL, out->max_seq, 0, &out->total, err) != 0)
+            return -1;
+        f.total = out->total;
+    } else if (q->want_total) {
         enum store_rstmt id = q->collapse               ? RSTMT_SEARCH_COLLAPSE_TOTAL
                               : search_plan_filtered(q) ? RSTMT_SEARCH_TOTAL
                                                         : RSTMT_SEARCH_TOTAL_FTS;
@@ -444,18 +567,20 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     struct store_reader *r = store_reader_get(st, err);
     struct search_plan plan;
     char *match = NULL;
-    int ret = -1, in_txn = 0;
+    int ret = -1, in_txn = 0, browse = search_plan_browse(q_in);
 
     memset(out, 0, sizeof *out);
     out->total = -1;
     if (r == NULL)
         return -1;
+    /* a browse runs without FTS5, which only renders its page */
     match = store_search_match(q_in);
     if (match == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return -1;
     }
-    qs.match = match;
+    if (!browse)
+        qs.match = match;
     /* One read transaction, so the counts and both phases see the same
      * snapshot. */
     if (store_read_begin(r) == SQLITE_OK)
@@ -485,7 +610,10 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     case SEARCH_NEWEST:
     case SEARCH_NEWEST_WALK:
     case SEARCH_NEWEST_PROBE:
-        ret = store_search_run_newest(r, q, &plan, out->max_seq, out, err);
+    case SEARCH_BROWSE_WALK:
+    case SEARCH_BROWSE_SORT:
+        ret = store_search_run_ordered(r, q, match, q_in->match != NULL, &plan, out->max_seq, out,
+                                       err);
         break;
     }
     if (ret == 0 && q->cards != 0) {

@@ -33,10 +33,75 @@
     "  (SELECT eid FROM entity_aliases WHERE alias_fold >= ?4 AND alias_fold < ?5))" ENT_EXCLUDE
 
 /* The search filters every search statement checks on the rows (?3 source,
- * ?4/?5 the ts window, ?10 an entity's token), on the rows aliased a. */
+ * ?4/?5 the ts window, ?10 the ent_index expression of the entities one of
+ * which the article mentions, ?13 of those it mentions none of), on the
+ * rows aliased a. */
+#define SEARCH_ENT_FILTERS(a)                                                                      \
+    " AND (?10 IS NULL OR " a ".seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"   \
+    " AND (?13 IS NULL OR " a ".seq NOT IN (SELECT rowid FROM ent_index WHERE ent_index MATCH"     \
+    " ?13))"
 #define SEARCH_FILTERS(a)                                                                          \
-    " AND (?3 IS NULL OR " a ".source = ?3) AND " a ".ts >= ?4 AND " a ".ts < ?5"                  \
-    " AND (?10 IS NULL OR " a ".seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
+    " AND (?3 IS NULL OR " a ".source = ?3) AND " a ".ts >= ?4 AND " a                             \
+    ".ts < ?5" SEARCH_ENT_FILTERS(a)
+
+/* The ordered searches (newest, oldest, ingested): phase 1 gives (seq, the
+ * change number under ingested, 1); ?6/?7 the keyset cursor (ingested: ?6
+ * the change number alone, unique); the ORDER BY; the index it walks. */
+#define KEY_CHANGE     "coalesce(a.change_seq, a.seq)"
+#define AFTER_NEWEST   " AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
+#define AFTER_OLDEST   " AND (?6 IS NULL OR a.ts > ?6 OR (a.ts = ?6 AND a.seq > ?7))"
+#define AFTER_INGESTED " AND (?6 IS NULL OR " KEY_CHANGE " < ?6)"
+#define ORDER_NEWEST   " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"
+#define ORDER_OLDEST   " ORDER BY a.ts, a.seq LIMIT ?8"
+#define ORDER_INGESTED " ORDER BY " KEY_CHANGE " DESC LIMIT ?8"
+/* the same orders with the index kept out of the ORDER BY: the rows come
+ * from the WHERE (a window, an entity) and are sorted */
+#define SORTED_NEWEST   " ORDER BY +a.ts DESC, +a.seq DESC LIMIT ?8"
+#define SORTED_OLDEST   " ORDER BY +a.ts, +a.seq LIMIT ?8"
+#define SORTED_INGESTED " ORDER BY +" KEY_CHANGE " DESC LIMIT ?8"
+
+/* Every match looked up and sorted (few matches). */
+#define SEARCH_ORDERED(key, join, after, order)                                                    \
+    "SELECT a.seq, " key ", 1 FROM articles_fts f JOIN articles a " join " ON a.seq = f.rowid"     \
+    " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a") after order
+/* The order's index walked against the list of matching rowids. */
+#define SEARCH_ORDERED_WALK(key, index, after, order)                                              \
+    "SELECT a.seq, " key ", 1 FROM articles a " index                                              \
+    " WHERE +a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)"                \
+    " AND a.seq <= ?2" SEARCH_FILTERS("a") after order
+/* The order's index walked, FTS5 asked about each article. */
+#define SEARCH_ORDERED_PROBE(key, index, after, order)                                             \
+    "SELECT a.seq, " key ", 1 FROM articles a " index " WHERE a.ts >= ?4 AND a.ts < ?5" after      \
+    " AND a.seq <= ?2"                                                                             \
+    " AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = a.seq)"       \
+    " AND (?3 IS NULL OR a.source = ?3)" SEARCH_ENT_FILTERS("a") order
+/* Browsing, no full-text expression: the order's index walked, the filters
+ * checked on each row it meets (stops at the page). */
+#define BROWSE_WALK(key, index, after, order)                                                      \
+    "SELECT a.seq, " key ", 1 FROM articles a " index " WHERE a.seq <= ?2" SEARCH_FILTERS("a")     \
+        after order
+/* Browsing few rows: those of the entities' (?10) or, without one, of the
+ * window (the time index), looked up and sorted. A driver whose constant
+ * condition is false is never opened. */
+#define BROWSE_DRIVER_FROM(index)                                                                  \
+    " FROM (SELECT rowid AS seq FROM ent_index WHERE ?10 IS NOT NULL AND ent_index MATCH ?10"      \
+    " UNION ALL SELECT seq FROM articles INDEXED BY articles_ts"                                   \
+    " WHERE ?10 IS NULL AND ts >= ?4 AND ts < ?5) m CROSS JOIN articles a " index                  \
+    " ON a.seq = m.seq"
+#define BROWSE_DRIVER BROWSE_DRIVER_FROM("")
+#define BROWSE_SORT(key, after, order)                                                             \
+    "SELECT a.seq, " key ", 1" BROWSE_DRIVER " WHERE a.seq <= ?2" SEARCH_FILTERS("a") after order
+
+/* Phase 2 of the two-phase searches (RSTMT_SEARCH_ONE and _UNRANKED): the
+ * page's rows (?4, a JSON array of seqs between ?2 and ?3) with their rank
+ * and html_snippet, in one pass over the matches between the page's
+ * smallest and largest seq, so the snippet is computed for the page only. */
+#define SEARCH_ONE(rank)                                                                           \
+    "SELECT a.id, a.title, a.source, a.published_at, " rank ", a.ts, a.seq,"                       \
+    " html_snippet(articles_fts, 1, 24)"                                                           \
+    " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"                                      \
+    " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"                             \
+    " AND +f.rowid IN (SELECT value FROM json_each(?4))"
 
 const struct store_stmt_sql store_rstmts[] = {
     {RSTMT_GET, "SELECT " ARTICLE_COLS " FROM articles WHERE id = ?1"},
@@ -95,15 +160,8 @@ const struct store_stmt_sql store_rstmts[] = {
      "SELECT count(DISTINCT a.grp) FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON "
      "a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a")},
-    /* Phase 2: the page's rows (?4, a JSON array of seqs between ?2 and ?3)
-     * with html_snippet, in one pass over the matches between the page's
-     * smallest and largest seq, so the snippet is computed for the page
-     * only. */
-    {RSTMT_SEARCH_ONE, "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq,"
-                       " html_snippet(articles_fts, 1, 24)"
-                       " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
-                       " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"
-                       " AND +f.rowid IN (SELECT value FROM json_each(?4))"},
+    /* phase 2 (SEARCH_ONE) with the query's score */
+    {RSTMT_SEARCH_ONE, SEARCH_ONE("f.rank")},
     /* Newest first for a query with many matches: walk the sort-time index
      * from the newest end and stop at the page's last row, probing a list of
      * the matching rowids (FTS5 builds it from its doclists, without
@@ -123,9 +181,8 @@ const struct store_stmt_sql store_rstmts[] = {
      " WHERE a.ts >= ?4 AND a.ts < ?5 AND (?6 IS NULL OR a.ts < ?6 OR (a.ts = ?6 AND a.seq < ?7))"
      " AND a.seq <= ?2"
      " AND EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = a.seq)"
-     " AND (?3 IS NULL OR a.source = ?3)"
-     " AND (?10 IS NULL OR a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?10))"
-     " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"},
+     " AND (?3 IS NULL OR a.source = ?3)" SEARCH_ENT_FILTERS(
+         "a") " ORDER BY a.ts DESC, a.seq DESC LIMIT ?8"},
     /* The rowid of the ?3+1-th newest match, the floor of a relevance
      * window: FTS5 walks its doclists backwards by rowid without scoring
      * anything. */
@@ -139,13 +196,13 @@ const struct store_stmt_sql store_rstmts[] = {
     /* an entity no article mentions is shown when an editor touched it
      * (merged away, blocked, renamed) */
     {RSTMT_ENT_GET, ENT_DELTAS "SELECT " ENT_COLS " FROM entities e" ENT_JOIN_D
-                    " WHERE e.id = ?1 AND (" ENT_ARTICLES " > 0"
-                    " OR e.eid IN (SELECT eid FROM entity_curation))"},
+                               " WHERE e.id = ?1 AND (" ENT_ARTICLES " > 0"
+                               " OR e.eid IN (SELECT eid FROM entity_curation))"},
     /* The entities without unfolded deltas come in stored order
      * (entities_rank), so the page is among their first offset+limit and
      * the ones with deltas. */
-    {RSTMT_ENT_LIST,
-     ENT_DELTAS ", top(eid) AS (SELECT e.eid FROM entities e"
+    {RSTMT_ENT_LIST, ENT_DELTAS
+     ", top(eid) AS (SELECT e.eid FROM entities e"
      " WHERE e.articles > 0 AND e.eid NOT IN (SELECT eid FROM d) AND " ENT_FILTER
      " ORDER BY e.articles DESC, e.eid LIMIT ?6 + ?7),"
      " c(eid) AS (SELECT eid FROM top UNION SELECT eid FROM d)"
@@ -254,8 +311,7 @@ const struct store_stmt_sql store_rstmts[] = {
                        " WHERE last_ts >= ?1 AND first_ts < ?2 AND articles >= ?3"
                        " AND (last_ts < ?4 OR (last_ts = ?4 AND id < ?5))"
                        " ORDER BY last_ts DESC, id DESC LIMIT ?6"},
-    {RSTMT_STORY_GET,
-     "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id = ?1"},
+    {RSTMT_STORY_GET, "SELECT id, title, articles, first_ts, last_ts FROM stories WHERE id = ?1"},
     {RSTMT_STORY_SOURCES, "SELECT source, articles FROM story_sources WHERE story = ?1"
                           " ORDER BY articles DESC, source LIMIT ?2"},
     {RSTMT_STORY_NSOURCES, "SELECT count(*) FROM story_sources WHERE story = ?1"},
@@ -318,10 +374,35 @@ const struct store_stmt_sql store_rstmts[] = {
      * ent_index token, or NULL. */
     {RSTMT_FACET_MATCHES,
      "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid <= ?2"
-     " AND (?3 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?3))"},
+     " AND (?3 IS NULL OR rowid IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?3))"
+     " AND (?4 IS NULL OR rowid NOT IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?4))"},
     {RSTMT_FACET_ENTITY_ROWS,
      "SELECT rowid FROM ent_index WHERE ent_index MATCH ?1 AND rowid <= ?2"},
     {RSTMT_FACET_ENTITY, "SELECT id, name, type FROM entities WHERE eid = ?1"},
+    {RSTMT_SEARCH_OLDEST,
+     SEARCH_ORDERED("0", "INDEXED BY articles_meta", AFTER_OLDEST, ORDER_OLDEST)},
+    {RSTMT_SEARCH_OLDEST_WALK,
+     SEARCH_ORDERED_WALK("0", "INDEXED BY articles_ts", AFTER_OLDEST, ORDER_OLDEST)},
+    {RSTMT_SEARCH_OLDEST_PROBE,
+     SEARCH_ORDERED_PROBE("0", "INDEXED BY articles_ts", AFTER_OLDEST, ORDER_OLDEST)},
+    {RSTMT_SEARCH_INGESTED, SEARCH_ORDERED(KEY_CHANGE, "", AFTER_INGESTED, ORDER_INGESTED)},
+    {RSTMT_SEARCH_INGESTED_WALK,
+     SEARCH_ORDERED_WALK(KEY_CHANGE, "INDEXED BY articles_change", AFTER_INGESTED, ORDER_INGESTED)},
+    {RSTMT_SEARCH_INGESTED_PROBE, SEARCH_ORDERED_PROBE(KEY_CHANGE, "INDEXED BY articles_change",
+                                                       AFTER_INGESTED, ORDER_INGESTED)},
+    {RSTMT_BROWSE_NEWEST, BROWSE_WALK("0", "INDEXED BY articles_ts", AFTER_NEWEST, ORDER_NEWEST)},
+    {RSTMT_BROWSE_OLDEST, BROWSE_WALK("0", "INDEXED BY articles_ts", AFTER_OLDEST, ORDER_OLDEST)},
+    {RSTMT_BROWSE_INGESTED,
+     BROWSE_WALK(KEY_CHANGE, "INDEXED BY articles_change", AFTER_INGESTED, ORDER_INGESTED)},
+    {RSTMT_BROWSE_NEWEST_SORT, BROWSE_SORT("0", AFTER_NEWEST, SORTED_NEWEST)},
+    {RSTMT_BROWSE_OLDEST_SORT, BROWSE_SORT("0", AFTER_OLDEST, SORTED_OLDEST)},
+    {RSTMT_BROWSE_INGESTED_SORT, BROWSE_SORT(KEY_CHANGE, AFTER_INGESTED, SORTED_INGESTED)},
+    /* phase 2 without a query: no score (bm25 would first count every
+     * article carrying each filter token, for each row rendered alone) */
+    {RSTMT_SEARCH_ONE_UNRANKED, SEARCH_ONE("0")},
+    /* the rows a browse lets through (on articles_meta: no row read) */
+    {RSTMT_BROWSE_TOTAL, "SELECT count(*)" BROWSE_DRIVER_FROM(
+                             "INDEXED BY articles_meta") " WHERE a.seq <= ?2" SEARCH_FILTERS("a")},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/schema.h"
 #include "store/store_int.h"
 
 static const char SQL_FIND_ID[] =
-    "SELECT seq, content_hash, title, body, source FROM articles WHERE id = ?1";
+    "SELECT seq, content_hash, title, body, source, tags, language, author FROM articles"
+    " WHERE id = ?1";
 static const char SQL_FIND_HASH[] =
     "SELECT id, grp FROM articles WHERE content_hash = ?1 AND id <> ?2 ORDER BY seq LIMIT 1";
 static const char SQL_INSERT[] =
@@ -37,8 +39,9 @@ static const char SQL_FPSET_DELETE[] = "DELETE FROM article_fps WHERE seq = ?1";
 static const char SQL_FPX_INSERT[] = "INSERT INTO fp_index (rowid, fp) VALUES (?1, ?2)";
 static const char SQL_FPX_DELETE[] =
     "INSERT INTO fp_index (fp_index, rowid, fp) VALUES ('delete', ?1, ?2)";
-/* ?4 is the source; its token is the view's (schema.c, migration 10) */
-#define SQL_SRC_TOKEN "CASE WHEN ?4 IS NULL OR ?4 = '' THEN NULL ELSE 'zzs' || hex(?4) || 'q' END"
+/* ?4..?7 are the source, tags, language and author; their tokens are the
+ * view's (schema.h, SCHEMA_SRC_TOKENS) */
+#define SQL_SRC_TOKEN SCHEMA_SRC_TOKENS("?4", "?5", "?6", "?7")
 static const char SQL_FTS_INSERT[] = "INSERT INTO articles_fts (rowid, title, body, src)"
                                      " VALUES (?1, ?2, ?3, " SQL_SRC_TOKEN ")";
 static const char SQL_FTS_DELETE[] = "INSERT INTO articles_fts (articles_fts, rowid, title, body,"
@@ -245,14 +248,29 @@ static struct store_fts_change *store_fts_next(struct store *st)
     return c;
 }
 
-/* Queues a change of articles_fts. For a delete, title, body and source are
+/* Copies the NUL-terminated *v (when not NULL) to *p and points *v at the
+ * copy, *p moving past it. */
+static void store_fts_copy(char **p, const char **v)
+{
+    size_t n;
+    if (*v == NULL)
+        return;
+    n = strlen(*v) + 1;
+    memcpy(*p, *v, n);
+    *v = *p;
+    *p += n;
+}
+
+/* Queues a change of articles_fts. For a delete, title, body and the filter
+ * values (f: source, tags JSON, language, author, each may be NULL) are
  * copied (the row is about to change); an insert borrows the op's strings.
- * source may be NULL. SQLite rc. */
+ * SQLite rc. */
 static int store_fts_queue(struct store *st, int64_t seq, int del, const char *title,
-                           const char *body, size_t body_len, const char *source)
+                           const char *body, size_t body_len, const char *const f[4])
 {
     struct store_fts_change *c = store_fts_next(st);
-    size_t tl = strlen(title), sl = source ? strlen(source) : 0;
+    size_t tl = strlen(title), more = 0;
+    const char *v[4] = {f[0], f[1], f[2], f[3]};
 
     if (c == NULL)
         return SQLITE_NOMEM;
@@ -262,7 +280,10 @@ static int store_fts_queue(struct store *st, int64_t seq, int del, const char *t
     c->title_len = (int)tl;
     c->body_len = (int)body_len;
     if (del) {
-        c->owned = malloc(tl + body_len + sl + 3);
+        char *p;
+        for (int i = 0; i < 4; i++)
+            more += v[i] ? strlen(v[i]) + 1 : 0;
+        c->owned = malloc(tl + body_len + more + 2);
         if (c->owned == NULL)
             return SQLITE_NOMEM;
         memcpy(c->owned, title, tl + 1);
@@ -270,14 +291,16 @@ static int store_fts_queue(struct store *st, int64_t seq, int del, const char *t
         c->owned[tl + 1 + body_len] = '\0';
         title = c->owned;
         body = c->owned + tl + 1;
-        if (source != NULL) {
-            memcpy(c->owned + tl + body_len + 2, source, sl + 1);
-            source = c->owned + tl + body_len + 2;
-        }
+        p = c->owned + tl + body_len + 2;
+        for (int i = 0; i < 4; i++)
+            store_fts_copy(&p, &v[i]);
     }
     c->title = title;
     c->body = body;
-    c->source = source;
+    c->source = v[0];
+    c->tags = v[1];
+    c->language = v[2];
+    c->author = v[3];
     st->nfts++;
     return SQLITE_OK;
 }
@@ -420,6 +443,12 @@ int store_fts_flush(struct store *st)
             sqlite3_bind_text(s, 3, c->body, c->body_len, SQLITE_STATIC);
             if (c->source != NULL)
                 sqlite3_bind_text(s, 4, c->source, -1, SQLITE_STATIC);
+            if (c->tags != NULL)
+                sqlite3_bind_text(s, 5, c->tags, -1, SQLITE_STATIC);
+            if (c->language != NULL)
+                sqlite3_bind_text(s, 6, c->language, -1, SQLITE_STATIC);
+            if (c->author != NULL)
+                sqlite3_bind_text(s, 7, c->author, -1, SQLITE_STATIC);
         } else {
             s = st->wstmts[c->table == STORE_FTS_FINGERPRINTS
                                ? (c->del ? WSTMT_FPX_DELETE : WSTMT_FPX_INSERT)
@@ -495,9 +524,11 @@ static int store_find_old(struct store *st, const char *id, int64_t *seq, char *
         found = 1;
         *seq = sqlite3_column_int64(s, 0);
         snprintf(hash, hash_size, "%s", h ? (const char *)h : "");
+        const char *f[4] = {
+            (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+            (const char *)sqlite3_column_text(s, 6), (const char *)sqlite3_column_text(s, 7)};
         *rc = store_fts_queue(st, *seq, 1, title ? title : "", body ? body : "",
-                              (size_t)sqlite3_column_bytes(s, 3),
-                              (const char *)sqlite3_column_text(s, 4));
+                              (size_t)sqlite3_column_bytes(s, 3), f);
     } else if (*rc == SQLITE_DONE) {
         *rc = SQLITE_OK;
     }
@@ -607,7 +638,10 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         return rc;
     }
     st->last_change = op->change_seq; /* given back if the op rolls back */
-    rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len, a->source);
+    {
+        const char *f[4] = {a->source, a->tags_json, a->language, a->author};
+        rc = store_fts_queue(st, a->seq, 0, a->title, a->body, a->body_len, f);
+    }
     if (rc == SQLITE_OK && !exists)
         st->next_seq++;
     if (rc == SQLITE_OK && exists)

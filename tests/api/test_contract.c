@@ -1455,12 +1455,21 @@ static const struct call calls[] = {
     {"GET", "/v1/search?q=storm%20OR%20flood&source=AFP&from=2025-01-01&to=2026-01-01", NULL, NULL,
      200, NULL},
     {"GET", "/v1/search?q=nothingmatchesthis", NULL, NULL, 200, NULL},
-    {"GET", "/v1/search", NULL, NULL, 400, "q"},
+    {"GET", "/v1/search", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?sort=oldest&source=AFP&source=-Reuters&tag=x&language=en&author=A", NULL,
+     NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&sort=ingested&tag=-x", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?sort=relevance", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?source=-", NULL, NULL, 400, "source"},
+    {"GET",
+     "/v1/search?tag=1&tag=2&tag=3&tag=4&tag=5&tag=6&tag=7&tag=8&tag=9&tag=10&tag=11&tag=12&tag="
+     "13&tag=14&tag=15&tag=16&tag=17&tag=18&tag=19&tag=20&tag=21",
+     NULL, NULL, 400, "tag"},
     {"GET", "/v1/search?q=%22unclosed", NULL, NULL, 400, "q"},
     {"GET", "/v1/search?q=-storm", NULL, NULL, 400, "q"},
     {"GET", "/v1/search?q=OR%20storm", NULL, NULL, 400, "q"},
     {"GET", "/v1/search?q=%26%26", NULL, NULL, 400, "q"},
-    {"GET", "/v1/search?q=storm&sort=oldest", NULL, NULL, 400, "sort"},
+    {"GET", "/v1/search?q=storm&sort=top", NULL, NULL, 400, "sort"},
     {"GET", "/v1/search?q=storm&limit=101", NULL, NULL, 400, "limit"},
     {"GET", "/v1/search?q=storm&cursor=abc", NULL, NULL, 400, "cursor"},
     {"GET", "/v1/search?q=%FF", NULL, NULL, 422, "q"},
@@ -1594,28 +1603,28 @@ static const struct call calls[] = {
     {"DELETE", "/v1/tags", NULL, NULL, 405, NULL},
     /* stories: more than a page of unrelated ones, then the listing */
     {"POST", "/v1/articles/_bulk", NDJSON_CT,
-    "{\"id\":\"st-0\",\"title\":\"amber0\",\"body\":\"amberx0 ambery0\"}\n"
-    "{\"id\":\"st-1\",\"title\":\"basalt1\",\"body\":\"basaltx1 basalty1\"}\n"
-    "{\"id\":\"st-2\",\"title\":\"cobalt2\",\"body\":\"cobaltx2 cobalty2\"}\n"
-    "{\"id\":\"st-3\",\"title\":\"dune3\",\"body\":\"dunex3 duney3\"}\n"
-    "{\"id\":\"st-4\",\"title\":\"ember4\",\"body\":\"emberx4 embery4\"}\n"
-    "{\"id\":\"st-5\",\"title\":\"fjord5\",\"body\":\"fjordx5 fjordy5\"}\n"
-    "{\"id\":\"st-6\",\"title\":\"garnet6\",\"body\":\"garnetx6 garnety6\"}\n"
-    "{\"id\":\"st-7\",\"title\":\"harbor7\",\"body\":\"harborx7 harbory7\"}\n"
-    "{\"id\":\"st-8\",\"title\":\"indigo8\",\"body\":\"indigox8 indigoy8\"}\n"
-    "{\"id\":\"st-9\",\"title\":\"jasper9\",\"body\":\"jasperx9 jaspery9\"}\n"
-    "{\"id\":\"st-10\",\"title\":\"kelp10\",\"body\":\"kelpx10 kelpy10\"}\n"
-    "{\"id\":\"st-11\",\"title\":\"lagoon11\",\"body\":\"lagoonx11 lagoony11\"}\n"
-    "{\"id\":\"st-12\",\"title\":\"marble12\",\"body\":\"marblex12 marbley12\"}\n"
-    "{\"id\":\"st-13\",\"title\":\"nectar13\",\"body\":\"nectarx13 nectary13\"}\n"
-    "{\"id\":\"st-14\",\"title\":\"onyx14\",\"body\":\"onyxx14 onyxy14\"}\n"
-    "{\"id\":\"st-15\",\"title\":\"pumice15\",\"body\":\"pumicex15 pumicey15\"}\n"
-    "{\"id\":\"st-16\",\"title\":\"quartz16\",\"body\":\"quartzx16 quartzy16\"}\n"
-    "{\"id\":\"st-17\",\"title\":\"raven17\",\"body\":\"ravenx17 raveny17\"}\n"
-    "{\"id\":\"st-18\",\"title\":\"saffron18\",\"body\":\"saffronx18 saffrony18\"}\n"
-    "{\"id\":\"st-19\",\"title\":\"tundra19\",\"body\":\"tundrax19 tundray19\"}\n"
-    "{\"id\":\"st-20\",\"title\":\"umber20\",\"body\":\"umberx20 umbery20\"}\n"
-    "{\"id\":\"st-21\",\"title\":\"violet21\",\"body\":\"violetx21 violety21\"}\n",
+     "{\"id\":\"st-0\",\"title\":\"amber0\",\"body\":\"amberx0 ambery0\"}\n"
+     "{\"id\":\"st-1\",\"title\":\"basalt1\",\"body\":\"basaltx1 basalty1\"}\n"
+     "{\"id\":\"st-2\",\"title\":\"cobalt2\",\"body\":\"cobaltx2 cobalty2\"}\n"
+     "{\"id\":\"st-3\",\"title\":\"dune3\",\"body\":\"dunex3 duney3\"}\n"
+     "{\"id\":\"st-4\",\"title\":\"ember4\",\"body\":\"emberx4 embery4\"}\n"
+     "{\"id\":\"st-5\",\"title\":\"fjord5\",\"body\":\"fjordx5 fjordy5\"}\n"
+     "{\"id\":\"st-6\",\"title\":\"garnet6\",\"body\":\"garnetx6 garnety6\"}\n"
+     "{\"id\":\"st-7\",\"title\":\"harbor7\",\"body\":\"harborx7 harbory7\"}\n"
+     "{\"id\":\"st-8\",\"title\":\"indigo8\",\"body\":\"indigox8 indigoy8\"}\n"
+     "{\"id\":\"st-9\",\"title\":\"jasper9\",\"body\":\"jasperx9 jaspery9\"}\n"
+     "{\"id\":\"st-10\",\"title\":\"kelp10\",\"body\":\"kelpx10 kelpy10\"}\n"
+     "{\"id\":\"st-11\",\"title\":\"lagoon11\",\"body\":\"lagoonx11 lagoony11\"}\n"
+     "{\"id\":\"st-12\",\"title\":\"marble12\",\"body\":\"marblex12 marbley12\"}\n"
+     "{\"id\":\"st-13\",\"title\":\"nectar13\",\"body\":\"nectarx13 nectary13\"}\n"
+     "{\"id\":\"st-14\",\"title\":\"onyx14\",\"body\":\"onyxx14 onyxy14\"}\n"
+     "{\"id\":\"st-15\",\"title\":\"pumice15\",\"body\":\"pumicex15 pumicey15\"}\n"
+     "{\"id\":\"st-16\",\"title\":\"quartz16\",\"body\":\"quartzx16 quartzy16\"}\n"
+     "{\"id\":\"st-17\",\"title\":\"raven17\",\"body\":\"ravenx17 raveny17\"}\n"
+     "{\"id\":\"st-18\",\"title\":\"saffron18\",\"body\":\"saffronx18 saffrony18\"}\n"
+     "{\"id\":\"st-19\",\"title\":\"tundra19\",\"body\":\"tundrax19 tundray19\"}\n"
+     "{\"id\":\"st-20\",\"title\":\"umber20\",\"body\":\"umberx20 umbery20\"}\n"
+     "{\"id\":\"st-21\",\"title\":\"violet21\",\"body\":\"violetx21 violety21\"}\n",
      200, NULL},
     {"GET", "/v1/stories", NULL, NULL, 200, NULL},
     {"GET", "/v1/stories?from=2000-01-01&to=2100-01-01&min_articles=1&limit=5", NULL, NULL, 200,
@@ -1905,6 +1914,37 @@ static void run_parameter_checks(struct run *r)
                 run_param(
                     r, path, json_integer_value(json_object_get(s, "minLength")) > 0 ? 400 : 200,
                     json_integer_value(json_object_get(s, "minLength")) > 0 ? name : NULL, NULL);
+            } else if (type != NULL && strcmp(type, "array") == 0) {
+                /* a repeated parameter (explode): its count and each value's bytes */
+                json_t *items = schema_deref(doc, json_object_get(s, "items"));
+                json_t *maxi = json_object_get(s, "maxItems");
+                json_t *maxl = json_object_get(items, "maxLength");
+                cr_expect(maxi && maxl, "%s %s: array without maxItems or maxLength", tmpl, name);
+                if (maxi != NULL && maxl != NULL) {
+                    size_t n = (size_t)json_integer_value(maxi);
+                    cr_assert_lt(json_integer_value(maxl) + 1, 4096);
+                    /* n values answer, n + 1 are a 400 */
+                    for (size_t c = n; c <= n + 1; c++) {
+                        size_t len;
+                        query_with(path, sizeof path, tmpl, params, name, "v0");
+                        len = strlen(path);
+                        for (size_t m = 1; m < c; m++)
+                            len += (size_t)snprintf(path + len, sizeof path - len, "&%s=v%zu", name,
+                                                    m);
+                        run_param(r, path, c > n ? 400 : 200, c > n ? name : NULL, NULL);
+                    }
+                    memset(big, 'a', (size_t)json_integer_value(maxl) + 1);
+                    big[json_integer_value(maxl) + 1] = '\0';
+                    query_with(path, sizeof path, tmpl, params, name, big);
+                    run_param(r, path, 400, name, NULL);
+                    big[json_integer_value(maxl)] = '\0';
+                    query_with(path, sizeof path, tmpl, params, name, big);
+                    run_param(r, path, 200, NULL, NULL);
+                }
+                query_with(path, sizeof path, tmpl, params, name, "%FF");
+                run_param(r, path, 422, name, NULL);
+                query_with(path, sizeof path, tmpl, params, name, "");
+                run_param(r, path, 200, NULL, NULL);
             } else if (json_is_array(json_object_get(s, "anyOf"))) {
                 /* dates: date-time or full-date */
                 static const char *const good[] = {"2025-03-01", "2025-03-01T12:00:00Z",

@@ -419,9 +419,23 @@ req proxy a "search page 2" 200 GET "/v1/search?q=storm&limit=1&cursor=$cur"
 forged=${cur:0:${#cur}-2}$([[ ${cur: -2:1} == A ]] && echo B || echo A)${cur: -1}
 MATCH='"field":"cursor"' req proxy a "search, a modified cursor" 400 GET "/v1/search?q=storm&limit=1&cursor=$forged"
 MATCH='"field":"cursor"' req proxy a "search, another query's cursor" 400 GET "/v1/search?q=coast&limit=1&cursor=$cur"
+# browsing and filters: no q, repeated filters (OR), '-' excludes, '\-' escapes
+req proxy a "browse, no q" 200 GET /v1/search
+req proxy a "browse, oldest" 200 GET '/v1/search?sort=oldest&limit=2'
+req proxy a "browse, ingested" 200 GET '/v1/search?sort=ingested&from=2025-01-01'
+req proxy a "browse, sources OR" 200 GET '/v1/search?source=AFP&source=Reuters'
+req proxy a "browse, exclusion" 200 GET '/v1/search?source=-PR%20Newswire&tag=weather'
+req proxy a "browse, escaped dash" 200 GET '/v1/search?source=%5C-Dash&language=en&author=-Ann'
+req proxy a "search, filters, ingested" 200 GET '/v1/search?q=storm&sort=ingested&tag=-x&entity=-person:nobody'
+req proxy a "browse page 1" 200 GET '/v1/search?source=AFP&source=Reuters&limit=1'
+cur=$(cursor_of $((last - 1)))
+[[ -n $cur ]] || die "no next_cursor from GET /v1/search?source=AFP&source=Reuters&limit=1"
+req proxy a "browse page 2, filters reordered" 200 GET "/v1/search?source=Reuters&source=AFP&limit=1&cursor=$cur"
+MATCH='"field":"cursor"' req proxy a "browse, another filter set's cursor" 400 GET "/v1/search?source=AFP&limit=1&cursor=$cur"
+MATCH='"field":"source"' req proxy a "browse, nothing to exclude" 400 GET '/v1/search?source=-'
 REASON="invalid per the document (required, enum, bounds): Prism refuses it before forwarding"
-req direct a "search, no q" 400 GET /v1/search
-req direct a "search, bad sort" 400 GET '/v1/search?q=storm&sort=oldest'
+MATCH='"field":"tag"' req direct a "browse, 21 tags" 400 GET "/v1/search?$(printf 'tag=t%d&' $(seq 1 21))limit=1"
+req direct a "search, bad sort" 400 GET '/v1/search?q=storm&sort=top'
 req direct a "search, limit 101" 400 GET '/v1/search?q=storm&limit=101'
 req direct a "search, bad duplicates" 400 GET '/v1/search?q=storm&duplicates=fold'
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
@@ -506,6 +520,8 @@ done
 REASON=
 MATCH='"results":\[\{"total"' req proxy a "multi-search" 200 POST /v1/search/_multi -H "$J" \
     --data-binary '{"queries":[{"q":"storm","source":"AFP","limit":2},{"q":"\"unclosed"}]}'
+MATCH='"results":\[\{"total"' req proxy a "multi-search, repeated filters" 200 POST /v1/search/_multi -H "$J" \
+    --data-binary '{"queries":[{"source":["AFP","Reuters"],"sort":"oldest"},{"tag":["-weather"]}]}'
 REASON="invalid per the document (minItems, media type): Prism refuses it before forwarding"
 MATCH='"field":"queries"' req direct a "multi-search, no queries" 400 POST /v1/search/_multi -H "$J" \
     --data-binary '{"queries":[]}'

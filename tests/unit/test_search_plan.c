@@ -271,3 +271,72 @@ Test(search_plan, probe_cheap)
     cr_expect_not(
         search_plan_probe_cheap("(\"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\")"));
 }
+
+Test(search_plan, browse_walks_the_order_or_sorts_few_rows)
+{
+    struct store_search_query q = query(STORE_SORT_NEWEST);
+    struct search_facts f = facts(100000, 100000);
+    struct search_plan p;
+
+    q.match = NULL;
+    cr_expect(search_plan_browse(&q));
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_BROWSE_WALK, "every article: walk the order's index");
+    q.sort = STORE_SORT_OLDEST;
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_BROWSE_WALK);
+    q.sort = STORE_SORT_INGESTED;
+    q.from = 5;
+    f.total = SEARCH_PLAN_WALK_MIN_MATCHES;
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_BROWSE_SORT, "a small window: its rows sorted");
+    cr_expect(p.filtered);
+    /* relevance without a match: nothing to rank, an ordered browse */
+    q.sort = STORE_SORT_RELEVANCE;
+    f.total = SEARCH_PLAN_WALK_MIN_MATCHES + 1;
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_BROWSE_WALK);
+}
+
+Test(search_plan, value_filters_or_collapse_are_no_browse)
+{
+    static const char *const afp[] = {"AFP"};
+    struct store_search_query q = query(STORE_SORT_NEWEST);
+
+    q.match = NULL;
+    cr_expect_not(search_plan_has_values(&q));
+    q.fields[STORE_FIELD_TAG].out = afp;
+    q.fields[STORE_FIELD_TAG].nout = 1;
+    cr_expect(search_plan_has_values(&q), "an exclusion is a token of the expression");
+    cr_expect_not(search_plan_browse(&q));
+    cr_expect_not(search_plan_filtered(&q), "and no filter on the rows");
+    q.fields[STORE_FIELD_TAG].nout = 0;
+    q.collapse = 1;
+    cr_expect_not(search_plan_browse(&q), "collapse groups the rows of an expression");
+    q.collapse = 0;
+    q.source = "AFP";
+    cr_expect_not(search_plan_browse(&q));
+    q.source = NULL;
+    q.nxentities = 1;
+    cr_expect(search_plan_browse(&q), "entities are filters on the rows");
+    cr_expect(search_plan_filtered(&q));
+}
+
+Test(search_plan, oldest_and_ingested_choose_as_newest_does)
+{
+    static const enum store_sort sorts[] = {STORE_SORT_OLDEST, STORE_SORT_INGESTED};
+    for (size_t i = 0; i < 2; i++) {
+        struct store_search_query q = query(sorts[i]);
+        struct search_facts f = facts(50, 100000);
+        struct search_plan p;
+        cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+        cr_expect_eq(p.strategy, SEARCH_NEWEST, "few matches: sorted");
+        f.total = 3000;
+        cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+        cr_expect_eq(p.strategy, SEARCH_NEWEST_WALK);
+        f.total = 50000;
+        cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+        cr_expect_eq(p.strategy, SEARCH_NEWEST_PROBE);
+        cr_expect_eq(p.window, 0, "no relevance window");
+    }
+}
