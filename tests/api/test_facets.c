@@ -177,6 +177,60 @@ Test(facets, counts_equal_filtered_totals)
     apitest_cleanup(&s);
 }
 
+/* Facets follow every filter the search takes: OR-lists, exclusions, tags,
+ * entity exclusions, and browsing without q. Each case's source counts must
+ * add up to its total, and each source's count must be the total of the
+ * case narrowed to that source. */
+Test(facets, follow_or_lists_exclusions_and_browsing)
+{
+    static const char *const cases[] = {
+        "q=harbour&source=AFP&source=Reuters",
+        "q=harbour&source=-AFP",
+        "q=harbour&tag=storm&tag=rail",
+        "q=harbour&tag=-port",
+        "q=harbour&entity=-location:rotterdam",
+        "q=harbour&entity=location:hamburg&entity=location:lyon",
+        "source=Harbour%20Courier&source=AFP",
+        "tag=-storm",
+        "entity=location:rotterdam",
+        "language=en",
+    };
+    struct apitest_server s;
+    cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
+    seed(&s);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct apitest_resp r;
+        char path[512];
+        json_t *v;
+        size_t i;
+        long long sum = 0, total;
+        snprintf(path, sizeof path, "/v1/search?%s&limit=1&facets=source&facet_size=100",
+                 cases[c]);
+        apitest_get(&s, path, &r);
+        cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+        total = json_integer_value(json_object_get(r.json, "total"));
+        cr_expect_gt(total, 0, "%s", path);
+        json_array_foreach(json_object_get(json_object_get(r.json, "facets"), "source"), i, v)
+        {
+            const char *src = json_string_value(json_object_get(v, "value"));
+            long long n = json_integer_value(json_object_get(v, "count"));
+            char *e = esc(src), narrow[640];
+            sum += n;
+            /* narrowed by the one source (a source filter ANDs with the others
+             * only when the case has none: else the value must be one of its) */
+            if (strstr(cases[c], "source=") == NULL) {
+                snprintf(narrow, sizeof narrow, "/v1/search?%s&limit=1&source=%s", cases[c], e);
+                cr_expect_eq(total_of(&s, narrow), n, "%s", narrow);
+            }
+            curl_free(e);
+        }
+        cr_expect_eq(sum, total, "%s: %s", path, r.body);
+        apitest_resp_free(&r);
+    }
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}
+
 Test(facets, size_bound_order_and_buckets)
 {
     struct apitest_server s;
