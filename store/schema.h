@@ -8,7 +8,7 @@
 
 #include "analysis/error.h"
 
-/* The src column of the full-text index (migration 16), as SQL over an
+/* The src column of the full-text index (migration 17), as SQL over an
  * article's source, tags (a JSON array), language and author (each an SQL
  * expression: columns in the content view, parameters in the writer's
  * statements, store_write.c): "zzxq" (every article carries it), then one
