@@ -120,7 +120,8 @@ json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse)
     if (mask & SEARCH_FIELD_PUBLISHED_AT)
         search_hit_opt(o, "published_at", h->published_at);
     if (mask & SEARCH_FIELD_SCORE)
-        json_object_set_new(o, "score", json_real(h->score));
+        /* a browse ranks nothing: 0, never -0.0 */
+        json_object_set_new(o, "score", json_real(h->score == 0 ? 0.0 : h->score));
     if (mask & SEARCH_FIELD_SNIPPET)
         json_object_set_new(o, "snippet", json_string(h->snippet ? h->snippet : ""));
     if (collapse && (mask & SEARCH_FIELD_COPIES))
