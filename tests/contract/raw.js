@@ -119,14 +119,16 @@ async function send(port, out, timeoutMs, file) {
 async function shutdown(port, pid, log, timeoutMs, pairs) {
   const files = pairs.filter((_, i) => i % 2 === 0);
   const outs = pairs.filter((_, i) => i % 2 === 1);
-  const socks = [];
-  for (let i = 0; i < files.length; i++) {
+  // every connection warmed up at once: one after the other, each answer's
+  // quiet period (~0.5 s) added up past the server's 30 s idle timeout once
+  // the list held 60 operations, and the first connections were closed
+  const socks = await Promise.all(files.map(async () => {
     const s = await connect(port);
     s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const a = await readAnswer(s, false, timeoutMs);
     if (!/^HTTP\/1\.1 200/.test(a.head)) throw new Error('warm-up GET /healthz failed');
-    socks.push(s);
-  }
+    return s;
+  }));
   process.kill(pid, 'SIGTERM');
   const t0 = Date.now();
   while (!fs.readFileSync(log, 'latin1').includes('shutting down')) {
