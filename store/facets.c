@@ -375,7 +375,7 @@ struct facet_count *facet_count_new(struct facet_table *t, unsigned kinds, int64
         c->by_source = 1;
         c->source_id = facet_dict_find(&t->dicts[STORE_FACET_SOURCE], source);
     }
-    /* ids added after this are not counted (articles newer than the count) */
+    /* sized for the ids known now; a row holding a later one grows them */
     for (int k = 0; k <= STORE_FACET_STORY && ok; k++) {
         if (!(kinds & (1u << k)))
             continue;
@@ -450,6 +450,29 @@ static struct facet_day *facet_day_slot(struct facet_count *c, int64_t day)
     return &c->days[i];
 }
 
+/* Makes c's arrays of kind k hold id: a value interned after the count
+ * began (a replace gave a counted article a new source or tag). 0, or -1 out
+ * of memory. Bounded by the table's dictionaries. */
+static int facet_count_grow(struct facet_count *c, int k, uint32_t id)
+{
+    size_t old = c->size[k], size = old * 2 > (size_t)id + 1 ? old * 2 : (size_t)id + 1;
+    uint32_t *counts = realloc(c->counts[k], size * sizeof *counts);
+
+    if (counts == NULL)
+        return -1;
+    memset(counts + old, 0, (size - old) * sizeof *counts);
+    c->counts[k] = counts;
+    if (c->last[k] != NULL) {
+        int64_t *last = realloc(c->last[k], size * sizeof *last);
+        if (last == NULL)
+            return -1; /* counts is larger than size says: harmless */
+        memset(last + old, 0, (size - old) * sizeof *last);
+        c->last[k] = last;
+    }
+    c->size[k] = size;
+    return 0;
+}
+
 /* Counts row r (lock held). 0, or -1 out of memory. */
 static int facet_count_row(struct facet_count *c, const struct facet_row *r)
 {
@@ -467,7 +490,9 @@ static int facet_count_row(struct facet_count *c, const struct facet_row *r)
     for (int k = STORE_FACET_SOURCE; k <= STORE_FACET_STORY; k++) {
         if (c->counts[k] == NULL || k == STORE_FACET_TAG || k == STORE_FACET_ENTITY)
             continue;
-        if (one[k] != 0 && one[k] < c->size[k]) {
+        if (one[k] != 0) {
+            if (one[k] >= c->size[k] && facet_count_grow(c, k, one[k]) != 0)
+                return -1;
             c->counts[k][one[k]]++;
             if (c->last[k] != NULL && (c->counts[k][one[k]] == 1 || r->ts > c->last[k][one[k]]))
                 c->last[k][one[k]] = r->ts;
@@ -476,7 +501,9 @@ static int facet_count_row(struct facet_count *c, const struct facet_row *r)
     if (c->counts[STORE_FACET_TAG] != NULL)
         for (unsigned i = 0; i < r->ntags; i++) {
             uint32_t id = t->pool[r->lists + i];
-            if (id != 0 && id < c->size[STORE_FACET_TAG]) {
+            if (id != 0) {
+                if (id >= c->size[STORE_FACET_TAG] && facet_count_grow(c, STORE_FACET_TAG, id) != 0)
+                    return -1;
                 uint32_t n = ++c->counts[STORE_FACET_TAG][id];
                 if (n == 1 || r->ts > c->last[STORE_FACET_TAG][id])
                     c->last[STORE_FACET_TAG][id] = r->ts;
@@ -485,8 +512,12 @@ static int facet_count_row(struct facet_count *c, const struct facet_row *r)
     if (c->counts[STORE_FACET_ENTITY] != NULL)
         for (unsigned i = 0; i < r->nents; i++) {
             uint32_t id = t->pool[r->lists + r->ntags + i];
-            if (id != 0 && id < c->size[STORE_FACET_ENTITY])
-                c->counts[STORE_FACET_ENTITY][id]++;
+            if (id == 0)
+                continue;
+            if (id >= c->size[STORE_FACET_ENTITY] &&
+                facet_count_grow(c, STORE_FACET_ENTITY, id) != 0)
+                return -1;
+            c->counts[STORE_FACET_ENTITY][id]++;
         }
     if (c->days != NULL) {
         struct facet_day *d = facet_day_slot(c, facet_floor_div(r->ts, 86400));
