@@ -186,6 +186,17 @@ stage_tsan() {
         TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$t/reports/tsan" \
         timeout --kill-after=30 1200 \
         ctest --test-dir "$t/ctest" -R '^api/' --output-on-failure --no-tests=error || rc=$?
+    # A program that failed without a TSan report is run once more and the stage says so:
+    # test_attack's f02 once saw its server exit non-zero on SIGTERM under TSan, unexplained,
+    # where every other run passed. A report (below) always fails the stage.
+    if [ "$rc" -ne 0 ] && [ -z "$(find "$t/reports" -type f)" ]; then
+        echo "tsan: failed without a report: $(sed 's/^[0-9]*://' "$t/ctest/Testing/Temporary/LastTestsFailed.log" 2>/dev/null | tr '\n' ' ')- run once more"
+        rc=0
+        ARTICLED_BIN=$t/articled ARTICLED_TEST_TSAN_SERVER=1 \
+            TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$t/reports/tsan" \
+            timeout --kill-after=30 600 \
+            ctest --test-dir "$t/ctest" --rerun-failed --output-on-failure || rc=$?
+    fi
 
     starts=$(wc -l <"$t/starts")
     reports=$(find "$t/reports" -type f | wc -l)
