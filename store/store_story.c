@@ -960,6 +960,29 @@ int store_story_list(struct store *st, const struct store_story_query *q,
     return 0;
 }
 
+/* Whether story id is in r's snapshot, for the reads of a story's parts:
+ * 0 with err when the caller is done (it does not exist: story_not_found;
+ * or the statement could not be prepared), else the step's SQLite rc
+ * (SQLITE_ROW, or the read's error for the caller to report). */
+static int story_exists(struct store_reader *r, int64_t id, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_STORY_GET);
+    int rc;
+
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return 0;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        story_not_found(r, id, err);
+        return 0;
+    }
+    return rc;
+}
+
 int store_story_get(struct store *st, int64_t id, unsigned max_members, struct store_story *out,
                     struct error *err)
 {
@@ -1056,18 +1079,8 @@ int store_story_timeline(struct store *st, int64_t id, int64_t width, int64_t of
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_STORY_GET);
-    if (s == NULL) {
-        store_error_from_reader(err, r, "prepare failed");
+    if ((rc = story_exists(r, id, err)) == 0)
         return -1;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE) {
-        story_not_found(r, id, err);
-        return -1;
-    }
     s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_TIMELINE) : NULL;
     out->items = calloc(max_buckets, sizeof *out->items);
     if (s == NULL || out->items == NULL) {
@@ -1165,18 +1178,8 @@ int store_story_articles(struct store *st, int64_t id, const struct store_list_q
     memset(out, 0, sizeof *out);
     if (r == NULL)
         return -1;
-    s = store_reader_stmt(r, RSTMT_STORY_GET);
-    if (s == NULL) {
-        store_error_from_reader(err, r, "prepare failed");
+    if ((rc = story_exists(r, id, err)) == 0)
         return -1;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE) {
-        story_not_found(r, id, err);
-        return -1;
-    }
     s = rc == SQLITE_ROW ? store_reader_stmt(r, RSTMT_STORY_ARTICLES) : NULL;
     if (s == NULL) {
         store_error_from_sqlite(err, STORE_IO_READ, rc == SQLITE_ROW ? SQLITE_ERROR : rc, r->db,
