@@ -4,6 +4,7 @@
 
 #include "handlers/handlers.h"
 #include "pipeline/stages.h"
+#include "server/events.h"
 #include "server/reply.h"
 #include "server/router.h"
 
@@ -65,6 +66,7 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
         names[i] = routes[i].pattern;
     struct pipeline_stage_time times[PIPELINE_TIMED_MAX];
     struct metrics_stage stages[PIPELINE_TIMED_MAX + 5];
+    struct metrics_gauges gauges;
     size_t nst = pipeline_stage_times(times, PIPELINE_TIMED_MAX), k = 0;
 
     store_stats(app->store, &stats, &err);
@@ -87,7 +89,9 @@ int handle_metrics(struct app *app, struct http_request *req, struct http_respon
         stages[k++] = (struct metrics_stage){"commit", (double)(rest > 0 ? rest : 0) / 1e9,
                                              (unsigned long long)stats.writer_ops};
     }
-    text = metrics_render(app->metrics, names, &stats, (long long)http_body_memory(), stages, k);
+    gauges.body_bytes = (long long)http_body_memory();
+    gauges.event_streams = app->events ? (long long)events_subscribers(app->events) : 0;
+    text = metrics_render(app->metrics, names, &stats, &gauges, stages, k);
     free(names);
     if (text == NULL) {
         reply_fail(res, ERR_INTERNAL, "out of memory");

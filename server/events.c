@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #define EVENTS_READ    1000u       /* changes the hub reads at once */
 #define EVENTS_PAGE    200u        /* changes a subscriber behind the ring reads at once */
 #define EVENTS_OUT_MAX (64 * 1024) /* a subscriber's text gathered before it is sent */
+#define EVENTS_PROBE_S 1           /* seconds between two looks at the parked streams' sockets */
 
 /* One event of the ring: its number, type and source (for the filters) and
  * its text as sent. */
@@ -51,6 +53,7 @@ struct events_sub {
     struct events *ev;
     struct http_request *req;
     struct events_sub *prev, *next;
+    int fd; /* the connection's socket, polled while parked */
     /* under ev->mu */
     int64_t since; /* the last change considered */
     unsigned types;
@@ -163,29 +166,75 @@ static void ring_push(struct events *ev, struct ev_entry e)
     ev->head = e.seq;
 }
 
+/* Under mu: ends the parked streams whose client has gone (closed or shut its
+ * side: a stream has nothing more to read from it). A parked stream does not
+ * read its socket, so without this look its place and connection would be
+ * held until the next heartbeat's write failed. A parked stream's connection
+ * is suspended, so its socket stays open while mu is held. */
+static void events_probe(struct events *ev)
+{
+    struct pollfd fds[64];
+    struct events_sub *batch[64];
+    struct events_sub *s = ev->subs;
+
+    while (s != NULL) {
+        nfds_t n = 0;
+        for (; s != NULL && n < 64; s = s->next) {
+            if (!s->parked || s->fd < 0)
+                continue;
+            fds[n] = (struct pollfd){.fd = s->fd, .events = POLLRDHUP};
+            batch[n++] = s;
+        }
+        if (n == 0 || poll(fds, n, 0) <= 0)
+            continue;
+        for (nfds_t i = 0; i < n; i++) {
+            if (fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+                batch[i]->ended = 1;
+                sub_wake(batch[i]);
+            }
+        }
+    }
+}
+
+/* Whether time a is at or past time b. */
+static int ts_reached(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
 /* The hub's thread: reads what each commit added, wakes the subscribers;
- * every heartbeat_s, has each subscriber send a comment line. */
+ * every heartbeat_s, has each subscriber send a comment line; every
+ * EVENTS_PROBE_S, ends the streams whose client has gone. */
 static void *events_main(void *arg)
 {
     struct events *ev = arg;
-    struct timespec next;
+    struct timespec beat, probe, now;
 
-    clock_gettime(CLOCK_REALTIME, &next);
-    next.tv_sec += ev->heartbeat_s;
+    clock_gettime(CLOCK_REALTIME, &now);
+    beat = probe = now;
+    beat.tv_sec += ev->heartbeat_s;
+    probe.tv_sec += EVENTS_PROBE_S;
     pthread_mutex_lock(&ev->mu);
     while (!ev->stopping) {
+        const struct timespec *until = ts_reached(&probe, &beat) ? &beat : &probe;
         int rc = 0;
         while (!ev->dirty && !ev->stopping && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&ev->cv, &ev->mu, &next);
+            rc = pthread_cond_timedwait(&ev->cv, &ev->mu, until);
         if (ev->stopping)
             break;
-        if (rc == ETIMEDOUT) {
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (ts_reached(&now, &beat)) {
             for (struct events_sub *s = ev->subs; s != NULL; s = s->next) {
                 s->beat = 1;
                 sub_wake(s);
             }
-            clock_gettime(CLOCK_REALTIME, &next);
-            next.tv_sec += ev->heartbeat_s;
+            beat = now;
+            beat.tv_sec += ev->heartbeat_s;
+        }
+        if (ts_reached(&now, &probe)) {
+            events_probe(ev);
+            probe = now;
+            probe.tv_sec += EVENTS_PROBE_S;
         }
         if (!ev->dirty)
             continue;
@@ -330,6 +379,7 @@ struct events_sub *events_subscribe(struct events *ev, struct http_request *req,
     }
     sub->ev = ev;
     sub->req = req;
+    sub->fd = http_request_fd(req);
     sub->since = since;
     sub->types = types;
     pthread_mutex_lock(&ev->mu);

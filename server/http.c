@@ -149,6 +149,13 @@ void http_request_resume(struct http_request *req)
     MHD_resume_connection(req->conn);
 }
 
+int http_request_fd(const struct http_request *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci != NULL ? (int)ci->connect_fd : -1;
+}
+
 void http_stream_park(struct http_request *req)
 {
     /* microhttpd's way for a content reader with nothing to give: suspend,

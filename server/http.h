@@ -98,6 +98,10 @@ void http_request_suspend(struct http_request *req, http_continue_fn cont, void 
  * only after the suspend (or park) it answers. */
 void http_request_resume(struct http_request *req);
 
+/* The socket of req's connection (owned by the server: only poll it, and only
+ * while req is suspended or parked), or -1. */
+int http_request_fd(const struct http_request *req);
+
 /* Gives req state (owned by the request from now on, freed with state_free
  * when the request ends) without suspending it: for a streamed answer. */
 void http_request_keep(struct http_request *req, void *state, void (*state_free)(void *state));

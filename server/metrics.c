@@ -120,7 +120,7 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 char *metrics_render(struct metrics *m, const char *const *route_names,
-                     const struct store_stats *stats, long long body_bytes,
+                     const struct store_stats *stats, const struct metrics_gauges *gauges,
                      const struct metrics_stage *stages, size_t nstages)
 {
     struct buf b = {malloc(4096), 0, 4096, 0};
@@ -209,8 +209,10 @@ char *metrics_render(struct metrics *m, const char *const *route_names,
                    atomic_load(&m->limits[i]));
     buf_printf(&b,
                "# HELP articled_body_memory_bytes Request bodies held in memory.\n"
-               "# TYPE articled_body_memory_bytes gauge\narticled_body_memory_bytes %lld\n",
-               body_bytes);
+               "# TYPE articled_body_memory_bytes gauge\narticled_body_memory_bytes %lld\n"
+               "# HELP articled_event_streams Open event streams (GET /v1/events).\n"
+               "# TYPE articled_event_streams gauge\narticled_event_streams %lld\n",
+               gauges->body_bytes, gauges->event_streams);
     if (b.failed) {
         free(b.s);
         return NULL;

@@ -43,8 +43,14 @@ struct metrics_stage {
     unsigned long long articles;
 };
 
+/* What the server holds now, beside the counters. */
+struct metrics_gauges {
+    long long body_bytes;    /* request bodies in memory */
+    long long event_streams; /* open GET /v1/events streams */
+};
+
 char *metrics_render(struct metrics *m, const char *const *route_names,
-                     const struct store_stats *stats, long long body_bytes,
+                     const struct store_stats *stats, const struct metrics_gauges *gauges,
                      const struct metrics_stage *stages, size_t nstages);
 
 #endif

@@ -484,3 +484,45 @@ Test(changes, events_place_of_a_client_that_left_comes_free_on_refusal)
     apitest_stop(&s);
     apitest_cleanup(&s);
 }
+
+/* The articled_event_streams gauge of GET /metrics, or -1. */
+static long event_streams(const struct apitest_server *s)
+{
+    struct apitest_resp r;
+    long v = -1;
+    if (apitest_get(s, "/metrics", &r) == 0 && r.status == 200 && r.body != NULL) {
+        const char *p = strstr(r.body, "\narticled_event_streams ");
+        if (p != NULL)
+            v = atol(p + strlen("\narticled_event_streams "));
+    }
+    apitest_resp_free(&r);
+    return v;
+}
+
+/* A client that closes its stream frees its place and connection without waiting for a
+ * heartbeat (five minutes apart here) or for another client to be refused: the hub looks
+ * at the parked streams' sockets. The wait allowed is far above the second it takes. */
+Test(changes, events_stream_of_a_client_that_left_ends_before_the_heartbeat)
+{
+    struct apitest_server s;
+    const char *args[] = {"--events-heartbeat", "300", NULL};
+    struct sse gone[3];
+    long open = -1;
+
+    cr_assert_eq(apitest_start(&s, NULL, args), 0);
+    cr_assert_eq(event_streams(&s), 0);
+    for (int i = 0; i < 3; i++) {
+        gone[i] = (struct sse){.port = s.port, .want = 1, .seconds = 1};
+        snprintf(gone[i].path, sizeof gone[i].path, "/v1/events");
+        sse_run(&gone[i]); /* no event: curl gives up after 1 s and closes */
+        cr_expect_str_eq(gone[i].text, ": articled events\n\n");
+        sse_free(&gone[i]);
+    }
+    for (int tries = 0; tries < 300 && (open = event_streams(&s)) != 0; tries++) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    cr_expect_eq(open, 0, "streams whose clients left are still open after 30 s");
+    apitest_stop(&s);
+    apitest_cleanup(&s);
+}

@@ -1044,6 +1044,10 @@ Test(faults, start_refuses_readonly_file_as_unprivileged_user, .init = fx_init, 
 
     if (geteuid() != 0)
         cr_skip_test("running the server as another user needs root");
+    if (!fault_user_can_exec(nobody.uid, nobody.gid, getenv("ARTICLED_BIN")) ||
+        !fault_user_can_exec(nobody.uid, nobody.gid, fx.dir))
+        cr_skip_test("user nobody cannot reach the binary or %s (a clone in a private folder)",
+                     fx.dir);
     snprintf(dir, sizeof dir, "%s/ro", fx.dir);
     snprintf(db, sizeof db, "%s/ro.db", dir);
     cr_assert_eq(mkdir(dir, 0755), 0);

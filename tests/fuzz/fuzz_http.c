@@ -30,7 +30,7 @@
 #define FH_KEEP         65536 /* answer bytes kept for the checks (headers come first) */
 #define FH_HEALTH_EVERY 256   /* inputs between two health checks */
 #define FH_HEALTH_MS    3000  /* a /healthz round trip at most */
-#define FH_DRAIN_MS     3000  /* idle connections end (--timeout 1) within this */
+#define FH_DRAIN_MS     3000  /* idle connections (--timeout 2) and left streams end within this */
 
 static struct app fh_app;
 static int fh_port;

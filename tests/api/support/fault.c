@@ -117,6 +117,23 @@ static void fault_exec(const char **argv, const char *out, const char *err,
     _exit(127);
 }
 
+int fault_user_can_exec(uid_t uid, gid_t gid, const char *path)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+            _exit(2);
+        _exit(access(path, X_OK) == 0 ? 0 : 1);
+    }
+    if (waitpid(pid, &status, 0) != pid)
+        return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static unsigned fault_read_port(const char *log)
 {
     FILE *f = fopen(log, "r");

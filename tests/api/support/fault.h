@@ -26,6 +26,11 @@ struct fault_proc_opts {
 int fault_start(struct apitest_server *s, const char *db, const char *log, const char *const *extra,
                 const struct fault_proc_opts *opts);
 
+/* 1 when user uid/gid may search and execute path (the test must be root): a
+ * server started as that user from a clone in a private folder cannot even
+ * exec the binary. */
+int fault_user_can_exec(uid_t uid, gid_t gid, const char *path);
+
 /* 1 while the server process is alive (not exited, not reaped). */
 int fault_alive(const struct apitest_server *s);
 
