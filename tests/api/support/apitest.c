@@ -242,17 +242,34 @@ int apitest_request_h(const struct apitest_server *s, const char *method, const 
                       size_t len, struct apitest_resp *r)
 {
     CURL *c = curl_easy_init();
+    int rc;
+
+    if (c == NULL) {
+        memset(r, 0, sizeof *r);
+        return -1;
+    }
+    rc = apitest_perform(c, s->port, method, path, headers, content_type, body, len, r);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+int apitest_perform(void *curl, unsigned port, const char *method, const char *path,
+                    const char *const *headers, const char *content_type, const char *body,
+                    size_t len, struct apitest_resp *r)
+{
+    CURL *c = curl;
     struct curl_slist *hdrs = NULL;
     struct body_buf b = {NULL, 0};
     char url[4096], ct[256];
     CURLcode rc;
 
     memset(r, 0, sizeof *r);
-    if (c == NULL)
-        return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s->port, path);
+    /* reset keeps a reused handle's live connection: the next request reuses it */
+    curl_easy_reset(c);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body != NULL) {
@@ -277,7 +294,6 @@ int apitest_request_h(const struct apitest_server *s, const char *method, const 
     if (rc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
     r->body = b.p ? b.p : strdup("");
     r->len = b.len;
     if (strstr(r->content_type, "json") != NULL)

@@ -57,6 +57,12 @@ int apitest_request_h(const struct apitest_server *s, const char *method, const 
                       const char *const *headers, const char *content_type, const char *body,
                       size_t len, struct apitest_resp *r);
 
+/* apitest_request_h on a libcurl handle of the caller's (a CURL *, its options set
+ * afresh; a reused handle keeps its live connection) to the server on port. */
+int apitest_perform(void *curl, unsigned port, const char *method, const char *path,
+                    const char *const *headers, const char *content_type, const char *body,
+                    size_t len, struct apitest_resp *r);
+
 /* Copies the value of response header name (any case) into out. Returns 1
  * when r has it, else 0 (out is then ""). */
 int apitest_header(const struct apitest_resp *r, const char *name, char *out, size_t size);

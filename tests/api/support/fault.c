@@ -256,53 +256,6 @@ int fault_run_once(const char *db, const char *const *extra, const struct fault_
 
 /* ---- the keep-alive client ------------------------------------------------ */
 
-struct fault_buf {
-    char *p;
-    size_t len;
-};
-
-static size_t fault_on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    struct fault_buf *b = arg;
-    size_t n = size * nmemb;
-    char *bigger = realloc(b->p, b->len + n + 1);
-    if (bigger == NULL)
-        return 0;
-    b->p = bigger;
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
-}
-
-static void fault_header_value(const char *line, size_t n, const char *name, char *out, size_t size)
-{
-    size_t k = strlen(name);
-    if (n > k + 1 && strncasecmp(line, name, k) == 0 && line[k] == ':') {
-        const char *v = line + k + 1;
-        size_t len = n - k - 1;
-        while (len > 0 && (*v == ' ' || *v == '\t'))
-            v++, len--;
-        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n'))
-            len--;
-        if (len >= size)
-            len = size - 1;
-        memcpy(out, v, len);
-        out[len] = '\0';
-    }
-}
-
-static size_t fault_on_header(char *line, size_t size, size_t nmemb, void *arg)
-{
-    struct apitest_resp *r = arg;
-    size_t n = size * nmemb;
-    fault_header_value(line, n, "Content-Type", r->content_type, sizeof r->content_type);
-    fault_header_value(line, n, "Location", r->location, sizeof r->location);
-    fault_header_value(line, n, "Allow", r->allow, sizeof r->allow);
-    fault_header_value(line, n, "Retry-After", r->retry_after, sizeof r->retry_after);
-    return n;
-}
-
 int fault_client_init(struct fault_client *fc, unsigned port)
 {
     fc->port = port;
@@ -320,44 +273,7 @@ void fault_client_free(struct fault_client *fc)
 int fault_request(struct fault_client *fc, const char *method, const char *path,
                   const char *content_type, const char *body, size_t len, struct apitest_resp *r)
 {
-    CURL *c = fc->curl;
-    struct curl_slist *hdrs = NULL;
-    struct fault_buf b = {NULL, 0};
-    char url[4096], ct[256];
-    CURLcode rc;
-
-    memset(r, 0, sizeof *r);
-    /* reset keeps the live connection: the next request reuses it */
-    curl_easy_reset(c);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", fc->port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    }
-    if (content_type != NULL) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-        hdrs = curl_slist_append(hdrs, ct);
-    }
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fault_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fault_on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    rc = curl_easy_perform(c);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    r->body = b.p ? b.p : strdup("");
-    r->len = b.len;
-    if (strstr(r->content_type, "json") != NULL)
-        r->json = json_loadb(r->body, r->len, 0, NULL);
-    return rc == CURLE_OK ? 0 : -1;
+    return apitest_perform(fc->curl, fc->port, method, path, NULL, content_type, body, len, r);
 }
 
 /* ---- raw sockets ---------------------------------------------------------- */
