@@ -53,17 +53,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -n "$BIN" ]; then
-    TOOLS="$ROOT/build-bench-tools"
-    cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen sse_clients >/dev/null
-else
-    TOOLS="$ROOT/build-bench/bench"
-    BIN="$ROOT/build-bench/articled"
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen sse_clients \
-        >/dev/null
-fi
+bench_build "$ROOT" loadgen corpusgen sse_clients
 TMP=$(mktemp -d)
 CLIENT=""
 cleanup() {

@@ -41,16 +41,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -n "$BIN" ]; then
-    TOOLS="$ROOT/build-bench-tools"
-    cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$TOOLS" -j2 --target loadgen corpusgen >/dev/null
-else
-    TOOLS="$ROOT/build-bench/bench"
-    BIN="$ROOT/build-bench/articled"
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j2 --target articled loadgen corpusgen >/dev/null
-fi
+bench_build "$ROOT" loadgen corpusgen
 TMP=$(mktemp -d)
 cleanup() {
     [ -n "$BENCH_PID" ] && kill -KILL "$BENCH_PID" 2>/dev/null || true

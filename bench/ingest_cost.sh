@@ -43,19 +43,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -n "$BIN" ]; then
-    TOOLS="$ROOT/build-bench-tools"
-    cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen fts5_limit >/dev/null
-else
-    TOOLS="$ROOT/build-bench/bench"
-    BIN="$ROOT/build-bench/articled"
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen fts5_limit \
-        >/dev/null
-fi
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
+bench_build "$ROOT" loadgen corpusgen fts5_limit
 TMP=$(mktemp -d)
 cleanup() {
     [ -n "$BENCH_PID" ] && kill -KILL "$BENCH_PID" 2>/dev/null || true

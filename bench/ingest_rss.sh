@@ -40,16 +40,9 @@ while [ $# -gt 0 ]; do
 done
 
 # as bench/run does: with --bin, only the bench tools are built, on their own
-if [ -n "$BIN" ]; then
-    TOOLS="$ROOT/build-bench-tools"
-    cmake -S "$ROOT/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$TOOLS" -j"$(nproc)" --target loadgen corpusgen >/dev/null
-else
-    TOOLS="$ROOT/build-bench/bench"
-    BIN="$ROOT/build-bench/articled"
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j"$(nproc)" --target articled loadgen corpusgen >/dev/null
-fi
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_build "$ROOT" loadgen corpusgen
 TMP=$(mktemp -d)
 PID=""
 SAMPLER=""

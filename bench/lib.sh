@@ -5,6 +5,10 @@
 #                                                sets BENCH_PID and BENCH_PORT, or returns 1
 #   bench_stop                                   SIGTERM, wait, clears BENCH_PID
 #   bench_metric NAME                            one value of /metrics
+#   bench_build ROOT TARGET...                   builds the bench tools (Release): with BIN
+#                                                set, the tools alone in build-bench-tools;
+#                                                else articled too in build-bench, and sets
+#                                                BIN; sets TOOLS to the tools' folder
 # The caller's EXIT trap should kill "$BENCH_PID" if it is set.
 
 BENCH_PID=""
@@ -34,6 +38,22 @@ bench_stop() {
     kill -TERM "$BENCH_PID" 2>/dev/null || true
     wait "$BENCH_PID" 2>/dev/null || true
     BENCH_PID=""
+}
+
+bench_build() {
+    local root="$1"
+    shift
+    if [ -n "$BIN" ]; then
+        TOOLS="$root/build-bench-tools"
+        [ $# -gt 0 ] || return 0
+        cmake -S "$root/bench" -B "$TOOLS" -DCMAKE_BUILD_TYPE=Release >/dev/null
+        cmake --build "$TOOLS" -j"$(nproc)" --target "$@" >/dev/null
+    else
+        TOOLS="$root/build-bench/bench"
+        BIN="$root/build-bench/articled"
+        cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
+        cmake --build "$root/build-bench" -j"$(nproc)" --target articled "$@" >/dev/null
+    fi
 }
 
 bench_metric() {

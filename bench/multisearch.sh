@@ -44,11 +44,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -z "$BIN" ]; then
-    BIN="$ROOT/build-bench/articled"
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j2 --target articled >/dev/null
-fi
+bench_build "$ROOT"
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 2; }
 TMP=$(mktemp -d)
