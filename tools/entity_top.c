@@ -299,58 +299,16 @@ static json_t *ratio_json(double x)
 
 /* ---- storing through the pipeline ---------------------------------------- */
 
-struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done;
-};
-
-static void waiter_notify(struct pipeline_job *job, void *arg)
-{
-    struct waiter *w = arg;
-    pthread_mutex_lock(&w->mu);
-    if (atomic_load(&job->finished))
-        w->done = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
 /* Stores text[0, len) (NDJSON) as _bulk jobs of CHUNK_LINES lines. Adds to *stored and
  * *refused. Returns 0, or -1 when a job as a whole failed. */
 static int ingest(struct pipeline *pl, const char *text, size_t len, long *stored, long *refused)
 {
     size_t pos = 0;
     while (pos < len) {
-        size_t e = pos, lines = 0;
-        while (e < len && lines < CHUNK_LINES) {
-            while (e < len && text[e] != '\n')
-                e++;
-            if (e < len)
-                e++;
-            lines++;
-        }
-        struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-        struct pipeline_job *job = pipeline_job_new(PIPELINE_BULK);
-        if (job == NULL || (job->body = malloc(e - pos + 1)) == NULL) {
-            pipeline_job_release(job);
+        size_t e = pos + tool_lines_end(text + pos, len - pos, CHUNK_LINES);
+        struct pipeline_job *job = tool_bulk_run(pl, text + pos, e - pos, "entity_top");
+        if (job == NULL)
             return -1;
-        }
-        memcpy(job->body, text + pos, e - pos);
-        job->body[e - pos] = '\0';
-        job->body_len = e - pos;
-        job->min_containment = 0.5;
-        job->notify = waiter_notify;
-        job->notify_arg = &w;
-        if (pipeline_submit(pl, job) != 0) {
-            fprintf(stderr, "entity_top: refused: %s\n", job->err.msg);
-            pipeline_job_release(job);
-            return -1;
-        }
-        pthread_mutex_lock(&w.mu);
-        while (!w.done)
-            pthread_cond_wait(&w.cv, &w.mu);
-        pthread_mutex_unlock(&w.mu);
-        pipeline_drain(pl); /* the pipeline lets go after its last notify */
         int failed = job->err.code != ERR_NONE;
         if (failed)
             fprintf(stderr, "entity_top: _bulk failed: %s\n", job->err.msg);

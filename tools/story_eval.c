@@ -43,61 +43,18 @@ struct item {
     int64_t story;
 };
 
-struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done;
-};
-
-static void waiter_notify(struct pipeline_job *job, void *arg)
-{
-    struct waiter *w = arg;
-    pthread_mutex_lock(&w->mu);
-    if (atomic_load(&job->finished))
-        w->done = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
 /* Stores the NDJSON text as _bulk jobs of CHUNK_LINES lines, one at a time.
  * 0, or -1 when a job failed or a line was refused. */
 static int ingest(struct pipeline *pl, const char *text, size_t len)
 {
     size_t pos = 0;
     while (pos < len) {
-        size_t e = pos, lines = 0;
-        struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-        struct pipeline_job *job;
+        size_t e = pos + tool_lines_end(text + pos, len - pos, CHUNK_LINES);
+        struct pipeline_job *job = tool_bulk_run(pl, text + pos, e - pos, "story_eval");
         int failed;
 
-        while (e < len && lines < CHUNK_LINES) {
-            while (e < len && text[e] != '\n')
-                e++;
-            if (e < len)
-                e++;
-            lines++;
-        }
-        job = pipeline_job_new(PIPELINE_BULK);
-        if (job == NULL || (job->body = malloc(e - pos + 1)) == NULL) {
-            pipeline_job_release(job);
+        if (job == NULL)
             return -1;
-        }
-        memcpy(job->body, text + pos, e - pos);
-        job->body[e - pos] = '\0';
-        job->body_len = e - pos;
-        job->min_containment = 0.5;
-        job->notify = waiter_notify;
-        job->notify_arg = &w;
-        if (pipeline_submit(pl, job) != 0) {
-            fprintf(stderr, "story_eval: refused: %s\n", job->err.msg);
-            pipeline_job_release(job);
-            return -1;
-        }
-        pthread_mutex_lock(&w.mu);
-        while (!w.done)
-            pthread_cond_wait(&w.cv, &w.mu);
-        pthread_mutex_unlock(&w.mu);
-        pipeline_drain(pl);
         failed = job->err.code != ERR_NONE || job->nbad > 0;
         for (size_t i = 0; i < job->nops; i++)
             failed |= job->ops[i].failed;
