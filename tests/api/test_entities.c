@@ -105,7 +105,7 @@ Test(entities, ingest_answer_and_mentions_with_code_point_offsets)
     cr_expect_eq(json_array_size(json_object_get(rub, "mentions")), 2, "%s", json_dumps(rub, 0));
     json_decref(j);
 
-    get_json("/v1/articles/nope/entities", 404);
+    json_decref(get_json("/v1/articles/nope/entities", 404));
 }
 
 Test(entities, counts_merge_and_stay_exact)

@@ -143,9 +143,10 @@ Test(story, centroid_update_is_bounded_and_sorted)
         cr_assert_eq(story_centroid_decode(b, len, &d), 0);
         cr_assert_eq(d.n, c.n);
         cr_expect_eq(memcmp(d.f, c.f, c.n * sizeof *c.f), 0);
-        cr_expect_eq(story_centroid_decode(b, len - 1, &d), -1);
-        free(b);
         story_vec_free(&d);
+        cr_expect_eq(story_centroid_decode(b, len - 1, &d), -1);
+        cr_expect_null(d.f, "a refused decode holds nothing");
+        free(b);
     }
     story_vec_free(&c);
 }
