@@ -2,8 +2,8 @@
  * writer gives every create, replace, delete and curation (store_write.c,
  * store_entity_curate.c) and every story a commit touched (store_story.c):
  * articles by their last change number (an expression index), deletes by
- * their tombstones, curations by their log, stories by theirs. One read transaction per page, so the page, head and floor
- * agree. */
+ * their tombstones, curations by their log, stories by theirs. One read
+ * transaction per page, so the page, head and floor agree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

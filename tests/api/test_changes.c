@@ -165,9 +165,9 @@ Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
         snprintf(path, sizeof path, "/v1/articles/k%d", k);
         apitest_get(&s, path, &r);
         cr_assert_eq(r.status, 200, "%s", r.body);
-        cr_expect_not_null(json_object_get(stories, json_string_value(json_object_get(
-                               r.json, "story"))),
-                           "k%d's story was never announced", k);
+        cr_expect_not_null(
+            json_object_get(stories, json_string_value(json_object_get(r.json, "story"))),
+            "k%d's story was never announced", k);
         apitest_resp_free(&r);
     }
     json_decref(stories);

@@ -46,8 +46,8 @@ static char *post(struct apitest_server *s, const char *id, const char *title, c
                   const char *source, const char *at)
 {
     struct apitest_resp r;
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "title", title, "body", body,
-                          "source", source, "published_at", at);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "title", title, "body", body, "source",
+                          source, "published_at", at);
     char *text = json_dumps(o, JSON_COMPACT), *story;
 
     apitest_post_json(s, "/v1/articles", text, &r);
@@ -205,8 +205,7 @@ Test(story_changes, stories_in_the_feed_and_the_stream)
         apitest_request_h(&s, "POST", "/v1/articles/_bulk", hdrs, "application/x-ndjson", nd, len,
                           &r);
         cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
-        cr_assert_eq(json_integer_value(json_object_get(r.json, "written")), 200, "%.300s",
-                     r.body);
+        cr_assert_eq(json_integer_value(json_object_get(r.json, "written")), 200, "%.300s", r.body);
         apitest_resp_free(&r);
         free(nd);
         h1 = head_of(&s);
@@ -239,8 +238,7 @@ Test(story_changes, stories_in_the_feed_and_the_stream)
     cr_expect_str_eq(str_at(list, 1, "type"), "story.merged");
     cr_expect_str_eq(str_at(list, 1, "id"), b);
     cr_expect_str_eq(str_at(list, 1, "into"), a);
-    cr_expect_eq(json_integer_value(json_object_get(json_array_get(list, 1), "seq")),
-                 head_of(&s));
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(list, 1), "seq")), head_of(&s));
     apitest_resp_free(&r);
     /* the filters: a source leaves stories out; types=story.merged alone */
     apitest_get(&s, "/v1/changes?source=Three", &r);
@@ -255,8 +253,8 @@ Test(story_changes, stories_in_the_feed_and_the_stream)
     apitest_resp_free(&r);
 
     /* the last member leaves: story.deleted, and the story is a 404 */
-    solo = post(&s, "solo", "New frog found in Ecuador", solo_text, "Nature",
-                "2025-06-01T00:00:00Z");
+    solo =
+        post(&s, "solo", "New frog found in Ecuador", solo_text, "Nature", "2025-06-01T00:00:00Z");
     h0 = head_of(&s);
     apitest_request(&s, "DELETE", "/v1/articles/solo", NULL, NULL, 0, &r);
     cr_assert_eq(r.status, 204, "%s", r.body);
@@ -277,8 +275,8 @@ Test(story_changes, stories_in_the_feed_and_the_stream)
     events = sse_events(&x);
     cr_assert_eq(json_array_size(events), 9, "%s", x.text);
     const char *want[9][3] = {
-        {"story.updated", s1, NULL}, {"story.updated", s1, NULL}, {"story.updated", s1, NULL},
-        {"story.updated", a, NULL},  {"story.updated", b, NULL},  {"story.updated", a, NULL},
+        {"story.updated", s1, NULL}, {"story.updated", s1, NULL},   {"story.updated", s1, NULL},
+        {"story.updated", a, NULL},  {"story.updated", b, NULL},    {"story.updated", a, NULL},
         {"story.merged", b, a},      {"story.updated", solo, NULL}, {"story.deleted", solo, NULL}};
     for (size_t i = 0; i < 9; i++) {
         cr_expect_str_eq(str_at(events, i, "type"), want[i][0], "event %zu: %s", i, x.text);
@@ -313,18 +311,16 @@ Test(story_changes, a_replace_that_moves_changes_both_stories)
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
     s1 = post(&s, "x-1", "Japan and Brazil to open trade talks", wire, "Wire",
               "2025-03-04T10:05:00Z");
-    s2 = post(&s, "x-2", "Japan, Brazil agree on trade talks", wire, "Copy",
-              "2025-03-04T10:50:00Z");
+    s2 =
+        post(&s, "x-2", "Japan, Brazil agree on trade talks", wire, "Copy", "2025-03-04T10:50:00Z");
     cr_assert_str_eq(s2, s1);
     h0 = head_of(&s);
     /* PUT: x-1 becomes a frog report, leaves the trade story, starts one */
     {
         json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "title", "New frog found in Ecuador", "body",
-                              solo_text, "source", "Wire", "published_at",
-                              "2025-03-04T10:05:00Z");
+                              solo_text, "source", "Wire", "published_at", "2025-03-04T10:05:00Z");
         char *text = json_dumps(o, JSON_COMPACT);
-        apitest_request(&s, "PUT", "/v1/articles/x-1", "application/json", text, strlen(text),
-                        &r);
+        apitest_request(&s, "PUT", "/v1/articles/x-1", "application/json", text, strlen(text), &r);
         cr_assert_eq(r.status, 200, "%s", r.body);
         moved = strdup(json_string_value(json_object_get(json_object_get(r.json, "story"), "id")));
         apitest_resp_free(&r);

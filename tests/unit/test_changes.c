@@ -56,7 +56,8 @@ static int64_t write_one(struct store *st, const char *id, const char *source, c
 /* The article change types (every write also takes a number for its story:
  * tests about articles read these alone). */
 #define ARTICLES (STORE_CHANGE_CREATED | STORE_CHANGE_UPDATED | STORE_CHANGE_DELETED)
-#define STORIES (STORE_CHANGE_STORY_UPDATED | STORE_CHANGE_STORY_MERGED | STORE_CHANGE_STORY_DELETED)
+#define STORIES                                                                                    \
+    (STORE_CHANGE_STORY_UPDATED | STORE_CHANGE_STORY_MERGED | STORE_CHANGE_STORY_DELETED)
 
 static void changes(struct store *st, int64_t since, unsigned types, const char *source,
                     unsigned limit, struct store_changes *out)

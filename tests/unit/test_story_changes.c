@@ -25,7 +25,8 @@ static void teardown(void)
 
 TestSuite(story_changes, .init = setup, .fini = teardown, .timeout = 60);
 
-#define STORIES (STORE_CHANGE_STORY_UPDATED | STORE_CHANGE_STORY_MERGED | STORE_CHANGE_STORY_DELETED)
+#define STORIES                                                                                    \
+    (STORE_CHANGE_STORY_UPDATED | STORE_CHANGE_STORY_MERGED | STORE_CHANGE_STORY_DELETED)
 
 Test(story_changes, touched_ids_sorted_once_each)
 {
@@ -76,8 +77,8 @@ static void write_batch(struct store *st, struct store_op *ops, size_t n)
 static void story_feed(struct store *st, int64_t since, const char *source,
                        struct store_changes *out)
 {
-    struct store_change_query q = {.since = since, .types = STORIES, .source = source,
-                                   .limit = 100};
+    struct store_change_query q = {
+        .since = since, .types = STORIES, .source = source, .limit = 100};
     struct error err = {0};
     cr_assert_eq(store_changes(st, &q, out, &err), 0, "%s", err.msg);
 }
