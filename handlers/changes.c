@@ -14,9 +14,10 @@
 #include "server/reply.h"
 
 static const enum store_change_type change_types[] = {
-    STORE_CHANGE_CREATED,        STORE_CHANGE_UPDATED,         STORE_CHANGE_DELETED,
-    STORE_CHANGE_ENTITY_UPDATED, STORE_CHANGE_ENTITY_MERGED,   STORE_CHANGE_ENTITY_BLOCKED,
-    STORE_CHANGE_ENTITY_UNBLOCKED};
+    STORE_CHANGE_CREATED,          STORE_CHANGE_UPDATED,       STORE_CHANGE_DELETED,
+    STORE_CHANGE_ENTITY_UPDATED,   STORE_CHANGE_ENTITY_MERGED, STORE_CHANGE_ENTITY_BLOCKED,
+    STORE_CHANGE_ENTITY_UNBLOCKED, STORE_CHANGE_STORY_UPDATED, STORE_CHANGE_STORY_MERGED,
+    STORE_CHANGE_STORY_DELETED};
 
 #define NCHANGE_TYPES (sizeof change_types / sizeof change_types[0])
 
@@ -68,7 +69,8 @@ static int changes_types(struct http_request *req, unsigned *out, struct http_re
             params_fail(res, ERR_INVALID, "types",
                         "'types' lists change types separated by commas: article.created, "
                         "article.updated, article.deleted, entity.updated, entity.merged, "
-                        "entity.blocked, entity.unblocked");
+                        "entity.blocked, entity.unblocked, story.updated, story.merged, "
+                        "story.deleted");
             return -1;
         }
         *out |= (unsigned)change_types[i];

@@ -184,7 +184,7 @@ char *metrics_render(struct metrics *m, const char *const *route_names,
                "# HELP articled_wal_pages_total Pages written to the write-ahead log since start.\n"
                "# TYPE articled_wal_pages_total counter\narticled_wal_pages_total %lld\n"
                "# HELP articled_change_seq The last committed change number (every create,"
-               " replace and delete takes the next).\n"
+               " replace, delete, curation and story a commit changed takes the next).\n"
                "# TYPE articled_change_seq gauge\narticled_change_seq %lld\n"
                "# HELP articled_facet_table_bytes Memory of the facet table (every article's"
                " source, tags, entities... for facets).\n"

@@ -322,6 +322,21 @@ static const char *const migrations[] = {
     "  tokenize='porter unicode61 remove_diacritics 2');"
     "INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 0.0)');"
     "INSERT INTO articles_fts(articles_fts) VALUES('rebuild');",
+    /* 18: stories in the change feed (store_story.c, store_changes.c): one
+     * row per story ever announced, at its last change number (a story
+     * touched in a commit takes one number in it, whatever its members
+     * did), kind its STORE_CHANGE_STORY_* bit (128 updated, 256 merged,
+     * 512 deleted), at the commit's Unix time. Deleted stories' rows are
+     * pruned with the tombstones (change_floor); the others stay, one per
+     * story. Stories from before are announced at their next change. */
+    "CREATE TABLE story_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  change_seq INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX story_log_change ON story_log(change_seq);"
+    "CREATE INDEX story_log_gone ON story_log(at) WHERE kind = 512;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -165,6 +165,9 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
         rc = store_entities_flush(st);
         if (rc == SQLITE_OK)
             rc = store_fts_flush(st);
+        /* the stories the ops touched: one change number each, after theirs */
+        if (rc == SQLITE_OK)
+            rc = store_story_log_flush(st);
         if (rc == SQLITE_OK)
             rc = store_tombstones_prune(st, (int64_t)time(NULL));
         if (rc == SQLITE_OK)
@@ -192,6 +195,7 @@ static void store_commit_chain(struct store *st, struct store_batch *chain)
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
         store_fts_drop(st, 0);
         store_entities_reset(st);
+        st->nstory_touched = 0;
         store_facets_committed(st, 0);
         st->next_seq = next_seq;
         st->last_change = last_change;
@@ -604,6 +608,7 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->readers_mu);
     store_entities_close(st);
+    free(st->story_touched);
     fpsizes_free(st->sizes);
     pthread_rwlock_destroy(&st->filter_lock);
     pthread_mutex_destroy(&st->ckpt_mu);

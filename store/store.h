@@ -624,9 +624,9 @@ size_t store_facets_bytes(struct store *st);
 
 /* ---- the change feed ------------------------------------------------------- */
 
-/* What happened to an article at one change number. */
-/* What happened at one change number: to an article, or to an entity by an
- * editor's curation. */
+/* What happened at one change number: to an article, to an entity by an
+ * editor's curation, or to a story (its members or summary changed in a
+ * commit, it was merged into another, or its last member left). */
 enum store_change_type {
     STORE_CHANGE_CREATED = 1,
     STORE_CHANGE_UPDATED = 2,
@@ -634,9 +634,12 @@ enum store_change_type {
     STORE_CHANGE_ENTITY_UPDATED = 8,
     STORE_CHANGE_ENTITY_MERGED = 16,
     STORE_CHANGE_ENTITY_BLOCKED = 32,
-    STORE_CHANGE_ENTITY_UNBLOCKED = 64
+    STORE_CHANGE_ENTITY_UNBLOCKED = 64,
+    STORE_CHANGE_STORY_UPDATED = 128,
+    STORE_CHANGE_STORY_MERGED = 256,
+    STORE_CHANGE_STORY_DELETED = 512
 };
-#define STORE_CHANGE_ALL 127u
+#define STORE_CHANGE_ALL 1023u
 
 /* The change type's public name ("article.created", "entity.merged"...). */
 const char *store_change_type_name(enum store_change_type t);
@@ -644,17 +647,17 @@ const char *store_change_type_name(enum store_change_type t);
 struct store_change {
     int64_t seq; /* its change number */
     enum store_change_type type;
-    char *id;     /* the article's id, or the entity's */
-    char *source; /* or NULL */
-    char *at;     /* RFC 3339 time of the write, delete or curation */
-    char *into;   /* a merge's surviving entity, or NULL */
+    char *id;     /* the article's id, the entity's, or the story's */
+    char *source; /* or NULL (always for entity and story changes) */
+    char *at;     /* RFC 3339 time of the write, delete, curation or commit */
+    char *into;   /* a merge's surviving entity or story, or NULL */
 };
 
 struct store_change_query {
     int64_t since;      /* changes numbered above this */
     unsigned limit;     /* at most this many (1..STORE_CHANGES_MAX; 0: 20) */
     unsigned types;     /* STORE_CHANGE_* bits; 0: all */
-    const char *source; /* only this source, or NULL */
+    const char *source; /* only this source's articles, or NULL */
 };
 
 /* A page of changes. next_since: the number to ask from next (the last
@@ -675,7 +678,11 @@ struct store_changes {
 /* Changes after q->since in commit order: every create, replace, delete and
  * curation is one change number; an article listed once, at its last write
  * (created if it was created after since, else updated), a delete through
- * its tombstone, a curation through its log row. Fails with ERR_GONE when since < floor (deletes after since
+ * its tombstone, a curation through its log row. A story whose members
+ * changed in a commit takes one number in that commit (after its ops') and
+ * is listed once, at its last: updated, merged (into the survivor, read
+ * when listed) or deleted; story and entity changes have no source, so a
+ * source filter leaves them out. Fails with ERR_GONE when since < floor (deletes after since
  * were forgotten) or since > head (the store was restored), with out's head
  * and floor set (where to resume). 0 or -1; the caller frees out with
  * store_changes_free (nothing to free after a failure). */

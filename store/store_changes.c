@@ -1,8 +1,9 @@
 /* store_changes.c: the change feed, read from the change numbers the
  * writer gives every create, replace, delete and curation (store_write.c,
- * store_entity_curate.c): articles by their last change number (an
- * expression index), deletes by their tombstones, curations by their log. One read transaction per page, so the page, head and floor
- * agree. */
+ * store_entity_curate.c) and every story a commit touched (store_story.c):
+ * articles by their last change number (an expression index), deletes by
+ * their tombstones, curations by their log, stories by theirs. One read
+ * transaction per page, so the page, head and floor agree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,12 @@ const char *store_change_type_name(enum store_change_type t)
         return "entity.blocked";
     case STORE_CHANGE_ENTITY_UNBLOCKED:
         return "entity.unblocked";
+    case STORE_CHANGE_STORY_UPDATED:
+        return "story.updated";
+    case STORE_CHANGE_STORY_MERGED:
+        return "story.merged";
+    case STORE_CHANGE_STORY_DELETED:
+        return "story.deleted";
     }
     return "article.updated";
 }

@@ -88,7 +88,7 @@ enum store_rstmt {
     RSTMT_SEARCH_ONE_UNRANKED,
     RSTMT_BROWSE_TOTAL,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
-    STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
+    STORE_MAX_STMTS = 72 /* the writer's statement cache (struct store.wstmts) */
 };
 
 /* The column weights of the table's own rank (schema.c, migration 10), for
@@ -194,6 +194,11 @@ struct store {
     size_t nfts, fts_cap;
     int64_t next_seq;                     /* the seq the next new article gets (writer only) */
     int64_t last_change;                  /* the last change number given (writer only) */
+    /* The stories the open write transaction touched, in the order touched,
+     * repeats kept (deduplicated once, at its end: store_story_log_flush).
+     * Owned by the store; writer only. */
+    int64_t *story_touched;
+    size_t nstory_touched, story_touched_cap;
     int64_t tombs_pruned_at;              /* when tombstones were last pruned (writer only) */
     _Atomic uint64_t version;             /* committed write transactions (store_version) */
     _Atomic int64_t narticles;            /* articles stored: counted at open, kept by the writer */
@@ -490,6 +495,21 @@ int store_row_article(sqlite3_stmt *s, struct article *a);
  * story goes with its last member). SQLite rc. */
 int store_story_assign(struct store *st, struct store_op *op, int exists);
 int store_story_remove(struct store *st, int64_t seq);
+
+/* Stories in the change feed (store_story.c). touch: story id changed in
+ * this transaction (a member joined or left, it absorbed or was merged
+ * into another): remembered in st->story_touched, undone by cutting the
+ * list back to a length taken before the op (store_op_apply). flush: just
+ * before the commit, gives each distinct story touched one change number
+ * (ascending ids) and its story_log row its final state, then forgets the
+ * list: one upsert per story per commit, however many members moved.
+ * prune: forgets deleted stories' rows stamped before cutoff, *floor the
+ * highest number forgotten (0: none). SQLite rc. */
+int store_story_touch(struct store *st, int64_t id);
+int store_story_log_flush(struct store *st);
+int store_story_log_prune(struct store *st, int64_t cutoff, int64_t *floor);
+/* Sorts ids[0..n) and drops repeats in place; the number left. Pure. */
+size_t store_story_ids_unique(int64_t *ids, size_t n);
 
 /* Copies column i of s as a new string, or NULL when the column is NULL. */
 char *store_column_dup(sqlite3_stmt *s, int i);

@@ -296,13 +296,21 @@ const struct store_stmt_sql store_rstmts[] = {
      "  WHEN 'block' THEN 32 ELSE 64 END, e.id, NULL, l.at, NULL, t.id"
      "  FROM curation_log l JOIN entities e ON e.eid = l.eid"
      "  LEFT JOIN entities t ON t.eid = l.target"
-     "  WHERE l.change_seq > ?1 AND l.change_seq <= ?2 AND ?3 IS NULL)"
+     "  WHERE l.change_seq > ?1 AND l.change_seq <= ?2 AND ?3 IS NULL"
+     /* stories by their log (store_story.c): a merged one names its
+      * survivor as it stands now (merges are flattened) */
+     " UNION ALL"
+     " SELECT g.change_seq, g.kind, CAST(g.id AS TEXT), NULL, g.at, NULL,"
+     "  CAST(m.into_id AS TEXT) FROM story_log g LEFT JOIN story_merges m"
+     "  ON g.kind = 256 AND m.id = g.id"
+     "  WHERE g.change_seq > ?1 AND g.change_seq <= ?2 AND ?3 IS NULL)"
      " WHERE kind & ?4 ORDER BY cs LIMIT ?5"},
     /* the last change committed and the highest number pruned */
     {RSTMT_CHANGES_BOUNDS,
      "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
      " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
-     " coalesce((SELECT max(change_seq) FROM curation_log), 0), f.v), f.v"
+     " coalesce((SELECT max(change_seq) FROM curation_log), 0),"
+     " coalesce((SELECT max(change_seq) FROM story_log), 0), f.v), f.v"
      " FROM (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
      "  WHERE name = 'change_floor'), 0) AS v) f"},
     /* stories (store_story.c): most recently active first, keyset paged on

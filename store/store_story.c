@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_int.h"
 
@@ -39,6 +40,9 @@ enum {
     SW_MERGE_REC,
     SW_MERGE_FLATTEN,
     SW_ID_TAKEN,
+    SW_LOG_UPSERT,
+    SW_LOG_PRUNE_MAX,
+    SW_LOG_PRUNE,
     SW_END_
 };
 _Static_assert((int)SW_END_ <= (int)STORE_MAX_STMTS, "the writer's statement cache holds the story's");
@@ -92,6 +96,17 @@ static const char *const sw_sql[SW_END_ - WSTMT_STORY_FIRST_] = {
         "UPDATE story_merges SET into_id = ?1 WHERE into_id = ?2",
     [SW_ID_TAKEN - WSTMT_STORY_FIRST_] =
         "SELECT 1 FROM stories WHERE id = ?1 UNION ALL SELECT 1 FROM story_merges WHERE id = ?1",
+    /* the change feed's row of story ?1 at change ?2, commit time ?3: its
+     * state at the end of the transaction (STORE_CHANGE_STORY_* bits) */
+    [SW_LOG_UPSERT - WSTMT_STORY_FIRST_] =
+        "INSERT INTO story_log (id, change_seq, kind, at) VALUES (?1, ?2,"
+        " CASE WHEN EXISTS (SELECT 1 FROM stories WHERE id = ?1) THEN 128"
+        " WHEN EXISTS (SELECT 1 FROM story_merges WHERE id = ?1) THEN 256 ELSE 512 END, ?3)"
+        " ON CONFLICT (id) DO UPDATE SET change_seq = excluded.change_seq,"
+        " kind = excluded.kind, at = excluded.at",
+    [SW_LOG_PRUNE_MAX - WSTMT_STORY_FIRST_] =
+        "SELECT max(change_seq) FROM story_log WHERE kind = 512 AND at < ?1",
+    [SW_LOG_PRUNE - WSTMT_STORY_FIRST_] = "DELETE FROM story_log WHERE kind = 512 AND at < ?1",
 };
 
 /* Merges (see store_story_assign): a story absorbs another when an article
@@ -496,6 +511,8 @@ static int story_merge(struct store *st, int64_t a, int64_t b, int64_t *into)
     if (rc == SQLITE_OK)
         rc = merge_exec(st, SW_MERGE_REC, keep, gone);
     if (rc == SQLITE_OK)
+        rc = store_story_touch(st, gone);
+    if (rc == SQLITE_OK)
         *into = keep;
 out:
     free(blob);
@@ -656,6 +673,8 @@ int store_story_assign(struct store *st, struct store_op *op, int exists)
         rc = sw_exec(st, s);
     }
     if (rc == SQLITE_OK)
+        rc = store_story_touch(st, story);
+    if (rc == SQLITE_OK)
         op->story = a->story = story;
     else
         op->story_new = 0;
@@ -737,10 +756,85 @@ int store_story_remove(struct store *st, int64_t seq)
         sqlite3_bind_int64(s, 6, row.last);
         rc = sw_exec(st, s);
     }
+    if (rc == SQLITE_OK)
+        rc = store_story_touch(st, story);
 out:
     story_vec_free(&row.centroid);
     free(source);
     return rc;
+}
+
+/* ---- the change feed's story rows (writer) ------------------------------- */
+
+int store_story_touch(struct store *st, int64_t id)
+{
+    if (st->nstory_touched == st->story_touched_cap) {
+        size_t cap = st->story_touched_cap ? st->story_touched_cap * 2 : 64;
+        int64_t *p = realloc(st->story_touched, cap * sizeof *p);
+        if (p == NULL)
+            return SQLITE_NOMEM;
+        st->story_touched = p;
+        st->story_touched_cap = cap;
+    }
+    st->story_touched[st->nstory_touched++] = id;
+    return SQLITE_OK;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+size_t store_story_ids_unique(int64_t *ids, size_t n)
+{
+    size_t k = 0;
+    if (n == 0)
+        return 0;
+    qsort(ids, n, sizeof *ids, cmp_id);
+    for (size_t i = 1; i < n; i++)
+        if (ids[i] != ids[k])
+            ids[++k] = ids[i];
+    return k + 1;
+}
+
+int store_story_log_flush(struct store *st)
+{
+    /* the list holds one entry per member moved: its distinct stories are
+     * at most that many, each one upsert (the cost per commit is flat in
+     * the store's size) */
+    size_t n = store_story_ids_unique(st->story_touched, st->nstory_touched);
+    int64_t now = (int64_t)time(NULL);
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *s = sw(st, SW_LOG_UPSERT);
+        if (s == NULL) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+        sqlite3_bind_int64(s, 1, st->story_touched[i]);
+        sqlite3_bind_int64(s, 2, st->last_change + 1);
+        sqlite3_bind_int64(s, 3, now);
+        rc = sw_exec(st, s);
+        if (rc == SQLITE_OK) /* given back by the commit's roll-back */
+            st->last_change++;
+    }
+    st->nstory_touched = 0;
+    return rc;
+}
+
+int store_story_log_prune(struct store *st, int64_t cutoff, int64_t *floor)
+{
+    sqlite3_stmt *s;
+    int rc = sw_int(st, SW_LOG_PRUNE_MAX, cutoff, NULL, floor);
+    if (rc != SQLITE_OK || *floor == 0)
+        return rc;
+    s = sw(st, SW_LOG_PRUNE);
+    if (s == NULL)
+        return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, cutoff);
+    return sw_exec(st, s);
 }
 
 /* ---- reads (any thread, its own connection) ------------------------------ */

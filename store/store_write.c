@@ -56,6 +56,7 @@ static const char SQL_LAST_CHANGE[] =
     "SELECT max(coalesce((SELECT max(coalesce(change_seq, seq)) FROM articles), 0),"
     " coalesce((SELECT max(change_seq) FROM tombstones), 0),"
     " coalesce((SELECT max(change_seq) FROM curation_log), 0),"
+    " coalesce((SELECT max(change_seq) FROM story_log), 0),"
     " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'change_floor'), 0))";
 static const char SQL_TOMBSTONE[] =
     "INSERT INTO tombstones (change_seq, id, deleted_at, source) VALUES (?1, ?2, ?3, ?4)";
@@ -130,7 +131,7 @@ int store_writer_init(struct store *st, struct error *err)
 int store_tombstones_prune(struct store *st, int64_t now)
 {
     int64_t days = st->opts.tombstone_days ? st->opts.tombstone_days : 7;
-    int64_t cutoff = now - days * 86400, floor = 0;
+    int64_t cutoff = now - days * 86400, floor = 0, story_floor = 0;
     sqlite3_stmt *s = st->wstmts[WSTMT_TOMB_PRUNE_MAX];
     int rc;
 
@@ -143,6 +144,11 @@ int store_tombstones_prune(struct store *st, int64_t now)
         rc = SQLITE_OK;
     }
     sqlite3_reset(s);
+    /* deleted stories are forgotten with the deleted articles */
+    if (rc == SQLITE_OK)
+        rc = store_story_log_prune(st, cutoff, &story_floor);
+    if (story_floor > floor)
+        floor = story_floor;
     if (rc != SQLITE_OK || floor == 0)
         goto out;
     s = st->wstmts[WSTMT_CHANGE_FLOOR];
@@ -750,7 +756,7 @@ static int store_savepoint_step(struct store *st, int which)
 
 void store_op_apply(struct store *st, struct store_op *op)
 {
-    size_t nfts = st->nfts, ents = store_entities_mark(st);
+    size_t nfts = st->nfts, ents = store_entities_mark(st), stories = st->nstory_touched;
     int64_t next_seq = st->next_seq, last_change = st->last_change;
     int rc;
 
@@ -793,6 +799,7 @@ void store_op_apply(struct store *st, struct store_op *op)
         /* what it queued for the end of the transaction goes with it */
         store_fts_drop(st, nfts);
         store_entities_rollback(st, ents);
+        st->nstory_touched = stories;
         st->next_seq = next_seq;
         st->last_change = last_change;
         op->change_seq = 0;

@@ -3,7 +3,9 @@
  * a poller that resumes after kill -9 and restart with neither a gap nor a
  * repeat. And of GET /v1/events, the same as Server-Sent Events: read while
  * another thread writes, resumed with Last-Event-ID across kill -9, its
- * heartbeat, filters and the subscriber limit. */
+ * heartbeat, filters and the subscriber limit. Every write also gives its
+ * story a change (tests/api/test_story_changes.c): tests about articles
+ * ask for the article types. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <pthread.h>
@@ -14,6 +16,8 @@
 #include "apitest.h"
 
 TestSuite(changes, .timeout = 120);
+
+#define ARTICLE_TYPES "types=article.created,article.updated,article.deleted"
 
 static void put(struct apitest_server *s, const char *id, const char *source, const char *text)
 {
@@ -59,18 +63,19 @@ Test(changes, feed_in_commit_order_with_filters)
     put(&s, "a", "AFP", "alpha again");
     del(&s, "b");
 
-    apitest_get(&s, "/v1/changes", &r);
+    /* each write is a commit: the article's number, then its story's */
+    apitest_get(&s, "/v1/changes?" ARTICLE_TYPES, &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "changes")), 3, "%s", r.body);
     cr_expect_str_eq(change_at(&r, 0, buf, sizeof buf), "article.created c");
     cr_expect_str_eq(change_at(&r, 1, buf, sizeof buf), "article.created a");
     cr_expect_str_eq(change_at(&r, 2, buf, sizeof buf), "article.deleted b");
-    cr_expect_eq(json_integer_value(json_object_get(r.json, "next_since")), 5);
-    cr_expect_eq(json_integer_value(json_object_get(r.json, "head")), 5);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "next_since")), 10);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "head")), 10);
     apitest_resp_free(&r);
 
     /* after the first three writes, a's write is an update */
-    apitest_get(&s, "/v1/changes?since=3&types=article.updated,article.deleted", &r);
+    apitest_get(&s, "/v1/changes?since=6&types=article.updated,article.deleted", &r);
     cr_assert_eq(json_array_size(json_object_get(r.json, "changes")), 2, "%s", r.body);
     cr_expect_str_eq(change_at(&r, 0, buf, sizeof buf), "article.updated a");
     apitest_resp_free(&r);
@@ -81,8 +86,8 @@ Test(changes, feed_in_commit_order_with_filters)
     apitest_resp_free(&r);
 
     /* a page of one resumes after its last change */
-    apitest_get(&s, "/v1/changes?limit=1", &r);
-    cr_expect_eq(json_integer_value(json_object_get(r.json, "next_since")), 3);
+    apitest_get(&s, "/v1/changes?limit=1&" ARTICLE_TYPES, &r);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "next_since")), 5);
     apitest_resp_free(&r);
 
     const char *bad[] = {"/v1/changes?since=-1", "/v1/changes?since=x", "/v1/changes?limit=0",
@@ -96,7 +101,7 @@ Test(changes, feed_in_commit_order_with_filters)
     /* a number past the last change: the store was restored or replaced */
     apitest_get(&s, "/v1/changes?since=99", &r);
     cr_expect(apitest_is_problem(&r, 410), "%ld %s", r.status, r.body);
-    cr_expect_eq(json_integer_value(json_object_get(r.json, "head")), 5);
+    cr_expect_eq(json_integer_value(json_object_get(r.json, "head")), 10);
     cr_expect_not_null(json_object_get(r.json, "oldest_since"));
     apitest_resp_free(&r);
     apitest_stop(&s);
@@ -106,13 +111,14 @@ Test(changes, feed_in_commit_order_with_filters)
 /* A poller reads the feed in pages of 3 while writes go on; the server is
  * killed with -9 and restarted twice; the poller resumes from its last
  * next_since. Every acknowledged article shows up exactly once (its last
- * write), none out of order. */
+ * write), none out of order, and every article's story was announced. */
 Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
 {
     struct apitest_server s;
     struct apitest_resp r;
     int seen[60] = {0};
     long long since = 0, last = 0;
+    json_t *stories = json_object(); /* the story ids the feed listed */
 
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
     for (int round = 0; round < 3; round++) {
@@ -132,9 +138,15 @@ Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
             for (size_t i = 0; i < json_array_size(list); i++) {
                 json_t *c = json_array_get(list, i);
                 long long seq = json_integer_value(json_object_get(c, "seq"));
-                int k = atoi(json_string_value(json_object_get(c, "id")) + 1);
+                const char *id = json_string_value(json_object_get(c, "id"));
+                const char *type = json_string_value(json_object_get(c, "type"));
+                int k = atoi(id + 1);
                 cr_assert_gt(seq, last, "in order, never twice");
                 last = seq;
+                if (strncmp(type, "story.", 6) == 0) {
+                    json_object_set_new(stories, id, json_true());
+                    continue;
+                }
                 cr_assert(k >= 0 && k < 60);
                 seen[k]++;
             }
@@ -147,8 +159,18 @@ Test(changes, poller_resumes_after_kill9_without_gap_or_repeat)
         apitest_kill9(&s);
         cr_assert_eq(apitest_start(&s, s.db, NULL), 0);
     }
-    for (int k = 0; k < 60; k++)
+    for (int k = 0; k < 60; k++) {
+        char path[48];
         cr_expect_eq(seen[k], 1, "k%d seen %d times", k, seen[k]);
+        snprintf(path, sizeof path, "/v1/articles/k%d", k);
+        apitest_get(&s, path, &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_expect_not_null(
+            json_object_get(stories, json_string_value(json_object_get(r.json, "story"))),
+            "k%d's story was never announced", k);
+        apitest_resp_free(&r);
+    }
+    json_decref(stories);
     apitest_stop(&s);
     apitest_cleanup(&s);
 }
@@ -313,7 +335,7 @@ Test(changes, events_stream_while_another_thread_writes)
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
     put(&s, "before", "S", "written before the stream opened");
     x.port = s.port;
-    snprintf(x.path, sizeof x.path, "/v1/events?since=0");
+    snprintf(x.path, sizeof x.path, "/v1/events?since=0&" ARTICLE_TYPES);
     pthread_create(&t, NULL, sse_run, &x);
     wait_open(&x);
     for (int i = 0; i < 29; i++) {
@@ -326,7 +348,7 @@ Test(changes, events_stream_while_another_thread_writes)
     cr_expect_eq(x.status, 200);
     cr_assert_eq(x.n, 30, "%d events: %s", x.n, x.text);
     for (int i = 0; i < 30; i++) {
-        cr_expect_eq(x.ids[i], i + 1, "event %d has id %lld", i, x.ids[i]);
+        cr_expect(i == 0 || x.ids[i] > x.ids[i - 1], "event %d has id %lld", i, x.ids[i]);
         cr_expect_str_eq(x.types[i], "article.created");
     }
     sse_free(&x);
@@ -337,7 +359,7 @@ Test(changes, events_stream_while_another_thread_writes)
 Test(changes, events_resume_with_last_event_id_across_kill9)
 {
     struct apitest_server s;
-    struct sse x = {.want = 10, .seconds = 60};
+    struct sse x = {.want = 20, .seconds = 60};
     char last[32];
 
     cr_assert_eq(apitest_start(&s, NULL, NULL), 0);
@@ -348,8 +370,10 @@ Test(changes, events_resume_with_last_event_id_across_kill9)
     }
     x.port = s.port;
     snprintf(x.path, sizeof x.path, "/v1/events?since=0");
+    /* unfiltered: each article's change, then its story's */
     sse_run(&x);
-    cr_assert_eq(x.n, 10, "%s", x.text);
+    cr_assert_eq(x.n, 20, "%s", x.text);
+    cr_expect_str_eq(x.types[1], "story.updated");
     snprintf(last, sizeof last, "%lld", x.ids[x.n - 1]);
     sse_free(&x);
 
@@ -361,14 +385,16 @@ Test(changes, events_resume_with_last_event_id_across_kill9)
         put(&s, id, "S", id);
     }
     del(&s, "r3");
-    struct sse y = {.want = 6, .seconds = 60, .port = s.port};
+    struct sse y = {.want = 12, .seconds = 60, .port = s.port};
     snprintf(y.path, sizeof y.path, "/v1/events");
     snprintf(y.last_id, sizeof y.last_id, "%s", last);
     sse_run(&y);
-    cr_assert_eq(y.n, 6, "%s", y.text);
-    for (int i = 0; i < 6; i++)
-        cr_expect_eq(y.ids[i], 11 + i, "no gap, no repeat: %lld", y.ids[i]);
-    cr_expect_str_eq(y.types[5], "article.deleted");
+    cr_assert_eq(y.n, 12, "%s", y.text);
+    for (int i = 0; i < 12; i++)
+        cr_expect_eq(y.ids[i], 21 + i, "no gap, no repeat: %lld", y.ids[i]);
+    cr_expect_str_eq(y.types[9], "story.updated");
+    cr_expect_str_eq(y.types[10], "article.deleted");
+    cr_expect_str_eq(y.types[11], "story.deleted", "r3's story went with it");
     sse_free(&y);
 
     /* a Last-Event-ID past the last change (a restored store) is a 410 */
@@ -434,8 +460,8 @@ Test(changes, events_filters_heartbeat_and_subscriber_limit)
     pthread_join(t, NULL);
     cr_assert_eq(x.n, 2, "%s", x.text);
     cr_expect_str_eq(x.types[0], "article.deleted");
-    cr_expect_eq(x.ids[0], 4, "f1's delete");
-    cr_expect_eq(x.ids[1], 7, "f4's delete");
+    cr_expect_eq(x.ids[0], 7, "f1's delete (each write: its number and its story's)");
+    cr_expect_eq(x.ids[1], 13, "f4's delete");
     sse_free(&x);
     apitest_stop(&s);
     apitest_cleanup(&s);

@@ -263,7 +263,9 @@ Test(cli, export_round_trip_and_check)
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     cr_assert_gt(size, 16384);
-    for (long off = 4096; off + 4096 < size; off += 4 * 4096) {
+    /* every page past the first: with one in four, a new table (story_log)
+     * moved the pages so that every one hit kept its cells intact */
+    for (long off = 4096; off + 4096 < size; off += 4096) {
         char junk[512];
         memset(junk, 0x5a, sizeof junk);
         fseek(f, off + 100, SEEK_SET);

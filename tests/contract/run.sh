@@ -543,6 +543,7 @@ req direct a "tags, to not a date" 400 GET '/v1/tags?to=soon'
 REASON=
 MATCH='"type":"article.created"' req proxy a "changes" 200 GET '/v1/changes?since=0&limit=5'
 req proxy a "changes, filtered" 200 GET '/v1/changes?types=article.created,article.deleted&source=AFP'
+MATCH='"type":"story.updated"' req proxy a "changes, stories" 200 GET '/v1/changes?since=0&types=story.updated,story.merged,story.deleted'
 MATCH='"oldest_since"' req proxy a "changes, past the last change" 410 GET '/v1/changes?since=900000000'
 REASON="invalid per the document (bounds, pattern): Prism refuses it before forwarding"
 req direct a "changes, since -1" 400 GET '/v1/changes?since=-1'

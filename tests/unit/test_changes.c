@@ -53,6 +53,12 @@ static int64_t write_one(struct store *st, const char *id, const char *source, c
     return seq;
 }
 
+/* The article change types (every write also takes a number for its story:
+ * tests about articles read these alone). */
+#define ARTICLES (STORE_CHANGE_CREATED | STORE_CHANGE_UPDATED | STORE_CHANGE_DELETED)
+#define STORIES                                                                                    \
+    (STORE_CHANGE_STORY_UPDATED | STORE_CHANGE_STORY_MERGED | STORE_CHANGE_STORY_DELETED)
+
 static void changes(struct store *st, int64_t since, unsigned types, const char *source,
                     unsigned limit, struct store_changes *out)
 {
@@ -70,29 +76,30 @@ Test(changes, commit_order_last_write_and_types)
     struct store_changes c;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    /* each commit: the article's number, then its story's */
     cr_expect_eq(write_one(st, "a", "AFP", "alpha one"), 1);
-    cr_expect_eq(write_one(st, "b", "Reuters", "bravo one"), 2);
-    cr_expect_eq(write_one(st, "c", "AFP", "charlie one"), 3);
-    cr_expect_eq(write_one(st, "a", "AFP", "alpha two"), 4); /* replaced */
-    cr_expect_eq(write_one(st, "b", NULL, NULL), 5);         /* deleted */
+    cr_expect_eq(write_one(st, "b", "Reuters", "bravo one"), 3);
+    cr_expect_eq(write_one(st, "c", "AFP", "charlie one"), 5);
+    cr_expect_eq(write_one(st, "a", "AFP", "alpha two"), 7); /* replaced */
+    cr_expect_eq(write_one(st, "b", NULL, NULL), 9);         /* deleted */
 
-    changes(st, 0, 0, NULL, 0, &c);
+    changes(st, 0, ARTICLES, NULL, 0, &c);
     cr_assert_eq(c.n, 3);
-    cr_expect_eq(c.head, 5);
-    cr_expect_eq(c.next_since, 5);
-    cr_expect_eq(c.items[0].seq, 3);
+    cr_expect_eq(c.head, 10);
+    cr_expect_eq(c.next_since, 10);
+    cr_expect_eq(c.items[0].seq, 5);
     cr_expect_str_eq(c.items[0].id, "c");
-    cr_expect_eq(c.items[1].seq, 4);
+    cr_expect_eq(c.items[1].seq, 7);
     cr_expect_str_eq(c.items[1].id, "a");
     cr_expect_eq(c.items[1].type, STORE_CHANGE_CREATED, "created after since=0: created");
-    cr_expect_eq(c.items[2].seq, 5);
+    cr_expect_eq(c.items[2].seq, 9);
     cr_expect_eq(c.items[2].type, STORE_CHANGE_DELETED);
     cr_expect_str_eq(c.items[2].source, "Reuters", "the tombstone keeps the source");
     cr_expect_not_null(c.items[2].at);
     store_changes_free(&c);
 
-    /* since 3: "a" existed before, so its write is an update */
-    changes(st, 3, 0, NULL, 0, &c);
+    /* since 5: "a" existed before, so its write is an update */
+    changes(st, 5, ARTICLES, NULL, 0, &c);
     cr_assert_eq(c.n, 2);
     cr_expect_eq(c.items[0].type, STORE_CHANGE_UPDATED);
     store_changes_free(&c);
@@ -102,6 +109,15 @@ Test(changes, commit_order_last_write_and_types)
     cr_expect_str_eq(c.items[0].id, "b");
     store_changes_free(&c);
 
+    /* b's story went with b, at the number after b's tombstone */
+    changes(st, 0, STORE_CHANGE_STORY_DELETED, NULL, 0, &c);
+    cr_assert_eq(c.n, 1);
+    cr_expect_eq(c.items[0].seq, 10);
+    cr_expect_str_eq(c.items[0].id, "2", "b's story: its seq");
+    cr_expect_null(c.items[0].source);
+    store_changes_free(&c);
+
+    /* a source filter leaves story changes out */
     changes(st, 0, 0, "AFP", 0, &c);
     cr_assert_eq(c.n, 2);
     cr_expect_str_eq(c.items[0].id, "c");
@@ -120,7 +136,7 @@ Test(changes, paging_has_no_gaps_nor_repeats)
     struct store_changes c;
     char id[16], body[32];
     int seen[50] = {0}, pages = 0;
-    int64_t since = 0, last = 0;
+    int64_t since = 0, last = 0, last_head = 1;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
     for (int i = 0; i < 50; i++) {
@@ -129,7 +145,7 @@ Test(changes, paging_has_no_gaps_nor_repeats)
         write_one(st, id, "S", body);
     }
     do {
-        changes(st, since, 0, NULL, 7, &c);
+        changes(st, since, ARTICLES, NULL, 7, &c);
         for (size_t i = 0; i < c.n; i++) {
             int k = atoi(c.items[i].id + 1);
             cr_assert_gt(c.items[i].seq, last, "in commit order, never twice");
@@ -139,9 +155,10 @@ Test(changes, paging_has_no_gaps_nor_repeats)
         }
         cr_assert_geq(c.next_since, since);
         since = c.next_since;
+        last_head = c.head;
         pages++;
         store_changes_free(&c);
-    } while (since < 50 && pages < 100);
+    } while (since < last_head && pages < 100);
     for (int k = 0; k < 50; k++)
         cr_expect_eq(seen[k], k % 5 == 4 ? 0 : 1, "article p%d", k);
     store_close(st);
@@ -167,12 +184,12 @@ Test(changes, a_page_reads_a_bounded_range)
                  SQLITE_OK);
     sqlite3_close(db);
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
-    changes(st, 0, 0, NULL, 0, &c);
+    changes(st, 0, ARTICLES, NULL, 0, &c);
     cr_expect_eq(c.n, 0);
     cr_expect_eq(c.next_since, STORE_CHANGES_SCAN);
     cr_expect_eq(c.head, 25000);
     store_changes_free(&c);
-    changes(st, 2 * STORE_CHANGES_SCAN, 0, NULL, 0, &c);
+    changes(st, 2 * STORE_CHANGES_SCAN, ARTICLES, NULL, 0, &c);
     cr_expect_eq(c.n, 1);
     cr_expect_eq(c.next_since, 25000);
     store_changes_free(&c);
@@ -189,27 +206,31 @@ Test(changes, gone_after_pruned_deletes_or_past_head)
     sqlite3 *db;
 
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
-    write_one(st, "a", "S", "alpha text");
-    write_one(st, "a", NULL, NULL); /* 2: its tombstone */
+    write_one(st, "a", "S", "alpha text"); /* 1, its story 2 */
+    write_one(st, "b", "S", "bravo text"); /* 3, its story 4 */
+    write_one(st, "a", NULL, NULL);        /* 5: its tombstone; 6: its story deleted */
     store_close(st);
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "UPDATE tombstones SET deleted_at = deleted_at - 2 * 86400",
+    cr_assert_eq(sqlite3_exec(db,
+                              "UPDATE tombstones SET deleted_at = deleted_at - 2 * 86400;"
+                              "UPDATE story_log SET at = at - 2 * 86400",
                               NULL, NULL, NULL),
                  SQLITE_OK);
     sqlite3_close(db);
     cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
-    write_one(st, "b", "S", "bravo text"); /* 3; its commit prunes the tombstone */
+    /* 7, its story 8; its commit prunes the tombstone and the deleted story */
+    write_one(st, "c", "S", "charlie text");
 
-    q.since = 1;
+    q.since = 5;
     cr_expect_eq(store_changes(st, &q, &c, &err), -1);
     cr_expect_eq(err.code, ERR_GONE);
-    cr_expect_eq(c.floor, 2, "resume from the highest pruned number");
-    cr_expect_eq(c.head, 3);
-    q.since = 2;
+    cr_expect_eq(c.floor, 6, "resume from the highest pruned number (the deleted story)");
+    cr_expect_eq(c.head, 8);
+    q.since = 6;
     cr_assert_eq(store_changes(st, &q, &c, &err), 0, "%s", err.msg);
-    cr_expect_eq(c.n, 1);
+    cr_expect_eq(c.n, 2);
     store_changes_free(&c);
-    q.since = 4;
+    q.since = 9;
     cr_expect_eq(store_changes(st, &q, &c, &err), -1, "past head: restored or replaced");
     cr_expect_eq(err.code, ERR_GONE);
     store_close(st);
