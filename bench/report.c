@@ -153,6 +153,60 @@ static int pair(const char *a_path, const char *b_path, const char *name)
     return 0;
 }
 
+/* The snippets' share of one system's c=1 search time, per query kind: with.tsv and
+ * without.tsv are --dump files of the same queries with snippets and without (each query's
+ * fastest run), queries the query file (its kinds). One line per kind and one for all:
+ * the summed times and share = 1 - without / with. */
+static int share(const char *queries, const char *with_path, const char *without_path,
+                 const char *name)
+{
+    struct bench_query *qs;
+    long nq = bench_queries_load(queries, &qs), nw, no;
+    struct perq *w = nq > 0 ? read_dump(with_path, &nw) : NULL;
+    struct perq *o = w ? read_dump(without_path, &no) : NULL;
+    if (!w || !o) {
+        free(w);
+        if (nq > 0)
+            bench_queries_free(qs, nq);
+        return 1;
+    }
+    const char *kinds[16];
+    int nk = 0;
+    for (long i = 0; i < nq; i++) {
+        int k = 0;
+        while (k < nk && strcmp(kinds[k], qs[i].kind) != 0)
+            k++;
+        if (k == nk && nk < 15)
+            kinds[nk++] = qs[i].kind;
+    }
+    kinds[nk++] = "all";
+    for (int k = 0; k < nk; k++) {
+        double sw = 0, so = 0;
+        long n = 0;
+        for (long i = 0; i < nq && i < nw && i < no; i++) {
+            if (!w[i].seen || !o[i].seen || (k < nk - 1 && strcmp(qs[i].kind, kinds[k]) != 0))
+                continue;
+            sw += w[i].ms;
+            so += o[i].ms;
+            n++;
+        }
+        json_t *j = json_object();
+        json_object_set_new(j, "system", json_string("report"));
+        json_object_set_new(j, "op", json_string("snippet_share"));
+        json_object_set_new(j, "name", json_string(name));
+        json_object_set_new(j, "kind", json_string(kinds[k]));
+        json_object_set_new(j, "queries", json_integer(n));
+        json_object_set_new(j, "mean_with_ms", json_real(n ? sw / (double)n : 0));
+        json_object_set_new(j, "mean_without_ms", json_real(n ? so / (double)n : 0));
+        json_object_set_new(j, "share", sw > 0 ? json_real(1.0 - so / sw) : json_null());
+        bench_emit(j);
+    }
+    free(w);
+    free(o);
+    bench_queries_free(qs, nq);
+    return 0;
+}
+
 /* One line of the main table: articled, FTS5, PostgreSQL, Xapian, then (with ratios)
  * articled's figure over each of the others'. */
 static void row(const char *label, const double v[4], int decimals, int ratios)
@@ -185,6 +239,20 @@ static void snippet_table(void)
                fmt(mo, 3, f[5]), fmt(share, 2, f[6]));
     }
     printf("(share: 1 - mean without / mean with; articled without = fields= lacking snippet)\n");
+    size_t i;
+    json_t *r;
+    json_array_foreach(records, i, r)
+    {
+        const char *op = json_string_value(json_object_get(r, "op"));
+        if (!op || strcmp(op, "snippet_share") != 0)
+            continue;
+        printf("  %s, %-8s %5lld queries: mean %8s ms with, %8s ms without, share %s\n",
+               json_string_value(json_object_get(r, "name")),
+               json_string_value(json_object_get(r, "kind")),
+               json_integer_value(json_object_get(r, "queries")),
+               fmt(num(r, "mean_with_ms"), 3, f[0]), fmt(num(r, "mean_without_ms"), 3, f[1]),
+               fmt(num(r, "share"), 2, f[2]));
+    }
 }
 
 struct target {
@@ -201,6 +269,8 @@ int main(int argc, char **argv)
     const char *path = NULL, *format = "table";
     if (argc == 5 && strcmp(argv[1], "--pair") == 0)
         return pair(argv[2], argv[3], argv[4]);
+    if (argc == 6 && strcmp(argv[1], "--share") == 0)
+        return share(argv[2], argv[3], argv[4], argv[5]);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
             format = argv[++i];
@@ -209,7 +279,8 @@ int main(int argc, char **argv)
     }
     if (!path) {
         fprintf(stderr, "usage: bench_report [--format json|table] RESULTS.jsonl\n"
-                        "       bench_report --pair A.tsv B.tsv NAME\n");
+                        "       bench_report --pair A.tsv B.tsv NAME\n"
+                        "       bench_report --share QUERIES WITH.tsv WITHOUT.tsv NAME\n");
         return 2;
     }
     FILE *f = fopen(path, "r");
