@@ -169,24 +169,25 @@ static int ingest(const char *dbpath, const char *articles, int batch, int cache
 
 /* ---- search ---- */
 
-static const char *const SEARCH_SQL[4] = {
-    /* relevance */
-    "SELECT id, title, source, published_at, bm25(fts), "
-    "snippet(fts, 1, '<mark>', '</mark>', '…', 20) FROM fts WHERE fts MATCH ?1 "
-    "ORDER BY bm25(fts) LIMIT 20",
-    /* relevance, one source */
-    "SELECT id, title, source, published_at, bm25(fts), "
-    "snippet(fts, 1, '<mark>', '</mark>', '…', 20) FROM fts WHERE fts MATCH ?1 "
-    "AND source = ?2 ORDER BY bm25(fts) LIMIT 20",
-    /* newest first */
-    "SELECT id, title, source, published_at, bm25(fts), "
-    "snippet(fts, 1, '<mark>', '</mark>', '…', 20) FROM fts WHERE fts MATCH ?1 "
-    "ORDER BY published_at DESC LIMIT 20",
-    /* newest first, one source */
-    "SELECT id, title, source, published_at, bm25(fts), "
-    "snippet(fts, 1, '<mark>', '</mark>', '…', 20) FROM fts WHERE fts MATCH ?1 "
-    "AND source = ?2 ORDER BY published_at DESC LIMIT 20",
-};
+/* [snippets][order and filter]: without snippets, the same rows and columns with NULL in the
+ * snippet's place (what a client that does not want them would ask). */
+#define SEARCH_COLS(snip) "SELECT id, title, source, published_at, bm25(fts), " snip " FROM fts "
+#define SNIP              "snippet(fts, 1, '<mark>', '</mark>', '…', 20)"
+#define SEARCH_SQLS(snip)                                                                          \
+    { /* relevance */                                                                              \
+        SEARCH_COLS(snip)                                                                          \
+        "WHERE fts MATCH ?1 ORDER BY bm25(fts) LIMIT 20", /* relevance, one source */              \
+            SEARCH_COLS(                                                                           \
+                snip) "WHERE fts MATCH ?1 AND source = ?2 ORDER BY bm25(fts) LIMIT 20", /* newest  \
+                                                                                           first   \
+                                                                                         */        \
+            SEARCH_COLS(                                                                           \
+                snip) "WHERE fts MATCH ?1 ORDER BY published_at DESC LIMIT 20", /* newest first,   \
+                                                                                   one source */   \
+            SEARCH_COLS(                                                                           \
+                snip) "WHERE fts MATCH ?1 AND source = ?2 ORDER BY published_at DESC LIMIT 20"     \
+    }
+static const char *const SEARCH_SQL[2][4] = {SEARCH_SQLS("NULL"), SEARCH_SQLS(SNIP)};
 
 struct search_run {
     const char *dbpath;
@@ -195,6 +196,7 @@ struct search_run {
     long requests; /* queries to run in all */
     double deadline;
     int cache_mb;
+    int snippets;
     FILE *dump; /* "query<TAB>ms<TAB>hits" per timed query, single-threaded runs only */
     atomic_long next;
 };
@@ -222,8 +224,8 @@ static void *search_worker(void *arg)
     }
     exec(db, pragma);
     for (int i = 0; i < 4; i++) {
-        if (sqlite3_prepare_v3(db, SEARCH_SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v3(db, SEARCH_SQL[run->snippets][i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &st[i], NULL) != SQLITE_OK) {
             fprintf(stderr, "fts5_limit: prepare: %s\n", sqlite3_errmsg(db));
             w->errors++;
             goto out;
@@ -277,7 +279,7 @@ out:
 /* Runs requests queries (cycling through the file) on concurrency threads, each with its own
  * connection, for at most duration seconds. Prints a "search" line unless quiet. */
 static int search(const char *dbpath, const struct bench_query *qs, long nq, int concurrency,
-                  long requests, double duration, int cache_mb, int quiet, FILE *dump)
+                  long requests, double duration, int cache_mb, int snippets, int quiet, FILE *dump)
 {
     struct search_run run = {.dbpath = dbpath,
                              .qs = qs,
@@ -285,6 +287,7 @@ static int search(const char *dbpath, const struct bench_query *qs, long nq, int
                              .requests = requests,
                              .deadline = bench_now() + duration,
                              .cache_mb = cache_mb,
+                             .snippets = snippets,
                              .dump = concurrency == 1 && !quiet ? dump : NULL};
     atomic_init(&run.next, 0);
     struct worker *w = calloc((size_t)concurrency, sizeof *w);
@@ -309,8 +312,9 @@ static int search(const char *dbpath, const struct bench_query *qs, long nq, int
     if (!quiet) {
         json_t *o = json_object();
         json_object_set_new(o, "system", json_string("fts5"));
-        json_object_set_new(o, "op", json_string("search"));
+        json_object_set_new(o, "op", json_string(snippets ? "search" : "search_nosnip"));
         json_object_set_new(o, "concurrency", json_integer(concurrency));
+        json_object_set_new(o, "snippets", json_boolean(snippets));
         json_object_set_new(o, "requests", json_integer(done));
         json_object_set_new(o, "errors", json_integer(errors));
         json_object_set_new(o, "seconds", json_real(secs));
@@ -328,16 +332,19 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: fts5_limit --db PATH [--articles FILE] [--queries FILE] [--batch 1000]\n"
                "                  [--concurrency 1,16] [--requests N] [--duration S]\n"
-               "                  [--cache-mb 64] [--no-warmup] [--dump FILE]\n"
+               "                  [--cache-mb 64] [--snippets on|off|both] [--no-warmup]\n"
+               "                  [--dump FILE]\n"
                "Inserts FILE's articles into a new FTS5 table in PATH (which must not hold one),\n"
                "then runs the queries at each concurrency: one untimed pass to warm the cache,\n"
                "then N queries (default: the file's count) or S seconds, whichever ends first.\n"
-               "--dump writes one line per timed query at concurrency 1: index, ms, hits.\n");
+               "--snippets both: each level with snippets (op search), then without (op\n"
+               "search_nosnip). --dump: one line per timed query at concurrency 1 (with\n"
+               "snippets when both): index, ms, hits.\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *dbpath = NULL, *articles = NULL, *queries = NULL, *conc = "1,16";
+    const char *dbpath = NULL, *articles = NULL, *queries = NULL, *conc = "1,16", *snip = "on";
     int batch = 1000, cache_mb = 64, warmup = 1;
     long requests = 0;
     double duration = 60;
@@ -350,12 +357,13 @@ int main(int argc, char **argv)
                                          {"requests", required_argument, 0, 'r'},
                                          {"duration", required_argument, 0, 't'},
                                          {"cache-mb", required_argument, 0, 'm'},
+                                         {"snippets", required_argument, 0, 's'},
                                          {"no-warmup", no_argument, 0, 'W'},
                                          {"dump", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:a:q:b:c:r:t:m:WD:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:a:q:b:c:r:t:m:s:WD:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dbpath = optarg;
@@ -381,6 +389,9 @@ int main(int argc, char **argv)
         case 'm':
             cache_mb = atoi(optarg);
             break;
+        case 's':
+            snip = optarg;
+            break;
         case 'W':
             warmup = 0;
             break;
@@ -401,7 +412,10 @@ int main(int argc, char **argv)
     }
     int levels[16];
     int nlevels = bench_parse_list(conc, levels, 16);
-    if (!dbpath || batch < 1 || cache_mb < 1 || nlevels < 1 || duration <= 0) {
+    int with = strcmp(snip, "on") == 0 || strcmp(snip, "both") == 0;
+    int without = strcmp(snip, "off") == 0 || strcmp(snip, "both") == 0;
+    if (!dbpath || batch < 1 || cache_mb < 1 || nlevels < 1 || duration <= 0 ||
+        (!with && !without)) {
         usage(stderr);
         return 2;
     }
@@ -421,9 +435,14 @@ int main(int argc, char **argv)
         requests = nq;
     int rc = 0;
     if (warmup)
-        search(dbpath, qs, nq, 1, nq, duration, cache_mb, 1, NULL);
-    for (int i = 0; i < nlevels; i++)
-        rc |= search(dbpath, qs, nq, levels[i], requests, duration, cache_mb, 0, dump);
+        search(dbpath, qs, nq, 1, nq, duration, cache_mb, with, 1, NULL);
+    for (int i = 0; i < nlevels; i++) {
+        if (with)
+            rc |= search(dbpath, qs, nq, levels[i], requests, duration, cache_mb, 1, 0, dump);
+        if (without)
+            rc |= search(dbpath, qs, nq, levels[i], requests, duration, cache_mb, 0, 0,
+                         with ? NULL : dump);
+    }
     bench_queries_free(qs, nq);
     if (dump)
         fclose(dump);

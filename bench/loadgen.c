@@ -57,6 +57,7 @@ struct config {
     const char *path;
     const char *file;
     const char *label;
+    const char *params; /* search: appended to every URL ("&fields=..."), or NULL */
     int concurrency;
     long requests;
     double duration;
@@ -296,7 +297,7 @@ static void run(const struct config *cfg, struct source *src, long limit, double
     curl_multi_cleanup(multi);
 }
 
-static char *search_url(CURL *e, const char *base, const struct bench_query *q)
+static char *search_url(CURL *e, const char *base, const struct bench_query *q, const char *params)
 {
     struct buf b = {0};
     char *qe = curl_easy_escape(e, q->q, 0);
@@ -313,6 +314,8 @@ static char *search_url(CURL *e, const char *base, const struct bench_query *q)
     }
     if (q->newest)
         buf_add(&b, "&sort=newest", 12);
+    if (params)
+        buf_add(&b, params, strlen(params));
     return b.p;
 }
 
@@ -326,12 +329,13 @@ static void usage(FILE *f)
     fprintf(f, "usage: loadgen --url http://127.0.0.1:PORT --mode get|post|bulk|search\n"
                "               [--file FILE] [--path /healthz] [--concurrency C] [--requests N]\n"
                "               [--duration S] [--batch 10000] [--warmup] [--label NAME]\n"
-               "               [--timeout S] [--dump FILE]\n"
+               "               [--timeout S] [--dump FILE] [--params '&fields=...']\n"
                "post: one POST /v1/articles per line of FILE; bulk: POST /v1/articles/_bulk with\n"
                "BATCH lines each; search: GET /v1/search for each query of FILE (cycling), after\n"
                "one untimed pass with --warmup; get: GET PATH. Stops after N requests, at the end\n"
                "of FILE or after S seconds, whichever comes first. Prints one JSON line.\n"
-               "--dump writes one line per timed search: query index, ms, hits.\n");
+               "--dump writes one line per timed search: query index, ms, hits. --params is\n"
+               "appended as given (already escaped) to every search URL.\n");
 }
 
 int main(int argc, char **argv)
@@ -356,11 +360,12 @@ int main(int argc, char **argv)
                                          {"label", required_argument, 0, 'l'},
                                          {"timeout", required_argument, 0, 'T'},
                                          {"dump", required_argument, 0, 'D'},
+                                         {"params", required_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     const char *mode = "get";
-    while ((c = getopt_long(argc, argv, "u:m:f:p:c:n:d:b:wl:T:D:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "u:m:f:p:c:n:d:b:wl:T:D:P:h", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             cfg.base = optarg;
@@ -394,6 +399,9 @@ int main(int argc, char **argv)
             break;
         case 'T':
             cfg.timeout = atof(optarg);
+            break;
+        case 'P':
+            cfg.params = optarg;
             break;
         case 'D':
             cfg.dump = fopen(optarg, "w");
@@ -445,7 +453,7 @@ int main(int argc, char **argv)
         }
         src.urls = calloc((size_t)nq, sizeof *src.urls);
         for (long i = 0; i < nq; i++)
-            src.urls[i] = search_url(helper, cfg.base, &qs[i]);
+            src.urls[i] = search_url(helper, cfg.base, &qs[i], cfg.params);
         src.nurls = nq;
     } else if (cfg.mode == MODE_GET) {
         src.urls = calloc(1, sizeof *src.urls);

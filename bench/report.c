@@ -1,5 +1,6 @@
 /* report.c: reads the JSON lines of one bench/run and prints the ratios (articled / bare
- * FTS5, articled / PostgreSQL, articled / nginx) and the targets, met or missed, as JSON lines
+ * FTS5, articled / PostgreSQL, articled / Xapian, articled / nginx), the share of search time
+ * that snippets take on each engine, and the targets, met or missed, as JSON lines
  * (--format json) or as a human-readable table (--format table). A figure that the run did
  * not produce shows as n/a and its target as not measured. */
 
@@ -152,6 +153,108 @@ static int pair(const char *a_path, const char *b_path, const char *name)
     return 0;
 }
 
+/* The snippets' share of one system's c=1 search time, per query kind: with.tsv and
+ * without.tsv are --dump files of the same queries with snippets and without (each query's
+ * fastest run), queries the query file (its kinds). One line per kind and one for all:
+ * the summed times and share = 1 - without / with. */
+static int share(const char *queries, const char *with_path, const char *without_path,
+                 const char *name)
+{
+    struct bench_query *qs;
+    long nq = bench_queries_load(queries, &qs), nw, no;
+    struct perq *w = nq > 0 ? read_dump(with_path, &nw) : NULL;
+    struct perq *o = w ? read_dump(without_path, &no) : NULL;
+    if (!w || !o) {
+        free(w);
+        if (nq > 0)
+            bench_queries_free(qs, nq);
+        return 1;
+    }
+    const char *kinds[16];
+    int nk = 0;
+    for (long i = 0; i < nq; i++) {
+        int k = 0;
+        while (k < nk && strcmp(kinds[k], qs[i].kind) != 0)
+            k++;
+        if (k == nk && nk < 15)
+            kinds[nk++] = qs[i].kind;
+    }
+    kinds[nk++] = "all";
+    for (int k = 0; k < nk; k++) {
+        double sw = 0, so = 0;
+        long n = 0;
+        for (long i = 0; i < nq && i < nw && i < no; i++) {
+            if (!w[i].seen || !o[i].seen || (k < nk - 1 && strcmp(qs[i].kind, kinds[k]) != 0))
+                continue;
+            sw += w[i].ms;
+            so += o[i].ms;
+            n++;
+        }
+        json_t *j = json_object();
+        json_object_set_new(j, "system", json_string("report"));
+        json_object_set_new(j, "op", json_string("snippet_share"));
+        json_object_set_new(j, "name", json_string(name));
+        json_object_set_new(j, "kind", json_string(kinds[k]));
+        json_object_set_new(j, "queries", json_integer(n));
+        json_object_set_new(j, "mean_with_ms", json_real(n ? sw / (double)n : 0));
+        json_object_set_new(j, "mean_without_ms", json_real(n ? so / (double)n : 0));
+        json_object_set_new(j, "share", sw > 0 ? json_real(1.0 - so / sw) : json_null());
+        bench_emit(j);
+    }
+    free(w);
+    free(o);
+    bench_queries_free(qs, nq);
+    return 0;
+}
+
+/* One line of the main table: articled, FTS5, PostgreSQL, Xapian, then (with ratios)
+ * articled's figure over each of the others'. */
+static void row(const char *label, const double v[4], int decimals, int ratios)
+{
+    char f[7][32];
+    printf("%-34s %11s %11s %11s %11s", label, fmt(v[0], decimals, f[0]), fmt(v[1], decimals, f[1]),
+           fmt(v[2], decimals, f[2]), fmt(v[3], decimals, f[3]));
+    if (ratios)
+        printf(" %8s %8s %8s", fmt(ratio(v[0], v[1]), 2, f[4]), fmt(ratio(v[0], v[2]), 2, f[5]),
+               fmt(ratio(v[0], v[3]), 2, f[6]));
+    printf("\n");
+}
+
+/* The snippet table: each engine's c=1 search with snippets (op search) and without (op
+ * search_nosnip), and the share of the mean time that the snippets take. */
+static void snippet_table(void)
+{
+    static const char *const sys[3] = {"articled", "fts5", "xapian"};
+    static const char *const names[3] = {"articled (HTTP)", "FTS5 limit", "Xapian"};
+    char f[7][32];
+    printf("\n%-22s %10s %10s %10s %10s %10s %10s %8s\n", "snippets, c=1", "p50 with", "p50 w/o",
+           "p99 with", "p99 w/o", "mean with", "mean w/o", "share");
+    for (int i = 0; i < 3; i++) {
+        json_t *w = find(sys[i], "search", 1), *wo = find(sys[i], "search_nosnip", 1);
+        double mw = num(w, "mean_ms"), mo = num(wo, "mean_ms");
+        double share = isnan(mw) || isnan(mo) || mw <= 0 ? NAN : (mw - mo) / mw;
+        printf("%-22s %10s %10s %10s %10s %10s %10s %8s\n", names[i],
+               fmt(num(w, "p50_ms"), 3, f[0]), fmt(num(wo, "p50_ms"), 3, f[1]),
+               fmt(num(w, "p99_ms"), 3, f[2]), fmt(num(wo, "p99_ms"), 3, f[3]), fmt(mw, 3, f[4]),
+               fmt(mo, 3, f[5]), fmt(share, 2, f[6]));
+    }
+    printf("(share: 1 - mean without / mean with; articled without = fields= lacking snippet)\n");
+    size_t i;
+    json_t *r;
+    json_array_foreach(records, i, r)
+    {
+        const char *op = json_string_value(json_object_get(r, "op"));
+        if (!op || strcmp(op, "snippet_share") != 0)
+            continue;
+        printf("  %s, %-8s %5lld queries: mean %8s ms with, %8s ms without, share %s\n",
+               json_string_value(json_object_get(r, "name")),
+               json_string_value(json_object_get(r, "kind")),
+               json_integer_value(json_object_get(r, "queries")),
+               fmt(num(r, "mean_with_ms"), 3, f[0]), fmt(num(r, "mean_without_ms"), 3, f[1]),
+               fmt(num(r, "share"), 2, f[2]));
+    }
+}
+
 struct target {
     const char *name;
     const char *what;
@@ -166,6 +269,8 @@ int main(int argc, char **argv)
     const char *path = NULL, *format = "table";
     if (argc == 5 && strcmp(argv[1], "--pair") == 0)
         return pair(argv[2], argv[3], argv[4]);
+    if (argc == 6 && strcmp(argv[1], "--share") == 0)
+        return share(argv[2], argv[3], argv[4], argv[5]);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
             format = argv[++i];
@@ -174,7 +279,8 @@ int main(int argc, char **argv)
     }
     if (!path) {
         fprintf(stderr, "usage: bench_report [--format json|table] RESULTS.jsonl\n"
-                        "       bench_report --pair A.tsv B.tsv NAME\n");
+                        "       bench_report --pair A.tsv B.tsv NAME\n"
+                        "       bench_report --share QUERIES WITH.tsv WITHOUT.tsv NAME\n");
         return 2;
     }
     FILE *f = fopen(path, "r");
@@ -210,11 +316,14 @@ int main(int argc, char **argv)
     double a_bpa = get("articled", "resources", 0, "bytes_per_article");
     double fts_bpa = get("fts5", "ingest", 0, "bytes_per_article");
     double pg_bpa = get("postgres", "ingest", 0, "bytes_per_article");
+    double xa_ingest = get("xapian", "ingest", 0, "articles_per_s");
+    double xa_bpa = get("xapian", "ingest", 0, "bytes_per_article");
 
-    static const char *const sys[3] = {"articled", "fts5", "postgres"};
+    /* [3]: Xapian, in-process, with MSet::snippet on the returned hits */
+    static const char *const sys[4] = {"articled", "fts5", "postgres", "xapian"};
     static const int levels[2] = {1, 16};
-    double p50[3][2], p99[3][2], qps[3][2], hits[3][2];
-    for (int s = 0; s < 3; s++)
+    double p50[4][2], p99[4][2], qps[4][2], hits[4][2];
+    for (int s = 0; s < 4; s++)
         for (int l = 0; l < 2; l++) {
             json_t *r = find(sys[s], "search", levels[l]);
             p50[s][l] = num(r, "p50_ms");
@@ -223,7 +332,7 @@ int main(int argc, char **argv)
             hits[s][l] = num(r, "hits_mean");
         }
 
-    json_t *pq_fts = NULL, *pq_pg = NULL;
+    json_t *pq_fts = NULL, *pq_pg = NULL, *pq_xa = NULL;
     {
         size_t i;
         json_t *r;
@@ -237,6 +346,8 @@ int main(int argc, char **argv)
                 pq_fts = r;
             else if (strcmp(nm, "articled_vs_postgres") == 0)
                 pq_pg = r;
+            else if (strcmp(nm, "articled_vs_xapian") == 0)
+                pq_xa = r;
         }
     }
     double pq_fts_median = num(pq_fts, "median_ratio");
@@ -259,6 +370,15 @@ int main(int argc, char **argv)
         {"healthz_vs_nginx", "/healthz req/s >= 0.85x nginx", ratio(a_health, ngx_health),
          ">=", 0.85, NULL},
         {"rss_mb", "peak RSS < 200 MB", rss_mb, "<=", 200.0, n < 1000000 ? rss_note : NULL},
+        /* issue 24's, against the embedded peer (set for the real corpora at c=1 and for
+         * 100,000 articles at c=16) */
+        {"search_p99_c1_ms", "search p99 (c=1) <= 2 ms", p99[0][0], "<=", 2.0, NULL},
+        {"search_p99_c1_vs_xapian", "search p99 (c=1) <= 2.5x Xapian's",
+         ratio(p99[0][0], p99[3][0]), "<=", 2.5, NULL},
+        {"search_p50_c1_minus_xapian", "search p50 (c=1) <= Xapian's + 0.3 ms (ms over)",
+         p50[0][0] - p50[3][0], "<=", 0.3, NULL},
+        {"search_qps_c16_vs_xapian", "search QPS (c=16) >= Xapian's", ratio(qps[0][1], qps[3][1]),
+         ">=", 1.0, NULL},
     };
     int ntargets = (int)(sizeof targets / sizeof targets[0]);
 
@@ -276,6 +396,11 @@ int main(int argc, char **argv)
             {"search_qps_c1_vs_postgres", ratio(qps[0][0], qps[2][0])},
             {"search_qps_c16_vs_fts5", ratio(qps[0][1], qps[1][1])},
             {"search_qps_c16_vs_postgres", ratio(qps[0][1], qps[2][1])},
+            {"search_p50_c1_vs_xapian", ratio(p50[0][0], p50[3][0])},
+            {"search_p99_c1_vs_xapian", ratio(p99[0][0], p99[3][0])},
+            {"search_qps_c1_vs_xapian", ratio(qps[0][0], qps[3][0])},
+            {"search_qps_c16_vs_xapian", ratio(qps[0][1], qps[3][1])},
+            {"bulk_vs_xapian", ratio(a_bulk, xa_ingest)},
             {"healthz_vs_nginx", ratio(a_health, ngx_health)},
         };
         for (size_t i = 0; i < sizeof ratios / sizeof ratios[0]; i++) {
@@ -305,7 +430,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    char a[32], b[32], c[32], d[32], e[32];
+    char a[32], c[32], d[32], e[32];
     printf("\narticled benchmark: %lld articles, seed %lld%s\n", n,
            json_integer_value(json_object_get(meta, "seed")),
            json_is_true(json_object_get(meta, "quick")) ? ", quick mode" : "");
@@ -318,35 +443,30 @@ int main(int argc, char **argv)
         printf("note: articled stored %lld of the %lld articles (ingest time limit or errors); "
                "its search and size figures are over fewer articles than the others'\n",
                stored, n);
-    printf("%-34s %12s %12s %12s %9s %9s\n", "metric", "articled", "FTS5 limit", "PostgreSQL",
-           "vs limit", "vs PG");
-    printf("%-34s %12s %12s %12s %9s %9s\n", "bulk ingest (articles/s)", fmt(a_bulk, 0, a),
-           fmt(fts_ingest, 0, b), fmt(pg_ingest, 0, c), fmt(ratio(a_bulk, fts_ingest), 2, d),
-           fmt(ratio(a_bulk, pg_ingest), 2, e));
-    printf("%-34s %12s %12s %12s %9s %9s\n", "single POST c=32 (articles/s)", fmt(a_post, 0, a),
-           fmt(fts_ingest, 0, b), "", fmt(ratio(a_post, fts_ingest), 2, d), "");
+    printf("%-34s %11s %11s %11s %11s %8s %8s %8s\n", "metric", "articled", "FTS5 limit",
+           "PostgreSQL", "Xapian", "vs limit", "vs PG", "vs Xap");
+    double v[4];
+    v[0] = a_bulk, v[1] = fts_ingest, v[2] = pg_ingest, v[3] = xa_ingest;
+    row("bulk ingest (articles/s)", v, 0, 1);
+    v[0] = a_post, v[1] = fts_ingest, v[2] = NAN, v[3] = NAN;
+    row("single POST c=32 (articles/s)", v, 0, 1);
     for (int l = 0; l < 2; l++) {
         char label[64];
         snprintf(label, sizeof label, "search c=%d p50 (ms)", levels[l]);
-        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(p50[0][l], 3, a), fmt(p50[1][l], 3, b),
-               fmt(p50[2][l], 3, c), fmt(ratio(p50[0][l], p50[1][l]), 2, d),
-               fmt(ratio(p50[0][l], p50[2][l]), 2, e));
+        row(label, (double[4]){p50[0][l], p50[1][l], p50[2][l], p50[3][l]}, 3, 1);
         snprintf(label, sizeof label, "search c=%d p99 (ms)", levels[l]);
-        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(p99[0][l], 3, a), fmt(p99[1][l], 3, b),
-               fmt(p99[2][l], 3, c), fmt(ratio(p99[0][l], p99[1][l]), 2, d),
-               fmt(ratio(p99[0][l], p99[2][l]), 2, e));
+        row(label, (double[4]){p99[0][l], p99[1][l], p99[2][l], p99[3][l]}, 3, 1);
         snprintf(label, sizeof label, "search c=%d QPS", levels[l]);
-        printf("%-34s %12s %12s %12s %9s %9s\n", label, fmt(qps[0][l], 0, a), fmt(qps[1][l], 0, b),
-               fmt(qps[2][l], 0, c), fmt(ratio(qps[0][l], qps[1][l]), 2, d),
-               fmt(ratio(qps[0][l], qps[2][l]), 2, e));
+        row(label, (double[4]){qps[0][l], qps[1][l], qps[2][l], qps[3][l]}, 0, 1);
         snprintf(label, sizeof label, "search c=%d hits per query", levels[l]);
-        printf("%-34s %12s %12s %12s\n", label, fmt(hits[0][l], 1, a), fmt(hits[1][l], 1, b),
-               fmt(hits[2][l], 1, c));
+        row(label, (double[4]){hits[0][l], hits[1][l], hits[2][l], hits[3][l]}, 1, 0);
     }
-    printf("%-34s %12s %12s %12s %9s %9s\n", "search c=1 per-query ratio, median", "", "", "",
-           fmt(pq_fts_median, 2, d), fmt(num(pq_pg, "median_ratio"), 2, e));
-    printf("%-34s %12s %12s %12s %9s %9s\n", "search c=1 queries, hits differ", "", "", "",
-           fmt(num(pq_fts, "hits_differ"), 0, d), fmt(num(pq_pg, "hits_differ"), 0, e));
+    printf("%-34s %11s %11s %11s %11s %8s %8s %8s\n", "search c=1 per-query ratio, median", "", "",
+           "", "", fmt(pq_fts_median, 2, d), fmt(num(pq_pg, "median_ratio"), 2, e),
+           fmt(num(pq_xa, "median_ratio"), 2, c));
+    printf("%-34s %11s %11s %11s %11s %8s %8s %8s\n", "search c=1 queries, hits differ", "", "", "",
+           "", fmt(num(pq_fts, "hits_differ"), 0, d), fmt(num(pq_pg, "hits_differ"), 0, e),
+           fmt(num(pq_xa, "hits_differ"), 0, c));
     long long non2xx = 0;
     {
         size_t i;
@@ -359,13 +479,13 @@ int main(int argc, char **argv)
         }
     }
     printf("%-34s %12lld\n", "non-2xx responses (all requests)", non2xx);
-    printf("%-34s %12s %12s %12s\n", "storage (bytes/article)", fmt(a_bpa, 0, a),
-           fmt(fts_bpa, 0, b), fmt(pg_bpa, 0, c));
+    row("storage (bytes/article)", (double[4]){a_bpa, fts_bpa, pg_bpa, xa_bpa}, 0, 0);
     printf("%-34s %12s\n", "peak RSS (MB, VmHWM)", fmt(rss_mb, 1, a));
     printf("%-34s %12s %12s %12s %9s\n", "/healthz (req/s, wrk)", fmt(a_health, 0, a), "", "", "");
     printf("%-34s %12s %12s %12s %9s  (articled / nginx)\n", "  nginx return 200 (req/s)",
            fmt(ngx_health, 0, a), "", "", fmt(ratio(a_health, ngx_health), 2, d));
 
+    snippet_table();
     printf("\n%-52s %10s  %s\n", "target", "measured", "result");
     int missed = 0;
     for (int i = 0; i < ntargets; i++) {

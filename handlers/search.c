@@ -253,6 +253,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
+    q.no_snippet = !(fields & SEARCH_FIELD_SNIPPET);
     sf = calloc(1, sizeof *sf);
     if (sf == NULL) {
         reply_fail(res, ERR_INTERNAL, "out of memory");

@@ -9,7 +9,8 @@
 #              curl (health check, tour)
 #   test       the test builds: Criterion, libcurl and libyaml for the black-box tests
 #   fuzz       the libFuzzer harnesses (clang and its runtime)
-#   bench      bench/run: libpq and PostgreSQL (the peer), nginx and wrk (the HTTP floor)
+#   bench      bench/run: libpq and PostgreSQL (the peer), libxapian-dev (the Xapian peer),
+#              nginx and wrk (the HTTP floor)
 #   contract   tests/contract/run.sh: node and npm for the Redocly linter and Prism's proxy
 #   browser    tests/browser/run.sh: Debian's chromium, and node and npm for playwright-core
 #   container  tests/container/verify.sh: podman and debootstrap, without a Docker engine
@@ -27,7 +28,7 @@ articled_packages_group() {
     fuzz)
         echo clang libclang-rt-14-dev ;;
     bench)
-        echo libpq-dev postgresql nginx wrk ;;
+        echo libpq-dev postgresql libxapian-dev nginx wrk ;;
     contract)
         echo nodejs npm ;;
     browser)

@@ -352,6 +352,7 @@ struct store_search_query {
     const int64_t *entities, *xentities; /* borrowed */
     size_t nentities, nxentities;
     unsigned cards; /* STORE_CARD_* bits: what each hit carries beside the basics */
+    int no_snippet; /* 1: the hits' snippet is not computed (NULL): fields= without it */
 };
 
 /* What a hit's card holds beside id, title, source, published_at, score and

@@ -300,7 +300,7 @@ static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
  * keep_rank, each hit keeps the rank and copies phase 1 gave its row. */
 static int store_search_render(struct store_reader *r, enum store_rstmt id, const char *match,
                                const struct page_row *rows, size_t n, int keep_rank,
-                               struct store_hits *out)
+                               int no_snippet, struct store_hits *out)
 {
     sqlite3_stmt *s = store_reader_stmt(r, id);
     struct store_hit *got = NULL;
@@ -333,6 +333,8 @@ static int store_search_render(struct store_reader *r, enum store_rstmt id, cons
     sqlite3_bind_int64(s, 2, lo);
     sqlite3_bind_int64(s, 3, hi);
     sqlite3_bind_text(s, 4, json, -1, SQLITE_STATIC);
+    if (no_snippet)
+        sqlite3_bind_int(s, 20, 1);
     while (rc == SQLITE_OK && ngot < n && (rc = sqlite3_step(s)) == SQLITE_ROW)
         rc = store_search_hit(s, &got[ngot++]);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW)
@@ -409,12 +411,13 @@ static int store_search_two_phase(struct store_reader *r, const struct store_sea
      * whole store (a browse of every article: the one pass would read every
      * article's token): each row is looked up alone, FTS5 seeking to it. */
     if (ranked) {
-        rc = store_search_render(r, RSTMT_SEARCH_ONE, match, rows, nrows, keep_rank, out);
+        rc = store_search_render(r, RSTMT_SEARCH_ONE, match, rows, nrows, keep_rank,
+                                 q->no_snippet, out);
     } else {
         rc = SQLITE_OK;
         for (size_t i = 0; i < nrows && rc == SQLITE_OK; i++)
             rc = store_search_render(r, RSTMT_SEARCH_ONE_UNRANKED, match, &rows[i], 1, keep_rank,
-                                     out);
+                                     q->no_snippet, out);
     }
     if (rc != SQLITE_OK) {
         store_error_from_sqlite(err, STORE_IO_READ, rc, NULL, "search failed");
@@ -445,6 +448,8 @@ static int store_search_run_rank(struct store_reader *r, const struct store_sear
     sqlite3_bind_int64(s, 9, q->offset);
     sqlite3_bind_int64(s, 11, p->floor);
     sqlite3_bind_text(s, 12, rank_fn, -1, SQLITE_STATIC);
+    if (q->no_snippet)
+        sqlite3_bind_int(s, 20, 1);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (out->n == p->limit) {
             out->more = 1;

@@ -358,6 +358,49 @@ Test(store, group_commit_from_many_threads)
     store_close(st);
 }
 
+/* A search whose client asked for no snippet (fields= without it) gets the
+ * same hits with no snippet computed; by default every hit has one. Both the
+ * one-statement relevance search and the two-phase newest-first one. */
+Test(store, snippet_computed_only_when_asked)
+{
+    struct store *st = NULL;
+    struct error err = {0};
+    struct store_options o = {0};
+    struct store_op op;
+
+    cr_assert_eq(store_open(path, &o, &st, &err), 0, "%s", err.msg);
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "s%d", i);
+        cr_assert_eq(write_one(st, STORE_OP_CREATE, id, "the heron stood in the reeds", &op), 0);
+        article_clear(&op.article);
+    }
+    static const enum store_sort sorts[2] = {STORE_SORT_RELEVANCE, STORE_SORT_NEWEST};
+    for (int k = 0; k < 2; k++)
+        for (int no = 0; no < 2; no++) {
+            struct store_search_query q = {.match = "\"heron\"",
+                                           .from = INT64_MIN,
+                                           .to = INT64_MAX,
+                                           .sort = sorts[k],
+                                           .limit = 20,
+                                           .no_snippet = no};
+            struct store_hits hits;
+            cr_assert_eq(store_search(st, &q, &hits, &err), 0, "%s", err.msg);
+            cr_expect_eq(hits.n, 3, "sort %d no_snippet %d", k, no);
+            for (size_t i = 0; i < hits.n; i++) {
+                if (no)
+                    cr_expect_null(hits.items[i].snippet, "sort %d", k);
+                else
+                    cr_expect(hits.items[i].snippet &&
+                                  strstr(hits.items[i].snippet, "<mark>heron</mark>"),
+                              "sort %d: %s", k,
+                              hits.items[i].snippet ? hits.items[i].snippet : "(null)");
+            }
+            store_hits_free(&hits);
+        }
+    store_close(st);
+}
+
 Test(store, newest_first_over_many_matches_pages_in_order)
 {
     struct store *st = NULL;
