@@ -322,6 +322,10 @@ static const char *const migrations[] = {
     "  tokenize='porter unicode61 remove_diacritics 2');"
     "INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(4.0, 1.0, 0.0)');"
     "INSERT INTO articles_fts(articles_fts) VALUES('rebuild');",
+    /* 18: whether an article's language was detected (pipeline/
+     * stage_language.c) rather than given; articles stored before keep
+     * theirs as they are (README "Languages") */
+    "ALTER TABLE articles ADD COLUMN language_detected INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
