@@ -15,10 +15,18 @@
 #define LANGID_LANG_MAX  255
 
 struct langid_model {
-    size_t nlang, nent;
+    size_t nlang;
     char codes[LANGID_LANG_MAX][3];
     uint8_t unseen[LANGID_LANG_MAX];
-    const unsigned char *ent; /* nent entries of LANGID_ENT_BYTES, borrowed */
+    /* the entries laid out for scoring: one row of nlang costs per distinct
+     * n-gram (unseen where a language does not list it), found by an open
+     * addressing table (slot: 1 + row, 0 empty): a feature costs one probe
+     * and nlang byte additions on one cache line or two */
+    size_t nrow, mask;
+    uint8_t *rows;      /* nrow x nlang costs */
+    struct langid_slot {
+        uint32_t key, row; /* the n-gram's hash, 1 + its row (0: empty) */
+    } *slot;            /* mask + 1 */
 };
 
 static uint32_t langid_rd32(const unsigned char *p)
@@ -30,7 +38,8 @@ int langid_model_load(const unsigned char *data, size_t len, struct langid_model
                       struct error *err)
 {
     struct langid_model *m = NULL;
-    size_t off = 16;
+    const unsigned char *ent;
+    size_t off = 16, nent;
 
     *out = NULL;
     if (len < 16 || memcmp(data, LANGID_MAGIC, 8) != 0) {
@@ -42,9 +51,9 @@ int langid_model_load(const unsigned char *data, size_t len, struct langid_model
         return -1;
     }
     m->nlang = langid_rd32(data + 8);
-    m->nent = langid_rd32(data + 12);
+    nent = langid_rd32(data + 12);
     if (m->nlang == 0 || m->nlang > LANGID_LANG_MAX || len < off + m->nlang * 3 ||
-        (len - off - m->nlang * 3) / LANGID_ENT_BYTES < m->nent) {
+        (len - off - m->nlang * 3) / LANGID_ENT_BYTES < nent) {
         error_set(err, ERR_INTERNAL, "language model: truncated or too many languages");
         free(m);
         return -1;
@@ -55,19 +64,52 @@ int langid_model_load(const unsigned char *data, size_t len, struct langid_model
         m->codes[i][2] = '\0';
         m->unseen[i] = data[off + 2];
     }
-    m->ent = data + off;
-    for (size_t i = 0; i < m->nent; i++)
-        if (m->ent[i * LANGID_ENT_BYTES + 4] >= m->nlang) {
-            error_set(err, ERR_INTERNAL, "language model: entry %zu names no language", i);
-            free(m);
-            return -1;
+    ent = data + off;
+    for (size_t i = 0; i < nent; i++) {
+        const unsigned char *e = ent + i * LANGID_ENT_BYTES;
+        if (e[4] >= m->nlang || (i > 0 && langid_rd32(e) < langid_rd32(e - LANGID_ENT_BYTES))) {
+            error_set(err, ERR_INTERNAL,
+                      "language model: entry %zu is out of order or names no language", i);
+            goto fail;
         }
+        m->nrow += i == 0 || langid_rd32(e) != langid_rd32(e - LANGID_ENT_BYTES);
+    }
+    for (m->mask = 1; m->mask < 2 * m->nrow; m->mask <<= 1)
+        ;
+    m->rows = malloc((m->nrow ? m->nrow : 1) * m->nlang);
+    m->slot = calloc(m->mask, sizeof *m->slot);
+    if (m->rows == NULL || m->slot == NULL) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto fail;
+    }
+    m->mask--;
+    for (size_t i = 0, r = 0; i < nent; i++) {
+        const unsigned char *e = ent + i * LANGID_ENT_BYTES;
+        uint32_t h = langid_rd32(e);
+        if (i == 0 || h != langid_rd32(e - LANGID_ENT_BYTES)) {
+            size_t j = h & m->mask;
+            r++;
+            memcpy(m->rows + (r - 1) * m->nlang, m->unseen, m->nlang);
+            while (m->slot[j].row != 0)
+                j = (j + 1) & m->mask;
+            m->slot[j].key = h;
+            m->slot[j].row = (uint32_t)r;
+        }
+        m->rows[(r - 1) * m->nlang + e[4]] = e[5];
+    }
     *out = m;
     return 0;
+fail:
+    langid_model_free(m);
+    return -1;
 }
 
 void langid_model_free(struct langid_model *m)
 {
+    if (m != NULL) {
+        free(m->rows);
+        free(m->slot);
+    }
     free(m);
 }
 
@@ -173,37 +215,26 @@ size_t langid_features(const char *text, size_t len, size_t max, langid_feature_
 
 struct langid_score {
     const struct langid_model *m;
-    double cost[LANGID_LANG_MAX];
-    size_t nfeat;
+    uint32_t cost[LANGID_LANG_MAX]; /* 1/16 nats: at most 5 features a byte x 255 */
+    size_t nfeat, unseen;           /* features, those no language lists */
 };
-
-/* First entry whose hash is h, or nent. */
-static size_t langid_find(const struct langid_model *m, uint32_t h)
-{
-    size_t lo = 0, hi = m->nent;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (langid_rd32(m->ent + mid * LANGID_ENT_BYTES) < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 static void langid_score_feature(uint32_t h, void *arg)
 {
     struct langid_score *sc = arg;
     const struct langid_model *m = sc->m;
+    size_t j = h & m->mask;
 
-    /* each language pays its unseen cost (added in bulk at the end) unless
-     * it lists the n-gram: then it pays the listed cost instead */
-    for (size_t i = langid_find(m, h);
-         i < m->nent && langid_rd32(m->ent + i * LANGID_ENT_BYTES) == h; i++) {
-        const unsigned char *e = m->ent + i * LANGID_ENT_BYTES;
-        sc->cost[e[4]] += (double)e[5] - (double)m->unseen[e[4]];
-    }
     sc->nfeat++;
+    for (; m->slot[j].row != 0; j = (j + 1) & m->mask)
+        if (m->slot[j].key == h) {
+            const uint8_t *row = m->rows + (size_t)(m->slot[j].row - 1) * m->nlang;
+            uint32_t *cost = sc->cost;
+            for (size_t l = 0; l < m->nlang; l++)
+                cost[l] += row[l];
+            return;
+        }
+    sc->unseen++;
 }
 
 int langid_detect(const struct langid_model *m, const char *text, size_t len,
@@ -226,7 +257,7 @@ int langid_detect(const struct langid_model *m, const char *text, size_t len,
         return 1;
     }
     for (size_t l = 0; l < m->nlang; l++)
-        sc->cost[l] += (double)m->unseen[l] * (double)sc->nfeat;
+        sc->cost[l] += m->unseen[l] * (uint32_t)sc->unseen;
     for (size_t l = 1; l < m->nlang; l++)
         if (sc->cost[l] < sc->cost[best])
             best = l;
@@ -238,7 +269,7 @@ int langid_detect(const struct langid_model *m, const char *text, size_t len,
      * n-grams of a word are not independent), so the gap is tempered: a
      * 4-nat lead over the runner-up is a confidence of about 0.46 */
     out->confidence =
-        m->nlang < 2 ? 1.0 : tanh((sc->cost[second] - sc->cost[best]) / 16.0 / 8.0);
+        m->nlang < 2 ? 1.0 : tanh((double)(sc->cost[second] - sc->cost[best]) / 16.0 / 8.0);
     free(sc);
     if (out->confidence < min_confidence)
         return 1;

@@ -10,8 +10,9 @@
 
 #include "analysis/error.h"
 
-/* At most this many bytes of a text are read (the cost of a detection is bounded by it). */
-#define LANGID_MAX_BYTES 4096
+/* At most this many bytes of a text are read (the cost of a detection is bounded by it;
+ * a paragraph is plenty: see README "Languages"). */
+#define LANGID_MAX_BYTES 1024
 /* Fewer letters than this: "unknown" (a name, a number, a word or two). */
 #define LANGID_MIN_LETTERS 12
 /* The model file's largest n-gram (features are 1..LANGID_MAX_N code points). */
@@ -25,9 +26,8 @@ struct langid_result {
 
 struct langid_model;
 
-/* Parses a model file from data[0..len) (borrowed: the model points into it, so data must
- * outlive the model). Returns 0 and a new model in *out (free with langid_model_free), or
- * -1 with err filled.
+/* Parses a model file from data[0..len) (read, not kept). Returns 0 and a new model in *out
+ * (free with langid_model_free), or -1 with err filled.
  * Format, little-endian: "ARTLID01"; u32 nlang; u32 nent; per language: 2 bytes code,
  * u8 unseen (the cost of an n-gram it does not list, in 1/16 nats); per entry, sorted by
  * hash then language: u32 hash, u8 language index, u8 cost in 1/16 nats. */
