@@ -14,6 +14,10 @@
 #define LANGID_ENT_BYTES 6
 #define LANGID_LANG_MAX  255
 
+struct langid_slot {
+    uint32_t key, row; /* the n-gram's hash, 1 + its row (0: empty) */
+};
+
 struct langid_model {
     size_t nlang;
     char codes[LANGID_LANG_MAX][3];
@@ -23,10 +27,8 @@ struct langid_model {
      * addressing table (slot: 1 + row, 0 empty): a feature costs one probe
      * and nlang byte additions on one cache line or two */
     size_t nrow, mask;
-    uint8_t *rows;      /* nrow x nlang costs */
-    struct langid_slot {
-        uint32_t key, row; /* the n-gram's hash, 1 + its row (0: empty) */
-    } *slot;            /* mask + 1 */
+    uint8_t *rows;            /* nrow x nlang costs */
+    struct langid_slot *slot; /* mask + 1 */
 };
 
 static uint32_t langid_rd32(const unsigned char *p)
@@ -168,8 +170,7 @@ static int langid_is_letter(uint32_t cp)
     return uc_is_alpha(cp) || uc_is_general_category(cp, UC_CATEGORY_M);
 }
 
-size_t langid_features(const char *text, size_t len, size_t max, langid_feature_fn fn,
-                       void *arg)
+size_t langid_features(const char *text, size_t len, size_t max, langid_feature_fn fn, void *arg)
 {
     uint32_t win[LANGID_MAX_N];
     size_t have = 0, letters = 0, pos = 0;
@@ -237,8 +238,8 @@ static void langid_score_feature(uint32_t h, void *arg)
     sc->unseen++;
 }
 
-int langid_detect(const struct langid_model *m, const char *text, size_t len,
-                  double min_confidence, struct langid_result *out)
+int langid_detect(const struct langid_model *m, const char *text, size_t len, double min_confidence,
+                  struct langid_result *out)
 {
     struct langid_score *sc;
     size_t best = 0, second = 0;

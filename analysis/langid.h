@@ -47,15 +47,14 @@ const char *langid_model_code(const struct langid_model *m, size_t i);
  * read) with m (NULL: langid_default()). Returns 0 and fills *out, or 1 and out->code ""
  * when the text is too short (fewer than LANGID_MIN_LETTERS letters), has no letters or
  * is ambiguous (confidence below min_confidence). Never fails otherwise. */
-int langid_detect(const struct langid_model *m, const char *text, size_t len,
-                  double min_confidence, struct langid_result *out);
+int langid_detect(const struct langid_model *m, const char *text, size_t len, double min_confidence,
+                  struct langid_result *out);
 
 /* The n-gram features of text[0..len) as langid_detect sees them (the training tool uses
  * this so both sides agree): fn is called with each feature's hash; returns the number of
  * letters read. Reads at most max bytes (0: no bound). */
 typedef void (*langid_feature_fn)(uint32_t hash, void *arg);
-size_t langid_features(const char *text, size_t len, size_t max, langid_feature_fn fn,
-                       void *arg);
+size_t langid_features(const char *text, size_t len, size_t max, langid_feature_fn fn, void *arg);
 
 /* True for a two-letter ISO 639-1 shape (two ASCII letters, any case). */
 int langid_code_valid(const char *s);

@@ -180,7 +180,9 @@ int main(int argc, char **argv)
            tot_n[1] ? 100.0 * tot_ok[1] / tot_n[1] : 0.0);
     printf("unknown: %u short, %u long; %zu texts in %.1f ms (%.1f us a text) with %s\n",
            tot_unk[0], tot_unk[1], texts, secs * 1e3, texts ? secs * 1e6 / (double)texts : 0.0,
-           textcat ? "libexttextcat" : model_path ? model_path : "the shipped model");
+           textcat      ? "libexttextcat"
+           : model_path ? model_path
+                        : "the shipped model");
 #ifdef ARTICLED_HAVE_EXTTEXTCAT
     if (tc != NULL)
         textcat_Done(tc);

@@ -25,19 +25,45 @@
 static const struct {
     const char *code, *dirs[3];
 } langs[] = {
-    {"en", {"de", "fr", "es"}}, {"de", {"de"}},        {"fr", {"fr"}},
-    {"es", {"es"}},             {"it", {"it"}},        {"pt", {"pt", "pt_BR"}},
-    {"nl", {"nl"}},             {"sv", {"sv"}},        {"da", {"da"}},
-    {"nb", {"nb", "no"}},       {"fi", {"fi"}},        {"pl", {"pl"}},
-    {"cs", {"cs"}},             {"sk", {"sk"}},        {"ro", {"ro"}},
-    {"hu", {"hu"}},             {"tr", {"tr"}},        {"ru", {"ru"}},
-    {"uk", {"uk"}},             {"bg", {"bg"}},        {"el", {"el"}},
-    {"ar", {"ar"}},             {"he", {"he"}},        {"fa", {"fa"}},
-    {"zh", {"zh_CN", "zh_TW"}}, {"ja", {"ja"}},        {"ko", {"ko"}},
-    {"hr", {"hr"}},             {"sr", {"sr"}},        {"sl", {"sl"}},
-    {"et", {"et"}},             {"lt", {"lt"}},        {"lv", {"lv"}},
-    {"ca", {"ca"}},             {"gl", {"gl"}},        {"eu", {"eu"}},
-    {"id", {"id"}},             {"vi", {"vi"}},        {"hi", {"hi"}},
+    {"en", {"de", "fr", "es"}},
+    {"de", {"de"}},
+    {"fr", {"fr"}},
+    {"es", {"es"}},
+    {"it", {"it"}},
+    {"pt", {"pt", "pt_BR"}},
+    {"nl", {"nl"}},
+    {"sv", {"sv"}},
+    {"da", {"da"}},
+    {"nb", {"nb", "no"}},
+    {"fi", {"fi"}},
+    {"pl", {"pl"}},
+    {"cs", {"cs"}},
+    {"sk", {"sk"}},
+    {"ro", {"ro"}},
+    {"hu", {"hu"}},
+    {"tr", {"tr"}},
+    {"ru", {"ru"}},
+    {"uk", {"uk"}},
+    {"bg", {"bg"}},
+    {"el", {"el"}},
+    {"ar", {"ar"}},
+    {"he", {"he"}},
+    {"fa", {"fa"}},
+    {"zh", {"zh_CN", "zh_TW"}},
+    {"ja", {"ja"}},
+    {"ko", {"ko"}},
+    {"hr", {"hr"}},
+    {"sr", {"sr"}},
+    {"sl", {"sl"}},
+    {"et", {"et"}},
+    {"lt", {"lt"}},
+    {"lv", {"lv"}},
+    {"ca", {"ca"}},
+    {"gl", {"gl"}},
+    {"eu", {"eu"}},
+    {"id", {"id"}},
+    {"vi", {"vi"}},
+    {"hi", {"hi"}},
     {"th", {"th"}},
 };
 #define NLANG (sizeof langs / sizeof langs[0])
@@ -53,8 +79,7 @@ struct counts {
 static int counts_grow(struct counts *c)
 {
     size_t cap = c->mask ? (c->mask + 1) * 2 : 1u << 16;
-    struct counts g = {calloc(cap, sizeof *g.key), calloc(cap, sizeof *g.n), cap - 1, 0,
-                       c->total};
+    struct counts g = {calloc(cap, sizeof *g.key), calloc(cap, sizeof *g.n), cap - 1, 0, c->total};
     if (g.key == NULL || g.n == NULL)
         return -1;
     for (size_t i = 0; c->mask && i <= c->mask; i++) {
@@ -347,8 +372,8 @@ int main(int argc, char **argv)
         struct seen s = {0};
         size_t bytes = 0, nidx = 0, *idx;
         for (size_t d = 0; d < 3 && langs[l].dirs[d] != NULL; d++)
-            read_dir(argv[i], langs[l].dirs[d], strcmp(langs[l].code, "en") == 0, &c, &s,
-                     max_bytes, &bytes);
+            read_dir(argv[i], langs[l].dirs[d], strcmp(langs[l].code, "en") == 0, &c, &s, max_bytes,
+                     &bytes);
         if (c.total == 0) {
             fprintf(stderr, "%s: no text found\n", langs[l].code);
             return 1;

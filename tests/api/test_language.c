@@ -52,8 +52,8 @@ Test(language, detected_when_absent_and_stored)
     struct apitest_resp r;
     char json[1024];
 
-    snprintf(json, sizeof json, "{\"id\":\"de1\",\"title\":\"Hochwasser in Bayern\",\"body\":\"%s\"}",
-             de_body);
+    snprintf(json, sizeof json,
+             "{\"id\":\"de1\",\"title\":\"Hochwasser in Bayern\",\"body\":\"%s\"}", de_body);
     post(json, 201, &r);
     expect_language(r.json, "de", 1);
     apitest_resp_free(&r);
@@ -64,14 +64,12 @@ Test(language, detected_when_absent_and_stored)
     apitest_resp_free(&r);
     /* null and "" are absent too */
     snprintf(json, sizeof json,
-             "{\"id\":\"fr1\",\"title\":\"Retraites\",\"language\":null,\"body\":\"%s\"}",
-             fr_body);
+             "{\"id\":\"fr1\",\"title\":\"Retraites\",\"language\":null,\"body\":\"%s\"}", fr_body);
     post(json, 201, &r);
     expect_language(r.json, "fr", 1);
     apitest_resp_free(&r);
     snprintf(json, sizeof json,
-             "{\"id\":\"fr2\",\"title\":\"Retraites\",\"language\":\"\",\"body\":\"%s\"}",
-             fr_body);
+             "{\"id\":\"fr2\",\"title\":\"Retraites\",\"language\":\"\",\"body\":\"%s\"}", fr_body);
     post(json, 201, &r);
     expect_language(r.json, "fr", 1);
     apitest_resp_free(&r);
@@ -91,11 +89,12 @@ Test(language, search_filter_finds_detected)
     char json[1024];
     json_t *hits;
 
-    snprintf(json, sizeof json, "{\"id\":\"de1\",\"title\":\"Hochwasser in Bayern\",\"body\":\"%s\"}",
-             de_body);
+    snprintf(json, sizeof json,
+             "{\"id\":\"de1\",\"title\":\"Hochwasser in Bayern\",\"body\":\"%s\"}", de_body);
     post(json, 201, &r);
     apitest_resp_free(&r);
-    snprintf(json, sizeof json, "{\"id\":\"fr1\",\"title\":\"Retraites\",\"body\":\"%s\"}", fr_body);
+    snprintf(json, sizeof json, "{\"id\":\"fr1\",\"title\":\"Retraites\",\"body\":\"%s\"}",
+             fr_body);
     post(json, 201, &r);
     apitest_resp_free(&r);
 
@@ -136,9 +135,9 @@ Test(language, given_language_is_kept)
     apitest_resp_free(&r);
     /* a replacement without a language detects again */
     snprintf(json, sizeof json, "{\"title\":\"Retraites\",\"body\":\"%s\"}", fr_body);
-    cr_assert_eq(apitest_request(&srv, "PUT", "/v1/articles/g1", "application/json", json,
-                                 strlen(json), &r),
-                 0);
+    cr_assert_eq(
+        apitest_request(&srv, "PUT", "/v1/articles/g1", "application/json", json, strlen(json), &r),
+        0);
     cr_expect_eq(r.status, 200, "%s", r.body);
     expect_language(r.json, "fr", 1);
     apitest_resp_free(&r);
@@ -146,8 +145,9 @@ Test(language, given_language_is_kept)
 
 Test(language, bad_language_is_a_400_naming_it)
 {
-    static const char *bad[] = {"\"english\"", "\"en-GB\"", "\"e\"", "\"e1\"", "\"\\u00e9s\"",
-                                "42", "[\"en\"]", "\"abcdefghijabcdefghijabcdefghijabcdefghij\""};
+    static const char *bad[] = {
+        "\"english\"",  "\"en-GB\"", "\"e\"",    "\"e1\"",
+        "\"\\u00e9s\"", "42",        "[\"en\"]", "\"abcdefghijabcdefghijabcdefghijabcdefghij\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct apitest_resp r;
         char json[512];
@@ -158,8 +158,7 @@ Test(language, bad_language_is_a_400_naming_it)
         cr_assert_eq(apitest_post_json(&srv, "/v1/articles", json, &r), 0);
         cr_expect(apitest_is_problem(&r, 400), "%s: %ld %s", bad[i], r.status, r.body);
         e = json_array_get(json_object_get(r.json, "errors"), 0);
-        cr_expect_str_eq(json_string_value(json_object_get(e, "field")), "language", "%s",
-                         r.body);
+        cr_expect_str_eq(json_string_value(json_object_get(e, "field")), "language", "%s", r.body);
         apitest_resp_free(&r);
     }
 }
@@ -181,7 +180,7 @@ Test(language, bulk_lines_are_detected_too)
     items = json_object_get(r.json, "items");
     cr_assert_eq(json_array_size(items), 2, "%s", r.body);
     expect_language(json_array_get(items, 0), "de", 1);
-    cr_expect_eq(json_integer_value(json_object_get(json_array_get(items, 1), "status")), 400,
-                 "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(items, 1), "status")), 400, "%s",
+                 r.body);
     apitest_resp_free(&r);
 }

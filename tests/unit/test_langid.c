@@ -81,7 +81,10 @@ Test(langid, odd_text_never_crashes)
     struct langid_result r;
     const char *odd[] = {
         "Москва Berlin 東京 القاهرة Αθήνα Paris",
-        "e\xcc\x81" "e\xcc\x81" "e\xcc\x81 a\xcc\x8a" "a\xcc\x8a combining marks only",
+        "e\xcc\x81"
+        "e\xcc\x81"
+        "e\xcc\x81 a\xcc\x8a"
+        "a\xcc\x8a combining marks only",
         "\xf0\x9f\x98\x80\xf0\x9f\x8c\x8d\xf0\x9f\x93\xb0 emoji \xf0\x9f\x98\x80",
         "\t\r\n\x01\x02\x7f",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
