@@ -2,12 +2,14 @@
  * article_json.h). Unknown fields are ignored; known ones are strict. */
 #include "pipeline/article_json.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "analysis/datetime.h"
+#include "analysis/langid.h"
 #include "analysis/utf8.h"
 #include "handlers/cursor.h"
 #include "store/store.h"
@@ -46,6 +48,27 @@ static char *article_new_id(void)
 
 /* Reads an optional string field. Returns 0 (with *out a copy or NULL), or -1
  * with err filled. required: absent or null is an error. */
+/* A given language is an ISO 639-1 code, kept in lower case (filters and
+ * facets compare it exactly); "" is no language (detected, stage_language). */
+static int article_language(struct article *a, struct error *err)
+{
+    if (a->language == NULL)
+        return 0;
+    if (a->language[0] == '\0') {
+        free(a->language);
+        a->language = NULL;
+        return 0;
+    }
+    if (!langid_code_valid(a->language)) {
+        error_set_field(err, ERR_INVALID, "language",
+                        "'language' must be an ISO 639-1 code of two letters, such as en or de");
+        return -1;
+    }
+    a->language[0] = (char)tolower((unsigned char)a->language[0]);
+    a->language[1] = (char)tolower((unsigned char)a->language[1]);
+    return 0;
+}
+
 static int article_string_field(json_t *obj, const char *name, int required, size_t max,
                                 int allow_empty, char **out, size_t *outlen, struct error *err)
 {
@@ -213,6 +236,8 @@ int article_json_parse(const char *text, size_t len, const char *path_id, struct
         article_string_field(obj, "published_at", 0, 64, 1, &a->published_at, NULL, err) ||
         article_tags(obj, a, err))
         goto out;
+    if (article_language(a, err) != 0)
+        goto out;
     if (a->published_at != NULL &&
         datetime_parse(a->published_at, strlen(a->published_at), 0, &a->published_ts) != 0) {
         error_set_field(err, ERR_UNPROCESSABLE, "published_at",
@@ -255,6 +280,7 @@ json_t *article_json_render(const struct article *a, int with_body)
     set_opt(o, "source", a->source);
     set_opt(o, "author", a->author);
     set_opt(o, "language", a->language);
+    json_object_set_new(o, "language_detected", json_boolean(a->language_detected));
     set_opt(o, "published_at", a->published_at);
     if (a->tags_json != NULL)
         tags = json_loads(a->tags_json, 0, NULL);

@@ -9,6 +9,7 @@
 #include "store/article.h"
 
 const struct pipeline_stage pipeline_stages[] = {
+    {"language", PIPELINE_ANALYSE, stage_language},
     {"normalise", PIPELINE_ANALYSE, stage_normalise},
     {"entities", PIPELINE_ANALYSE, stage_entities},
     {"near-copies", PIPELINE_RESOLVE, stage_near},

@@ -55,6 +55,14 @@ void pipeline_op_clear(struct store_op *op);
 
 /* ---- the stages (one file each) ---------------------------------------- */
 
+/* stage_language.c: when the article has no language, the one its title
+ * and body are written in (analysis/langid.h), marked as detected; none
+ * when the text is too short or its language unclear. */
+int stage_language(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);
+
+/* The least confidence (langid_result) a detected language is stored at. */
+#define PIPELINE_LANGUAGE_MIN_CONFIDENCE 0.2
+
 /* stage_normalise.c: the exact-copy hash (always) and, with duplicates on,
  * both fingerprint sets, from one normalisation of the body (dedupe_sets). */
 int stage_normalise(const struct pipeline_ctx *ctx, struct store_op *op, struct error *err);

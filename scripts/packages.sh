@@ -10,7 +10,8 @@
 #   test       the test builds: Criterion, libcurl and libyaml for the black-box tests
 #   fuzz       the libFuzzer harnesses (clang and its runtime)
 #   bench      bench/run: libpq and PostgreSQL (the peer), libxapian-dev (the Xapian peer),
-#              nginx and wrk (the HTTP floor)
+#              nginx and wrk (the HTTP floor), libexttextcat (tools/lang_eval's comparison;
+#              the service does not link it)
 #   contract   tests/contract/run.sh: node and npm for the Redocly linter and Prism's proxy
 #   browser    tests/browser/run.sh: Debian's chromium, and node and npm for playwright-core
 #   container  tests/container/verify.sh: podman and debootstrap, without a Docker engine
@@ -28,7 +29,7 @@ articled_packages_group() {
     fuzz)
         echo clang libclang-rt-14-dev ;;
     bench)
-        echo libpq-dev postgresql libxapian-dev nginx wrk ;;
+        echo libpq-dev postgresql libxapian-dev nginx wrk libexttextcat-dev libexttextcat-data ;;
     contract)
         echo nodejs npm ;;
     browser)

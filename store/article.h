@@ -14,7 +14,8 @@ struct article {
     char *url;
     char *source;
     char *author;
-    char *language;
+    char *language;       /* ISO 639-1, lower case, or NULL */
+    int language_detected; /* language came from stage_language, not the client */
     char *published_at;   /* as the client wrote it (RFC 3339), or NULL */
     int64_t published_ts; /* unix seconds, valid when published_at != NULL */
     char *tags_json;      /* JSON array text, or NULL */

@@ -337,6 +337,10 @@ static const char *const migrations[] = {
     ");"
     "CREATE UNIQUE INDEX story_log_change ON story_log(change_seq);"
     "CREATE INDEX story_log_gone ON story_log(at) WHERE kind = 512;",
+    /* 19: whether an article's language was detected (pipeline/
+     * stage_language.c) rather than given; articles stored before keep
+     * theirs as they are (README "Languages") */
+    "ALTER TABLE articles ADD COLUMN language_detected INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

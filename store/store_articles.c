@@ -28,6 +28,8 @@ int store_row_article(sqlite3_stmt *s, struct article *a)
     a->duplicate_of = store_column_dup(s, 13);
     if (sqlite3_column_count(s) > 14)
         a->story = sqlite3_column_int64(s, 14);
+    if (sqlite3_column_count(s) > 15)
+        a->language_detected = sqlite3_column_int(s, 15) != 0;
     if (a->id == NULL || a->title == NULL || a->ingested_at == NULL) {
         article_clear(a);
         return -1;

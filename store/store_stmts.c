@@ -5,12 +5,12 @@
 
 #define ARTICLE_COLS                                                                               \
     "seq, id, title, body, url, source, author, language, published_at, tags, ts,"                 \
-    " ingested_at, content_hash, duplicate_of, story"
+    " ingested_at, content_hash, duplicate_of, story, language_detected"
 
 /* Same columns with the body left out, for listings. */
 #define ARTICLE_COLS_NOBODY                                                                        \
     "seq, id, title, NULL, url, source, author, language, published_at, tags, ts,"                 \
-    " ingested_at, content_hash, duplicate_of, story"
+    " ingested_at, content_hash, duplicate_of, story, language_detected"
 
 /* Exact entity counts: the stored ones plus the deltas not folded yet (at
  * most STORE_ENT_FOLD_ROWS rows, summed once per statement;
@@ -241,14 +241,16 @@ const struct store_stmt_sql store_rstmts[] = {
      " WHERE e.eid <> ?1 GROUP BY e.eid"},
     {RSTMT_ENT_ARTICLES,
      "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story,"
+     " a.language_detected"
      " FROM (SELECT rowid AS seq FROM ent_index WHERE ent_index MATCH ?6) m"
      " CROSS JOIN articles a ON a.seq = m.seq"
      " WHERE a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"
      " ORDER BY a.ts DESC, a.seq DESC LIMIT ?5"},
     {RSTMT_ENT_ARTICLES_WALK,
      "SELECT a.seq, a.id, a.title, NULL, a.url, a.source, a.author, a.language,"
-     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story"
+     " a.published_at, a.tags, a.ts, a.ingested_at, a.content_hash, a.duplicate_of, a.story,"
+     " a.language_detected"
      " FROM articles a INDEXED BY articles_ts"
      " WHERE +a.seq IN (SELECT rowid FROM ent_index WHERE ent_index MATCH ?6)"
      " AND a.ts >= ?1 AND a.ts < ?2 AND (a.ts < ?3 OR (a.ts = ?3 AND a.seq < ?4))"

@@ -18,13 +18,14 @@ static const char SQL_FIND_HASH[] =
 static const char SQL_INSERT[] =
     "INSERT INTO articles (id, title, body, url, source, author, language, published_at, tags,"
     " ts, ingested_at, content_hash, duplicate_of, grp, entities_done, fp_done, seq, change_seq,"
-    " created_change)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)";
+    " created_change, language_detected)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18,"
+    " ?19)";
 static const char SQL_UPDATE[] =
     "UPDATE articles SET title = ?2, body = ?3, url = ?4, source = ?5, author = ?6,"
     " language = ?7, published_at = ?8, tags = ?9, ts = ?10, ingested_at = ?11,"
     " content_hash = ?12, duplicate_of = ?13, grp = ?14, entities_done = ?15, fp_done = ?16,"
-    " change_seq = ?18 WHERE id = ?1";
+    " change_seq = ?18, language_detected = ?19 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM articles WHERE id = ?1 RETURNING source";
 /* After a delete or a replace, every copy in a hash group points at the
  * earliest remaining one, and that one at nothing. */
@@ -636,6 +637,7 @@ static int store_op_upsert(struct store *st, struct store_op *op)
         sqlite3_bind_int64(s, 17, a->seq);
     op->change_seq = st->last_change + 1;
     sqlite3_bind_int64(s, 18, op->change_seq);
+    sqlite3_bind_int(s, 19, a->language != NULL && a->language_detected);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);

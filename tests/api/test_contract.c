@@ -988,7 +988,8 @@ TestSuite(document, .init = doc_load, .fini = doc_free, .timeout = 30);
 
 static const char ingest_sample[] =
     "{\"id\":\"wire:1\",\"title\":\"T\",\"url\":null,\"source\":\"AFP\",\"author\":null,"
-    "\"language\":null,\"published_at\":\"2025-03-01T12:00:00Z\",\"tags\":[\"x\"],"
+    "\"language\":null,\"language_detected\":false,\"published_at\":\"2025-03-01T12:00:00Z\","
+    "\"tags\":[\"x\"],"
     "\"ingested_at\":\"2025-03-01T12:00:00.250Z\",\"content_hash\":"
     "\"8ef42751e88f9040d24bbb1beb89cfdcb24932b6ad5ec9b3986af260b7c6c25a\",\"duplicate_of\":null,"
     "\"duplicates\":{\"exact_of\":null,\"near\":[{\"id\":\"w\",\"containment\":0.9,"
@@ -1103,7 +1104,8 @@ Test(document, checks_catch_wrong_documents)
     struct exchange x;
     const char *stored =
         "{\"id\":\"a\",\"title\":\"t\",\"body\":\"b\",\"url\":null,\"source\":null,"
-        "\"author\":null,\"language\":null,\"published_at\":null,\"tags\":[],"
+        "\"author\":null,\"language\":null,\"language_detected\":false,\"published_at\":null,"
+        "\"tags\":[],"
         "\"ingested_at\":\"2025-03-01T12:00:00.250Z\",\"content_hash\":"
         "\"8ef42751e88f9040d24bbb1beb89cfdcb24932b6ad5ec9b3986af260b7c6c25a\","
         "\"duplicate_of\":null,\"story\":\"1\"}";
