@@ -44,6 +44,10 @@
     " AND (?3 IS NULL OR " a ".source = ?3) AND " a ".ts >= ?4 AND " a                             \
     ".ts < ?5" SEARCH_ENT_FILTERS(a)
 
+/* The group of an article under collapse=story: its story, or (no story
+ * yet) itself, as a negative number no story id takes. */
+#define STORE_STORY_KEY(a) "coalesce(" a ".story, -" a ".seq)"
+
 /* The ordered searches (newest, oldest, ingested): phase 1 gives (seq, the
  * change number under ingested, 1); ?6/?7 the keyset cursor (ingested: ?6
  * the change number alone, unique); the ORDER BY; the index it walks. */
@@ -403,6 +407,37 @@ const struct store_stmt_sql store_rstmts[] = {
     /* the rows a browse lets through (on articles_meta: no row read) */
     {RSTMT_BROWSE_TOTAL, "SELECT count(*)" BROWSE_DRIVER_FROM(
                              "INDEXED BY articles_meta") " WHERE a.seq <= ?2" SEARCH_FILTERS("a")},
+    /* collapse=story, phase 1: one row per story (an article without one,
+     * before the backfill, is its own), read from articles_meta (which
+     * holds the story): the seq of its best-ranked matching member (SQLite
+     * takes a bare column from the row of the one min()), that rank, its
+     * matching members; best story first. Phase 2 (RSTMT_SEARCH_ONE) renders
+     * the members. */
+    {RSTMT_SEARCH_STORY,
+     "SELECT a.seq, min(f.rank), count(*)"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " GROUP BY " STORE_STORY_KEY("a") " ORDER BY 2, 1 LIMIT ?8 OFFSET ?9"},
+    /* the same by newest: each story's newest matching member (the bare
+     * columns of the one max()), stories by that member's time */
+    {RSTMT_SEARCH_STORY_NEWEST,
+     "SELECT a.seq, f.rank, count(*), max(a.ts)"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " GROUP BY " STORE_STORY_KEY("a") " ORDER BY 4 DESC, 1 DESC LIMIT ?8 OFFSET ?9"},
+    {RSTMT_SEARCH_STORY_TOTAL,
+     "SELECT count(DISTINCT " STORE_STORY_KEY("a") ")"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a")},
+    /* the page's stories (?1: a JSON array of the hits' seqs): id, members,
+     * distinct outlets (a range of story_sources' key per hit); an article
+     * without a story counts as one member from its one outlet */
+    {RSTMT_SEARCH_STORY_INFO,
+     "SELECT a.seq, coalesce(a.story, 0), coalesce(s.articles, 1),"
+     " CASE WHEN s.id IS NULL THEN 1"
+     " ELSE (SELECT count(*) FROM story_sources ss WHERE ss.story = s.id) END"
+     " FROM articles a INDEXED BY articles_meta LEFT JOIN stories s ON s.id = a.story"
+     " WHERE a.seq IN (SELECT value FROM json_each(?1))"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,
