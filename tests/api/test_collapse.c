@@ -207,6 +207,30 @@ Test(collapse, five_outlets_one_hit)
     apitest_resp_free(&r);
 }
 
+/* collapse travels through multi-search like any parameter, its problem in
+ * its own slot */
+Test(collapse, multi_search)
+{
+    char story[64];
+    struct apitest_resp r;
+    json_t *res, *h;
+
+    seed_event(story);
+    cr_assert_eq(apitest_post_json(&srv, "/v1/search/_multi",
+                                   "{\"queries\":[{\"q\":\"trade Geneva\",\"collapse\":\"story\"},"
+                                   "{\"q\":\"trade\",\"collapse\":\"threads\"}]}",
+                                   &r),
+                 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    res = json_object_get(r.json, "results");
+    cr_assert_eq(json_array_size(res), 2, "%s", r.body);
+    cr_expect_eq(int_of(json_array_get(res, 0), "total"), 1, "%s", r.body);
+    h = json_array_get(json_object_get(json_array_get(res, 0), "hits"), 0);
+    cr_expect_eq(int_of(h, "story_articles"), 5, "%s", r.body);
+    cr_expect_eq(int_of(json_array_get(res, 1), "status"), 400, "%s", r.body);
+    apitest_resp_free(&r);
+}
+
 Test(collapse, filters_and_facets)
 {
     char story[64];
