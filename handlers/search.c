@@ -202,8 +202,8 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
         return NULL;
     snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, sort,
              q->collapse_story ? 's'
-             : q->collapse    ? 'c'
-                              : '-',
+             : q->collapse     ? 'c'
+                               : '-',
              fields, synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
@@ -372,8 +372,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     items = json_array();
     for (size_t i = 0; i < hits.n; i++)
-        json_array_append_new(items, search_hit_json(&hits.items[i], fields,
-                                                     q.collapse_story ? 2 : q.collapse));
+        json_array_append_new(
+            items, search_hit_json(&hits.items[i], fields, q.collapse_story ? 2 : q.collapse));
     body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
     /* The cursor carries both positions: relevance and collapsed pages walk
      * the snapshot by offset, the other orders by keyset (commit order by

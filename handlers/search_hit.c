@@ -132,8 +132,8 @@ json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse)
         json_object_set_new(o, "story_sources", json_integer(h->story_sources));
         json_object_set_new(o, "story_matches", json_integer(h->copies));
         if (!(mask & SEARCH_FIELD_STORY))
-            json_object_set_new(o, "story", h->story > 0 ? json_sprintf("%lld", (long long)h->story)
-                                                         : json_null());
+            json_object_set_new(
+                o, "story", h->story > 0 ? json_sprintf("%lld", (long long)h->story) : json_null());
     }
     if (mask & SEARCH_FIELD_URL)
         search_hit_opt(o, "url", h->url);

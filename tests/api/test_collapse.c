@@ -63,8 +63,8 @@ static char *post(const char *id, const char *title, const char *body, const cha
                   const char *at)
 {
     struct apitest_resp r;
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "title", title, "body", body,
-                          "source", source, "published_at", at);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "title", title, "body", body, "source",
+                          source, "published_at", at);
     char *text = json_dumps(o, JSON_COMPACT), *story;
     json_t *s;
 
@@ -85,14 +85,14 @@ static void seed_event(char story[64])
 {
     char *ids[5], body[2048];
 
-    ids[0] = post("w-1", "Japan and Brazil to open trade talks", wire, "Wire",
-                  "2025-03-04T09:00:00Z");
+    ids[0] =
+        post("w-1", "Japan and Brazil to open trade talks", wire, "Wire", "2025-03-04T09:00:00Z");
     free(post("d-0", "Floods in Italy", distractors[0], "Rome Daily", "2025-03-04T09:30:00Z"));
     ids[1] = post("w-2", "Japan, Brazil agree on trade talks", wire, "Copy Times",
                   "2025-03-04T10:00:00Z");
     snprintf(body, sizeof body, "%s%s", wire, chrome);
-    ids[2] = post("w-3", "Japan and Brazil to open trade talks", body, "Portal",
-                  "2025-03-04T11:00:00Z");
+    ids[2] =
+        post("w-3", "Japan and Brazil to open trade talks", body, "Portal", "2025-03-04T11:00:00Z");
     free(post("d-1", "Riksbank holds rate", distractors[1], "Nordic Post", "2025-03-04T11:30:00Z"));
     ids[3] = post("w-4", "Iwaya and Vieira agree to negotiate trade pact", rewrite1, "Asia Daily",
                   "2025-03-04T12:00:00Z");
@@ -300,8 +300,7 @@ Test(collapse, bad_values_are_400s)
     cr_assert_not_null(cursor, "%s", r.body);
     snprintf(path, sizeof path, "/v1/search?q=Japan&limit=1&cursor=%s", cursor);
     expect_problem(path, 400, "cursor");
-    snprintf(path, sizeof path, "/v1/search?q=Japan&duplicates=collapse&limit=1&cursor=%s",
-             cursor);
+    snprintf(path, sizeof path, "/v1/search?q=Japan&duplicates=collapse&limit=1&cursor=%s", cursor);
     expect_problem(path, 400, "cursor");
     apitest_resp_free(&r);
 }
