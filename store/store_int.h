@@ -91,6 +91,8 @@ enum store_rstmt {
     RSTMT_SEARCH_STORY_NEWEST,
     RSTMT_SEARCH_STORY_TOTAL,
     RSTMT_SEARCH_STORY_INFO,
+    RSTMT_BROWSE_STORY,
+    RSTMT_BROWSE_STORY_TOTAL,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 64 /* the writer's statement cache (struct store.wstmts) */
 };

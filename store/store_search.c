@@ -501,6 +501,24 @@ static int store_search_run_collapse(struct store_reader *r, const struct store_
     return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
+/* SEARCH_STORY_WALK: the stories by their newest member, keyset paged. */
+static int store_search_run_story_walk(struct store_reader *r, const struct store_search_query *q,
+                                       const char *match, const struct search_plan *p,
+                                       int64_t max_seq, struct store_hits *out, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BROWSE_STORY);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 2, max_seq);
+    if (q->has_after) {
+        sqlite3_bind_int64(s, 6, q->after_ts);
+        sqlite3_bind_int64(s, 7, q->after_seq);
+    }
+    return store_search_two_phase(r, q, match, 0, p, s, 1, out, err);
+}
+
 /* collapse_story: each hit's story, its members and outlets, in one
  * statement for the page (at most 100 hits, one story_sources range each).
  * SQLite rc. */
@@ -583,7 +601,18 @@ static int store_search_plan(struct store *st, struct store_reader *r,
     enum search_need need;
 
     search_facts_init(&f, store_article_count(st), st->opts.rank_candidates);
-    if (q->want_total && search_plan_browse(q) && !search_plan_filtered(q)) {
+    if (q->want_total && search_plan_story_walk(q)) {
+        sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BROWSE_STORY_TOTAL);
+        int64_t v = 0;
+        if (s == NULL) {
+            store_error_from_reader(err, r, "prepare failed");
+            return -1;
+        }
+        if (store_search_scalar(r, s, 0, &v, err) != 0)
+            return -1;
+        out->total = v;
+        f.total = v;
+    } else if (q->want_total && search_plan_browse(q) && !search_plan_filtered(q)) {
         /* every article: the count kept by the writer, no count to make */
         out->total = f.articles;
         f.total = out->total;
@@ -614,13 +643,15 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     struct store_reader *r = store_reader_get(st, err);
     struct search_plan plan;
     char *match = NULL;
-    int ret = -1, in_txn = 0, browse = search_plan_browse(q_in);
+    int ret = -1, in_txn = 0;
+    /* a browse runs without FTS5 (which only renders its page), and so does
+     * a walk of the stories */
+    int browse = search_plan_browse(q_in) || search_plan_story_walk(q_in);
 
     memset(out, 0, sizeof *out);
     out->total = -1;
     if (r == NULL)
         return -1;
-    /* a browse runs without FTS5, which only renders its page */
     match = store_search_match(q_in);
     if (match == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
@@ -653,6 +684,9 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
         break;
     case SEARCH_COLLAPSE:
         ret = store_search_run_collapse(r, q, &plan, out->max_seq, out, err);
+        break;
+    case SEARCH_STORY_WALK:
+        ret = store_search_run_story_walk(r, q, match, &plan, out->max_seq, out, err);
         break;
     case SEARCH_NEWEST:
     case SEARCH_NEWEST_WALK:

@@ -438,6 +438,28 @@ const struct store_stmt_sql store_rstmts[] = {
      " ELSE (SELECT count(*) FROM story_sources ss WHERE ss.story = s.id) END"
      " FROM articles a INDEXED BY articles_meta LEFT JOIN stories s ON s.id = a.story"
      " WHERE a.seq IN (SELECT value FROM json_each(?1))"},
+    /* collapse=story without a query or filter: the time index walked newest
+     * first from the keyset cursor (a range on ts: the walk starts at the
+     * cursor instead of skipping to it), keeping an article when no member of its
+     * story in the snapshot is newer (one seek in articles_story), so a page
+     * reads the articles of its own time span, not the store; the third
+     * column: the story's members in the snapshot (a range of
+     * articles_story per hit). */
+    {RSTMT_BROWSE_STORY,
+     "SELECT a.seq, 0, CASE WHEN a.story IS NULL THEN 1 ELSE"
+     " (SELECT count(*) FROM articles c INDEXED BY articles_story"
+     "  WHERE c.story = a.story AND c.seq <= ?2) END"
+     " FROM articles a INDEXED BY articles_ts"
+     " WHERE a.ts <= coalesce(?6, 9223372036854775807) AND a.seq <= ?2" AFTER_NEWEST
+     " AND (a.story IS NULL OR NOT EXISTS (SELECT 1 FROM articles b INDEXED BY articles_story"
+     "  WHERE b.story = a.story AND b.ts >= a.ts AND (b.ts > a.ts OR b.seq > a.seq)"
+     "  AND b.seq <= ?2))" ORDER_NEWEST},
+    /* its total: the stories kept by the writer and the articles still
+     * without one (the backfill's partial index), as of now like the count
+     * of every article an unfiltered browse gives */
+    {RSTMT_BROWSE_STORY_TOTAL,
+     "SELECT (SELECT count(*) FROM stories)"
+     " + (SELECT count(*) FROM articles INDEXED BY articles_story_todo WHERE story IS NULL)"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

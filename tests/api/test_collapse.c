@@ -194,17 +194,23 @@ Test(collapse, five_outlets_one_hit)
 
     /* browse: every story once, by its newest member (the event by w-5 at
      * 13:00, between d-3 at 13:30 and d-2 at 12:30) */
-    get_ok("/v1/search?collapse=story", &r);
-    cr_expect_eq(int_of(r.json, "total"), 6, "%s", r.body);
-    {
-        json_t *hits = json_object_get(r.json, "hits");
+    for (int k = 0; k < 2; k++) {
+        /* the walk of every story, and (a window) the grouping of its rows */
+        const char *path =
+            k ? "/v1/search?collapse=story&from=2025-03-01" : "/v1/search?collapse=story";
+        json_t *hits;
         static const char *const want[] = {"d-4", "d-3", "w-5", "d-2", "d-1", "d-0"};
-        cr_assert_eq(json_array_size(hits), 6, "%s", r.body);
+        get_ok(path, &r);
+        cr_expect_eq(int_of(r.json, "total"), 6, "%s: %s", path, r.body);
+        hits = json_object_get(r.json, "hits");
+        cr_assert_eq(json_array_size(hits), 6, "%s: %s", path, r.body);
         for (size_t i = 0; i < 6; i++)
             cr_expect_str_eq(json_string_value(json_object_get(json_array_get(hits, i), "id")),
-                             want[i], "browse hit %zu", i);
+                             want[i], "%s: hit %zu", path, i);
+        cr_expect_eq(int_of(json_array_get(hits, 2), "story_articles"), 5, "%s", path);
+        cr_expect_eq(int_of(json_array_get(hits, 2), "story_matches"), 5, "%s", path);
+        apitest_resp_free(&r);
     }
-    apitest_resp_free(&r);
 }
 
 /* collapse travels through multi-search like any parameter, its problem in
@@ -397,6 +403,8 @@ Test(collapse, paging_walks_every_story_once)
     walk("/v1/search?q=harbour&collapse=story", stories);
     walk("/v1/search?q=harbour&collapse=story&sort=newest", stories);
     walk("/v1/search?collapse=story", stories);
+    /* a window makes the browse group its rows instead of walking */
+    walk("/v1/search?collapse=story&from=2025-01-01", stories);
     walk("/v1/search?q=harbour&collapse=story&duplicates=collapse", stories);
 
     /* a write between pages changes nothing in the walk: the first page
