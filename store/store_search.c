@@ -206,7 +206,8 @@ static int store_search_max_seq(struct store_reader *r, int64_t *max_seq, struct
 
 /* Runs count statement id for q (RSTMT_SEARCH_TOTAL: the matches passing
  * the filters at or above rowid floor; _TOTAL_FTS: every match, filters
- * aside; _COLLAPSE_TOTAL: copy groups; _STORY_TOTAL: stories) up to max_seq. 0 or -1 with err. */
+ * aside; _COLLAPSE_TOTAL: copy groups; _STORY_TOTAL: stories) up to
+ * max_seq. 0 or -1 with err. */
 static int store_search_count(struct store_reader *r, const struct store_search_query *q,
                               enum store_rstmt id, int64_t max_seq, int64_t floor, long long *count,
                               struct error *err)
