@@ -78,8 +78,9 @@ enum search_field {
 int search_fields_parse(const struct http_request *req, unsigned *mask, struct http_response *res);
 /* The store_search_query.cards bits a mask needs. */
 unsigned search_fields_cards(unsigned mask);
-/* One hit as JSON with the fields of mask (copies only when collapsed). A
- * new reference, or NULL when out of memory. */
+/* One hit as JSON with the fields of mask; collapse 1 (duplicates=collapse)
+ * adds copies, 2 (collapse=story) story_articles, story_sources and
+ * story_matches. A new reference, or NULL when out of memory. */
 json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse);
 /* facets.c: the facets of a search (GET /v1/search's `facets`,
  * `facet_size`) and the lists of sources and tags. */

@@ -200,8 +200,11 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
 
     if (key == NULL)
         return NULL;
-    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, sort, q->collapse ? 'c' : '-', fields,
-             synonyms);
+    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, sort,
+             q->collapse_story ? 's'
+             : q->collapse     ? 'c'
+                               : '-',
+             fields, synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
     n = search_key_field(key, size, n, filters);
@@ -233,7 +236,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct facets_request fr;
     struct synset_view syn = {0};
     struct error err = {0};
-    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *parts[8];
+    const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *coll = NULL,
+               *parts[8];
     char *match = NULL, *filters = NULL, *key = NULL, kind = 0, fields_hex[16];
     json_t *items, *body;
     uint32_t qhash;
@@ -250,6 +254,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "sort", 16, &sort, res) != 0 ||
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
+        params_string(req, "collapse", 16, &coll, res) != 0 ||
         search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
@@ -275,6 +280,14 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         goto done;
     }
     q.collapse = dups != NULL && strcmp(dups, "collapse") == 0;
+    if (coll != NULL && strcmp(coll, "story") != 0 && strcmp(coll, "none") != 0) {
+        params_fail(res, ERR_INVALID, "collapse", "'collapse' must be story or none");
+        goto done;
+    }
+    /* one hit per story folds copies too: a copy is always in its
+     * original's story, so duplicates= changes nothing then */
+    q.collapse_story = coll != NULL && strcmp(coll, "story") == 0;
+    q.collapse |= q.collapse_story;
     /* no q: a browse, newest first unless told */
     if (sort == NULL)
         sort = text != NULL ? "relevance" : "newest";
@@ -292,6 +305,11 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     if (text == NULL && q.sort == STORE_SORT_RELEVANCE) {
         q.sort = STORE_SORT_NEWEST;
         kind = 'n';
+    }
+    if (q.collapse_story && q.sort != STORE_SORT_RELEVANCE && q.sort != STORE_SORT_NEWEST) {
+        params_fail(res, ERR_INVALID, "collapse",
+                    "'collapse=story' sorts by relevance or newest only");
+        goto done;
     }
     if (q.collapse && q.sort != STORE_SORT_RELEVANCE && q.sort != STORE_SORT_NEWEST) {
         params_fail(res, ERR_INVALID, "duplicates",
@@ -320,7 +338,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[3] = http_request_arg(req, "from", NULL);
     parts[4] = http_request_arg(req, "to", NULL);
     parts[5] = (char[]){kind, '\0'};
-    parts[6] = q.collapse ? "c" : "";
+    parts[6] = q.collapse_story ? "s" : q.collapse ? "c" : "";
     snprintf(fields_hex, sizeof fields_hex, "%x", fields);
     parts[7] = fields_hex;
     qhash = cursor_query_hash(parts, 8);
@@ -355,7 +373,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     }
     items = json_array();
     for (size_t i = 0; i < hits.n; i++)
-        json_array_append_new(items, search_hit_json(&hits.items[i], fields, q.collapse));
+        json_array_append_new(
+            items, search_hit_json(&hits.items[i], fields, q.collapse_story ? 2 : q.collapse));
     body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
     /* The cursor carries both positions: relevance and collapsed pages walk
      * the snapshot by offset, the other orders by keyset (commit order by

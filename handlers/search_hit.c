@@ -124,8 +124,17 @@ json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse)
         json_object_set_new(o, "score", json_real(h->score == 0 ? 0.0 : h->score));
     if (mask & SEARCH_FIELD_SNIPPET)
         json_object_set_new(o, "snippet", json_string(h->snippet ? h->snippet : ""));
-    if (collapse && (mask & SEARCH_FIELD_COPIES))
+    if (collapse == 1 && (mask & SEARCH_FIELD_COPIES))
         json_object_set_new(o, "copies", json_integer(h->copies));
+    /* what collapse=story is asked for: on every hit, whatever fields= says */
+    if (collapse == 2) {
+        json_object_set_new(o, "story_articles", json_integer(h->story_articles));
+        json_object_set_new(o, "story_sources", json_integer(h->story_sources));
+        json_object_set_new(o, "story_matches", json_integer(h->copies));
+        if (!(mask & SEARCH_FIELD_STORY))
+            json_object_set_new(
+                o, "story", h->story > 0 ? json_sprintf("%lld", (long long)h->story) : json_null());
+    }
     if (mask & SEARCH_FIELD_URL)
         search_hit_opt(o, "url", h->url);
     if (mask & SEARCH_FIELD_TAGS) {

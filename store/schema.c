@@ -341,6 +341,11 @@ static const char *const migrations[] = {
      * stage_language.c) rather than given; articles stored before keep
      * theirs as they are (README "Languages") */
     "ALTER TABLE articles ADD COLUMN language_detected INTEGER NOT NULL DEFAULT 0;",
+    /* 20: collapse=story (store_search.c) groups the matches by story on
+     * the index the search filters read, without reading each row (its
+     * story column sits after the body): articles_meta gains the story. */
+    "DROP INDEX articles_meta;"
+    "CREATE INDEX articles_meta ON articles(seq, ts, source, grp, story);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

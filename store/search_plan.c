@@ -41,6 +41,12 @@ int search_plan_browse(const struct store_search_query *q)
     return q->match == NULL && !q->collapse && !search_plan_has_values(q);
 }
 
+int search_plan_story_walk(const struct store_search_query *q)
+{
+    return q->collapse_story && q->sort == STORE_SORT_NEWEST && q->match == NULL &&
+           q->source == NULL && !search_plan_has_values(q) && !search_plan_filtered(q);
+}
+
 /* Each probe evaluates the whole expression again, and a prefix term merges
  * the lists of every word it starts at every evaluation; so do many terms,
  * less so. Such queries build their list of matches once instead
@@ -80,6 +86,10 @@ enum search_need search_plan(const struct store_search_query *q, const struct se
     p->limit = q->limit ? q->limit : 20;
     p->bm25_docs = -1;
     p->filtered = search_plan_filtered(q);
+    if (search_plan_story_walk(q)) {
+        p->strategy = SEARCH_STORY_WALK;
+        return SEARCH_NEED_NONE;
+    }
     if (q->collapse) {
         p->strategy = SEARCH_COLLAPSE;
         return SEARCH_NEED_NONE;

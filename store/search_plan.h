@@ -24,8 +24,12 @@ enum search_strategy {
     /* relevance with filters few matches pass, among many matches: the
      * passing rows are ranked one by one (no window) */
     SEARCH_RANK_ROWS,
-    /* one hit per copy group, by relevance or newest */
+    /* one hit per copy group (or story), by relevance or newest: every
+     * match grouped */
     SEARCH_COLLAPSE,
+    /* one hit per story without a query or filters: the time index walked
+     * newest first, keeping each story's newest member (search_plan_story_walk) */
+    SEARCH_STORY_WALK,
     /* newest first (and oldest first, and commit order: q->sort picks the
      * order and its index): every match looked up and sorted */
     SEARCH_NEWEST,
@@ -91,6 +95,10 @@ int search_plan_has_values(const struct store_search_query *q);
 /* Whether q is a browse: no match, no value filter, no collapse (which
  * groups the rows of an expression); it runs without FTS5. */
 int search_plan_browse(const struct store_search_query *q);
+
+/* Whether q is a browse of every article by story, newest first (no match,
+ * no filter of any kind): walked rather than grouped, stopping at the page. */
+int search_plan_story_walk(const struct store_search_query *q);
 
 /* Whether q's source is a token of the FTS5 expression (a non-empty source)
  * rather than a filter on the rows. */

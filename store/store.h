@@ -346,6 +346,10 @@ struct store_search_query {
     int64_t max_seq; /* only rows with seq <= max_seq (0: no bound) */
     int want_total;
     int collapse;   /* one hit per copy group (its earliest matching member) */
+    /* one hit per story (its best-ranked member, or its newest under
+     * STORE_SORT_NEWEST): relevance and newest only; the caller sets
+     * collapse too (copies share their original's story) */
+    int collapse_story;
     int64_t entity; /* only articles mentioning this entity (eid), or 0 */
     /* more entities: an article passes when it mentions one of entities
      * (with entity), and none of xentities; an eid of -1 matches nothing */
@@ -374,6 +378,9 @@ struct store_hit {
     int64_t ts, seq;
     int64_t change;   /* STORE_SORT_INGESTED: the hit's change number (its sort key) */
     long long copies; /* collapse: matching members of the hit's group */
+    /* collapse_story: the story's members and distinct outlets (all of
+     * them, not only the matching ones: copies counts those); story is set */
+    long long story_articles, story_sources;
     /* the card (store_search_query.cards); NULL / 0 when not asked or absent */
     char *url, *author, *language, *duplicate_of;
     char *tags_json; /* JSON array text */

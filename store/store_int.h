@@ -87,6 +87,12 @@ enum store_rstmt {
     RSTMT_BROWSE_INGESTED_SORT,
     RSTMT_SEARCH_ONE_UNRANKED,
     RSTMT_BROWSE_TOTAL,
+    RSTMT_SEARCH_STORY,
+    RSTMT_SEARCH_STORY_NEWEST,
+    RSTMT_SEARCH_STORY_TOTAL,
+    RSTMT_SEARCH_STORY_INFO,
+    RSTMT_BROWSE_STORY,
+    RSTMT_BROWSE_STORY_TOTAL,
     RSTMT_COUNT_,        /* the number of read statements: keep it last */
     STORE_MAX_STMTS = 72 /* the writer's statement cache (struct store.wstmts) */
 };

@@ -206,7 +206,8 @@ static int store_search_max_seq(struct store_reader *r, int64_t *max_seq, struct
 
 /* Runs count statement id for q (RSTMT_SEARCH_TOTAL: the matches passing
  * the filters at or above rowid floor; _TOTAL_FTS: every match, filters
- * aside; _COLLAPSE_TOTAL: copy groups) up to max_seq. 0 or -1 with err. */
+ * aside; _COLLAPSE_TOTAL: copy groups; _STORY_TOTAL: stories) up to
+ * max_seq. 0 or -1 with err. */
 static int store_search_count(struct store_reader *r, const struct store_search_query *q,
                               enum store_rstmt id, int64_t max_seq, int64_t floor, long long *count,
                               struct error *err)
@@ -483,20 +484,84 @@ static int store_search_run_rank_rows(struct store_reader *r, const struct store
     return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
 }
 
-/* SEARCH_COLLAPSE: one row per copy group, by relevance or newest. */
+/* SEARCH_COLLAPSE: one row per copy group (or per story), by relevance or
+ * newest. Like every grouping of matches, its cost is that of reading
+ * every match's index entry once (articles_meta, no row), bounded by the
+ * read budget (--search-timeout) as the other searches are. */
 static int store_search_run_collapse(struct store_reader *r, const struct store_search_query *q,
                                      const struct search_plan *p, int64_t max_seq,
                                      struct store_hits *out, struct error *err)
 {
-    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_COLLAPSE);
+    enum store_rstmt id = !q->collapse_story                ? RSTMT_SEARCH_COLLAPSE
+                          : q->sort == STORE_SORT_RELEVANCE ? RSTMT_SEARCH_STORY
+                                                            : RSTMT_SEARCH_STORY_NEWEST;
+    sqlite3_stmt *s = store_reader_stmt(r, id);
     if (s == NULL) {
         store_error_from_reader(err, r, "prepare failed");
         return -1;
     }
     store_search_bind_common(s, q, max_seq);
-    sqlite3_bind_int(s, 6, q->sort != STORE_SORT_RELEVANCE);
+    if (id == RSTMT_SEARCH_COLLAPSE)
+        sqlite3_bind_int(s, 6, q->sort != STORE_SORT_RELEVANCE);
     sqlite3_bind_int64(s, 9, q->offset);
     return store_search_two_phase(r, q, q->match, 1, p, s, 1, out, err);
+}
+
+/* SEARCH_STORY_WALK: the stories by their newest member, keyset paged. */
+static int store_search_run_story_walk(struct store_reader *r, const struct store_search_query *q,
+                                       const char *match, const struct search_plan *p,
+                                       int64_t max_seq, struct store_hits *out, struct error *err)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BROWSE_STORY);
+    if (s == NULL) {
+        store_error_from_reader(err, r, "prepare failed");
+        return -1;
+    }
+    sqlite3_bind_int64(s, 2, max_seq);
+    if (q->has_after) {
+        sqlite3_bind_int64(s, 6, q->after_ts);
+        sqlite3_bind_int64(s, 7, q->after_seq);
+    }
+    return store_search_two_phase(r, q, match, 0, p, s, 1, out, err);
+}
+
+/* collapse_story: each hit's story, its members and outlets, in one
+ * statement for the page (at most 100 hits, one story_sources range each).
+ * SQLite rc. */
+static int store_search_story_fill(struct store_reader *r, struct store_hits *hits)
+{
+    sqlite3_stmt *s = store_reader_stmt(r, RSTMT_SEARCH_STORY_INFO);
+    char *json, *p;
+    int rc;
+
+    if (hits->n == 0)
+        return SQLITE_OK;
+    if (s == NULL)
+        return sqlite3_errcode(r->db);
+    json = malloc(hits->n * 22 + 3);
+    if (json == NULL)
+        return SQLITE_NOMEM;
+    p = json;
+    *p++ = '[';
+    for (size_t i = 0; i < hits->n; i++)
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)hits->items[i].seq);
+    *p++ = ']';
+    *p = '\0';
+    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(s, 0);
+        for (size_t i = 0; i < hits->n; i++)
+            if (hits->items[i].seq == seq) {
+                struct store_hit *h = &hits->items[i];
+                h->story = sqlite3_column_int64(s, 1);
+                h->story_articles = sqlite3_column_int64(s, 2);
+                h->story_sources = sqlite3_column_int64(s, 3);
+            }
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    free(json);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* The ordered strategies' statements, by strategy (SEARCH_NEWEST.._BROWSE_SORT)
@@ -542,7 +607,18 @@ static int store_search_plan(struct store *st, struct store_reader *r,
     enum search_need need;
 
     search_facts_init(&f, store_article_count(st), st->opts.rank_candidates);
-    if (q->want_total && search_plan_browse(q) && !search_plan_filtered(q)) {
+    if (q->want_total && search_plan_story_walk(q)) {
+        sqlite3_stmt *s = store_reader_stmt(r, RSTMT_BROWSE_STORY_TOTAL);
+        int64_t v = 0;
+        if (s == NULL) {
+            store_error_from_reader(err, r, "prepare failed");
+            return -1;
+        }
+        if (store_search_scalar(r, s, 0, &v, err) != 0)
+            return -1;
+        out->total = v;
+        f.total = v;
+    } else if (q->want_total && search_plan_browse(q) && !search_plan_filtered(q)) {
         /* every article: the count kept by the writer, no count to make */
         out->total = f.articles;
         f.total = out->total;
@@ -551,7 +627,8 @@ static int store_search_plan(struct store *st, struct store_reader *r,
             return -1;
         f.total = out->total;
     } else if (q->want_total) {
-        enum store_rstmt id = q->collapse               ? RSTMT_SEARCH_COLLAPSE_TOTAL
+        enum store_rstmt id = q->collapse_story         ? RSTMT_SEARCH_STORY_TOTAL
+                              : q->collapse             ? RSTMT_SEARCH_COLLAPSE_TOTAL
                               : search_plan_filtered(q) ? RSTMT_SEARCH_TOTAL
                                                         : RSTMT_SEARCH_TOTAL_FTS;
         if (store_search_count(r, q, id, out->max_seq, 0, &out->total, err) != 0)
@@ -572,13 +649,15 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     struct store_reader *r = store_reader_get(st, err);
     struct search_plan plan;
     char *match = NULL;
-    int ret = -1, in_txn = 0, browse = search_plan_browse(q_in);
+    int ret = -1, in_txn = 0;
+    /* a browse runs without FTS5 (which only renders its page), and so does
+     * a walk of the stories */
+    int browse = search_plan_browse(q_in) || search_plan_story_walk(q_in);
 
     memset(out, 0, sizeof *out);
     out->total = -1;
     if (r == NULL)
         return -1;
-    /* a browse runs without FTS5, which only renders its page */
     match = store_search_match(q_in);
     if (match == NULL) {
         error_set(err, ERR_INTERNAL, "out of memory");
@@ -612,6 +691,9 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
     case SEARCH_COLLAPSE:
         ret = store_search_run_collapse(r, q, &plan, out->max_seq, out, err);
         break;
+    case SEARCH_STORY_WALK:
+        ret = store_search_run_story_walk(r, q, match, &plan, out->max_seq, out, err);
+        break;
     case SEARCH_NEWEST:
     case SEARCH_NEWEST_WALK:
     case SEARCH_NEWEST_PROBE:
@@ -620,6 +702,14 @@ int store_search(struct store *st, const struct store_search_query *q_in, struct
         ret = store_search_run_ordered(r, q, match, q_in->match != NULL, &plan, out->max_seq, out,
                                        err);
         break;
+    }
+    if (ret == 0 && q->collapse_story) {
+        int rc = store_search_story_fill(r, out);
+        if (rc != SQLITE_OK) {
+            store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
+                                    "search failed");
+            ret = -1;
+        }
     }
     if (ret == 0 && q->cards != 0) {
         int rc = store_cards_fill(r, q->cards, out);

@@ -44,6 +44,10 @@
     " AND (?3 IS NULL OR " a ".source = ?3) AND " a ".ts >= ?4 AND " a                             \
     ".ts < ?5" SEARCH_ENT_FILTERS(a)
 
+/* The group of an article under collapse=story: its story, or (no story
+ * yet) itself, as a negative number no story id takes. */
+#define STORE_STORY_KEY(a) "coalesce(" a ".story, -" a ".seq)"
+
 /* The ordered searches (newest, oldest, ingested): phase 1 gives (seq, the
  * change number under ingested, 1); ?6/?7 the keyset cursor (ingested: ?6
  * the change number alone, unique); the ORDER BY; the index it walks. */
@@ -414,6 +418,59 @@ const struct store_stmt_sql store_rstmts[] = {
     /* the rows a browse lets through (on articles_meta: no row read) */
     {RSTMT_BROWSE_TOTAL, "SELECT count(*)" BROWSE_DRIVER_FROM(
                              "INDEXED BY articles_meta") " WHERE a.seq <= ?2" SEARCH_FILTERS("a")},
+    /* collapse=story, phase 1: one row per story (an article without one,
+     * before the backfill, is its own), read from articles_meta (which
+     * holds the story): the seq of its best-ranked matching member (SQLite
+     * takes a bare column from the row of the one min()), that rank, its
+     * matching members; best story first. Phase 2 (RSTMT_SEARCH_ONE) renders
+     * the members. */
+    {RSTMT_SEARCH_STORY,
+     "SELECT a.seq, min(f.rank), count(*)"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " GROUP BY " STORE_STORY_KEY("a") " ORDER BY 2, 1 LIMIT ?8 OFFSET ?9"},
+    /* the same by newest: each story's newest matching member (the bare
+     * columns of the one max()), stories by that member's time */
+    {RSTMT_SEARCH_STORY_NEWEST,
+     "SELECT a.seq, f.rank, count(*), max(a.ts)"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS(
+         "a") " GROUP BY " STORE_STORY_KEY("a") " ORDER BY 4 DESC, 1 DESC LIMIT ?8 OFFSET ?9"},
+    {RSTMT_SEARCH_STORY_TOTAL,
+     "SELECT count(DISTINCT " STORE_STORY_KEY("a") ")"
+     " FROM articles_fts f JOIN articles a INDEXED BY articles_meta ON a.seq = f.rowid"
+     " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2" SEARCH_FILTERS("a")},
+    /* the page's stories (?1: a JSON array of the hits' seqs): id, members,
+     * distinct outlets (a range of story_sources' key per hit); an article
+     * without a story counts as one member from its one outlet */
+    {RSTMT_SEARCH_STORY_INFO,
+     "SELECT a.seq, coalesce(a.story, 0), coalesce(s.articles, 1),"
+     " CASE WHEN s.id IS NULL THEN 1"
+     " ELSE (SELECT count(*) FROM story_sources ss WHERE ss.story = s.id) END"
+     " FROM articles a INDEXED BY articles_meta LEFT JOIN stories s ON s.id = a.story"
+     " WHERE a.seq IN (SELECT value FROM json_each(?1))"},
+    /* collapse=story without a query or filter: the time index walked newest
+     * first from the keyset cursor (a range on ts: the walk starts at the
+     * cursor instead of skipping to it), keeping an article when no member of its
+     * story in the snapshot is newer (one seek in articles_story), so a page
+     * reads the articles of its own time span, not the store; the third
+     * column: the story's members in the snapshot (a range of
+     * articles_story per hit). */
+    {RSTMT_BROWSE_STORY,
+     "SELECT a.seq, 0, CASE WHEN a.story IS NULL THEN 1 ELSE"
+     " (SELECT count(*) FROM articles c INDEXED BY articles_story"
+     "  WHERE c.story = a.story AND c.seq <= ?2) END"
+     " FROM articles a INDEXED BY articles_ts"
+     " WHERE a.ts <= coalesce(?6, 9223372036854775807) AND a.seq <= ?2" AFTER_NEWEST
+     " AND (a.story IS NULL OR NOT EXISTS (SELECT 1 FROM articles b INDEXED BY articles_story"
+     "  WHERE b.story = a.story AND b.ts >= a.ts AND (b.ts > a.ts OR b.seq > a.seq)"
+     "  AND b.seq <= ?2))" ORDER_NEWEST},
+    /* its total: the stories kept by the writer and the articles still
+     * without one (the backfill's partial index), as of now like the count
+     * of every article an unfiltered browse gives */
+    {RSTMT_BROWSE_STORY_TOTAL,
+     "SELECT (SELECT count(*) FROM stories)"
+     " + (SELECT count(*) FROM articles INDEXED BY articles_story_todo WHERE story IS NULL)"},
 };
 
 _Static_assert(sizeof store_rstmts / sizeof store_rstmts[0] == RSTMT_COUNT_,

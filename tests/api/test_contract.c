@@ -1478,6 +1478,12 @@ static const struct call calls[] = {
     {"GET", "/v1/search?q=storm&duplicates=collapse", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=collapse&sort=newest", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=fold", NULL, NULL, 400, "duplicates"},
+    {"GET", "/v1/search?q=storm&collapse=story", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?collapse=story&sort=newest&duplicates=collapse", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&collapse=story&fields=title", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&collapse=none", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&collapse=copies", NULL, NULL, 400, "collapse"},
+    {"GET", "/v1/search?q=storm&collapse=story&sort=oldest", NULL, NULL, 400, "collapse"},
     {"GET", "/v1/search?q=storm&fields=id,url,tags,entities&fields=story", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&fields=body", NULL, NULL, 400, "fields"},
     /* duplicates */

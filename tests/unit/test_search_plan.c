@@ -340,3 +340,36 @@ Test(search_plan, oldest_and_ingested_choose_as_newest_does)
         cr_expect_eq(p.window, 0, "no relevance window");
     }
 }
+
+/* collapse=story walks the time index only for a browse of everything
+ * newest first; a query, any filter or another sort groups the matches */
+Test(search_plan, story_walk_only_without_query_or_filters)
+{
+    struct search_facts f = facts(-1, 1000000);
+    struct store_search_query q = query(STORE_SORT_NEWEST);
+    const char *src[1] = {"AFP"};
+    struct search_plan p;
+
+    q.collapse = q.collapse_story = 1;
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_COLLAPSE, "a query groups its matches");
+    q.match = NULL;
+    cr_expect(search_plan_story_walk(&q));
+    cr_expect_eq(search_plan(&q, &f, &p), SEARCH_NEED_NONE);
+    cr_expect_eq(p.strategy, SEARCH_STORY_WALK);
+    q.from = 0;
+    cr_expect_not(search_plan_story_walk(&q), "a window is a filter");
+    q.from = INT64_MIN;
+    q.fields[STORE_FIELD_SOURCE].in = src;
+    q.fields[STORE_FIELD_SOURCE].nin = 1;
+    cr_expect_not(search_plan_story_walk(&q), "a value filter is an expression");
+    q.fields[STORE_FIELD_SOURCE].nin = 0;
+    q.entity = 7;
+    cr_expect_not(search_plan_story_walk(&q), "an entity is a filter");
+    q.entity = 0;
+    q.sort = STORE_SORT_RELEVANCE;
+    cr_expect_not(search_plan_story_walk(&q), "relevance without a query is the handler's newest");
+    q.sort = STORE_SORT_NEWEST;
+    q.collapse_story = 0;
+    cr_expect_not(search_plan_story_walk(&q), "copies are grouped, not walked");
+}
