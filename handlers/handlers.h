@@ -70,7 +70,8 @@ enum search_field {
     SEARCH_FIELD_STORY = 1u << 11,
     SEARCH_FIELD_DUPLICATE_OF = 1u << 12,
     SEARCH_FIELD_ENTITIES = 1u << 13,
-    SEARCH_FIELD_ALL = (1u << 14) - 1
+    SEARCH_FIELD_TITLE_HTML = 1u << 14,
+    SEARCH_FIELD_ALL = (1u << 15) - 1
 };
 /* The fields= parameters (repeatable, comma lists) as a mask with id set;
  * none given: SEARCH_FIELD_ALL. 0, or -1 with res a 400 naming "fields"

@@ -368,7 +368,8 @@ struct store_hit_entity {
 
 struct store_hit {
     char *id, *title, *source, *published_at, *snippet;
-    double score; /* higher is better */
+    char *title_html; /* the title as safe HTML, matched terms marked */
+    double score;     /* higher is better */
     double rank;  /* FTS5 rank (lower is better), for cursors */
     int64_t ts, seq;
     int64_t change;   /* STORE_SORT_INGESTED: the hit's change number (its sort key) */

@@ -1476,6 +1476,10 @@ static const struct call calls[] = {
     {"GET", "/v1/search?q=storm&duplicates=collapse", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=collapse&sort=newest", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&duplicates=fold", NULL, NULL, 400, "duplicates"},
+    {"GET", "/v1/search?q=storm%20zzunknown&match=auto", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm%20coast&match=any", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&match=all&fields=id,title_html", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&match=most", NULL, NULL, 400, "match"},
     {"GET", "/v1/search?q=storm&fields=id,url,tags,entities&fields=story", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&fields=body", NULL, NULL, 400, "fields"},
     /* duplicates */

@@ -400,6 +400,8 @@ req proxy a "search, phrase, newest" 200 GET '/v1/search?q=%22northern%20coast%2
 req proxy a "search, prefix, exclusion" 200 GET '/v1/search?q=stor*%20-flood'
 req proxy a "search, OR, filters" 200 GET '/v1/search?q=storm%20OR%20flood&source=AFP&from=2025-01-01&to=2026-01-01'
 req proxy a "search, collapse" 200 GET '/v1/search?q=storm&duplicates=collapse'
+req proxy a "search, relaxed" 200 GET '/v1/search?q=storm%20zzunknown'
+req proxy a "search, match any, title_html" 200 GET '/v1/search?q=storm%20coast&match=any&fields=id,title_html'
 req proxy a "search, entity" 200 GET '/v1/search?q=talks&entity=person:marco-rubio'
 req proxy a "search, cards narrowed" 200 GET '/v1/search?q=talks&fields=url,tags,entities,story'
 MATCH='"field":"fields"' req proxy a "search, unknown field" 400 GET '/v1/search?q=storm&fields=body'
@@ -438,6 +440,7 @@ MATCH='"field":"tag"' req direct a "browse, 21 tags" 400 GET "/v1/search?$(print
 req direct a "search, bad sort" 400 GET '/v1/search?q=storm&sort=top'
 req direct a "search, limit 101" 400 GET '/v1/search?q=storm&limit=101'
 req direct a "search, bad duplicates" 400 GET '/v1/search?q=storm&duplicates=fold'
+req direct a "search, bad match" 400 GET '/v1/search?q=storm&match=most'
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
 req direct a "search, q not UTF-8" 422 GET '/v1/search?q=%FF'
 REASON="a repeated parameter: the document types each value as one string (a comma list), and Prism refuses a repeat before forwarding"
