@@ -562,3 +562,22 @@ int query_to_fts5_relaxed(const char *q, size_t len, const struct synonyms *syn,
     *out = b.p;
     return 0;
 }
+
+int query_words(const char *q, size_t len, struct query_word *out, int max)
+{
+    struct query_parsed p;
+    struct error err = {0};
+    int npos, nneg, n = 0;
+
+    if (query_prepare(q, len, &p, &npos, &nneg, &err) != 0)
+        return -1;
+    for (int i = 0; i < p.nterms && n < max; i++) {
+        const struct query_term *t = &p.terms[i];
+        if (t->neg || t->quoted || t->prefix || !t->keep)
+            continue;
+        out[n].off = (size_t)(t->text - q);
+        out[n].len = t->len;
+        n++;
+    }
+    return n;
+}

@@ -73,6 +73,16 @@ int query_to_fts5_relaxed(const char *q, size_t len, const struct synonyms *syn,
  * rounded up, lowered until the choices hold at most QUERY_RELAX_LEAVES_MAX occurrences. */
 int query_relax_min(int n, int any);
 
+/* A bare word of a query: q[off..off+len). */
+struct query_word {
+    size_t off, len;
+};
+
+/* The bare words of q (not "quoted", not prefixes, not excluded, with a letter or digit),
+ * in order, at most max of them into out. Returns their count, or -1 when q is not a valid
+ * query (query_to_fts5's errors). */
+int query_words(const char *q, size_t len, struct query_word *out, int max);
+
 /* 1 when w[0..len) is an English function word ("the", "of", ...; ASCII, any case). */
 int query_is_stop_word(const char *w, size_t len);
 

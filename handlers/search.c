@@ -185,11 +185,11 @@ static char *search_filters_key(struct search_filters *sf)
 /* The answer cache's key for a search: every parameter that shapes the
  * answer, each length-prefixed, in a new string of *len bytes (NULL out of
  * memory): the hit fields, the synonyms' generation (a reload changes the
- * answers), the facets asked for and match= too. */
+ * answers), the facets asked for, match= and typo= too. */
 static char *search_cache_key(const struct store_search_query *q, char sort, const char *text,
                               const char *filters, const char *from, const char *to,
                               const char *cursor, unsigned fields, unsigned synonyms,
-                              const char *facets, char match, size_t *len)
+                              const char *facets, const char *modes, size_t *len)
 {
     char fixed[64];
     size_t size = 64 + strlen(filters) + (text ? strlen(text) : 0) + (from ? strlen(from) : 0) +
@@ -200,7 +200,7 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
 
     if (key == NULL)
         return NULL;
-    snprintf(fixed, sizeof fixed, "%u%c%c%c%x.%u", q->limit, sort, q->collapse ? 'c' : '-', match,
+    snprintf(fixed, sizeof fixed, "%u%c%c%s%x.%u", q->limit, sort, q->collapse ? 'c' : '-', modes,
              fields, synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
@@ -238,6 +238,31 @@ static int search_match_mode(const struct http_request *req, enum query_match *m
     return -1;
 }
 
+/* typo=: auto (correct when nothing is found), suggest (say did_you_mean),
+ * off; its letter in cursors and cache keys; -1 with res a 400. */
+enum search_typo { SEARCH_TYPO_AUTO, SEARCH_TYPO_SUGGEST, SEARCH_TYPO_OFF };
+static int search_typo_mode(const struct http_request *req, enum search_typo *mode, char *letter,
+                            struct http_response *res)
+{
+    static const char *const names[] = {"auto", "suggest", "off"};
+    const char *v = NULL;
+
+    *mode = SEARCH_TYPO_AUTO;
+    *letter = 'a';
+    if (params_string(req, "typo", 8, &v, res) != 0)
+        return -1;
+    if (v == NULL)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *mode = (enum search_typo)i;
+            *letter = "aso"[i];
+            return 0;
+        }
+    params_fail(res, ERR_INVALID, "typo", "'typo' must be auto, suggest or off");
+    return -1;
+}
+
 /* The sorts by name, with their cursor kinds. */
 static const struct {
     const char *name;
@@ -260,9 +285,11 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct error err = {0};
     const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *parts[9];
     char *match = NULL, *filters = NULL, *key = NULL, kind = 0, fields_hex[16];
-    char *relaxed_match = NULL, match_letter = 'u';
+    char *relaxed_match = NULL, modes[3] = "ua";
+    char *corrected = NULL, *corrected_match = NULL;
     enum query_match mode = QUERY_MATCH_AUTO;
-    int relaxed = 0;
+    enum search_typo typo = SEARCH_TYPO_AUTO;
+    int relaxed = 0, corrected_used = 0;
     json_t *items, *body;
     uint32_t qhash;
     uint64_t version;
@@ -279,7 +306,8 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
         search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0 ||
-        search_match_mode(req, &mode, &match_letter, res) != 0)
+        search_match_mode(req, &mode, &modes[0], res) != 0 ||
+        search_typo_mode(req, &typo, &modes[1], res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
     sf = calloc(1, sizeof *sf);
@@ -365,8 +393,10 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[6] = q.collapse ? "c" : "";
     snprintf(fields_hex, sizeof fields_hex, "%x", fields);
     parts[7] = fields_hex;
-    parts[8] = (char[]){match_letter, '\0'};
-    qhash = cursor_query_hash(parts, 9);
+    /* match= and typo= are bound to the cursor; the defaults add nothing, so
+     * cursors from before they existed stay valid */
+    parts[8] = modes;
+    qhash = cursor_query_hash(parts, strcmp(modes, "ua") == 0 ? 8 : 9);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
@@ -385,7 +415,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
     key = search_cache_key(&q, kind, text, filters, parts[3], parts[4], cursor_text, fields,
-                           syn.generation, fr.key, match_letter, &keylen);
+                           syn.generation, fr.key, modes, &keylen);
     if (key != NULL &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         res->status = 200;
@@ -395,6 +425,38 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     if (store_search(app->store, &q, &hits, &err) != 0) {
         reply_error(res, &err);
         goto done;
+    }
+    /* Nothing found: the query with its unknown words corrected (typo=auto),
+     * in the same snapshot; kept when it finds something. The look-ups are
+     * bounded (search_typo.c), the search is one more under the same read
+     * budget. */
+    if (text != NULL && typo != SEARCH_TYPO_OFF && hits.total == 0 &&
+        !store_read_budget_exceeded()) {
+        if (search_typo_correct(app, text, &corrected, &err) != 0) {
+            reply_error(res, &err);
+            goto done;
+        }
+        if (corrected != NULL && typo == SEARCH_TYPO_AUTO) {
+            int rc;
+            synset_acquire(app->synonyms, &syn);
+            rc = query_to_fts5_with(corrected, strlen(corrected), syn.syn, &corrected_match, &err);
+            synset_release(&syn);
+            error_clear(&err);
+            if (rc == 0) {
+                const char *tried = q.match;
+                if (q.max_seq <= 0)
+                    q.max_seq = hits.max_seq;
+                store_hits_free(&hits);
+                q.match = corrected_match;
+                if (store_search(app->store, &q, &hits, &err) != 0) {
+                    reply_error(res, &err);
+                    goto done;
+                }
+                corrected_used = hits.total > 0;
+                if (!corrected_used)
+                    q.match = tried;
+            }
+        }
     }
     /* Nothing has every word: most of them, in the same snapshot. One more
      * search under the same read budget and ranking window, so the request's
@@ -416,6 +478,10 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         json_array_append_new(items, search_hit_json(&hits.items[i], fields, q.collapse));
     body = json_pack("{s:I,s:o,s:b}", "total", (json_int_t)hits.total, "hits", items, "relaxed",
                      relaxed);
+    if (corrected_used)
+        json_object_set_new(body, "corrected", json_string(corrected));
+    else if (corrected != NULL && typo == SEARCH_TYPO_SUGGEST)
+        json_object_set_new(body, "did_you_mean", json_string(corrected));
     /* The cursor carries both positions: relevance and collapsed pages walk
      * the snapshot by offset, the other orders by keyset (commit order by
      * the change number alone). */
@@ -449,6 +515,8 @@ done:
     free(filters);
     free(match);
     free(relaxed_match);
+    free(corrected);
+    free(corrected_match);
     free(sf);
     return HANDLER_DONE;
 }

@@ -563,6 +563,14 @@ int store_backfill_next(struct store *st, enum store_backfill_kind kind, int64_t
                         struct error *err);
 void store_backfill_rows_free(struct store_backfill_row *rows, size_t n);
 
+/* Typo tolerance (store_vocab.c): when the word w[0..len) (typo_max_edits > 0), as the
+ * index tokenizes it, is in no article, the index term within its edits (typo.h) that
+ * shares its first two characters, the fewest edits then the most articles first; among at
+ * most 4,000 terms of the vocabulary. 0 with a new string in *out (free()) or NULL (no
+ * suggestion), or -1 with err. The term is the index's form (a stem: "govern"). */
+int store_typo_suggest(struct store *st, const char *w, size_t len, char **out,
+                       struct error *err);
+
 /* Full-text search. Returns 0, or -1 (ERR_INVALID when FTS5 rejects the
  * expression, else ERR_INTERNAL). Caller frees with store_hits_free. */
 int store_search(struct store *st, const struct store_search_query *q, struct store_hits *out,

@@ -1,7 +1,8 @@
 /* Black-box tests of the forgiving search box: match=all|any|auto (relaxed matching when
  * every word finds nothing, "relaxed" in the answer, exclusions and filters kept, cursors,
- * cache and multi-search) and each hit's title_html (marks, escaping, UTF-8, fields=,
- * browse). Hand-written BBC-like fixtures. */
+ * cache and multi-search), typo=auto|suggest|off (corrected, did_you_mean) and each hit's
+ * title_html (marks, escaping, UTF-8, fields=, browse). Hand-written BBC-like fixtures;
+ * the relaxed-matching tests turn typo correction off, which would fix "Blare" first. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ Test(forgiving, nothing_with_every_word_relaxes)
     start(&s);
 
     /* two words: either; Tony Blair ranks above Tony Hawk? both only "tony": all three */
-    apitest_get(&s, "/v1/search?q=Tony+Blare", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(relaxed_of(r.json), "%s", r.body);
     cr_expect_eq(total_of(r.json), 3, "%s", r.body);
@@ -146,7 +147,7 @@ Test(forgiving, nothing_with_every_word_relaxes)
     apitest_resp_free(&r);
 
     /* match=all: strict, even after the same query relaxed (the cache key has match) */
-    apitest_get(&s, "/v1/search?q=Tony+Blare&match=all", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&match=all", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(!relaxed_of(r.json));
     cr_expect_eq(total_of(r.json), 0, "%s", r.body);
@@ -178,14 +179,14 @@ Test(forgiving, exclusions_and_filters_are_kept)
     struct apitest_server s;
     struct apitest_resp r;
     start(&s);
-    apitest_get(&s, "/v1/search?q=Tony+Blare+-Iraq", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare+-Iraq&typo=off", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(relaxed_of(r.json));
     cr_expect(!has_hit(r.json, "tb2"), "%s", r.body);
     cr_expect(has_hit(r.json, "tb1") && has_hit(r.json, "tb3"), "%s", r.body);
     apitest_resp_free(&r);
 
-    apitest_get(&s, "/v1/search?q=Tony+Blare&source=Reuters&facets=source", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&source=Reuters&facets=source", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(relaxed_of(r.json));
     cr_expect_eq(total_of(r.json), 1, "%s", r.body);
@@ -198,7 +199,7 @@ Test(forgiving, exclusions_and_filters_are_kept)
         1, "%s", r.body);
     apitest_resp_free(&r);
 
-    apitest_get(&s, "/v1/search?q=Tony+Blare&facets=source", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&facets=source", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     {
         json_t *src = json_object_get(json_object_get(r.json, "facets"), "source");
@@ -218,7 +219,7 @@ Test(forgiving, relaxed_pages_follow_their_cursor)
     char path[512];
     int seen = 0;
     start(&s);
-    snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&limit=1");
+    snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&typo=off&limit=1");
     for (int page = 0; page < 5; page++) {
         const char *next;
         apitest_get(&s, path, &r);
@@ -230,13 +231,13 @@ Test(forgiving, relaxed_pages_follow_their_cursor)
             apitest_resp_free(&r);
             break;
         }
-        snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&limit=1&cursor=%s", next);
+        snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&typo=off&limit=1&cursor=%s", next);
         apitest_resp_free(&r);
     }
     cr_expect_eq(seen, 3);
     /* a cursor is bound to its match= */
-    apitest_get(&s, "/v1/search?q=Tony+Blare&limit=1", &r);
-    snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&limit=1&match=any&cursor=%s",
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&limit=1", &r);
+    snprintf(path, sizeof path, "/v1/search?q=Tony+Blare&typo=off&limit=1&match=any&cursor=%s",
              json_string_value(json_object_get(r.json, "next_cursor")));
     apitest_resp_free(&r);
     apitest_get(&s, path, &r);
@@ -289,7 +290,7 @@ Test(forgiving, title_html_marks_and_escapes)
     apitest_resp_free(&r);
 
     /* a relaxed search marks the words that matched */
-    apitest_get(&s, "/v1/search?q=Tony+Blare&fields=title_html", &r);
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&fields=title_html", &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     h = hit_of(r.json, "tb3");
     cr_assert_not_null(h, "%s", r.body);
@@ -323,11 +324,12 @@ Test(forgiving, multi_search_takes_match)
     struct apitest_resp r;
     json_t *res;
     start(&s);
-    apitest_post_json(&s, "/v1/search/_multi",
-                      "{\"queries\":[{\"q\":\"Tony Blare\",\"match\":\"all\"},"
-                      "{\"q\":\"Tony Blare\"},{\"q\":\"junk food ads\",\"match\":\"any\"},"
-                      "{\"q\":\"Tony\",\"match\":\"some\"}]}",
-                      &r);
+    apitest_post_json(
+        &s, "/v1/search/_multi",
+        "{\"queries\":[{\"q\":\"Tony Blare\",\"match\":\"all\",\"typo\":\"off\"},"
+        "{\"q\":\"Tony Blare\",\"typo\":\"off\"},{\"q\":\"junk food ads\",\"match\":\"any\"},"
+        "{\"q\":\"Tony\",\"match\":\"some\"}]}",
+        &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     res = json_object_get(r.json, "results");
     cr_expect_eq(total_of(json_array_get(res, 0)), 0, "%s", r.body);
@@ -336,6 +338,72 @@ Test(forgiving, multi_search_takes_match)
     cr_expect(relaxed_of(json_array_get(res, 1)));
     cr_expect_eq(total_of(json_array_get(res, 2)), 3, "%s", r.body);
     cr_expect_eq(json_integer_value(json_object_get(json_array_get(res, 3), "status")), 400);
+    apitest_resp_free(&r);
+    stop(&s);
+}
+
+Test(forgiving, typos_are_corrected_when_nothing_is_found)
+{
+    struct apitest_server s;
+    struct apitest_resp r;
+    start(&s);
+
+    /* auto: the corrected query runs and the answer says so */
+    apitest_get(&s, "/v1/search?q=Tony+Blare", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "corrected")), "Tony blair", "%s",
+                     r.body);
+    cr_expect(!relaxed_of(r.json));
+    cr_expect_eq(total_of(r.json), 2, "%s", r.body);
+    cr_expect(has_hit(r.json, "tb1") && has_hit(r.json, "tb2"));
+    cr_expect_null(json_object_get(r.json, "did_you_mean"));
+    apitest_resp_free(&r);
+
+    /* suggest: the query as written (here relaxed), and the suggestion */
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=suggest", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "did_you_mean")), "Tony blair", "%s",
+                     r.body);
+    cr_expect_null(json_object_get(r.json, "corrected"));
+    cr_expect(relaxed_of(r.json));
+    cr_expect_eq(total_of(r.json), 3, "%s", r.body);
+    apitest_resp_free(&r);
+
+    /* off: nothing corrected or suggested */
+    apitest_get(&s, "/v1/search?q=Tony+Blare&typo=off&match=all", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_eq(total_of(r.json), 0);
+    cr_expect_null(json_object_get(r.json, "corrected"));
+    cr_expect_null(json_object_get(r.json, "did_you_mean"));
+    apitest_resp_free(&r);
+
+    /* a known word, a short word, a word with a digit, a phrase: left alone */
+    const char *alone[] = {
+        "/v1/search?q=Tony+Blair&typo=suggest", "/v1/search?q=Iraa+war&typo=suggest&match=all",
+        "/v1/search?q=Ira&typo=suggest&match=all", "/v1/search?q=Blare2&typo=suggest&match=all",
+        "/v1/search?q=%22Tony+Blare%22&typo=suggest&match=all"};
+    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
+        apitest_get(&s, alone[i], &r);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        if (i == 1)
+            /* 4 letters: one edit */
+            cr_expect_str_eq(json_string_value(json_object_get(r.json, "did_you_mean")), "iraq war",
+                             "%s", r.body);
+        else
+            cr_expect_null(json_object_get(r.json, "did_you_mean"), "%s: %s", alone[i], r.body);
+        apitest_resp_free(&r);
+    }
+    /* an exclusion is never corrected, and stays one */
+    apitest_get(&s, "/v1/search?q=Tony+Blare+-Iraq", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "corrected")), "Tony blair -Iraq",
+                     "%s", r.body);
+    cr_expect(!has_hit(r.json, "tb2"), "%s", r.body);
+    apitest_resp_free(&r);
+
+    apitest_get(&s, "/v1/search?q=Tony&typo=maybe", &r);
+    cr_expect(apitest_is_problem(&r, 400), "%ld %s", r.status, r.body);
+    cr_expect(strstr(r.body, "\"typo\"") != NULL, "%s", r.body);
     apitest_resp_free(&r);
     stop(&s);
 }

@@ -402,6 +402,8 @@ req proxy a "search, OR, filters" 200 GET '/v1/search?q=storm%20OR%20flood&sourc
 req proxy a "search, collapse" 200 GET '/v1/search?q=storm&duplicates=collapse'
 req proxy a "search, relaxed" 200 GET '/v1/search?q=storm%20zzunknown'
 req proxy a "search, match any, title_html" 200 GET '/v1/search?q=storm%20coast&match=any&fields=id,title_html'
+req proxy a "search, typo corrected" 200 GET '/v1/search?q=storn'
+req proxy a "search, typo suggested" 200 GET '/v1/search?q=storn&typo=suggest&match=all'
 req proxy a "search, entity" 200 GET '/v1/search?q=talks&entity=person:marco-rubio'
 req proxy a "search, cards narrowed" 200 GET '/v1/search?q=talks&fields=url,tags,entities,story'
 MATCH='"field":"fields"' req proxy a "search, unknown field" 400 GET '/v1/search?q=storm&fields=body'
@@ -441,6 +443,7 @@ req direct a "search, bad sort" 400 GET '/v1/search?q=storm&sort=top'
 req direct a "search, limit 101" 400 GET '/v1/search?q=storm&limit=101'
 req direct a "search, bad duplicates" 400 GET '/v1/search?q=storm&duplicates=fold'
 req direct a "search, bad match" 400 GET '/v1/search?q=storm&match=most'
+req direct a "search, bad typo" 400 GET '/v1/search?q=storm&typo=maybe'
 REASON="bytes Prism would rewrite: it decodes %FF to U+FFFD and forwards valid UTF-8"
 req direct a "search, q not UTF-8" 422 GET '/v1/search?q=%FF'
 REASON="a repeated parameter: the document types each value as one string (a comma list), and Prism refuses a repeat before forwarding"
