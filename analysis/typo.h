@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TYPO_WORD_MAX 48 /* longest word, in code points, that typo tolerance looks at */
+#define TYPO_WORD_MAX  48 /* longest word, in code points, that typo tolerance looks at */
+#define TYPO_EDITS_MAX 2  /* the most edits typo_max_edits gives */
 
 /* The edits a word of w[0..len) (UTF-8) may take: 0 for fewer than 4 code points, for more
  * than TYPO_WORD_MAX, or when it holds a digit or anything but a letter; 1 for 4; 2 for 5

@@ -83,9 +83,11 @@ unsigned search_fields_cards(unsigned mask);
  * new reference, or NULL when out of memory. */
 json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse);
 
-/* search_typo.c: the query text with its unknown bare words corrected (store_typo_suggest):
- * 0 with a new string in *out (free()) or NULL when nothing was corrected; -1 with err. */
-int search_typo_correct(struct app *app, const char *text, char **out, struct error *err);
+/* search_typo.c: the query text with its unknown bare words corrected
+ * (store_typo_candidates), tried with base's filters: 0 with a new string in *out (free())
+ * or NULL when nothing was corrected; -1 with err. */
+int search_typo_correct(struct app *app, const char *text, const struct store_search_query *base,
+                        char **out, struct error *err);
 /* facets.c: the facets of a search (GET /v1/search's `facets`,
  * `facet_size`) and the lists of sources and tags. */
 #define FACETS_SIZE_DEFAULT   10

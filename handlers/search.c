@@ -432,7 +432,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
      * budget. */
     if (text != NULL && typo != SEARCH_TYPO_OFF && hits.total == 0 &&
         !store_read_budget_exceeded()) {
-        if (search_typo_correct(app, text, &corrected, &err) != 0) {
+        if (search_typo_correct(app, text, &q, &corrected, &err) != 0) {
             reply_error(res, &err);
             goto done;
         }

@@ -12,6 +12,12 @@
 /* Index terms read at most for one word: the cost of a suggestion is bounded by this many
  * rows of one range of the vocabulary (its terms are sorted) and as many bounded distances. */
 #define STORE_TYPO_SCAN_MAX 4000
+/* A word in this many articles is taken as meant; a rarer one is replaced only by a term in
+ * STORE_TYPO_RATIO times as many (so a misspelling that made it into one article is still
+ * corrected). */
+#define STORE_TYPO_KNOWN_DOCS  50
+#define STORE_TYPO_RATIO       20
+#define STORE_TYPO_EDIT_WEIGHT 4.0
 
 /* The index's tokenizer, as schema.c declares it for articles_fts. */
 static const char *const store_typo_tok_args[] = {"unicode61", "remove_diacritics", "2"};
@@ -62,21 +68,65 @@ static int store_typo_tokenize(sqlite3 *db, const char *w, size_t len, struct st
     return rc;
 }
 
-int store_typo_suggest(struct store *st, const char *w, size_t len, char **out, struct error *err)
+/* 1 when a candidate of d edits in doc articles goes before one of d2 edits in doc2: by
+ * articles, each edit fewer counting as STORE_TYPO_EDIT_WEIGHT times as many (a far more
+ * common word two edits away stays in the running), then fewer edits. */
+static int store_typo_before(int d, int64_t doc, int d2, int64_t doc2)
+{
+    double w = doc, w2 = doc2;
+    for (int i = d; i < TYPO_EDITS_MAX; i++)
+        w *= STORE_TYPO_EDIT_WEIGHT;
+    for (int i = d2; i < TYPO_EDITS_MAX; i++)
+        w2 *= STORE_TYPO_EDIT_WEIGHT;
+    return w > w2 || (w == w2 && d < d2);
+}
+
+/* Inserts term (d edits, in doc articles) into the n best of out/ds/docs (at most max),
+ * in store_typo_before's order. SQLITE_OK or SQLITE_NOMEM. */
+static int store_typo_keep(char **out, int *ds, int64_t *docs, size_t *n, size_t max,
+                           const char *term, int d, int64_t doc)
+{
+    size_t at = *n;
+    char *copy;
+
+    while (at > 0 && store_typo_before(d, doc, ds[at - 1], docs[at - 1]))
+        at--;
+    if (at >= max)
+        return SQLITE_OK;
+    copy = strdup(term);
+    if (copy == NULL)
+        return SQLITE_NOMEM;
+    if (*n == max)
+        free(out[--*n]);
+    memmove(out + at + 1, out + at, (*n - at) * sizeof *out);
+    memmove(ds + at + 1, ds + at, (*n - at) * sizeof *ds);
+    memmove(docs + at + 1, docs + at, (*n - at) * sizeof *docs);
+    out[at] = copy;
+    ds[at] = d;
+    docs[at] = doc;
+    ++*n;
+    return SQLITE_OK;
+}
+
+int store_typo_candidates(struct store *st, const char *w, size_t len, char **out, size_t max,
+                          size_t *n, struct error *err)
 {
     struct store_reader *r = store_reader_get(st, err);
     struct store_typo_tok t;
     sqlite3_stmt *s = NULL;
     uint32_t a[TYPO_WORD_MAX], b[TYPO_WORD_MAX];
-    char lo[16], hi[16], *best = NULL;
-    int na, max = typo_max_edits(w, len), best_d = 0, rc;
-    int64_t best_doc = 0;
+    int ds[STORE_TYPO_CANDIDATES_MAX];
+    int64_t docs[STORE_TYPO_CANDIDATES_MAX], own = 0;
+    char lo[16], hi[16];
+    int na, edits = typo_max_edits(w, len), rc;
     size_t plen = 0;
 
-    *out = NULL;
+    *n = 0;
     if (r == NULL)
         return -1;
-    if (max == 0)
+    if (max > STORE_TYPO_CANDIDATES_MAX)
+        max = STORE_TYPO_CANDIDATES_MAX;
+    if (edits == 0 || max == 0)
         return 0;
     /* temp.articled_vocab: every reader connection has it (store.c) */
     rc = store_typo_tokenize(r->db, w, len, &t);
@@ -88,21 +138,21 @@ int store_typo_suggest(struct store *st, const char *w, size_t len, char **out, 
     na = typo_decode(t.tok, (size_t)t.len, a, TYPO_WORD_MAX);
     if (na < 3)
         return 0;
-    /* known words are left alone */
     rc = sqlite3_prepare_v2(r->db, "SELECT doc FROM temp.articled_vocab WHERE term = ?1", -1, &s,
                             NULL);
     if (rc != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, t.tok, t.len, SQLITE_STATIC);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
-        sqlite3_finalize(s);
-        return 0;
-    }
+    if (rc == SQLITE_ROW)
+        own = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     s = NULL;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         goto fail;
+    /* a word in many articles is no typo */
+    if (own >= STORE_TYPO_KNOWN_DOCS)
+        return 0;
     /* the terms that share the first two characters: [lo, hi) */
     for (int k = 0; k < 2; k++) {
         uint32_t cp;
@@ -125,33 +175,30 @@ int store_typo_suggest(struct store *st, const char *w, size_t len, char **out, 
         const char *term = (const char *)sqlite3_column_text(s, 0);
         int nterm = sqlite3_column_bytes(s, 0), nb, d;
         int64_t doc = sqlite3_column_int64(s, 1);
-        if (term == NULL || doc <= 0)
+        /* a rare word is replaced only by a far more common one */
+        if (term == NULL || doc <= 0 || doc < STORE_TYPO_RATIO * own)
             continue;
         nb = typo_decode(term, (size_t)nterm, b, TYPO_WORD_MAX);
         if (nb < 0)
             continue;
-        d = typo_distance(a, (size_t)na, b, (size_t)nb, max);
-        /* the fewest edits, then the most articles */
-        if (d == 0 || d > max || (best != NULL && (d > best_d || (d == best_d && doc <= best_doc))))
+        d = typo_distance(a, (size_t)na, b, (size_t)nb, edits);
+        if (d == 0 || d > edits)
             continue;
-        free(best);
-        best = strdup(term);
-        if (best == NULL) {
+        if (store_typo_keep(out, ds, docs, n, max, term, d, doc) != SQLITE_OK) {
             rc = SQLITE_NOMEM;
             break;
         }
-        best_d = d;
-        best_doc = doc;
     }
     sqlite3_finalize(s);
     s = NULL;
     if (rc != SQLITE_DONE)
         goto fail;
-    *out = best;
     return 0;
 fail:
     sqlite3_finalize(s);
-    free(best);
+    for (size_t i = 0; i < *n; i++)
+        free(out[i]);
+    *n = 0;
     store_error_from_sqlite(err, STORE_IO_READ, rc, rc == SQLITE_NOMEM ? NULL : r->db,
                             "typo look-up failed");
     return -1;
