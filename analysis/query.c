@@ -362,55 +362,222 @@ int query_to_fts5(const char *q, size_t len, char **out, struct error *err)
     return query_to_fts5_with(q, len, NULL, out, err);
 }
 
+/* Checks and parses q into p and counts its kept positive groups and kept exclusions.
+ * Returns 0, or -1 with err set (the errors of query.h). */
+static int query_prepare(const char *q, size_t len, struct query_parsed *p, int *npos, int *nneg,
+                         struct error *err)
+{
+    size_t bad;
+
+    *npos = *nneg = 0;
+    if (q == NULL)
+        len = 0;
+    if (len > QUERY_MAX_BYTES) {
+        error_set(err, ERR_INVALID, "query is too long: %zu bytes, at most %d", len,
+                  QUERY_MAX_BYTES);
+        return -1;
+    }
+    if (len > 0 && utf8_check(q, len, &bad) != 0) {
+        error_set(err, ERR_UNPROCESSABLE, "query is not valid UTF-8 (byte %zu)", bad);
+        return -1;
+    }
+    if (query_parse(q, len, p, err) != 0)
+        return -1;
+
+    /* Terms without a letter or digit are dropped, and OR groups left empty with them. */
+    for (int g = 0; g < p->ngroups; g++)
+        *npos += query_group_kept(p, g);
+    for (int i = 0; i < p->nterms; i++)
+        *nneg += p->terms[i].neg && p->terms[i].keep;
+    if (*npos == 0) {
+        if (p->any_neg)
+            error_set(err, ERR_INVALID,
+                      "query needs at least one term to match: it only excludes ('-')");
+        else if (p->nterms > 0)
+            error_set(err, ERR_INVALID, "query has no letter or digit to search for");
+        else
+            error_set(err, ERR_INVALID, "query is empty");
+        return -1;
+    }
+    return 0;
+}
+
 int query_to_fts5_with(const char *q, size_t len, const struct synonyms *syn, char **out,
                        struct error *err)
 {
     struct query_parsed p;
     struct query_buf b = {NULL, 0, 0, 0, syn};
     int npos = 0, nneg = 0; /* kept positive groups, kept exclusions */
-    size_t bad;
-    int rc = -1;
 
     *out = NULL;
-    if (q == NULL)
-        len = 0;
-    if (len > QUERY_MAX_BYTES) {
-        error_set(err, ERR_INVALID, "query is too long: %zu bytes, at most %d", len,
-                  QUERY_MAX_BYTES);
-        goto out;
-    }
-    if (len > 0 && utf8_check(q, len, &bad) != 0) {
-        error_set(err, ERR_UNPROCESSABLE, "query is not valid UTF-8 (byte %zu)", bad);
-        goto out;
-    }
-    if (query_parse(q, len, &p, err) != 0)
-        goto out;
-
-    /* Terms without a letter or digit are dropped, and OR groups left empty with them. */
-    for (int g = 0; g < p.ngroups; g++)
-        npos += query_group_kept(&p, g);
-    for (int i = 0; i < p.nterms; i++)
-        nneg += p.terms[i].neg && p.terms[i].keep;
-    if (npos == 0) {
-        if (p.any_neg)
-            error_set(err, ERR_INVALID,
-                      "query needs at least one term to match: it only excludes ('-')");
-        else if (p.nterms > 0)
-            error_set(err, ERR_INVALID, "query has no letter or digit to search for");
-        else
-            error_set(err, ERR_INVALID, "query is empty");
-        goto out;
-    }
-
+    if (query_prepare(q, len, &p, &npos, &nneg, err) != 0)
+        return -1;
     query_emit(&b, &p, npos, nneg);
     if (b.failed) {
+        free(b.p);
         error_set(err, ERR_INTERNAL, "out of memory");
-        goto out;
+        return -1;
     }
     *out = b.p;
-    b.p = NULL;
-    rc = 0;
-out:
-    free(b.p);
-    return rc;
+    return 0;
+}
+
+/* ---- relaxed matching ---------------------------------------------------- */
+
+/* English function words: in a relaxed query they would let almost every article in. */
+static const char *const query_stop_words[] = {
+    "a",    "about", "after", "all",   "also",  "an",   "and",   "are",  "as",   "at",    "be",
+    "been", "but",   "by",    "can",   "could", "did",  "do",    "does", "for",  "from",  "had",
+    "has",  "have",  "he",    "her",   "his",   "how",  "i",     "if",   "in",   "into",  "is",
+    "it",   "its",   "me",    "my",    "no",    "not",  "of",    "on",   "or",   "our",   "out",
+    "over", "she",   "so",    "than",  "that",  "the",  "their", "them", "then", "there", "these",
+    "they", "this",  "to",    "up",    "was",   "we",   "were",  "what", "when", "where", "which",
+    "why",  "will",  "with",  "would", "you",   "your",
+};
+
+int query_is_stop_word(const char *w, size_t len)
+{
+    char low[8];
+    if (len == 0 || len >= sizeof low)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= 0x80)
+            return 0;
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    low[len] = '\0';
+    for (size_t i = 0; i < sizeof query_stop_words / sizeof query_stop_words[0]; i++)
+        if (strcmp(low, query_stop_words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* C(n, k), saturating at INT32_MAX (n <= QUERY_MAX_TERMS). */
+static long long query_choose(int n, int k)
+{
+    long long c = 1;
+    for (int i = 1; i <= k; i++) {
+        c = c * (n - k + i) / i;
+        if (c > INT32_MAX)
+            return INT32_MAX;
+    }
+    return c;
+}
+
+int query_relax_min(int n, int any)
+{
+    int k;
+    if (any || n <= 2)
+        return 1;
+    k = (n + 1) / 2;
+    while (k > 1 && query_choose(n, k) * k > QUERY_RELAX_LEAVES_MAX)
+        k--;
+    return k;
+}
+
+/* 1 when positive group g is one bare word that is a stop word. */
+static int query_group_is_stop(const struct query_parsed *p, int g)
+{
+    int n = 0, stop = 0;
+    for (int i = 0; i < p->nterms; i++) {
+        const struct query_term *t = &p->terms[i];
+        if (t->neg || t->group != g || !t->keep)
+            continue;
+        n++;
+        stop = !t->quoted && !t->prefix && query_is_stop_word(t->text, t->len);
+    }
+    return n == 1 && stop;
+}
+
+/* Emits every choice of k groups out of the n in gs (ascending), each an AND, joined with
+ * OR: each group appears equally often, so bm25 orders as over the plain OR. */
+static void query_emit_choices(struct query_buf *b, const struct query_parsed *p, const int *gs,
+                               int n, int k)
+{
+    int idx[QUERY_MAX_TERMS], first = 1;
+    for (int i = 0; i < k; i++)
+        idx[i] = i;
+    for (;;) {
+        if (!first)
+            query_buf_str(b, " OR ");
+        first = 0;
+        if (k > 1)
+            query_buf_str(b, "(");
+        for (int i = 0; i < k; i++) {
+            if (i > 0)
+                query_buf_str(b, " AND ");
+            query_emit_group(b, p, gs[idx[i]]);
+        }
+        if (k > 1)
+            query_buf_str(b, ")");
+        /* next combination in lexicographic order */
+        int i = k - 1;
+        while (i >= 0 && idx[i] == n - k + i)
+            i--;
+        if (i < 0)
+            break;
+        idx[i]++;
+        for (int j = i + 1; j < k; j++)
+            idx[j] = idx[j - 1] + 1;
+    }
+}
+
+int query_to_fts5_relaxed(const char *q, size_t len, const struct synonyms *syn, int any,
+                          char **out, struct error *err)
+{
+    struct query_parsed p;
+    struct query_buf b = {NULL, 0, 0, 0, syn};
+    int npos = 0, nneg = 0, gs[QUERY_MAX_TERMS], n = 0, nstop = 0, k;
+
+    *out = NULL;
+    if (query_prepare(q, len, &p, &npos, &nneg, err) != 0)
+        return -1;
+    /* the groups that count: stop words left out unless nothing else remains */
+    for (int g = 0; g < p.ngroups; g++)
+        nstop += query_group_kept(&p, g) && query_group_is_stop(&p, g);
+    for (int g = 0; g < p.ngroups; g++)
+        if (query_group_kept(&p, g) && (nstop == npos || !query_group_is_stop(&p, g)))
+            gs[n++] = g;
+    k = query_relax_min(n, any);
+    /* one choice (one group) is written as the strict form writes it */
+    if (k < n)
+        query_buf_str(&b, "(");
+    query_emit_choices(&b, &p, gs, n, k);
+    if (k < n)
+        query_buf_str(&b, ")");
+    for (int i = 0, m = 0; i < p.nterms; i++) {
+        if (!p.terms[i].neg || !p.terms[i].keep)
+            continue;
+        query_buf_str(&b, m++ == 0 ? (nneg > 1 ? " NOT (" : " NOT ") : " OR ");
+        query_emit_term(&b, &p.terms[i]);
+    }
+    if (nneg > 1)
+        query_buf_str(&b, ")");
+    if (b.failed) {
+        free(b.p);
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return -1;
+    }
+    *out = b.p;
+    return 0;
+}
+
+int query_words(const char *q, size_t len, struct query_word *out, int max)
+{
+    struct query_parsed p;
+    struct error err = {0};
+    int npos, nneg, n = 0;
+
+    if (query_prepare(q, len, &p, &npos, &nneg, &err) != 0)
+        return -1;
+    for (int i = 0; i < p.nterms && n < max; i++) {
+        const struct query_term *t = &p.terms[i];
+        if (t->neg || t->quoted || t->prefix || !t->keep)
+            continue;
+        out[n].off = (size_t)(t->text - q);
+        out[n].len = t->len;
+        n++;
+    }
+    return n;
 }

@@ -51,4 +51,39 @@ struct synonyms;
 int query_to_fts5_with(const char *q, size_t len, const struct synonyms *syn, char **out,
                        struct error *err);
 
+/* Relaxed matching (match=any|auto on search): the parameter's values. */
+enum query_match { QUERY_MATCH_AUTO, QUERY_MATCH_ALL, QUERY_MATCH_ANY };
+
+/* Most term occurrences in a relaxed expression: bounds its cost to about
+ * QUERY_RELAX_LEAVES_MAX / n times the strict query's doclist reads. */
+#define QUERY_RELAX_LEAVES_MAX 128
+
+/* The relaxed form of q (same errors, same synonyms as query_to_fts5_with): an article must
+ * match at least query_relax_min(n, any) of the n positive groups (a word, a "phrase", an OR
+ * group), written as every choice of that many groups AND'd, the choices OR'd (each group
+ * appears equally often, so bm25 still ranks articles with more and rarer words first).
+ * Bare stop words (query_is_stop_word) do not count and are left out, unless the query has
+ * nothing else. Exclusions stay exclusions: `(...) NOT "x"`. Several choices are
+ * parenthesised; one (a single group left) is written as query_to_fts5_with writes it, so the
+ * caller can compare the two to learn whether relaxing changes anything. */
+int query_to_fts5_relaxed(const char *q, size_t len, const struct synonyms *syn, int any,
+                          char **out, struct error *err);
+
+/* How many of n groups a relaxed match needs: 1 with any or n <= 2, else half of them
+ * rounded up, lowered until the choices hold at most QUERY_RELAX_LEAVES_MAX occurrences. */
+int query_relax_min(int n, int any);
+
+/* A bare word of a query: q[off..off+len). */
+struct query_word {
+    size_t off, len;
+};
+
+/* The bare words of q (not "quoted", not prefixes, not excluded, with a letter or digit),
+ * in order, at most max of them into out. Returns their count, or -1 when q is not a valid
+ * query (query_to_fts5's errors). */
+int query_words(const char *q, size_t len, struct query_word *out, int max);
+
+/* 1 when w[0..len) is an English function word ("the", "of", ...; ASCII, any case). */
+int query_is_stop_word(const char *w, size_t len);
+
 #endif

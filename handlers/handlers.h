@@ -70,7 +70,8 @@ enum search_field {
     SEARCH_FIELD_STORY = 1u << 11,
     SEARCH_FIELD_DUPLICATE_OF = 1u << 12,
     SEARCH_FIELD_ENTITIES = 1u << 13,
-    SEARCH_FIELD_ALL = (1u << 14) - 1
+    SEARCH_FIELD_TITLE_HTML = 1u << 14,
+    SEARCH_FIELD_ALL = (1u << 15) - 1
 };
 /* The fields= parameters (repeatable, comma lists) as a mask with id set;
  * none given: SEARCH_FIELD_ALL. 0, or -1 with res a 400 naming "fields"
@@ -82,6 +83,12 @@ unsigned search_fields_cards(unsigned mask);
  * adds copies, 2 (collapse=story) story_articles, story_sources and
  * story_matches. A new reference, or NULL when out of memory. */
 json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse);
+
+/* search_typo.c: the query text with its unknown bare words corrected
+ * (store_typo_candidates), tried with base's filters: 0 with a new string in *out (free())
+ * or NULL when nothing was corrected; -1 with err. */
+int search_typo_correct(struct app *app, const char *text, const struct store_search_query *base,
+                        char **out, struct error *err);
 /* facets.c: the facets of a search (GET /v1/search's `facets`,
  * `facet_size`) and the lists of sources and tags. */
 #define FACETS_SIZE_DEFAULT   10

@@ -185,11 +185,11 @@ static char *search_filters_key(struct search_filters *sf)
 /* The answer cache's key for a search: every parameter that shapes the
  * answer, each length-prefixed, in a new string of *len bytes (NULL out of
  * memory): the hit fields, the synonyms' generation (a reload changes the
- * answers) and the facets asked for too. */
+ * answers), the facets asked for, match= and typo= too. */
 static char *search_cache_key(const struct store_search_query *q, char sort, const char *text,
                               const char *filters, const char *from, const char *to,
                               const char *cursor, unsigned fields, unsigned synonyms,
-                              const char *facets, size_t *len)
+                              const char *facets, const char *modes, size_t *len)
 {
     char fixed[64];
     size_t size = 64 + strlen(filters) + (text ? strlen(text) : 0) + (from ? strlen(from) : 0) +
@@ -200,10 +200,11 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
 
     if (key == NULL)
         return NULL;
-    snprintf(fixed, sizeof fixed, "%u%c%c%x.%u", q->limit, sort,
+    snprintf(fixed, sizeof fixed, "%u%c%c%s%x.%u", q->limit, sort,
              q->collapse_story ? 's'
              : q->collapse     ? 'c'
                                : '-',
+             modes,
              fields, synonyms);
     n = search_key_field(key, size, n, fixed);
     n = search_key_field(key, size, n, text);
@@ -214,6 +215,56 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
     n = search_key_field(key, size, n, facets);
     *len = n;
     return key;
+}
+
+/* match=: all (every word), any (any word), auto (every word, else most of
+ * them); its letter in cursors and cache keys; -1 with res a 400 when the
+ * value is none of them. */
+static int search_match_mode(const struct http_request *req, enum query_match *mode, char *letter,
+                             struct http_response *res)
+{
+    static const char *const names[] = {"auto", "all", "any"};
+    const char *v = NULL;
+
+    *mode = QUERY_MATCH_AUTO;
+    *letter = 'u';
+    if (params_string(req, "match", 8, &v, res) != 0)
+        return -1;
+    if (v == NULL)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *mode = (enum query_match)i;
+            *letter = "ula"[i];
+            return 0;
+        }
+    params_fail(res, ERR_INVALID, "match", "'match' must be all, any or auto");
+    return -1;
+}
+
+/* typo=: auto (correct when nothing is found), suggest (say did_you_mean),
+ * off; its letter in cursors and cache keys; -1 with res a 400. */
+enum search_typo { SEARCH_TYPO_AUTO, SEARCH_TYPO_SUGGEST, SEARCH_TYPO_OFF };
+static int search_typo_mode(const struct http_request *req, enum search_typo *mode, char *letter,
+                            struct http_response *res)
+{
+    static const char *const names[] = {"auto", "suggest", "off"};
+    const char *v = NULL;
+
+    *mode = SEARCH_TYPO_AUTO;
+    *letter = 'a';
+    if (params_string(req, "typo", 8, &v, res) != 0)
+        return -1;
+    if (v == NULL)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *mode = (enum search_typo)i;
+            *letter = "aso"[i];
+            return 0;
+        }
+    params_fail(res, ERR_INVALID, "typo", "'typo' must be auto, suggest or off");
+    return -1;
 }
 
 /* The sorts by name, with their cursor kinds. */
@@ -237,8 +288,13 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     struct synset_view syn = {0};
     struct error err = {0};
     const char *text = NULL, *sort = NULL, *cursor_text = NULL, *dups = NULL, *coll = NULL,
-               *parts[8];
+               *parts[9];
     char *match = NULL, *filters = NULL, *key = NULL, kind = 0, fields_hex[16];
+    char *relaxed_match = NULL, modes[3] = "ua";
+    char *corrected = NULL, *corrected_match = NULL;
+    enum query_match mode = QUERY_MATCH_AUTO;
+    enum search_typo typo = SEARCH_TYPO_AUTO;
+    int relaxed = 0, corrected_used = 0;
     json_t *items, *body;
     uint32_t qhash;
     uint64_t version;
@@ -255,7 +311,9 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "cursor", CURSOR_MAX, &cursor_text, res) != 0 ||
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
         params_string(req, "collapse", 16, &coll, res) != 0 ||
-        search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0)
+        search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0 ||
+        search_match_mode(req, &mode, &modes[0], res) != 0 ||
+        search_typo_mode(req, &typo, &modes[1], res) != 0)
         return HANDLER_DONE;
     q.cards = search_fields_cards(fields);
     q.no_snippet = !(fields & SEARCH_FIELD_SNIPPET);
@@ -325,8 +383,22 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         reply_error(res, &err);
         goto done;
     }
+    /* the relaxed form, when it differs: run instead (any) or after a strict
+     * search that found nothing (auto) */
+    if (text != NULL && mode != QUERY_MATCH_ALL &&
+        query_to_fts5_relaxed(text, strlen(text), syn.syn, mode == QUERY_MATCH_ANY, &relaxed_match,
+                              &err) != 0) {
+        synset_release(&syn);
+        reply_error(res, &err);
+        goto done;
+    }
     synset_release(&syn);
-    q.match = match;
+    if (relaxed_match != NULL && strcmp(relaxed_match, match) == 0) {
+        free(relaxed_match);
+        relaxed_match = NULL;
+    }
+    relaxed = mode == QUERY_MATCH_ANY && relaxed_match != NULL;
+    q.match = relaxed ? relaxed_match : match;
     filters = search_filters_key(sf);
     if (filters == NULL) {
         reply_fail(res, ERR_INTERNAL, "out of memory");
@@ -341,7 +413,10 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     parts[6] = q.collapse_story ? "s" : q.collapse ? "c" : "";
     snprintf(fields_hex, sizeof fields_hex, "%x", fields);
     parts[7] = fields_hex;
-    qhash = cursor_query_hash(parts, 8);
+    /* match= and typo= are bound to the cursor; the defaults add nothing, so
+     * cursors from before they existed stay valid */
+    parts[8] = modes;
+    qhash = cursor_query_hash(parts, strcmp(modes, "ua") == 0 ? 8 : 9);
     if (cursor_text != NULL) {
         struct cursor c;
         if (cursor_decode(cursor_text, app->cursor_key, &c) != 0 || c.query != qhash ||
@@ -360,7 +435,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     /* the same question since the last write: the same answer */
     version = store_version(app->store);
     key = search_cache_key(&q, kind, text, filters, parts[3], parts[4], cursor_text, fields,
-                           syn.generation, fr.key, &keylen);
+                           syn.generation, fr.key, modes, &keylen);
     if (key != NULL &&
         respcache_get(app->search_cache, key, keylen, version, &res->body, &res->len)) {
         res->status = 200;
@@ -371,11 +446,63 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         reply_error(res, &err);
         goto done;
     }
+    /* Nothing found: the query with its unknown words corrected (typo=auto),
+     * in the same snapshot; kept when it finds something. The look-ups are
+     * bounded (search_typo.c), the search is one more under the same read
+     * budget. */
+    if (text != NULL && typo != SEARCH_TYPO_OFF && hits.total == 0 &&
+        !store_read_budget_exceeded()) {
+        if (search_typo_correct(app, text, &q, &corrected, &err) != 0) {
+            reply_error(res, &err);
+            goto done;
+        }
+        if (corrected != NULL && typo == SEARCH_TYPO_AUTO) {
+            int rc;
+            synset_acquire(app->synonyms, &syn);
+            rc = query_to_fts5_with(corrected, strlen(corrected), syn.syn, &corrected_match, &err);
+            synset_release(&syn);
+            error_clear(&err);
+            if (rc == 0) {
+                const char *tried = q.match;
+                if (q.max_seq <= 0)
+                    q.max_seq = hits.max_seq;
+                store_hits_free(&hits);
+                q.match = corrected_match;
+                if (store_search(app->store, &q, &hits, &err) != 0) {
+                    reply_error(res, &err);
+                    goto done;
+                }
+                corrected_used = hits.total > 0;
+                if (!corrected_used)
+                    q.match = tried;
+            }
+        }
+    }
+    /* Nothing has every word: most of them, in the same snapshot. One more
+     * search under the same read budget and ranking window, so the request's
+     * cost stays bounded (a count cut short by the budget is not "nothing"). */
+    if (mode == QUERY_MATCH_AUTO && relaxed_match != NULL && hits.total == 0 &&
+        !store_read_budget_exceeded()) {
+        if (q.max_seq <= 0)
+            q.max_seq = hits.max_seq;
+        store_hits_free(&hits);
+        q.match = relaxed_match;
+        relaxed = 1;
+        if (store_search(app->store, &q, &hits, &err) != 0) {
+            reply_error(res, &err);
+            goto done;
+        }
+    }
     items = json_array();
     for (size_t i = 0; i < hits.n; i++)
         json_array_append_new(
             items, search_hit_json(&hits.items[i], fields, q.collapse_story ? 2 : q.collapse));
-    body = json_pack("{s:I,s:o}", "total", (json_int_t)hits.total, "hits", items);
+    body = json_pack("{s:I,s:o,s:b}", "total", (json_int_t)hits.total, "hits", items, "relaxed",
+                     relaxed);
+    if (corrected_used)
+        json_object_set_new(body, "corrected", json_string(corrected));
+    else if (corrected != NULL && typo == SEARCH_TYPO_SUGGEST)
+        json_object_set_new(body, "did_you_mean", json_string(corrected));
     /* The cursor carries both positions: relevance and collapsed pages walk
      * the snapshot by offset, the other orders by keyset (commit order by
      * the change number alone). */
@@ -408,6 +535,9 @@ done:
     free(key);
     free(filters);
     free(match);
+    free(relaxed_match);
+    free(corrected);
+    free(corrected_match);
     free(sf);
     return HANDLER_DONE;
 }

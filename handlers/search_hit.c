@@ -1,7 +1,7 @@
 /* search_hit.c: a search hit as its card: what a result list shows without
  * another request (url, tags, language, author, story, duplicate_of and the
- * article's most mentioned entities beside id, title, source, time, score
- * and snippet), narrowed by fields=. */
+ * article's most mentioned entities beside id, title, title_html, source,
+ * time, score and snippet), narrowed by fields=. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@
 #include "handlers/handlers.h"
 #include "server/reply.h"
 
-/* Bytes of all fields= values together at most (every name once: 136). */
+/* Bytes of all fields= values together at most (every name once: 147). */
 #define SEARCH_FIELDS_MAX 256
 
 static const struct {
@@ -30,6 +30,7 @@ static const struct {
     {"story", SEARCH_FIELD_STORY},
     {"duplicate_of", SEARCH_FIELD_DUPLICATE_OF},
     {"entities", SEARCH_FIELD_ENTITIES},
+    {"title_html", SEARCH_FIELD_TITLE_HTML},
 };
 
 /* The bit of the name [p, p+n), or 0 when unknown. */
@@ -72,7 +73,7 @@ int search_fields_parse(const struct http_request *req, unsigned *mask, struct h
                 snprintf(msg, sizeof msg,
                          "'fields' names an unknown field '%.*s': id, title, source, "
                          "published_at, score, snippet, copies, url, tags, language, author, "
-                         "story, duplicate_of, entities",
+                         "story, duplicate_of, entities, title_html",
                          (int)shown, p);
                 params_fail(res, ERR_INVALID, "fields", msg);
                 return -1;
@@ -124,6 +125,8 @@ json_t *search_hit_json(const struct store_hit *h, unsigned mask, int collapse)
         json_object_set_new(o, "score", json_real(h->score == 0 ? 0.0 : h->score));
     if (mask & SEARCH_FIELD_SNIPPET)
         json_object_set_new(o, "snippet", json_string(h->snippet ? h->snippet : ""));
+    if (mask & SEARCH_FIELD_TITLE_HTML)
+        json_object_set_new(o, "title_html", json_string(h->title_html ? h->title_html : ""));
     if (collapse == 1 && (mask & SEARCH_FIELD_COPIES))
         json_object_set_new(o, "copies", json_integer(h->copies));
     /* what collapse=story is asked for: on every hit, whatever fields= says */

@@ -1,6 +1,7 @@
 /* snippet.c: html_snippet(), an FTS5 auxiliary function (see snippet.h). It picks a window
  * of tokens from the phrase instances (xInst), tokenizes the column text (xTokenize) only as
- * far as that window, and writes the excerpt HTML-escaped with the matched tokens marked. */
+ * far as that window, and writes the excerpt HTML-escaped with the matched tokens marked.
+ * html_highlight() writes a whole (short) column the same way: titles. */
 #include "store/snippet.h"
 
 #include "store/rank.h"
@@ -353,10 +354,121 @@ out:
     sqlite3_free(marked);
 }
 
+/* xTokenize context of html_highlight: writes the text up to each token, then the token,
+ * marked when it starts or continues a matched phrase (in[] sorted by offset). */
+struct snippet_hl {
+    struct snippet_out *o;
+    const char *z;
+    const struct snippet_inst *in;
+    int n, next; /* instances; the first one that may still cover a token */
+    int seen;    /* tokens so far */
+    int done;    /* bytes of z written */
+};
+
+static int snippet_hl_token(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
+{
+    struct snippet_hl *h = ctx;
+    int i, marked = 0;
+    (void)tok;
+    (void)ntok;
+    if (tflags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    i = h->seen++;
+    while (h->next < h->n && h->in[h->next].off + h->in[h->next].len <= i)
+        h->next++;
+    for (int k = h->next; k < h->n && h->in[k].off <= i; k++)
+        marked |= i < h->in[k].off + h->in[k].len;
+    if (start < h->done || end < start)
+        return SQLITE_OK; /* a tokenizer going back: never write text twice */
+    snippet_emit(h->o, h->z, h->done, start, 0);
+    if (marked)
+        snippet_markup(h->o, "<mark>");
+    snippet_emit(h->o, h->z, start, end, 0);
+    if (marked)
+        sqlite3_str_appendall(h->o->s, "</mark>");
+    h->done = end;
+    return SQLITE_OK;
+}
+
+/* html_highlight(table, column): the whole column, matched tokens marked (see snippet.h). */
+static void snippet_highlight_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+                                 sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+    struct snippet_inst *in = NULL;
+    struct snippet_out o = {NULL, 0, 0};
+    struct snippet_hl h;
+    const char *z = NULL;
+    int nz = 0, ninst = 0, n = 0, col, nphrase, rc;
+
+    if (nval != 1) {
+        sqlite3_result_error(ctx, "html_highlight: expected (table, column)", -1);
+        return;
+    }
+    col = sqlite3_value_int(val[0]);
+    if (col < 0 || col >= api->xColumnCount(fts)) {
+        sqlite3_result_error(ctx, "html_highlight: column index out of range", -1);
+        return;
+    }
+    nphrase = api->xPhraseCount(fts);
+    rc = api->xInstCount(fts, &ninst);
+    if (rc == SQLITE_OK)
+        rc = api->xColumnText(fts, col, &z, &nz);
+    if (rc == SQLITE_OK && z == NULL) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    if (rc == SQLITE_OK) {
+        in = sqlite3_malloc64(sizeof *in * (size_t)(ninst + 1));
+        if (in == NULL)
+            rc = SQLITE_NOMEM;
+    }
+    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+        int ph, c, off;
+        rc = api->xInst(fts, i, &ph, &c, &off);
+        if (rc == SQLITE_OK && c == col && ph >= 0 && ph < nphrase) {
+            in[n].phrase = ph;
+            in[n].off = off;
+            in[n].len = api->xPhraseSize(fts, ph);
+            if (in[n].len < 1)
+                in[n].len = 1;
+            n++;
+        }
+    }
+    if (rc != SQLITE_OK)
+        goto out;
+    qsort(in, (size_t)n, sizeof *in, snippet_inst_cmp);
+    o.s = sqlite3_str_new(NULL);
+    h = (struct snippet_hl){&o, z, in, n, 0, 0, 0};
+    /* one pass over the column (a title: at most ARTICLE_TITLE_MAX bytes) */
+    rc = api->xTokenize(fts, z, nz, &h, snippet_hl_token);
+    if (rc != SQLITE_OK)
+        goto out;
+    snippet_emit(&o, z, h.done, nz, 0);
+    rc = sqlite3_str_errcode(o.s);
+    if (rc == SQLITE_OK) {
+        int len = sqlite3_str_length(o.s);
+        char *html = sqlite3_str_finish(o.s);
+        o.s = NULL;
+        if (html == NULL)
+            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        else
+            sqlite3_result_text(ctx, html, len, sqlite3_free);
+    }
+out:
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    sqlite3_free(sqlite3_str_finish(o.s));
+    sqlite3_free(in);
+}
+
 int snippet_register(sqlite3 *db)
 {
     fts5_api *api = rank_fts5_api(db);
+    int rc;
     if (api == NULL)
         return SQLITE_ERROR;
-    return api->xCreateFunction(api, "html_snippet", NULL, snippet_fn, NULL);
+    rc = api->xCreateFunction(api, "html_snippet", NULL, snippet_fn, NULL);
+    if (rc == SQLITE_OK)
+        rc = api->xCreateFunction(api, "html_highlight", NULL, snippet_highlight_fn, NULL);
+    return rc;
 }

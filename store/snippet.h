@@ -24,4 +24,9 @@
  * gives "". Wrong arguments raise an SQL error. */
 int snippet_register(sqlite3 *db);
 
+/* snippet_register also registers html_highlight(<fts table>, <column>): the whole column
+ * (meant for short ones: titles) as the same safe HTML, every matched token in
+ * <mark></mark>, nothing cut. Marks fall on the tokenizer's token boundaries, so never inside
+ * a UTF-8 sequence. A NULL column gives "". */
+
 #endif

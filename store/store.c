@@ -62,7 +62,7 @@ static __thread uint64_t tls_generation;
 /* Applies the pragmas every connection needs. */
 static int store_conn_setup(sqlite3 *db, int writer, const struct store_options *opts)
 {
-    char sql[256];
+    char sql[384];
     snprintf(sql, sizeof sql,
              "PRAGMA busy_timeout=10000;"
              "PRAGMA synchronous=%s;"
@@ -71,7 +71,12 @@ static int store_conn_setup(sqlite3 *db, int writer, const struct store_options 
              "PRAGMA journal_size_limit=67108864;"
              "%s",
              opts->durability_full ? "FULL" : "NORMAL", writer ? -STORE_WRITER_CACHE_KB : -4000,
-             writer ? "" : "PRAGMA query_only=1;");
+             /* a reader's view of the index's vocabulary (store_vocab.c),
+              * made before query_only forbids even temp tables */
+             writer ? ""
+                    : "CREATE VIRTUAL TABLE temp.articled_vocab"
+                      " USING fts5vocab(main, articles_fts, row);"
+                      "PRAGMA query_only=1;");
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 

@@ -373,7 +373,8 @@ struct store_hit_entity {
 
 struct store_hit {
     char *id, *title, *source, *published_at, *snippet;
-    double score; /* higher is better */
+    char *title_html; /* the title as safe HTML, matched terms marked */
+    double score;     /* higher is better */
     double rank;  /* FTS5 rank (lower is better), for cursors */
     int64_t ts, seq;
     int64_t change;   /* STORE_SORT_INGESTED: the hit's change number (its sort key) */
@@ -569,6 +570,17 @@ int store_backfill_next(struct store *st, enum store_backfill_kind kind, int64_t
                         unsigned limit, struct store_backfill_row **rows, size_t *n,
                         struct error *err);
 void store_backfill_rows_free(struct store_backfill_row *rows, size_t n);
+
+/* Typo tolerance (store_vocab.c): when the word w[0..len) (typo_max_edits > 0), as the
+ * index tokenizes it, is in fewer than 50 articles, the index terms within its edits
+ * (typo.h) that share its first two characters and are in at least 20 times as many
+ * articles (any, when the word is in none), the most articles first with each edit fewer
+ * weighing 4 times as many, among at most 4,000 terms of the vocabulary. 0 with *n (at most max, at most
+ * STORE_TYPO_CANDIDATES_MAX) new strings in out (free() each), or -1 with err (*n 0). The
+ * terms are the index's form (stems: "govern"). */
+#define STORE_TYPO_CANDIDATES_MAX 8
+int store_typo_candidates(struct store *st, const char *w, size_t len, char **out, size_t max,
+                          size_t *n, struct error *err);
 
 /* Full-text search. Returns 0, or -1 (ERR_INVALID when FTS5 rejects the
  * expression, else ERR_INTERNAL). Caller frees with store_hits_free. */

@@ -19,6 +19,7 @@ void store_hits_free(struct store_hits *hits)
         free(h->source);
         free(h->published_at);
         free(h->snippet);
+        free(h->title_html);
         store_hit_card_clear(h);
     }
     free(hits->items);
@@ -293,6 +294,7 @@ static int store_search_hit(sqlite3_stmt *s, struct store_hit *h)
     h->ts = sqlite3_column_int64(s, 5);
     h->seq = sqlite3_column_int64(s, 6);
     h->snippet = store_column_dup(s, 7);
+    h->title_html = store_column_dup(s, 8);
     h->copies = 1;
     return h->id && h->title ? SQLITE_OK : SQLITE_NOMEM;
 }
@@ -363,6 +365,7 @@ static int store_search_render(struct store_reader *r, enum store_rstmt id, cons
         free(got[k].source);
         free(got[k].published_at);
         free(got[k].snippet);
+        free(got[k].title_html);
     }
     free(got);
     free(json);

@@ -101,10 +101,11 @@
 #define SEARCH_SNIPPET " CASE WHEN ?20 IS NULL THEN html_snippet(articles_fts, 1, 24) END"
 /* Phase 2 of the two-phase searches (RSTMT_SEARCH_ONE and _UNRANKED): the
  * page's rows (?4, a JSON array of seqs between ?2 and ?3) with their rank
- * and html_snippet, in one pass over the matches between the page's
+ * and html_snippet (and the title's html_highlight), in one pass over the matches between the page's
  * smallest and largest seq, so the snippet is computed for the page only. */
 #define SEARCH_ONE(rank)                                                                           \
     "SELECT a.id, a.title, a.source, a.published_at, " rank ", a.ts, a.seq," SEARCH_SNIPPET        \
+    ", html_highlight(articles_fts, 0)"                                                            \
     " FROM articles_fts f JOIN articles a ON a.seq = f.rowid"                                      \
     " WHERE articles_fts MATCH ?1 AND f.rowid >= ?2 AND f.rowid <= ?3"                             \
     " AND +f.rowid IN (SELECT value FROM json_each(?4))"
@@ -127,6 +128,7 @@ const struct store_stmt_sql store_rstmts[] = {
      * snapshot. ?11: the window's floor; ?12: the rank function. */
     {RSTMT_SEARCH_RANK,
      "SELECT a.id, a.title, a.source, a.published_at, f.rank, a.ts, a.seq," SEARCH_SNIPPET
+     ", html_highlight(articles_fts, 0)"
      " FROM articles_fts f CROSS JOIN articles m INDEXED BY articles_meta ON m.seq = f.rowid"
      " CROSS JOIN articles a ON a.seq = f.rowid"
      " WHERE articles_fts MATCH ?1 AND f.rowid <= ?2 AND f.rowid >= ?11" SEARCH_FILTERS(

@@ -182,7 +182,7 @@ Test(search, query_language)
         {"/v1/search?q=rates&from=2025-01-11&to=2025-01-13", "s2"}, /* window */
         {"/v1/search?q=title:rates", ""},                           /* no column filters */
         {"/v1/search?q=multi-agent", ""},
-        {"/v1/search?q=NEAR%28central+bank%29", ""},
+        {"/v1/search?q=NEAR%28central+bank%29&match=all", ""}, /* words, not an operator */
     };
     char ids[256];
     seed();

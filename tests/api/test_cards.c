@@ -208,7 +208,7 @@ Test(cards, fields_narrow_the_hit)
         cr_expect_eq(json_object_size(h), 1, "%s", json_dumps(h, 0));
         json_decref(j);
         j = get_json("/v1/search?q=summit", 200);
-        cr_expect_eq(json_object_size(hit_by_id(j, "c1")), 13, "%s", json_dumps(j, 0));
+        cr_expect_eq(json_object_size(hit_by_id(j, "c1")), 14, "%s", json_dumps(j, 0));
         json_decref(j);
     }
 

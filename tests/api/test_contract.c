@@ -1484,6 +1484,13 @@ static const struct call calls[] = {
     {"GET", "/v1/search?q=storm&collapse=none", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&collapse=copies", NULL, NULL, 400, "collapse"},
     {"GET", "/v1/search?q=storm&collapse=story&sort=oldest", NULL, NULL, 400, "collapse"},
+    {"GET", "/v1/search?q=storm%20zzunknown&match=auto", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm%20coast&match=any", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&match=all&fields=id,title_html", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&match=most", NULL, NULL, 400, "match"},
+    {"GET", "/v1/search?q=storn&typo=suggest&match=all", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storn&typo=off", NULL, NULL, 200, NULL},
+    {"GET", "/v1/search?q=storm&typo=maybe", NULL, NULL, 400, "typo"},
     {"GET", "/v1/search?q=storm&fields=id,url,tags,entities&fields=story", NULL, NULL, 200, NULL},
     {"GET", "/v1/search?q=storm&fields=body", NULL, NULL, 400, "fields"},
     /* duplicates */
