@@ -138,6 +138,9 @@ void params_fail(struct http_response *res, enum error_code code, const char *fi
                  const char *msg);
 int params_string(const struct http_request *req, const char *name, size_t max, const char **out,
                   struct http_response *res);
+/* One of names (NULL-terminated; absent: the first): its index in *out. */
+int params_choice(const struct http_request *req, const char *name, const char *const *names,
+                  int *out, struct http_response *res);
 int params_limit(const struct http_request *req, unsigned dflt, unsigned max, unsigned *out,
                  struct http_response *res);
 int params_time(const struct http_request *req, const char *name, int64_t dflt, int64_t *out,

@@ -58,6 +58,32 @@ int params_string(const struct http_request *req, const char *name, size_t max, 
     return 0;
 }
 
+int params_choice(const struct http_request *req, const char *name, const char *const *names,
+                  int *out, struct http_response *res)
+{
+    const char *v = NULL;
+    char msg[160];
+    size_t n = 0;
+
+    *out = 0;
+    if (params_string(req, name, 32, &v, res) != 0)
+        return -1;
+    if (v == NULL)
+        return 0;
+    for (int i = 0; names[i] != NULL; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    n = (size_t)snprintf(msg, sizeof msg, "'%s' must be", name);
+    for (int i = 0; names[i] != NULL && n < sizeof msg; i++) {
+        const char *sep = i == 0 ? "" : names[i + 1] != NULL ? "," : " or";
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "%s %s", sep, names[i]);
+    }
+    params_fail(res, ERR_INVALID, name, msg);
+    return -1;
+}
+
 int params_limit(const struct http_request *req, unsigned dflt, unsigned max, unsigned *out,
                  struct http_response *res)
 {

@@ -217,55 +217,12 @@ static char *search_cache_key(const struct store_search_query *q, char sort, con
     return key;
 }
 
-/* match=: all (every word), any (any word), auto (every word, else most of
- * them); its letter in cursors and cache keys; -1 with res a 400 when the
- * value is none of them. */
-static int search_match_mode(const struct http_request *req, enum query_match *mode, char *letter,
-                             struct http_response *res)
-{
-    static const char *const names[] = {"auto", "all", "any"};
-    const char *v = NULL;
-
-    *mode = QUERY_MATCH_AUTO;
-    *letter = 'u';
-    if (params_string(req, "match", 8, &v, res) != 0)
-        return -1;
-    if (v == NULL)
-        return 0;
-    for (int i = 0; i < 3; i++)
-        if (strcmp(v, names[i]) == 0) {
-            *mode = (enum query_match)i;
-            *letter = "ula"[i];
-            return 0;
-        }
-    params_fail(res, ERR_INVALID, "match", "'match' must be all, any or auto");
-    return -1;
-}
-
-/* typo=: auto (correct when nothing is found), suggest (say did_you_mean),
- * off; its letter in cursors and cache keys; -1 with res a 400. */
+/* match=: auto (every word, else most of them), all, any; typo=: auto (correct when
+ * nothing is found), suggest (say did_you_mean), off. Each value's letter goes in
+ * cursors and cache keys. */
+static const char *const search_match_names[] = {"auto", "all", "any", NULL};
 enum search_typo { SEARCH_TYPO_AUTO, SEARCH_TYPO_SUGGEST, SEARCH_TYPO_OFF };
-static int search_typo_mode(const struct http_request *req, enum search_typo *mode, char *letter,
-                            struct http_response *res)
-{
-    static const char *const names[] = {"auto", "suggest", "off"};
-    const char *v = NULL;
-
-    *mode = SEARCH_TYPO_AUTO;
-    *letter = 'a';
-    if (params_string(req, "typo", 8, &v, res) != 0)
-        return -1;
-    if (v == NULL)
-        return 0;
-    for (int i = 0; i < 3; i++)
-        if (strcmp(v, names[i]) == 0) {
-            *mode = (enum search_typo)i;
-            *letter = "aso"[i];
-            return 0;
-        }
-    params_fail(res, ERR_INVALID, "typo", "'typo' must be auto, suggest or off");
-    return -1;
-}
+static const char *const search_typo_names[] = {"auto", "suggest", "off", NULL};
 
 /* The sorts by name, with their cursor kinds. */
 static const struct {
@@ -294,7 +251,7 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
     char *corrected = NULL, *corrected_match = NULL;
     enum query_match mode = QUERY_MATCH_AUTO;
     enum search_typo typo = SEARCH_TYPO_AUTO;
-    int relaxed = 0, corrected_used = 0;
+    int relaxed = 0, corrected_used = 0, match_i = 0, typo_i = 0;
     json_t *items, *body;
     uint32_t qhash;
     uint64_t version;
@@ -312,9 +269,13 @@ int handle_search(struct app *app, struct http_request *req, struct http_respons
         params_string(req, "duplicates", 16, &dups, res) != 0 ||
         params_string(req, "collapse", 16, &coll, res) != 0 ||
         search_fields_parse(req, &fields, res) != 0 || facets_params(req, &fr, res) != 0 ||
-        search_match_mode(req, &mode, &modes[0], res) != 0 ||
-        search_typo_mode(req, &typo, &modes[1], res) != 0)
+        params_choice(req, "match", search_match_names, &match_i, res) != 0 ||
+        params_choice(req, "typo", search_typo_names, &typo_i, res) != 0)
         return HANDLER_DONE;
+    mode = (enum query_match)match_i;
+    typo = (enum search_typo)typo_i;
+    modes[0] = "ula"[match_i];
+    modes[1] = "aso"[typo_i];
     q.cards = search_fields_cards(fields);
     q.no_snippet = !(fields & SEARCH_FIELD_SNIPPET);
     sf = calloc(1, sizeof *sf);

@@ -47,6 +47,31 @@ static int snippet_inst_cmp(const void *a, const void *b)
 
 /* Chooses the first token of the window of width tokens in a column of ntok tokens, given
  * the instances sorted by offset. cnt has room for one counter per phrase. */
+/* The matches of the query's phrases in column col, into in (room for ninst),
+ * in token order; their count in *n. An SQLite code. */
+static int snippet_insts(const Fts5ExtensionApi *api, Fts5Context *fts, int col, int ninst,
+                         int nphrase, struct snippet_inst *in, int *n)
+{
+    int rc = SQLITE_OK;
+
+    *n = 0;
+    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
+        int ph, c, off;
+        rc = api->xInst(fts, i, &ph, &c, &off);
+        if (rc == SQLITE_OK && c == col && ph >= 0 && ph < nphrase) {
+            in[*n].phrase = ph;
+            in[*n].off = off;
+            in[*n].len = api->xPhraseSize(fts, ph);
+            if (in[*n].len < 1)
+                in[*n].len = 1;
+            ++*n;
+        }
+    }
+    if (rc == SQLITE_OK)
+        qsort(in, (size_t)*n, sizeof *in, snippet_inst_cmp);
+    return rc;
+}
+
 static int snippet_window(const struct snippet_inst *in, int n, int *cnt, int nphrase, int ntok,
                           int width)
 {
@@ -261,21 +286,10 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_co
         if (in == NULL || cnt == NULL || toks == NULL || marked == NULL)
             rc = SQLITE_NOMEM;
     }
-    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
-        int ph, c, off;
-        rc = api->xInst(fts, i, &ph, &c, &off);
-        if (rc == SQLITE_OK && c == col && ph >= 0 && ph < nphrase) {
-            in[n].phrase = ph;
-            in[n].off = off;
-            in[n].len = api->xPhraseSize(fts, ph);
-            if (in[n].len < 1)
-                in[n].len = 1;
-            n++;
-        }
-    }
+    if (rc == SQLITE_OK)
+        rc = snippet_insts(api, fts, col, ninst, nphrase, in, &n);
     if (rc != SQLITE_OK)
         goto out;
-    qsort(in, (size_t)n, sizeof *in, snippet_inst_cmp);
 
     /* The index's token count normally matches the text; if the content table drifted, the
      * second pass uses the count the tokenizer really found. */
@@ -422,21 +436,10 @@ static void snippet_highlight_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (in == NULL)
             rc = SQLITE_NOMEM;
     }
-    for (int i = 0; rc == SQLITE_OK && i < ninst; i++) {
-        int ph, c, off;
-        rc = api->xInst(fts, i, &ph, &c, &off);
-        if (rc == SQLITE_OK && c == col && ph >= 0 && ph < nphrase) {
-            in[n].phrase = ph;
-            in[n].off = off;
-            in[n].len = api->xPhraseSize(fts, ph);
-            if (in[n].len < 1)
-                in[n].len = 1;
-            n++;
-        }
-    }
+    if (rc == SQLITE_OK)
+        rc = snippet_insts(api, fts, col, ninst, nphrase, in, &n);
     if (rc != SQLITE_OK)
         goto out;
-    qsort(in, (size_t)n, sizeof *in, snippet_inst_cmp);
     o.s = sqlite3_str_new(NULL);
     h = (struct snippet_hl){&o, z, in, n, 0, 0, 0};
     /* one pass over the column (a title: at most ARTICLE_TITLE_MAX bytes) */

@@ -101,8 +101,9 @@
 #define SEARCH_SNIPPET " CASE WHEN ?20 IS NULL THEN html_snippet(articles_fts, 1, 24) END"
 /* Phase 2 of the two-phase searches (RSTMT_SEARCH_ONE and _UNRANKED): the
  * page's rows (?4, a JSON array of seqs between ?2 and ?3) with their rank
- * and html_snippet (and the title's html_highlight), in one pass over the matches between the page's
- * smallest and largest seq, so the snippet is computed for the page only. */
+ * and html_snippet (and the title's html_highlight), in one pass over the
+ * matches between the page's smallest and largest seq, so the snippet is
+ * computed for the page only. */
 #define SEARCH_ONE(rank)                                                                           \
     "SELECT a.id, a.title, a.source, a.published_at, " rank ", a.ts, a.seq," SEARCH_SNIPPET        \
     ", html_highlight(articles_fts, 0)"                                                            \
