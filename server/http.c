@@ -44,7 +44,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct app *app;
     unsigned read_delay_ms; /* test builds: ARTICLED_TEST_READ_DELAY_MS */
-    MHD_socket quiesced;    /* the listening socket once quiesced, closed at the stop */
+    atomic_int refusing;    /* shutting down: new connections are closed at once */
 };
 
 /* Request body bytes held by every request and by the pipelines that took
@@ -921,6 +921,22 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
     return http_dispatch(ctx);
 }
 
+/* Whether a new connection is served: not once the shutdown has begun. This
+ * and not MHD_quiesce_daemon, which races the epoll worker threads over the
+ * listening socket (both remove it from the epoll set, and the loser of the
+ * race aborts the process: an open libmicrohttpd defect, seen here as a
+ * SIGABRT on SIGTERM, "Failed to remove listen FD from epoll set"). The
+ * listening socket stays open until MHD_stop_daemon; a client that connects
+ * meanwhile is closed at once. */
+static enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    struct http_server *srv = cls;
+
+    (void)addr;
+    (void)len;
+    return atomic_load(&srv->refusing) ? MHD_NO : MHD_YES;
+}
+
 int http_server_start(struct app *app, struct http_server **out, unsigned *port, char *errbuf,
                       size_t errlen)
 {
@@ -938,7 +954,6 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
         return -1;
     }
     srv->app = app;
-    srv->quiesced = MHD_INVALID_SOCKET;
 #ifdef ARTICLED_TEST_HOOKS
     {
         const char *d = getenv("ARTICLED_TEST_READ_DELAY_MS");
@@ -964,7 +979,7 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
     /* published before the daemon's threads start (they read app->http) */
     *out = srv;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, http_on_request, app, MHD_OPTION_SOCK_ADDR, sa,
+        flags, 0, http_accept_policy, srv, http_on_request, app, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -985,13 +1000,7 @@ int http_server_start(struct app *app, struct http_server **out, unsigned *port,
 
 void http_server_quiesce(struct http_server *srv)
 {
-    /* the listening socket is ours from now on, but a daemon thread may
-     * still hold it in its epoll set: closed after MHD_stop_daemon (as
-     * libmicrohttpd's manual says; ThreadSanitizer saw the race), and shut
-     * down now so that new connections are refused, not left waiting */
-    srv->quiesced = MHD_quiesce_daemon(srv->daemon);
-    if (srv->quiesced != MHD_INVALID_SOCKET)
-        shutdown(srv->quiesced, SHUT_RDWR);
+    atomic_store(&srv->refusing, 1);
 }
 
 unsigned http_server_connections(struct http_server *srv)
@@ -1006,7 +1015,5 @@ void http_server_stop(struct http_server *srv)
     if (srv == NULL)
         return;
     MHD_stop_daemon(srv->daemon);
-    if (srv->quiesced != MHD_INVALID_SOCKET)
-        close(srv->quiesced);
     free(srv);
 }

@@ -132,7 +132,8 @@ struct http_server;
 int http_server_start(struct app *app, struct http_server **out, unsigned *port, char *errbuf,
                       size_t errlen);
 
-/* Stops accepting new connections (in-flight ones go on). */
+/* Stops serving new connections (each is closed as it comes; in-flight ones
+ * go on). */
 void http_server_quiesce(struct http_server *srv);
 
 /* Connections open now. */

@@ -136,8 +136,27 @@ static int apitest_log_has_sanitizer_report(const char *log)
     return found;
 }
 
+/* Prints the last lines of the server's log (at most 2 KB) to stderr: why a stop failed. */
+static void apitest_log_tail(const char *log, const char *why)
+{
+    FILE *f = fopen(log, "r");
+    char buf[2049];
+    long size;
+    size_t n = 0;
+
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0) {
+        fseek(f, size > 2048 ? size - 2048 : 0, SEEK_SET);
+        n = fread(buf, 1, sizeof buf - 1, f);
+    }
+    buf[n] = '\0';
+    fprintf(stderr, "server stop: %s; the log ends:\n%s\n", why, buf);
+    if (f != NULL)
+        fclose(f);
+}
+
 int apitest_stop(struct apitest_server *s)
 {
+    char why[96];
     int status = 0;
     if (s->pid <= 0)
         return -1;
@@ -148,11 +167,20 @@ int apitest_stop(struct apitest_server *s)
             /* a sanitizer finding fails the test even if the exit was clean */
             if (apitest_log_has_sanitizer_report(s->log))
                 return -2;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+            if (WIFEXITED(status))
+                snprintf(why, sizeof why, "exit status %d after SIGTERM", WEXITSTATUS(status));
+            else
+                snprintf(why, sizeof why, "killed by signal %d after SIGTERM",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+            apitest_log_tail(s->log, why);
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
         sleep_ms(10);
     }
     apitest_kill9(s);
+    apitest_log_tail(s->log, "still running 30 s after SIGTERM (killed)");
     return -1;
 }
 
