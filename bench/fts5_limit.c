@@ -222,6 +222,9 @@ static void *search_worker(void *arg)
         w->errors++;
         goto out;
     }
+    /* the first reader after the last one closed rebuilds the WAL index under a lock: the
+     * others starting beside it wait for it instead of failing with "database is locked" */
+    sqlite3_busy_timeout(db, 10000);
     exec(db, pragma);
     for (int i = 0; i < 4; i++) {
         if (sqlite3_prepare_v3(db, SEARCH_SQL[run->snippets][i], -1, SQLITE_PREPARE_PERSISTENT,

@@ -46,10 +46,28 @@ static char *article_new_id(void)
     return id;
 }
 
-/* Reads an optional string field. Returns 0 (with *out a copy or NULL), or -1
- * with err filled. required: absent or null is an error. */
-/* A given language is an ISO 639-1 code, kept in lower case (filters and
- * facets compare it exactly); "" is no language (detected, stage_language). */
+/* Whether s is a language tag whose language is a two-letter code: "en",
+ * "EN", or BCP 47 with subtags ("en-GB", "pt_BR", "zh-Hant-TW"), as feeds
+ * write them. */
+static int article_language_tag(const char *s)
+{
+    if (!isalpha((unsigned char)s[0]) || !isalpha((unsigned char)s[1]))
+        return 0;
+    for (s += 2; *s != '\0';) {
+        size_t n = 0;
+        if (*s != '-' && *s != '_')
+            return 0;
+        for (s++; isalnum((unsigned char)*s) && n <= 8; s++)
+            n++;
+        if (n == 0 || n > 8)
+            return 0;
+    }
+    return 1;
+}
+
+/* A given language is kept as its ISO 639-1 code, in lower case (filters and
+ * facets compare it exactly: "en-GB" is "en"); "" is no language (detected,
+ * stage_language). */
 static int article_language(struct article *a, struct error *err)
 {
     if (a->language == NULL)
@@ -59,16 +77,20 @@ static int article_language(struct article *a, struct error *err)
         a->language = NULL;
         return 0;
     }
-    if (!langid_code_valid(a->language)) {
+    if (!article_language_tag(a->language)) {
         error_set_field(err, ERR_INVALID, "language",
-                        "'language' must be an ISO 639-1 code of two letters, such as en or de");
+                        "'language' must be an ISO 639-1 code of two letters, such as en or de "
+                        "(or a tag that starts with one, such as en-GB)");
         return -1;
     }
     a->language[0] = (char)tolower((unsigned char)a->language[0]);
     a->language[1] = (char)tolower((unsigned char)a->language[1]);
+    a->language[2] = '\0';
     return 0;
 }
 
+/* Reads an optional string field. Returns 0 (with *out a copy or NULL), or -1
+ * with err filled. required: absent or null is an error. */
 static int article_string_field(json_t *obj, const char *name, int required, size_t max,
                                 int allow_empty, char **out, size_t *outlen, struct error *err)
 {

@@ -146,7 +146,7 @@ Test(language, given_language_is_kept)
 Test(language, bad_language_is_a_400_naming_it)
 {
     static const char *bad[] = {
-        "\"english\"",  "\"en-GB\"", "\"e\"",    "\"e1\"",
+        "\"english\"",  "\"en-\"",  "\"e\"",    "\"e1\"",  "\"en-toolongsubtag\"", "\"en GB\"",
         "\"\\u00e9s\"", "42",        "[\"en\"]", "\"abcdefghijabcdefghijabcdefghijabcdefghij\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct apitest_resp r;
@@ -159,6 +159,25 @@ Test(language, bad_language_is_a_400_naming_it)
         cr_expect(apitest_is_problem(&r, 400), "%s: %ld %s", bad[i], r.status, r.body);
         e = json_array_get(json_object_get(r.json, "errors"), 0);
         cr_expect_str_eq(json_string_value(json_object_get(e, "field")), "language", "%s", r.body);
+        apitest_resp_free(&r);
+    }
+}
+
+/* Feeds write tags with a region or script: the language is kept, lower case. */
+Test(language, a_tag_is_kept_as_its_language)
+{
+    static const struct {
+        const char *given, *kept;
+    } tags[] = {{"en-GB", "en"}, {"PT_br", "pt"}, {"zh-Hant-TW", "zh"}, {"DE", "de"}};
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        struct apitest_resp r;
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"title\":\"Storm\",\"body\":\"A storm hit the coast.\",\"language\":\"%s\"}",
+                 tags[i].given);
+        cr_assert_eq(apitest_post_json(&srv, "/v1/articles", json, &r), 0);
+        cr_expect_eq(r.status, 201, "%s: %s", tags[i].given, r.body);
+        expect_language(r.json, tags[i].kept, 0);
         apitest_resp_free(&r);
     }
 }

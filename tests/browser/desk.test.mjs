@@ -96,7 +96,7 @@ function fixtures() {
     { id: 'ap-summit', title: 'Geneva talks: Lavrov meets Blinken', body: summitBody + ' Both sides agreed to keep talking.', source: 'AP', published_at: iso(70) },
     { id: 'hostile-1', title: 'Harbour ' + HOSTILE, body: 'Harbour text ' + HOSTILE + ' "><svg onload=alert(3)> &lt;b&gt;not bold&lt;/b&gt; Sergei Lavrov',
       source: '<b onmouseover=alert(4)>Evil</b>', author: '<iframe src="javascript:alert(5)"></iframe>',
-      language: '<i>en</i>', url: 'javascript:alert(6)', tags: ['<script>alert(7)</script>'], published_at: iso(60) },
+      language: 'en', url: 'javascript:alert(6)', tags: ['<script>alert(7)</script>'], published_at: iso(60) },
   ];
   for (let i = 0; i < 26; i++)
     lines.push({ id: `harbour-${i}`, title: `Harbour report number ${i}`, source: i % 2 ? 'AFP' : 'BBC',

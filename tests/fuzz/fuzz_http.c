@@ -177,6 +177,26 @@ static int fh_has_blank_line(const char *s, size_t n)
            memmem(s, n, "\r\r", 2) != NULL;
 }
 
+/* connect() that goes on when a signal interrupts it (libFuzzer's timer runs on SIGALRM,
+ * without SA_RESTART): the connection is then made in the background. 0 or -1 (errno). */
+static int fh_connect(int fd, const struct sockaddr_in *sin)
+{
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    socklen_t len = sizeof(int);
+    int e = 0;
+
+    if (connect(fd, (const struct sockaddr *)sin, sizeof *sin) == 0)
+        return 0;
+    if (errno != EINTR)
+        return -1;
+    while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+        ;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+        return -1;
+    errno = e;
+    return e == 0 ? 0 : -1;
+}
+
 /* Sends req on a new connection and reads the answer into r within deadline_ms. The write
  * side is shut when the server cannot answer without it (no answer begun after FH_FIRST_MS,
  * or no blank line): libmicrohttpd drops a request whose client half-closed before the
@@ -199,12 +219,14 @@ static void fh_exchange(const char *req, size_t n, struct fh_reply *r, long long
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    FUZZ_CHECK(connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0,
-               "connect to the service on port %d: %s", fh_port, strerror(errno));
+    FUZZ_CHECK(fh_connect(fd, &sin) == 0, "connect to the service on port %d: %s", fh_port,
+               strerror(errno));
     /* a server that refused early (413, 400) may stop reading: its answer is still checked */
     for (size_t off = 0; off < n; off += (size_t)got) {
         got = send(fd, req + off, n - off, MSG_NOSIGNAL);
-        if (got <= 0)
+        if (got < 0 && errno == EINTR)
+            got = 0;
+        else if (got <= 0)
             break;
     }
     if (!fh_has_blank_line(req, n)) {
@@ -232,6 +254,8 @@ static void fh_exchange(const char *req, size_t n, struct fh_reply *r, long long
         if (poll(&pfd, 1, (int)(until - now)) <= 0)
             continue;
         got = recv(fd, b, sizeof b, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
         if (got <= 0)
             break; /* closed (or reset after a refusal) */
         fh_append(r, b, (size_t)got);
