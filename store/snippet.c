@@ -220,6 +220,25 @@ static int snippet_visible(const char *z, int a, int b)
     return visible;
 }
 
+/* Hands o's text to ctx as the function's result (o->s is then NULL). An
+ * SQLite code: not SQLITE_OK when building the text failed. */
+static int snippet_result(sqlite3_context *ctx, struct snippet_out *o)
+{
+    int rc = sqlite3_str_errcode(o->s), len;
+    char *html;
+
+    if (rc != SQLITE_OK)
+        return rc;
+    len = sqlite3_str_length(o->s);
+    html = sqlite3_str_finish(o->s);
+    o->s = NULL;
+    if (html == NULL)
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+    else
+        sqlite3_result_text(ctx, html, len, sqlite3_free);
+    return SQLITE_OK;
+}
+
 /* Picks the column for -1: the most instances, the later column on ties. */
 static int snippet_best_column(const Fts5ExtensionApi *api, Fts5Context *fts, int ninst, int ncol)
 {
@@ -348,16 +367,7 @@ static void snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_co
         }
         break;
     }
-    rc = sqlite3_str_errcode(o.s);
-    if (rc == SQLITE_OK) {
-        int len = sqlite3_str_length(o.s);
-        char *html = sqlite3_str_finish(o.s);
-        o.s = NULL;
-        if (html == NULL)
-            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-        else
-            sqlite3_result_text(ctx, html, len, sqlite3_free);
-    }
+    rc = snippet_result(ctx, &o);
 out:
     if (rc != SQLITE_OK)
         sqlite3_result_error_code(ctx, rc);
@@ -447,16 +457,7 @@ static void snippet_highlight_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (rc != SQLITE_OK)
         goto out;
     snippet_emit(&o, z, h.done, nz, 0);
-    rc = sqlite3_str_errcode(o.s);
-    if (rc == SQLITE_OK) {
-        int len = sqlite3_str_length(o.s);
-        char *html = sqlite3_str_finish(o.s);
-        o.s = NULL;
-        if (html == NULL)
-            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-        else
-            sqlite3_result_text(ctx, html, len, sqlite3_free);
-    }
+    rc = snippet_result(ctx, &o);
 out:
     if (rc != SQLITE_OK)
         sqlite3_result_error_code(ctx, rc);
